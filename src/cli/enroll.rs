@@ -1,0 +1,155 @@
+//! `hallclock enroll`: a staff member's face from one or more photos. All photos must pass, or
+//! nothing is written; each refusal says which photo and why.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use jiff::Timestamp;
+
+use crate::core::ids::StaffId;
+use crate::core::matcher::SearchScratch;
+use crate::hw::read_photo;
+use crate::store::{NewEmbedding, Store};
+use crate::vision::detector::DetectorSize;
+use crate::vision::pipeline::measure;
+use crate::vision::quality::{QualityGate, Rejection};
+
+use super::config::Config;
+use super::setup::{open_store, Vision};
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// Staff id (letters, digits, '-' or '_'), e.g. 0042.
+    #[arg(long)]
+    pub id: String,
+    /// Full name; required when the person is new.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Window post, e.g. W03.
+    #[arg(long)]
+    pub post: Option<String>,
+    /// One or more photos of the person, alone, facing the camera.
+    #[arg(required = true)]
+    pub photos: Vec<PathBuf>,
+}
+
+/// What one enrolment did.
+#[derive(Debug)]
+pub struct Enrolled {
+    pub faces: usize,
+    /// (other person, similarity) when the new face already matches somebody else.
+    pub lookalikes: Vec<(StaffId, f32)>,
+}
+
+pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
+    let id = StaffId::new(&args.id).context("reading --id")?;
+    let mut store = open_store(config)?;
+    let mut vision = Vision::load(config)?;
+    let photos: Vec<&Path> = args.photos.iter().map(PathBuf::as_path).collect();
+    let done = enroll(&mut vision, &mut store, &id, args.name.as_deref(), args.post.as_deref(), &photos, config.store.keep_face_images)?;
+    for (other, score) in &done.lookalikes {
+        eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
+    }
+    println!("enrolled {id}: {} face(s) from {} photo(s)", done.faces, photos.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
+pub fn enroll(
+    vision: &mut Vision,
+    store: &mut Store,
+    id: &StaffId,
+    name: Option<&str>,
+    post: Option<&str>,
+    photos: &[&Path],
+    keep_images: bool,
+) -> anyhow::Result<Enrolled> {
+    let existing = store.staff(id)?;
+    let name = match (name, &existing) {
+        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+        (_, Some(rec)) => rec.name.clone(),
+        _ => bail!("{id} is not on the staff list yet: give their name with --name"),
+    };
+    let gate = QualityGate::enrolment_defaults();
+    let gallery = vision.gallery(store)?;
+    let mut scratch = SearchScratch::default();
+    let mut vectors = Vec::new();
+    let mut refusals = Vec::new();
+    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
+    for photo in photos {
+        let img = match read_photo(photo) {
+            Ok(i) => i,
+            Err(e) => {
+                refusals.push(e.to_string());
+                continue;
+            }
+        };
+        let faces = vision.recognizer.faces(&img, DetectorSize::Native { max_side: 1280 })?;
+        let Some(face) = faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).copied() else {
+            refusals.push(format!("{}: {} ({})", photo.display(), Rejection::NoFace, Rejection::NoFace.hint_zh()));
+            continue;
+        };
+        // Another face of real size (not a poster far behind) makes the photo ambiguous.
+        let others = faces
+            .iter()
+            .filter(|f| **f != face && f.eye_distance() >= 0.3 * face.eye_distance() && f.score >= 0.7)
+            .count();
+        if others > 0 {
+            let r = Rejection::SeveralFaces { count: others + 1 };
+            refusals.push(format!("{}: {r} ({})", photo.display(), r.hint_zh()));
+            continue;
+        }
+        let Some(crop) = vision.recognizer.embedder.align(&img, &face) else {
+            refusals.push(format!("{}: the face's landmarks cannot be aligned", photo.display()));
+            continue;
+        };
+        let report = measure(&img, &face, &crop);
+        let reasons = gate.check(&report);
+        if let Some(first) = reasons.first() {
+            let all: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            refusals.push(format!("{}: {} ({})", photo.display(), all.join("; "), first.hint_zh()));
+            continue;
+        }
+        let mut emb = vision.recognizer.embedder.embed(&[&crop], vision.recognizer.config.flip)?;
+        let Some(e) = emb.pop() else { bail!("the embedder returned nothing for {}", photo.display()) };
+        let ranking = gallery.search(&e.0, &mut scratch);
+        for cand in [ranking.best, ranking.second].into_iter().flatten() {
+            if cand.staff != id && cand.score.0 >= vision.policy.threshold && !lookalikes.iter().any(|(s, _)| s == cand.staff) {
+                lookalikes.push((cand.staff.clone(), cand.score.0));
+            }
+        }
+        let jpeg = if keep_images { Some(encode_jpeg(&crop)?) } else { None };
+        vectors.push((e.0, report.sharpness, photo.file_name().map(|f| f.to_string_lossy().into_owned()), jpeg));
+    }
+    if !refusals.is_empty() {
+        bail!("enrolment of {id} refused, nothing was saved:\n  {}", refusals.join("\n  "));
+    }
+    let now = Timestamp::now();
+    store.upsert_staff(id, &name, post, now)?;
+    let news: Vec<NewEmbedding<'_>> = vectors
+        .iter()
+        .map(|(v, q, src, _)| NewEmbedding { vector: v, quality: Some(*q), source: src.as_deref() })
+        .collect();
+    let images: Option<Vec<Vec<u8>>> = if keep_images { vectors.iter().map(|v| v.3.clone()).collect() } else { None };
+    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    Ok(Enrolled { faces: news.len(), lookalikes })
+}
+
+#[cfg(feature = "opencv")]
+fn encode_jpeg(crop: &crate::core::image::BgrImage) -> anyhow::Result<Vec<u8>> {
+    use opencv::core::{Mat, Vector};
+    use opencv::prelude::*;
+    let mat = Mat::new_rows_cols_with_data(crop.height() as i32, (crop.width() * 3) as i32, crop.data())
+        .context("wrapping the face crop")?;
+    let mat = mat.reshape(3, crop.height() as i32).context("wrapping the face crop")?;
+    let mut buf = Vector::<u8>::new();
+    opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new()).context("encoding the face crop")?;
+    Ok(buf.to_vec())
+}
+
+#[cfg(not(feature = "opencv"))]
+fn encode_jpeg(_crop: &crate::core::image::BgrImage) -> anyhow::Result<Vec<u8>> {
+    bail!("keeping face images needs the `opencv` feature")
+}

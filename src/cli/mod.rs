@@ -1,0 +1,94 @@
+//! The command line: parses arguments, reads the config, wires the adapters to the core, and
+//! turns every failure into a message and an exit code. `anyhow` lives here and nowhere below.
+
+mod config;
+mod demo;
+mod enroll;
+mod eval;
+mod identify;
+mod setup;
+mod staff;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use config::{Config, ConfigError};
+
+/// hallclock: face-recognition attendance at the hall door.
+#[derive(Debug, Parser)]
+#[command(name = "hallclock", version, about)]
+pub struct Cli {
+    /// Config file (TOML). Without it, development defaults: ./models, ./hallclock.db.
+    #[arg(long, global = true, env = "HALLCLOCK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database file; overrides the config's store.database.
+    #[arg(long, global = true, env = "HALLCLOCK_DB")]
+    db: Option<PathBuf>,
+    /// Models folder; overrides the config's vision.models-dir.
+    #[arg(long, global = true)]
+    models: Option<PathBuf>,
+    /// Embedder manifest file name in the models folder (w600k_mbf.toml, dlib_resnet.toml, ...).
+    #[arg(long, global = true)]
+    embedder: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Enrol a staff member's face from one or more photos.
+    Enroll(enroll::EnrollArgs),
+    /// List, add or remove staff.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    /// Recognise faces in a photo, a video, an image folder, a camera or a stream.
+    Identify(identify::IdentifyArgs),
+    /// Measure detection and recognition accuracy on a folder of <identity>/<image> photos.
+    Eval(eval::EvalArgs),
+    /// Run the embedded demonstration: sample staff enrolled, identify on the sample video.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn run() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match e.downcast_ref::<ConfigError>() {
+                Some(_) => ExitCode::from(78),
+                None => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HALLCLOCK_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(db) = cli.db {
+        config.store.database = db;
+    }
+    if let Some(m) = cli.models {
+        config.vision.models_dir = Some(m);
+    }
+    if let Some(e) = cli.embedder {
+        config.vision.embedder = e;
+    }
+    match cli.command {
+        Command::Enroll(a) => enroll::run(&config, a),
+        Command::Staff(c) => staff::run(&config, c),
+        Command::Identify(a) => identify::run(&config, a),
+        Command::Eval(a) => eval::run(&config, a),
+        Command::Demo(a) => demo::run(&config, a),
+    }
+}

@@ -1,0 +1,79 @@
+//! `hallclock staff list|add|remove`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use jiff::Timestamp;
+
+use crate::core::ids::StaffId;
+
+use super::config::{model_dirs, Config};
+use super::setup::open_store;
+use crate::vision::ModelManifest;
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Everyone on the staff list, with their number of enrolled faces for the current embedder.
+    List,
+    /// Add a person (no face needed; enrolment adds faces later).
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Window post, e.g. W03.
+        #[arg(long)]
+        post: Option<String>,
+    },
+    /// Erase a person's face data (all embeddings) and mark them inactive; attendance stays.
+    Remove {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(config)?;
+    match cmd {
+        StaffCommand::List => {
+            let sha = current_embedder_sha(config).unwrap_or_default();
+            let list = store.list_staff(&sha)?;
+            if list.is_empty() {
+                println!("no staff yet (add with `hallclock staff add` or `hallclock enroll`)");
+            }
+            println!("{:<10} {:<16} {:<8} {:<8} faces", "id", "name", "post", "active");
+            for s in list {
+                println!(
+                    "{:<10} {:<16} {:<8} {:<8} {}",
+                    s.staff.staff_id,
+                    s.staff.name,
+                    s.staff.post.as_deref().unwrap_or("-"),
+                    if s.staff.active { "yes" } else { "no" },
+                    s.embeddings
+                );
+            }
+        }
+        StaffCommand::Add { id, name, post } => {
+            let id = StaffId::new(&id).context("reading --id")?;
+            store.upsert_staff(&id, &name, post.as_deref(), Timestamp::now())?;
+            println!("added {id} {name}");
+        }
+        StaffCommand::Remove { id } => {
+            let id = StaffId::new(&id).context("reading --id")?;
+            let n = store.remove_staff(&id)?;
+            println!("removed {id}: {n} face embedding(s) erased");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The sha256 of the configured embedder, read from its manifest (no model loading).
+fn current_embedder_sha(config: &Config) -> Option<String> {
+    model_dirs(config.vision.models_dir.as_deref())
+        .into_iter()
+        .map(|d| d.join(&config.vision.embedder))
+        .find(|p| p.is_file())
+        .and_then(|p| ModelManifest::load(&p).ok())
+        .map(|m| m.sha256)
+}

@@ -1,0 +1,615 @@
+//! Leave (请假) and A/B post cover (窗口AB角): leave kinds and their public/private class, half-day
+//! units, the approval level a leave's length needs, cover by the post's B, closing (销假),
+//! overlap between two leaves of one person, and gaps (断档) where neither A nor B of a post is
+//! present.
+//!
+//! This module holds leave *facts* and answers questions about them; it does not judge punches or
+//! count points (that is [`crate::core::rules`] and [`crate::core::scoring`]), and does no I/O.
+//!
+//! Spec: `attendance-rules.md` sections 3 and 5; regulation lines 143-150 and 158-168.
+//! Where the regulation and the spec differ, we follow the spec:
+//! - Lines 160-163 give an approver per *kind* (公休、探亲、婚产、丧假 by the deputy director or
+//!   director; 临时外出公务 by the window head and the inspection office). The spec, and
+//!   [`LeavePolicy::required_approval`], use only the *length* (lines 164-166).
+//! - Line 165 says "1天以上" and line 166 "2天以上"; we read 以上 as inclusive (≥ 1 day, ≥ 2 days),
+//!   as the spec does.
+//! - The regulation does not say which kinds are 公假; the default mapping is the spec's, and for
+//!   the kinds the spec leaves open (公休、探亲、婚产、丧假) we default to public leave, as
+//!   statutory paid leave usually is.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+
+use crate::core::calendar::Calendar;
+use crate::core::ids::StaffId;
+use crate::core::schedule::Session;
+
+/// The store's id of one leave record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LeaveId(pub u64);
+
+impl fmt::Display for LeaveId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The kinds of leave in the regulation (line 159-163) plus centre-approved official duty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LeaveKind {
+    /// 病假, needs a hospital certificate.
+    Sick,
+    /// 事假.
+    Personal,
+    /// 公休 (annual leave).
+    Annual,
+    /// 探亲.
+    HomeVisit,
+    /// 婚产.
+    MarriageMaternity,
+    /// 丧假.
+    Bereavement,
+    /// 临时外出公务.
+    OfficialErrand,
+    /// Official duties approved by the centre.
+    OfficialDuty,
+}
+
+/// 公假 or 私假: decides the points a day of leave costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LeaveClass {
+    /// 公假, **default** 3 points a day.
+    Public,
+    /// 私假, **default** 5 points a day.
+    Private,
+}
+
+/// Who must approve a leave, by its length (regulation lines 164-166).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApprovalLevel {
+    /// 稽查督办科: up to half a day.
+    InspectionOffice,
+    /// 分管领导: one day or more.
+    DeputyDirector,
+    /// 主要领导: two days or more, after the window unit's head (or chief representative)
+    /// certifies it in writing.
+    DirectorWithUnitCertificate,
+}
+
+/// Leave settings: the class of each kind and the approval thresholds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeavePolicy {
+    pub sick: LeaveClass,
+    pub personal: LeaveClass,
+    pub annual: LeaveClass,
+    pub home_visit: LeaveClass,
+    pub marriage_maternity: LeaveClass,
+    pub bereavement: LeaveClass,
+    pub official_errand: LeaveClass,
+    pub official_duty: LeaveClass,
+    /// A leave of this many half days or more needs the deputy director (2 = one day).
+    pub deputy_from_half_days: u32,
+    /// A leave of this many half days or more needs the director (4 = two days).
+    pub director_from_half_days: u32,
+}
+
+/// One session of one date: the unit leave is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HalfDay {
+    pub date: Date,
+    pub session: Session,
+}
+
+impl fmt::Display for HalfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let session = match self.session {
+            Session::Morning => "morning",
+            Session::Afternoon => "afternoon",
+        };
+        write!(f, "{} {session}", self.date)
+    }
+}
+
+/// One approved leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leave {
+    /// The store's id.
+    pub id: LeaveId,
+    /// Who is away.
+    pub staff: StaffId,
+    /// Why; its class comes from [`LeavePolicy::class_of`].
+    pub kind: LeaveKind,
+    /// The first half day away.
+    pub first: HalfDay,
+    /// The last half day away, inclusive.
+    pub last: HalfDay,
+    /// The post's B who covers (顶岗). `None`: no cover was arranged, so the leave does not
+    /// excuse the sessions and they are judged as if there were no leave (line 167, 脱岗).
+    pub cover: Option<StaffId>,
+    /// When the person reported back (销假); `None` while the leave is open.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// The leaves on record, at most one per person for any half day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeaveBook {
+    leaves: Vec<Leave>,
+}
+
+/// A window post's id, e.g. `tax-1`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PostId(String);
+
+/// A window post with its A (holder, 主办) and B (backup, 备岗).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// The post.
+    pub id: PostId,
+    /// A (主办).
+    pub holder: StaffId,
+    /// B (备岗), who covers when A is away.
+    pub backup: StaffId,
+}
+
+/// Why a leave was refused or could not be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeaveError {
+    #[error(
+        "leave {id} runs from {first} to {last}; expected the first half day on or before the last"
+    )]
+    Backwards {
+        id: LeaveId,
+        first: HalfDay,
+        last: HalfDay,
+    },
+    #[error(
+        "leave {id} of {staff} ({first} to {last}) overlaps leave {existing} \
+         ({existing_first} to {existing_last}); expected one leave per person per half day \
+         (hint: change or close the existing leave first)"
+    )]
+    Overlap {
+        id: LeaveId,
+        staff: StaffId,
+        first: HalfDay,
+        last: HalfDay,
+        existing: LeaveId,
+        existing_first: HalfDay,
+        existing_last: HalfDay,
+    },
+    #[error("leave {0} is already on record; expected a new id")]
+    DuplicateId(LeaveId),
+    #[error("leave {0} is not on record")]
+    UnknownLeave(LeaveId),
+}
+
+impl LeavePolicy {
+    /// The spec's defaults: errands and official duty public, sick and personal private, the
+    /// others public; the deputy director from 1 day, the director from 2 days.
+    pub fn hall_defaults() -> Self {
+        LeavePolicy {
+            sick: LeaveClass::Private,
+            personal: LeaveClass::Private,
+            annual: LeaveClass::Public,
+            home_visit: LeaveClass::Public,
+            marriage_maternity: LeaveClass::Public,
+            bereavement: LeaveClass::Public,
+            official_errand: LeaveClass::Public,
+            official_duty: LeaveClass::Public,
+            deputy_from_half_days: 2,
+            director_from_half_days: 4,
+        }
+    }
+
+    /// Public or private, for `kind`.
+    pub fn class_of(&self, kind: LeaveKind) -> LeaveClass {
+        match kind {
+            LeaveKind::Sick => self.sick,
+            LeaveKind::Personal => self.personal,
+            LeaveKind::Annual => self.annual,
+            LeaveKind::HomeVisit => self.home_visit,
+            LeaveKind::MarriageMaternity => self.marriage_maternity,
+            LeaveKind::Bereavement => self.bereavement,
+            LeaveKind::OfficialErrand => self.official_errand,
+            LeaveKind::OfficialDuty => self.official_duty,
+        }
+    }
+
+    /// Who must approve a leave of `half_days` working half days.
+    pub fn required_approval(&self, half_days: u32) -> ApprovalLevel {
+        if half_days >= self.director_from_half_days {
+            ApprovalLevel::DirectorWithUnitCertificate
+        } else if half_days >= self.deputy_from_half_days {
+            ApprovalLevel::DeputyDirector
+        } else {
+            ApprovalLevel::InspectionOffice
+        }
+    }
+}
+
+impl Leave {
+    /// Whether the leave includes `session` of `date`.
+    pub fn includes(&self, date: Date, session: Session) -> bool {
+        let half_day = HalfDay { date, session };
+        self.first <= half_day && half_day <= self.last
+    }
+
+    /// Whether a cover was arranged, so the leave excuses its sessions.
+    pub fn is_covered(&self) -> bool {
+        self.cover.is_some()
+    }
+
+    /// The number of *working* half days the leave takes: weekends and holidays inside it do
+    /// not count, make-up workdays do.
+    pub fn working_half_days(&self, calendar: &Calendar) -> u32 {
+        let mut count = 0;
+        let mut date = self.first.date;
+        while date <= self.last.date {
+            if calendar.is_working_day(date) {
+                count += Session::BOTH
+                    .iter()
+                    .filter(|&&s| self.includes(date, s))
+                    .count() as u32;
+            }
+            match date.tomorrow() {
+                Ok(next) => date = next,
+                Err(_) => break,
+            }
+        }
+        count
+    }
+
+    fn overlaps(&self, other: &Leave) -> bool {
+        self.staff == other.staff && self.first <= other.last && other.first <= self.last
+    }
+}
+
+impl LeaveBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        LeaveBook::default()
+    }
+
+    /// Records a leave.
+    ///
+    /// # Errors
+    /// [`LeaveError::Backwards`] when it ends before it starts, [`LeaveError::DuplicateId`] when
+    /// its id is taken, [`LeaveError::Overlap`] when the same person already has leave for one
+    /// of its half days.
+    pub fn add(&mut self, leave: Leave) -> Result<(), LeaveError> {
+        if leave.first > leave.last {
+            return Err(LeaveError::Backwards {
+                id: leave.id,
+                first: leave.first,
+                last: leave.last,
+            });
+        }
+        if self.leaves.iter().any(|l| l.id == leave.id) {
+            return Err(LeaveError::DuplicateId(leave.id));
+        }
+        if let Some(existing) = self.leaves.iter().find(|l| l.overlaps(&leave)) {
+            return Err(LeaveError::Overlap {
+                id: leave.id,
+                staff: leave.staff.clone(),
+                first: leave.first,
+                last: leave.last,
+                existing: existing.id,
+                existing_first: existing.first,
+                existing_last: existing.last,
+            });
+        }
+        self.leaves.push(leave);
+        Ok(())
+    }
+
+    /// Records that the person reported back (销假) at `at`.
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`] when no leave has that id.
+    pub fn close(&mut self, id: LeaveId, at: Timestamp) -> Result<(), LeaveError> {
+        let leave = self
+            .leaves
+            .iter_mut()
+            .find(|l| l.id == id)
+            .ok_or(LeaveError::UnknownLeave(id))?;
+        leave.closed_at = Some(at);
+        Ok(())
+    }
+
+    /// The leave of `staff` that includes `session` of `date`, covered or not.
+    pub fn find(&self, staff: &StaffId, date: Date, session: Session) -> Option<&Leave> {
+        self.leaves
+            .iter()
+            .find(|l| &l.staff == staff && l.includes(date, session))
+    }
+
+    /// All leaves, in the order added.
+    pub fn leaves(&self) -> &[Leave] {
+        &self.leaves
+    }
+}
+
+impl PostId {
+    /// A post id; any non-empty text the admin uses.
+    pub fn new(text: &str) -> Self {
+        PostId(text.trim().to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PostId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The posts where neither the A nor the B is in `present` (断档), in the order given.
+pub fn gaps<'a>(posts: &'a [Post], present: &BTreeSet<StaffId>) -> Vec<&'a PostId> {
+    posts
+        .iter()
+        .filter(|p| !present.contains(&p.holder) && !present.contains(&p.backup))
+        .map(|p| &p.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn staff(id: &str) -> StaffId {
+        StaffId::new(id).unwrap()
+    }
+
+    fn half(y: i16, m: i8, d: i8, session: Session) -> HalfDay {
+        HalfDay {
+            date: date(y, m, d),
+            session,
+        }
+    }
+
+    fn leave(id: u64, who: &str, first: HalfDay, last: HalfDay) -> Leave {
+        Leave {
+            id: LeaveId(id),
+            staff: staff(who),
+            kind: LeaveKind::Personal,
+            first,
+            last,
+            cover: Some(staff("0099")),
+            closed_at: None,
+        }
+    }
+
+    struct ApprovalCase {
+        first: HalfDay,
+        last: HalfDay,
+        half_days: u32,
+        level: ApprovalLevel,
+    }
+
+    #[track_caller]
+    fn check_approval(case: ApprovalCase) {
+        let mut calendar = Calendar::hall_defaults();
+        calendar.add_holiday(date(2026, 10, 1), "国庆节").unwrap();
+        let l = leave(1, "0001", case.first, case.last);
+        let half_days = l.working_half_days(&calendar);
+        assert_eq!(half_days, case.half_days);
+        assert_eq!(
+            LeavePolicy::hall_defaults().required_approval(half_days),
+            case.level
+        );
+    }
+
+    #[test]
+    fn approval_level_by_length() {
+        use ApprovalLevel::*;
+        use Session::*;
+        // 2026-09-28 is a Monday.
+        let rows = [
+            // 0.5 day
+            ApprovalCase {
+                first: half(2026, 9, 28, Morning),
+                last: half(2026, 9, 28, Morning),
+                half_days: 1,
+                level: InspectionOffice,
+            },
+            // 1 day
+            ApprovalCase {
+                first: half(2026, 9, 28, Morning),
+                last: half(2026, 9, 28, Afternoon),
+                half_days: 2,
+                level: DeputyDirector,
+            },
+            // 1.5 days, starting in an afternoon
+            ApprovalCase {
+                first: half(2026, 9, 28, Afternoon),
+                last: half(2026, 9, 29, Afternoon),
+                half_days: 3,
+                level: DeputyDirector,
+            },
+            // 2 days
+            ApprovalCase {
+                first: half(2026, 9, 28, Morning),
+                last: half(2026, 9, 29, Afternoon),
+                half_days: 4,
+                level: DirectorWithUnitCertificate,
+            },
+            // 3 days
+            ApprovalCase {
+                first: half(2026, 9, 28, Morning),
+                last: half(2026, 9, 30, Afternoon),
+                half_days: 6,
+                level: DirectorWithUnitCertificate,
+            },
+            // Friday to Monday: the weekend does not count, so 2 days
+            ApprovalCase {
+                first: half(2026, 9, 25, Morning),
+                last: half(2026, 9, 28, Afternoon),
+                half_days: 4,
+                level: DirectorWithUnitCertificate,
+            },
+            // Wednesday to Thursday, Thursday 1 October a holiday: 1 day
+            ApprovalCase {
+                first: half(2026, 9, 30, Morning),
+                last: half(2026, 10, 1, Afternoon),
+                half_days: 2,
+                level: DeputyDirector,
+            },
+        ];
+        for row in rows {
+            check_approval(row);
+        }
+    }
+
+    #[test]
+    fn default_classes() {
+        use LeaveClass::*;
+        use LeaveKind::*;
+        let policy = LeavePolicy::hall_defaults();
+        let rows = [
+            (Sick, Private),
+            (Personal, Private),
+            (Annual, Public),
+            (HomeVisit, Public),
+            (MarriageMaternity, Public),
+            (Bereavement, Public),
+            (OfficialErrand, Public),
+            (OfficialDuty, Public),
+        ];
+        for (kind, class) in rows {
+            assert_eq!(policy.class_of(kind), class, "{kind:?}");
+        }
+        let configured = LeavePolicy {
+            bereavement: Private,
+            ..LeavePolicy::hall_defaults()
+        };
+        assert_eq!(configured.class_of(Bereavement), Private);
+    }
+
+    #[track_caller]
+    fn check_add(existing: &[Leave], new: Leave, want: Result<(), &str>) {
+        let mut book = LeaveBook::new();
+        for l in existing {
+            book.add(l.clone()).unwrap();
+        }
+        let got = book.add(new).map_err(|e| e.to_string());
+        assert_eq!(got, want.map_err(str::to_string));
+    }
+
+    #[test]
+    fn overlapping_leave_is_refused() {
+        use Session::*;
+        let mon_am = half(2026, 9, 28, Morning);
+        let mon_pm = half(2026, 9, 28, Afternoon);
+        let tue_am = half(2026, 9, 29, Morning);
+        let tue_pm = half(2026, 9, 29, Afternoon);
+        let monday = leave(1, "0001", mon_am, mon_pm);
+        let rows: [(Leave, Result<(), &str>); 5] = [
+            // same person, next day: fine
+            (leave(2, "0001", tue_am, tue_pm), Ok(())),
+            // another person, same day: fine
+            (leave(2, "0002", mon_am, mon_pm), Ok(())),
+            // same person, Monday afternoon to Tuesday
+            (
+                leave(2, "0001", mon_pm, tue_am),
+                Err(
+                    "leave #2 of 0001 (2026-09-28 afternoon to 2026-09-29 morning) overlaps \
+                     leave #1 (2026-09-28 morning to 2026-09-28 afternoon); expected one leave \
+                     per person per half day (hint: change or close the existing leave first)",
+                ),
+            ),
+            (
+                leave(2, "0001", tue_am, mon_pm),
+                Err(
+                    "leave #2 runs from 2026-09-29 morning to 2026-09-28 afternoon; expected \
+                     the first half day on or before the last",
+                ),
+            ),
+            (
+                leave(1, "0003", tue_am, tue_pm),
+                Err("leave #1 is already on record; expected a new id"),
+            ),
+        ];
+        for (new, want) in rows {
+            check_add(std::slice::from_ref(&monday), new, want);
+        }
+    }
+
+    #[test]
+    fn find_close_and_cover() {
+        use Session::*;
+        let mut book = LeaveBook::new();
+        let mut uncovered = leave(
+            7,
+            "0001",
+            half(2026, 9, 28, Afternoon),
+            half(2026, 9, 29, Morning),
+        );
+        uncovered.cover = None;
+        book.add(uncovered).unwrap();
+        let who = staff("0001");
+        let rows = [
+            (date(2026, 9, 28), Morning, None),
+            (date(2026, 9, 28), Afternoon, Some(LeaveId(7))),
+            (date(2026, 9, 29), Morning, Some(LeaveId(7))),
+            (date(2026, 9, 29), Afternoon, None),
+        ];
+        for (d, session, want) in rows {
+            assert_eq!(
+                book.find(&who, d, session).map(|l| l.id),
+                want,
+                "{d} {session:?}"
+            );
+        }
+        assert!(!book.leaves()[0].is_covered());
+        let back: Timestamp = "2026-09-29T05:00:00Z".parse().unwrap();
+        book.close(LeaveId(7), back).unwrap();
+        assert_eq!(book.leaves()[0].closed_at, Some(back));
+        assert_eq!(
+            book.close(LeaveId(8), back).unwrap_err().to_string(),
+            "leave #8 is not on record"
+        );
+    }
+
+    #[test]
+    fn gaps_are_posts_with_neither_a_nor_b() {
+        let posts = [
+            Post {
+                id: PostId::new("tax-1"),
+                holder: staff("0001"),
+                backup: staff("0002"),
+            },
+            Post {
+                id: PostId::new("land-1"),
+                holder: staff("0003"),
+                backup: staff("0004"),
+            },
+            Post {
+                id: PostId::new("police-1"),
+                holder: staff("0005"),
+                backup: staff("0001"),
+            },
+        ];
+        let rows: [(&[&str], &[&str]); 5] = [
+            (&["0001", "0003", "0005"], &[]),
+            (&["0002", "0004"], &["police-1"]), // B covers tax-1 and land-1
+            (&["0001"], &["land-1"]),           // 0001 is A of tax-1 and B of police-1
+            (&[], &["tax-1", "land-1", "police-1"]),
+            (&["0099"], &["tax-1", "land-1", "police-1"]),
+        ];
+        for (present, want) in rows {
+            let present: BTreeSet<StaffId> = present.iter().map(|s| staff(s)).collect();
+            let got: Vec<&str> = gaps(&posts, &present)
+                .into_iter()
+                .map(PostId::as_str)
+                .collect();
+            assert_eq!(got, want, "present {present:?}");
+        }
+    }
+}

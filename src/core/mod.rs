@@ -1,0 +1,19 @@
+//! The pure core: everything that *decides* something, as values in and values out.
+//!
+//! Nothing in here reads the clock, the file system, the network or a device, and nothing in here
+//! depends on tokio, OpenCV, ONNX Runtime or SQLite. `now` is always a parameter. Adapters
+//! (`vision`, `store`, `hw`, `uplink`, `admin`) feed this core; it never calls them.
+
+pub mod ids;
+pub mod matcher;
+pub mod geometry;
+pub mod image;
+pub mod track;
+pub mod evaluation;
+pub mod backoff;
+
+pub mod calendar;
+pub mod schedule;
+pub mod leave;
+pub mod rules;
+pub mod scoring;

@@ -1,0 +1,176 @@
+//! Finding and loading the ONNX Runtime shared library, and the one `ort` environment.
+//!
+//! hallclock links ONNX Runtime dynamically (`ort`'s `load-dynamic`), so the library is looked for
+//! in a documented order at start-up; when it is nowhere, the error names every place tried and
+//! how to install it. Must not download anything.
+
+use std::path::{Path, PathBuf};
+
+/// The ONNX Runtime release hallclock is built and tested against.
+pub const ORT_VERSION: &str = "1.32.0";
+/// Its file name on Linux.
+pub const ORT_LIB_NAME: &str = "libonnxruntime.so.1.32.0";
+
+/// Failures of finding or starting ONNX Runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(
+        "ONNX Runtime {ORT_VERSION} ({ORT_LIB_NAME}) was not found; looked in:\n{tried}\n\
+         install it with `scripts/install-onnxruntime` (it takes the library out of PyPI's \
+         onnxruntime=={ORT_VERSION} wheel with pip), or point HALLCLOCK_ORT_LIB at the file"
+    )]
+    NotFound { tried: String },
+    #[error("cannot load ONNX Runtime from {path}: {message}")]
+    Load { path: PathBuf, message: String },
+    #[error("cannot start the ONNX Runtime environment: {0}")]
+    Environment(String),
+}
+
+/// A loaded ONNX Runtime and its environment; pass it to every model that is built.
+pub struct OrtRuntime {
+    env: ort::environment::Environment,
+    library: PathBuf,
+}
+
+impl std::fmt::Debug for OrtRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrtRuntime").field("library", &self.library).finish()
+    }
+}
+
+/// The places searched for the library, in order:
+/// 1. `explicit` (the `--onnxruntime` flag or the config's `vision.onnxruntime`);
+/// 2. `$HALLCLOCK_ORT_LIB`, then `$ORT_DYLIB_PATH`;
+/// 3. beside the executable, and `../lib/hallclock/` from it (the .deb layout);
+/// 4. `/usr/lib/hallclock/`, `/usr/local/lib/hallclock/`;
+/// 5. `$XDG_DATA_HOME/hallclock/onnxruntime-1.32.0/` (default `~/.local/share/...`), where
+///    `scripts/install-onnxruntime` puts it.
+pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = explicit {
+        out.push(p.to_path_buf());
+    }
+    for var in ["HALLCLOCK_ORT_LIB", "ORT_DYLIB_PATH"] {
+        if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            out.push(PathBuf::from(v));
+        }
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        out.push(dir.join(ORT_LIB_NAME));
+        out.push(dir.join("../lib/hallclock").join(ORT_LIB_NAME));
+    }
+    out.push(Path::new("/usr/lib/hallclock").join(ORT_LIB_NAME));
+    out.push(Path::new("/usr/local/lib/hallclock").join(ORT_LIB_NAME));
+    if let Some(data) = data_home() {
+        out.push(data.join(format!("hallclock/onnxruntime-{ORT_VERSION}")).join(ORT_LIB_NAME));
+    }
+    out
+}
+
+fn data_home() -> Option<PathBuf> {
+    match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(v) => Some(PathBuf::from(v)),
+        None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")),
+    }
+}
+
+impl OrtRuntime {
+    /// Finds the library (see [`search_path`]), loads it and creates the environment.
+    ///
+    /// # Errors
+    /// [`RuntimeError::NotFound`] listing every place tried, [`RuntimeError::Load`] when the file
+    /// is there but is not a usable ONNX Runtime of a compatible version.
+    pub fn start(explicit: Option<&Path>) -> Result<Self, RuntimeError> {
+        // ONNX Runtime allows one environment per process, and `ort` can never make a second one
+        // even after the first is dropped; so the first start keeps it here and every later
+        // start hands out another handle to it. This is the one process-wide value in hallclock.
+        static STARTED: std::sync::Mutex<Option<OrtRuntime>> = std::sync::Mutex::new(None);
+        let mut started = STARTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(rt) = started.as_ref() {
+            return Ok(OrtRuntime { env: rt.env.clone(), library: rt.library.clone() });
+        }
+        let candidates = search_path(explicit);
+        let Some(library) = candidates.iter().find(|p| p.is_file()).cloned() else {
+            let tried = candidates
+                .iter()
+                .map(|p| format!("  {}", p.display()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(RuntimeError::NotFound { tried });
+        };
+        let builder = ort::init_from(&library)
+            .map_err(|e| RuntimeError::Load { path: library.clone(), message: e.to_string() })?;
+        let env = builder
+            .with_name("hallclock")
+            .build()
+            .map_err(|e| RuntimeError::Environment(e.to_string()))?;
+        let rt = OrtRuntime { env, library };
+        *started = Some(OrtRuntime { env: rt.env.clone(), library: rt.library.clone() });
+        Ok(rt)
+    }
+
+    /// The library file in use.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    pub(crate) fn env(&self) -> &ort::environment::Environment {
+        &self.env
+    }
+}
+
+/// Builds a session for a manifest's model: checks the file's sha256, loads it with `threads`
+/// intra-op threads, and checks the model's declared input and output shapes against the manifest.
+///
+/// # Errors
+/// [`super::VisionError`] naming the file and what was expected.
+pub(crate) fn build_session(
+    rt: &OrtRuntime,
+    m: &super::ModelManifest,
+    threads: usize,
+) -> Result<ort::session::Session, super::VisionError> {
+    use super::manifest::shape_fits;
+    use super::VisionError;
+    use ort::session::builder::GraphOptimizationLevel;
+
+    let bytes = m.read_verified()?;
+    let load_err = |e: &dyn std::fmt::Display| VisionError::LoadModel {
+        path: m.model_path.clone(),
+        message: e.to_string(),
+    };
+    let mut builder = ort::session::Session::builder(rt.env()).map_err(|e| load_err(&e))?;
+    builder = builder
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| load_err(&e))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| load_err(&e))?
+        .with_inter_threads(1)
+        .map_err(|e| load_err(&e))?
+        .with_intra_op_spinning(false)
+        .map_err(|e| load_err(&e))?;
+    let session = builder.commit_from_memory(&bytes).map_err(|e| load_err(&e))?;
+
+    let shape_err = |message: String| VisionError::ModelShape { path: m.model_path.clone(), message };
+    let inputs = session.inputs();
+    let Some(input) = inputs.iter().find(|i| i.name() == m.input_name) else {
+        let names: Vec<&str> = inputs.iter().map(|i| i.name()).collect();
+        return Err(shape_err(format!("it has no input {:?} (it has {names:?})", m.input_name)));
+    };
+    let declared: Vec<i64> = input.dtype().tensor_shape().map(|s| s.to_vec()).unwrap_or_default();
+    if !shape_fits(&declared, &m.input_shape) {
+        return Err(shape_err(format!(
+            "input {:?} has shape {declared:?}; expected {:?}",
+            m.input_name, m.input_shape
+        )));
+    }
+    for (name, shape) in &m.outputs {
+        let Some(out) = session.outputs().iter().find(|o| o.name() == name) else {
+            return Err(shape_err(format!("it has no output {name:?}")));
+        };
+        let declared: Vec<i64> = out.dtype().tensor_shape().map(|s| s.to_vec()).unwrap_or_default();
+        if !shape_fits(&declared, shape) {
+            return Err(shape_err(format!("output {name:?} has shape {declared:?}; expected {shape:?}")));
+        }
+    }
+    Ok(session)
+}

@@ -1,0 +1,34 @@
+//! The one integration-test binary (STYLE.md §7.4): real models through the real ONNX Runtime, a
+//! real SQLite file, and the real `hallclock` binary end to end.
+
+mod cli;
+mod golden;
+
+use std::path::{Path, PathBuf};
+
+use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime};
+
+/// The repository's top folder.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
+}
+
+pub fn manifest(name: &str) -> ModelManifest {
+    ModelManifest::load(&repo().join("models").join(name)).expect("model manifest in models/")
+}
+
+/// ONNX Runtime plus the default detector and embedder, one inference thread.
+pub fn models() -> (OrtRuntime, Detector, Embedder) {
+    let rt = OrtRuntime::start(None).expect("ONNX Runtime installed by scripts/install-onnxruntime");
+    let det = Detector::load(&rt, &manifest("yunet_2023mar.toml"), 1).expect("detector loads");
+    let emb = Embedder::load(&rt, &manifest("w600k_mbf.toml"), 1).expect("embedder loads");
+    (rt, det, emb)
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("json fixture")).expect("valid json")
+}
