@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The migrations, in order: version `i + 1` is `MIGRATIONS[i]`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_staff_and_faces.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_staff_and_faces.sql"),
+    include_str!("migrations/0002_attendance.sql"),
+];
 
 /// The newest schema version.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

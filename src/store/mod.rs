@@ -14,6 +14,8 @@ use crate::core::ids::{StaffId, StaffIdError};
 mod attendance;
 mod migrations;
 
+pub use attendance::{Approval, AmendmentRow, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat, PunchImportSummary, PunchRow, RecordError};
+
 /// Failures of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
