@@ -8,7 +8,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use jiff::tz::{Disambiguation, TimeZone};
+use jiff::SignedDuration;
+
+use crate::core::calendar::SummerRule;
 use crate::core::geometry::BoxF;
+use crate::core::leave::LeaveClass;
+use crate::core::rules::RulesConfig;
+use crate::core::schedule::{ScheduleConfig, SessionHours};
+use crate::core::scoring::{Points, ScoringConfig};
 use crate::core::track::TrackPolicy;
 use crate::vision::quality::QualityGate;
 
@@ -19,6 +27,8 @@ pub struct RawConfig {
     pub store: RawStore,
     #[serde(default)]
     pub vision: RawVision,
+    #[serde(default)]
+    pub rules: RawRules,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +74,7 @@ pub struct RawGate {
 pub struct Config {
     pub store: StoreConfig,
     pub vision: VisionConfig,
+    pub rules: RulesSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +134,7 @@ impl Config {
     /// [`ConfigError::Invalid`] listing every problem.
     pub fn from_raw(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
+        let rules = rules_from_raw(raw.rules, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
@@ -210,8 +222,302 @@ impl Config {
                 vote,
                 gate,
             },
+            rules,
         })
     }
+}
+
+/// `[rules]`: the attendance rules. Every default of `attendance-rules.md` is a key here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRules {
+    /// IANA zone of the hall; default `Asia/Shanghai`.
+    pub zone: Option<String>,
+    /// `compatible` (default), `earlier`, `later` or `reject`: how a civil time in a DST gap or
+    /// fold becomes an instant.
+    pub dst_policy: Option<String>,
+    /// `"08:00-11:30"`.
+    pub morning: Option<String>,
+    /// `"14:00-17:00"`.
+    pub afternoon: Option<String>,
+    /// `"14:30-17:30"`.
+    pub summer_afternoon: Option<String>,
+    /// Default summer period of every year without its own, month-day: `"05-01"`.
+    pub summer_first: Option<String>,
+    /// `"09-30"`, inclusive.
+    pub summer_last: Option<String>,
+    pub late_grace_mins: Option<i64>,
+    pub early_grace_mins: Option<i64>,
+    /// A person seen again within this is the same pass: 60.
+    pub same_pass_secs: Option<i64>,
+    pub window_before_start_mins: Option<i64>,
+    pub window_after_end_mins: Option<i64>,
+    pub meeting_late_grace_mins: Option<i64>,
+    #[serde(default)]
+    pub leave: RawLeaveRules,
+    #[serde(default)]
+    pub points: RawPoints,
+}
+
+/// `[rules.leave]`: `public` (公假) or `private` (私假) per kind, and approval thresholds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLeaveRules {
+    pub sick: Option<String>,
+    pub personal: Option<String>,
+    pub annual: Option<String>,
+    pub home_visit: Option<String>,
+    pub marriage_maternity: Option<String>,
+    pub bereavement: Option<String>,
+    pub official_errand: Option<String>,
+    pub official_duty: Option<String>,
+    pub deputy_from_half_days: Option<u32>,
+    pub director_from_half_days: Option<u32>,
+}
+
+/// `[rules.points]`: points per fault (multiples of 0.1) and the fund.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPoints {
+    pub late_or_early: Option<f64>,
+    pub absence_day: Option<f64>,
+    pub public_leave_day: Option<f64>,
+    pub private_leave_day: Option<f64>,
+    pub meeting_late: Option<f64>,
+    pub meeting_missed: Option<f64>,
+    pub duty_missed: Option<f64>,
+    pub attendance_full: Option<f64>,
+    /// The part's lowest score; default 0.
+    pub attendance_floor: Option<f64>,
+    /// `false`: the part's score may go below the floor (no floor at all).
+    pub attendance_floor_enabled: Option<bool>,
+    pub other_parts_assumed: Option<f64>,
+    pub full_marks: Option<f64>,
+    pub fund_yuan_per_month: Option<f64>,
+    pub yearly_awards_bar: Option<f64>,
+}
+
+/// The validated `[rules]` section.
+#[derive(Debug, Clone)]
+pub struct RulesSettings {
+    /// The zone's IANA name, for reports.
+    pub zone_name: String,
+    /// Hours, windows, leave classes, de-duplication: what the rules engine takes.
+    pub engine: RulesConfig,
+    /// Points and the fund.
+    pub scoring: ScoringConfig,
+    /// The default summer period of years the calendar file does not set.
+    pub summer: SummerRule,
+}
+
+/// Validates `[rules]`, adding every problem (with its key) to `problems`. The returned value
+/// holds the defaults wherever a key was at fault.
+pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSettings {
+    let zone_name = raw
+        .zone
+        .unwrap_or_else(|| ScheduleConfig::DEFAULT_ZONE_NAME.to_string());
+    let zone = match TimeZone::get(&zone_name) {
+        Ok(zone) => zone,
+        Err(e) => {
+            problems.push(format!(
+                "rules.zone = {zone_name:?}: expected an IANA time zone name such as \"Asia/Shanghai\" ({e})"
+            ));
+            TimeZone::UTC
+        }
+    };
+    let mut engine = RulesConfig::hall_defaults(zone);
+    let schedule = &mut engine.schedule;
+    if let Some(policy) = raw.dst_policy {
+        match policy.as_str() {
+            "compatible" => schedule.disambiguation = Disambiguation::Compatible,
+            "earlier" => schedule.disambiguation = Disambiguation::Earlier,
+            "later" => schedule.disambiguation = Disambiguation::Later,
+            "reject" => schedule.disambiguation = Disambiguation::Reject,
+            other => problems.push(format!(
+                "rules.dst-policy = {other:?}: expected \"compatible\", \"earlier\", \"later\" or \"reject\""
+            )),
+        }
+    }
+    for (key, text, slot) in [
+        ("rules.morning", raw.morning, &mut schedule.morning),
+        ("rules.afternoon", raw.afternoon, &mut schedule.afternoon),
+        ("rules.summer-afternoon", raw.summer_afternoon, &mut schedule.summer_afternoon),
+    ] {
+        if let Some(text) = text {
+            match parse_hours(&text) {
+                Some(hours) => *slot = hours,
+                None => problems.push(format!(
+                    "{key} = {text:?}: expected start-end as \"HH:MM-HH:MM\", e.g. \"08:00-11:30\""
+                )),
+            }
+        }
+    }
+    let minutes = |key: &str, value: Option<i64>, default: SignedDuration, problems: &mut Vec<String>| {
+        match value {
+            None => default,
+            Some(v) if (0..=24 * 60).contains(&v) => SignedDuration::from_mins(v),
+            Some(v) => {
+                problems.push(format!("{key} = {v}: expected 0 to 1440 minutes"));
+                default
+            }
+        }
+    };
+    schedule.late_grace = minutes("rules.late-grace-mins", raw.late_grace_mins, schedule.late_grace, problems);
+    schedule.early_grace = minutes("rules.early-grace-mins", raw.early_grace_mins, schedule.early_grace, problems);
+    schedule.window_before_start = minutes(
+        "rules.window-before-start-mins",
+        raw.window_before_start_mins,
+        schedule.window_before_start,
+        problems,
+    );
+    schedule.window_after_end =
+        minutes("rules.window-after-end-mins", raw.window_after_end_mins, schedule.window_after_end, problems);
+    if let Err(e) = schedule.validate() {
+        problems.push(format!("rules (session hours): {e}"));
+    }
+    engine.meeting_late_grace = minutes(
+        "rules.meeting-late-grace-mins",
+        raw.meeting_late_grace_mins,
+        engine.meeting_late_grace,
+        problems,
+    );
+    match raw.same_pass_secs {
+        None => {}
+        Some(v) if (0..=3600).contains(&v) => engine.same_pass_within = SignedDuration::from_secs(v),
+        Some(v) => problems.push(format!("rules.same-pass-secs = {v}: expected 0 to 3600 seconds")),
+    }
+
+    let summer_default = SummerRule::hall_defaults();
+    let first = raw.summer_first.as_deref().map(|t| ("rules.summer-first", t, parse_month_day(t)));
+    let last = raw.summer_last.as_deref().map(|t| ("rules.summer-last", t, parse_month_day(t)));
+    let mut ok = true;
+    for (key, text, parsed) in first.iter().chain(last.iter()) {
+        if parsed.is_none() {
+            ok = false;
+            problems.push(format!("{key} = {text:?}: expected a month and day as \"MM-DD\", e.g. \"05-01\""));
+        }
+    }
+    let summer = match (first, last) {
+        (None, None) => summer_default,
+        _ if !ok => summer_default,
+        (f, l) => {
+            let f = f.and_then(|x| x.2).unwrap_or((5, 1));
+            let l = l.and_then(|x| x.2).unwrap_or((9, 30));
+            match SummerRule::new(f, l) {
+                Ok(rule) => rule,
+                Err(e) => {
+                    problems.push(format!("rules.summer-first, rules.summer-last: {e}"));
+                    summer_default
+                }
+            }
+        }
+    };
+
+    let l = raw.leave;
+    let policy = &mut engine.leave;
+    for (key, text, slot) in [
+        ("rules.leave.sick", l.sick, &mut policy.sick),
+        ("rules.leave.personal", l.personal, &mut policy.personal),
+        ("rules.leave.annual", l.annual, &mut policy.annual),
+        ("rules.leave.home-visit", l.home_visit, &mut policy.home_visit),
+        ("rules.leave.marriage-maternity", l.marriage_maternity, &mut policy.marriage_maternity),
+        ("rules.leave.bereavement", l.bereavement, &mut policy.bereavement),
+        ("rules.leave.official-errand", l.official_errand, &mut policy.official_errand),
+        ("rules.leave.official-duty", l.official_duty, &mut policy.official_duty),
+    ] {
+        match text.as_deref() {
+            None => {}
+            Some("public") => *slot = LeaveClass::Public,
+            Some("private") => *slot = LeaveClass::Private,
+            Some(other) => problems.push(format!(
+                "{key} = {other:?}: expected \"public\" (公假) or \"private\" (私假)"
+            )),
+        }
+    }
+    policy.deputy_from_half_days = l.deputy_from_half_days.unwrap_or(policy.deputy_from_half_days);
+    policy.director_from_half_days = l.director_from_half_days.unwrap_or(policy.director_from_half_days);
+    if policy.deputy_from_half_days == 0 || policy.deputy_from_half_days > policy.director_from_half_days {
+        problems.push(format!(
+            "rules.leave.deputy-from-half-days = {}, rules.leave.director-from-half-days = {}: expected 1 <= deputy <= director",
+            policy.deputy_from_half_days, policy.director_from_half_days
+        ));
+    }
+
+    let p = raw.points;
+    let mut scoring = ScoringConfig::hall_defaults();
+    for (key, value, slot) in [
+        ("rules.points.late-or-early", p.late_or_early, &mut scoring.late_or_early),
+        ("rules.points.absence-day", p.absence_day, &mut scoring.absence_day),
+        ("rules.points.public-leave-day", p.public_leave_day, &mut scoring.public_leave_day),
+        ("rules.points.private-leave-day", p.private_leave_day, &mut scoring.private_leave_day),
+        ("rules.points.meeting-late", p.meeting_late, &mut scoring.meeting_late),
+        ("rules.points.meeting-missed", p.meeting_missed, &mut scoring.meeting_missed),
+        ("rules.points.duty-missed", p.duty_missed, &mut scoring.duty_missed),
+        ("rules.points.attendance-full", p.attendance_full, &mut scoring.attendance_full),
+        ("rules.points.other-parts-assumed", p.other_parts_assumed, &mut scoring.other_parts_assumed),
+        ("rules.points.full-marks", p.full_marks, &mut scoring.full_marks),
+        ("rules.points.yearly-awards-bar", p.yearly_awards_bar, &mut scoring.yearly_awards_bar),
+    ] {
+        if let Some(v) = value {
+            match points(v) {
+                Some(points) => *slot = points,
+                None => problems.push(format!(
+                    "{key} = {v}: expected a number of points from 0 to 1000 in steps of 0.1"
+                )),
+            }
+        }
+    }
+    if let Some(v) = p.attendance_floor {
+        match points(v) {
+            Some(points) => scoring.attendance_floor = Some(points),
+            None => problems.push(format!(
+                "rules.points.attendance-floor = {v}: expected a number of points from 0 to 1000 in steps of 0.1"
+            )),
+        }
+    }
+    if p.attendance_floor_enabled == Some(false) {
+        scoring.attendance_floor = None;
+    }
+    if scoring.full_marks <= Points::ZERO {
+        problems.push("rules.points.full-marks: expected more than 0".to_string());
+    }
+    if let Some(v) = p.fund_yuan_per_month {
+        let fen = (v * 100.0).round();
+        if v.is_finite() && (0.0..=1_000_000.0).contains(&v) && (v * 100.0 - fen).abs() < 1e-6 {
+            scoring.fund_fen_per_month = fen as i64;
+        } else {
+            problems.push(format!(
+                "rules.points.fund-yuan-per-month = {v}: expected yuan from 0 to 1000000 in steps of 0.01"
+            ));
+        }
+    }
+    RulesSettings { zone_name, engine, scoring, summer }
+}
+
+fn parse_hours(text: &str) -> Option<SessionHours> {
+    let (start, end) = text.split_once('-')?;
+    let clock = |t: &str| -> Option<jiff::civil::Time> {
+        let (h, m) = t.trim().split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        jiff::civil::Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+    };
+    Some(SessionHours { start: clock(start)?, end: clock(end)? })
+}
+
+fn parse_month_day(text: &str) -> Option<(i8, i8)> {
+    let (m, d) = text.split_once('-')?;
+    if m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    Some((m.parse().ok()?, d.parse().ok()?))
+}
+
+fn points(value: f64) -> Option<Points> {
+    let tenths = (value * 10.0).round();
+    let exact = (value * 10.0 - tenths).abs() < 1e-6;
+    (value.is_finite() && (0.0..=1000.0).contains(&value) && exact).then(|| Points::from_tenths(tenths as i32))
 }
 
 /// The places searched for the models folder when none is configured, in order: `$HALLCLOCK_MODELS`,
@@ -260,6 +566,62 @@ mod tests {
             e,
             "config file t.toml has 4 problem(s):\n  vision.threads = 0: expected 1 to 16\n  vision.detector-width = 300: expected a multiple of 32 from 64 to 1920\n  vision.roi = [0.5, 0, 0.2, 1]: expected [left, top, right, bottom] as fractions 0..1 with left < right and top < bottom\n  vision.vote-k = 6, vision.vote-n = 5: expected 1 <= k <= n <= 30"
         );
+    }
+
+    #[test]
+    fn rules_defaults_are_the_spec() {
+        let c = parse("").unwrap();
+        let r = &c.rules;
+        assert_eq!(r.zone_name, "Asia/Shanghai");
+        assert_eq!(r.engine.same_pass_within, SignedDuration::from_secs(60));
+        assert_eq!(r.engine.schedule.window_before_start, SignedDuration::from_mins(90));
+        assert_eq!(r.engine.schedule.window_after_end, SignedDuration::from_mins(180));
+        assert_eq!(r.summer, SummerRule::hall_defaults());
+        assert_eq!(r.scoring, ScoringConfig::hall_defaults());
+        assert_eq!(r.engine.leave, crate::core::leave::LeavePolicy::hall_defaults());
+    }
+
+    #[test]
+    fn rules_settings_are_read() {
+        let c = parse(
+            "[rules]\nzone = \"Europe/Berlin\"\nmorning = \"08:30-12:00\"\nsame-pass-secs = 30\n\
+             summer-first = \"06-01\"\nsummer-last = \"08-31\"\n[rules.leave]\nbereavement = \"private\"\n\
+             [rules.points]\nprivate-leave-day = 4.5\nfund-yuan-per-month = 200\nattendance-floor-enabled = false\n",
+        )
+        .unwrap();
+        let r = &c.rules;
+        assert_eq!(r.zone_name, "Europe/Berlin");
+        assert_eq!(r.engine.schedule.morning.end, jiff::civil::time(12, 0, 0, 0));
+        assert_eq!(r.engine.same_pass_within, SignedDuration::from_secs(30));
+        assert_eq!(r.summer, SummerRule::new((6, 1), (8, 31)).unwrap());
+        assert_eq!(r.engine.leave.bereavement, LeaveClass::Private);
+        assert_eq!(r.scoring.private_leave_day, Points::from_tenths(45));
+        assert_eq!(r.scoring.fund_fen_per_month, 20_000);
+        assert_eq!(r.scoring.attendance_floor, None);
+    }
+
+    #[test]
+    fn every_rules_problem_is_reported_with_its_key() {
+        let e = parse(
+            "[rules]\nzone = \"Mars/Olympus\"\ndst-policy = \"maybe\"\nafternoon = \"2pm-5pm\"\n\
+             late-grace-mins = -5\nsummer-first = \"5/1\"\n[rules.leave]\nsick = \"paid\"\n\
+             [rules.points]\nabsence-day = 10.05\n",
+        )
+        .unwrap_err()
+        .to_string();
+        let problems: Vec<&str> = e.lines().skip(1).map(str::trim).collect();
+        assert_eq!(problems.len(), 7, "{e}");
+        for key in [
+            "rules.zone = \"Mars/Olympus\": expected an IANA time zone name",
+            "rules.dst-policy = \"maybe\": expected \"compatible\", \"earlier\", \"later\" or \"reject\"",
+            "rules.afternoon = \"2pm-5pm\": expected start-end as \"HH:MM-HH:MM\"",
+            "rules.late-grace-mins = -5: expected 0 to 1440 minutes",
+            "rules.summer-first = \"5/1\": expected a month and day as \"MM-DD\"",
+            "rules.leave.sick = \"paid\": expected \"public\" (公假) or \"private\" (私假)",
+            "rules.points.absence-day = 10.05: expected a number of points from 0 to 1000 in steps of 0.1",
+        ] {
+            assert!(problems.iter().any(|p| p.starts_with(key)), "missing {key:?} in {e}");
+        }
     }
 
     #[test]
