@@ -1,2 +1,8 @@
 //! The admin side: report export (terminal table, CSV, JSON, Excel) and punch import formats.
 //! The local web console (issue 5) will live here too.
+//!
+//! Everything here turns core values into the supervisor's formats and back; it decides nothing
+//! about attendance (that is `core`) and touches no database (that is `store`; `cli` joins the
+//! two). Writing a file is left to the caller except for `.xlsx`, whose writer needs a path.
+
+pub mod import;
