@@ -5,4 +5,6 @@
 //! about attendance (that is `core`) and touches no database (that is `store`; `cli` joins the
 //! two). Writing a file is left to the caller except for `.xlsx`, whose writer needs a path.
 
+pub mod export;
 pub mod import;
+pub mod report;

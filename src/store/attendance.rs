@@ -905,7 +905,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Loads every fact of a period in one read transaction (a consistent snapshot).
+    /// Loads every fact of a period in one read transaction (a consistent snapshot). Punches
+    /// come sorted by time.
     ///
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`] (including stored leaves that overlap).
@@ -1056,7 +1057,7 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached(
                     "SELECT staff_id, at_unix_ms, clock_trusted FROM punches
-                     WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2",
+                     WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2 ORDER BY at_unix_ms",
                 )
                 .map_err(sql(action))?;
             let mut rows = stmt

@@ -1,0 +1,696 @@
+//! Renders a [`Report`] for the supervisor: a terminal table, CSV, one JSON object, and a real
+//! Excel workbook (.xlsx) with Chinese headers and one sheet per report part.
+//!
+//! This module only formats: the numbers come from [`crate::admin::report`], which got them from
+//! the core. It writes nothing but the .xlsx file it is given a path for; the caller prints or
+//! saves the text formats. Headers are in Chinese (the hall's staff read them), with English in
+//! the CSV header after a slash so that scripts can find the columns.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use serde_json::{json, Map, Value};
+
+use crate::admin::report::{kind_key, kind_zh, session_zh, Report, ReportKind, Row, LEAVE_KINDS};
+use crate::core::leave::{HalfDay, LeaveClass};
+use crate::core::schedule::Session;
+use crate::core::scoring::{FundEstimate, Points};
+
+/// Why a report could not be rendered or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the CSV report: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write the Excel report {path}: {source}")]
+    Xlsx { path: String, source: XlsxError },
+}
+
+/// The note that goes with every fund figure.
+pub const FUND_NOTE_ZH: &str = "考核资金为估算:按其他三项(行为规范、办件管理、重大违纪)满分计,\
+                                 150元÷100×(70+考勤得分);以稽查督办科汇总为准。";
+const FUND_NOTE_EN: &str = "fund is an estimate: 150 / 100 x (70 + attendance score), assuming the \
+                            other three parts are full; the inspection office's figure is the real one";
+
+/// The person columns: Chinese header, English key.
+const COLUMNS: [(&str, &str); 15] = [
+    ("工号", "staff_id"),
+    ("姓名", "name"),
+    ("迟到次数", "late"),
+    ("迟到分钟", "late_minutes"),
+    ("早退次数", "early"),
+    ("早退分钟", "early_minutes"),
+    ("缺卡次数", "missing"),
+    ("缺岗天数", "absence_days"),
+    ("请假天数", "leave_days"),
+    ("会议迟到", "meetings_late"),
+    ("会议缺席", "meetings_missed"),
+    ("值班缺岗", "duties_missed"),
+    ("扣分", "deduction"),
+    ("考勤得分(满分30)", "score"),
+    ("考核资金估算(元)", "fund"),
+];
+
+fn cells(row: &Row) -> [String; 15] {
+    let c = &row.counts;
+    [
+        row.staff
+            .as_ref()
+            .map_or_else(|| "全厅".to_string(), ToString::to_string),
+        row.name.clone(),
+        c.late.to_string(),
+        c.late_minutes.to_string(),
+        c.early.to_string(),
+        c.early_minutes.to_string(),
+        c.missing.to_string(),
+        days(c.absence_half_days),
+        days(c.leave_half_days_total()),
+        c.meetings_late.to_string(),
+        c.meetings_missed.to_string(),
+        c.duties_missed.to_string(),
+        row.deduction.to_string(),
+        row.score.to_string(),
+        yuan(row.fund),
+    ]
+}
+
+/// Half days as days: `1`, `0.5`, `2.5`.
+fn days(half_days: u32) -> String {
+    if half_days.is_multiple_of(2) {
+        (half_days / 2).to_string()
+    } else {
+        format!("{}.5", half_days / 2)
+    }
+}
+
+fn yuan(fund: FundEstimate) -> String {
+    let sign = if fund.fen < 0 { "-" } else { "" };
+    let abs = fund.fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn half_day_zh(h: HalfDay) -> String {
+    format!("{} {}", h.date, session_zh(h.session))
+}
+
+fn session_key(s: Session) -> &'static str {
+    match s {
+        Session::Morning => "morning",
+        Session::Afternoon => "afternoon",
+    }
+}
+
+fn heading(report: &Report) -> String {
+    format!(
+        "{} {} ({} 至 {}, {}, 截至 {})",
+        report.kind.title_zh(),
+        report.label,
+        report.period.first,
+        report.period.last,
+        report.zone,
+        report.as_of
+    )
+}
+
+/// The report as a terminal table (Chinese headers, columns aligned for CJK text).
+pub fn render_table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", heading(report));
+    let header: Vec<String> = COLUMNS.iter().map(|(zh, _)| zh.to_string()).collect();
+    let mut rows: Vec<Vec<String>> = vec![header];
+    rows.extend(report.people.iter().map(|r| cells(r).to_vec()));
+    rows.push(cells(&report.hall).to_vec());
+    out.push_str(&align(&rows));
+    let _ = writeln!(out, "注: {FUND_NOTE_ZH}");
+    if report.people.iter().any(|r| r.counts.pending_sessions > 0) {
+        let _ = writeln!(
+            out,
+            "注: 尚未结束的时段不计入 (sessions still open are not counted)."
+        );
+    }
+
+    let with_leave: Vec<&Row> = report
+        .people
+        .iter()
+        .filter(|r| r.counts.leave_half_days_total() > 0)
+        .collect();
+    if !with_leave.is_empty() {
+        let _ = writeln!(out, "\n请假天数(按类别) leave days by kind");
+        for r in with_leave {
+            let parts: Vec<String> = r
+                .counts
+                .leave_half_days
+                .iter()
+                .map(|(k, n)| format!("{} {}", kind_zh(*k), days(*n)))
+                .collect();
+            let _ = writeln!(out, "  {} {}: {}", id_of(r), r.name, parts.join(", "));
+        }
+    }
+    if report.kind == ReportKind::Year {
+        let _ = writeln!(out, "\n年度评先评优 awards (扣分满30分不得评先评优)");
+        for r in &report.people {
+            let barred = r.barred_from_awards.unwrap_or(false);
+            let _ = writeln!(
+                out,
+                "  {} {}: 全年扣分 {}, {}",
+                id_of(r),
+                r.name,
+                r.deduction,
+                if barred {
+                    "不得评先评优 (barred)"
+                } else {
+                    "可参评"
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n断档 (窗口A、B角均不在岗) gaps: {}",
+        report.gaps.len()
+    );
+    for g in &report.gaps {
+        let _ = writeln!(
+            out,
+            "  {} {} 窗口 {} (A {}, B {})",
+            g.date,
+            session_zh(g.session),
+            g.post,
+            g.holder,
+            g.backup
+        );
+    }
+    if !report.open_leaves.is_empty() {
+        let _ = writeln!(out, "\n未销假 open leaves: {}", report.open_leaves.len());
+        for l in &report.open_leaves {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} 至 {}",
+                l.id,
+                l.staff,
+                kind_zh(l.kind),
+                half_day_zh(l.first),
+                half_day_zh(l.last)
+            );
+        }
+    }
+    out
+}
+
+fn id_of(r: &Row) -> String {
+    r.staff
+        .as_ref()
+        .map_or_else(|| "全厅".to_string(), ToString::to_string)
+}
+
+/// Terminal columns a string takes: CJK and full-width characters take two.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            let u = c as u32;
+            let wide = (0x1100..=0x115F).contains(&u)
+                || (0x2E80..=0xA4CF).contains(&u)
+                || (0xAC00..=0xD7A3).contains(&u)
+                || (0xF900..=0xFAFF).contains(&u)
+                || (0xFE30..=0xFE4F).contains(&u)
+                || (0xFF00..=0xFF60).contains(&u)
+                || (0xFFE0..=0xFFE6).contains(&u)
+                || (0x20000..=0x3FFFD).contains(&u);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+fn align(rows: &[Vec<String>]) -> String {
+    let n = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r.get(i).map_or(0, |c| display_width(c)))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let pad = widths[i].saturating_sub(display_width(cell));
+            // text columns left, numbers right
+            if i < 2 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+            line.push_str("  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The per-person part as CSV: a bilingual header (`迟到次数/late`), one line per person, and
+/// the hall's total as the last line (工号 `全厅`).
+///
+/// # Errors
+/// [`ExportError::Csv`] (only on an internal writer failure).
+pub fn render_csv(report: &Report) -> Result<String, ExportError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = COLUMNS
+        .iter()
+        .map(|(zh, en)| format!("{zh}/{en}"))
+        .collect();
+    w.write_record(&header)?;
+    for r in report.people.iter().chain(std::iter::once(&report.hall)) {
+        w.write_record(cells(r))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ExportError::Csv(e.into_error().into()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn points_json(p: Points) -> Value {
+    json!(f64::from(p.tenths()) / 10.0)
+}
+
+fn half_days_json(n: u32) -> Value {
+    json!(f64::from(n) / 2.0)
+}
+
+fn row_json(r: &Row) -> Value {
+    let c = &r.counts;
+    let mut by_kind = Map::new();
+    for (k, n) in &c.leave_half_days {
+        by_kind.insert(kind_key(*k).to_string(), half_days_json(*n));
+    }
+    let mut o = json!({
+        "name": r.name,
+        "late": c.late,
+        "late_minutes": c.late_minutes,
+        "early": c.early,
+        "early_minutes": c.early_minutes,
+        "missing": c.missing,
+        "absence_days": half_days_json(c.absence_half_days),
+        "leave_days": half_days_json(c.leave_half_days_total()),
+        "leave_days_by_kind": by_kind,
+        "meetings_late": c.meetings_late,
+        "meetings_missed": c.meetings_missed,
+        "duties_missed": c.duties_missed,
+        "pending_sessions": c.pending_sessions,
+        "deduction": points_json(r.deduction),
+        "score": points_json(r.score),
+        "fund": json!(r.fund.fen as f64 / 100.0),
+        "fund_is_estimate": true,
+    });
+    if let (Some(barred), Some(map)) = (r.barred_from_awards, o.as_object_mut()) {
+        map.insert("barred_from_awards".into(), json!(barred));
+        let monthly: Map<String, Value> = r
+            .monthly_scores
+            .iter()
+            .map(|(l, s)| (l.clone(), points_json(*s)))
+            .collect();
+        map.insert("monthly_scores".into(), Value::Object(monthly));
+    }
+    o
+}
+
+/// The report as one JSON object: `staff` maps each staff id to its counts, deduction, score (out
+/// of 30) and fund (yuan, an estimate); `hall` holds the totals; `gaps`, `open_leaves` and
+/// `leaves` the other parts.
+pub fn render_json(report: &Report) -> Value {
+    let staff: Map<String, Value> = report
+        .people
+        .iter()
+        .filter_map(|r| r.staff.as_ref().map(|s| (s.to_string(), row_json(r))))
+        .collect();
+    let gaps: Vec<Value> = report
+        .gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "date": g.date.to_string(),
+                "session": session_key(g.session),
+                "post": g.post.as_str(),
+                "a": g.holder.as_str(),
+                "b": g.backup.as_str(),
+            })
+        })
+        .collect();
+    let open: Vec<Value> = report
+        .open_leaves
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id.0,
+                "staff_id": l.staff.as_str(),
+                "kind": kind_key(l.kind),
+                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
+                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
+            })
+        })
+        .collect();
+    let leaves: Vec<Value> = report
+        .leaves
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id.0,
+                "staff_id": l.staff.as_str(),
+                "kind": kind_key(l.kind),
+                "public": l.class == LeaveClass::Public,
+                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
+                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
+                "days": half_days_json(l.half_days),
+                "cover": l.cover.as_ref().map(|c| c.as_str()),
+                "closed": l.closed,
+            })
+        })
+        .collect();
+    json!({
+        "report": report.kind.key(),
+        "period": report.label,
+        "first": report.period.first.to_string(),
+        "last": report.period.last.to_string(),
+        "zone": report.zone,
+        "as_of": report.as_of.to_string(),
+        "score_out_of": points_json(report.full_marks),
+        "fund_note": FUND_NOTE_EN,
+        "staff": staff,
+        "hall": row_json(&report.hall),
+        "gaps": gaps,
+        "open_leaves": open,
+        "leaves": leaves,
+    })
+}
+
+/// Writes the report as an Excel workbook: 汇总 (per person and the hall), 请假 (leave days by
+/// kind), 请假明细 (each leave), 断档 (gaps), 未销假 (open leaves), and for a year 月度得分
+/// (each month's score) — one sheet per part, Chinese headers.
+///
+/// # Errors
+/// [`ExportError::Xlsx`] when the workbook cannot be built or saved.
+pub fn write_xlsx(report: &Report, path: &Path) -> Result<(), ExportError> {
+    let err = |source| ExportError::Xlsx {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut workbook = build_workbook(report).map_err(err)?;
+    workbook.save(path).map_err(err)
+}
+
+struct Styles {
+    title: Format,
+    header: Format,
+    text: Format,
+    int: Format,
+    tenth: Format,
+    money: Format,
+    total_text: Format,
+    total_tenth: Format,
+    total_money: Format,
+    total_int: Format,
+    note: Format,
+}
+
+fn styles() -> Styles {
+    let base = Format::new().set_border(FormatBorder::Thin);
+    let total = base.clone().set_bold().set_background_color("#F2F2F2");
+    Styles {
+        title: Format::new().set_bold().set_font_size(14),
+        header: base
+            .clone()
+            .set_bold()
+            .set_background_color("#DDEBF7")
+            .set_align(FormatAlign::Center)
+            .set_text_wrap(),
+        text: base.clone(),
+        int: base.clone().set_num_format("0"),
+        tenth: base.clone().set_num_format("0.0"),
+        money: base.clone().set_num_format("0.00"),
+        total_text: total.clone(),
+        total_tenth: total.clone().set_num_format("0.0"),
+        total_money: total.clone().set_num_format("0.00"),
+        total_int: total.set_num_format("0"),
+        note: Format::new().set_italic().set_font_color("#595959"),
+    }
+}
+
+fn headers(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(), XlsxError> {
+    for (i, name) in names.iter().enumerate() {
+        ws.write_string_with_format(row, col(i), *name, &s.header)?;
+    }
+    Ok(())
+}
+
+fn col(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+fn row_index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
+    let s = styles();
+    let mut wb = Workbook::new();
+
+    // 汇总
+    let ws = wb.add_worksheet();
+    ws.set_name("汇总")?;
+    ws.write_string_with_format(0, 0, heading(report), &s.title)?;
+    let names: Vec<&str> = COLUMNS.iter().map(|(zh, _)| *zh).collect();
+    headers(ws, 2, &names, &s)?;
+    ws.set_row_height(2, 32)?;
+    let mut r = 3u32;
+    for person in report.people.iter().chain(std::iter::once(&report.hall)) {
+        let total = person.staff.is_none();
+        let (text, int, tenth, money) = if total {
+            (&s.total_text, &s.total_int, &s.total_tenth, &s.total_money)
+        } else {
+            (&s.text, &s.int, &s.tenth, &s.money)
+        };
+        let c = &person.counts;
+        ws.write_string_with_format(r, 0, id_of(person), text)?;
+        ws.write_string_with_format(r, 1, &person.name, text)?;
+        let ints = [c.late, c.late_minutes, c.early, c.early_minutes, c.missing];
+        for (i, v) in ints.iter().enumerate() {
+            ws.write_number_with_format(r, col(2 + i), f64::from(*v), int)?;
+        }
+        ws.write_number_with_format(r, 7, f64::from(c.absence_half_days) / 2.0, tenth)?;
+        ws.write_number_with_format(r, 8, f64::from(c.leave_half_days_total()) / 2.0, tenth)?;
+        for (i, v) in [c.meetings_late, c.meetings_missed, c.duties_missed]
+            .iter()
+            .enumerate()
+        {
+            ws.write_number_with_format(r, col(9 + i), f64::from(*v), int)?;
+        }
+        ws.write_number_with_format(r, 12, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
+        ws.write_number_with_format(r, 13, f64::from(person.score.tenths()) / 10.0, tenth)?;
+        ws.write_number_with_format(r, 14, person.fund.fen as f64 / 100.0, money)?;
+        r += 1;
+    }
+    ws.write_string_with_format(r + 1, 0, FUND_NOTE_ZH, &s.note)?;
+    ws.write_string_with_format(
+        r + 2,
+        0,
+        "迟到、早退次数含未考勤(上班未考勤视为迟到,下班未考勤视为早退);缺卡次数为其中未考勤的次数。",
+        &s.note,
+    )?;
+    ws.set_column_width(0, 10)?;
+    ws.set_column_width(1, 12)?;
+    ws.set_column_range_width(2, 12, 9)?;
+    ws.set_column_range_width(13, 14, 13)?;
+    ws.set_freeze_panes(3, 2)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+
+    // 请假 (days by kind)
+    let ws = wb.add_worksheet();
+    ws.set_name("请假")?;
+    ws.write_string_with_format(0, 0, format!("请假天数(按类别) {}", report.label), &s.title)?;
+    let mut names = vec!["工号", "姓名"];
+    names.extend(LEAVE_KINDS.iter().map(|k| kind_zh(*k)));
+    names.push("合计");
+    headers(ws, 2, &names, &s)?;
+    let mut r = 3u32;
+    for person in report.people.iter().chain(std::iter::once(&report.hall)) {
+        ws.write_string_with_format(r, 0, id_of(person), &s.text)?;
+        ws.write_string_with_format(r, 1, &person.name, &s.text)?;
+        for (i, kind) in LEAVE_KINDS.iter().enumerate() {
+            let n = person
+                .counts
+                .leave_half_days
+                .get(kind)
+                .copied()
+                .unwrap_or(0);
+            ws.write_number_with_format(r, col(2 + i), f64::from(n) / 2.0, &s.tenth)?;
+        }
+        let total = person.counts.leave_half_days_total();
+        ws.write_number_with_format(
+            r,
+            col(2 + LEAVE_KINDS.len()),
+            f64::from(total) / 2.0,
+            &s.tenth,
+        )?;
+        r += 1;
+    }
+    ws.set_column_width(0, 10)?;
+    ws.set_column_width(1, 12)?;
+    ws.set_column_range_width(2, 10, 12)?;
+
+    // 请假明细
+    let ws = wb.add_worksheet();
+    ws.set_name("请假明细")?;
+    headers(
+        ws,
+        0,
+        &[
+            "编号",
+            "工号",
+            "类别",
+            "公假/私假",
+            "起",
+            "止",
+            "天数",
+            "顶岗(B角)",
+            "销假",
+        ],
+        &s,
+    )?;
+    for (i, l) in report.leaves.iter().enumerate() {
+        let r = row_index(i + 1);
+        ws.write_number_with_format(r, 0, l.id.0 as f64, &s.int)?;
+        ws.write_string_with_format(r, 1, l.staff.as_str(), &s.text)?;
+        ws.write_string_with_format(r, 2, kind_zh(l.kind), &s.text)?;
+        let class = match l.class {
+            LeaveClass::Public => "公假",
+            LeaveClass::Private => "私假",
+        };
+        ws.write_string_with_format(r, 3, class, &s.text)?;
+        ws.write_string_with_format(r, 4, half_day_zh(l.first), &s.text)?;
+        ws.write_string_with_format(r, 5, half_day_zh(l.last), &s.text)?;
+        ws.write_number_with_format(r, 6, f64::from(l.half_days) / 2.0, &s.tenth)?;
+        let cover = l
+            .cover
+            .as_ref()
+            .map_or_else(|| "无(按脱岗处理)".to_string(), ToString::to_string);
+        ws.write_string_with_format(r, 7, cover, &s.text)?;
+        ws.write_string_with_format(r, 8, if l.closed { "已销假" } else { "未销假" }, &s.text)?;
+    }
+    ws.set_column_range_width(0, 3, 11)?;
+    ws.set_column_range_width(4, 5, 16)?;
+    ws.set_column_range_width(6, 8, 14)?;
+
+    // 断档
+    let ws = wb.add_worksheet();
+    ws.set_name("断档")?;
+    headers(ws, 0, &["日期", "时段", "窗口", "A角", "B角"], &s)?;
+    for (i, g) in report.gaps.iter().enumerate() {
+        let r = row_index(i + 1);
+        ws.write_string_with_format(r, 0, g.date.to_string(), &s.text)?;
+        ws.write_string_with_format(r, 1, session_zh(g.session), &s.text)?;
+        ws.write_string_with_format(r, 2, g.post.as_str(), &s.text)?;
+        ws.write_string_with_format(r, 3, g.holder.as_str(), &s.text)?;
+        ws.write_string_with_format(r, 4, g.backup.as_str(), &s.text)?;
+    }
+    if report.gaps.is_empty() {
+        ws.write_string_with_format(1, 0, "无断档", &s.note)?;
+    }
+    ws.set_column_range_width(0, 4, 12)?;
+
+    // 未销假
+    let ws = wb.add_worksheet();
+    ws.set_name("未销假")?;
+    headers(ws, 0, &["编号", "工号", "类别", "起", "止"], &s)?;
+    for (i, l) in report.open_leaves.iter().enumerate() {
+        let r = row_index(i + 1);
+        ws.write_number_with_format(r, 0, l.id.0 as f64, &s.int)?;
+        ws.write_string_with_format(r, 1, l.staff.as_str(), &s.text)?;
+        ws.write_string_with_format(r, 2, kind_zh(l.kind), &s.text)?;
+        ws.write_string_with_format(r, 3, half_day_zh(l.first), &s.text)?;
+        ws.write_string_with_format(r, 4, half_day_zh(l.last), &s.text)?;
+    }
+    if report.open_leaves.is_empty() {
+        ws.write_string_with_format(1, 0, "无", &s.note)?;
+    }
+    ws.set_column_range_width(0, 2, 11)?;
+    ws.set_column_range_width(3, 4, 16)?;
+
+    // 月度得分 (year)
+    if report.kind == ReportKind::Year {
+        let ws = wb.add_worksheet();
+        ws.set_name("月度得分")?;
+        let months: Vec<String> = report
+            .people
+            .first()
+            .map(|r| r.monthly_scores.iter().map(|(l, _)| l.clone()).collect())
+            .unwrap_or_default();
+        let mut names: Vec<&str> = vec!["工号", "姓名"];
+        names.extend(months.iter().map(String::as_str));
+        names.extend(["全年扣分", "评先评优"]);
+        headers(ws, 0, &names, &s)?;
+        for (i, person) in report.people.iter().enumerate() {
+            let r = row_index(i + 1);
+            ws.write_string_with_format(r, 0, id_of(person), &s.text)?;
+            ws.write_string_with_format(r, 1, &person.name, &s.text)?;
+            for (j, (_, score)) in person.monthly_scores.iter().enumerate() {
+                ws.write_number_with_format(
+                    r,
+                    col(2 + j),
+                    f64::from(score.tenths()) / 10.0,
+                    &s.tenth,
+                )?;
+            }
+            let c = 2 + months.len();
+            ws.write_number_with_format(
+                r,
+                col(c),
+                f64::from(person.deduction.tenths()) / 10.0,
+                &s.tenth,
+            )?;
+            let barred = person.barred_from_awards.unwrap_or(false);
+            ws.write_string_with_format(
+                r,
+                col(c + 1),
+                if barred {
+                    "不得评先评优"
+                } else {
+                    "可参评"
+                },
+                &s.text,
+            )?;
+        }
+        ws.set_column_range_width(0, col(3 + months.len()), 11)?;
+    }
+    Ok(wb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_count_cjk_twice() {
+        let rows = [
+            ("0001", 4),
+            ("王芳", 4),
+            ("迟到次数", 8),
+            ("A角", 3),
+            ("(满分30)", 8),
+        ];
+        for (text, want) in rows {
+            assert_eq!(display_width(text), want, "{text}");
+        }
+        assert_eq!(days(3), "1.5");
+        assert_eq!(days(4), "2");
+        assert_eq!(yuan(FundEstimate { fen: 14775 }), "147.75");
+    }
+}
