@@ -17,6 +17,7 @@ use crate::core::matcher::{similarity, Gallery, MatchPolicy, SearchScratch};
 use crate::hw::frames::is_image_file;
 use crate::hw::read_photo;
 use crate::vision::detector::DetectorSize;
+use crate::vision::quality::QualityGate;
 
 use super::config::Config;
 use super::setup::Vision;
@@ -38,6 +39,9 @@ pub struct EvalArgs {
     /// Fraction of identities held back as strangers.
     #[arg(long, default_value_t = 1.0 / 3.0)]
     pub strangers: f64,
+    /// How the enrolment photos are chosen.
+    #[arg(long, value_enum, default_value_t = EnrolPick::Best)]
+    pub enrol_pick: EnrolPick,
     /// Random splits of the open-set run (results are summed over them).
     #[arg(long, default_value_t = 20)]
     pub rounds: u64,
@@ -49,11 +53,26 @@ pub struct EvalArgs {
     /// Override the threshold of the open-set run.
     #[arg(long)]
     pub threshold: Option<f32>,
+    /// Override the margin over the second-best person.
+    #[arg(long)]
+    pub margin: Option<f32>,
 }
 
 struct Sample {
     identity: usize,
+    file: PathBuf,
     embedding: Vec<f32>,
+    /// Higher is a better enrolment photo: passes the enrolment gate, then frontal and sure.
+    enrol_quality: f32,
+}
+
+/// Which photos of a person are enrolled in the open-set run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnrolPick {
+    /// As an admin would: photos that pass the enrolment quality gate, most frontal first.
+    Best,
+    /// Any photos, at random.
+    Random,
 }
 
 pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
@@ -69,7 +88,10 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let mut vision = Vision::load(config)?;
     vision.recognizer.config.flip = args.flip || config.vision.flip;
-    let policy = MatchPolicy { threshold: args.threshold.unwrap_or(vision.policy.threshold), margin: vision.policy.margin };
+    let policy = MatchPolicy {
+        threshold: args.threshold.unwrap_or(vision.policy.threshold),
+        margin: args.margin.unwrap_or(vision.policy.margin),
+    };
 
     let mut identities: Vec<String> = files.iter().map(|(id, _)| id.clone()).collect();
     identities.dedup();
@@ -77,7 +99,8 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let mut samples: Vec<Sample> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let (mut t_read, mut t_detect, mut t_embed) = (0f64, 0f64, 0f64);
-    let show_progress = !args.json;
+    let enrol_gate = QualityGate::enrolment_defaults();
+    let show_progress = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     for (n, (identity, path)) in files.iter().enumerate() {
         if show_progress {
             eprint!("\r{}/{} photos", n + 1, files.len());
@@ -99,9 +122,11 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
             continue;
         };
         let t = Instant::now();
-        let (e, _) = vision.recognizer.describe(&img, face)?;
+        let (e, report) = vision.recognizer.describe(&img, face)?;
         t_embed += t.elapsed().as_secs_f64();
-        samples.push(Sample { identity: index[identity.as_str()], embedding: e.0 });
+        let passes = if enrol_gate.check(&report).is_empty() { 1.0 } else { 0.0 };
+        let enrol_quality = passes + 0.1 * report.score - 0.5 * report.yaw.abs();
+        samples.push(Sample { identity: index[identity.as_str()], file: path.clone(), embedding: e.0, enrol_quality });
     }
     if show_progress {
         eprintln!();
@@ -110,16 +135,31 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
 
     // Verification: every pair of embedded photos.
     let mut pairs = PairScores::default();
+    let mut genuine_pairs: Vec<(f32, usize, usize)> = Vec::new();
+    let mut impostor_pairs: Vec<(f32, usize, usize)> = Vec::new();
     for i in 0..samples.len() {
         for j in i + 1..samples.len() {
             let s = similarity(metric, &samples[i].embedding, &samples[j].embedding).0;
             if samples[i].identity == samples[j].identity {
                 pairs.genuine.push(s);
+                genuine_pairs.push((s, i, j));
             } else {
                 pairs.impostor.push(s);
+                impostor_pairs.push((s, i, j));
             }
         }
     }
+    // The hardest pairs, for a site checking its own photos: least alike genuine, most alike impostor.
+    genuine_pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    impostor_pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let show = |list: &[(f32, usize, usize)]| -> Vec<serde_json::Value> {
+        list.iter()
+            .take(8)
+            .map(|(s, i, j)| json!({"score": s, "a": samples[*i].file.display().to_string(), "b": samples[*j].file.display().to_string()}))
+            .collect()
+    };
+    let hardest_genuine = show(&genuine_pairs);
+    let hardest_impostor = show(&impostor_pairs);
     let fars = [("1e-2", 1e-2), ("1e-3", 1e-3), ("1e-4", 1e-4)];
     let tars: Vec<(&str, Option<crate::core::evaluation::TarAtFar>)> =
         fars.iter().map(|(k, f)| (*k, pairs.tar_at_far(*f))).collect();
@@ -156,6 +196,7 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
             "open_set": {
                 "rounds": args.rounds,
                 "enrol_per_person": args.enrol,
+                "enrol_pick": format!("{:?}", args.enrol_pick).to_lowercase(),
                 "genuine_probes": open.at_threshold.genuine_probes,
                 "stranger_probes": open.at_threshold.stranger_probes,
                 "correct_accept": open.at_threshold.correct_accept_rate(),
@@ -167,6 +208,8 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
                 "calibrated_stranger_accept": open.calibrated.stranger_accept_rate(),
             },
             "stage_ms": stage_ms,
+            "hardest_genuine_pairs": hardest_genuine,
+            "hardest_impostor_pairs": hardest_impostor,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
@@ -186,11 +229,18 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some((e, t)) = eer {
         println!("  EER: {:.2}% (at {t:.3})", e * 100.0);
     }
+    for (title, list) in [("least alike same-person pairs", &hardest_genuine), ("most alike different-person pairs", &hardest_impostor)] {
+        println!("  {title}:");
+        for p in list.iter().take(5) {
+            println!("    {:.3}  {}  {}", p["score"].as_f64().unwrap_or(0.0), p["a"].as_str().unwrap_or(""), p["b"].as_str().unwrap_or(""));
+        }
+    }
     let o = &open.at_threshold;
     println!(
-        "open set ({} rounds, {} enrolment photo(s) per person, {:.0}% of identities as strangers):",
+        "open set ({} rounds, {} enrolment photo(s) per person picked {:?}, {:.0}% of identities as strangers):",
         args.rounds,
         args.enrol,
+        args.enrol_pick,
         args.strangers * 100.0
     );
     println!(
@@ -273,7 +323,10 @@ fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vis
             if strangers.contains(&id) {
                 continue;
             }
-            rng.shuffle(list);
+            match args.enrol_pick {
+                EnrolPick::Random => rng.shuffle(list),
+                EnrolPick::Best => list.sort_by(|a, b| samples[*b].enrol_quality.total_cmp(&samples[*a].enrol_quality)),
+            }
             for (k, &s) in list.iter().enumerate() {
                 if k < args.enrol {
                     let _ = gallery.add(&ids[id], &samples[s].embedding);
@@ -320,13 +373,14 @@ fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vis
         c
     };
     // The lowest threshold that accepts at most 1% of the strangers.
+    let all_strangers = probes.iter().filter(|p| p.0.is_none()).count();
     let mut stranger_scores: Vec<f32> = probes
         .iter()
         .filter(|p| p.0.is_none() && p.3 >= policy.margin)
         .map(|p| p.2)
         .collect();
     stranger_scores.sort_by(|a, b| b.total_cmp(a));
-    let allowed = (stranger_scores.len() as f64 * 0.01).floor() as usize;
+    let allowed = (all_strangers as f64 * 0.01).floor() as usize;
     let calibrated_threshold = stranger_scores.get(allowed).map(|s| s + 1e-4).unwrap_or(policy.threshold);
     OpenSet { at_threshold: count(policy.threshold), calibrated: count(calibrated_threshold), calibrated_threshold }
 }
