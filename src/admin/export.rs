@@ -108,7 +108,7 @@ fn heading(report: &Report) -> String {
         report.period.first,
         report.period.last,
         report.zone,
-        report.as_of
+        report.as_of_local
     )
 }
 
@@ -469,8 +469,11 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     let names: Vec<&str> = COLUMNS.iter().map(|(zh, _)| *zh).collect();
     headers(ws, 2, &names, &s)?;
     ws.set_row_height(2, 32)?;
-    let mut r = 3u32;
-    for person in report.people.iter().chain(std::iter::once(&report.hall)) {
+    let everyone = report.people.iter().chain(std::iter::once(&report.hall));
+    let mut after = 3u32;
+    for (row, person) in (3u32..).zip(everyone) {
+        after = row + 1;
+        let r = row;
         let total = person.staff.is_none();
         let (text, int, tenth, money) = if total {
             (&s.total_text, &s.total_int, &s.total_tenth, &s.total_money)
@@ -495,11 +498,10 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         ws.write_number_with_format(r, 12, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 13, f64::from(person.score.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 14, person.fund.fen as f64 / 100.0, money)?;
-        r += 1;
     }
-    ws.write_string_with_format(r + 1, 0, FUND_NOTE_ZH, &s.note)?;
+    ws.write_string_with_format(after + 1, 0, FUND_NOTE_ZH, &s.note)?;
     ws.write_string_with_format(
-        r + 2,
+        after + 2,
         0,
         "迟到、早退次数含未考勤(上班未考勤视为迟到,下班未考勤视为早退);缺卡次数为其中未考勤的次数。",
         &s.note,
@@ -520,8 +522,8 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     names.extend(LEAVE_KINDS.iter().map(|k| kind_zh(*k)));
     names.push("合计");
     headers(ws, 2, &names, &s)?;
-    let mut r = 3u32;
-    for person in report.people.iter().chain(std::iter::once(&report.hall)) {
+    let everyone = report.people.iter().chain(std::iter::once(&report.hall));
+    for (r, person) in (3u32..).zip(everyone) {
         ws.write_string_with_format(r, 0, id_of(person), &s.text)?;
         ws.write_string_with_format(r, 1, &person.name, &s.text)?;
         for (i, kind) in LEAVE_KINDS.iter().enumerate() {
@@ -540,7 +542,6 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
             f64::from(total) / 2.0,
             &s.tenth,
         )?;
-        r += 1;
     }
     ws.set_column_width(0, 10)?;
     ws.set_column_width(1, 12)?;

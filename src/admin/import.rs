@@ -534,10 +534,13 @@ mod tests {
         assert_eq!(got, want, "{text}");
     }
 
+    /// Expected `(line, staff, UTC instant)` rows, or the error text.
+    type Want<'a> = Result<&'a [(usize, &'a str, &'a str)], &'a str>;
+
     #[test]
     fn punch_csv() {
         let sh = shanghai();
-        let rows: [(&ScheduleConfig, &str, Result<&[(usize, &str, &str)], &str>); 11] = [
+        let rows: [(&ScheduleConfig, &str, Want<'_>); 11] = [
             (
                 &sh,
                 "staff_id,time\n0001,2026-11-03 07:52\n0002,2026-11-03T08:00:00\n\n0003,2026-11-03T08:00:00+08:00\n",

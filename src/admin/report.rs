@@ -175,6 +175,8 @@ pub struct Report {
     pub period: Period,
     pub zone: String,
     pub as_of: Timestamp,
+    /// `as_of` in the hall's civil time, `2026-11-30 18:00`.
+    pub as_of_local: String,
     /// One row per person, by staff id.
     pub people: Vec<Row>,
     /// The whole hall (everyone, whatever `only` says).
@@ -278,6 +280,12 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         period: input.period,
         zone: input.zone.to_string(),
         as_of: input.now,
+        as_of_local: input
+            .rules
+            .schedule
+            .to_civil(input.now)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
         people,
         hall,
         gaps: gaps(input),
@@ -400,7 +408,7 @@ fn hall_row(input: &ReportInput<'_>, rows: &[Row]) -> Row {
     }
     Row {
         staff: None,
-        name: "全厅合计".to_string(),
+        name: "合计".to_string(),
         counts: c,
         deduction: rows.iter().map(|r| r.deduction).sum(),
         score: mean(rows.iter().map(|r| r.score)).unwrap_or(input.scoring.attendance_full),

@@ -1,6 +1,7 @@
 //! The command line: parses arguments, reads the config, wires the adapters to the core, and
 //! turns every failure into a message and an exit code. `anyhow` lives here and nowhere below.
 
+mod attendance;
 mod config;
 mod demo;
 mod enroll;
@@ -49,6 +50,29 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Run the embedded demonstration: sample staff enrolled, identify on the sample video.
     Demo(demo::DemoArgs),
+    /// Attendance reports (考勤报表): day, month or year; table, CSV, JSON or Excel.
+    #[command(subcommand)]
+    Report(attendance::ReportCommand),
+    /// Leave (请假): add, approve, close (销假), list.
+    #[command(subcommand)]
+    Leave(attendance::LeaveCommand),
+    /// Window posts (窗口AB角): set a post's A and B, list.
+    #[command(subcommand)]
+    Post(attendance::PostCommand),
+    /// The calendar: import a holiday file (holidays, 调休, summer period).
+    #[command(subcommand)]
+    Calendar(attendance::CalendarCommand),
+    /// The duty roster (值班) for days off.
+    #[command(subcommand)]
+    Duty(attendance::DutyCommand),
+    /// Centre meetings and study sessions with their sign-in sheet.
+    #[command(subcommand)]
+    Meeting(attendance::MeetingCommand),
+    /// Punches: import (CSV, ZKTeco), list, amend.
+    #[command(subcommand)]
+    Punch(attendance::PunchCommand),
+    /// Set the first day a person is judged (enrolled mid-month).
+    ActiveFrom(attendance::ActiveFromArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -90,5 +114,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),
+        Command::Report(c) => attendance::report(&config, c),
+        Command::Leave(c) => attendance::leave(&config, c),
+        Command::Post(c) => attendance::post(&config, c),
+        Command::Calendar(c) => attendance::calendar(&config, c),
+        Command::Duty(c) => attendance::duty(&config, c),
+        Command::Meeting(c) => attendance::meeting(&config, c),
+        Command::Punch(c) => attendance::punch(&config, c),
+        Command::ActiveFrom(a) => attendance::active_from(&config, a),
     }
 }
