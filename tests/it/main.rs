@@ -1,6 +1,7 @@
 //! The one integration-test binary (STYLE.md §7.4): real models through the real ONNX Runtime, a
 //! real SQLite file, and the real `hallclock` binary end to end.
 
+mod attendance;
 mod cli;
 mod golden;
 
