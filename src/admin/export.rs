@@ -450,6 +450,12 @@ fn headers(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(
     Ok(())
 }
 
+/// Landscape, all columns on one page width, for printing and PDF.
+fn fit_page(ws: &mut Worksheet) {
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+}
+
 fn col(i: usize) -> u16 {
     u16::try_from(i).unwrap_or(u16::MAX)
 }
@@ -511,12 +517,12 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_range_width(2, 12, 9)?;
     ws.set_column_range_width(13, 14, 13)?;
     ws.set_freeze_panes(3, 2)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    fit_page(ws);
 
     // 请假 (days by kind)
     let ws = wb.add_worksheet();
     ws.set_name("请假")?;
+    fit_page(ws);
     ws.write_string_with_format(0, 0, format!("请假天数(按类别) {}", report.label), &s.title)?;
     let mut names = vec!["工号", "姓名"];
     names.extend(LEAVE_KINDS.iter().map(|k| kind_zh(*k)));
@@ -550,6 +556,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     // 请假明细
     let ws = wb.add_worksheet();
     ws.set_name("请假明细")?;
+    fit_page(ws);
     headers(
         ws,
         0,
@@ -593,6 +600,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     // 断档
     let ws = wb.add_worksheet();
     ws.set_name("断档")?;
+    fit_page(ws);
     headers(ws, 0, &["日期", "时段", "窗口", "A角", "B角"], &s)?;
     for (i, g) in report.gaps.iter().enumerate() {
         let r = row_index(i + 1);
@@ -610,6 +618,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     // 未销假
     let ws = wb.add_worksheet();
     ws.set_name("未销假")?;
+    fit_page(ws);
     headers(ws, 0, &["编号", "工号", "类别", "起", "止"], &s)?;
     for (i, l) in report.open_leaves.iter().enumerate() {
         let r = row_index(i + 1);
@@ -629,6 +638,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     if report.kind == ReportKind::Year {
         let ws = wb.add_worksheet();
         ws.set_name("月度得分")?;
+        fit_page(ws);
         let months: Vec<String> = report
             .people
             .first()
