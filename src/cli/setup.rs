@@ -79,6 +79,7 @@ impl Vision {
         for (id, v) in rows {
             g.add(&id, &v).with_context(|| format!("loading the enrolled face of {id}"))?;
         }
+        crate::vision::runtime::trim_heap();
         Ok(g)
     }
 }

@@ -249,18 +249,29 @@ impl ModelManifest {
         }
     }
 
-    /// Reads the model file and checks its sha256.
+    /// Checks the model file's sha256 against the manifest, reading it in pieces.
     ///
     /// # Errors
     /// [`ManifestError::ReadModel`] when the file is missing or unreadable,
     /// [`ManifestError::Checksum`] when it is not the file the manifest describes.
-    pub fn read_verified(&self) -> Result<Vec<u8>, ManifestError> {
-        let bytes = std::fs::read(&self.model_path).map_err(|source| ManifestError::ReadModel {
+    pub fn verify_file(&self) -> Result<(), ManifestError> {
+        use std::io::Read;
+        let read_err = |source| ManifestError::ReadModel {
             path: self.model_path.clone(),
             manifest: self.manifest_path.clone(),
             source,
-        })?;
-        let got = hex(&Sha256::digest(&bytes));
+        };
+        let mut file = std::fs::File::open(&self.model_path).map_err(read_err)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf).map_err(read_err)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let got = hex(&hasher.finalize());
         if got != self.sha256 {
             return Err(ManifestError::Checksum {
                 path: self.model_path.clone(),
@@ -268,7 +279,7 @@ impl ModelManifest {
                 got,
             });
         }
-        Ok(bytes)
+        Ok(())
     }
 }
 
@@ -332,7 +343,7 @@ template = [[38.3, 51.7], [73.5, 51.5], [56.0, 71.7], [41.5, 92.4], [70.7, 92.2]
         std::fs::write(dir.path().join("m.onnx"), b"not a model").unwrap();
         std::fs::write(&man, GOOD).unwrap();
         let m = ModelManifest::load(&man).unwrap();
-        let e = m.read_verified().unwrap_err().to_string();
+        let e = m.verify_file().unwrap_err().to_string();
         assert!(e.contains("has sha256 ") && e.contains("expects 9cc6e4a7"), "{e}");
     }
 

