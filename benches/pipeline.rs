@@ -19,7 +19,9 @@ use hallclock::core::matcher::{l2_normalize, Gallery, MatchPolicy, Metric, Searc
 use hallclock::hw::read_photo;
 use hallclock::vision::pipeline::DoorOutcome;
 use hallclock::vision::pixels::{crop_to_planar, Letterbox};
-use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime, Recognizer, RecognizerConfig};
+use hallclock::vision::{
+    Detector, Embedder, ModelManifest, OrtRuntime, Recognizer, RecognizerConfig,
+};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +31,10 @@ fn repo() -> PathBuf {
 fn frame_640x480(src: &BgrImage) -> BgrImage {
     let (w, h) = (640usize, 480usize);
     let s = (w as f32 / src.width() as f32).min(h as f32 / src.height() as f32);
-    let (dw, dh) = ((src.width() as f32 * s) as usize, (src.height() as f32 * s) as usize);
+    let (dw, dh) = (
+        (src.width() as f32 * s) as usize,
+        (src.height() as f32 * s) as usize,
+    );
     let (ox, oy) = ((w - dw) / 2, (h - dh) / 2);
     let mut out = BgrImage::black(w, h);
     let sd = src.data();
@@ -52,7 +57,9 @@ fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
         .map(|_| {
             let mut v: Vec<f32> = (0..dim)
                 .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((x >> 33) as f32 / (1u64 << 31) as f32) - 0.5
                 })
                 .collect();
@@ -66,7 +73,8 @@ fn gallery(people: usize, dim: usize) -> Gallery {
     let mut g = Gallery::new(dim, Metric::Cosine);
     g.reserve(people);
     for (i, v) in unit_vectors(people, dim, 42).iter().enumerate() {
-        g.add(&StaffId::new(&format!("s{i}")).expect("valid id"), v).expect("valid vector");
+        g.add(&StaffId::new(&format!("s{i}")).expect("valid id"), v)
+            .expect("valid vector");
     }
     g
 }
@@ -112,14 +120,18 @@ fn memory_bandwidth() -> f64 {
 /// frame recognised; prints the resident set size in MB.
 fn rss_scenario() {
     let rt = OrtRuntime::start(None).expect("ONNX Runtime");
-    let det_m = ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
-    let emb_m = ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
+    let det_m =
+        ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
+    let emb_m =
+        ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
     let detector = Detector::load(&rt, &det_m, 1).expect("detector");
     let embedder = Embedder::load(&rt, &emb_m, 1).expect("embedder");
     let mut rec = Recognizer::new(detector, embedder, RecognizerConfig::door_defaults());
     let g = gallery(10_000, 512);
     hallclock::vision::runtime::trim_heap();
-    let frame = frame_640x480(&read_photo(&repo().join("tests/fixtures/demo/0002_enrol.jpg")).expect("fixture"));
+    let frame = frame_640x480(
+        &read_photo(&repo().join("tests/fixtures/demo/0002_enrol.jpg")).expect("fixture"),
+    );
     let mut scratch = SearchScratch::default();
     for _ in 0..20 {
         if let DoorOutcome::Embedded { embedding, .. } = rec.door_frame(&frame).expect("runs").0 {
@@ -134,28 +146,49 @@ fn main() {
         rss_scenario();
         return;
     }
-    let mut c = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(4)).configure_from_args();
+    let mut c = Criterion::default()
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(4))
+        .configure_from_args();
     let rt = OrtRuntime::start(None).expect("ONNX Runtime (scripts/install-onnxruntime)");
-    let det_m = ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
-    let emb_m = ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
+    let det_m =
+        ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
+    let emb_m =
+        ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
     let detector = Detector::load(&rt, &det_m, 1).expect("detector");
     let embedder = Embedder::load(&rt, &emb_m, 1).expect("embedder");
     let mut rec = Recognizer::new(detector, embedder, RecognizerConfig::door_defaults());
-    let policy = MatchPolicy { threshold: 0.3, margin: 0.05 };
+    let policy = MatchPolicy {
+        threshold: 0.3,
+        margin: 0.05,
+    };
 
-    let face_frame = frame_640x480(&read_photo(&repo().join("tests/fixtures/demo/0002_enrol.jpg")).expect("fixture"));
-    let empty_frame = frame_640x480(&read_photo(&repo().join("tests/fixtures/golden/mask_black.jpg")).expect("fixture"));
+    let face_frame = frame_640x480(
+        &read_photo(&repo().join("tests/fixtures/demo/0002_enrol.jpg")).expect("fixture"),
+    );
+    let empty_frame = frame_640x480(
+        &read_photo(&repo().join("tests/fixtures/golden/mask_black.jpg")).expect("fixture"),
+    );
     match rec.door_frame(&face_frame).expect("runs").0 {
         DoorOutcome::Embedded { .. } => {}
         other => panic!("the one-face frame must give an embedded face, got {other:?}"),
     }
-    assert!(matches!(rec.door_frame(&empty_frame).expect("runs").0, DoorOutcome::NoFace { .. }));
+    assert!(matches!(
+        rec.door_frame(&empty_frame).expect("runs").0,
+        DoorOutcome::NoFace { .. }
+    ));
 
     // The models' bare inference: the same input shapes, pre-filled, straight into ort.
     let bare_session = |path: &std::path::Path| -> ort::session::Session {
         let b = ort::session::Session::builder(rt.env()).expect("builder");
-        let b = b.with_intra_threads(1).map_err(|e| e.to_string()).expect("threads");
-        let mut b = b.with_intra_op_spinning(false).map_err(|e| e.to_string()).expect("spinning");
+        let b = b
+            .with_intra_threads(1)
+            .map_err(|e| e.to_string())
+            .expect("threads");
+        let mut b = b
+            .with_intra_op_spinning(false)
+            .map_err(|e| e.to_string())
+            .expect("spinning");
         b.commit_from_file(path).expect("model loads")
     };
     let mut det_bare = bare_session(&det_m.model_path);
@@ -172,9 +205,11 @@ fn main() {
     let mut emb_in = vec![0f32; 3 * 112 * 112];
     crop_to_planar(&crop, false, 127.5, 1.0 / 127.5, &mut emb_in);
     let mut bare = || {
-        let t = ort::value::TensorRef::from_array_view(([1usize, 3, 256, 320], &det_in[..])).expect("tensor");
+        let t = ort::value::TensorRef::from_array_view(([1usize, 3, 256, 320], &det_in[..]))
+            .expect("tensor");
         black_box(det_bare.run(ort::inputs![t]).expect("runs").len());
-        let t = ort::value::TensorRef::from_array_view(([1usize, 3, 112, 112], &emb_in[..])).expect("tensor");
+        let t = ort::value::TensorRef::from_array_view(([1usize, 3, 112, 112], &emb_in[..]))
+            .expect("tensor");
         black_box(emb_bare.run(ort::inputs![t]).expect("runs").len());
     };
 
@@ -184,7 +219,7 @@ fn main() {
     let query = unit_vectors(1, 512, 7).remove(0);
     let mut scratch = SearchScratch::default();
 
-    let mut full = |rec: &mut Recognizer, scratch: &mut SearchScratch| {
+    let full = |rec: &mut Recognizer, scratch: &mut SearchScratch| {
         let (out, _) = rec.door_frame(&face_frame).expect("runs");
         if let DoorOutcome::Embedded { embedding, .. } = out {
             black_box(policy.decide(&g1k.search(&embedding.0, scratch)));
@@ -192,10 +227,18 @@ fn main() {
     };
 
     c.bench_function("models_bare_detect320_embed112", |b| b.iter(&mut bare));
-    c.bench_function("frame_640x480_one_face_full_1k_people", |b| b.iter(|| full(&mut rec, &mut scratch)));
-    c.bench_function("frame_640x480_no_face", |b| b.iter(|| black_box(rec.door_frame(&empty_frame).expect("runs"))));
-    c.bench_function("search_10k_x_512", |b| b.iter(|| black_box(g10k.search(&query, &mut scratch).best)));
-    c.bench_function("search_100k_x_512", |b| b.iter(|| black_box(g100k.search(&query, &mut scratch).best)));
+    c.bench_function("frame_640x480_one_face_full_1k_people", |b| {
+        b.iter(|| full(&mut rec, &mut scratch))
+    });
+    c.bench_function("frame_640x480_no_face", |b| {
+        b.iter(|| black_box(rec.door_frame(&empty_frame).expect("runs")))
+    });
+    c.bench_function("search_10k_x_512", |b| {
+        b.iter(|| black_box(g10k.search(&query, &mut scratch).best))
+    });
+    c.bench_function("search_100k_x_512", |b| {
+        b.iter(|| black_box(g100k.search(&query, &mut scratch).best))
+    });
     c.final_summary();
 
     // The summary: our own medians, so that the ratios come out as numbers.
@@ -221,19 +264,33 @@ fn main() {
         .env("HALLCLOCK_BENCH_RSS", "1")
         .output()
         .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<f64>().ok())
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .unwrap_or(f64::NAN);
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("\n== hallclock pipeline summary (1 inference thread) ==");
-    println!("models bare (YuNet 320x256 + w600k_mbf 112):    {:8.2} ms", ms(t_bare));
+    println!(
+        "models bare (YuNet 320x256 + w600k_mbf 112):    {:8.2} ms",
+        ms(t_bare)
+    );
     println!(
         "one-face 640x480 frame, full + match 1k people:  {:8.2} ms  = {:.3}x the models (target <= 1.15x)",
         ms(t_full),
         t_full.as_secs_f64() / t_bare.as_secs_f64()
     );
-    println!("no-face 640x480 frame:                           {:8.2} ms  (target <= 5 ms)", ms(t_empty));
-    println!("search 10,000 x 512:                             {:8.3} ms  (target < 0.5 ms)", ms(t10k));
+    println!(
+        "no-face 640x480 frame:                           {:8.2} ms  (target <= 5 ms)",
+        ms(t_empty)
+    );
+    println!(
+        "search 10,000 x 512:                             {:8.3} ms  (target < 0.5 ms)",
+        ms(t10k)
+    );
     println!(
         "search 100,000 x 512:                            {:8.3} ms  (target < 7 ms); reads {:.1} MB, memory bandwidth {:.1} GB/s, floor {:.2} ms = {:.0}% of bandwidth",
         ms(t100k),

@@ -105,11 +105,17 @@ pub struct VisionConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid TOML for hallclock: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config file {path} has {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid { path: PathBuf, problems: Vec<String> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
 }
 
 impl Config {
@@ -121,10 +127,14 @@ impl Config {
         let Some(path) = path else {
             return Config::from_raw(RawConfig::default(), Path::new("(defaults)"));
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let raw: RawConfig =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         Config::from_raw(raw, path)
     }
 
@@ -141,7 +151,7 @@ impl Config {
             problems.push(format!("vision.threads = {threads}: expected 1 to 16"));
         }
         let detector_width = v.detector_width.unwrap_or(320);
-        if !(64..=1920).contains(&detector_width) || detector_width % 32 != 0 {
+        if !(64..=1920).contains(&detector_width) || !detector_width.is_multiple_of(32) {
             problems.push(format!("vision.detector-width = {detector_width}: expected a multiple of 32 from 64 to 1920"));
         }
         if let Some(t) = v.threshold {
@@ -157,7 +167,8 @@ impl Config {
         let roi = match v.roi {
             None => None,
             Some([x0, y0, x1, y1]) => {
-                let ok = [x0, y0, x1, y1].iter().all(|c| (0.0..=1.0).contains(c)) && x0 < x1 && y0 < y1;
+                let ok =
+                    [x0, y0, x1, y1].iter().all(|c| (0.0..=1.0).contains(c)) && x0 < x1 && y0 < y1;
                 if !ok {
                     problems.push(format!(
                         "vision.roi = [{x0}, {y0}, {x1}, {y1}]: expected [left, top, right, bottom] as fractions 0..1 with left < right and top < bottom"
@@ -170,7 +181,10 @@ impl Config {
         vote.k = v.vote_k.unwrap_or(vote.k);
         vote.n = v.vote_n.unwrap_or(vote.n);
         if vote.k == 0 || vote.k > vote.n || vote.n > 30 {
-            problems.push(format!("vision.vote-k = {}, vision.vote-n = {}: expected 1 <= k <= n <= 30", vote.k, vote.n));
+            problems.push(format!(
+                "vision.vote-k = {}, vision.vote-n = {}: expected 1 <= k <= n <= 30",
+                vote.k, vote.n
+            ));
         }
         let d = QualityGate::door_defaults();
         let g = v.gate;
@@ -185,7 +199,10 @@ impl Config {
             ..d
         };
         if !(0.0..=1.0).contains(&gate.min_score) {
-            problems.push(format!("vision.gate.min-score = {}: expected 0 to 1", gate.min_score));
+            problems.push(format!(
+                "vision.gate.min-score = {}: expected 0 to 1",
+                gate.min_score
+            ));
         }
         if gate.min_brightness >= gate.max_brightness {
             problems.push(format!(
@@ -193,19 +210,30 @@ impl Config {
                 gate.min_brightness, gate.max_brightness
             ));
         }
-        for (key, name) in [("vision.detector", &v.detector), ("vision.embedder", &v.embedder)] {
+        for (key, name) in [
+            ("vision.detector", &v.detector),
+            ("vision.embedder", &v.embedder),
+        ] {
             if let Some(n) = name {
                 if !n.ends_with(".toml") {
-                    problems.push(format!("{key} = {n:?}: expected a model manifest file name ending in .toml"));
+                    problems.push(format!(
+                        "{key} = {n:?}: expected a model manifest file name ending in .toml"
+                    ));
                 }
             }
         }
         if !problems.is_empty() {
-            return Err(ConfigError::Invalid { path: path.to_path_buf(), problems });
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
         }
         Ok(Config {
             store: StoreConfig {
-                database: raw.store.database.unwrap_or_else(|| PathBuf::from("hallclock.db")),
+                database: raw
+                    .store
+                    .database
+                    .unwrap_or_else(|| PathBuf::from("hallclock.db")),
                 keep_face_images: raw.store.keep_face_images.unwrap_or(false),
             },
             vision: VisionConfig {
@@ -341,7 +369,11 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
     for (key, text, slot) in [
         ("rules.morning", raw.morning, &mut schedule.morning),
         ("rules.afternoon", raw.afternoon, &mut schedule.afternoon),
-        ("rules.summer-afternoon", raw.summer_afternoon, &mut schedule.summer_afternoon),
+        (
+            "rules.summer-afternoon",
+            raw.summer_afternoon,
+            &mut schedule.summer_afternoon,
+        ),
     ] {
         if let Some(text) = text {
             match parse_hours(&text) {
@@ -352,26 +384,41 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
             }
         }
     }
-    let minutes = |key: &str, value: Option<i64>, default: SignedDuration, problems: &mut Vec<String>| {
-        match value {
-            None => default,
-            Some(v) if (0..=24 * 60).contains(&v) => SignedDuration::from_mins(v),
-            Some(v) => {
-                problems.push(format!("{key} = {v}: expected 0 to 1440 minutes"));
-                default
+    let minutes =
+        |key: &str, value: Option<i64>, default: SignedDuration, problems: &mut Vec<String>| {
+            match value {
+                None => default,
+                Some(v) if (0..=24 * 60).contains(&v) => SignedDuration::from_mins(v),
+                Some(v) => {
+                    problems.push(format!("{key} = {v}: expected 0 to 1440 minutes"));
+                    default
+                }
             }
-        }
-    };
-    schedule.late_grace = minutes("rules.late-grace-mins", raw.late_grace_mins, schedule.late_grace, problems);
-    schedule.early_grace = minutes("rules.early-grace-mins", raw.early_grace_mins, schedule.early_grace, problems);
+        };
+    schedule.late_grace = minutes(
+        "rules.late-grace-mins",
+        raw.late_grace_mins,
+        schedule.late_grace,
+        problems,
+    );
+    schedule.early_grace = minutes(
+        "rules.early-grace-mins",
+        raw.early_grace_mins,
+        schedule.early_grace,
+        problems,
+    );
     schedule.window_before_start = minutes(
         "rules.window-before-start-mins",
         raw.window_before_start_mins,
         schedule.window_before_start,
         problems,
     );
-    schedule.window_after_end =
-        minutes("rules.window-after-end-mins", raw.window_after_end_mins, schedule.window_after_end, problems);
+    schedule.window_after_end = minutes(
+        "rules.window-after-end-mins",
+        raw.window_after_end_mins,
+        schedule.window_after_end,
+        problems,
+    );
     if let Err(e) = schedule.validate() {
         problems.push(format!("rules (session hours): {e}"));
     }
@@ -383,18 +430,30 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
     );
     match raw.same_pass_secs {
         None => {}
-        Some(v) if (0..=3600).contains(&v) => engine.same_pass_within = SignedDuration::from_secs(v),
-        Some(v) => problems.push(format!("rules.same-pass-secs = {v}: expected 0 to 3600 seconds")),
+        Some(v) if (0..=3600).contains(&v) => {
+            engine.same_pass_within = SignedDuration::from_secs(v)
+        }
+        Some(v) => problems.push(format!(
+            "rules.same-pass-secs = {v}: expected 0 to 3600 seconds"
+        )),
     }
 
     let summer_default = SummerRule::hall_defaults();
-    let first = raw.summer_first.as_deref().map(|t| ("rules.summer-first", t, parse_month_day(t)));
-    let last = raw.summer_last.as_deref().map(|t| ("rules.summer-last", t, parse_month_day(t)));
+    let first = raw
+        .summer_first
+        .as_deref()
+        .map(|t| ("rules.summer-first", t, parse_month_day(t)));
+    let last = raw
+        .summer_last
+        .as_deref()
+        .map(|t| ("rules.summer-last", t, parse_month_day(t)));
     let mut ok = true;
     for (key, text, parsed) in first.iter().chain(last.iter()) {
         if parsed.is_none() {
             ok = false;
-            problems.push(format!("{key} = {text:?}: expected a month and day as \"MM-DD\", e.g. \"05-01\""));
+            problems.push(format!(
+                "{key} = {text:?}: expected a month and day as \"MM-DD\", e.g. \"05-01\""
+            ));
         }
     }
     let summer = match (first, last) {
@@ -419,11 +478,31 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
         ("rules.leave.sick", l.sick, &mut policy.sick),
         ("rules.leave.personal", l.personal, &mut policy.personal),
         ("rules.leave.annual", l.annual, &mut policy.annual),
-        ("rules.leave.home-visit", l.home_visit, &mut policy.home_visit),
-        ("rules.leave.marriage-maternity", l.marriage_maternity, &mut policy.marriage_maternity),
-        ("rules.leave.bereavement", l.bereavement, &mut policy.bereavement),
-        ("rules.leave.official-errand", l.official_errand, &mut policy.official_errand),
-        ("rules.leave.official-duty", l.official_duty, &mut policy.official_duty),
+        (
+            "rules.leave.home-visit",
+            l.home_visit,
+            &mut policy.home_visit,
+        ),
+        (
+            "rules.leave.marriage-maternity",
+            l.marriage_maternity,
+            &mut policy.marriage_maternity,
+        ),
+        (
+            "rules.leave.bereavement",
+            l.bereavement,
+            &mut policy.bereavement,
+        ),
+        (
+            "rules.leave.official-errand",
+            l.official_errand,
+            &mut policy.official_errand,
+        ),
+        (
+            "rules.leave.official-duty",
+            l.official_duty,
+            &mut policy.official_duty,
+        ),
     ] {
         match text.as_deref() {
             None => {}
@@ -434,9 +513,15 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
             )),
         }
     }
-    policy.deputy_from_half_days = l.deputy_from_half_days.unwrap_or(policy.deputy_from_half_days);
-    policy.director_from_half_days = l.director_from_half_days.unwrap_or(policy.director_from_half_days);
-    if policy.deputy_from_half_days == 0 || policy.deputy_from_half_days > policy.director_from_half_days {
+    policy.deputy_from_half_days = l
+        .deputy_from_half_days
+        .unwrap_or(policy.deputy_from_half_days);
+    policy.director_from_half_days = l
+        .director_from_half_days
+        .unwrap_or(policy.director_from_half_days);
+    if policy.deputy_from_half_days == 0
+        || policy.deputy_from_half_days > policy.director_from_half_days
+    {
         problems.push(format!(
             "rules.leave.deputy-from-half-days = {}, rules.leave.director-from-half-days = {}: expected 1 <= deputy <= director",
             policy.deputy_from_half_days, policy.director_from_half_days
@@ -446,17 +531,61 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
     let p = raw.points;
     let mut scoring = ScoringConfig::hall_defaults();
     for (key, value, slot) in [
-        ("rules.points.late-or-early", p.late_or_early, &mut scoring.late_or_early),
-        ("rules.points.absence-day", p.absence_day, &mut scoring.absence_day),
-        ("rules.points.public-leave-day", p.public_leave_day, &mut scoring.public_leave_day),
-        ("rules.points.private-leave-day", p.private_leave_day, &mut scoring.private_leave_day),
-        ("rules.points.meeting-late", p.meeting_late, &mut scoring.meeting_late),
-        ("rules.points.meeting-missed", p.meeting_missed, &mut scoring.meeting_missed),
-        ("rules.points.duty-missed", p.duty_missed, &mut scoring.duty_missed),
-        ("rules.points.attendance-full", p.attendance_full, &mut scoring.attendance_full),
-        ("rules.points.other-parts-assumed", p.other_parts_assumed, &mut scoring.other_parts_assumed),
-        ("rules.points.full-marks", p.full_marks, &mut scoring.full_marks),
-        ("rules.points.yearly-awards-bar", p.yearly_awards_bar, &mut scoring.yearly_awards_bar),
+        (
+            "rules.points.late-or-early",
+            p.late_or_early,
+            &mut scoring.late_or_early,
+        ),
+        (
+            "rules.points.absence-day",
+            p.absence_day,
+            &mut scoring.absence_day,
+        ),
+        (
+            "rules.points.public-leave-day",
+            p.public_leave_day,
+            &mut scoring.public_leave_day,
+        ),
+        (
+            "rules.points.private-leave-day",
+            p.private_leave_day,
+            &mut scoring.private_leave_day,
+        ),
+        (
+            "rules.points.meeting-late",
+            p.meeting_late,
+            &mut scoring.meeting_late,
+        ),
+        (
+            "rules.points.meeting-missed",
+            p.meeting_missed,
+            &mut scoring.meeting_missed,
+        ),
+        (
+            "rules.points.duty-missed",
+            p.duty_missed,
+            &mut scoring.duty_missed,
+        ),
+        (
+            "rules.points.attendance-full",
+            p.attendance_full,
+            &mut scoring.attendance_full,
+        ),
+        (
+            "rules.points.other-parts-assumed",
+            p.other_parts_assumed,
+            &mut scoring.other_parts_assumed,
+        ),
+        (
+            "rules.points.full-marks",
+            p.full_marks,
+            &mut scoring.full_marks,
+        ),
+        (
+            "rules.points.yearly-awards-bar",
+            p.yearly_awards_bar,
+            &mut scoring.yearly_awards_bar,
+        ),
     ] {
         if let Some(v) = value {
             match points(v) {
@@ -491,7 +620,12 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
             ));
         }
     }
-    RulesSettings { zone_name, engine, scoring, summer }
+    RulesSettings {
+        zone_name,
+        engine,
+        scoring,
+        summer,
+    }
 }
 
 fn parse_hours(text: &str) -> Option<SessionHours> {
@@ -503,7 +637,10 @@ fn parse_hours(text: &str) -> Option<SessionHours> {
         }
         jiff::civil::Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
     };
-    Some(SessionHours { start: clock(start)?, end: clock(end)? })
+    Some(SessionHours {
+        start: clock(start)?,
+        end: clock(end)?,
+    })
 }
 
 fn parse_month_day(text: &str) -> Option<(i8, i8)> {
@@ -517,7 +654,8 @@ fn parse_month_day(text: &str) -> Option<(i8, i8)> {
 fn points(value: f64) -> Option<Points> {
     let tenths = (value * 10.0).round();
     let exact = (value * 10.0 - tenths).abs() < 1e-6;
-    (value.is_finite() && (0.0..=1000.0).contains(&value) && exact).then(|| Points::from_tenths(tenths as i32))
+    (value.is_finite() && (0.0..=1000.0).contains(&value) && exact)
+        .then(|| Points::from_tenths(tenths as i32))
 }
 
 /// The places searched for the models folder when none is configured, in order: `$HALLCLOCK_MODELS`,
@@ -532,7 +670,10 @@ pub fn model_dirs(configured: Option<&Path>) -> Vec<PathBuf> {
         out.push(PathBuf::from(v));
     }
     out.push(PathBuf::from("models"));
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         out.push(exe_dir.join("../../models"));
         out.push(exe_dir.join("../share/hallclock/models"));
     }
@@ -545,7 +686,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse { path: "t.toml".into(), message: e.to_string() })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "t.toml".into(),
+            message: e.to_string(),
+        })?;
         Config::from_raw(raw, Path::new("t.toml"))
     }
 
@@ -559,9 +703,11 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_key() {
-        let e = parse("[vision]\nthreads = 0\ndetector-width = 300\nroi = [0.5, 0.0, 0.2, 1.0]\nvote-k = 6\n")
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            "[vision]\nthreads = 0\ndetector-width = 300\nroi = [0.5, 0.0, 0.2, 1.0]\nvote-k = 6\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             e,
             "config file t.toml has 4 problem(s):\n  vision.threads = 0: expected 1 to 16\n  vision.detector-width = 300: expected a multiple of 32 from 64 to 1920\n  vision.roi = [0.5, 0, 0.2, 1]: expected [left, top, right, bottom] as fractions 0..1 with left < right and top < bottom\n  vision.vote-k = 6, vision.vote-n = 5: expected 1 <= k <= n <= 30"
@@ -574,11 +720,20 @@ mod tests {
         let r = &c.rules;
         assert_eq!(r.zone_name, "Asia/Shanghai");
         assert_eq!(r.engine.same_pass_within, SignedDuration::from_secs(60));
-        assert_eq!(r.engine.schedule.window_before_start, SignedDuration::from_mins(90));
-        assert_eq!(r.engine.schedule.window_after_end, SignedDuration::from_mins(180));
+        assert_eq!(
+            r.engine.schedule.window_before_start,
+            SignedDuration::from_mins(90)
+        );
+        assert_eq!(
+            r.engine.schedule.window_after_end,
+            SignedDuration::from_mins(180)
+        );
         assert_eq!(r.summer, SummerRule::hall_defaults());
         assert_eq!(r.scoring, ScoringConfig::hall_defaults());
-        assert_eq!(r.engine.leave, crate::core::leave::LeavePolicy::hall_defaults());
+        assert_eq!(
+            r.engine.leave,
+            crate::core::leave::LeavePolicy::hall_defaults()
+        );
     }
 
     #[test]
@@ -591,7 +746,10 @@ mod tests {
         .unwrap();
         let r = &c.rules;
         assert_eq!(r.zone_name, "Europe/Berlin");
-        assert_eq!(r.engine.schedule.morning.end, jiff::civil::time(12, 0, 0, 0));
+        assert_eq!(
+            r.engine.schedule.morning.end,
+            jiff::civil::time(12, 0, 0, 0)
+        );
         assert_eq!(r.engine.same_pass_within, SignedDuration::from_secs(30));
         assert_eq!(r.summer, SummerRule::new((6, 1), (8, 31)).unwrap());
         assert_eq!(r.engine.leave.bereavement, LeaveClass::Private);
@@ -626,7 +784,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused() {
-        let e = parse("[vision]\nthreshhold = 0.5\n").unwrap_err().to_string();
+        let e = parse("[vision]\nthreshhold = 0.5\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown field `threshhold`"), "{e}");
     }
 }

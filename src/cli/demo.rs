@@ -37,7 +37,8 @@ struct DemoStaff {
 
 fn read_staff(dir: &Path) -> anyhow::Result<Vec<DemoStaff>> {
     let path = dir.join("staff.csv");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
@@ -45,10 +46,20 @@ fn read_staff(dir: &Path) -> anyhow::Result<Vec<DemoStaff>> {
         }
         let cols: Vec<&str> = line.split(',').map(str::trim).collect();
         let [id, name, post, photo] = cols.as_slice() else {
-            bail!("{}:{}: expected 4 columns staff_id,name,post,photo; found {:?}", path.display(), n + 1, line);
+            bail!(
+                "{}:{}: expected 4 columns staff_id,name,post,photo; found {:?}",
+                path.display(),
+                n + 1,
+                line
+            );
         };
         let id = StaffId::new(id).with_context(|| format!("{}:{}", path.display(), n + 1))?;
-        out.push(DemoStaff { id, name: (*name).to_string(), post: (*post).to_string(), photo: dir.join(photo) });
+        out.push(DemoStaff {
+            id,
+            name: (*name).to_string(),
+            post: (*post).to_string(),
+            photo: dir.join(photo),
+        });
     }
     Ok(out)
 }
@@ -57,35 +68,62 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     if !args.fixtures.join("staff.csv").is_file() {
         bail!("{} has no staff.csv: run the demo from the repository's top folder, or pass --fixtures", args.fixtures.display());
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let db = args.out.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", db.display()));
         if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("removing the previous demo database {}", p.display()))?;
+            std::fs::remove_file(&p)
+                .with_context(|| format!("removing the previous demo database {}", p.display()))?;
         }
     }
     let mut config = config.clone();
     config.store.database = db.clone();
     let mut store = open_store(&config)?;
     let mut vision = Vision::load(&config)?;
-    println!("hallclock demo: database {}, embedder {}", db.display(), vision.model_name);
+    println!(
+        "hallclock demo: database {}, embedder {}",
+        db.display(),
+        vision.model_name
+    );
     let staff = read_staff(&args.fixtures)?;
     for s in &staff {
-        let done = enroll(&mut vision, &mut store, &s.id, Some(&s.name), Some(&s.post), &[s.photo.as_path()], false)
-            .with_context(|| format!("enrolling sample staff {}", s.id))?;
-        println!("enrolled {} {} ({}) from {}", s.id, s.name, s.post, s.photo.display());
+        let done = enroll(
+            &mut vision,
+            &mut store,
+            &s.id,
+            Some(&s.name),
+            Some(&s.post),
+            &[s.photo.as_path()],
+            false,
+        )
+        .with_context(|| format!("enrolling sample staff {}", s.id))?;
+        println!(
+            "enrolled {} {} ({}) from {}",
+            s.id,
+            s.name,
+            s.post,
+            s.photo.display()
+        );
         for (other, score) in done.lookalikes {
             println!("  warning: also matches {other} at {score:.3}");
         }
     }
     let gallery = vision.gallery(&store)?;
-    let names: HashMap<StaffId, String> = staff.iter().map(|s| (s.id.clone(), s.name.clone())).collect();
+    let names: HashMap<StaffId, String> = staff
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
     let mut recognised = 0usize;
     for video in ["WolfgangLanger_Pexels.mp4", "single_face.mp4"] {
         let spec = SourceSpec::File(args.fixtures.join(video));
         let summary = identify_stream(&mut vision, &gallery, &names, &spec, None)?;
-        recognised += summary.sightings.iter().filter(|s| matches!(s.verdict, Verdict::Recognised { .. })).count();
+        recognised += summary
+            .verdicts
+            .iter()
+            .filter(|v| matches!(v, Verdict::Recognised { .. }))
+            .count();
         println!(
             "{video}: {} frames, {} with a face, {:.1} frames/s",
             summary.frames,

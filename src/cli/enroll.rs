@@ -48,11 +48,23 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(config)?;
     let mut vision = Vision::load(config)?;
     let photos: Vec<&Path> = args.photos.iter().map(PathBuf::as_path).collect();
-    let done = enroll(&mut vision, &mut store, &id, args.name.as_deref(), args.post.as_deref(), &photos, config.store.keep_face_images)?;
+    let done = enroll(
+        &mut vision,
+        &mut store,
+        &id,
+        args.name.as_deref(),
+        args.post.as_deref(),
+        &photos,
+        config.store.keep_face_images,
+    )?;
     for (other, score) in &done.lookalikes {
         eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
     }
-    println!("enrolled {id}: {} face(s) from {} photo(s)", done.faces, photos.len());
+    println!(
+        "enrolled {id}: {} face(s) from {} photo(s)",
+        done.faces,
+        photos.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,15 +98,28 @@ pub fn enroll(
                 continue;
             }
         };
-        let faces = vision.recognizer.faces(&img, DetectorSize::Native { max_side: 1280 })?;
-        let Some(face) = faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).copied() else {
-            refusals.push(format!("{}: {} ({})", photo.display(), Rejection::NoFace, Rejection::NoFace.hint_zh()));
+        let faces = vision
+            .recognizer
+            .faces(&img, DetectorSize::Native { max_side: 1280 })?;
+        let Some(face) = faces
+            .iter()
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+            .copied()
+        else {
+            refusals.push(format!(
+                "{}: {} ({})",
+                photo.display(),
+                Rejection::NoFace,
+                Rejection::NoFace.hint_zh()
+            ));
             continue;
         };
         // Another face of real size (not a poster far behind) makes the photo ambiguous.
         let others = faces
             .iter()
-            .filter(|f| **f != face && f.eye_distance() >= 0.3 * face.eye_distance() && f.score >= 0.7)
+            .filter(|f| {
+                **f != face && f.eye_distance() >= 0.3 * face.eye_distance() && f.score >= 0.7
+            })
             .count();
         if others > 0 {
             let r = Rejection::SeveralFaces { count: others + 1 };
@@ -102,50 +127,93 @@ pub fn enroll(
             continue;
         }
         let Some(crop) = vision.recognizer.embedder.align(&img, &face) else {
-            refusals.push(format!("{}: the face's landmarks cannot be aligned", photo.display()));
+            refusals.push(format!(
+                "{}: the face's landmarks cannot be aligned",
+                photo.display()
+            ));
             continue;
         };
         let report = measure(&img, &face, &crop);
         let reasons = gate.check(&report);
         if let Some(first) = reasons.first() {
             let all: Vec<String> = reasons.iter().map(ToString::to_string).collect();
-            refusals.push(format!("{}: {} ({})", photo.display(), all.join("; "), first.hint_zh()));
+            refusals.push(format!(
+                "{}: {} ({})",
+                photo.display(),
+                all.join("; "),
+                first.hint_zh()
+            ));
             continue;
         }
-        let mut emb = vision.recognizer.embedder.embed(&[&crop], vision.recognizer.config.flip)?;
-        let Some(e) = emb.pop() else { bail!("the embedder returned nothing for {}", photo.display()) };
+        let mut emb = vision
+            .recognizer
+            .embedder
+            .embed(&[&crop], vision.recognizer.config.flip)?;
+        let Some(e) = emb.pop() else {
+            bail!("the embedder returned nothing for {}", photo.display())
+        };
         let ranking = gallery.search(&e.0, &mut scratch);
         for cand in [ranking.best, ranking.second].into_iter().flatten() {
-            if cand.staff != id && cand.score.0 >= vision.policy.threshold && !lookalikes.iter().any(|(s, _)| s == cand.staff) {
+            if cand.staff != id
+                && cand.score.0 >= vision.policy.threshold
+                && !lookalikes.iter().any(|(s, _)| s == cand.staff)
+            {
                 lookalikes.push((cand.staff.clone(), cand.score.0));
             }
         }
-        let jpeg = if keep_images { Some(encode_jpeg(&crop)?) } else { None };
-        vectors.push((e.0, report.sharpness, photo.file_name().map(|f| f.to_string_lossy().into_owned()), jpeg));
+        let jpeg = if keep_images {
+            Some(encode_jpeg(&crop)?)
+        } else {
+            None
+        };
+        vectors.push((
+            e.0,
+            report.sharpness,
+            photo.file_name().map(|f| f.to_string_lossy().into_owned()),
+            jpeg,
+        ));
     }
     if !refusals.is_empty() {
-        bail!("enrolment of {id} refused, nothing was saved:\n  {}", refusals.join("\n  "));
+        bail!(
+            "enrolment of {id} refused, nothing was saved:\n  {}",
+            refusals.join("\n  ")
+        );
     }
     let now = Timestamp::now();
     store.upsert_staff(id, &name, post, now)?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
-        .map(|(v, q, src, _)| NewEmbedding { vector: v, quality: Some(*q), source: src.as_deref() })
+        .map(|(v, q, src, _)| NewEmbedding {
+            vector: v,
+            quality: Some(*q),
+            source: src.as_deref(),
+        })
         .collect();
-    let images: Option<Vec<Vec<u8>>> = if keep_images { vectors.iter().map(|v| v.3.clone()).collect() } else { None };
+    let images: Option<Vec<Vec<u8>>> = if keep_images {
+        vectors.iter().map(|v| v.3.clone()).collect()
+    } else {
+        None
+    };
     store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
-    Ok(Enrolled { faces: news.len(), lookalikes })
+    Ok(Enrolled {
+        faces: news.len(),
+        lookalikes,
+    })
 }
 
 #[cfg(feature = "opencv")]
 fn encode_jpeg(crop: &crate::core::image::BgrImage) -> anyhow::Result<Vec<u8>> {
     use opencv::core::{Mat, Vector};
     use opencv::prelude::*;
-    let mat = Mat::new_rows_cols_with_data(crop.height() as i32, (crop.width() * 3) as i32, crop.data())
+    let mat =
+        Mat::new_rows_cols_with_data(crop.height() as i32, (crop.width() * 3) as i32, crop.data())
+            .context("wrapping the face crop")?;
+    let mat = mat
+        .reshape(3, crop.height() as i32)
         .context("wrapping the face crop")?;
-    let mat = mat.reshape(3, crop.height() as i32).context("wrapping the face crop")?;
     let mut buf = Vector::<u8>::new();
-    opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new()).context("encoding the face crop")?;
+    opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new())
+        .context("encoding the face crop")?;
     Ok(buf.to_vec())
 }
 

@@ -84,7 +84,10 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let files = list_dataset(&args.dataset)?;
     if files.is_empty() {
-        bail!("{} holds no <identity>/<image> photos", args.dataset.display());
+        bail!(
+            "{} holds no <identity>/<image> photos",
+            args.dataset.display()
+        );
     }
     let mut vision = Vision::load(config)?;
     vision.recognizer.config.flip = args.flip || config.vision.flip;
@@ -95,7 +98,11 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
 
     let mut identities: Vec<String> = files.iter().map(|(id, _)| id.clone()).collect();
     identities.dedup();
-    let index: BTreeMap<&str, usize> = identities.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = identities
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let mut samples: Vec<Sample> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let (mut t_read, mut t_detect, mut t_embed) = (0f64, 0f64, 0f64);
@@ -115,18 +122,35 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         };
         t_read += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let faces = vision.recognizer.faces(&img, DetectorSize::Native { max_side: args.max_side })?;
+        let faces = vision.recognizer.faces(
+            &img,
+            DetectorSize::Native {
+                max_side: args.max_side,
+            },
+        )?;
         t_detect += t.elapsed().as_secs_f64();
-        let Some(face) = faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())) else {
+        let Some(face) = faces
+            .iter()
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+        else {
             failures.push(format!("{}: no face found", path.display()));
             continue;
         };
         let t = Instant::now();
         let (e, report) = vision.recognizer.describe(&img, face)?;
         t_embed += t.elapsed().as_secs_f64();
-        let passes = if enrol_gate.check(&report).is_empty() { 1.0 } else { 0.0 };
+        let passes = if enrol_gate.check(&report).is_empty() {
+            1.0
+        } else {
+            0.0
+        };
         let enrol_quality = passes + 0.1 * report.score - 0.5 * report.yaw.abs();
-        samples.push(Sample { identity: index[identity.as_str()], file: path.clone(), embedding: e.0, enrol_quality });
+        samples.push(Sample {
+            identity: index[identity.as_str()],
+            file: path.clone(),
+            embedding: e.0,
+            enrol_quality,
+        });
     }
     if show_progress {
         eprintln!();
@@ -161,8 +185,10 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let hardest_genuine = show(&genuine_pairs);
     let hardest_impostor = show(&impostor_pairs);
     let fars = [("1e-2", 1e-2), ("1e-3", 1e-3), ("1e-4", 1e-4)];
-    let tars: Vec<(&str, Option<crate::core::evaluation::TarAtFar>)> =
-        fars.iter().map(|(k, f)| (*k, pairs.tar_at_far(*f))).collect();
+    let tars: Vec<(&str, Option<crate::core::evaluation::TarAtFar>)> = fars
+        .iter()
+        .map(|(k, f)| (*k, pairs.tar_at_far(*f)))
+        .collect();
     let eer = pairs.eer();
 
     // Open set.
@@ -214,25 +240,52 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("dataset {}: {} photos of {} identities, embedder {}{}", args.dataset.display(), files.len(), identities.len(), vision.model_name, if vision.recognizer.config.flip { " (flip averaged)" } else { "" });
+    println!(
+        "dataset {}: {} photos of {} identities, embedder {}{}",
+        args.dataset.display(),
+        files.len(),
+        identities.len(),
+        vision.model_name,
+        if vision.recognizer.config.flip {
+            " (flip averaged)"
+        } else {
+            ""
+        }
+    );
     println!("detection failures: {}", failures.len());
     for f in &failures {
         println!("  {f}");
     }
-    println!("verification: {} genuine pairs, {} impostor pairs", pairs.genuine.len(), pairs.impostor.len());
+    println!(
+        "verification: {} genuine pairs, {} impostor pairs",
+        pairs.genuine.len(),
+        pairs.impostor.len()
+    );
     for (k, t) in &tars {
         match t {
-            Some(t) => println!("  TAR at FAR {k}: {:.2}% (threshold {:.3})", t.tar * 100.0, t.threshold),
+            Some(t) => println!(
+                "  TAR at FAR {k}: {:.2}% (threshold {:.3})",
+                t.tar * 100.0,
+                t.threshold
+            ),
             None => println!("  TAR at FAR {k}: n/a"),
         }
     }
     if let Some((e, t)) = eer {
         println!("  EER: {:.2}% (at {t:.3})", e * 100.0);
     }
-    for (title, list) in [("least alike same-person pairs", &hardest_genuine), ("most alike different-person pairs", &hardest_impostor)] {
+    for (title, list) in [
+        ("least alike same-person pairs", &hardest_genuine),
+        ("most alike different-person pairs", &hardest_impostor),
+    ] {
         println!("  {title}:");
         for p in list.iter().take(5) {
-            println!("    {:.3}  {}  {}", p["score"].as_f64().unwrap_or(0.0), p["a"].as_str().unwrap_or(""), p["b"].as_str().unwrap_or(""));
+            println!(
+                "    {:.3}  {}  {}",
+                p["score"].as_f64().unwrap_or(0.0),
+                p["a"].as_str().unwrap_or(""),
+                p["b"].as_str().unwrap_or("")
+            );
         }
     }
     let o = &open.at_threshold;
@@ -279,11 +332,17 @@ fn list_dataset(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     while let Some(dir) = stack.pop() {
         let rd = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
         for entry in rd {
-            let p = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+            let p = entry
+                .with_context(|| format!("listing {}", dir.display()))?
+                .path();
             if p.is_dir() {
                 stack.push(p);
             } else if is_image_file(&p) && dir != root {
-                let rel = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy().into_owned();
+                let rel = dir
+                    .strip_prefix(root)
+                    .unwrap_or(&dir)
+                    .to_string_lossy()
+                    .into_owned();
                 out.push((rel, p));
             }
         }
@@ -301,10 +360,18 @@ struct OpenSet {
 /// (true identity or None for a stranger, best identity, best score, margin to the second person)
 type Probe = (Option<usize>, Option<usize>, f32, f32);
 
-fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vision, policy: &MatchPolicy) -> OpenSet {
+fn open_set(
+    samples: &[Sample],
+    identities: usize,
+    args: &EvalArgs,
+    vision: &Vision,
+    policy: &MatchPolicy,
+) -> OpenSet {
     let metric = vision.recognizer.embedder.metric();
     let dim = samples.first().map(|s| s.embedding.len()).unwrap_or(0);
-    let ids: Vec<StaffId> = (0..identities).filter_map(|i| StaffId::new(&format!("id{i}")).ok()).collect();
+    let ids: Vec<StaffId> = (0..identities)
+        .filter_map(|i| StaffId::new(&format!("id{i}")).ok())
+        .collect();
     let mut probes: Vec<Probe> = Vec::new();
     let mut scratch = SearchScratch::default();
     for round in 0..args.rounds {
@@ -325,7 +392,11 @@ fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vis
             }
             match args.enrol_pick {
                 EnrolPick::Random => rng.shuffle(list),
-                EnrolPick::Best => list.sort_by(|a, b| samples[*b].enrol_quality.total_cmp(&samples[*a].enrol_quality)),
+                EnrolPick::Best => list.sort_by(|a, b| {
+                    samples[*b]
+                        .enrol_quality
+                        .total_cmp(&samples[*a].enrol_quality)
+                }),
             }
             for (k, &s) in list.iter().enumerate() {
                 if k < args.enrol {
@@ -335,17 +406,27 @@ fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vis
                 }
             }
         }
-        let stranger_probes: Vec<usize> = strangers.iter().flat_map(|&id| by_id[id].iter().copied()).collect();
+        let stranger_probes: Vec<usize> = strangers
+            .iter()
+            .flat_map(|&id| by_id[id].iter().copied())
+            .collect();
         for (truth, list) in [(true, &genuine_probes), (false, &stranger_probes)] {
             for &s in list {
                 let r = gallery.search(&samples[s].embedding, &mut scratch);
-                let best = r.best.map(|c| (ids.iter().position(|x| x == c.staff), c.score.0));
+                let best = r
+                    .best
+                    .map(|c| (ids.iter().position(|x| x == c.staff), c.score.0));
                 let margin = match (r.best, r.second) {
                     (Some(b), Some(s2)) => b.score.0 - s2.score.0,
                     _ => f32::INFINITY,
                 };
-                let (best_id, best_score) = best.map(|(i, s)| (i, s)).unwrap_or((None, f32::NEG_INFINITY));
-                probes.push((truth.then_some(samples[s].identity), best_id, best_score, margin));
+                let (best_id, best_score) = best.unwrap_or((None, f32::NEG_INFINITY));
+                probes.push((
+                    truth.then_some(samples[s].identity),
+                    best_id,
+                    best_score,
+                    margin,
+                ));
             }
         }
     }
@@ -381,6 +462,13 @@ fn open_set(samples: &[Sample], identities: usize, args: &EvalArgs, vision: &Vis
         .collect();
     stranger_scores.sort_by(|a, b| b.total_cmp(a));
     let allowed = (all_strangers as f64 * 0.01).floor() as usize;
-    let calibrated_threshold = stranger_scores.get(allowed).map(|s| s + 1e-4).unwrap_or(policy.threshold);
-    OpenSet { at_threshold: count(policy.threshold), calibrated: count(calibrated_threshold), calibrated_threshold }
+    let calibrated_threshold = stranger_scores
+        .get(allowed)
+        .map(|s| s + 1e-4)
+        .unwrap_or(policy.threshold);
+    OpenSet {
+        at_threshold: count(policy.threshold),
+        calibrated: count(calibrated_threshold),
+        calibrated_threshold,
+    }
 }

@@ -39,13 +39,22 @@ pub fn run(config: &Config, args: IdentifyArgs) -> anyhow::Result<ExitCode> {
     if gallery.is_empty() {
         eprintln!("warning: nobody is enrolled for this embedder yet; every face will be unknown");
     }
-    let names: HashMap<StaffId, String> =
-        store.list_staff(&vision.model_sha256)?.into_iter().map(|s| (s.staff.staff_id, s.staff.name)).collect();
+    let names: HashMap<StaffId, String> = store
+        .list_staff(&vision.model_sha256)?
+        .into_iter()
+        .map(|s| (s.staff.staff_id, s.staff.name))
+        .collect();
     let path = PathBuf::from(&args.source);
     if path.is_file() && is_image_file(&path) {
         identify_photo(&mut vision, &gallery, &names, &path)?;
     } else {
-        let summary = identify_stream(&mut vision, &gallery, &names, &SourceSpec::parse(&args.source), args.max_frames)?;
+        let summary = identify_stream(
+            &mut vision,
+            &gallery,
+            &names,
+            &SourceSpec::parse(&args.source),
+            args.max_frames,
+        )?;
         summary.print();
     }
     Ok(ExitCode::SUCCESS)
@@ -59,9 +68,15 @@ fn identify_photo(
 ) -> anyhow::Result<()> {
     let img = read_photo(path)?;
     let t = Instant::now();
-    let faces = vision.recognizer.faces(&img, DetectorSize::Native { max_side: 1920 })?;
+    let faces = vision
+        .recognizer
+        .faces(&img, DetectorSize::Native { max_side: 1920 })?;
     let detect_ms = t.elapsed().as_secs_f64() * 1e3;
-    println!("{}: {} face(s), detect {detect_ms:.1} ms", path.display(), faces.len());
+    println!(
+        "{}: {} face(s), detect {detect_ms:.1} ms",
+        path.display(),
+        faces.len()
+    );
     let mut scratch = SearchScratch::default();
     for (i, f) in faces.iter().enumerate() {
         let t = Instant::now();
@@ -85,7 +100,11 @@ fn identify_photo(
 
 fn describe_decision(d: &Decision, names: &HashMap<StaffId, String>) -> String {
     match d {
-        Decision::Known { staff, score, margin } => format!(
+        Decision::Known {
+            staff,
+            score,
+            margin,
+        } => format!(
             "{staff} {} (score {score}, margin {margin:.3})",
             names.get(staff).map(String::as_str).unwrap_or("")
         ),
@@ -96,21 +115,13 @@ fn describe_decision(d: &Decision, names: &HashMap<StaffId, String>) -> String {
     }
 }
 
-/// One confirmed sighting from a stream.
-#[derive(Debug, Clone)]
-pub struct Sighting {
-    pub verdict: Verdict,
-    pub at: jiff::Timestamp,
-    pub position: Option<Duration>,
-}
-
 /// What a stream run saw.
 #[derive(Debug, Default)]
 pub struct StreamSummary {
     pub frames: u64,
     pub frames_with_face: u64,
     pub rejected: HashMap<&'static str, u64>,
-    pub sightings: Vec<Sighting>,
+    pub verdicts: Vec<Verdict>,
     pub times: StageTimes,
     pub match_time: Duration,
     pub wall: Duration,
@@ -124,8 +135,8 @@ impl StreamSummary {
             "{} frames, {} with a face, {} recognised, {} unknown; per frame: detect {:.1} ms, gate {:.2} ms, align {:.2} ms, embed {:.1} ms, match {:.3} ms; {:.1} frames/s",
             self.frames,
             self.frames_with_face,
-            self.sightings.iter().filter(|s| matches!(s.verdict, Verdict::Recognised { .. })).count(),
-            self.sightings.iter().filter(|s| matches!(s.verdict, Verdict::Unrecognised { .. })).count(),
+            self.verdicts.iter().filter(|v| matches!(v, Verdict::Recognised { .. })).count(),
+            self.verdicts.iter().filter(|v| matches!(v, Verdict::Unrecognised { .. })).count(),
             ms(self.times.detect),
             ms(self.times.gate),
             ms(self.times.align),
@@ -185,15 +196,27 @@ pub fn identify_stream(
                 }
                 tracker.observe_nothing(frame.captured_at);
             }
-            DoorOutcome::Embedded { face, embedding, .. } => {
+            DoorOutcome::Embedded {
+                face, embedding, ..
+            } => {
                 summary.frames_with_face += 1;
                 let t = Instant::now();
-                let decision = vision.policy.decide(&gallery.search(&embedding.0, &mut scratch));
+                let decision = vision
+                    .policy
+                    .decide(&gallery.search(&embedding.0, &mut scratch));
                 summary.match_time += t.elapsed();
                 if let Some(verdict) = tracker.observe(frame.captured_at, face.bbox, &decision) {
-                    let pos = frame.position.map(|p| format!("{:>7.2}s ", p.as_secs_f64())).unwrap_or_default();
+                    let pos = frame
+                        .position
+                        .map(|p| format!("{:>7.2}s ", p.as_secs_f64()))
+                        .unwrap_or_default();
                     match &verdict {
-                        Verdict::Recognised { track, staff, score, frames } => println!(
+                        Verdict::Recognised {
+                            track,
+                            staff,
+                            score,
+                            frames,
+                        } => println!(
                             "{pos}{}  {staff} {}  score {score}  ({frames} frames, track {track})",
                             frame.captured_at.strftime("%H:%M:%S%.3f"),
                             names.get(staff).map(String::as_str).unwrap_or("")
@@ -203,7 +226,7 @@ pub fn identify_stream(
                             frame.captured_at.strftime("%H:%M:%S%.3f")
                         ),
                     }
-                    summary.sightings.push(Sighting { verdict, at: frame.captured_at, position: frame.position });
+                    summary.verdicts.push(verdict);
                 }
             }
         }

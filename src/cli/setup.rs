@@ -36,12 +36,17 @@ impl Vision {
                 tried.join("\n")
             );
         };
-        let runtime = OrtRuntime::start(v.onnxruntime.as_deref()).context("starting ONNX Runtime")?;
-        let det_manifest = ModelManifest::load(&dir.join(&v.detector)).context("reading the detector manifest")?;
+        let runtime =
+            OrtRuntime::start(v.onnxruntime.as_deref()).context("starting ONNX Runtime")?;
+        let det_manifest =
+            ModelManifest::load(&dir.join(&v.detector)).context("reading the detector manifest")?;
         let emb_path: PathBuf = dir.join(&v.embedder);
-        let emb_manifest = ModelManifest::load(&emb_path).context("reading the embedder manifest")?;
-        let detector = Detector::load(&runtime, &det_manifest, v.threads).context("loading the face detector")?;
-        let embedder = Embedder::load(&runtime, &emb_manifest, v.threads).context("loading the face embedder")?;
+        let emb_manifest =
+            ModelManifest::load(&emb_path).context("reading the embedder manifest")?;
+        let detector = Detector::load(&runtime, &det_manifest, v.threads)
+            .context("loading the face detector")?;
+        let embedder = Embedder::load(&runtime, &emb_manifest, v.threads)
+            .context("loading the face embedder")?;
         let spec = embedder.spec().clone();
         let recognizer = Recognizer::new(
             detector,
@@ -67,17 +72,23 @@ impl Vision {
     }
 
     pub fn model_key(&self) -> ModelKey<'_> {
-        ModelKey { name: &self.model_name, sha256: &self.model_sha256 }
+        ModelKey {
+            name: &self.model_name,
+            sha256: &self.model_sha256,
+        }
     }
 
     /// The gallery of every active person's embeddings made by this embedder.
     pub fn gallery(&self, store: &Store) -> anyhow::Result<Gallery> {
-        let rows = store.embeddings_for_model(&self.model_sha256).context("loading enrolled faces")?;
+        let rows = store
+            .embeddings_for_model(&self.model_sha256)
+            .context("loading enrolled faces")?;
         let e = &self.recognizer.embedder;
         let mut g = Gallery::new(e.dim(), e.metric());
         g.reserve(rows.len());
         for (id, v) in rows {
-            g.add(&id, &v).with_context(|| format!("loading the enrolled face of {id}"))?;
+            g.add(&id, &v)
+                .with_context(|| format!("loading the enrolled face of {id}"))?;
         }
         crate::vision::runtime::trim_heap();
         Ok(g)
@@ -89,7 +100,11 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     let path = &config.store.database;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
-            bail!("the database folder {} does not exist (store.database = {})", parent.display(), path.display());
+            bail!(
+                "the database folder {} does not exist (store.database = {})",
+                parent.display(),
+                path.display()
+            );
         }
     }
     Store::open(path).with_context(|| format!("opening the database {}", path.display()))

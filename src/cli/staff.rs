@@ -42,7 +42,10 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
             if list.is_empty() {
                 println!("no staff yet (add with `hallclock staff add` or `hallclock enroll`)");
             }
-            println!("{:<10} {:<16} {:<8} {:<8} faces", "id", "name", "post", "active");
+            println!(
+                "{:<10} {:<16} {:<8} {:<8} faces",
+                "id", "name", "post", "active"
+            );
             for s in list {
                 println!(
                     "{:<10} {:<16} {:<8} {:<8} {}",

@@ -18,7 +18,11 @@ pub struct Backoff {
 impl Backoff {
     /// 0.5 s doubling to 30 s, up to a quarter off at random.
     pub fn camera_defaults() -> Self {
-        Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(30), jitter: 0.25 }
+        Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(30),
+            jitter: 0.25,
+        }
     }
 
     /// The wait before retry number `attempt` (0-based); `unit_random` is uniform in `[0, 1)`.
@@ -36,9 +40,16 @@ mod tests {
 
     #[test]
     fn doubles_then_caps() {
-        let b = Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(30), jitter: 0.0 };
+        let b = Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(30),
+            jitter: 0.0,
+        };
         let got: Vec<u128> = (0..9).map(|a| b.delay(a, 0.9).as_millis()).collect();
-        assert_eq!(got, vec![500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+        assert_eq!(
+            got,
+            vec![500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]
+        );
         assert_eq!(b.delay(u32::MAX, 0.0), Duration::from_secs(30));
     }
 

@@ -33,7 +33,11 @@ impl PairScores {
         let threshold = imp[allowed.min(imp.len() - 1)];
         let tar = self.genuine.iter().filter(|&&g| g > threshold).count() as f64
             / self.genuine.len() as f64;
-        Some(TarAtFar { far, tar, threshold })
+        Some(TarAtFar {
+            far,
+            tar,
+            threshold,
+        })
     }
 
     /// Equal error rate and its threshold: where the false reject rate meets the false accept rate.
@@ -46,8 +50,10 @@ impl PairScores {
         all.dedup();
         let mut best = (f64::MAX, 1.0f64, all[0]);
         for &t in &all {
-            let frr = self.genuine.iter().filter(|&&g| g < t).count() as f64 / self.genuine.len() as f64;
-            let far = self.impostor.iter().filter(|&&i| i >= t).count() as f64 / self.impostor.len() as f64;
+            let frr =
+                self.genuine.iter().filter(|&&g| g < t).count() as f64 / self.genuine.len() as f64;
+            let far = self.impostor.iter().filter(|&&i| i >= t).count() as f64
+                / self.impostor.len() as f64;
             let gap = (frr - far).abs();
             if gap < best.0 {
                 best = (gap, (frr + far) / 2.0, t);
@@ -136,9 +142,15 @@ mod tests {
 
     #[test]
     fn eer_of_separable_and_overlapping_scores() {
-        let sep = PairScores { genuine: vec![0.8, 0.9], impostor: vec![0.1, 0.2] };
+        let sep = PairScores {
+            genuine: vec![0.8, 0.9],
+            impostor: vec![0.1, 0.2],
+        };
         assert_eq!(sep.eer().unwrap().0, 0.0);
-        let ov = PairScores { genuine: vec![0.4, 0.6, 0.8, 0.9], impostor: vec![0.1, 0.2, 0.5, 0.7] };
+        let ov = PairScores {
+            genuine: vec![0.4, 0.6, 0.8, 0.9],
+            impostor: vec![0.1, 0.2, 0.5, 0.7],
+        };
         let (eer, _) = ov.eer().unwrap();
         assert!((eer - 0.25).abs() < 1e-9, "{eer}");
     }

@@ -79,7 +79,10 @@ pub struct Affine(pub [f32; 6]);
 impl Affine {
     pub fn apply(&self, p: Point) -> Point {
         let m = &self.0;
-        Point::new(m[0] * p.x + m[1] * p.y + m[2], m[3] * p.x + m[4] * p.y + m[5])
+        Point::new(
+            m[0] * p.x + m[1] * p.y + m[2],
+            m[3] * p.x + m[4] * p.y + m[5],
+        )
     }
 
     /// The inverse map, or `None` when the matrix is singular.
@@ -93,7 +96,14 @@ impl Affine {
         let ib = -b / det;
         let id = -d / det;
         let ie = a / det;
-        Some(Affine([ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)]))
+        Some(Affine([
+            ia,
+            ib,
+            -(ia * c + ib * f),
+            id,
+            ie,
+            -(id * c + ie * f),
+        ]))
     }
 
     /// The uniform scale of a similarity matrix.
@@ -144,7 +154,9 @@ pub fn similarity_lstsq(src: &[Point], dst: &[Point]) -> Option<Affine> {
     let b = num_b / den;
     let tx = mdx - (a * msx - b * msy);
     let ty = mdy - (b * msx + a * msy);
-    Some(Affine([a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32]))
+    Some(Affine([
+        a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32,
+    ]))
 }
 
 #[cfg(test)]
@@ -169,7 +181,10 @@ mod tests {
         let dst: Vec<Point> = src.iter().map(|&p| truth.apply(p)).collect();
         let m = similarity_lstsq(&src, &dst).unwrap();
         for (got, want) in m.0.iter().zip(truth.0.iter()) {
-            assert!(close(*got, *want, 1e-3 * want.abs().max(1.0)), "{m:?} vs {truth:?}");
+            assert!(
+                close(*got, *want, 1e-3 * want.abs().max(1.0)),
+                "{m:?} vs {truth:?}"
+            );
         }
     }
 
@@ -184,8 +199,16 @@ mod tests {
     #[test]
     fn similarity_never_reflects() {
         // A mirrored point set: the best proper similarity has a positive determinant.
-        let src = [Point::new(0.0, 0.0), Point::new(1.0, 0.0), Point::new(0.0, 2.0)];
-        let dst = [Point::new(0.0, 0.0), Point::new(-1.0, 0.0), Point::new(0.0, 2.0)];
+        let src = [
+            Point::new(0.0, 0.0),
+            Point::new(1.0, 0.0),
+            Point::new(0.0, 2.0),
+        ];
+        let dst = [
+            Point::new(0.0, 0.0),
+            Point::new(-1.0, 0.0),
+            Point::new(0.0, 2.0),
+        ];
         let m = similarity_lstsq(&src, &dst).unwrap();
         let det = m.0[0] * m.0[4] - m.0[1] * m.0[3];
         assert!(det > 0.0);
@@ -209,7 +232,14 @@ mod tests {
             Point::new(70.7299, 92.2041),
         ];
         let m = similarity_lstsq(&src, &dst).unwrap();
-        let want = [0.634_855_7, -0.006_098_1, -25.719_781, 0.006_098_1, 0.634_855_7, -23.867_610];
+        let want = [
+            0.634_855_7,
+            -0.006_098_1,
+            -25.719_781,
+            0.006_098_1,
+            0.634_855_7,
+            -23.867_61,
+        ];
         for (g, w) in m.0.iter().zip(want.iter()) {
             assert!(close(*g, *w, 2e-3), "{:?}", m.0);
         }
@@ -233,9 +263,24 @@ mod tests {
 
     #[test]
     fn iou_and_nms() {
-        let a = BoxF { x0: 0.0, y0: 0.0, x1: 10.0, y1: 10.0 };
-        let b = BoxF { x0: 5.0, y0: 0.0, x1: 15.0, y1: 10.0 };
-        let c = BoxF { x0: 100.0, y0: 100.0, x1: 110.0, y1: 110.0 };
+        let a = BoxF {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 10.0,
+            y1: 10.0,
+        };
+        let b = BoxF {
+            x0: 5.0,
+            y0: 0.0,
+            x1: 15.0,
+            y1: 10.0,
+        };
+        let c = BoxF {
+            x0: 100.0,
+            y0: 100.0,
+            x1: 110.0,
+            y1: 110.0,
+        };
         assert!(close(a.iou(&b), 50.0 / 150.0, 1e-6));
         assert_eq!(a.iou(&c), 0.0);
         assert_eq!(nms(&[a, b, c], &[0.9, 0.95, 0.5], 0.3), vec![1, 2]);

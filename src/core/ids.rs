@@ -89,7 +89,10 @@ mod tests {
     fn staff_id_rules() {
         assert_eq!(StaffId::new(" 0042 ").unwrap().as_str(), "0042");
         assert_eq!(StaffId::new(""), Err(StaffIdError::Empty));
-        assert!(matches!(StaffId::new("x".repeat(33).as_str()), Err(StaffIdError::TooLong(_))));
+        assert!(matches!(
+            StaffId::new("x".repeat(33).as_str()),
+            Err(StaffIdError::TooLong(_))
+        ));
         assert_eq!(
             StaffId::new("张三").unwrap_err().to_string(),
             "staff id \"张三\" contains '张'; expected only letters, digits, '-' or '_'"

@@ -28,14 +28,27 @@ impl BgrImage {
     pub fn from_bgr(width: usize, height: usize, data: Vec<u8>) -> Result<Self, ImageSizeError> {
         let expected = width * height * 3;
         if data.len() != expected {
-            return Err(ImageSizeError { width, height, expected, got: data.len() });
+            return Err(ImageSizeError {
+                width,
+                height,
+                expected,
+                got: data.len(),
+            });
         }
-        Ok(BgrImage { width, height, data })
+        Ok(BgrImage {
+            width,
+            height,
+            data,
+        })
     }
 
     /// A black image.
     pub fn black(width: usize, height: usize) -> Self {
-        BgrImage { width, height, data: vec![0; width * height * 3] }
+        BgrImage {
+            width,
+            height,
+            data: vec![0; width * height * 3],
+        }
     }
 
     pub fn width(&self) -> usize {
@@ -66,7 +79,11 @@ impl BgrImage {
                 dst[x * 3..x * 3 + 3].copy_from_slice(&src[s..s + 3]);
             }
         }
-        BgrImage { width: self.width, height: self.height, data: out }
+        BgrImage {
+            width: self.width,
+            height: self.height,
+            data: out,
+        }
     }
 }
 
@@ -78,7 +95,10 @@ mod tests {
     fn size_is_checked() {
         assert!(BgrImage::from_bgr(2, 2, vec![0; 12]).is_ok());
         let e = BgrImage::from_bgr(2, 2, vec![0; 11]).unwrap_err();
-        assert_eq!(e.to_string(), "image buffer has 11 bytes; expected 2x2x3 = 12");
+        assert_eq!(
+            e.to_string(),
+            "image buffer has 11 bytes; expected 2x2x3 = 12"
+        );
     }
 
     #[test]

@@ -25,7 +25,11 @@ pub enum Metric {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GalleryError {
     #[error("embedding for {staff} has {got} values; the gallery's model gives {expected}")]
-    WrongDimension { staff: StaffId, expected: usize, got: usize },
+    WrongDimension {
+        staff: StaffId,
+        expected: usize,
+        got: usize,
+    },
     #[error("embedding for {staff} holds a value that is not a finite number")]
     NotFinite { staff: StaffId },
     #[error("embedding for {staff} is all zeros")]
@@ -141,11 +145,15 @@ impl Gallery {
             });
         }
         if vector.iter().any(|v| !v.is_finite()) {
-            return Err(GalleryError::NotFinite { staff: staff.clone() });
+            return Err(GalleryError::NotFinite {
+                staff: staff.clone(),
+            });
         }
         let max_abs = vector.iter().fold(0f32, |m, v| m.max(v.abs()));
         if max_abs == 0.0 {
-            return Err(GalleryError::Zero { staff: staff.clone() });
+            return Err(GalleryError::Zero {
+                staff: staff.clone(),
+            });
         }
         let person = match self.index.get(staff) {
             Some(&p) => p,
@@ -160,8 +168,11 @@ impl Gallery {
         self.rows_per_person[person as usize] += 1;
         let scale = max_abs / 127.0;
         self.exact.extend_from_slice(vector);
-        self.quant
-            .extend(vector.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
+        self.quant.extend(
+            vector
+                .iter()
+                .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8),
+        );
         let sq: f32 = vector.iter().map(|v| v * v).sum();
         self.row_scale.push(scale);
         self.row_bias.push(match self.metric {
@@ -182,7 +193,10 @@ impl Gallery {
     ///
     /// A query of the wrong length, or an empty gallery, gives an empty ranking.
     pub fn search<'g>(&'g self, query: &[f32], scratch: &mut SearchScratch) -> Ranking<'g> {
-        let none = Ranking { best: None, second: None };
+        let none = Ranking {
+            best: None,
+            second: None,
+        };
         let n = self.len();
         if n == 0 || query.len() != self.dim {
             return none;
@@ -193,9 +207,11 @@ impl Gallery {
         }
         let qscale = qmax / 127.0;
         scratch.query8.clear();
-        scratch
-            .query8
-            .extend(query.iter().map(|v| (v / qscale).round().clamp(-127.0, 127.0) as i8));
+        scratch.query8.extend(
+            query
+                .iter()
+                .map(|v| (v / qscale).round().clamp(-127.0, 127.0) as i8),
+        );
         scratch.approx.resize(n, 0.0);
         scan_int8(
             &scratch.query8,
@@ -256,9 +272,15 @@ impl Gallery {
             }
         }
         let cand = |e: Option<(f32, u32)>| {
-            e.map(|(s, p)| Candidate { staff: &self.people[p as usize], score: Similarity(s) })
+            e.map(|(s, p)| Candidate {
+                staff: &self.people[p as usize],
+                score: Similarity(s),
+            })
         };
-        Ranking { best: cand(best), second: cand(second) }
+        Ranking {
+            best: cand(best),
+            second: cand(second),
+        }
     }
 }
 
@@ -398,15 +420,25 @@ pub enum UnknownReason {
 /// The outcome of one face against the gallery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    Known { staff: StaffId, score: Similarity, margin: f32 },
-    Unknown { reason: UnknownReason, best: Option<(StaffId, Similarity)> },
+    Known {
+        staff: StaffId,
+        score: Similarity,
+        margin: f32,
+    },
+    Unknown {
+        reason: UnknownReason,
+        best: Option<(StaffId, Similarity)>,
+    },
 }
 
 impl MatchPolicy {
     /// Turns a ranking into a decision.
     pub fn decide(&self, ranking: &Ranking<'_>) -> Decision {
         let Some(best) = ranking.best else {
-            return Decision::Unknown { reason: UnknownReason::EmptyGallery, best: None };
+            return Decision::Unknown {
+                reason: UnknownReason::EmptyGallery,
+                best: None,
+            };
         };
         let margin = match ranking.second {
             Some(s) => best.score.0 - s.score.0,
@@ -414,11 +446,21 @@ impl MatchPolicy {
         };
         let best_pair = Some((best.staff.clone(), best.score));
         if best.score.0 < self.threshold {
-            Decision::Unknown { reason: UnknownReason::BelowThreshold, best: best_pair }
+            Decision::Unknown {
+                reason: UnknownReason::BelowThreshold,
+                best: best_pair,
+            }
         } else if margin < self.margin {
-            Decision::Unknown { reason: UnknownReason::Ambiguous, best: best_pair }
+            Decision::Unknown {
+                reason: UnknownReason::Ambiguous,
+                best: best_pair,
+            }
         } else {
-            Decision::Known { staff: best.staff.clone(), score: best.score, margin }
+            Decision::Known {
+                staff: best.staff.clone(),
+                score: best.score,
+                margin,
+            }
         }
     }
 }
@@ -433,10 +475,14 @@ mod tests {
 
     /// A deterministic pseudo-random unit vector.
     fn unit(seed: u64, dim: usize) -> Vec<f32> {
-        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut v: Vec<f32> = (0..dim)
             .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((x >> 33) as f32 / (1u64 << 31) as f32) - 0.5
             })
             .collect();
@@ -445,7 +491,11 @@ mod tests {
     }
 
     fn mix(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
-        let mut v: Vec<f32> = a.iter().zip(b).map(|(x, y)| x * (1.0 - t) + y * t).collect();
+        let mut v: Vec<f32> = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x * (1.0 - t) + y * t)
+            .collect();
         l2_normalize(&mut v);
         v
     }
@@ -485,19 +535,29 @@ mod tests {
         let q = unit(7_777, dim);
         let mut s = SearchScratch::default();
         let got = g.search(&q, &mut s);
-        let mut exact: Vec<(f32, usize)> =
-            rows.iter().enumerate().map(|(i, r)| (dot_f32(&q, r), i)).collect();
+        let mut exact: Vec<(f32, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (dot_f32(&q, r), i))
+            .collect();
         exact.sort_by(|a, b| b.0.total_cmp(&a.0));
         assert_eq!(got.best.unwrap().staff.as_str(), format!("r{}", exact[0].1));
         assert!((got.best.unwrap().score.0 - exact[0].0).abs() < 1e-5);
-        assert_eq!(got.second.unwrap().staff.as_str(), format!("r{}", exact[1].1));
+        assert_eq!(
+            got.second.unwrap().staff.as_str(),
+            format!("r{}", exact[1].1)
+        );
     }
 
     #[test]
     fn dot_kernels_agree() {
-        let a: Vec<i8> = (0..517).map(|i| ((i * 37 % 255) as i32 - 127) as i8).collect();
-        let b: Vec<i8> = (0..517).map(|i| ((i * 91 % 255) as i32 - 127) as i8).collect();
-        let want: i32 = a.iter().zip(&b).map(|(x, y)| i32::from(*x) * i32::from(*y)).sum();
+        let a: Vec<i8> = (0..517).map(|i| (i * 37 % 255 - 127) as i8).collect();
+        let b: Vec<i8> = (0..517).map(|i| (i * 91 % 255 - 127) as i8).collect();
+        let want: i32 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
         assert_eq!(dot_i8(&a, &b), want);
         let dim = 512;
         let mut out = vec![0f32; 1];
@@ -524,8 +584,14 @@ mod tests {
             g.add(&id("a"), &[1.0, 0.0]).unwrap_err().to_string(),
             "embedding for a has 2 values; the gallery's model gives 4"
         );
-        assert!(matches!(g.add(&id("a"), &[f32::NAN, 0.0, 0.0, 0.0]), Err(GalleryError::NotFinite { .. })));
-        assert!(matches!(g.add(&id("a"), &[0.0; 4]), Err(GalleryError::Zero { .. })));
+        assert!(matches!(
+            g.add(&id("a"), &[f32::NAN, 0.0, 0.0, 0.0]),
+            Err(GalleryError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            g.add(&id("a"), &[0.0; 4]),
+            Err(GalleryError::Zero { .. })
+        ));
         assert!(g.is_empty());
     }
 
@@ -534,10 +600,19 @@ mod tests {
         let a = id("a");
         let b = id("b");
         let ranking = Ranking {
-            best: best.map(|s| Candidate { staff: &a, score: Similarity(s) }),
-            second: second.map(|s| Candidate { staff: &b, score: Similarity(s) }),
+            best: best.map(|s| Candidate {
+                staff: &a,
+                score: Similarity(s),
+            }),
+            second: second.map(|s| Candidate {
+                staff: &b,
+                score: Similarity(s),
+            }),
         };
-        let policy = MatchPolicy { threshold: 0.4, margin: 0.1 };
+        let policy = MatchPolicy {
+            threshold: 0.4,
+            margin: 0.1,
+        };
         let got = match policy.decide(&ranking) {
             Decision::Known { staff, .. } => format!("known {staff}"),
             Decision::Unknown { reason, .. } => format!("unknown {reason:?}"),
@@ -561,7 +636,8 @@ mod tests {
         let mut g = Gallery::new(dim, Metric::Cosine);
         let base = unit(1, dim);
         for e in 0..60 {
-            g.add(&id("many"), &mix(&base, &unit(100 + e, dim), 0.05)).unwrap();
+            g.add(&id("many"), &mix(&base, &unit(100 + e, dim), 0.05))
+                .unwrap();
         }
         g.add(&id("other"), &unit(2, dim)).unwrap();
         let mut s = SearchScratch::default();

@@ -4,16 +4,16 @@
 //! depends on tokio, OpenCV, ONNX Runtime or SQLite. `now` is always a parameter. Adapters
 //! (`vision`, `store`, `hw`, `uplink`, `admin`) feed this core; it never calls them.
 
-pub mod ids;
-pub mod matcher;
-pub mod geometry;
-pub mod image;
-pub mod track;
-pub mod evaluation;
 pub mod backoff;
+pub mod evaluation;
+pub mod geometry;
+pub mod ids;
+pub mod image;
+pub mod matcher;
+pub mod track;
 
 pub mod calendar;
-pub mod schedule;
 pub mod leave;
 pub mod rules;
+pub mod schedule;
 pub mod scoring;

@@ -29,7 +29,12 @@ pub struct TrackPolicy {
 impl TrackPolicy {
     /// 3 of the last 5 frames, IoU 0.2, 1.5 s gap.
     pub fn door_defaults() -> Self {
-        TrackPolicy { k: 3, n: 5, min_iou: 0.2, max_gap: SignedDuration::from_millis(1500) }
+        TrackPolicy {
+            k: 3,
+            n: 5,
+            min_iou: 0.2,
+            max_gap: SignedDuration::from_millis(1500),
+        }
     }
 }
 
@@ -37,7 +42,12 @@ impl TrackPolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// `k` of the last `n` frames named this person; `score` is the best similarity among them.
-    Recognised { track: u64, staff: StaffId, score: Similarity, frames: usize },
+    Recognised {
+        track: u64,
+        staff: StaffId,
+        score: Similarity,
+        frames: usize,
+    },
     /// `n` frames were voted and `k` of the last `n` said unknown.
     Unrecognised { track: u64, frames: usize },
 }
@@ -62,7 +72,11 @@ struct Track {
 
 impl DoorTracker {
     pub fn new(policy: TrackPolicy) -> Self {
-        DoorTracker { policy, next_track: 1, current: None }
+        DoorTracker {
+            policy,
+            next_track: 1,
+            current: None,
+        }
     }
 
     /// The current track's id, if a face is being followed.
@@ -81,7 +95,12 @@ impl DoorTracker {
 
     /// A frame whose chosen face at `face_box` got `decision`; returns a verdict when the vote
     /// concludes on this frame.
-    pub fn observe(&mut self, now: Timestamp, face_box: BoxF, decision: &Decision) -> Option<Verdict> {
+    pub fn observe(
+        &mut self,
+        now: Timestamp,
+        face_box: BoxF,
+        decision: &Decision,
+    ) -> Option<Verdict> {
         let continues = self.current.as_ref().is_some_and(|t| {
             now.duration_since(t.last_seen) <= self.policy.max_gap
                 && t.last_box.iou(&face_box) >= self.policy.min_iou
@@ -133,7 +152,10 @@ impl DoorTracker {
             && t.votes.iter().filter(|v| v.is_none()).count() >= policy.k
         {
             t.concluded = true;
-            return Some(Verdict::Unrecognised { track: t.id, frames: t.frames });
+            return Some(Verdict::Unrecognised {
+                track: t.id,
+                frames: t.frames,
+            });
         }
         None
     }
@@ -152,13 +174,25 @@ mod tests {
     use crate::core::matcher::UnknownReason;
 
     fn known(s: &str) -> Decision {
-        Decision::Known { staff: StaffId::new(s).unwrap(), score: Similarity(0.7), margin: 0.5 }
+        Decision::Known {
+            staff: StaffId::new(s).unwrap(),
+            score: Similarity(0.7),
+            margin: 0.5,
+        }
     }
     fn unknown() -> Decision {
-        Decision::Unknown { reason: UnknownReason::BelowThreshold, best: None }
+        Decision::Unknown {
+            reason: UnknownReason::BelowThreshold,
+            best: None,
+        }
     }
     fn b(x: f32) -> BoxF {
-        BoxF { x0: x, y0: 100.0, x1: x + 100.0, y1: 220.0 }
+        BoxF {
+            x0: x,
+            y0: 100.0,
+            x1: x + 100.0,
+            y1: 220.0,
+        }
     }
     fn t(ms: i64) -> Timestamp {
         Timestamp::from_millisecond(1_790_000_000_000 + ms).unwrap()
@@ -172,7 +206,12 @@ mod tests {
         for (ms, x, d) in rows {
             if let Some(v) = tr.observe(t(*ms), b(*x), d) {
                 got.push(match v {
-                    Verdict::Recognised { track, staff, frames, .. } => {
+                    Verdict::Recognised {
+                        track,
+                        staff,
+                        frames,
+                        ..
+                    } => {
                         format!("track {track}: {staff} after {frames}")
                     }
                     Verdict::Unrecognised { track, frames } => {
@@ -188,27 +227,57 @@ mod tests {
     fn votes() {
         // Three agreeing frames conclude once.
         check(
-            &[(0, 0.0, known("a")), (100, 5.0, known("a")), (200, 10.0, known("a")), (300, 12.0, known("a"))],
+            &[
+                (0, 0.0, known("a")),
+                (100, 5.0, known("a")),
+                (200, 10.0, known("a")),
+                (300, 12.0, known("a")),
+            ],
             &["track 1: a after 3"],
         );
         // Disagreement delays the verdict: a, b, a, unknown, a -> a on the 5th frame.
         check(
-            &[(0, 0.0, known("a")), (100, 0.0, known("b")), (200, 0.0, known("a")), (300, 0.0, unknown()), (400, 0.0, known("a"))],
+            &[
+                (0, 0.0, known("a")),
+                (100, 0.0, known("b")),
+                (200, 0.0, known("a")),
+                (300, 0.0, unknown()),
+                (400, 0.0, known("a")),
+            ],
             &["track 1: a after 5"],
         );
         // A stranger: 5 frames, all unknown.
         check(
-            &[(0, 0.0, unknown()), (100, 0.0, unknown()), (200, 0.0, unknown()), (300, 0.0, unknown()), (400, 0.0, unknown())],
+            &[
+                (0, 0.0, unknown()),
+                (100, 0.0, unknown()),
+                (200, 0.0, unknown()),
+                (300, 0.0, unknown()),
+                (400, 0.0, unknown()),
+            ],
             &["track 1: unknown after 5"],
         );
         // The box jumps away: a new track, votes start again.
         check(
-            &[(0, 0.0, known("a")), (100, 0.0, known("a")), (200, 400.0, known("b")), (300, 400.0, known("b")), (400, 400.0, known("b"))],
+            &[
+                (0, 0.0, known("a")),
+                (100, 0.0, known("a")),
+                (200, 400.0, known("b")),
+                (300, 400.0, known("b")),
+                (400, 400.0, known("b")),
+            ],
             &["track 2: b after 3"],
         );
         // A long gap ends the track even in the same place.
         check(
-            &[(0, 0.0, known("a")), (100, 0.0, known("a")), (200, 0.0, known("a")), (5000, 0.0, known("a")), (5100, 0.0, known("a")), (5200, 0.0, known("a"))],
+            &[
+                (0, 0.0, known("a")),
+                (100, 0.0, known("a")),
+                (200, 0.0, known("a")),
+                (5000, 0.0, known("a")),
+                (5100, 0.0, known("a")),
+                (5200, 0.0, known("a")),
+            ],
             &["track 1: a after 3", "track 2: a after 3"],
         );
     }

@@ -73,7 +73,13 @@ impl SourceSpec {
 
     /// Whether the source is live (reopened when lost) rather than finite.
     pub fn is_live(&self) -> bool {
-        matches!(self, SourceSpec::CameraIndex(_) | SourceSpec::CameraDevice(_) | SourceSpec::Url(_) | SourceSpec::GStreamer(_))
+        matches!(
+            self,
+            SourceSpec::CameraIndex(_)
+                | SourceSpec::CameraDevice(_)
+                | SourceSpec::Url(_)
+                | SourceSpec::GStreamer(_)
+        )
     }
 }
 
@@ -102,11 +108,17 @@ fn redact_url(u: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("cannot open {source_name}: {message}")]
-    Open { source_name: String, message: String },
+    Open {
+        source_name: String,
+        message: String,
+    },
     #[error("image folder {path} has no image files (expected .jpg, .jpeg, .png, .bmp or .webp)")]
     EmptyFolder { path: PathBuf },
     #[error("cannot list image folder {path}: {source}")]
-    Folder { path: PathBuf, source: std::io::Error },
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Photo(#[from] PhotoError),
     #[error("{0} cannot be read: hallclock was built without the `opencv` feature")]
@@ -140,7 +152,10 @@ pub fn open(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameSou
 }
 
 #[cfg(feature = "opencv")]
-fn open_video(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameSource>, FrameError> {
+fn open_video(
+    spec: &SourceSpec,
+    stop: Arc<AtomicBool>,
+) -> Result<Box<dyn FrameSource>, FrameError> {
     let mut v = VideoSource {
         spec: spec.clone(),
         cap: None,
@@ -154,7 +169,10 @@ fn open_video(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameS
         // A file must open now, so that a wrong path is an immediate, clear error.
         if let SourceSpec::File(p) = spec {
             if !p.is_file() {
-                return Err(FrameError::Open { source_name: spec.to_string(), message: "no such file".into() });
+                return Err(FrameError::Open {
+                    source_name: spec.to_string(),
+                    message: "no such file".into(),
+                });
             }
         }
         v.cap = Some(v.open_capture()?);
@@ -163,7 +181,10 @@ fn open_video(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameS
 }
 
 #[cfg(not(feature = "opencv"))]
-fn open_video(spec: &SourceSpec, _stop: Arc<AtomicBool>) -> Result<Box<dyn FrameSource>, FrameError> {
+fn open_video(
+    spec: &SourceSpec,
+    _stop: Arc<AtomicBool>,
+) -> Result<Box<dyn FrameSource>, FrameError> {
     Err(FrameError::NoOpenCv(spec.to_string()))
 }
 
@@ -205,7 +226,10 @@ impl VideoSource {
     fn open_capture(&self) -> Result<opencv::videoio::VideoCapture, FrameError> {
         use opencv::prelude::*;
         use opencv::videoio::{VideoCapture, CAP_ANY, CAP_FFMPEG, CAP_GSTREAMER, CAP_V4L2};
-        let err = |m: String| FrameError::Open { source_name: self.spec.to_string(), message: m };
+        let err = |m: String| FrameError::Open {
+            source_name: self.spec.to_string(),
+            message: m,
+        };
         let cap = match &self.spec {
             SourceSpec::CameraIndex(i) => VideoCapture::new(*i, CAP_V4L2),
             SourceSpec::CameraDevice(p) => VideoCapture::from_file(p.as_os_str(), CAP_V4L2),
@@ -216,7 +240,9 @@ impl VideoSource {
         }
         .map_err(|e| err(e.to_string()))?;
         if !cap.is_opened().map_err(|e| err(e.to_string()))? {
-            return Err(err("OpenCV could not open it (wrong path, unsupported codec, or device busy)".into()));
+            return Err(err(
+                "OpenCV could not open it (wrong path, unsupported codec, or device busy)".into(),
+            ));
         }
         Ok(cap)
     }
@@ -279,7 +305,12 @@ impl FrameSource for VideoSource {
                 self.failures = 0;
                 let seq = self.seq;
                 self.seq += 1;
-                return Ok(Some(Frame { image, captured_at, seq, position }));
+                return Ok(Some(Frame {
+                    image,
+                    captured_at,
+                    seq,
+                    position,
+                }));
             }
             if !self.spec.is_live() {
                 return Ok(None);
@@ -305,7 +336,12 @@ pub struct ImageFolder {
 pub fn is_image_file(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
-        .map(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png" | "bmp" | "webp" | "tif" | "tiff"))
+        .map(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "jpg" | "jpeg" | "png" | "bmp" | "webp" | "tif" | "tiff"
+            )
+        })
         .unwrap_or(false)
 }
 
@@ -316,11 +352,19 @@ impl ImageFolder {
     /// [`FrameError::Folder`] when it cannot be listed, [`FrameError::EmptyFolder`] when it holds
     /// no image.
     pub fn open(path: &Path) -> Result<Self, FrameError> {
-        let rd = std::fs::read_dir(path).map_err(|source| FrameError::Folder { path: path.to_path_buf(), source })?;
-        let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_image_file(p)).collect();
+        let rd = std::fs::read_dir(path).map_err(|source| FrameError::Folder {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_image_file(p))
+            .collect();
         files.sort();
         if files.is_empty() {
-            return Err(FrameError::EmptyFolder { path: path.to_path_buf() });
+            return Err(FrameError::EmptyFolder {
+                path: path.to_path_buf(),
+            });
         }
         Ok(ImageFolder { files, next: 0 })
     }
@@ -334,7 +378,12 @@ impl FrameSource for ImageFolder {
         let seq = self.next as u64;
         self.next += 1;
         let image = read_photo(&path)?;
-        Ok(Some(Frame { image, captured_at: Timestamp::now(), seq, position: None }))
+        Ok(Some(Frame {
+            image,
+            captured_at: Timestamp::now(),
+            seq,
+            position: None,
+        }))
     }
 
     fn describe(&self) -> String {
@@ -349,11 +398,26 @@ mod tests {
     #[test]
     fn parses_sources() {
         assert_eq!(SourceSpec::parse("0"), SourceSpec::CameraIndex(0));
-        assert_eq!(SourceSpec::parse("/dev/video2"), SourceSpec::CameraDevice("/dev/video2".into()));
-        assert_eq!(SourceSpec::parse("rtsp://a:b@cam/1"), SourceSpec::Url("rtsp://a:b@cam/1".into()));
-        assert!(matches!(SourceSpec::parse("v4l2src ! videoconvert ! appsink"), SourceSpec::GStreamer(_)));
-        assert_eq!(SourceSpec::parse("clip.mp4"), SourceSpec::File("clip.mp4".into()));
-        assert_eq!(SourceSpec::parse("rtsp://admin:secret@10.0.0.5/ch1").to_string(), "stream rtsp://***@10.0.0.5/ch1");
+        assert_eq!(
+            SourceSpec::parse("/dev/video2"),
+            SourceSpec::CameraDevice("/dev/video2".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("rtsp://a:b@cam/1"),
+            SourceSpec::Url("rtsp://a:b@cam/1".into())
+        );
+        assert!(matches!(
+            SourceSpec::parse("v4l2src ! videoconvert ! appsink"),
+            SourceSpec::GStreamer(_)
+        ));
+        assert_eq!(
+            SourceSpec::parse("clip.mp4"),
+            SourceSpec::File("clip.mp4".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("rtsp://admin:secret@10.0.0.5/ch1").to_string(),
+            "stream rtsp://***@10.0.0.5/ch1"
+        );
     }
 
     #[test]
@@ -368,7 +432,13 @@ mod tests {
     #[test]
     fn missing_video_file_is_a_clear_error() {
         let stop = Arc::new(AtomicBool::new(false));
-        let e = open(&SourceSpec::File("/nonexistent/clip.mp4".into()), stop).err().unwrap().to_string();
-        assert_eq!(e, "cannot open video file /nonexistent/clip.mp4: no such file");
+        let e = open(&SourceSpec::File("/nonexistent/clip.mp4".into()), stop)
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            e,
+            "cannot open video file /nonexistent/clip.mp4: no such file"
+        );
     }
 }

@@ -9,15 +9,27 @@ use crate::core::image::BgrImage;
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoError {
     #[error("cannot read photo {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("photo {path} is empty")]
     Empty { path: PathBuf },
     #[error("photo {path} is truncated: the {format} data ends early (copy it again)")]
     Truncated { path: PathBuf, format: &'static str },
-    #[error("photo {path} is not an image OpenCV can decode (expected JPEG, PNG, BMP, WebP or TIFF)")]
+    #[error(
+        "photo {path} is not an image OpenCV can decode (expected JPEG, PNG, BMP, WebP or TIFF)"
+    )]
     Undecodable { path: PathBuf },
-    #[error("photo {path} is {width}x{height} pixels; at most {max} pixels on a side are accepted")]
-    TooLarge { path: PathBuf, width: usize, height: usize, max: usize },
+    #[error(
+        "photo {path} is {width}x{height} pixels; at most {max} pixels on a side are accepted"
+    )]
+    TooLarge {
+        path: PathBuf,
+        width: usize,
+        height: usize,
+        max: usize,
+    },
     #[error("photos cannot be decoded: hallclock was built without the `opencv` feature")]
     NoDecoder,
 }
@@ -29,7 +41,9 @@ pub const MAX_PHOTO_SIDE: usize = 12_000;
 /// instead of being decoded half grey.
 fn check_complete(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
     if bytes.is_empty() {
-        return Err(PhotoError::Empty { path: path.to_path_buf() });
+        return Err(PhotoError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let is_jpeg = bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
     let is_png = bytes.starts_with(b"\x89PNG\r\n\x1a\n");
@@ -37,12 +51,18 @@ fn check_complete(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
         // Trailing padding after EOI happens in the wild; look at the last few bytes.
         let tail = &bytes[bytes.len().saturating_sub(64)..];
         if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
-            return Err(PhotoError::Truncated { path: path.to_path_buf(), format: "JPEG" });
+            return Err(PhotoError::Truncated {
+                path: path.to_path_buf(),
+                format: "JPEG",
+            });
         }
     } else if is_png {
         let tail = &bytes[bytes.len().saturating_sub(64)..];
         if !tail.windows(4).any(|w| w == b"IEND") {
-            return Err(PhotoError::Truncated { path: path.to_path_buf(), format: "PNG" });
+            return Err(PhotoError::Truncated {
+                path: path.to_path_buf(),
+                format: "PNG",
+            });
         }
     }
     Ok(())
@@ -53,7 +73,10 @@ fn check_complete(path: &Path, bytes: &[u8]) -> Result<(), PhotoError> {
 /// # Errors
 /// [`PhotoError`] naming the file: missing, empty, truncated, undecodable, or too large.
 pub fn read_photo(path: &Path) -> Result<BgrImage, PhotoError> {
-    let bytes = std::fs::read(path).map_err(|source| PhotoError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PhotoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     check_complete(path, &bytes)?;
     decode(path, &bytes)
 }
@@ -64,7 +87,9 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     use opencv::imgcodecs::{imdecode, IMREAD_COLOR};
     use opencv::prelude::*;
 
-    let undecodable = || PhotoError::Undecodable { path: path.to_path_buf() };
+    let undecodable = || PhotoError::Undecodable {
+        path: path.to_path_buf(),
+    };
     let buf: Vector<u8> = Vector::from_slice(bytes);
     // imdecode applies the EXIF orientation for IMREAD_COLOR, like imread.
     let mat: Mat = imdecode(&buf, IMREAD_COLOR).map_err(|_| undecodable())?;
@@ -73,7 +98,12 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     }
     let (w, h) = (mat.cols() as usize, mat.rows() as usize);
     if w > MAX_PHOTO_SIDE || h > MAX_PHOTO_SIDE {
-        return Err(PhotoError::TooLarge { path: path.to_path_buf(), width: w, height: h, max: MAX_PHOTO_SIDE });
+        return Err(PhotoError::TooLarge {
+            path: path.to_path_buf(),
+            width: w,
+            height: h,
+            max: MAX_PHOTO_SIDE,
+        });
     }
     super::frames::mat_to_bgr(&mat).ok_or_else(undecodable)
 }
@@ -98,9 +128,15 @@ mod tests {
         jpeg.extend(std::iter::repeat_n(0x11u8, 500));
         std::fs::write(&cut, &jpeg).unwrap();
         let e = read_photo(&cut).unwrap_err().to_string();
-        assert!(e.ends_with("cut.jpg is truncated: the JPEG data ends early (copy it again)"), "{e}");
+        assert!(
+            e.ends_with("cut.jpg is truncated: the JPEG data ends early (copy it again)"),
+            "{e}"
+        );
         let missing = dir.path().join("nope.jpg");
-        assert!(read_photo(&missing).unwrap_err().to_string().starts_with("cannot read photo"));
+        assert!(read_photo(&missing)
+            .unwrap_err()
+            .to_string()
+            .starts_with("cannot read photo"));
     }
 
     #[cfg(feature = "opencv")]
@@ -109,6 +145,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("notes.jpg");
         std::fs::write(&p, b"this is a text file, not a picture").unwrap();
-        assert!(matches!(read_photo(&p), Err(PhotoError::Undecodable { .. })));
+        assert!(matches!(
+            read_photo(&p),
+            Err(PhotoError::Undecodable { .. })
+        ));
     }
 }

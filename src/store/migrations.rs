@@ -19,16 +19,28 @@ pub const LATEST: i64 = MIGRATIONS.len() as i64;
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if current > LATEST {
-        return Err(StoreError::TooNew { path: path.to_path_buf(), found: current, known: LATEST });
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known: LATEST,
+        });
     }
     for (i, script) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let version = i as i64 + 1;
-        let err = |source| StoreError::Migrate { path: path.to_path_buf(), version, source };
+        let err = |source| StoreError::Migrate {
+            path: path.to_path_buf(),
+            version,
+            source,
+        };
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(script).map_err(err)?;
-        tx.pragma_update(None, "user_version", version).map_err(err)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(err)?;
         tx.commit().map_err(err)?;
     }
     Ok(())

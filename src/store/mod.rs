@@ -14,19 +14,36 @@ use crate::core::ids::{StaffId, StaffIdError};
 mod attendance;
 mod migrations;
 
-pub use attendance::{Approval, AmendmentRow, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat, PunchImportSummary, PunchRow, RecordError};
+pub use attendance::{
+    AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
+    PunchImportSummary, PunchRow, RecordError,
+};
 
 /// Failures of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path} is at schema version {found}, newer than this hallclock knows ({known}); upgrade hallclock")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot migrate database {path} to schema version {version}: {source}")]
-    Migrate { path: PathBuf, version: i64, source: rusqlite::Error },
+    Migrate {
+        path: PathBuf,
+        version: i64,
+        source: rusqlite::Error,
+    },
     #[error("database error while trying to {action}: {source}")]
-    Sql { action: &'static str, source: rusqlite::Error },
+    Sql {
+        action: &'static str,
+        source: rusqlite::Error,
+    },
     #[error("no staff member with id {0}")]
     UnknownStaff(StaffId),
     #[error("database holds a bad value in {what}: {detail}")]
@@ -35,7 +52,10 @@ pub enum StoreError {
 
 impl From<StaffIdError> for StoreError {
     fn from(e: StaffIdError) -> Self {
-        StoreError::Corrupt { what: "staff.staff_id", detail: e.to_string() }
+        StoreError::Corrupt {
+            what: "staff.staff_id",
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -89,13 +109,23 @@ impl Store {
     /// # Errors
     /// [`StoreError::Open`], [`StoreError::TooNew`] or [`StoreError::Migrate`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         let conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         migrations::run(&mut store.conn, path)?;
         Ok(store)
     }
@@ -110,7 +140,9 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`].
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql("read the schema version"))
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql("read the schema version"))
     }
 
     /// Adds a staff member, or updates the name (and post, when given) of an existing one and
@@ -118,7 +150,13 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sql`].
-    pub fn upsert_staff(&self, id: &StaffId, name: &str, post: Option<&str>, now: Timestamp) -> Result<(), StoreError> {
+    pub fn upsert_staff(
+        &self,
+        id: &StaffId,
+        name: &str,
+        post: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO staff (staff_id, name, post, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
@@ -161,12 +199,17 @@ impl Store {
             )
             .map_err(sql("list staff"))?;
         let rows = stmt
-            .query_map(params![model_sha256], |r| Ok((raw_staff(r)?, r.get::<_, i64>(5)?)))
+            .query_map(params![model_sha256], |r| {
+                Ok((raw_staff(r)?, r.get::<_, i64>(5)?))
+            })
             .map_err(sql("list staff"))?;
         let mut out = Vec::new();
         for row in rows {
             let (raw, n) = row.map_err(sql("list staff"))?;
-            out.push(StaffListing { staff: staff_from_raw(raw)?, embeddings: n.max(0) as usize });
+            out.push(StaffListing {
+                staff: staff_from_raw(raw)?,
+                embeddings: n.max(0) as usize,
+            });
         }
         Ok(out)
     }
@@ -177,15 +220,24 @@ impl Store {
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
     pub fn remove_staff(&mut self, id: &StaffId) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction().map_err(sql("remove a staff member"))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(sql("remove a staff member"))?;
         let found = tx
-            .execute("UPDATE staff SET active = 0 WHERE staff_id = ?1", params![id.as_str()])
+            .execute(
+                "UPDATE staff SET active = 0 WHERE staff_id = ?1",
+                params![id.as_str()],
+            )
             .map_err(sql("remove a staff member"))?;
         if found == 0 {
             return Err(StoreError::UnknownStaff(id.clone()));
         }
         let erased = tx
-            .execute("DELETE FROM embeddings WHERE staff_id = ?1", params![id.as_str()])
+            .execute(
+                "DELETE FROM embeddings WHERE staff_id = ?1",
+                params![id.as_str()],
+            )
             .map_err(sql("erase embeddings"))?;
         tx.commit().map_err(sql("remove a staff member"))?;
         Ok(erased)
@@ -206,7 +258,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction().map_err(sql("add embeddings"))?;
         let exists: Option<i64> = tx
-            .query_row("SELECT 1 FROM staff WHERE staff_id = ?1", params![id.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM staff WHERE staff_id = ?1",
+                params![id.as_str()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(sql("add embeddings"))?;
         if exists.is_none() {
@@ -220,7 +276,9 @@ impl Store {
                 )
                 .map_err(sql("add embeddings"))?;
             let mut img = tx
-                .prepare("INSERT INTO face_images (embedding_id, jpeg, created_at) VALUES (?1, ?2, ?3)")
+                .prepare(
+                    "INSERT INTO face_images (embedding_id, jpeg, created_at) VALUES (?1, ?2, ?3)",
+                )
                 .map_err(sql("keep a face image"))?;
             for (i, e) in embeddings.iter().enumerate() {
                 let blob: Vec<u8> = e.vector.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -249,7 +307,10 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`] (a vector whose length does not match).
-    pub fn embeddings_for_model(&self, model_sha256: &str) -> Result<Vec<(StaffId, Vec<f32>)>, StoreError> {
+    pub fn embeddings_for_model(
+        &self,
+        model_sha256: &str,
+    ) -> Result<Vec<(StaffId, Vec<f32>)>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -259,7 +320,11 @@ impl Store {
             .map_err(sql("load embeddings"))?;
         let rows = stmt
             .query_map(params![model_sha256], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
             })
             .map_err(sql("load embeddings"))?;
         let mut out = Vec::new();
@@ -271,7 +336,10 @@ impl Store {
                     detail: format!("{} bytes for dimension {dim}", blob.len()),
                 });
             }
-            let v = blob.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let v = blob
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
             out.push((StaffId::new(&id)?, v));
         }
         Ok(out)
@@ -299,8 +367,17 @@ fn raw_staff(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawStaff> {
 fn staff_from_raw((id, name, post, active, created): RawStaff) -> Result<StaffRecord, StoreError> {
     let created_at = created
         .parse::<Timestamp>()
-        .map_err(|e| StoreError::Corrupt { what: "staff.created_at", detail: format!("{created:?}: {e}") })?;
-    Ok(StaffRecord { staff_id: StaffId::new(&id)?, name, post, active: active == 1, created_at })
+        .map_err(|e| StoreError::Corrupt {
+            what: "staff.created_at",
+            detail: format!("{created:?}: {e}"),
+        })?;
+    Ok(StaffRecord {
+        staff_id: StaffId::new(&id)?,
+        name,
+        post,
+        active: active == 1,
+        created_at,
+    })
 }
 
 #[cfg(test)]
@@ -316,13 +393,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hc.db");
         let id = StaffId::new("0042").unwrap();
-        let key = ModelKey { name: "m", sha256: "abc" };
+        let key = ModelKey {
+            name: "m",
+            sha256: "abc",
+        };
         {
             let mut s = Store::open(&path).unwrap();
             s.upsert_staff(&id, "王芳", Some("W03-A"), now()).unwrap();
             let v = [0.5f32, -0.25, 1.0];
-            s.add_embeddings(&id, &key, &[NewEmbedding { vector: &v, quality: Some(0.9), source: Some("a.jpg") }], None, now())
-                .unwrap();
+            s.add_embeddings(
+                &id,
+                &key,
+                &[NewEmbedding {
+                    vector: &v,
+                    quality: Some(0.9),
+                    source: Some("a.jpg"),
+                }],
+                None,
+                now(),
+            )
+            .unwrap();
         }
         let mut s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), migrations::LATEST);
@@ -339,7 +429,10 @@ mod tests {
         assert!(s.embeddings_for_model("abc").unwrap().is_empty());
         assert!(!s.staff(&id).unwrap().unwrap().active);
         let ghost = StaffId::new("9999").unwrap();
-        assert!(matches!(s.remove_staff(&ghost), Err(StoreError::UnknownStaff(_))));
+        assert!(matches!(
+            s.remove_staff(&ghost),
+            Err(StoreError::UnknownStaff(_))
+        ));
         assert!(matches!(
             s.add_embeddings(&ghost, &key, &[], None, now()),
             Err(StoreError::UnknownStaff(_))
@@ -352,12 +445,20 @@ mod tests {
         let mut s = Store::open(&dir.path().join("hc.db")).unwrap();
         let id = StaffId::new("7").unwrap();
         s.upsert_staff(&id, "x", None, now()).unwrap();
-        let key = ModelKey { name: "m", sha256: "abc" };
+        let key = ModelKey {
+            name: "m",
+            sha256: "abc",
+        };
         let v = [1.0f32];
-        let e = [NewEmbedding { vector: &v, quality: None, source: None }];
+        let e = [NewEmbedding {
+            vector: &v,
+            quality: None,
+            source: None,
+        }];
         s.add_embeddings(&id, &key, &e, None, now()).unwrap();
         assert_eq!(s.face_image_count().unwrap(), 0);
-        s.add_embeddings(&id, &key, &e, Some(&[vec![0xFF, 0xD8]]), now()).unwrap();
+        s.add_embeddings(&id, &key, &e, Some(&[vec![0xFF, 0xD8]]), now())
+            .unwrap();
         assert_eq!(s.face_image_count().unwrap(), 1);
     }
 
@@ -370,6 +471,9 @@ mod tests {
             c.pragma_update(None, "user_version", 999).unwrap();
         }
         let e = Store::open(&path).unwrap_err().to_string();
-        assert!(e.contains("schema version 999, newer than this hallclock knows"), "{e}");
+        assert!(
+            e.contains("schema version 999, newer than this hallclock knows"),
+            "{e}"
+        );
     }
 }

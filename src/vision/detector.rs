@@ -59,7 +59,9 @@ pub struct Detector {
 
 impl std::fmt::Debug for Detector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Detector").field("model", &self.manifest.name).finish()
+        f.debug_struct("Detector")
+            .field("model", &self.manifest.name)
+            .finish()
     }
 }
 
@@ -73,12 +75,19 @@ impl Detector {
     /// # Errors
     /// [`VisionError`] when the manifest is not a detector's, the file's checksum or shapes are
     /// wrong, or ONNX Runtime cannot load it.
-    pub fn load(rt: &OrtRuntime, manifest: &ModelManifest, threads: usize) -> Result<Self, VisionError> {
+    pub fn load(
+        rt: &OrtRuntime,
+        manifest: &ModelManifest,
+        threads: usize,
+    ) -> Result<Self, VisionError> {
         manifest.expect_role(ModelRole::Detector)?;
-        let spec = manifest.detector.clone().ok_or_else(|| VisionError::LoadModel {
-            path: manifest.manifest_path.clone(),
-            message: "manifest has no [detector] table".into(),
-        })?;
+        let spec = manifest
+            .detector
+            .clone()
+            .ok_or_else(|| VisionError::LoadModel {
+                path: manifest.manifest_path.clone(),
+                message: "manifest has no [detector] table".into(),
+            })?;
         let session = build_session(rt, manifest, threads)?;
         for s in &spec.strides {
             for head in ["cls", "obj", "bbox", "kps"] {
@@ -123,7 +132,10 @@ impl Detector {
     pub fn detect(&mut self, img: &BgrImage, size: DetectorSize) -> Result<Vec<Face>, VisionError> {
         let (w, h) = (img.width(), img.height());
         if w < 8 || h < 8 || w > 16_384 || h > 16_384 {
-            return Err(VisionError::BadImageSize { width: w, height: h });
+            return Err(VisionError::BadImageSize {
+                width: w,
+                height: h,
+            });
         }
         let (dw, dh) = match size {
             DetectorSize::Width(tw) => {
@@ -133,14 +145,30 @@ impl Detector {
             }
             DetectorSize::Native { max_side } => {
                 let longest = w.max(h);
-                let s = if longest > max_side { max_side as f32 / longest as f32 } else { 1.0 };
-                (((w as f32 * s).round() as usize).max(1), ((h as f32 * s).round() as usize).max(1))
+                let s = if longest > max_side {
+                    max_side as f32 / longest as f32
+                } else {
+                    1.0
+                };
+                (
+                    ((w as f32 * s).round() as usize).max(1),
+                    ((h as f32 * s).round() as usize).max(1),
+                )
             }
         };
         let (pw, ph) = (ceil32(dw), ceil32(dh));
         let bgr = self.manifest.colour == ColourOrder::Bgr;
-        self.letterbox
-            .fill(img, dw, dh, pw, ph, bgr, self.manifest.mean, self.manifest.scale, &mut self.input);
+        self.letterbox.fill(
+            img,
+            dw,
+            dh,
+            pw,
+            ph,
+            bgr,
+            self.manifest.mean,
+            self.manifest.scale,
+            &mut self.input,
+        );
         let sx = dw as f32 / w as f32;
         let sy = dh as f32 / h as f32;
 
@@ -150,7 +178,10 @@ impl Detector {
         };
         let tensor = ort::value::TensorRef::from_array_view(([1usize, 3, ph, pw], &self.input[..]))
             .map_err(|e| infer_err(&e))?;
-        let outputs = self.session.run(ort::inputs![tensor]).map_err(|e| infer_err(&e))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| infer_err(&e))?;
 
         self.boxes.clear();
         self.scores.clear();
@@ -166,10 +197,12 @@ impl Detector {
                     shape: vec![],
                     expected: "present".into(),
                 })?;
-                let (shape, data) = v.try_extract_tensor::<f32>().map_err(|e| VisionError::Inference {
-                    model: self.manifest.name.clone(),
-                    message: e.to_string(),
-                })?;
+                let (shape, data) =
+                    v.try_extract_tensor::<f32>()
+                        .map_err(|e| VisionError::Inference {
+                            model: self.manifest.name.clone(),
+                            message: e.to_string(),
+                        })?;
                 if data.len() != n * width {
                     return Err(VisionError::BadOutput {
                         model: self.manifest.name.clone(),
@@ -214,7 +247,11 @@ impl Detector {
         let keep = nms(&self.boxes, &self.scores, self.nms_iou);
         Ok(keep
             .into_iter()
-            .map(|i| Face { bbox: self.boxes[i], score: self.scores[i], landmarks: self.marks[i] })
+            .map(|i| Face {
+                bbox: self.boxes[i],
+                score: self.scores[i],
+                landmarks: self.marks[i],
+            })
             .collect())
     }
 }

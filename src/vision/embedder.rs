@@ -27,7 +27,9 @@ pub struct Embedder {
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Embedder").field("model", &self.manifest.name).finish()
+        f.debug_struct("Embedder")
+            .field("model", &self.manifest.name)
+            .finish()
     }
 }
 
@@ -37,14 +39,26 @@ impl Embedder {
     /// # Errors
     /// [`VisionError`] when the manifest is not an embedder's, the checksum or shapes are wrong,
     /// or ONNX Runtime cannot load the file.
-    pub fn load(rt: &OrtRuntime, manifest: &ModelManifest, threads: usize) -> Result<Self, VisionError> {
+    pub fn load(
+        rt: &OrtRuntime,
+        manifest: &ModelManifest,
+        threads: usize,
+    ) -> Result<Self, VisionError> {
         manifest.expect_role(ModelRole::Embedder)?;
-        let spec = manifest.embedder.clone().ok_or_else(|| VisionError::LoadModel {
-            path: manifest.manifest_path.clone(),
-            message: "manifest has no [embedder] table".into(),
-        })?;
+        let spec = manifest
+            .embedder
+            .clone()
+            .ok_or_else(|| VisionError::LoadModel {
+                path: manifest.manifest_path.clone(),
+                message: "manifest has no [embedder] table".into(),
+            })?;
         let session = build_session(rt, manifest, threads)?;
-        Ok(Embedder { session, manifest: manifest.clone(), spec, input: Vec::new() })
+        Ok(Embedder {
+            session,
+            manifest: manifest.clone(),
+            spec,
+            input: Vec::new(),
+        })
     }
 
     pub fn spec(&self) -> &EmbedderSpec {
@@ -58,7 +72,12 @@ impl Embedder {
     }
     /// Length of the vectors.
     pub fn dim(&self) -> usize {
-        self.manifest.outputs.first().and_then(|(_, s)| s.last().copied()).unwrap_or(0).max(0) as usize
+        self.manifest
+            .outputs
+            .first()
+            .and_then(|(_, s)| s.last().copied())
+            .unwrap_or(0)
+            .max(0) as usize
     }
 
     /// The similarity transform from a face's landmarks onto this model's template.
@@ -77,7 +96,11 @@ impl Embedder {
     ///
     /// # Errors
     /// [`VisionError::Inference`] or [`VisionError::BadOutput`] when the model fails.
-    pub fn embed(&mut self, crops: &[&BgrImage], flip: bool) -> Result<Vec<Embedding>, VisionError> {
+    pub fn embed(
+        &mut self,
+        crops: &[&BgrImage],
+        flip: bool,
+    ) -> Result<Vec<Embedding>, VisionError> {
         let mut all: Vec<BgrImage> = Vec::new();
         let mut list: Vec<&BgrImage> = Vec::with_capacity(crops.len() * 2);
         if flip {
@@ -105,7 +128,9 @@ impl Embedder {
                     l2_normalize(&mut w);
                     v.iter_mut().zip(&w).for_each(|(a, b)| *a += b);
                 } else {
-                    v.iter_mut().zip(&raw[n + i]).for_each(|(a, b)| *a = (*a + b) * 0.5);
+                    v.iter_mut()
+                        .zip(&raw[n + i])
+                        .for_each(|(a, b)| *a = (*a + b) * 0.5);
                 }
             }
             if self.spec.normalize {
@@ -124,24 +149,49 @@ impl Embedder {
         let bgr = self.manifest.colour == ColourOrder::Bgr;
         for (i, c) in crops.iter().enumerate() {
             if c.width() != s || c.height() != s {
-                return Err(VisionError::BadImageSize { width: c.width(), height: c.height() });
+                return Err(VisionError::BadImageSize {
+                    width: c.width(),
+                    height: c.height(),
+                });
             }
-            crop_to_planar(c, bgr, self.manifest.mean, self.manifest.scale, &mut self.input[i * per..(i + 1) * per]);
+            crop_to_planar(
+                c,
+                bgr,
+                self.manifest.mean,
+                self.manifest.scale,
+                &mut self.input[i * per..(i + 1) * per],
+            );
         }
         let name = self.manifest.name.clone();
         let dim = self.dim();
-        let infer_err = |e: &dyn std::fmt::Display| VisionError::Inference { model: name.clone(), message: e.to_string() };
-        let tensor = ort::value::TensorRef::from_array_view(([crops.len(), 3, s, s], &self.input[..]))
-            .map_err(|e| infer_err(&e))?;
-        let outputs = self.session.run(ort::inputs![tensor]).map_err(|e| infer_err(&e))?;
-        let out_name = self.manifest.outputs.first().map(|(n, _)| n.clone()).unwrap_or_default();
-        let value = outputs.get(&out_name).ok_or_else(|| VisionError::BadOutput {
+        let infer_err = |e: &dyn std::fmt::Display| VisionError::Inference {
             model: name.clone(),
-            output: out_name.clone(),
-            shape: vec![],
-            expected: "present".into(),
-        })?;
-        let (shape, data) = value.try_extract_tensor::<f32>().map_err(|e| infer_err(&e))?;
+            message: e.to_string(),
+        };
+        let tensor =
+            ort::value::TensorRef::from_array_view(([crops.len(), 3, s, s], &self.input[..]))
+                .map_err(|e| infer_err(&e))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| infer_err(&e))?;
+        let out_name = self
+            .manifest
+            .outputs
+            .first()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        let value = outputs
+            .get(&out_name)
+            .ok_or_else(|| VisionError::BadOutput {
+                model: name.clone(),
+                output: out_name.clone(),
+                shape: vec![],
+                expected: "present".into(),
+            })?;
+        let (shape, data) = value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| infer_err(&e))?;
         if dim == 0 || data.len() != dim * crops.len() {
             return Err(VisionError::BadOutput {
                 model: name,

@@ -16,18 +16,33 @@ use crate::core::matcher::Metric;
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read model manifest {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("model manifest {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("cannot read model file {path} (named by {manifest}): {source}")]
-    ReadModel { path: PathBuf, manifest: PathBuf, source: std::io::Error },
+    ReadModel {
+        path: PathBuf,
+        manifest: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "model file {path} has sha256 {got}; its manifest expects {expected} \
          (a corrupt or different file: restore it from the hallclock package)"
     )]
-    Checksum { path: PathBuf, expected: String, got: String },
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        got: String,
+    },
     #[error("model manifest {path} is a {got} model; expected a {expected}")]
-    WrongRole { path: PathBuf, expected: &'static str, got: &'static str },
+    WrongRole {
+        path: PathBuf,
+        expected: &'static str,
+        got: &'static str,
+    },
 }
 
 /// What a model does.
@@ -152,8 +167,10 @@ impl ModelManifest {
     /// # Errors
     /// [`ManifestError::Read`] or [`ManifestError::Parse`], naming the file and the problem.
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -162,31 +179,55 @@ impl ModelManifest {
     /// # Errors
     /// [`ManifestError::Parse`] naming the key at fault.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
-        let bad = |message: String| ManifestError::Parse { path: path.to_path_buf(), message };
+        let bad = |message: String| ManifestError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
         let raw: RawManifest = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         if raw.sha256.len() != 64 || !raw.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(bad(format!("sha256 = {:?}: expected 64 hex digits", raw.sha256)));
+            return Err(bad(format!(
+                "sha256 = {:?}: expected 64 hex digits",
+                raw.sha256
+            )));
         }
         if raw.input.shape.len() != 4 {
-            return Err(bad(format!("input.shape = {:?}: expected 4 dimensions (N, C, H, W)", raw.input.shape)));
+            return Err(bad(format!(
+                "input.shape = {:?}: expected 4 dimensions (N, C, H, W)",
+                raw.input.shape
+            )));
         }
         if !(raw.scale.is_finite() && raw.scale > 0.0) {
-            return Err(bad(format!("scale = {}: expected a positive number", raw.scale)));
+            return Err(bad(format!(
+                "scale = {}: expected a positive number",
+                raw.scale
+            )));
         }
         let embedder = match (&raw.role, raw.embedder) {
             (ModelRole::Embedder, Some(e)) => {
                 let metric = match e.metric.as_str() {
                     "cosine" => Metric::Cosine,
                     "euclidean" => Metric::Euclidean,
-                    other => return Err(bad(format!("embedder.metric = {other:?}: expected \"cosine\" or \"euclidean\""))),
+                    other => {
+                        return Err(bad(format!(
+                            "embedder.metric = {other:?}: expected \"cosine\" or \"euclidean\""
+                        )))
+                    }
                 };
                 let template: [Point; 5] = match e.template.as_slice() {
                     [a, b, c, d, f] => [a, b, c, d, f].map(|p| Point::new(p[0], p[1])),
-                    other => return Err(bad(format!("embedder.template has {} points; expected 5", other.len()))),
+                    other => {
+                        return Err(bad(format!(
+                            "embedder.template has {} points; expected 5",
+                            other.len()
+                        )))
+                    }
                 };
                 if e.crop_size == 0 || e.crop_size > 1024 {
-                    return Err(bad(format!("embedder.crop-size = {}: expected 1 to 1024", e.crop_size)));
+                    return Err(bad(format!(
+                        "embedder.crop-size = {}: expected 1 to 1024",
+                        e.crop_size
+                    )));
                 }
                 Some(EmbedderSpec {
                     crop_size: e.crop_size,
@@ -198,20 +239,34 @@ impl ModelManifest {
                     batch: e.batch,
                 })
             }
-            (ModelRole::Embedder, None) => return Err(bad("role = \"embedder\" needs an [embedder] table".into())),
+            (ModelRole::Embedder, None) => {
+                return Err(bad("role = \"embedder\" needs an [embedder] table".into()))
+            }
             (ModelRole::Detector, _) => None,
         };
         let detector = match (&raw.role, raw.detector) {
             (ModelRole::Detector, Some(d)) => {
                 if d.kind != "yunet" {
-                    return Err(bad(format!("detector.kind = {:?}: expected \"yunet\"", d.kind)));
+                    return Err(bad(format!(
+                        "detector.kind = {:?}: expected \"yunet\"",
+                        d.kind
+                    )));
                 }
                 if d.strides.is_empty() || d.strides.iter().any(|s| *s == 0 || 32 % s != 0) {
-                    return Err(bad(format!("detector.strides = {:?}: expected divisors of 32 such as [8, 16, 32]", d.strides)));
+                    return Err(bad(format!(
+                        "detector.strides = {:?}: expected divisors of 32 such as [8, 16, 32]",
+                        d.strides
+                    )));
                 }
-                Some(DetectorSpec { score_threshold: d.score_threshold, nms_iou: d.nms_iou, strides: d.strides })
+                Some(DetectorSpec {
+                    score_threshold: d.score_threshold,
+                    nms_iou: d.nms_iou,
+                    strides: d.strides,
+                })
             }
-            (ModelRole::Detector, None) => return Err(bad("role = \"detector\" needs a [detector] table".into())),
+            (ModelRole::Detector, None) => {
+                return Err(bad("role = \"detector\" needs a [detector] table".into()))
+            }
             (ModelRole::Embedder, _) => None,
         };
         Ok(ModelManifest {
@@ -290,7 +345,10 @@ fn hex(bytes: &[u8]) -> String {
 /// Whether a model's declared shape fits the manifest's (-1 in either matches anything).
 pub fn shape_fits(declared: &[i64], expected: &[i64]) -> bool {
     declared.len() == expected.len()
-        && declared.iter().zip(expected).all(|(d, e)| *d < 0 || *e < 0 || d == e)
+        && declared
+            .iter()
+            .zip(expected)
+            .all(|(d, e)| *d < 0 || *e < 0 || d == e)
 }
 
 #[cfg(test)]
@@ -329,10 +387,14 @@ template = [[38.3, 51.7], [73.5, 51.5], [56.0, 71.7], [41.5, 92.4], [70.7, 92.2]
     #[test]
     fn errors_name_the_key() {
         let bad = GOOD.replace("metric = \"cosine\"", "metric = \"manhattan\"");
-        let e = ModelManifest::parse(&bad, Path::new("m.toml")).unwrap_err().to_string();
+        let e = ModelManifest::parse(&bad, Path::new("m.toml"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "model manifest m.toml is not valid: embedder.metric = \"manhattan\": expected \"cosine\" or \"euclidean\"");
         let unknown = GOOD.replace("licence = \"x\"", "licence = \"x\"\ncolor = 1");
-        let e = ModelManifest::parse(&unknown, Path::new("m.toml")).unwrap_err().to_string();
+        let e = ModelManifest::parse(&unknown, Path::new("m.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown field `color`"), "{e}");
     }
 
@@ -344,7 +406,10 @@ template = [[38.3, 51.7], [73.5, 51.5], [56.0, 71.7], [41.5, 92.4], [70.7, 92.2]
         std::fs::write(&man, GOOD).unwrap();
         let m = ModelManifest::load(&man).unwrap();
         let e = m.verify_file().unwrap_err().to_string();
-        assert!(e.contains("has sha256 ") && e.contains("expects 9cc6e4a7"), "{e}");
+        assert!(
+            e.contains("has sha256 ") && e.contains("expects 9cc6e4a7"),
+            "{e}"
+        );
     }
 
     #[test]

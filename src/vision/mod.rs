@@ -33,7 +33,12 @@ pub enum VisionError {
     #[error("inference with {model} failed: {message}")]
     Inference { model: String, message: String },
     #[error("model {model} gave output {output} of shape {shape:?}; expected {expected}")]
-    BadOutput { model: String, output: String, shape: Vec<i64>, expected: String },
+    BadOutput {
+        model: String,
+        output: String,
+        shape: Vec<i64>,
+        expected: String,
+    },
     #[error("image of {width}x{height} pixels is too small or too large for the detector")]
     BadImageSize { width: usize, height: usize },
 }

@@ -51,9 +51,17 @@ pub enum DoorOutcome {
     /// No face (inside the region of interest).
     NoFace { faces_seen: usize },
     /// The largest face failed the gate.
-    Rejected { face: Face, report: QualityReport, reasons: Vec<Rejection> },
+    Rejected {
+        face: Face,
+        report: QualityReport,
+        reasons: Vec<Rejection>,
+    },
     /// The largest face passed and was embedded.
-    Embedded { face: Face, report: QualityReport, embedding: Embedding },
+    Embedded {
+        face: Face,
+        report: QualityReport,
+        embedding: Embedding,
+    },
 }
 
 /// Detector and embedder with their settings.
@@ -66,7 +74,11 @@ pub struct Recognizer {
 
 impl Recognizer {
     pub fn new(detector: Detector, embedder: Embedder, config: RecognizerConfig) -> Self {
-        Recognizer { detector, embedder, config }
+        Recognizer {
+            detector,
+            embedder,
+            config,
+        }
     }
 
     /// Runs one door frame: only the largest face inside the region of interest is considered.
@@ -93,20 +105,37 @@ impl Recognizer {
             .copied();
         let Some(face) = chosen else {
             times.gate = t1.elapsed();
-            return Ok((DoorOutcome::NoFace { faces_seen: faces.len() }, times));
+            return Ok((
+                DoorOutcome::NoFace {
+                    faces_seen: faces.len(),
+                },
+                times,
+            ));
         };
         let t2 = Instant::now();
         let crop = self.embedder.align(img, &face);
         times.align = t2.elapsed();
         let Some(crop) = crop else {
             times.gate = t1.elapsed() - times.align;
-            return Ok((DoorOutcome::NoFace { faces_seen: faces.len() }, times));
+            return Ok((
+                DoorOutcome::NoFace {
+                    faces_seen: faces.len(),
+                },
+                times,
+            ));
         };
         let report = measure(img, &face, &crop);
         let reasons = self.config.gate.check(&report);
         times.gate = t1.elapsed() - times.align;
         if !reasons.is_empty() {
-            return Ok((DoorOutcome::Rejected { face, report, reasons }, times));
+            return Ok((
+                DoorOutcome::Rejected {
+                    face,
+                    report,
+                    reasons,
+                },
+                times,
+            ));
         }
         let t3 = Instant::now();
         let mut e = self.embedder.embed(&[&crop], self.config.flip)?;
@@ -115,7 +144,14 @@ impl Recognizer {
             model: self.embedder.manifest().name.clone(),
             message: "no embedding returned".into(),
         })?;
-        Ok((DoorOutcome::Embedded { face, report, embedding }, times))
+        Ok((
+            DoorOutcome::Embedded {
+                face,
+                report,
+                embedding,
+            },
+            times,
+        ))
     }
 
     /// All faces of a photo, best first, detected at `size`.
@@ -131,11 +167,18 @@ impl Recognizer {
     /// # Errors
     /// [`VisionError`] when the embedder fails; an alignment that cannot be computed (all
     /// landmarks on one point) is reported as an inference error.
-    pub fn describe(&mut self, img: &BgrImage, face: &Face) -> Result<(Embedding, QualityReport), VisionError> {
-        let crop = self.embedder.align(img, face).ok_or_else(|| VisionError::Inference {
-            model: self.embedder.manifest().name.clone(),
-            message: "the face's landmarks do not define an alignment".into(),
-        })?;
+    pub fn describe(
+        &mut self,
+        img: &BgrImage,
+        face: &Face,
+    ) -> Result<(Embedding, QualityReport), VisionError> {
+        let crop = self
+            .embedder
+            .align(img, face)
+            .ok_or_else(|| VisionError::Inference {
+                model: self.embedder.manifest().name.clone(),
+                message: "the face's landmarks do not define an alignment".into(),
+            })?;
         let report = measure(img, face, &crop);
         let mut e = self.embedder.embed(&[&crop], self.config.flip)?;
         let emb = e.pop().ok_or_else(|| VisionError::Inference {

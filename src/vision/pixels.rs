@@ -74,8 +74,16 @@ impl Letterbox {
         let order: [usize; 3] = if bgr { [0, 1, 2] } else { [2, 1, 0] };
         for y in 0..dh {
             let (y0, y1, wy) = (self.ys.i0[y], self.ys.i1[y], self.ys.w1[y]);
-            horizontal(&src[y0 * sw * 3..(y0 + 1) * sw * 3], &self.xs, &mut self.row_a);
-            horizontal(&src[y1 * sw * 3..(y1 + 1) * sw * 3], &self.xs, &mut self.row_b);
+            horizontal(
+                &src[y0 * sw * 3..(y0 + 1) * sw * 3],
+                &self.xs,
+                &mut self.row_a,
+            );
+            horizontal(
+                &src[y1 * sw * 3..(y1 + 1) * sw * 3],
+                &self.xs,
+                &mut self.row_b,
+            );
             for x in 0..dw {
                 for (c, &oc) in order.iter().enumerate() {
                     let a = self.row_a[x * 3 + c];
@@ -196,7 +204,10 @@ pub fn crop_stats(crop: &BgrImage, inner: f32) -> (f32, f32) {
     }
     let nf = n as f64;
     let mean_lap = lap_sum / nf;
-    ((sum / nf) as f32, (lap_sq / nf - mean_lap * mean_lap) as f32)
+    (
+        (sum / nf) as f32,
+        (lap_sq / nf - mean_lap * mean_lap) as f32,
+    )
 }
 
 #[cfg(test)]
@@ -237,7 +248,11 @@ mod tests {
         let img = BgrImage::from_bgr(1, 1, vec![10, 20, 30]).unwrap();
         let mut out = Vec::new();
         Letterbox::default().fill(&img, 1, 1, 1, 1, false, 127.5, 1.0 / 127.5, &mut out);
-        let want = [(30.0 - 127.5) / 127.5, (20.0 - 127.5) / 127.5, (10.0 - 127.5) / 127.5];
+        let want = [
+            (30.0 - 127.5) / 127.5,
+            (20.0 - 127.5) / 127.5,
+            (10.0 - 127.5) / 127.5,
+        ];
         for (g, w) in out.iter().zip(want) {
             assert!((g - w).abs() < 1e-6);
         }
@@ -246,7 +261,12 @@ mod tests {
     #[test]
     fn halving_averages_neighbours() {
         // OpenCV INTER_LINEAR at exactly 2x down samples between two source pixels.
-        let img = BgrImage::from_bgr(4, 1, vec![0, 0, 0, 100, 100, 100, 200, 200, 200, 40, 40, 40]).unwrap();
+        let img = BgrImage::from_bgr(
+            4,
+            1,
+            vec![0, 0, 0, 100, 100, 100, 200, 200, 200, 40, 40, 40],
+        )
+        .unwrap();
         let mut out = Vec::new();
         Letterbox::default().fill(&img, 2, 1, 2, 1, true, 0.0, 1.0, &mut out);
         assert_eq!(&out[0..2], &[50.0, 120.0]);

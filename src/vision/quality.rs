@@ -87,23 +87,42 @@ impl std::fmt::Display for Rejection {
             Rejection::NoFace => write!(f, "no face found"),
             Rejection::OutsideRegion => write!(f, "the face is outside the region of interest"),
             Rejection::TooSmall { eye_px, min } => {
-                write!(f, "face too small: eyes {eye_px:.0} px apart, need {min:.0} (come closer)")
+                write!(
+                    f,
+                    "face too small: eyes {eye_px:.0} px apart, need {min:.0} (come closer)"
+                )
             }
-            Rejection::LowScore { score, min } => write!(f, "detector unsure: score {score:.2}, need {min:.2}"),
-            Rejection::Blurry { sharpness, min } => write!(f, "blurry: sharpness {sharpness:.0}, need {min:.0}"),
+            Rejection::LowScore { score, min } => {
+                write!(f, "detector unsure: score {score:.2}, need {min:.2}")
+            }
+            Rejection::Blurry { sharpness, min } => {
+                write!(f, "blurry: sharpness {sharpness:.0}, need {min:.0}")
+            }
             Rejection::TurnedAway { yaw, max } => {
-                write!(f, "head turned: yaw {yaw:+.2}, allowed ±{max:.2} (face the camera)")
+                write!(
+                    f,
+                    "head turned: yaw {yaw:+.2}, allowed ±{max:.2} (face the camera)"
+                )
             }
             Rejection::Tilted { pitch } => write!(f, "head tilted up or down: pitch {pitch:.2}"),
-            Rejection::Rolled { roll_deg, max } => write!(f, "head leaning: {roll_deg:+.0}°, allowed ±{max:.0}°"),
-            Rejection::TooDark { brightness, min } => write!(f, "too dark: face luma {brightness:.0}, need {min:.0}"),
+            Rejection::Rolled { roll_deg, max } => {
+                write!(f, "head leaning: {roll_deg:+.0}°, allowed ±{max:.0}°")
+            }
+            Rejection::TooDark { brightness, min } => {
+                write!(f, "too dark: face luma {brightness:.0}, need {min:.0}")
+            }
             Rejection::TooBright { brightness, max } => {
                 write!(f, "too bright: face luma {brightness:.0}, at most {max:.0}")
             }
             Rejection::BackLit { face, scene } => {
-                write!(f, "back-lit: face luma {face:.0} against a scene of {scene:.0}")
+                write!(
+                    f,
+                    "back-lit: face luma {face:.0} against a scene of {scene:.0}"
+                )
             }
-            Rejection::SeveralFaces { count } => write!(f, "{count} faces in the photo; expected one"),
+            Rejection::SeveralFaces { count } => {
+                write!(f, "{count} faces in the photo; expected one")
+            }
         }
     }
 }
@@ -144,7 +163,12 @@ impl QualityGate {
 
     /// Stricter thresholds for an enrolment photo, which is taken once and matched for years.
     pub fn enrolment_defaults() -> Self {
-        QualityGate { min_eye_px: 28.0, min_score: 0.8, max_yaw: 0.35, ..Self::door_defaults() }
+        QualityGate {
+            min_eye_px: 28.0,
+            min_score: 0.8,
+            max_yaw: 0.35,
+            ..Self::door_defaults()
+        }
     }
 
     /// A gate that lets every detected face through (for measuring the recogniser alone).
@@ -166,30 +190,56 @@ impl QualityGate {
     pub fn check(&self, r: &QualityReport) -> Vec<Rejection> {
         let mut out = Vec::new();
         if r.eye_px < self.min_eye_px {
-            out.push(Rejection::TooSmall { eye_px: r.eye_px, min: self.min_eye_px });
+            out.push(Rejection::TooSmall {
+                eye_px: r.eye_px,
+                min: self.min_eye_px,
+            });
         }
         if r.yaw.abs() > self.max_yaw {
-            out.push(Rejection::TurnedAway { yaw: r.yaw, max: self.max_yaw });
+            out.push(Rejection::TurnedAway {
+                yaw: r.yaw,
+                max: self.max_yaw,
+            });
         }
         if r.pitch < self.pitch_range.0 || r.pitch > self.pitch_range.1 {
             out.push(Rejection::Tilted { pitch: r.pitch });
         }
         if r.roll_deg.abs() > self.max_roll_deg {
-            out.push(Rejection::Rolled { roll_deg: r.roll_deg, max: self.max_roll_deg });
+            out.push(Rejection::Rolled {
+                roll_deg: r.roll_deg,
+                max: self.max_roll_deg,
+            });
         }
-        if r.scene_brightness >= BACKLIT_MIN_SCENE && r.brightness < self.backlit_ratio * r.scene_brightness {
-            out.push(Rejection::BackLit { face: r.brightness, scene: r.scene_brightness });
+        if r.scene_brightness >= BACKLIT_MIN_SCENE
+            && r.brightness < self.backlit_ratio * r.scene_brightness
+        {
+            out.push(Rejection::BackLit {
+                face: r.brightness,
+                scene: r.scene_brightness,
+            });
         } else if r.brightness < self.min_brightness {
-            out.push(Rejection::TooDark { brightness: r.brightness, min: self.min_brightness });
+            out.push(Rejection::TooDark {
+                brightness: r.brightness,
+                min: self.min_brightness,
+            });
         }
         if r.brightness > self.max_brightness {
-            out.push(Rejection::TooBright { brightness: r.brightness, max: self.max_brightness });
+            out.push(Rejection::TooBright {
+                brightness: r.brightness,
+                max: self.max_brightness,
+            });
         }
         if r.sharpness < self.min_sharpness {
-            out.push(Rejection::Blurry { sharpness: r.sharpness, min: self.min_sharpness });
+            out.push(Rejection::Blurry {
+                sharpness: r.sharpness,
+                min: self.min_sharpness,
+            });
         }
         if r.score < self.min_score {
-            out.push(Rejection::LowScore { score: r.score, min: self.min_score });
+            out.push(Rejection::LowScore {
+                score: r.score,
+                min: self.min_score,
+            });
         }
         out
     }
@@ -204,7 +254,11 @@ pub fn pose(face: &Face) -> (f32, f32, f32) {
     let d = face.eye_distance().max(1e-3);
     let yaw = (nose.x - eye_mid_x) / d;
     let span = mouth_mid_y - eye_mid_y;
-    let pitch = if span.abs() < 1e-3 { 0.0 } else { (nose.y - eye_mid_y) / span };
+    let pitch = if span.abs() < 1e-3 {
+        0.0
+    } else {
+        (nose.y - eye_mid_y) / span
+    };
     let roll = (re.y - le.y).atan2(re.x - le.x).to_degrees();
     (yaw, pitch, roll)
 }
@@ -216,7 +270,12 @@ mod tests {
 
     fn frontal() -> Face {
         Face {
-            bbox: BoxF { x0: 0.0, y0: 0.0, x1: 100.0, y1: 120.0 },
+            bbox: BoxF {
+                x0: 0.0,
+                y0: 0.0,
+                x1: 100.0,
+                y1: 120.0,
+            },
             score: 0.9,
             landmarks: [
                 Point::new(30.0, 50.0),
@@ -254,7 +313,11 @@ mod tests {
     fn check(change: impl Fn(&mut QualityReport), want: &[&str]) {
         let mut r = good();
         change(&mut r);
-        let got: Vec<&str> = QualityGate::door_defaults().check(&r).iter().map(|x| x.code()).collect();
+        let got: Vec<&str> = QualityGate::door_defaults()
+            .check(&r)
+            .iter()
+            .map(|x| x.code())
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -266,17 +329,35 @@ mod tests {
         check(|r| r.pitch = 0.95, &["tilted"]);
         check(|r| r.roll_deg = 40.0, &["rolled"]);
         check(|r| r.brightness = 20.0, &["too_dark"]);
-        check(|r| { r.brightness = 40.0; r.scene_brightness = 200.0 }, &["back_lit"]);
+        check(
+            |r| {
+                r.brightness = 40.0;
+                r.scene_brightness = 200.0
+            },
+            &["back_lit"],
+        );
         check(|r| r.brightness = 240.0, &["too_bright"]);
         check(|r| r.sharpness = 5.0, &["blurry"]);
         check(|r| r.score = 0.5, &["low_score"]);
-        check(|r| { r.eye_px = 5.0; r.sharpness = 1.0 }, &["too_small", "blurry"]);
+        check(
+            |r| {
+                r.eye_px = 5.0;
+                r.sharpness = 1.0
+            },
+            &["too_small", "blurry"],
+        );
     }
 
     #[test]
     fn messages() {
-        let r = Rejection::TooSmall { eye_px: 12.4, min: 20.0 };
-        assert_eq!(r.to_string(), "face too small: eyes 12 px apart, need 20 (come closer)");
+        let r = Rejection::TooSmall {
+            eye_px: 12.4,
+            min: 20.0,
+        };
+        assert_eq!(
+            r.to_string(),
+            "face too small: eyes 12 px apart, need 20 (come closer)"
+        );
         assert_eq!(r.hint_zh(), "请靠近一点");
     }
 }

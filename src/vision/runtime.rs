@@ -34,7 +34,9 @@ pub struct OrtRuntime {
 
 impl std::fmt::Debug for OrtRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrtRuntime").field("library", &self.library).finish()
+        f.debug_struct("OrtRuntime")
+            .field("library", &self.library)
+            .finish()
     }
 }
 
@@ -55,14 +57,20 @@ pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
             out.push(PathBuf::from(v));
         }
     }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         out.push(dir.join(ORT_LIB_NAME));
         out.push(dir.join("../lib/hallclock").join(ORT_LIB_NAME));
     }
     out.push(Path::new("/usr/lib/hallclock").join(ORT_LIB_NAME));
     out.push(Path::new("/usr/local/lib/hallclock").join(ORT_LIB_NAME));
     if let Some(data) = data_home() {
-        out.push(data.join(format!("hallclock/onnxruntime-{ORT_VERSION}")).join(ORT_LIB_NAME));
+        out.push(
+            data.join(format!("hallclock/onnxruntime-{ORT_VERSION}"))
+                .join(ORT_LIB_NAME),
+        );
     }
     out
 }
@@ -85,9 +93,14 @@ impl OrtRuntime {
         // even after the first is dropped; so the first start keeps it here and every later
         // start hands out another handle to it. This is the one process-wide value in hallclock.
         static STARTED: std::sync::Mutex<Option<OrtRuntime>> = std::sync::Mutex::new(None);
-        let mut started = STARTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut started = STARTED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(rt) = started.as_ref() {
-            return Ok(OrtRuntime { env: rt.env.clone(), library: rt.library.clone() });
+            return Ok(OrtRuntime {
+                env: rt.env.clone(),
+                library: rt.library.clone(),
+            });
         }
         let candidates = search_path(explicit);
         let Some(library) = candidates.iter().find(|p| p.is_file()).cloned() else {
@@ -98,14 +111,19 @@ impl OrtRuntime {
                 .join("\n");
             return Err(RuntimeError::NotFound { tried });
         };
-        let builder = ort::init_from(&library)
-            .map_err(|e| RuntimeError::Load { path: library.clone(), message: e.to_string() })?;
+        let builder = ort::init_from(&library).map_err(|e| RuntimeError::Load {
+            path: library.clone(),
+            message: e.to_string(),
+        })?;
         let env = builder
             .with_name("hallclock")
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
         let rt = OrtRuntime { env, library };
-        *started = Some(OrtRuntime { env: rt.env.clone(), library: rt.library.clone() });
+        *started = Some(OrtRuntime {
+            env: rt.env.clone(),
+            library: rt.library.clone(),
+        });
         Ok(rt)
     }
 
@@ -155,15 +173,27 @@ pub(crate) fn build_session(
         // off the arena or weight prepacking was measured too and saves nothing.
         .with_memory_pattern(false)
         .map_err(|e| load_err(&e))?;
-    let session = builder.commit_from_file(&m.model_path).map_err(|e| load_err(&e))?;
+    let session = builder
+        .commit_from_file(&m.model_path)
+        .map_err(|e| load_err(&e))?;
 
-    let shape_err = |message: String| VisionError::ModelShape { path: m.model_path.clone(), message };
+    let shape_err = |message: String| VisionError::ModelShape {
+        path: m.model_path.clone(),
+        message,
+    };
     let inputs = session.inputs();
     let Some(input) = inputs.iter().find(|i| i.name() == m.input_name) else {
         let names: Vec<&str> = inputs.iter().map(|i| i.name()).collect();
-        return Err(shape_err(format!("it has no input {:?} (it has {names:?})", m.input_name)));
+        return Err(shape_err(format!(
+            "it has no input {:?} (it has {names:?})",
+            m.input_name
+        )));
     };
-    let declared: Vec<i64> = input.dtype().tensor_shape().map(|s| s.to_vec()).unwrap_or_default();
+    let declared: Vec<i64> = input
+        .dtype()
+        .tensor_shape()
+        .map(|s| s.to_vec())
+        .unwrap_or_default();
     if !shape_fits(&declared, &m.input_shape) {
         return Err(shape_err(format!(
             "input {:?} has shape {declared:?}; expected {:?}",
@@ -174,9 +204,15 @@ pub(crate) fn build_session(
         let Some(out) = session.outputs().iter().find(|o| o.name() == name) else {
             return Err(shape_err(format!("it has no output {name:?}")));
         };
-        let declared: Vec<i64> = out.dtype().tensor_shape().map(|s| s.to_vec()).unwrap_or_default();
+        let declared: Vec<i64> = out
+            .dtype()
+            .tensor_shape()
+            .map(|s| s.to_vec())
+            .unwrap_or_default();
         if !shape_fits(&declared, shape) {
-            return Err(shape_err(format!("output {name:?} has shape {declared:?}; expected {shape:?}")));
+            return Err(shape_err(format!(
+                "output {name:?} has shape {declared:?}; expected {shape:?}"
+            )));
         }
     }
     Ok(session)

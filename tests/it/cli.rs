@@ -17,7 +17,10 @@ fn hallclock(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn f(rel: &str) -> String {
@@ -28,25 +31,61 @@ fn f(rel: &str) -> String {
 fn enroll_list_identify_remove() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = hallclock(d, &["enroll", "--id", "0003", "--name", "Barack Obama", "--post", "W02", &f("demo/0003_enrol.jpg")]);
+    let o = hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0003",
+            "--name",
+            "Barack Obama",
+            "--post",
+            "W02",
+            &f("demo/0003_enrol.jpg"),
+        ],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("enrolled 0003: 1 face(s) from 1 photo(s)"), "{out}");
-    let o = hallclock(d, &["enroll", "--id", "0004", "--name", "Joe Biden", &f("demo/0004_enrol.jpg")]);
+    assert!(
+        out.contains("enrolled 0003: 1 face(s) from 1 photo(s)"),
+        "{out}"
+    );
+    let o = hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0004",
+            "--name",
+            "Joe Biden",
+            &f("demo/0004_enrol.jpg"),
+        ],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
 
     let o = hallclock(d, &["staff", "list"]);
     let (out, _) = text(&o);
-    assert!(out.contains("0003") && out.contains("Barack Obama") && out.contains("W02"), "{out}");
+    assert!(
+        out.contains("0003") && out.contains("Barack Obama") && out.contains("W02"),
+        "{out}"
+    );
 
     // Another photo of Obama is recognised as 0003, and the database holds no image.
-    let other = "../shared/eval/registry/identities/pypi-face_recognition-1.3.0/barack_obama/obama2.jpg";
+    let other =
+        "../shared/eval/registry/identities/pypi-face_recognition-1.3.0/barack_obama/obama2.jpg";
     let probe = repo().join(other);
-    let probe = if probe.is_file() { probe } else { fixture("demo/0003_enrol.jpg") };
+    let probe = if probe.is_file() {
+        probe
+    } else {
+        fixture("demo/0003_enrol.jpg")
+    };
     let o = hallclock(d, &["identify", &probe.to_string_lossy()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("1 face(s)") && out.contains("0003 Barack Obama (score"), "{out}");
+    assert!(
+        out.contains("1 face(s)") && out.contains("0003 Barack Obama (score"),
+        "{out}"
+    );
 
     // The astronaut is nobody here.
     let o = hallclock(d, &["identify", &f("golden/astronaut.png")]);
@@ -55,13 +94,18 @@ fn enroll_list_identify_remove() {
 
     let o = hallclock(d, &["staff", "remove", "--id", "0003"]);
     let (out, _) = text(&o);
-    assert!(out.contains("removed 0003: 1 face embedding(s) erased"), "{out}");
+    assert!(
+        out.contains("removed 0003: 1 face embedding(s) erased"),
+        "{out}"
+    );
     let o = hallclock(d, &["identify", &probe.to_string_lossy()]);
     let (out, _) = text(&o);
     assert!(!out.contains("0003 Barack Obama (score"), "{out}");
 
     let conn = rusqlite::Connection::open(d.join("hallclock.db")).unwrap();
-    let images: i64 = conn.query_row("SELECT COUNT(*) FROM face_images", [], |r| r.get(0)).unwrap();
+    let images: i64 = conn
+        .query_row("SELECT COUNT(*) FROM face_images", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(images, 0);
 }
 
@@ -88,51 +132,133 @@ fn enrolment_refuses_bad_photos_and_saves_nothing() {
     );
     let (_, err) = text(&o);
     assert!(!o.status.success());
-    assert!(err.contains("enrolment of 0009 refused, nothing was saved"), "{err}");
-    assert!(err.contains("mask_black.jpg: no face found (未检测到人脸)"), "{err}");
-    assert!(err.contains("t1.jpg: ") && err.contains("faces in the photo; expected one"), "{err}");
+    assert!(
+        err.contains("enrolment of 0009 refused, nothing was saved"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mask_black.jpg: no face found (未检测到人脸)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t1.jpg: ") && err.contains("faces in the photo; expected one"),
+        "{err}"
+    );
     assert!(err.contains("cut.jpg is truncated"), "{err}");
     let o = hallclock(d, &["staff", "list"]);
     assert!(text(&o).0.contains("no staff yet"), "{:?}", text(&o));
 
     // A new person needs a name.
     let o = hallclock(d, &["enroll", "--id", "0010", &f("demo/0001_enrol.jpg")]);
-    assert!(text(&o).1.contains("0010 is not on the staff list yet: give their name with --name"));
+    assert!(text(&o)
+        .1
+        .contains("0010 is not on the staff list yet: give their name with --name"));
     // A bad id says what is allowed.
-    let o = hallclock(d, &["enroll", "--id", "王", "--name", "x", &f("demo/0001_enrol.jpg")]);
-    assert!(text(&o).1.contains("expected only letters, digits, '-' or '_'"), "{:?}", text(&o));
+    let o = hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "王",
+            "--name",
+            "x",
+            &f("demo/0001_enrol.jpg"),
+        ],
+    );
+    assert!(
+        text(&o)
+            .1
+            .contains("expected only letters, digits, '-' or '_'"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]
 fn a_lookalike_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(hallclock(d, &["enroll", "--id", "0001", "--name", "王芳", &f("demo/0001_enrol.jpg")]).status.success());
+    assert!(hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0001",
+            "--name",
+            "王芳",
+            &f("demo/0001_enrol.jpg")
+        ]
+    )
+    .status
+    .success());
     // The same face under a second id.
-    let o = hallclock(d, &["enroll", "--id", "0099", "--name", "Someone", &f("demo/0001_enrol.jpg")]);
+    let o = hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0099",
+            "--name",
+            "Someone",
+            &f("demo/0001_enrol.jpg"),
+        ],
+    );
     let (_, err) = text(&o);
     assert!(o.status.success());
-    assert!(err.contains("warning: this face already matches 0001"), "{err}");
+    assert!(
+        err.contains("warning: this face already matches 0001"),
+        "{err}"
+    );
 }
 
 #[test]
 fn identify_on_a_video_recognises_the_enrolled_person() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(hallclock(d, &["enroll", "--id", "0002", "--name", "李明", &f("demo/0002_enrol.jpg")]).status.success());
-    assert!(hallclock(d, &["enroll", "--id", "0001", "--name", "王芳", &f("demo/0001_enrol.jpg")]).status.success());
+    assert!(hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0002",
+            "--name",
+            "李明",
+            &f("demo/0002_enrol.jpg")
+        ]
+    )
+    .status
+    .success());
+    assert!(hallclock(
+        d,
+        &[
+            "enroll",
+            "--id",
+            "0001",
+            "--name",
+            "王芳",
+            &f("demo/0001_enrol.jpg")
+        ]
+    )
+    .status
+    .success());
     let o = hallclock(d, &["identify", &f("demo/single_face.mp4")]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("0002 李明  score"), "{out}");
     assert!(!out.contains("0001 王芳"), "{out}");
-    assert!(out.contains("72 frames, 72 with a face, 1 recognised, 0 unknown"), "{out}");
+    assert!(
+        out.contains("72 frames, 72 with a face, 1 recognised, 0 unknown"),
+        "{out}"
+    );
 }
 
 #[test]
 fn identify_with_nobody_enrolled_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let o = hallclock(dir.path(), &["identify", "--max-frames", "10", &f("demo/single_face.mp4")]);
+    let o = hallclock(
+        dir.path(),
+        &["identify", "--max-frames", "10", &f("demo/single_face.mp4")],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success());
     assert!(err.contains("nobody is enrolled"), "{err}");
@@ -147,21 +273,48 @@ fn bad_input_is_a_clear_error() {
     std::fs::write(d.join("bad.toml"), "[vision]\ndetector-width = 333\n").unwrap();
     let o = hallclock(d, &["--config", "bad.toml", "staff", "list"]);
     assert_eq!(o.status.code(), Some(78));
-    assert!(text(&o).1.contains("vision.detector-width = 333: expected a multiple of 32"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("vision.detector-width = 333: expected a multiple of 32"),
+        "{:?}",
+        text(&o)
+    );
     // A video that does not exist.
     let o = hallclock(d, &["identify", "nope.mp4"]);
     assert!(!o.status.success());
-    assert!(text(&o).1.contains("cannot open video file nope.mp4: no such file"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("cannot open video file nope.mp4: no such file"),
+        "{:?}",
+        text(&o)
+    );
     // A models folder without models.
     let o = Command::new(env!("CARGO_BIN_EXE_hallclock"))
         .current_dir(d)
-        .args(["--models", "/nonexistent", "identify", &f("golden/astronaut.png")])
+        .args([
+            "--models",
+            "/nonexistent",
+            "identify",
+            &f("golden/astronaut.png"),
+        ])
         .output()
         .unwrap();
-    assert!(text(&o).1.contains("cannot find the models folder"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("cannot find the models folder"),
+        "{:?}",
+        text(&o)
+    );
     // A database in a folder that does not exist.
     let o = hallclock(d, &["--db", "/nonexistent/dir/x.db", "staff", "list"]);
-    assert!(text(&o).1.contains("the database folder /nonexistent/dir does not exist"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("the database folder /nonexistent/dir does not exist"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -177,13 +330,33 @@ fn eval_prints_the_agreed_json_keys() {
     ] {
         std::fs::create_dir_all(ds.join(id)).unwrap();
         for f in files {
-            std::fs::copy(fixture(f), ds.join(id).join(Path::new(f).file_name().unwrap())).unwrap();
+            std::fs::copy(
+                fixture(f),
+                ds.join(id).join(Path::new(f).file_name().unwrap()),
+            )
+            .unwrap();
         }
     }
-    let obama2 = repo().join("../shared/eval/registry/identities/pypi-face_recognition-1.3.0/barack_obama/obama2.jpg");
-    let extra = if obama2.is_file() { obama2 } else { fixture("demo/0003_enrol.jpg") };
+    let obama2 = repo().join(
+        "../shared/eval/registry/identities/pypi-face_recognition-1.3.0/barack_obama/obama2.jpg",
+    );
+    let extra = if obama2.is_file() {
+        obama2
+    } else {
+        fixture("demo/0003_enrol.jpg")
+    };
     std::fs::copy(extra, ds.join("obama/second.jpg")).unwrap();
-    let o = hallclock(dir.path(), &["eval", "--dataset", &ds.to_string_lossy(), "--json", "--rounds", "3"]);
+    let o = hallclock(
+        dir.path(),
+        &[
+            "eval",
+            "--dataset",
+            &ds.to_string_lossy(),
+            "--json",
+            "--rounds",
+            "3",
+        ],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
@@ -204,7 +377,9 @@ fn eval_prints_the_agreed_json_keys() {
     assert!(v["stage_ms"]["detect"].as_f64().unwrap() > 0.0);
 
     let o = hallclock(dir.path(), &["eval", "--dataset", "/nonexistent"]);
-    assert!(text(&o).1.contains("the dataset folder /nonexistent does not exist"));
+    assert!(text(&o)
+        .1
+        .contains("the dataset folder /nonexistent does not exist"));
 }
 
 /// Accuracy on the real-face photos of ../shared/eval/github-snapshot (read in place, never
@@ -214,11 +389,17 @@ fn eval_prints_the_agreed_json_keys() {
 fn accuracy_on_the_shared_identities() {
     let ds: PathBuf = repo().join("../shared/eval/github-snapshot/identities");
     if !ds.is_dir() {
-        eprintln!("NOTE: {} is absent; the accuracy test did not run", ds.display());
+        eprintln!(
+            "NOTE: {} is absent; the accuracy test did not run",
+            ds.display()
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = hallclock(dir.path(), &["eval", "--dataset", &ds.to_string_lossy(), "--json"]);
+    let o = hallclock(
+        dir.path(),
+        &["eval", "--dataset", &ds.to_string_lossy(), "--json"],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -226,7 +407,10 @@ fn accuracy_on_the_shared_identities() {
     assert_eq!(v["detect_failures"], 0, "{out}");
     assert!(v["tar_at_far"]["1e-3"].as_f64().unwrap() >= 0.98, "{out}");
     assert_eq!(v["open_set"]["wrong_person_accept"], 0.0, "{out}");
-    assert!(v["open_set"]["stranger_accept"].as_f64().unwrap() <= 0.01, "{out}");
+    assert!(
+        v["open_set"]["stranger_accept"].as_f64().unwrap() <= 0.01,
+        "{out}"
+    );
 }
 
 #[test]
@@ -235,7 +419,13 @@ fn the_demo_runs_from_a_fresh_folder() {
     let out_dir = dir.path().join("out");
     let o = hallclock(
         dir.path(),
-        &["demo", "--fixtures", &fixture("demo").to_string_lossy(), "--out", &out_dir.to_string_lossy()],
+        &[
+            "demo",
+            "--fixtures",
+            &fixture("demo").to_string_lossy(),
+            "--out",
+            &out_dir.to_string_lossy(),
+        ],
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");

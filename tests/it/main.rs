@@ -24,7 +24,8 @@ pub fn manifest(name: &str) -> ModelManifest {
 
 /// ONNX Runtime plus the default detector and embedder, one inference thread.
 pub fn models() -> (OrtRuntime, Detector, Embedder) {
-    let rt = OrtRuntime::start(None).expect("ONNX Runtime installed by scripts/install-onnxruntime");
+    let rt =
+        OrtRuntime::start(None).expect("ONNX Runtime installed by scripts/install-onnxruntime");
     let det = Detector::load(&rt, &manifest("yunet_2023mar.toml"), 1).expect("detector loads");
     let emb = Embedder::load(&rt, &manifest("w600k_mbf.toml"), 1).expect("embedder loads");
     (rt, det, emb)
