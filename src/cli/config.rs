@@ -790,3 +790,38 @@ mod tests {
         assert!(e.contains("unknown field `threshhold`"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// The shipped example sets every key to its default: it must parse, and change nothing.
+    #[test]
+    fn the_example_config_is_valid_and_all_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("firmware-config/hallclock.toml");
+        let c = Config::load(Some(&path)).unwrap();
+        let d = Config::load(None).unwrap();
+        assert_eq!(c.vision.detector_width, d.vision.detector_width);
+        assert_eq!(c.vision.gate, d.vision.gate);
+        assert_eq!(c.vision.vote, d.vision.vote);
+        assert_eq!(format!("{:?}", c.rules), format!("{:?}", d.rules));
+        assert_eq!(
+            c.store.database,
+            Path::new("/var/lib/hallclock/hallclock.db")
+        );
+    }
+
+    #[test]
+    fn the_example_holiday_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("firmware-config/holidays-2026.txt");
+        let text = std::fs::read_to_string(path).unwrap();
+        let f = crate::admin::import::parse_holiday_file(
+            &text,
+            crate::core::calendar::SummerRule::hall_defaults(),
+        )
+        .unwrap();
+        assert_eq!(f.days.iter().filter(|d| d.1).count(), 33);
+        assert_eq!(f.days.iter().filter(|d| !d.1).count(), 6);
+        assert_eq!(f.summers.len(), 1);
+    }
+}
