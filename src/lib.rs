@@ -6,6 +6,8 @@
 pub mod admin;
 pub mod cli;
 pub mod core;
+pub mod daemon;
 pub mod hw;
 pub mod store;
+pub mod uplink;
 pub mod vision;
