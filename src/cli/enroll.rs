@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::core::ids::StaffId;
 use crate::core::matcher::SearchScratch;
+use crate::hw::photo::encode_jpeg;
 use crate::hw::read_photo;
 use crate::store::{NewEmbedding, Store};
 use crate::vision::detector::DetectorSize;
@@ -162,7 +163,7 @@ pub fn enroll(
             }
         }
         let jpeg = if keep_images {
-            Some(encode_jpeg(&crop)?)
+            Some(encode_jpeg(&crop).context("keeping the face image")?)
         } else {
             None
         };
@@ -199,25 +200,4 @@ pub fn enroll(
         faces: news.len(),
         lookalikes,
     })
-}
-
-#[cfg(feature = "opencv")]
-fn encode_jpeg(crop: &crate::core::image::BgrImage) -> anyhow::Result<Vec<u8>> {
-    use opencv::core::{Mat, Vector};
-    use opencv::prelude::*;
-    let mat =
-        Mat::new_rows_cols_with_data(crop.height() as i32, (crop.width() * 3) as i32, crop.data())
-            .context("wrapping the face crop")?;
-    let mat = mat
-        .reshape(3, crop.height() as i32)
-        .context("wrapping the face crop")?;
-    let mut buf = Vector::<u8>::new();
-    opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new())
-        .context("encoding the face crop")?;
-    Ok(buf.to_vec())
-}
-
-#[cfg(not(feature = "opencv"))]
-fn encode_jpeg(_crop: &crate::core::image::BgrImage) -> anyhow::Result<Vec<u8>> {
-    bail!("keeping face images needs the `opencv` feature")
 }

@@ -5,12 +5,15 @@
 //! end of the source. Each frame's time is taken when it is grabbed.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+#[cfg(feature = "opencv")]
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
+#[cfg(feature = "opencv")]
 use crate::core::backoff::Backoff;
 use crate::core::image::BgrImage;
 

@@ -30,7 +30,7 @@ pub enum PhotoError {
         height: usize,
         max: usize,
     },
-    #[error("photos cannot be decoded: hallclock was built without the `opencv` feature")]
+    #[error("photos cannot be decoded: hallclock was built without the `opencv` and `rust-decoders` features")]
     NoDecoder,
 }
 
@@ -108,9 +108,67 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     super::frames::mat_to_bgr(&mat).ok_or_else(undecodable)
 }
 
-#[cfg(not(feature = "opencv"))]
+/// Without OpenCV: the `image` crate, with the EXIF orientation applied as `imread` does.
+#[cfg(all(not(feature = "opencv"), feature = "rust-decoders"))]
+fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
+    use image::{DynamicImage, ImageDecoder, ImageReader};
+
+    let undecodable = || PhotoError::Undecodable { path: path.to_path_buf() };
+    let reader = ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|_| undecodable())?;
+    let mut decoder = reader.into_decoder().map_err(|_| undecodable())?;
+    let (w, h) = decoder.dimensions();
+    if w as usize > MAX_PHOTO_SIDE || h as usize > MAX_PHOTO_SIDE {
+        return Err(PhotoError::TooLarge { path: path.to_path_buf(), width: w as usize, height: h as usize, max: MAX_PHOTO_SIDE });
+    }
+    let orientation = decoder.orientation().map_err(|_| undecodable())?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| undecodable())?;
+    img.apply_orientation(orientation);
+    let rgb = img.to_rgb8();
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let mut data = rgb.into_raw();
+    data.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
+    BgrImage::from_bgr(w, h, data).map_err(|_| undecodable())
+}
+
+#[cfg(all(not(feature = "opencv"), not(feature = "rust-decoders")))]
 fn decode(_path: &Path, _bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     Err(PhotoError::NoDecoder)
+}
+
+/// Encodes an image as JPEG (for the face images a site chose to keep).
+///
+/// # Errors
+/// [`PhotoError::NoDecoder`] when built without an image codec, [`PhotoError::Undecodable`]
+/// (naming `face.jpg`) when the encoder fails.
+pub fn encode_jpeg(img: &BgrImage) -> Result<Vec<u8>, PhotoError> {
+    encode(img).ok_or(PhotoError::Undecodable { path: PathBuf::from("face.jpg") })?
+}
+
+#[cfg(feature = "opencv")]
+fn encode(img: &BgrImage) -> Option<Result<Vec<u8>, PhotoError>> {
+    use opencv::core::{Mat, Vector};
+    use opencv::prelude::*;
+    let flat = Mat::new_rows_cols_with_data(img.height() as i32, (img.width() * 3) as i32, img.data()).ok()?;
+    let mat = flat.reshape(3, img.height() as i32).ok()?;
+    let mut buf = Vector::<u8>::new();
+    opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new()).ok()?;
+    Some(Ok(buf.to_vec()))
+}
+
+#[cfg(all(not(feature = "opencv"), feature = "rust-decoders"))]
+fn encode(img: &BgrImage) -> Option<Result<Vec<u8>, PhotoError>> {
+    let mut rgb = img.data().to_vec();
+    rgb.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode(&rgb, img.width() as u32, img.height() as u32, image::ExtendedColorType::Rgb8)
+        .ok()?;
+    Some(Ok(out))
+}
+
+#[cfg(all(not(feature = "opencv"), not(feature = "rust-decoders")))]
+fn encode(_img: &BgrImage) -> Option<Result<Vec<u8>, PhotoError>> {
+    Some(Err(PhotoError::NoDecoder))
 }
 
 #[cfg(test)]
@@ -139,7 +197,21 @@ mod tests {
             .starts_with("cannot read photo"));
     }
 
-    #[cfg(feature = "opencv")]
+    #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
+    #[test]
+    fn jpeg_round_trip() {
+        let mut img = BgrImage::black(32, 16);
+        img.data_mut().chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&[200, 100, 50]));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.jpg");
+        std::fs::write(&p, encode_jpeg(&img).unwrap()).unwrap();
+        let back = read_photo(&p).unwrap();
+        assert_eq!((back.width(), back.height()), (32, 16));
+        let px = &back.data()[..3];
+        assert!(px.iter().zip([200u8, 100, 50]).all(|(a, b)| a.abs_diff(b) <= 6), "{px:?}");
+    }
+
+    #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
     #[test]
     fn garbage_is_undecodable() {
         let dir = tempfile::tempdir().unwrap();

@@ -198,3 +198,16 @@ fn the_dlib_embedder_is_a_config_change() {
     // Different people: Euclidean distance well above dlib's 0.6.
     assert!(-d > 0.6, "distance {}", -d);
 }
+
+#[test]
+fn exif_orientation_is_honoured() {
+    // The pixels are stored turned a quarter to the left, with EXIF orientation 6 ("rotate 90°
+    // clockwise to view"), as a phone writes them. Read upright, the face is level.
+    let (_rt, mut det, _emb) = models();
+    let img = read_photo(&fixture("golden/biden_exif_rotated.jpg")).unwrap();
+    assert_eq!((img.width(), img.height()), (970, 2204));
+    let faces = det.detect(&img, DetectorSize::Native { max_side: 1280 }).unwrap();
+    assert!(!faces.is_empty(), "no face in the upright photo");
+    let (_, _, roll) = hallclock::vision::quality::pose(&faces[0]);
+    assert!(roll.abs() < 15.0, "roll {roll}");
+}
