@@ -10,6 +10,7 @@ pub mod geometry;
 pub mod ids;
 pub mod image;
 pub mod matcher;
+pub mod outbox;
 pub mod track;
 
 pub mod calendar;

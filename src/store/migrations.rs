@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_staff_and_faces.sql"),
     include_str!("migrations/0002_attendance.sql"),
+    include_str!("migrations/0003_outbox.sql"),
 ];
 
 /// The newest schema version.

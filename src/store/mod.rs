@@ -13,10 +13,15 @@ use crate::core::ids::{StaffId, StaffIdError};
 
 mod attendance;
 mod migrations;
+mod outbox;
 
 pub use attendance::{
     AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
     PunchImportSummary, PunchRow, RecordError,
+};
+pub use outbox::{
+    DoorPunch, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord, RecordedPunch,
+    UnclassifiedRecord,
 };
 
 /// Failures of the store.
