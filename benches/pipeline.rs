@@ -116,17 +116,23 @@ fn memory_bandwidth() -> f64 {
     (buf.len() * 8) as f64 / t.as_secs_f64()
 }
 
-/// The memory scenario alone, in a fresh process: models loaded, 10,000 people enrolled, one
-/// frame recognised; prints the resident set size in MB.
-fn rss_scenario() {
-    let rt = OrtRuntime::start(None).expect("ONNX Runtime");
+/// ONNX Runtime, both manifests, and the door recogniser with one inference thread.
+fn load() -> (OrtRuntime, ModelManifest, ModelManifest, Recognizer) {
+    let rt = OrtRuntime::start(None).expect("ONNX Runtime (scripts/install-onnxruntime)");
     let det_m =
         ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
     let emb_m =
         ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
     let detector = Detector::load(&rt, &det_m, 1).expect("detector");
     let embedder = Embedder::load(&rt, &emb_m, 1).expect("embedder");
-    let mut rec = Recognizer::new(detector, embedder, RecognizerConfig::door_defaults());
+    let rec = Recognizer::new(detector, embedder, RecognizerConfig::door_defaults());
+    (rt, det_m, emb_m, rec)
+}
+
+/// The memory scenario alone, in a fresh process: models loaded, 10,000 people enrolled, one
+/// frame recognised; prints the resident set size in MB.
+fn rss_scenario() {
+    let (_rt, _, _, mut rec) = load();
     let g = gallery(10_000, 512);
     hallclock::vision::runtime::trim_heap();
     let frame = frame_640x480(
@@ -150,14 +156,7 @@ fn main() {
         .sample_size(30)
         .measurement_time(Duration::from_secs(4))
         .configure_from_args();
-    let rt = OrtRuntime::start(None).expect("ONNX Runtime (scripts/install-onnxruntime)");
-    let det_m =
-        ModelManifest::load(&repo().join("models/yunet_2023mar.toml")).expect("detector manifest");
-    let emb_m =
-        ModelManifest::load(&repo().join("models/w600k_mbf.toml")).expect("embedder manifest");
-    let detector = Detector::load(&rt, &det_m, 1).expect("detector");
-    let embedder = Embedder::load(&rt, &emb_m, 1).expect("embedder");
-    let mut rec = Recognizer::new(detector, embedder, RecognizerConfig::door_defaults());
+    let (rt, det_m, emb_m, mut rec) = load();
     let policy = MatchPolicy {
         threshold: 0.3,
         margin: 0.05,

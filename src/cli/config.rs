@@ -20,6 +20,12 @@ use crate::core::scoring::{Points, ScoringConfig};
 use crate::core::track::TrackPolicy;
 use crate::vision::quality::QualityGate;
 
+pub use super::daemon_config::{
+    camera_from_raw, daemon_from_raw, feedback_from_raw, metrics_from_raw, CameraConfig,
+    ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera, RawDaemon,
+    RawFeedback, RawMetrics,
+};
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawConfig {
@@ -29,6 +35,14 @@ pub struct RawConfig {
     pub vision: RawVision,
     #[serde(default)]
     pub rules: RawRules,
+    #[serde(default)]
+    pub camera: RawCamera,
+    #[serde(default)]
+    pub feedback: RawFeedback,
+    #[serde(default)]
+    pub daemon: RawDaemon,
+    #[serde(default)]
+    pub metrics: RawMetrics,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +50,8 @@ pub struct RawConfig {
 pub struct RawStore {
     pub database: Option<PathBuf>,
     pub keep_face_images: Option<bool>,
+    /// Cap on the database file's size in KiB (SQLite max_page_count); without it, no cap.
+    pub max_size_kb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,12 +91,18 @@ pub struct Config {
     pub store: StoreConfig,
     pub vision: VisionConfig,
     pub rules: RulesSettings,
+    pub camera: CameraConfig,
+    pub feedback: FeedbackConfig,
+    pub daemon: DaemonConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub database: PathBuf,
     pub keep_face_images: bool,
+    /// Cap on the database's size (`store.max-size-kb`), applied by the door daemon.
+    pub max_size_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +167,10 @@ impl Config {
     pub fn from_raw(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
         let rules = rules_from_raw(raw.rules, &mut problems);
+        let camera = camera_from_raw(raw.camera, &mut problems);
+        let feedback = feedback_from_raw(raw.feedback, &mut problems);
+        let daemon = daemon_from_raw(raw.daemon, &mut problems);
+        let metrics = metrics_from_raw(raw.metrics, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
@@ -235,6 +261,7 @@ impl Config {
                     .database
                     .unwrap_or_else(|| PathBuf::from("hallclock.db")),
                 keep_face_images: raw.store.keep_face_images.unwrap_or(false),
+                max_size_bytes: raw.store.max_size_kb.map(|kb| kb.saturating_mul(1024)),
             },
             vision: VisionConfig {
                 models_dir: v.models_dir,
@@ -251,6 +278,10 @@ impl Config {
                 gate,
             },
             rules,
+            camera,
+            feedback,
+            daemon,
+            metrics,
         })
     }
 }

@@ -3,11 +3,14 @@
 
 mod attendance;
 mod config;
+mod daemon_config;
 mod demo;
+mod doctor;
 mod enroll;
 mod eval;
 mod identify;
-mod setup;
+mod run;
+pub(crate) mod setup;
 mod staff;
 
 use std::path::PathBuf;
@@ -15,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use config::{Config, ConfigError};
+pub use config::{ClockCheck, Config, ConfigError, FeedbackKind};
 
 /// hallclock: face-recognition attendance at the hall door.
 #[derive(Debug, Parser)]
@@ -48,7 +51,11 @@ enum Command {
     Identify(identify::IdentifyArgs),
     /// Measure detection and recognition accuracy on a folder of <identity>/<image> photos.
     Eval(eval::EvalArgs),
-    /// Run the embedded demonstration: sample staff enrolled, identify on the sample video.
+    /// The door daemon: camera → recognition → rules → punches → feedback (and the uplink).
+    Run(run::RunArgs),
+    /// Check the camera, models, ONNX Runtime, clock, disk, database and uplink; say what to fix.
+    Doctor(doctor::DoctorArgs),
+    /// Run the embedded demonstration: sample staff enrolled, the daemon on the sample videos.
     Demo(demo::DemoArgs),
     /// Attendance reports (考勤报表): day, month or year; table, CSV, JSON or Excel.
     #[command(subcommand)]
@@ -98,6 +105,7 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -117,6 +125,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
+        Command::Run(a) => run::run(&config, a),
+        Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),
         Command::Report(c) => attendance::report(&config, c),
         Command::Leave(c) => attendance::leave(&config, c),

@@ -431,6 +431,33 @@ mod tests {
         assert!(e.contains("has no image files"), "{e}");
     }
 
+    /// A live source that is gone is retried with backoff, never a crash, until told to stop.
+    #[cfg(feature = "opencv")]
+    #[test]
+    fn a_lost_stream_is_retried_until_stopped() {
+        let stop = Arc::new(AtomicBool::new(false));
+        // Nothing listens on the discard port of loopback: every open fails at once.
+        let mut src = open(
+            &SourceSpec::Url("rtsp://127.0.0.1:9/door".into()),
+            stop.clone(),
+        )
+        .unwrap();
+        let flag = stop.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            flag.store(true, Ordering::Relaxed);
+        });
+        let started = std::time::Instant::now();
+        let e = src.next_frame().err().unwrap();
+        t.join().unwrap();
+        assert!(matches!(e, FrameError::Stopped(_)), "{e}");
+        assert!(started.elapsed() >= std::time::Duration::from_millis(1400));
+        assert_eq!(
+            e.to_string(),
+            "stopped while waiting for stream rtsp://127.0.0.1:9/door to come back"
+        );
+    }
+
     #[cfg(feature = "opencv")]
     #[test]
     fn missing_video_file_is_a_clear_error() {
