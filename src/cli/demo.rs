@@ -1,8 +1,8 @@
 //! `hallclock demo`: the embedded default. A fresh database in `demo-out/`, the sample staff of
-//! `tests/fixtures/demo/staff.csv` enrolled from their photos, then the door path over the sample
-//! videos, printing every recognition. No camera needed.
+//! `tests/fixtures/demo/staff.csv` enrolled from their photos, then the door daemon (`run`) with a
+//! built-in config: the sample videos as the camera, log-only feedback, printing each punch as it
+//! happens with its late/early verdict, and stopping when the videos end. No camera needed.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,12 +10,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::core::ids::StaffId;
-use crate::core::track::Verdict;
-use crate::hw::frames::SourceSpec;
 
-use super::config::Config;
+use super::config::{ClockCheck, Config, FeedbackKind};
+use super::daemon_config::demo_sources;
 use super::enroll::enroll;
-use super::identify::identify_stream;
 use super::setup::{open_store, Vision};
 
 #[derive(Debug, Args)]
@@ -110,27 +108,25 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             println!("  warning: also matches {other} at {score:.3}");
         }
     }
-    let gallery = vision.gallery(&store)?;
-    let names: HashMap<StaffId, String> = staff
-        .iter()
-        .map(|s| (s.id.clone(), s.name.clone()))
-        .collect();
-    let mut recognised = 0usize;
-    for video in ["WolfgangLanger_Pexels.mp4", "single_face.mp4"] {
-        let spec = SourceSpec::File(args.fixtures.join(video));
-        let summary = identify_stream(&mut vision, &gallery, &names, &spec, None)?;
-        recognised += summary
-            .verdicts
-            .iter()
-            .filter(|v| matches!(v, Verdict::Recognised { .. }))
-            .count();
-        println!(
-            "{video}: {} frames, {} with a face, {:.1} frames/s",
-            summary.frames,
-            summary.frames_with_face,
-            summary.frames as f64 / summary.wall.as_secs_f64().max(1e-9)
-        );
-    }
-    println!("demo done: {recognised} recognition(s)");
-    Ok(ExitCode::SUCCESS)
+    drop(store);
+    drop(vision);
+    // The daemon itself, on the embedded default: the sample videos as the camera, log-only
+    // feedback, no metrics endpoint, and the clock trusted (a development machine has no NTP
+    // status to speak of) so each punch gets its late/early verdict.
+    config.camera.sources = demo_sources(&args.fixtures);
+    config.camera.loop_file = false;
+    config.camera.pace_fps = None;
+    config.feedback.kind = FeedbackKind::Log;
+    config.daemon.clock_check = ClockCheck::Off;
+    config.metrics.listen = None;
+    println!("running the door daemon on the sample videos (log-only feedback); each punch as it happens:");
+    let prepared = crate::daemon::prepare(&config)?;
+    let telemetry = prepared.telemetry.clone();
+    let code = super::run::serve(prepared)?;
+    println!(
+        "demo done: {} punch(es) recorded in {}",
+        telemetry.punches(),
+        db.display()
+    );
+    Ok(code)
 }

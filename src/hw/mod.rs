@@ -3,6 +3,8 @@
 //!
 //! Must not decide anything about faces or attendance; it hands `core::image::BgrImage`s on.
 
+pub mod clock;
+pub mod feedback;
 pub mod frames;
 pub mod photo;
 

@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::core::ids::{StaffId, StaffIdError};
 
 mod attendance;
+mod health;
 mod migrations;
 mod outbox;
 

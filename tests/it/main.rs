@@ -8,6 +8,8 @@
 mod attendance;
 #[cfg(feature = "opencv")]
 mod cli;
+#[cfg(feature = "opencv")]
+mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 

@@ -1,0 +1,172 @@
+//! The decide stage, an async task: feeds sightings and timer ticks to the sans-IO `DoorEngine`
+//! and carries out its actions: a punch goes to the record stage (awaited: never dropped), a
+//! signal without a punch goes to feedback, a gap alert and a same-pass rejection are logged.
+//! The engine's clock is the caller's: each sighting carries its frame's time, and the clock's
+//! trust is asked of `hw::clock` per sighting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc::{Receiver, Sender};
+use tracing::{debug, info, warn, Instrument};
+
+use crate::core::rules::{Action, DoorEngine, Face, Punch, RejectReason, Sighting, Signal};
+use crate::core::schedule::{PunchRole, Verdict};
+use crate::hw::clock::ClockTrust;
+
+use super::recognise::SightingEvent;
+use super::telemetry::{Stage, Telemetry};
+
+/// A punch to commit, and what to show once it is committed.
+#[derive(Debug, Clone)]
+pub struct RecordJob {
+    pub sighting_id: u64,
+    pub punch: Punch,
+    pub role: PunchRole,
+    pub verdict: Option<Verdict>,
+    pub score: Option<f32>,
+    pub signal: Signal,
+    pub first_seen: Timestamp,
+}
+
+/// A pattern to show at the door.
+#[derive(Debug, Clone)]
+pub struct FeedbackJob {
+    pub sighting_id: u64,
+    pub signal: Signal,
+    pub first_seen: Timestamp,
+}
+
+/// The longest the stage sleeps before looking at the clock again (a wall-clock step, e.g. NTP
+/// synchronising after boot, is noticed within this).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Runs until the recogniser closes its end.
+///
+/// # Errors
+/// When the record or feedback stage is gone.
+pub async fn run(
+    mut engine: DoorEngine,
+    mut sightings: Receiver<SightingEvent>,
+    record: Sender<RecordJob>,
+    feedback: Sender<FeedbackJob>,
+    clock: Arc<dyn ClockTrust>,
+    telemetry: Arc<Telemetry>,
+) -> anyhow::Result<()> {
+    let span = tracing::info_span!("stage", stage = %Stage::Decide);
+    async move {
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let sleep = engine
+                .next_deadline()
+                .map(|d| {
+                    let left = d.duration_since(Timestamp::now());
+                    Duration::try_from(left).unwrap_or(Duration::ZERO).min(MAX_SLEEP)
+                })
+                .unwrap_or(MAX_SLEEP);
+            tokio::select! {
+                ev = sightings.recv() => {
+                    let Some(ev) = ev else { return Ok(()) };
+                    telemetry.beat(Stage::Decide);
+                    let status = clock.status();
+                    telemetry.clock_checked(status.trusted);
+                    let span = tracing::info_span!("sighting", sighting_id = ev.sighting_id);
+                    let actions = engine.handle_sighting(
+                        ev.at,
+                        Sighting { face: ev.face.clone(), clock_trusted: status.trusted },
+                    );
+                    carry_out(actions, &ev, &record, &feedback, &telemetry).instrument(span).await?;
+                }
+                _ = tokio::time::sleep(sleep) => {
+                    let now = Timestamp::now();
+                    if engine.next_deadline().is_some_and(|d| d <= now) {
+                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now };
+                        carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;
+                    }
+                }
+                _ = heartbeat.tick() => telemetry.beat(Stage::Decide),
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+async fn carry_out(
+    actions: Vec<Action>,
+    ev: &SightingEvent,
+    record: &Sender<RecordJob>,
+    feedback: &Sender<FeedbackJob>,
+    telemetry: &Telemetry,
+) -> anyhow::Result<()> {
+    let mut pending: Option<RecordJob> = None;
+    for action in actions {
+        match action {
+            Action::RecordPunch {
+                punch,
+                role,
+                verdict,
+            } => {
+                pending = Some(RecordJob {
+                    sighting_id: ev.sighting_id,
+                    punch,
+                    role,
+                    verdict,
+                    score: ev.score,
+                    signal: Signal::ClockedIn,
+                    first_seen: ev.first_seen,
+                });
+            }
+            Action::Signal(signal) => match pending.take() {
+                // The light goes on once the punch is committed: the record stage passes it on.
+                Some(mut job) => {
+                    job.signal = signal;
+                    if record.send(job).await.is_err() {
+                        anyhow::bail!("the record stage stopped taking punches");
+                    }
+                }
+                None => {
+                    if signal == Signal::Unknown {
+                        telemetry.unknown_face();
+                        info!("Unknown face at the door; nothing recorded.");
+                        super::sinks::say(&format!(
+                            "{}  unknown face (not recorded)",
+                            ev.at.strftime("%H:%M:%S")
+                        ));
+                    }
+                    let job = FeedbackJob {
+                        sighting_id: ev.sighting_id,
+                        signal,
+                        first_seen: ev.first_seen,
+                    };
+                    if feedback.try_send(job).is_err() {
+                        telemetry.feedback_dropped();
+                    }
+                }
+            },
+            Action::Reject {
+                reason: RejectReason::SamePass { staff, last_punch },
+            } => {
+                telemetry.same_pass_rejected();
+                debug!(%staff, %last_punch, "Same pass as a recent punch; not recorded.");
+            }
+            Action::AlertGap {
+                date,
+                session,
+                posts,
+            } => {
+                telemetry.gap_alerted();
+                let posts: Vec<String> = posts.iter().map(|p| p.to_string()).collect();
+                warn!(%date, ?session, posts = posts.join(","), "Window posts without A or B at the session's start (断档).");
+            }
+        }
+    }
+    if let Some(job) = pending {
+        // A punch the engine sent no signal for (not expected): record it all the same.
+        if record.send(job).await.is_err() {
+            anyhow::bail!("the record stage stopped taking punches");
+        }
+    }
+    Ok(())
+}

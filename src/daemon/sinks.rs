@@ -1,0 +1,154 @@
+//! The two sinks, each on a thread of its own (SQLite and GPIO sleeps never run on the async
+//! runtime): **record** commits each punch (with its outbox row) and only then passes its signal on,
+//! so the light means "stored"; **feedback** plays the patterns. A punch that cannot be written
+//! (disk full, a database error) is logged with the reason, counted, and shown as a fault at the
+//! door; the stage goes on, and the next punch may succeed once space is freed.
+
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use tokio::sync::mpsc::{Receiver, Sender};
+use tracing::{error, info, info_span, warn};
+
+use crate::core::rules::Signal;
+use crate::core::schedule::{PunchRole, Verdict};
+use crate::hw::feedback::Feedback;
+use crate::store::Store;
+
+use super::decide::{FeedbackJob, RecordJob};
+use super::telemetry::{Stage, Telemetry};
+
+/// What the record stage owns.
+pub struct Record {
+    pub store: Store,
+    pub device_id: String,
+    pub zone: TimeZone,
+}
+
+/// Runs until the decide stage closes its end; the store is closed (and its WAL checkpointed)
+/// when this returns.
+///
+/// # Errors
+/// Never for a failed punch (that is per item); only if the stage cannot go on.
+pub fn run_record(
+    mut stage: Record,
+    mut jobs: Receiver<RecordJob>,
+    feedback: Sender<FeedbackJob>,
+    telemetry: Arc<Telemetry>,
+) -> anyhow::Result<()> {
+    let _span = info_span!("stage", stage = %Stage::Record).entered();
+    let mut last_seq = stage.store.last_punch_seq(&stage.device_id)?;
+    while let Some(job) = jobs.blocking_recv() {
+        telemetry.beat(Stage::Record);
+        let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
+        let seq = last_seq + 1;
+        let result = stage.store.record_punch(
+            &job.punch,
+            &stage.device_id,
+            seq,
+            job.score,
+            Timestamp::now(),
+        );
+        let signal = match result {
+            Ok(_) => {
+                last_seq = seq;
+                telemetry.punch_recorded();
+                if let Ok(d) = Timestamp::now().duration_since(job.first_seen).try_into() {
+                    telemetry.face_to_punch(d);
+                }
+                info!(staff = %job.punch.staff, seq, role = role_text(job.role), verdict = verdict_text(&job), "Punch recorded.");
+                say(&punch_line(&job, &stage.zone));
+                job.signal
+            }
+            Err(e) => {
+                telemetry.punch_write_failed();
+                error!(staff = %job.punch.staff, error = %e, "Cannot record a punch; it is lost. Free disk space or check the database.");
+                say_err(&format!(
+                    "error: punch of {} at {} NOT recorded: {e}",
+                    job.punch.staff, job.punch.at
+                ));
+                Signal::Fault
+            }
+        };
+        let fb = FeedbackJob {
+            sighting_id: job.sighting_id,
+            signal,
+            first_seen: job.first_seen,
+        };
+        if feedback.try_send(fb).is_err() {
+            telemetry.feedback_dropped();
+        }
+    }
+    info!("Record stage drained; closing the database.");
+    drop(stage.store);
+    Ok(())
+}
+
+/// Runs until every sender is gone.
+///
+/// # Errors
+/// Never: a pattern that cannot be shown is logged and counted.
+pub fn run_feedback(
+    mut device: Box<dyn Feedback>,
+    mut jobs: Receiver<FeedbackJob>,
+    telemetry: Arc<Telemetry>,
+) -> anyhow::Result<()> {
+    let _span = info_span!("stage", stage = %Stage::Feedback).entered();
+    while let Some(job) = jobs.blocking_recv() {
+        telemetry.beat(Stage::Feedback);
+        let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
+        if let Ok(d) = Timestamp::now().duration_since(job.first_seen).try_into() {
+            telemetry.face_to_light(d);
+        }
+        if let Err(error) = device.show(job.signal) {
+            telemetry.feedback_failed();
+            warn!(%error, signal = ?job.signal, "Cannot show feedback.");
+        }
+    }
+    Ok(())
+}
+
+fn role_text(role: PunchRole) -> &'static str {
+    match role {
+        PunchRole::ClockIn => "clock-in",
+        PunchRole::ClockOut => "clock-out",
+    }
+}
+
+fn verdict_text(job: &RecordJob) -> String {
+    match (&job.verdict, job.punch.clock_trusted) {
+        (Some(Verdict::OnTime), _) => "on time".into(),
+        (Some(Verdict::Late { minutes }), _) => format!("late {minutes} min (迟到)"),
+        (Some(Verdict::Early { minutes }), _) => format!("early {minutes} min (早退)"),
+        (None, false) => "not judged: clock not synchronised".into(),
+        (None, true) => "outside the punch windows".into(),
+    }
+}
+
+/// The line `hallclock run` prints for each committed punch.
+pub fn punch_line(job: &RecordJob, zone: &TimeZone) -> String {
+    let local = zone.to_datetime(job.punch.at);
+    format!(
+        "{}  punch {}  {}  {}{}",
+        local.strftime("%Y-%m-%d %H:%M:%S"),
+        job.punch.staff,
+        role_text(job.role),
+        verdict_text(job),
+        job.score
+            .map(|s| format!("  (score {s:.2})"))
+            .unwrap_or_default()
+    )
+}
+
+/// A line on stdout for whoever watches `hallclock run` (a closed pipe is not an error here).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// A line on stderr (journald keeps it).
+pub fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}

@@ -1,0 +1,81 @@
+//! The store's health and limits, for the door daemon and `hallclock doctor`: the integrity check,
+//! a cap on the file's size, and the last sequence number a device used. SQL only; no decisions.
+
+use rusqlite::params;
+
+use super::{sql, Store, StoreError};
+
+impl Store {
+    /// SQLite's `PRAGMA integrity_check`: `Ok(None)` when the file is sound, else the first
+    /// problems SQLite lists.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] when the check itself cannot run.
+    pub fn integrity_problems(&self) -> Result<Option<String>, StoreError> {
+        let action = "check the database's integrity";
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check(20)")
+            .map_err(sql(action))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(sql(action))?;
+        let mut lines = Vec::new();
+        for r in rows {
+            lines.push(r.map_err(sql(action))?);
+        }
+        Ok((lines != ["ok"]).then(|| lines.join("; ")))
+    }
+
+    /// Caps this connection's database file at about `bytes` (SQLite's `max_page_count`): a write
+    /// that would grow it further fails with "database or disk is full" and changes nothing.
+    /// Keeps an SD card from filling up; tests use it to simulate a full disk.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn limit_size(&self, bytes: u64) -> Result<u64, StoreError> {
+        let action = "limit the database's size";
+        let page: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(sql(action))?;
+        let pages = (bytes / page.max(1) as u64).max(1);
+        let set: i64 = self
+            .conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })
+            .map_err(sql(action))?;
+        Ok(set as u64 * page as u64)
+    }
+
+    /// The highest punch sequence number `device` has used (0 when none).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn last_punch_seq(&self, device: &str) -> Result<u64, StoreError> {
+        let seq: i64 = self
+            .conn
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM punches WHERE device = ?1",
+                params![device],
+                |r| r.get(0),
+            )
+            .map_err(sql("read the last punch sequence number"))?;
+        Ok(u64::try_from(seq).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_store_is_sound_and_can_be_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(s.integrity_problems().unwrap(), None);
+        assert_eq!(s.last_punch_seq("door-1").unwrap(), 0);
+        assert!(s.limit_size(1 << 20).unwrap() <= 1 << 20);
+    }
+}

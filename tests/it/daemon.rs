@@ -1,0 +1,537 @@
+//! The door daemon end to end: the real `hallclock run` binary on an image folder or video file
+//! with staff enrolled from the demo photos, a real SQLite file in a temporary folder, and the
+//! faults of issue 4: SIGTERM drains, SIGHUP reloads, the camera vanishing and coming back, a full
+//! disk, a corrupt config, and SIGKILL at random points.
+//!
+//! Frames come from an image folder of symlinks to the demo photos, alternating two people whose
+//! faces sit in different places (so each change of photo is a new track), with `vote-k = 1`,
+//! `vote-n = 1` and `same-pass-secs = 0`: every photo change is a punch, and a run of a few
+//! hundred milliseconds records several.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hallclock::store::Store;
+
+use super::{fixture, repo};
+
+/// A hall in a temporary folder: config, database, frames.
+pub struct Hall {
+    pub dir: tempfile::TempDir,
+}
+
+impl Hall {
+    pub fn new() -> Hall {
+        Hall {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("hall.db")
+    }
+
+    /// Writes `hall.toml`: the test defaults plus `extra`, whose first lines (before any section
+    /// header) belong to `[camera]`.
+    pub fn config(&self, source: &str, extra: &str) -> PathBuf {
+        let text = format!(
+            "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 1\nvote-n = 1\n[rules]\nsame-pass-secs = 0\n\
+             [camera]\nsource = {source:?}\n{extra}\n",
+            db = self.db().to_string_lossy(),
+        );
+        let path = self.path("hall.toml");
+        std::fs::write(&path, text).expect("write config");
+        path
+    }
+
+    /// Enrols demo staff (`"0001"` … `"0004"`) through the binary.
+    pub fn enrol(&self, ids: &[&str]) {
+        for id in ids {
+            let photo = fixture(&format!("demo/{id}_enrol.jpg"));
+            let o = self
+                .cmd()
+                .args([
+                    "--db",
+                    &self.db().to_string_lossy(),
+                    "enroll",
+                    "--id",
+                    id,
+                    "--name",
+                ])
+                .arg(format!("Staff {id}"))
+                .arg(&photo)
+                .output()
+                .expect("enroll runs");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+
+    /// A folder of `n` frames alternating the photos of `a` and `b`.
+    pub fn frames(&self, name: &str, a: &str, b: &str, n: usize) -> PathBuf {
+        let dir = self.path(name);
+        std::fs::create_dir_all(&dir).expect("frames dir");
+        for i in 0..n {
+            let who = if i.is_multiple_of(2) { a } else { b };
+            let target = fixture(&format!("demo/{who}_enrol.jpg"));
+            std::os::unix::fs::symlink(target, dir.join(format!("f{i:04}.jpg"))).expect("symlink");
+        }
+        dir
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hallclock"));
+        c.current_dir(self.dir.path())
+            .env_remove("HALLCLOCK_CONFIG")
+            .env_remove("HALLCLOCK_DB")
+            .env_remove("NOTIFY_SOCKET")
+            .env("HALLCLOCK_LOG", "info")
+            .env("HALLCLOCK_MODELS", repo().join("models"));
+        c
+    }
+
+    /// Starts `hallclock --config hall.toml run`, its output collected line by line.
+    pub fn start(&self, config: &Path) -> Running {
+        let mut child = self
+            .cmd()
+            .arg("--config")
+            .arg(config)
+            .arg("run")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hallclock run starts");
+        let out = collect(child.stdout.take().expect("stdout"));
+        let err = collect(child.stderr.take().expect("stderr"));
+        Running { child, out, err }
+    }
+
+    /// The door punches in the database: (staff, seq), by seq.
+    pub fn punches(&self) -> Vec<(String, u64)> {
+        let store = Store::open(&self.db()).expect("the database opens");
+        assert_eq!(
+            store.integrity_problems().expect("integrity check runs"),
+            None
+        );
+        let mut rows: Vec<(String, u64)> = store
+            .punches_between(jiff::Timestamp::MIN, jiff::Timestamp::MAX, None)
+            .expect("punches")
+            .into_iter()
+            .filter(|r| r.source == "door")
+            .map(|r| (r.punch.staff.to_string(), r.seq))
+            .collect();
+        rows.sort_by_key(|r| r.1);
+        rows
+    }
+}
+
+type Lines = Arc<Mutex<Vec<String>>>;
+
+fn collect(r: impl std::io::Read + Send + 'static) -> Lines {
+    let lines: Lines = Arc::default();
+    let l = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines() {
+            let Ok(line) = line else { break };
+            l.lock().expect("lines").push(line);
+        }
+    });
+    lines
+}
+
+pub struct Running {
+    pub child: Child,
+    pub out: Lines,
+    pub err: Lines,
+}
+
+impl Running {
+    pub fn stdout(&self) -> Vec<String> {
+        self.out.lock().expect("lines").clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.err.lock().expect("lines").join("\n")
+    }
+
+    /// Punch lines printed so far.
+    pub fn punch_lines(&self) -> Vec<String> {
+        self.stdout()
+            .into_iter()
+            .filter(|l| l.contains("  punch "))
+            .collect()
+    }
+
+    /// Waits until a stdout line (or, with `stderr`, a stderr line) contains `text`.
+    pub fn wait_for(&mut self, text: &str, stderr: bool, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let lines = if stderr { &self.err } else { &self.out };
+            if lines
+                .lock()
+                .expect("lines")
+                .iter()
+                .any(|l| l.contains(text))
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "hallclock exited ({status}) before printing {text:?}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout().join("\n"),
+                    self.stderr()
+                );
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "no {text:?} within {timeout:?}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout().join("\n"),
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        let r = unsafe { libc::kill(self.child.id() as i32, sig) };
+        assert_eq!(r, 0, "kill({sig})");
+    }
+
+    /// Waits for the exit; the exit code.
+    pub fn wait(&mut self, timeout: Duration) -> Option<i32> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // Let the readers take the last lines.
+                std::thread::sleep(Duration::from_millis(100));
+                return status.code();
+            }
+            if start.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!(
+                    "hallclock did not exit within {timeout:?}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout().join("\n"),
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const START: Duration = Duration::from_secs(60);
+
+#[test]
+fn run_records_each_punch_and_exits_when_the_source_ends() {
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 6);
+    let config = hall.config("frames", "[daemon]\nclock-check = \"off\"\n");
+    let mut run = hall.start(&config);
+    assert_eq!(run.wait(START), Some(0), "{}", run.stderr());
+    let lines = run.punch_lines();
+    assert_eq!(lines.len(), 6, "{lines:#?}\n{}", run.stderr());
+    assert!(lines[0].contains("punch 0001  clock-"), "{lines:#?}");
+    assert!(lines[1].contains("punch 0002  clock-"), "{lines:#?}");
+    // Each line says how the rules read it.
+    for l in &lines {
+        assert!(
+            ["on time", "late ", "early ", "outside the punch windows"]
+                .iter()
+                .any(|v| l.contains(v)),
+            "{l}"
+        );
+    }
+    let db = hall.punches();
+    let expected: Vec<(String, u64)> = (1..=6)
+        .map(|seq| (if seq % 2 == 1 { "0001" } else { "0002" }.to_string(), seq))
+        .collect();
+    assert_eq!(db, expected);
+}
+
+#[test]
+fn a_video_file_is_a_camera() {
+    let hall = Hall::new();
+    hall.enrol(&["0002"]);
+    let clip = fixture("demo/single_face.mp4");
+    let config = hall.config(&clip.to_string_lossy(), "[daemon]\nclock-check = \"off\"\n");
+    // With vote 1 of 1 and no de-duplication the clip gives one punch per track of its face.
+    let mut run = hall.start(&config);
+    assert_eq!(run.wait(START), Some(0), "{}", run.stderr());
+    let db = hall.punches();
+    assert!(!db.is_empty(), "{}", run.stderr());
+    assert!(db.iter().all(|(s, _)| s == "0002"), "{db:?}");
+    assert_eq!(run.punch_lines().len(), db.len());
+}
+
+#[test]
+fn sigterm_drains_and_exits_zero_with_every_printed_punch_stored() {
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 4);
+    let config = hall.config(
+        "frames",
+        "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n",
+    );
+    let mut run = hall.start(&config);
+    run.wait_for("  punch 0002", false, START);
+    std::thread::sleep(Duration::from_millis(300));
+    run.signal(libc::SIGTERM);
+    assert_eq!(
+        run.wait(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        run.stderr()
+    );
+    let err = run.stderr();
+    assert!(err.contains("Draining"), "{err}");
+    assert!(err.contains("Record stage drained"), "{err}");
+    assert_eq!(hall.punches().len(), run.punch_lines().len(), "{err}");
+}
+
+#[test]
+fn sighup_reloads_enrolments() {
+    let hall = Hall::new();
+    hall.enrol(&["0003"]);
+    // 0002 (not enrolled yet) and 0003 take turns at the door.
+    hall.frames("frames", "0002", "0003", 2);
+    let config = hall.config(
+        "frames",
+        "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n",
+    );
+    let mut run = hall.start(&config);
+    run.wait_for("unknown face", false, START);
+    run.wait_for("  punch 0003", false, START);
+    assert!(!run.stdout().iter().any(|l| l.contains("punch 0002")));
+    hall.enrol(&["0002"]);
+    run.signal(libc::SIGHUP);
+    run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
+    run.wait_for("  punch 0002", false, Duration::from_secs(20));
+    run.signal(libc::SIGTERM);
+    assert_eq!(run.wait(Duration::from_secs(20)), Some(0));
+    assert!(hall.punches().iter().any(|(s, _)| s == "0002"));
+}
+
+#[test]
+fn the_camera_source_vanishing_and_coming_back() {
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    let config = hall.config(
+        "frames",
+        "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n",
+    );
+    // The source is not there at start: no readiness, retries with backoff, no exit.
+    let mut run = hall.start(&config);
+    run.wait_for("Cannot open the camera source; retrying", true, START);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(run.child.try_wait().expect("try_wait").is_none());
+    assert!(!run.stdout().iter().any(|l| l.starts_with("ready:")));
+    // It appears: ready, punches.
+    hall.frames("frames", "0001", "0002", 4);
+    run.wait_for("ready:", false, Duration::from_secs(30));
+    run.wait_for("  punch 0002", false, Duration::from_secs(30));
+    // It vanishes mid-run: the daemon keeps trying, and records nothing meanwhile.
+    std::fs::rename(hall.path("frames"), hall.path("gone")).expect("rename");
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = run.punch_lines().len();
+    assert!(
+        run.child.try_wait().expect("try_wait").is_none(),
+        "{}",
+        run.stderr()
+    );
+    // It comes back: more punches.
+    std::fs::rename(hall.path("gone"), hall.path("frames")).expect("rename back");
+    let start = Instant::now();
+    while run.punch_lines().len() < before + 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no punch after the source came back\n{}",
+            run.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        run.stderr().contains("Camera source is back"),
+        "{}",
+        run.stderr()
+    );
+    run.signal(libc::SIGTERM);
+    assert_eq!(run.wait(Duration::from_secs(20)), Some(0));
+    assert_eq!(hall.punches().len(), run.punch_lines().len());
+}
+
+/// The disk filling up is simulated with `store.max-size-kb` (SQLite's `max_page_count`, set on
+/// the recorder's connection): a write that would grow the file fails exactly as on a full disk,
+/// with SQLITE_FULL, "database or disk is full". No root, loop device or tmpfs needed.
+#[test]
+fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 300);
+    let config = hall.config("frames", "[daemon]\nclock-check = \"off\"\n");
+    let cfg = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        cfg.replace("[store]\n", "[store]\nmax-size-kb = 1\n"),
+    )
+    .expect("config");
+    let mut run = hall.start(&config);
+    assert_eq!(
+        run.wait(Duration::from_secs(180)),
+        Some(0),
+        "{}",
+        run.stderr()
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains("NOT recorded") && err.contains("database or disk is full"),
+        "{err}"
+    );
+    assert!(
+        err.contains("signal=Fault"),
+        "the door shows a fault: {err}"
+    );
+    // What was committed is intact and is exactly what was printed; seqs have no gaps.
+    let db = hall.punches();
+    assert_eq!(db.len(), run.punch_lines().len());
+    assert!(db.len() < 300, "the cap did not bite");
+    for (i, (_, seq)) in db.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1);
+    }
+}
+
+#[test]
+fn a_corrupt_config_exits_78_naming_the_key() {
+    let hall = Hall::new();
+    let path = hall.path("bad.toml");
+    std::fs::write(
+        &path,
+        "[camera]\nqueue-frames = 0\n[feedback]\nkind = \"leds\"\n[daemon]\ndevice-id = \"door 1\"\n",
+    )
+    .expect("write");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&path)
+        .arg("run")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(78), "{err}");
+    assert!(err.contains("camera.queue-frames = 0"), "{err}");
+    assert!(err.contains("feedback.kind = \"leds\""), "{err}");
+    assert!(err.contains("daemon.device-id = \"door 1\""), "{err}");
+
+    std::fs::write(&path, "[camera\nsource = 0\n").expect("write");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&path)
+        .arg("run")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not valid TOML"));
+
+    std::fs::write(&path, "[camera]\nsorce = \"0\"\n").expect("write");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&path)
+        .arg("run")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown field `sorce`"));
+}
+
+#[test]
+fn gpio_feedback_off_a_pi_is_a_clear_start_up_error() {
+    if Path::new("/dev/gpiomem").exists() {
+        return;
+    }
+    let hall = Hall::new();
+    let config = hall.config("frames", "[feedback]\nkind = \"gpio\"\n");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("feedback.kind = \"gpio\" but /dev/gpiomem does not exist"),
+        "{err}"
+    );
+}
+
+/// A small deterministic generator for the kill points (no `rand` dependency).
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// SIGKILL at random points while punches flow, 200 times (`HALLCLOCK_KILL_ITERATIONS` to
+/// change): the database always opens and passes its integrity check, every punch the daemon
+/// printed (it prints after the commit) is stored, none is stored twice, and the sequence numbers
+/// run 1..n without a gap.
+#[test]
+fn sigkill_at_random_points_loses_and_duplicates_nothing() {
+    let iterations: usize = std::env::var("HALLCLOCK_KILL_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 6);
+    let config = hall.config(
+        "frames",
+        "loop-file = true\n[daemon]\nclock-check = \"off\"\n",
+    );
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(std::process::id());
+    let mut printed_total = 0usize;
+    let started = Instant::now();
+    for i in 0..iterations {
+        let mut run = hall.start(&config);
+        let delay = 150 + next(&mut seed) % 800;
+        std::thread::sleep(Duration::from_millis(delay));
+        run.signal(libc::SIGKILL);
+        let _ = run.child.wait();
+        std::thread::sleep(Duration::from_millis(30));
+        printed_total += run.punch_lines().len();
+        let db = hall.punches();
+        assert!(
+            db.len() >= printed_total,
+            "iteration {i}: {} punches stored, {printed_total} printed",
+            db.len()
+        );
+        for (k, (_, seq)) in db.iter().enumerate() {
+            assert_eq!(*seq, k as u64 + 1, "iteration {i}: a gap or a duplicate");
+        }
+    }
+    let db = hall.punches();
+    eprintln!(
+        "{iterations} SIGKILLs in {:.0} s: {} punches stored, {printed_total} printed before the kills",
+        started.elapsed().as_secs_f64(),
+        db.len()
+    );
+    assert!(printed_total > iterations / 2, "too few punches flowed");
+}
