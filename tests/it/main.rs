@@ -12,6 +12,7 @@ mod cli;
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
+mod uplink;
 
 use std::path::{Path, PathBuf};
 
