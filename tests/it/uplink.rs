@@ -281,7 +281,7 @@ fn door_punch(base: Timestamp, i: usize) -> DoorPunch {
             at: base + jiff::SignedDuration::from_secs(i as i64 * 7),
             clock_trusted: true,
         },
-        role: if i % 2 == 0 {
+        role: if i.is_multiple_of(2) {
             PunchRole::ClockIn
         } else {
             PunchRole::ClockOut
