@@ -25,6 +25,7 @@ pub use super::daemon_config::{
     ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera, RawDaemon,
     RawFeedback, RawMetrics,
 };
+pub use super::uplink_config::{uplink_from_raw, RawUplink};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -43,6 +44,8 @@ pub struct RawConfig {
     pub daemon: RawDaemon,
     #[serde(default)]
     pub metrics: RawMetrics,
+    #[serde(default)]
+    pub uplink: RawUplink,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +98,8 @@ pub struct Config {
     pub feedback: FeedbackConfig,
     pub daemon: DaemonConfig,
     pub metrics: MetricsConfig,
+    /// `None`: uploading is off (punches still queue in the outbox).
+    pub uplink: Option<crate::daemon::upload::UploadSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +176,7 @@ impl Config {
         let feedback = feedback_from_raw(raw.feedback, &mut problems);
         let daemon = daemon_from_raw(raw.daemon, &mut problems);
         let metrics = metrics_from_raw(raw.metrics, &mut problems);
+        let uplink = uplink_from_raw(raw.uplink, &daemon.device_id, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
@@ -282,6 +288,7 @@ impl Config {
             feedback,
             daemon,
             metrics,
+            uplink,
         })
     }
 }

@@ -12,6 +12,7 @@ mod identify;
 mod run;
 pub(crate) mod setup;
 mod staff;
+mod uplink_config;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
