@@ -230,6 +230,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             store,
             device_id: config.daemon.device_id.clone(),
             zone: config.rules.engine.schedule.zone.clone(),
+            wake_uploader: config.uplink.as_ref().map(|u| u.wake.clone()),
         };
         let (t, exit) = (telemetry.clone(), exit_tx.clone());
         tracker.spawn_blocking(move || {
@@ -243,6 +244,33 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         tracker.spawn_blocking(move || {
             let r = sinks::run_feedback(feedback, fb_rx, t);
             let _ = exit.blocking_send((Stage::Feedback, r));
+        });
+    }
+    // Uploader: drains the outbox until the pipeline has stopped (its token is cancelled last).
+    if let Some(settings) = config.uplink.clone() {
+        let (status_tx, mut status_rx) =
+            tokio::sync::watch::channel(upload::UploadStatus::default());
+        let (db, cancel, exit) = (
+            config.store.database.clone(),
+            aux.child_token(),
+            exit_tx.clone(),
+        );
+        tracker.spawn(async move {
+            let r = upload::run_uploader(settings, db, cancel, status_tx)
+                .await
+                .map_err(anyhow::Error::from);
+            let _ = exit.send((Stage::Uplink, r)).await;
+        });
+        let t = telemetry.clone();
+        tracker.spawn(async move {
+            while status_rx.changed().await.is_ok() {
+                let s = status_rx.borrow_and_update().clone();
+                t.outbox_depth(s.pending as i64, s.parked as i64);
+                if let Some(at) = s.last_success {
+                    t.uploaded_at(at.as_millisecond());
+                }
+                t.beat(Stage::Uplink);
+            }
         });
     }
     drop(exit_tx);
@@ -293,7 +321,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             }
             exit = exit_rx.recv() => {
                 let Some((stage, result)) = exit else { break };
-                running -= 1;
+                if Stage::WATCHED.contains(&stage) {
+                    running -= 1;
+                }
                 match result {
                     Ok(()) => {
                         info!(%stage, "Stage finished.");

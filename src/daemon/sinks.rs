@@ -14,7 +14,7 @@ use tracing::{error, info, info_span, warn};
 use crate::core::rules::Signal;
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::feedback::Feedback;
-use crate::store::Store;
+use crate::store::{DoorPunch, Store};
 
 use super::decide::{FeedbackJob, RecordJob};
 use super::telemetry::{Stage, Telemetry};
@@ -24,6 +24,8 @@ pub struct Record {
     pub store: Store,
     pub device_id: String,
     pub zone: TimeZone,
+    /// Wakes the uploader after each commit (when uploading is on).
+    pub wake_uploader: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// Runs until the decide stage closes its end; the store is closed (and its WAL checkpointed)
@@ -38,21 +40,25 @@ pub fn run_record(
     telemetry: Arc<Telemetry>,
 ) -> anyhow::Result<()> {
     let _span = info_span!("stage", stage = %Stage::Record).entered();
-    let mut last_seq = stage.store.last_punch_seq(&stage.device_id)?;
     while let Some(job) = jobs.blocking_recv() {
         telemetry.beat(Stage::Record);
         let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
-        let seq = last_seq + 1;
-        let result = stage.store.record_punch(
-            &job.punch,
-            &stage.device_id,
-            seq,
-            job.score,
-            Timestamp::now(),
-        );
+        // One transaction: the punch and its outbox row.
+        let door = DoorPunch {
+            punch: job.punch.clone(),
+            role: job.role,
+            verdict: job.verdict,
+            score: job.score,
+        };
+        let result = stage
+            .store
+            .record_door_punch(&stage.device_id, &door, Timestamp::now());
         let signal = match result {
-            Ok(_) => {
-                last_seq = seq;
+            Ok(recorded) => {
+                let seq = recorded.seq;
+                if let Some(w) = &stage.wake_uploader {
+                    w.notify_one();
+                }
                 telemetry.punch_recorded();
                 if let Ok(d) = Timestamp::now().duration_since(job.first_seen).try_into() {
                     telemetry.face_to_punch(d);

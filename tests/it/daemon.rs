@@ -535,3 +535,167 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     );
     assert!(printed_total > iterations / 2, "too few punches flowed");
 }
+
+/// The central scoring service on `127.0.0.1:0`: records every request and stores each
+/// idempotency key once (answering `duplicate` after that), as `docs/upload-protocol.md` asks.
+pub struct Central {
+    pub url: String,
+    pub stored: Arc<Mutex<Vec<serde_json::Value>>>,
+    pub auth: Arc<Mutex<Vec<String>>>,
+}
+
+impl Central {
+    pub fn start() -> Central {
+        use axum::http::HeaderMap;
+        use axum::routing::post;
+        use axum::Json;
+        let stored: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let auth: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (s, a) = (stored.clone(), auth.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                tx.send(listener.local_addr().expect("addr"))
+                    .expect("send addr");
+                let app = axum::Router::new().route(
+                    "/v1/punches",
+                    post(
+                        move |headers: HeaderMap, Json(body): Json<serde_json::Value>| {
+                            let (s, a) = (s.clone(), a.clone());
+                            async move {
+                                a.lock().expect("auth").push(
+                                    headers
+                                        .get("authorization")
+                                        .and_then(|v| v.to_str().ok())
+                                        .unwrap_or("")
+                                        .to_string(),
+                                );
+                                let mut results = Vec::new();
+                                let mut stored = s.lock().expect("stored");
+                                for r in body["records"].as_array().cloned().unwrap_or_default() {
+                                    let key = r["idempotency_key"].clone();
+                                    let dup = stored.iter().any(|x| x["idempotency_key"] == key);
+                                    if !dup {
+                                        stored.push(r);
+                                    }
+                                    results.push(serde_json::json!({
+                                        "idempotency_key": key,
+                                        "status": if dup { "duplicate" } else { "accepted" },
+                                    }));
+                                }
+                                Json(serde_json::json!({ "results": results }))
+                            }
+                        },
+                    ),
+                );
+                axum::serve(listener, app).await.expect("serve");
+            });
+        });
+        let addr = rx.recv().expect("server address");
+        Central {
+            url: format!("http://{addr}/v1/punches"),
+            stored,
+            auth,
+        }
+    }
+
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        self.stored.lock().expect("stored").clone()
+    }
+}
+
+/// End to end: the real binary on enrolled staff and an image folder, a real HTTP server as the
+/// central service. The punches land in SQLite, and the server receives exactly those records,
+/// each once, with the bearer token from the token file.
+#[test]
+fn end_to_end_punches_reach_sqlite_and_the_central_service_exactly_once() {
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 6);
+    let central = Central::start();
+    let token = hall.path("token");
+    std::fs::write(&token, "s3cret-token\n").expect("token");
+    let uplink = format!(
+        "[daemon]\nclock-check = \"off\"\ndevice-id = \"hall-test-1\"\n[uplink]\nendpoint = {:?}\ntoken-file = {:?}\n\
+         poll-interval-secs = 1\nbackoff-base-ms = 100\nbackoff-cap-secs = 1\n",
+        central.url,
+        token.to_string_lossy()
+    );
+    let config = hall.config("frames", &uplink);
+    let mut run = hall.start(&config);
+    assert_eq!(run.wait(START), Some(0), "{}", run.stderr());
+    assert!(
+        !run.stderr().contains("s3cret"),
+        "the token leaked into the log"
+    );
+    let db = hall.punches();
+    assert_eq!(db.len(), 6);
+    // If the first run stopped before its last batch went out, a second run (on a folder with no
+    // face) delivers the rest.
+    if central.records().len() < 6 {
+        let empty = hall.path("empty");
+        std::fs::create_dir_all(&empty).expect("dir");
+        std::os::unix::fs::symlink(fixture("golden/coins.png"), empty.join("a.png")).expect("ln");
+        let config = hall.config(
+            "empty",
+            &format!("loop-file = true\npace-fps = 5\n{uplink}"),
+        );
+        let mut again = hall.start(&config);
+        let start = Instant::now();
+        while central.records().len() < 6 && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        again.signal(libc::SIGTERM);
+        assert_eq!(
+            again.wait(Duration::from_secs(20)),
+            Some(0),
+            "{}",
+            again.stderr()
+        );
+    }
+    let store = Store::open(&hall.db()).expect("db");
+    let rows = store
+        .punches_between(jiff::Timestamp::MIN, jiff::Timestamp::MAX, None)
+        .expect("punches");
+    let mut got = central.records();
+    got.sort_by_key(|r| r["seq"].as_u64());
+    assert_eq!(got.len(), rows.len(), "{got:#?}");
+    for (r, row) in got.iter().zip(&rows) {
+        assert_eq!(r["idempotency_key"], format!("hall-test-1:{}", row.seq));
+        assert_eq!(r["device"], "hall-test-1");
+        assert_eq!(r["seq"], row.seq);
+        assert_eq!(r["staff_id"], row.punch.staff.to_string());
+        let at: jiff::Timestamp = r["at"].as_str().expect("at").parse().expect("RFC 3339");
+        assert_eq!(at.as_millisecond(), row.punch.at.as_millisecond());
+        assert_eq!(r["clock_trusted"], true);
+        assert!(["in", "out"].contains(&r["direction"].as_str().expect("direction")));
+        assert!(["on-time", "late", "early", "unjudged"]
+            .contains(&r["verdict"].as_str().expect("verdict")));
+        // Nothing biometric or personal beyond the facts.
+        let keys: Vec<&str> = r
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.contains("score") || k.contains("embedding") || k.contains("name")),
+            "{keys:?}"
+        );
+    }
+    assert!(central
+        .auth
+        .lock()
+        .expect("auth")
+        .iter()
+        .all(|a| a == "Bearer s3cret-token"));
+}
