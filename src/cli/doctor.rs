@@ -1,15 +1,194 @@
-//! `hallclock doctor`: checks what the door daemon needs, one line each, OK or what to do.
-//! (being written)
+//! `hallclock doctor`: checks what the door daemon needs, one line each, `OK` or what to do:
+//! the camera (opens and grabs a frame), ONNX Runtime, the models (manifests, sha256, shapes), the
+//! clock's synchronisation, free disk space beside the database, the database's integrity, and
+//! the central service's reachability when uploading is on. Exits non-zero if anything failed.
+//! It reads and tries; it changes nothing.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 
-use super::config::Config;
+use crate::hw::clock::{ClockTrust, KernelClock};
+use crate::hw::frames::open;
+use crate::store::Store;
+use crate::vision::runtime::search_path;
+
+use super::config::{ClockCheck, Config};
+use super::setup::Vision;
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    /// Skip the camera check (e.g. while the daemon holds the camera).
+    #[arg(long)]
+    pub no_camera: bool,
+}
 
-pub fn run(_config: &Config, _args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::SUCCESS)
+/// Below this much free space beside the database, doctor warns.
+const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
+
+struct Report {
+    failed: usize,
+}
+
+impl Report {
+    fn line(&mut self, what: &str, result: Result<String, String>) {
+        match result {
+            Ok(detail) => println!("OK    {what}: {detail}"),
+            Err(todo) => {
+                self.failed += 1;
+                println!("FAIL  {what}: {todo}");
+            }
+        }
+    }
+}
+
+pub fn run(config: &Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    let mut r = Report { failed: 0 };
+    if args.no_camera {
+        println!("skip  camera (--no-camera)");
+    } else {
+        r.line("camera", camera(config));
+    }
+    r.line("ONNX Runtime", onnx_runtime(config));
+    r.line(
+        "models",
+        Vision::load(config)
+            .map(|v| format!("{} loaded, checksums and shapes match", v.model_name))
+            .map_err(|e| format!("{e:#}")),
+    );
+    r.line("clock", clock(config));
+    r.line("disk space", disk(&config.store.database));
+    r.line("database", database(&config.store.database));
+    match &config.uplink {
+        None => println!("skip  uplink (no [uplink] endpoint configured)"),
+        Some(u) => r.line("uplink", reach(u.client.endpoint.as_str())),
+    }
+    if r.failed > 0 {
+        println!("{} check(s) failed", r.failed);
+        Ok(ExitCode::FAILURE)
+    } else {
+        println!("all checks passed");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn camera(config: &Config) -> Result<String, String> {
+    let spec = config
+        .camera
+        .sources
+        .first()
+        .cloned()
+        .ok_or("camera.source is empty")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (s, stop2) = (spec.clone(), stop.clone());
+    std::thread::spawn(move || {
+        let got = open(&s, stop2)
+            .map_err(|e| e.to_string())
+            .and_then(|mut src| match src.next_frame() {
+                Ok(Some(f)) => Ok(format!(
+                    "{s}: {}x{} frame grabbed",
+                    f.image.width(),
+                    f.image.height()
+                )),
+                Ok(None) => Err(format!("{s} opened but gave no frame")),
+                Err(e) => Err(e.to_string()),
+            });
+        let _ = tx.send(got);
+    });
+    let res = rx
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| Err(format!("{spec}: no frame within 10 s")));
+    stop.store(true, Ordering::Relaxed);
+    res.map_err(|e| {
+        format!("{e}; check the cable and camera.source, that the user is in the video group (udev rule in firmware-config/), and that no other program holds the camera (or pass --no-camera while hallclock runs)")
+    })
+}
+
+fn onnx_runtime(config: &Config) -> Result<String, String> {
+    let dirs = search_path(config.vision.onnxruntime.as_deref());
+    dirs.iter()
+        .find(|p| p.is_file())
+        .map(|p| format!("found {}", p.display()))
+        .ok_or_else(|| "libonnxruntime.so.1.32.0 not found; install it with scripts/install-onnxruntime or the .deb, or set vision.onnxruntime".to_string())
+}
+
+fn clock(config: &Config) -> Result<String, String> {
+    let s = KernelClock.status();
+    match (s.trusted, config.daemon.clock_check) {
+        (true, _) => Ok(s.to_string()),
+        (false, ClockCheck::Off) => Ok(format!("{s}; daemon.clock-check = \"off\", so punches are judged anyway")),
+        (false, ClockCheck::Kernel) => Err(format!("{s}: punches are recorded but not judged late/early until NTP syncs; check `timedatectl` and network access to an NTP server (or fit an RTC battery)")),
+    }
+}
+
+fn disk(db: &Path) -> Result<String, String> {
+    let dir = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| format!("{} is not a usable path", dir.display()))?;
+    // SAFETY: `statvfs` is plain data; the path is a valid C string for the call's duration.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(format!(
+            "cannot stat {}: {}; create the folder (store.database)",
+            dir.display(),
+            std::io::Error::last_os_error()
+        ));
+    }
+    let free = st.f_bavail as u64 * st.f_frsize as u64;
+    let mb = free / (1024 * 1024);
+    if free < MIN_FREE_BYTES {
+        Err(format!(
+            "only {mb} MiB free in {}; free some space (old logs: `journalctl --vacuum-size=50M`)",
+            dir.display()
+        ))
+    } else {
+        Ok(format!("{mb} MiB free in {}", dir.display()))
+    }
+}
+
+fn database(db: &Path) -> Result<String, String> {
+    if !db.exists() {
+        return Err(format!(
+            "{} does not exist yet; enrol staff (hallclock enroll) or start the daemon once",
+            db.display()
+        ));
+    }
+    let store = Store::open(db).map_err(|e| format!("{e}"))?;
+    match store.integrity_problems() {
+        Ok(None) => Ok(format!(
+            "{}: integrity ok, {} punch(es)",
+            db.display(),
+            store.punch_count().unwrap_or(0)
+        )),
+        Ok(Some(p)) => Err(format!(
+            "{}: {p}; stop hallclock, keep a copy, and restore from the last backup",
+            db.display()
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn reach(endpoint: &str) -> Result<String, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| e.to_string())?;
+        match client.head(endpoint).send().await {
+            Ok(resp) => Ok(format!("{endpoint} answers (HTTP {})", resp.status().as_u16())),
+            Err(e) => Err(format!("{endpoint} unreachable: {e}; check the network, DNS and uplink.endpoint (punches wait in the outbox meanwhile)")),
+        }
+    })
 }

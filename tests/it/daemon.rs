@@ -699,3 +699,57 @@ fn end_to_end_punches_reach_sqlite_and_the_central_service_exactly_once() {
         .iter()
         .all(|a| a == "Bearer s3cret-token"));
 }
+
+#[test]
+fn doctor_says_ok_or_what_to_do_for_each_check() {
+    let hall = Hall::new();
+    hall.enrol(&["0001"]);
+    let clip = fixture("demo/single_face.mp4");
+    let config = hall.config(&clip.to_string_lossy(), "[daemon]\nclock-check = \"off\"\n");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .arg("doctor")
+        .output()
+        .expect("doctor runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    for line in [
+        "OK    camera: video file",
+        "OK    ONNX Runtime: found",
+        "OK    models:",
+        "OK    clock:",
+        "OK    disk space:",
+        "OK    database:",
+        "integrity ok",
+        "skip  uplink",
+        "all checks passed",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    // A missing camera and a missing database each fail with what to do, and doctor exits 1.
+    let bad = hall.config("/nonexistent/clip.mp4", "[daemon]\nclock-check = \"off\"\n");
+    let text = std::fs::read_to_string(&bad).expect("config");
+    std::fs::write(&bad, text.replace("hall.db", "missing.db")).expect("config");
+    let o = hall
+        .cmd()
+        .arg("--config")
+        .arg(&bad)
+        .arg("doctor")
+        .output()
+        .expect("doctor runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(
+            "FAIL  camera: cannot open video file /nonexistent/clip.mp4: no such file; check"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  database:") && out.contains("does not exist yet; enrol staff"),
+        "{out}"
+    );
+    assert!(out.contains("2 check(s) failed"), "{out}");
+}
