@@ -23,7 +23,7 @@ use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
 use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
 
-use super::repo;
+
 
 fn id(s: &str) -> StaffId {
     StaffId::new(s).unwrap()
@@ -378,11 +378,7 @@ fn a_person_enrolled_mid_month() {
 // The real binary
 
 fn hallclock(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hallclock"))
-        .current_dir(dir)
-        .env_remove("HALLCLOCK_CONFIG")
-        .env_remove("HALLCLOCK_DB")
-        .env("HALLCLOCK_MODELS", repo().join("models"))
+    super::hallclock_command(dir)
         .args(args)
         .output()
         .expect("hallclock runs")

@@ -1,16 +1,12 @@
 //! The real `hallclock` binary end to end, on a real SQLite file in a temporary folder.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use super::{fixture, repo};
 
 fn hallclock(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hallclock"))
-        .current_dir(dir)
-        .env_remove("HALLCLOCK_CONFIG")
-        .env_remove("HALLCLOCK_DB")
-        .env("HALLCLOCK_MODELS", repo().join("models"))
+    super::hallclock_command(dir)
         .args(args)
         .output()
         .expect("hallclock runs")
@@ -291,8 +287,7 @@ fn bad_input_is_a_clear_error() {
         text(&o)
     );
     // A models folder without models.
-    let o = Command::new(env!("CARGO_BIN_EXE_hallclock"))
-        .current_dir(d)
+    let o = super::hallclock_command(d)
         .args([
             "--models",
             "/nonexistent",

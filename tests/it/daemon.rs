@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use hallclock::store::Store;
 
-use super::{fixture, repo};
+use super::fixture;
 
 /// A hall in a temporary folder: config, database, frames.
 pub struct Hall {
@@ -86,13 +86,8 @@ impl Hall {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hallclock"));
-        c.current_dir(self.dir.path())
-            .env_remove("HALLCLOCK_CONFIG")
-            .env_remove("HALLCLOCK_DB")
-            .env_remove("NOTIFY_SOCKET")
-            .env("HALLCLOCK_LOG", "info")
-            .env("HALLCLOCK_MODELS", repo().join("models"));
+        let mut c = super::hallclock_command(self.dir.path());
+        c.env("HALLCLOCK_LOG", "info");
         c
     }
 

@@ -15,6 +15,7 @@ mod golden;
 mod uplink;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime};
 
@@ -42,4 +43,27 @@ pub fn models() -> (OrtRuntime, Detector, Embedder) {
 
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("json fixture")).expect("valid json")
+}
+
+/// The real `hallclock` binary, to be run in `dir`, with hallclock's own environment variables
+/// cleared and the repository's models. Under a cross-build, `HALLCLOCK_TEST_RUNNER` (set by
+/// `scripts/cross-check` to `qemu-aarch64 -L /usr/aarch64-linux-gnu`) runs it.
+pub fn hallclock_command(dir: &Path) -> Command {
+    let exe = env!("CARGO_BIN_EXE_hallclock");
+    let runner = std::env::var("HALLCLOCK_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut c = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    c.current_dir(dir)
+        .env_remove("HALLCLOCK_CONFIG")
+        .env_remove("HALLCLOCK_DB")
+        .env_remove("NOTIFY_SOCKET")
+        .env("HALLCLOCK_MODELS", repo().join("models"));
+    c
 }
