@@ -113,12 +113,21 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
 fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     use image::{DynamicImage, ImageDecoder, ImageReader};
 
-    let undecodable = || PhotoError::Undecodable { path: path.to_path_buf() };
-    let reader = ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|_| undecodable())?;
+    let undecodable = || PhotoError::Undecodable {
+        path: path.to_path_buf(),
+    };
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| undecodable())?;
     let mut decoder = reader.into_decoder().map_err(|_| undecodable())?;
     let (w, h) = decoder.dimensions();
     if w as usize > MAX_PHOTO_SIDE || h as usize > MAX_PHOTO_SIDE {
-        return Err(PhotoError::TooLarge { path: path.to_path_buf(), width: w as usize, height: h as usize, max: MAX_PHOTO_SIDE });
+        return Err(PhotoError::TooLarge {
+            path: path.to_path_buf(),
+            width: w as usize,
+            height: h as usize,
+            max: MAX_PHOTO_SIDE,
+        });
     }
     let orientation = decoder.orientation().map_err(|_| undecodable())?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| undecodable())?;
@@ -141,14 +150,18 @@ fn decode(_path: &Path, _bytes: &[u8]) -> Result<BgrImage, PhotoError> {
 /// [`PhotoError::NoDecoder`] when built without an image codec, [`PhotoError::Undecodable`]
 /// (naming `face.jpg`) when the encoder fails.
 pub fn encode_jpeg(img: &BgrImage) -> Result<Vec<u8>, PhotoError> {
-    encode(img).ok_or(PhotoError::Undecodable { path: PathBuf::from("face.jpg") })?
+    encode(img).ok_or(PhotoError::Undecodable {
+        path: PathBuf::from("face.jpg"),
+    })?
 }
 
 #[cfg(feature = "opencv")]
 fn encode(img: &BgrImage) -> Option<Result<Vec<u8>, PhotoError>> {
     use opencv::core::{Mat, Vector};
     use opencv::prelude::*;
-    let flat = Mat::new_rows_cols_with_data(img.height() as i32, (img.width() * 3) as i32, img.data()).ok()?;
+    let flat =
+        Mat::new_rows_cols_with_data(img.height() as i32, (img.width() * 3) as i32, img.data())
+            .ok()?;
     let mat = flat.reshape(3, img.height() as i32).ok()?;
     let mut buf = Vector::<u8>::new();
     opencv::imgcodecs::imencode(".jpg", &mat, &mut buf, &Vector::new()).ok()?;
@@ -161,7 +174,12 @@ fn encode(img: &BgrImage) -> Option<Result<Vec<u8>, PhotoError>> {
     rgb.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .encode(&rgb, img.width() as u32, img.height() as u32, image::ExtendedColorType::Rgb8)
+        .encode(
+            &rgb,
+            img.width() as u32,
+            img.height() as u32,
+            image::ExtendedColorType::Rgb8,
+        )
         .ok()?;
     Some(Ok(out))
 }
@@ -201,14 +219,21 @@ mod tests {
     #[test]
     fn jpeg_round_trip() {
         let mut img = BgrImage::black(32, 16);
-        img.data_mut().chunks_exact_mut(3).for_each(|p| p.copy_from_slice(&[200, 100, 50]));
+        img.data_mut()
+            .chunks_exact_mut(3)
+            .for_each(|p| p.copy_from_slice(&[200, 100, 50]));
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.jpg");
         std::fs::write(&p, encode_jpeg(&img).unwrap()).unwrap();
         let back = read_photo(&p).unwrap();
         assert_eq!((back.width(), back.height()), (32, 16));
         let px = &back.data()[..3];
-        assert!(px.iter().zip([200u8, 100, 50]).all(|(a, b)| a.abs_diff(b) <= 6), "{px:?}");
+        assert!(
+            px.iter()
+                .zip([200u8, 100, 50])
+                .all(|(a, b)| a.abs_diff(b) <= 6),
+            "{px:?}"
+        );
     }
 
     #[cfg(any(feature = "opencv", feature = "rust-decoders"))]

@@ -23,8 +23,6 @@ use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
 use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
 
-
-
 fn id(s: &str) -> StaffId {
     StaffId::new(s).unwrap()
 }

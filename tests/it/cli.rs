@@ -426,7 +426,10 @@ fn the_demo_runs_from_a_fresh_folder() {
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("enrolled 0004 Joe Biden"), "{out}");
     // The daemon ran on the sample videos and printed each punch with the rules' reading.
-    assert!(out.contains("ready: device door-1, 4 people enrolled"), "{out}");
+    assert!(
+        out.contains("ready: device door-1, 4 people enrolled"),
+        "{out}"
+    );
     assert!(out.contains("punch 0001  clock-"), "{out}");
     assert!(out.contains("punch 0002  clock-"), "{out}");
     assert!(out.contains("demo done: 2 punch(es) recorded"), "{out}");

@@ -206,7 +206,9 @@ fn exif_orientation_is_honoured() {
     let (_rt, mut det, _emb) = models();
     let img = read_photo(&fixture("golden/biden_exif_rotated.jpg")).unwrap();
     assert_eq!((img.width(), img.height()), (970, 2204));
-    let faces = det.detect(&img, DetectorSize::Native { max_side: 1280 }).unwrap();
+    let faces = det
+        .detect(&img, DetectorSize::Native { max_side: 1280 })
+        .unwrap();
     assert!(!faces.is_empty(), "no face in the upright photo");
     let (_, _, roll) = hallclock::vision::quality::pose(&faces[0]);
     assert!(roll.abs() < 15.0, "roll {roll}");
