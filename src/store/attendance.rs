@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{sql, Store, StoreError};
+use super::{corrupt, date, instant, sql, staff_id, stamp, Store, StoreError};
 use crate::core::calendar::{Calendar, DutyEntry, DutyRoster, SummerRule};
 use crate::core::ids::StaffId;
 use crate::core::leave::{
@@ -1249,31 +1249,6 @@ fn count(store: &Store, query: &str, action: &'static str) -> Result<usize, Stor
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
-}
-
-fn staff_id(text: &str, what: &'static str) -> Result<StaffId, StoreError> {
-    StaffId::new(text).map_err(|e| corrupt(what, e))
-}
-
-fn instant(ms: i64, what: &'static str) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(ms).map_err(|e| corrupt(what, format!("{ms}: {e}")))
-}
-
-fn stamp(text: &str, what: &'static str) -> Result<Timestamp, StoreError> {
-    text.parse()
-        .map_err(|e| corrupt(what, format!("{text:?}: {e}")))
-}
-
-fn date(text: &str, what: &'static str) -> Result<Date, StoreError> {
-    text.parse()
-        .map_err(|e| corrupt(what, format!("{text:?}: {e}")))
 }
 
 fn kind_sql(kind: LeaveKind) -> &'static str {

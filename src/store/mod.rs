@@ -11,11 +11,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::ids::{StaffId, StaffIdError};
 
+mod accounts;
 mod attendance;
 mod health;
 mod migrations;
 mod outbox;
 
+pub use accounts::{AccountRecord, AuditRecord, ConsentRecord, SessionRecord};
 pub use attendance::{
     AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
     PunchImportSummary, PunchRow, RecordError,
@@ -63,6 +65,34 @@ impl From<StaffIdError> for StoreError {
             detail: e.to_string(),
         }
     }
+}
+
+/// A bad value read back from the database.
+fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        detail: detail.to_string(),
+    }
+}
+
+fn staff_id(text: &str, what: &'static str) -> Result<StaffId, StoreError> {
+    StaffId::new(text).map_err(|e| corrupt(what, e))
+}
+
+/// An instant stored as UTC milliseconds since the Unix epoch.
+fn instant(ms: i64, what: &'static str) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| corrupt(what, format!("{ms}: {e}")))
+}
+
+/// An instant stored as RFC 3339 text.
+fn stamp(text: &str, what: &'static str) -> Result<Timestamp, StoreError> {
+    text.parse()
+        .map_err(|e| corrupt(what, format!("{text:?}: {e}")))
+}
+
+fn date(text: &str, what: &'static str) -> Result<jiff::civil::Date, StoreError> {
+    text.parse()
+        .map_err(|e| corrupt(what, format!("{text:?}: {e}")))
 }
 
 fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {

@@ -16,7 +16,7 @@
 use jiff::Timestamp;
 use rusqlite::{params, Row, TransactionBehavior};
 
-use super::{sql, Store, StoreError};
+use super::{corrupt, instant, sql, staff_id, Store, StoreError};
 use crate::core::ids::StaffId;
 use crate::core::rules::Punch;
 use crate::core::schedule::{PunchRole, Verdict};
@@ -358,8 +358,8 @@ impl Store {
                 device,
                 seq: seq_from_sql(seq)?,
                 punch: Punch {
-                    staff: staff_from_sql(&staff)?,
-                    at: instant(at_ms)?,
+                    staff: staff_id(&staff, "outbox.staff_id")?,
+                    at: instant(at_ms, "outbox.at_unix_ms")?,
                     clock_trusted,
                 },
                 role: role_from_sql(&role)?,
@@ -400,10 +400,10 @@ impl Store {
             out.push(ParkedRecord {
                 device,
                 seq: seq_from_sql(seq)?,
-                staff: staff_from_sql(&staff)?,
-                at: instant(at_ms)?,
+                staff: staff_id(&staff, "outbox.staff_id")?,
+                at: instant(at_ms, "outbox.at_unix_ms")?,
                 reason,
-                parked_at: instant(parked_ms)?,
+                parked_at: instant(parked_ms, "outbox.settled_unix_ms")?,
             });
         }
         Ok(out)
@@ -446,7 +446,9 @@ impl Store {
             )
             .map_err(sql(action))?;
         counts.held = u64::try_from(held).unwrap_or(0);
-        counts.oldest_pending = oldest.map(instant).transpose()?;
+        counts.oldest_pending = oldest
+            .map(|ms| instant(ms, "outbox.at_unix_ms"))
+            .transpose()?;
         Ok(counts)
     }
 
@@ -511,8 +513,8 @@ fn record_from_raw(raw: RawRecord) -> Result<OutboxRecord, StoreError> {
         id: OutboxId(id),
         device,
         seq: seq_from_sql(seq)?,
-        staff: staff_from_sql(&staff)?,
-        at: instant(at_ms)?,
+        staff: staff_id(&staff, "outbox.staff_id")?,
+        at: instant(at_ms, "outbox.at_unix_ms")?,
         role: role_from_sql(&role)?,
         clock_trusted,
         verdict,
@@ -550,21 +552,6 @@ fn role_from_sql(text: &str) -> Result<PunchRole, StoreError> {
 
 fn seq_from_sql(seq: i64) -> Result<u64, StoreError> {
     u64::try_from(seq).map_err(|_| corrupt("outbox.seq", seq))
-}
-
-fn staff_from_sql(text: &str) -> Result<StaffId, StoreError> {
-    StaffId::new(text).map_err(|e| corrupt("outbox.staff_id", e))
-}
-
-fn instant(ms: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(ms).map_err(|e| corrupt("outbox instant", format!("{ms}: {e}")))
-}
-
-fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
 }
 
 #[cfg(test)]
