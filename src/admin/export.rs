@@ -406,6 +406,19 @@ pub fn write_xlsx(report: &Report, path: &Path) -> Result<(), ExportError> {
     workbook.save(path).map_err(err)
 }
 
+/// The same workbook as [`write_xlsx`], in memory (a download from the web console).
+///
+/// # Errors
+/// [`ExportError::Xlsx`] when the workbook cannot be built.
+pub fn xlsx_bytes(report: &Report) -> Result<Vec<u8>, ExportError> {
+    let err = |source| ExportError::Xlsx {
+        path: "(download)".to_string(),
+        source,
+    };
+    let mut workbook = build_workbook(report).map_err(err)?;
+    workbook.save_to_buffer().map_err(err)
+}
+
 struct Styles {
     title: Format,
     header: Format,

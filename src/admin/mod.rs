@@ -1,5 +1,5 @@
 //! The admin side: report export (terminal table, CSV, JSON, Excel) and punch import formats.
-//! The local web console (issue 5) will live here too.
+//! The local web console (issue 5) lives in `web`, behind its own port.
 //!
 //! Everything here turns core values into the supervisor's formats and back; it decides nothing
 //! about attendance (that is `core`) and touches no database (that is `store`; `cli` joins the
@@ -8,3 +8,4 @@
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod web;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_staff_and_faces.sql"),
     include_str!("migrations/0002_attendance.sql"),
     include_str!("migrations/0003_outbox.sql"),
+    include_str!("migrations/0004_console.sql"),
 ];
 
 /// The newest schema version.

@@ -1,0 +1,118 @@
+//! HTML output: the one escaping function every interpolated value goes through, and the page
+//! frame (inline CSS, no script, no external asset: the hall's LAN has no internet).
+
+use std::fmt::Write;
+
+use super::i18n::{t, Lang};
+use super::security::{allowed, Permission, Role};
+
+/// Escapes text for an HTML element or a double-quoted attribute.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;margin:0;background:#f4f6f8;color:#222}\
+header{background:#8b1a1a;color:#fff;padding:10px 18px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}\
+header a{color:#fff;text-decoration:none}header .who{margin-left:auto}\
+main{padding:16px 20px}table{border-collapse:collapse;background:#fff;margin:8px 0}\
+th,td{border:1px solid #ccd;padding:4px 8px;text-align:left;font-size:14px}th{background:#e8ecf0}\
+.msg{padding:8px 12px;margin:8px 0;border-radius:4px}.ok{background:#e3f4e1}.err{background:#fbe3e3;white-space:pre-wrap}.warn{background:#fff4d6}\
+form.card,.card{background:#fff;padding:12px 16px;border:1px solid #ccd;margin:10px 0;max-width:760px}\
+label{display:block;margin:6px 0}input,select{font-size:14px;padding:3px}button{font-size:14px;padding:4px 14px}\
+.cal td{width:110px;height:54px;vertical-align:top}.s{display:block;font-size:12px;padding:1px 3px;margin:1px 0;border-radius:3px}\
+.on_time{background:#cdeccd}.late{background:#ffd9a8}.early{background:#ffe9a8}.missing{background:#f6b8b8}.leave{background:#c9dcf7}.off{background:#eee}.pending{background:#fafafa}";
+
+/// The signed-in user, for the page frame.
+pub struct Viewer<'a> {
+    pub account: &'a str,
+    pub role: Role,
+    pub csrf: &'a str,
+}
+
+/// A whole page: head, the navigation the role may use, and `body`.
+pub fn page(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
+    let mut h = String::with_capacity(body.len() + 2048);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{} · {}</title><style>{CSS}</style></head><body><header><strong>{}</strong>",
+        lang.html_code(),
+        esc(title),
+        esc(t(lang, "app")),
+        esc(t(lang, "app")),
+    );
+    if let Some(v) = viewer {
+        let links = [
+            ("/staff", "nav.staff", Permission::ViewStaff),
+            ("/enrol", "nav.enrol", Permission::Enrol),
+            ("/leave", "nav.leave", Permission::EnterLeave),
+            ("/report", "nav.report", Permission::ViewReports),
+            ("/calendar", "nav.calendar", Permission::ViewReports),
+            ("/amend", "nav.amend", Permission::AmendPunches),
+            ("/status", "nav.status", Permission::ViewStatus),
+            ("/audit", "nav.audit", Permission::ViewAudit),
+        ];
+        for (href, key, perm) in links {
+            if allowed(v.role, perm) {
+                let _ = write!(h, "<a href=\"{href}\">{}</a>", esc(t(lang, key)));
+            }
+        }
+        let _ = write!(
+            h,
+            "<span class=\"who\">{} ({})</span><form method=\"post\" action=\"/logout\" style=\"margin:0\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>{}</button></form>",
+            esc(v.account),
+            esc(t(lang, &format!("role.{}", v.role.key()))),
+            esc(v.csrf),
+            esc(t(lang, "nav.logout"))
+        );
+    }
+    let other = match lang {
+        Lang::Zh => ("en", "English"),
+        Lang::En => ("zh", "中文"),
+    };
+    let _ = write!(
+        h,
+        "<a href=\"?lang={}\">{}</a></header><main><h1>{}</h1>{body}</main></body></html>",
+        other.0,
+        other.1,
+        esc(title)
+    );
+    h
+}
+
+/// A message box (`ok`, `err` or `warn`).
+pub fn message(class: &str, text: &str) -> String {
+    format!("<div class=\"msg {class}\">{}</div>", esc(text))
+}
+
+/// The hidden CSRF field of a form.
+pub fn csrf_field(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(token)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            esc("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(esc("张三"), "张三");
+    }
+}

@@ -1,0 +1,221 @@
+//! Every string the console shows, in one table: Chinese (the default) and English. Pages ask
+//! [`t`] for a key; a test checks that each key the pages use is in the table with both texts.
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en` (as in `?lang=` and the cookie).
+    pub fn key(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn html_code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// (key, Chinese, English).
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app", "政务服务中心考勤管理", "Service hall attendance"),
+    ("error", "出错了", "Error"),
+    ("error.internal", "内部错误,已记录日志;请联系管理员。", "Internal error (logged); please tell the administrator."),
+    ("error.signin", "请先登录。", "Please sign in first."),
+    ("error.forbidden", "您的角色无权执行此操作。", "Your role may not do this."),
+    ("error.csrf", "表单已失效(缺少或错误的安全令牌),请刷新页面后重试。", "The form has expired (missing or wrong security token); reload the page and try again."),
+    ("login.title", "登录", "Sign in"),
+    ("login.name", "用户名", "User name"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("login.wrong", "用户名或密码错误。", "Wrong user name or password."),
+    ("login.locked", "密码错误次数过多,账号已锁定,请稍后再试。", "Too many wrong passwords: the account is locked; try again later."),
+    ("role.admin", "管理员", "admin"),
+    ("role.supervisor", "督查", "supervisor"),
+    ("role.viewer", "查看", "viewer"),
+    ("nav.staff", "人员", "Staff"),
+    ("nav.enrol", "人脸录入", "Enrol"),
+    ("nav.leave", "请假", "Leave"),
+    ("nav.report", "月报", "Month report"),
+    ("nav.calendar", "考勤日历", "Calendar"),
+    ("nav.amend", "补卡更正", "Amend punches"),
+    ("nav.status", "运行状态", "Status"),
+    ("nav.audit", "操作日志", "Audit log"),
+    ("nav.logout", "退出", "Sign out"),
+    ("search", "查询", "Search"),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+    ("col.id", "工号", "Staff id"),
+    ("col.name", "姓名", "Name"),
+    ("col.post", "窗口", "Window"),
+    ("col.active", "在岗", "Active"),
+    ("col.faces", "人脸数", "Faces"),
+    ("col.date", "日期", "Date"),
+    ("col.time", "时间", "Time"),
+    ("staff.search", "工号、姓名或窗口", "id, name or window"),
+    ("staff.count", "人", "people"),
+    ("staff.deactivate", "停用并删除人脸", "Deactivate (erase faces)"),
+    ("staff.deactivated", "已停用", "Deactivated"),
+    ("staff.erased", "条人脸特征已删除", "face embeddings erased"),
+    ("enrol.name", "姓名(新人员必填)", "Name (required for a new person)"),
+    ("enrol.photos", "照片(1–5张,正脸、单人、光线充足)", "Photos (1–5, facing the camera, alone, well lit)"),
+    ("enrol.notice", "人脸信息属于敏感个人信息,须本人单独同意。请确认本人已阅读告知书并同意录入。", "Face data is sensitive personal information and needs the person's separate consent. Confirm the person has read the notice and agrees."),
+    ("enrol.notice_version", "告知书版本", "notice version"),
+    ("enrol.consent", "本人已阅读告知书并同意录入人脸信息", "The person has read the notice and consents to face enrolment"),
+    ("enrol.submit", "录入", "Enrol"),
+    ("enrol.need_id", "请填写工号。", "Enter the staff id."),
+    ("enrol.need_consent", "未勾选本人同意:未保存任何信息。", "Consent not ticked: nothing was saved."),
+    ("enrol.refused", "录入被拒绝,未保存任何信息:", "Enrolment refused, nothing was saved:"),
+    ("enrol.too_large", "上传文件过大", "The upload is too large"),
+    ("enrol.done", "录入成功", "Enrolled"),
+    ("enrol.faces", "张人脸", "face(s)"),
+    ("enrol.lookalike", "注意:此人脸与已录入人员相似,请确认不是同一人:", "Warning: this face already matches an enrolled person; check they are not the same:"),
+    ("leave.kind", "类别", "Kind"),
+    ("leave.from", "开始", "From"),
+    ("leave.to", "结束", "To"),
+    ("leave.cover", "顶岗人员(B角)", "Cover (B)"),
+    ("leave.reason", "事由", "Reason"),
+    ("leave.submit", "登记请假", "Record leave"),
+    ("leave.list", "请假记录", "leave"),
+    ("leave.days", "天", "days"),
+    ("leave.approval", "审批", "Approval"),
+    ("leave.approve", "批准", "Approve"),
+    ("leave.approved", "已批准", "approved"),
+    ("leave.needs", "需审批", "needs approval by"),
+    ("leave.no_cover", "无(脱岗)", "none (post unattended)"),
+    ("leave.no_cover_warning", "无人顶岗,按脱岗处理。", "No cover: the sessions count as absence."),
+    ("leave.recorded", "已登记请假", "Leave recorded"),
+    ("leave.certified_by", "窗口单位负责人", "certified by (unit head)"),
+    ("level.inspection", "稽查督办科", "inspection office"),
+    ("level.deputy", "分管领导", "deputy director"),
+    ("level.director", "主要领导(需单位证明)", "director (with unit certificate)"),
+    ("session.am", "上午", "morning"),
+    ("session.pm", "下午", "afternoon"),
+    ("report.month", "月份", "Month"),
+    ("report.csv", "下载 CSV", "Download CSV"),
+    ("report.xlsx", "下载 Excel", "Download Excel"),
+    ("report.as_of", "统计截至", "as of"),
+    ("report.late", "迟到(次)", "Late"),
+    ("report.late_min", "迟到(分钟)", "Late (min)"),
+    ("report.early", "早退(次)", "Early"),
+    ("report.missing", "缺卡(次)", "Missing"),
+    ("report.absent", "缺岗(天)", "Absent (days)"),
+    ("report.leave", "请假(天)", "Leave (days)"),
+    ("report.deduction", "扣分", "Deducted"),
+    ("report.score", "得分", "Score"),
+    ("report.hall", "全中心", "Whole hall"),
+    ("report.gaps", "窗口断档", "Unattended windows"),
+    ("mark.on_time", "正常", "on time"),
+    ("mark.late", "迟到", "late"),
+    ("mark.early", "早退", "early"),
+    ("mark.missing", "缺卡", "missing"),
+    ("mark.leave", "请假", "leave"),
+    ("mark.absent", "缺岗", "absent"),
+    ("mark.pending", "待定", "pending"),
+    ("mark.off", "休息", "day off"),
+    ("mark.not_judged", "未录入", "not enrolled"),
+    ("mark.duty", "值班", "duty"),
+    ("mark.duty_done", "值班已到", "duty done"),
+    ("mark.duty_missed", "值班缺勤", "duty missed"),
+    ("mark.amended", "含更正", "amended"),
+    ("wd.1", "一", "Mon"),
+    ("wd.2", "二", "Tue"),
+    ("wd.3", "三", "Wed"),
+    ("wd.4", "四", "Thu"),
+    ("wd.5", "五", "Fri"),
+    ("wd.6", "六", "Sat"),
+    ("wd.7", "日", "Sun"),
+    ("amend.at", "时间(年-月-日 时:分)", "Time (YYYY-MM-DD HH:MM)"),
+    ("amend.action", "更正", "Correction"),
+    ("amend.add", "补卡", "add a punch"),
+    ("amend.void", "作废", "void a punch"),
+    ("amend.reason", "原因(必填)", "Reason (required)"),
+    ("amend.submit", "提交更正", "Record the amendment"),
+    ("amend.done", "已记录更正(单独记录,报表中标注为更正)", "Amendment recorded (a separate record, marked as such in reports)"),
+    ("status.clock", "时钟", "Clock"),
+    ("status.trusted", "已同步(可信)", "synchronised (trusted)"),
+    ("status.untrusted", "未同步(不可信)", "not synchronised (untrusted)"),
+    ("status.outbox", "待上传", "Outbox (pending)"),
+    ("status.parked", "被拒收", "Parked (refused)"),
+    ("status.oldest", "最早待上传", "Oldest pending"),
+    ("status.last_upload", "最近上传", "Last upload"),
+    ("status.enrolled", "已录入人数", "People enrolled"),
+    ("status.schema", "数据库版本", "Database schema"),
+    ("status.recent", "最近识别", "Latest recognitions"),
+    ("audit.who", "操作人", "Who"),
+    ("audit.what", "操作", "What"),
+    ("audit.detail", "内容", "Detail"),
+];
+
+/// The text of `key` in `lang` (the key itself when the table lacks it; a test forbids that).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match STRINGS.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, zh, en) in STRINGS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a text");
+        }
+    }
+
+    /// Every literal key the pages pass to `t` is in the table.
+    #[test]
+    fn every_key_used_is_in_the_table() {
+        let sources = [include_str!("pages.rs"), include_str!("html.rs")];
+        let mut missing = Vec::new();
+        for src in sources {
+            for piece in src.split('"').skip(1).step_by(2) {
+                let looks_like_key = piece.contains('.')
+                    && piece.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+                    })
+                    && STRINGS
+                        .iter()
+                        .any(|(k, _, _)| k.split('.').next() == piece.split('.').next());
+                if looks_like_key && t(Lang::Zh, piece) == "?" {
+                    missing.push(piece.to_string());
+                }
+            }
+        }
+        for role in ["admin", "supervisor", "viewer"] {
+            assert_ne!(t(Lang::En, &format!("role.{role}")), "?");
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the table: {missing:?}"
+        );
+        assert_eq!(t(Lang::Zh, "nav.report"), "月报");
+        assert_eq!(t(Lang::En, "nav.report"), "Month report");
+    }
+}

@@ -1,0 +1,323 @@
+//! The admin and supervisor web console (issue 5): sign-in, staff and enrolment, leave, month
+//! reports with downloads, a person's month as a calendar, punch amendments, status and the
+//! audit log, as server-rendered HTML (Chinese by default, English with `?lang=en`).
+//!
+//! This is an adapter (HTTP in). It never touches the database, the models or a device: every
+//! operation goes through the [`Console`] port, implemented by `cli::console`, which joins
+//! `store`, `vision` and `admin`. Port calls are blocking and run on `spawn_blocking`. Security
+//! decisions (roles, lock-out, CSRF, password hashes) are the pure functions of [`security`].
+
+pub mod html;
+pub mod i18n;
+mod pages;
+pub mod security;
+pub mod upload;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::admin::report::Report;
+use crate::core::ids::StaffId;
+use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
+use crate::core::rules::Amendment;
+
+pub use security::{LockoutPolicy, Role};
+
+/// A failed port call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConsoleError {
+    /// The request was understood and refused; the text is shown to the user.
+    #[error("{0}")]
+    Refused(String),
+    /// Something broke (database, models); logged, and the user sees a generic error.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A console account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub failed_count: u32,
+    pub locked_until: Option<Timestamp>,
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub account: String,
+    pub role: Role,
+    pub csrf: String,
+}
+
+/// One line of the staff list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffLine {
+    pub id: StaffId,
+    pub name: String,
+    pub post: Option<String>,
+    pub active: bool,
+    /// Enrolled faces for the current embedder.
+    pub faces: usize,
+}
+
+/// An uploaded photo (already checked by [`upload::check_photo`]).
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The person's consent to face data, recorded with the enrolment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub consented_at: Timestamp,
+    pub notice_version: String,
+    pub recorded_by: String,
+}
+
+/// An enrolment from the console.
+#[derive(Debug, Clone)]
+pub struct EnrolRequest {
+    pub id: StaffId,
+    pub name: Option<String>,
+    pub post: Option<String>,
+    pub photos: Vec<Photo>,
+    pub consent: Consent,
+}
+
+/// What an enrolment did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolment {
+    pub faces: usize,
+    /// Other people the new face already matches, with the similarity.
+    pub lookalikes: Vec<(StaffId, f32)>,
+}
+
+/// A leave as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveLine {
+    pub id: LeaveId,
+    pub staff: StaffId,
+    pub kind: LeaveKind,
+    pub first: HalfDay,
+    pub last: HalfDay,
+    pub half_days: u32,
+    pub cover: Option<StaffId>,
+    pub approval_required: ApprovalLevel,
+    /// (level, by whom) once approved.
+    pub approved: Option<(ApprovalLevel, String)>,
+    pub closed: bool,
+}
+
+/// A new leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveForm {
+    pub staff: StaffId,
+    pub kind: LeaveKind,
+    pub first: HalfDay,
+    pub last: HalfDay,
+    pub cover: Option<StaffId>,
+    pub reason: Option<String>,
+}
+
+/// A recorded leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveAdded {
+    pub id: LeaveId,
+    pub half_days: u32,
+    pub approval_required: ApprovalLevel,
+}
+
+/// The month report's filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// The first day of the month.
+    pub month: Date,
+    pub staff: Option<StaffId>,
+    /// A window post: its A and B (and whoever's staff record names it).
+    pub post: Option<String>,
+}
+
+/// How one session of a person's day is coloured on the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMark {
+    OnTime,
+    Late,
+    Early,
+    Missing,
+    Leave,
+    Absent,
+    Pending,
+}
+
+/// One day of a person's month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarDay {
+    NotJudged {
+        date: Date,
+    },
+    DayOff {
+        date: Date,
+    },
+    Duty {
+        date: Date,
+        done: Option<bool>,
+    },
+    Working {
+        date: Date,
+        morning: SessionMark,
+        afternoon: SessionMark,
+        /// Some mark of the day comes from a supervisor's amendment.
+        amended: bool,
+    },
+}
+
+/// The status page's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView {
+    pub clock_trusted: bool,
+    pub outbox_pending: u64,
+    pub outbox_parked: u64,
+    pub oldest_pending: Option<Timestamp>,
+    pub last_upload: Option<Timestamp>,
+    pub enrolled_people: usize,
+    pub schema_version: i64,
+    /// The latest recognitions: staff id and time only.
+    pub recent: Vec<(StaffId, Timestamp)>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The operations the console's pages need. Every call blocks (SQLite, inference): the web side
+/// runs them on `spawn_blocking`.
+pub trait Console: Send + Sync + 'static {
+    fn account(&self, name: &str) -> Result<Option<Account>, ConsoleError>;
+    fn set_sign_in_state(
+        &self,
+        name: &str,
+        failed_count: u32,
+        locked_until: Option<Timestamp>,
+    ) -> Result<(), ConsoleError>;
+    fn start_session(
+        &self,
+        token_sha256: &str,
+        account: &str,
+        csrf: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), ConsoleError>;
+    fn session(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<SessionInfo>, ConsoleError>;
+    fn end_session(&self, token_sha256: &str) -> Result<(), ConsoleError>;
+    fn audit(
+        &self,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), ConsoleError>;
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditLine>, ConsoleError>;
+    fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError>;
+    fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError>;
+    /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
+    fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError>;
+    fn leaves(&self, month: Date) -> Result<Vec<LeaveLine>, ConsoleError>;
+    fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError>;
+    /// Approves at the level the leave requires.
+    fn approve_leave(
+        &self,
+        id: LeaveId,
+        by: &str,
+        certified_by: Option<String>,
+        now: Timestamp,
+    ) -> Result<ApprovalLevel, ConsoleError>;
+    fn month_report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError>;
+    fn person_month(
+        &self,
+        staff: &StaffId,
+        month: Date,
+        now: Timestamp,
+    ) -> Result<Vec<CalendarDay>, ConsoleError>;
+    fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError>;
+    fn status(&self) -> Result<StatusView, ConsoleError>;
+    /// The hall's zone, for showing and reading times.
+    fn zone(&self) -> TimeZone;
+}
+
+/// The console's settings (from `[console]`).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub session_ttl: SignedDuration,
+    pub lockout: LockoutPolicy,
+    /// Mark the session cookie `Secure` (TLS is on).
+    pub secure_cookie: bool,
+    /// Largest request body (uploads included), bytes.
+    pub body_limit_bytes: usize,
+    /// Largest photo the header may declare, in pixels.
+    pub pixel_budget: u64,
+    /// Photos per enrolment.
+    pub max_photos: usize,
+    /// The version of the consent notice the person is shown.
+    pub notice_version: String,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            session_ttl: SignedDuration::from_hours(8),
+            lockout: LockoutPolicy::default(),
+            secure_cookie: false,
+            body_limit_bytes: 10 * 1024 * 1024,
+            pixel_budget: 40_000_000,
+            max_photos: 5,
+            notice_version: "2026-1".to_string(),
+        }
+    }
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub console: Arc<dyn Console>,
+    pub settings: Arc<WebSettings>,
+}
+
+/// The console's routes.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.body_limit_bytes;
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/staff", get(pages::staff))
+        .route("/staff/deactivate", post(pages::deactivate))
+        .route("/enrol", get(pages::enrol_form).post(pages::enrol))
+        .route("/leave", get(pages::leave_page).post(pages::leave_add))
+        .route("/leave/approve", post(pages::leave_approve))
+        .route("/report", get(pages::report))
+        .route("/calendar", get(pages::calendar))
+        .route("/amend", get(pages::amend_form).post(pages::amend))
+        .route("/status", get(pages::status))
+        .route("/audit", get(pages::audit))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}

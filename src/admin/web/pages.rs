@@ -1,0 +1,1646 @@
+//! The console's handlers: each checks the session and the role (and the CSRF token on a POST),
+//! calls the [`Console`] port on a blocking thread, and renders HTML through [`html`]. Every
+//! value written into a page goes through [`esc`].
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use axum::body::Body;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use jiff::civil::Date;
+use jiff::Timestamp;
+use tracing::{error, info, warn};
+
+use super::html::{csrf_field, esc, message, page, Viewer};
+use super::i18n::{t, Lang};
+use super::security::{
+    allowed, csrf_matches, random_token, token_digest, verify_password, LockoutPolicy, Permission,
+};
+use super::upload::{check_photo, UploadError};
+use super::{
+    AppState, CalendarDay, Consent, Console, ConsoleError, EnrolRequest, LeaveForm, Photo,
+    ReportQuery, SessionInfo, SessionMark,
+};
+use crate::admin::export::{render_csv, xlsx_bytes};
+use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
+use crate::core::ids::StaffId;
+use crate::core::leave::{ApprovalLevel, HalfDay};
+use crate::core::rules::{Amendment, Correction};
+use crate::core::schedule::Session;
+
+type Params = HashMap<String, String>;
+
+const SESSION_COOKIE: &str = "hallclock_session";
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+
+async fn call<T, F>(state: &AppState, f: F) -> Result<T, ConsoleError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Console) -> Result<T, ConsoleError> + Send + 'static,
+{
+    let console = state.console.clone();
+    tokio::task::spawn_blocking(move || f(console.as_ref()))
+        .await
+        .map_err(|e| ConsoleError::Failed(format!("a console task died: {e}")))?
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn lang_of(headers: &HeaderMap, q: &Params) -> Lang {
+    q.get("lang")
+        .and_then(|l| Lang::parse(l))
+        .or_else(|| cookie(headers, "lang").and_then(|l| Lang::parse(&l)))
+        .unwrap_or(Lang::Zh)
+}
+
+fn respond(status: StatusCode, q: &Params, body: String) -> Response {
+    let mut r = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response();
+    if let Some(l) = q.get("lang").and_then(|l| Lang::parse(l)) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "lang={}; Path=/; SameSite=Strict; Max-Age=31536000",
+            l.key()
+        )) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert("x-frame-options", HeaderValue::from_static("DENY"));
+    r
+}
+
+fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {
+    match e {
+        ConsoleError::Refused(text) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            q,
+            page(lang, t(lang, "error"), None, &message("err", &text)),
+        ),
+        ConsoleError::Failed(text) => {
+            error!(error = %text, "A console request failed.");
+            respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                q,
+                page(
+                    lang,
+                    t(lang, "error"),
+                    None,
+                    &message("err", t(lang, "error.internal")),
+                ),
+            )
+        }
+    }
+}
+
+/// The signed-in session allowed to do `what`, or the response refusing the request:
+/// anonymous → sign-in (a GET) or 401 (anything else); a role without the right → 403.
+async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &Params,
+    what: Permission,
+    is_get: bool,
+) -> Result<SessionInfo, Response> {
+    let lang = lang_of(headers, q);
+    let session = match cookie(headers, SESSION_COOKIE) {
+        None => None,
+        Some(token) => {
+            let digest = token_digest(&token);
+            call(state, move |c| c.session(&digest, Timestamp::now()))
+                .await
+                .map_err(|e| failure(lang, q, e))?
+        }
+    };
+    let Some(session) = session else {
+        return Err(if is_get {
+            Redirect::to("/login").into_response()
+        } else {
+            respond(
+                StatusCode::UNAUTHORIZED,
+                q,
+                page(
+                    lang,
+                    t(lang, "error"),
+                    None,
+                    &message("err", t(lang, "error.signin")),
+                ),
+            )
+        });
+    };
+    if !allowed(session.role, what) {
+        let v = viewer(&session);
+        return Err(respond(
+            StatusCode::FORBIDDEN,
+            q,
+            page(
+                lang,
+                t(lang, "error"),
+                Some(&v),
+                &message("err", t(lang, "error.forbidden")),
+            ),
+        ));
+    }
+    Ok(session)
+}
+
+/// [`require`] for a form post: also checks its CSRF token.
+async fn require_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &Params,
+    what: Permission,
+    csrf: Option<&str>,
+) -> Result<SessionInfo, Response> {
+    let s = require(state, headers, q, what, false).await?;
+    if !csrf_matches(&s.csrf, csrf) {
+        let lang = lang_of(headers, q);
+        warn!(account = %s.account, "A form without a valid CSRF token was refused.");
+        return Err(respond(
+            StatusCode::FORBIDDEN,
+            q,
+            page(
+                lang,
+                t(lang, "error"),
+                None,
+                &message("err", t(lang, "error.csrf")),
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+fn viewer(s: &SessionInfo) -> Viewer<'_> {
+    Viewer {
+        account: &s.account,
+        role: s.role,
+        csrf: &s.csrf,
+    }
+}
+
+async fn record_audit(state: &AppState, actor: &str, action: &'static str, detail: String) {
+    let actor = actor.to_string();
+    if let Err(e) = call(state, move |c| {
+        c.audit(Timestamp::now(), &actor, action, &detail)
+    })
+    .await
+    {
+        error!(error = %e, "Cannot write the audit log.");
+    }
+}
+
+fn this_month(state: &AppState) -> Date {
+    state
+        .console
+        .zone()
+        .to_datetime(Timestamp::now())
+        .date()
+        .first_of_month()
+}
+
+fn month_param(state: &AppState, q: &Params) -> Result<Date, String> {
+    match q.get("month").map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        None => Ok(this_month(state)),
+        Some(m) => format!("{m}-01")
+            .parse::<Date>()
+            .map_err(|_| format!("month {m:?}: expected YYYY-MM")),
+    }
+}
+
+fn staff_param(text: Option<&String>) -> Result<Option<StaffId>, String> {
+    match text.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => StaffId::new(s).map(Some).map_err(|e| e.to_string()),
+    }
+}
+
+fn local(state: &AppState, at: Timestamp) -> String {
+    state
+        .console
+        .zone()
+        .to_datetime(at)
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn level_text(lang: Lang, level: ApprovalLevel) -> &'static str {
+    t(
+        lang,
+        match level {
+            ApprovalLevel::InspectionOffice => "level.inspection",
+            ApprovalLevel::DeputyDirector => "level.deputy",
+            ApprovalLevel::DirectorWithUnitCertificate => "level.director",
+        },
+    )
+}
+
+fn session_text(lang: Lang, s: Session) -> &'static str {
+    t(
+        lang,
+        match s {
+            Session::Morning => "session.am",
+            Session::Afternoon => "session.pm",
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+
+pub async fn home() -> Redirect {
+    Redirect::to("/staff")
+}
+
+pub async fn login_form(headers: HeaderMap, Query(q): Query<Params>) -> Response {
+    let lang = lang_of(&headers, &q);
+    respond(StatusCode::OK, &q, login_page(lang, None))
+}
+
+fn login_page(lang: Lang, error: Option<&str>) -> String {
+    let mut b = String::new();
+    if let Some(e) = error {
+        b.push_str(&message("err", e));
+    }
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/login\"><label>{}<br><input name=\"name\" id=\"name\" autocomplete=\"username\" required></label><label>{}<br><input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label><button id=\"signin\">{}</button></form>",
+        esc(t(lang, "login.name")),
+        esc(t(lang, "login.password")),
+        esc(t(lang, "login.submit"))
+    );
+    page(lang, t(lang, "login.title"), None, &b)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let name = f
+        .get("name")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let password = f.get("password").cloned().unwrap_or_default();
+    let settings = state.settings.clone();
+    let now = Timestamp::now();
+    let lookup = name.clone();
+    let account = match call(&state, move |c| c.account(&lookup)).await {
+        Ok(a) => a,
+        Err(e) => return failure(lang, &q, e),
+    };
+    let refused = |text: &str| respond(StatusCode::UNAUTHORIZED, &q, login_page(lang, Some(text)));
+    let Some(account) = account else {
+        // The same work and answer as a wrong password: no way to learn which names exist.
+        let _ = verify_password(&password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        info!("Sign-in refused: unknown account.");
+        return refused(t(lang, "login.wrong"));
+    };
+    if LockoutPolicy::is_locked(account.locked_until, now) {
+        warn!(account = %account.name, "Sign-in refused: the account is locked.");
+        return refused(t(lang, "login.locked"));
+    }
+    let (ok, hash) = {
+        let (p, h) = (password.clone(), account.password_hash.clone());
+        match tokio::task::spawn_blocking(move || verify_password(&p, &h)).await {
+            Ok(ok) => (ok, ()),
+            Err(_) => (false, ()),
+        }
+    };
+    let () = hash;
+    if !ok {
+        let (count, until) =
+            settings
+                .lockout
+                .after_failure(account.failed_count, account.locked_until, now);
+        let n = account.name.clone();
+        if let Err(e) = call(&state, move |c| c.set_sign_in_state(&n, count, until)).await {
+            return failure(lang, &q, e);
+        }
+        if until.is_some() {
+            warn!(account = %account.name, failures = count, "Account locked after repeated wrong passwords.");
+            record_audit(
+                &state,
+                &account.name,
+                "account-locked",
+                format!("{count} wrong passwords"),
+            )
+            .await;
+            return refused(t(lang, "login.locked"));
+        }
+        return refused(t(lang, "login.wrong"));
+    }
+    let (token, csrf) = match (random_token(), random_token()) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return failure(lang, &q, ConsoleError::Failed("no random source".into())),
+    };
+    let digest = token_digest(&token);
+    let n = account.name.clone();
+    let expires = now + settings.session_ttl;
+    let started = call(&state, move |c| {
+        c.set_sign_in_state(&n, 0, None)?;
+        c.start_session(&digest, &n, &csrf, now, expires)
+    })
+    .await;
+    if let Err(e) = started {
+        return failure(lang, &q, e);
+    }
+    record_audit(&state, &account.name, "sign-in", String::new()).await;
+    let mut r = Redirect::to("/").into_response();
+    let secure = if settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = settings.session_ttl.as_secs();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::ViewStatus,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let digest = token_digest(&token);
+        let _ = call(&state, move |c| c.end_session(&digest)).await;
+    }
+    record_audit(&state, &s.account, "sign-out", String::new()).await;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "hallclock_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        ),
+    );
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff and enrolment
+
+pub async fn staff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let s = match require(&state, &headers, &q, Permission::ViewStaff, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = lang_of(&headers, &q);
+    staff_page(&state, &q, lang, &s, None).await
+}
+
+async fn staff_page(
+    state: &AppState,
+    q: &Params,
+    lang: Lang,
+    s: &SessionInfo,
+    note: Option<String>,
+) -> Response {
+    let list = match call(state, |c| c.staff()).await {
+        Ok(l) => l,
+        Err(e) => return failure(lang, q, e),
+    };
+    let search = q
+        .get("q")
+        .map(|x| x.trim().to_lowercase())
+        .unwrap_or_default();
+    let mut b = String::new();
+    if let Some(n) = note {
+        b.push_str(&n);
+    }
+    let _ = write!(
+        b,
+        "<form method=\"get\" action=\"/staff\"><input name=\"q\" id=\"q\" value=\"{}\" placeholder=\"{}\"> <button>{}</button></form><table id=\"staff\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
+        esc(&search),
+        esc(t(lang, "staff.search")),
+        esc(t(lang, "search")),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "col.name")),
+        esc(t(lang, "col.post")),
+        esc(t(lang, "col.active")),
+        esc(t(lang, "col.faces")),
+    );
+    let can_enrol = allowed(s.role, Permission::Enrol);
+    let mut shown = 0;
+    for p in list.iter().filter(|p| {
+        search.is_empty()
+            || p.id.as_str().to_lowercase().contains(&search)
+            || p.name.to_lowercase().contains(&search)
+            || p.post
+                .as_deref()
+                .is_some_and(|x| x.to_lowercase().contains(&search))
+    }) {
+        shown += 1;
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/calendar?staff={}\">{}</a>",
+            esc(p.id.as_str()),
+            esc(&p.name),
+            esc(p.post.as_deref().unwrap_or("-")),
+            esc(t(lang, if p.active { "yes" } else { "no" })),
+            p.faces,
+            esc(p.id.as_str()),
+            esc(t(lang, "nav.calendar")),
+        );
+        if can_enrol && p.active {
+            let _ = write!(
+                b,
+                " <form method=\"post\" action=\"/staff/deactivate\" style=\"display:inline\">{}<input type=\"hidden\" name=\"id\" value=\"{}\"><button>{}</button></form>",
+                csrf_field(&s.csrf),
+                esc(p.id.as_str()),
+                esc(t(lang, "staff.deactivate"))
+            );
+        }
+        b.push_str("</td></tr>");
+    }
+    let _ = write!(
+        b,
+        "</table><p>{} {}</p>",
+        shown,
+        esc(t(lang, "staff.count"))
+    );
+    respond(
+        StatusCode::OK,
+        q,
+        page(lang, t(lang, "nav.staff"), Some(&viewer(s)), &b),
+    )
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::Enrol,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let id = match staff_param(f.get("id")) {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return failure(
+                lang,
+                &q,
+                ConsoleError::Refused("id: expected a staff id".into()),
+            )
+        }
+        Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
+    };
+    let who = id.clone();
+    match call(&state, move |c| c.deactivate(&who)).await {
+        Ok(n) => {
+            record_audit(
+                &state,
+                &s.account,
+                "deactivate",
+                format!("{id}: {n} embeddings erased"),
+            )
+            .await;
+            let note = message(
+                "ok",
+                &format!(
+                    "{} {id} ({n} {})",
+                    t(lang, "staff.deactivated"),
+                    t(lang, "staff.erased")
+                ),
+            );
+            let mut q2 = q.clone();
+            q2.remove("q");
+            staff_page(&state, &q2, lang, &s, Some(note)).await
+        }
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+fn enrol_body(lang: Lang, s: &SessionInfo, notice: &str, note: &str) -> String {
+    let mut b = note.to_string();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}<label>{}<br><input name=\"id\" id=\"id\" required></label><label>{}<br><input name=\"name\" id=\"name\"></label><label>{}<br><input name=\"post\" id=\"post\"></label><label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"consent\" value=\"yes\"> {}</label><input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
+        csrf_field(&s.csrf),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "enrol.name")),
+        esc(t(lang, "col.post")),
+        esc(t(lang, "enrol.photos")),
+        esc(t(lang, "enrol.notice")),
+        esc(t(lang, "enrol.notice_version")),
+        esc(notice),
+        esc(t(lang, "enrol.consent")),
+        esc(notice),
+        esc(t(lang, "enrol.submit")),
+    );
+    b
+}
+
+pub async fn enrol_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::Enrol, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let b = enrol_body(lang, &s, &state.settings.notice_version, "");
+    respond(
+        StatusCode::OK,
+        &q,
+        page(lang, t(lang, "nav.enrol"), Some(&viewer(&s)), &b),
+    )
+}
+
+pub async fn enrol(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    // Who is asking comes first: an anonymous upload is refused before it is read.
+    let s = match require(&state, &headers, &q, Permission::Enrol, false).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let settings = state.settings.clone();
+    let page_with = |status: StatusCode, note: String| {
+        respond(
+            status,
+            &q,
+            page(
+                lang,
+                t(lang, "nav.enrol"),
+                Some(&viewer(&s)),
+                &enrol_body(lang, &s, &settings.notice_version, &note),
+            ),
+        )
+    };
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => return page_with(StatusCode::BAD_REQUEST, message("err", &e.body_text())),
+    };
+    let mut fields: Params = HashMap::new();
+    let mut photos = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let status = e.status();
+                let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!(
+                        "{} ({} MB)",
+                        t(lang, "enrol.too_large"),
+                        settings.body_limit_bytes / (1024 * 1024)
+                    )
+                } else {
+                    e.body_text()
+                };
+                return page_with(status, message("err", &text));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photo" {
+            let file = field.file_name().unwrap_or("photo").to_string();
+            match field.bytes().await {
+                Ok(bytes) if bytes.is_empty() => {}
+                Ok(bytes) => photos.push(Photo {
+                    name: file,
+                    bytes: bytes.to_vec(),
+                }),
+                Err(e) => {
+                    let status = e.status();
+                    let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                        format!(
+                            "{} ({} MB)",
+                            t(lang, "enrol.too_large"),
+                            settings.body_limit_bytes / (1024 * 1024)
+                        )
+                    } else {
+                        e.body_text()
+                    };
+                    return page_with(status, message("err", &text));
+                }
+            }
+        } else {
+            match field.text().await {
+                Ok(v) => {
+                    fields.insert(name, v);
+                }
+                Err(e) => return page_with(e.status(), message("err", &e.body_text())),
+            }
+        }
+    }
+    if !csrf_matches(&s.csrf, fields.get("csrf").map(String::as_str)) {
+        warn!(account = %s.account, "An enrolment without a valid CSRF token was refused.");
+        return page_with(StatusCode::FORBIDDEN, message("err", t(lang, "error.csrf")));
+    }
+    let id = match staff_param(fields.get("id")) {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message("err", t(lang, "enrol.need_id")),
+            )
+        }
+        Err(e) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &e)),
+    };
+    if photos.is_empty() || photos.len() > settings.max_photos {
+        let e = UploadError::Count {
+            max: settings.max_photos,
+            found: photos.len(),
+        };
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message("err", &e.to_string()),
+        );
+    }
+    let problems: Vec<String> = photos
+        .iter()
+        .filter_map(|p| check_photo(&p.name, &p.bytes, settings.pixel_budget).err())
+        .map(|e| e.to_string())
+        .collect();
+    if !problems.is_empty() {
+        let text = format!("{}\n{}", t(lang, "enrol.refused"), problems.join("\n"));
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &text));
+    }
+    if fields.get("consent").map(String::as_str) != Some("yes") {
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message("err", t(lang, "enrol.need_consent")),
+        );
+    }
+    let request = EnrolRequest {
+        id: id.clone(),
+        name: fields
+            .get("name")
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        post: fields
+            .get("post")
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        photos,
+        consent: Consent {
+            consented_at: Timestamp::now(),
+            notice_version: settings.notice_version.clone(),
+            recorded_by: s.account.clone(),
+        },
+    };
+    let count = request.photos.len();
+    match call(&state, move |c| c.enrol(request)).await {
+        Ok(done) => {
+            record_audit(
+                &state,
+                &s.account,
+                "enrol",
+                format!(
+                    "{id}: {} faces from {count} photos, consent notice {}",
+                    done.faces, settings.notice_version
+                ),
+            )
+            .await;
+            let mut note = message(
+                "ok",
+                &format!(
+                    "{} {id}: {} {}",
+                    t(lang, "enrol.done"),
+                    done.faces,
+                    t(lang, "enrol.faces")
+                ),
+            );
+            for (other, score) in &done.lookalikes {
+                note.push_str(&message(
+                    "warn",
+                    &format!("{} {other} ({score:.3})", t(lang, "enrol.lookalike")),
+                ));
+            }
+            page_with(StatusCode::OK, note)
+        }
+        Err(ConsoleError::Refused(text)) => page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message("err", &format!("{}\n{text}", t(lang, "enrol.refused"))),
+        ),
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leave
+
+pub async fn leave_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let s = match require(&state, &headers, &q, Permission::EnterLeave, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = lang_of(&headers, &q);
+    leave_view(&state, &q, lang, &s, String::new()).await
+}
+
+async fn leave_view(
+    state: &AppState,
+    q: &Params,
+    lang: Lang,
+    s: &SessionInfo,
+    note: String,
+) -> Response {
+    let month = match month_param(state, q) {
+        Ok(m) => m,
+        Err(e) => return failure(lang, q, ConsoleError::Refused(e)),
+    };
+    let list = match call(state, move |c| c.leaves(month)).await {
+        Ok(l) => l,
+        Err(e) => return failure(lang, q, e),
+    };
+    let mut b = note;
+    let kinds: String = LEAVE_KINDS
+        .iter()
+        .map(|k| {
+            format!(
+                "<option value=\"{}\">{}</option>",
+                kind_key(*k),
+                esc(&format!("{} {}", kind_zh(*k), kind_key(*k)))
+            )
+        })
+        .collect();
+    let sessions = format!(
+        "<option value=\"am\">{}</option><option value=\"pm\">{}</option>",
+        esc(t(lang, "session.am")),
+        esc(t(lang, "session.pm"))
+    );
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/leave\">{}<label>{}<br><input name=\"staff\" id=\"leave-staff\" required></label><label>{}<br><select name=\"kind\" id=\"leave-kind\">{kinds}</select></label><label>{}<br><input type=\"date\" name=\"from\" id=\"leave-from\" required> <select name=\"from_session\">{sessions}</select></label><label>{}<br><input type=\"date\" name=\"to\" id=\"leave-to\" required> <select name=\"to_session\" id=\"leave-to-session\"><option value=\"pm\">{}</option><option value=\"am\">{}</option></select></label><label>{}<br><input name=\"cover\" id=\"leave-cover\"></label><label>{}<br><input name=\"reason\" id=\"leave-reason\"></label><button id=\"leave-add\">{}</button></form>",
+        csrf_field(&s.csrf),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "leave.kind")),
+        esc(t(lang, "leave.from")),
+        esc(t(lang, "leave.to")),
+        esc(t(lang, "session.pm")),
+        esc(t(lang, "session.am")),
+        esc(t(lang, "leave.cover")),
+        esc(t(lang, "leave.reason")),
+        esc(t(lang, "leave.submit")),
+    );
+    let _ = write!(
+        b,
+        "<h2>{} {}</h2><table id=\"leaves\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        esc(&month.strftime("%Y-%m").to_string()),
+        esc(t(lang, "leave.list")),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "leave.kind")),
+        esc(t(lang, "leave.from")),
+        esc(t(lang, "leave.to")),
+        esc(t(lang, "leave.days")),
+        esc(t(lang, "leave.cover")),
+        esc(t(lang, "leave.approval")),
+    );
+    let can_approve = allowed(s.role, Permission::ApproveLeave);
+    for l in &list {
+        let approval = match &l.approved {
+            Some((level, by)) => format!(
+                "{} {} {}",
+                esc(t(lang, "leave.approved")),
+                esc(level_text(lang, *level)),
+                esc(by)
+            ),
+            None => {
+                let mut a = format!(
+                    "{}: {}",
+                    esc(t(lang, "leave.needs")),
+                    esc(level_text(lang, l.approval_required))
+                );
+                if can_approve {
+                    let cert = if l.approval_required == ApprovalLevel::DirectorWithUnitCertificate
+                    {
+                        format!(
+                            " <input name=\"certified_by\" placeholder=\"{}\" required>",
+                            esc(t(lang, "leave.certified_by"))
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let _ = write!(
+                        a,
+                        " <form method=\"post\" action=\"/leave/approve\" style=\"display:inline\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">{cert}<button>{}</button></form>",
+                        csrf_field(&s.csrf),
+                        l.id.0,
+                        esc(t(lang, "leave.approve"))
+                    );
+                }
+                a
+            }
+        };
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{} {}</td><td>{:.1}</td><td>{}</td><td>{approval}</td></tr>",
+            l.id.0,
+            esc(l.staff.as_str()),
+            esc(kind_zh(l.kind)),
+            l.first.date,
+            esc(session_text(lang, l.first.session)),
+            l.last.date,
+            esc(session_text(lang, l.last.session)),
+            f64::from(l.half_days) / 2.0,
+            esc(&l.cover.as_ref().map_or_else(|| t(lang, "leave.no_cover").to_string(), |c| c.to_string())),
+        );
+    }
+    b.push_str("</table>");
+    respond(
+        StatusCode::OK,
+        q,
+        page(lang, t(lang, "nav.leave"), Some(&viewer(s)), &b),
+    )
+}
+
+fn half_day(
+    date: Option<&String>,
+    session: Option<&String>,
+    default: Session,
+) -> Result<HalfDay, String> {
+    let d = date.map(|d| d.trim()).unwrap_or_default();
+    let date: Date = d
+        .parse()
+        .map_err(|_| format!("date {d:?}: expected YYYY-MM-DD"))?;
+    let session = match session.map(String::as_str) {
+        Some("am") => Session::Morning,
+        Some("pm") => Session::Afternoon,
+        _ => default,
+    };
+    Ok(HalfDay { date, session })
+}
+
+pub async fn leave_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::EnterLeave,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let form = (|| -> Result<LeaveForm, String> {
+        let staff = staff_param(f.get("staff"))?.ok_or("staff: expected a staff id")?;
+        let k = f.get("kind").map(String::as_str).unwrap_or_default();
+        let kind = LEAVE_KINDS
+            .iter()
+            .copied()
+            .find(|x| kind_key(*x) == k)
+            .ok_or_else(|| format!("kind {k:?}: not a leave kind"))?;
+        let first = half_day(f.get("from"), f.get("from_session"), Session::Morning)?;
+        let last = half_day(f.get("to"), f.get("to_session"), Session::Afternoon)?;
+        if last < first {
+            return Err(format!(
+                "the leave ends ({last}) before it starts ({first})"
+            ));
+        }
+        Ok(LeaveForm {
+            staff,
+            kind,
+            first,
+            last,
+            cover: staff_param(f.get("cover"))?,
+            reason: f
+                .get("reason")
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
+        })
+    })();
+    let form = match form {
+        Ok(f) => f,
+        Err(e) => return leave_view(&state, &q, lang, &s, message("err", &e)).await,
+    };
+    let f2 = form.clone();
+    match call(&state, move |c| c.add_leave(&f2, Timestamp::now())).await {
+        Ok(added) => {
+            record_audit(
+                &state,
+                &s.account,
+                "leave-add",
+                format!(
+                    "leave {} for {}: {} to {}",
+                    added.id, form.staff, form.first, form.last
+                ),
+            )
+            .await;
+            let mut note = message(
+                "ok",
+                &format!(
+                    "{} #{} {} · {:.1} {} · {}: {}",
+                    t(lang, "leave.recorded"),
+                    added.id.0,
+                    form.staff,
+                    f64::from(added.half_days) / 2.0,
+                    t(lang, "leave.days"),
+                    t(lang, "leave.needs"),
+                    level_text(lang, added.approval_required)
+                ),
+            );
+            if form.cover.is_none() {
+                note.push_str(&message("warn", t(lang, "leave.no_cover_warning")));
+            }
+            let mut q2 = q.clone();
+            q2.insert(
+                "month".into(),
+                form.first.date.strftime("%Y-%m").to_string(),
+            );
+            leave_view(&state, &q2, lang, &s, note).await
+        }
+        Err(ConsoleError::Refused(e)) => leave_view(&state, &q, lang, &s, message("err", &e)).await,
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+pub async fn leave_approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::ApproveLeave,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(id) = f.get("id").and_then(|i| i.trim().parse::<u64>().ok()) else {
+        return leave_view(
+            &state,
+            &q,
+            lang,
+            &s,
+            message("err", "id: expected a leave number"),
+        )
+        .await;
+    };
+    let cert = f
+        .get("certified_by")
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    let by = s.account.clone();
+    match call(&state, move |c| {
+        c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, Timestamp::now())
+    })
+    .await
+    {
+        Ok(level) => {
+            record_audit(
+                &state,
+                &s.account,
+                "leave-approve",
+                format!("leave #{id} at {}", level_text(Lang::En, level)),
+            )
+            .await;
+            leave_view(
+                &state,
+                &q,
+                lang,
+                &s,
+                message("ok", &format!("#{id} {}", t(lang, "leave.approved"))),
+            )
+            .await
+        }
+        Err(ConsoleError::Refused(e)) => leave_view(&state, &q, lang, &s, message("err", &e)).await,
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports and the calendar
+
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let query = match (month_param(&state, &q), staff_param(q.get("staff"))) {
+        (Ok(month), Ok(staff)) => ReportQuery {
+            month,
+            staff,
+            post: q
+                .get("post")
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
+        },
+        (Err(e), _) | (_, Err(e)) => return failure(lang, &q, ConsoleError::Refused(e)),
+    };
+    let qq = query.clone();
+    let report = match call(&state, move |c| c.month_report(&qq, Timestamp::now())).await {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &q, e),
+    };
+    let file = format!("hallclock-month-{}", report.label);
+    match q.get("format").map(String::as_str) {
+        Some("csv") => {
+            return match render_csv(&report) {
+                Ok(text) => download(
+                    &format!("{file}.csv"),
+                    "text/csv; charset=utf-8",
+                    text.into_bytes(),
+                ),
+                Err(e) => failure(lang, &q, ConsoleError::Failed(e.to_string())),
+            }
+        }
+        Some("xlsx") => {
+            return match xlsx_bytes(&report) {
+                Ok(bytes) => download(
+                    &format!("{file}.xlsx"),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    bytes,
+                ),
+                Err(e) => failure(lang, &q, ConsoleError::Failed(e.to_string())),
+            }
+        }
+        _ => {}
+    }
+    let mut b = String::with_capacity(64 * 1024);
+    let month_text = query.month.strftime("%Y-%m").to_string();
+    let staff_text = query
+        .staff
+        .as_ref()
+        .map(|x| x.to_string())
+        .unwrap_or_default();
+    let post_text = query.post.clone().unwrap_or_default();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"get\" action=\"/report\"><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button id=\"filter\">{}</button></form>",
+        esc(t(lang, "report.month")),
+        esc(&month_text),
+        esc(t(lang, "col.id")),
+        esc(&staff_text),
+        esc(t(lang, "col.post")),
+        esc(&post_text),
+        esc(t(lang, "search")),
+    );
+    let qs = format!(
+        "month={}&amp;staff={}&amp;post={}",
+        esc(&month_text),
+        esc(&staff_text),
+        esc(&post_text)
+    );
+    let _ = write!(
+        b,
+        "<p><a id=\"csv\" href=\"/report?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"/report?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
+        esc(t(lang, "report.csv")),
+        esc(t(lang, "report.xlsx")),
+        esc(t(lang, "report.as_of")),
+        esc(&report.as_of_local),
+    );
+    let heads = [
+        "col.id",
+        "col.name",
+        "report.late",
+        "report.late_min",
+        "report.early",
+        "report.missing",
+        "report.absent",
+        "report.leave",
+        "report.deduction",
+        "report.score",
+    ];
+    b.push_str("<table id=\"report\"><tr>");
+    for h in heads {
+        let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+    }
+    b.push_str("</tr>");
+    for row in report.people.iter().chain(std::iter::once(&report.hall)) {
+        let c = &row.counts;
+        let id = row
+            .staff
+            .as_ref()
+            .map_or_else(|| t(lang, "report.hall").to_string(), ToString::to_string);
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+            esc(&id),
+            esc(&row.name),
+            c.late,
+            c.late_minutes,
+            c.early,
+            c.missing,
+            f64::from(c.absence_half_days) / 2.0,
+            f64::from(c.leave_half_days_total()) / 2.0,
+            esc(&row.deduction.to_string()),
+            esc(&row.score.to_string()),
+        );
+    }
+    b.push_str("</table>");
+    if !report.gaps.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><table><tr><th>{}</th><th></th><th>{}</th><th>A</th><th>B</th></tr>",
+            esc(t(lang, "report.gaps")),
+            esc(t(lang, "col.date")),
+            esc(t(lang, "col.post"))
+        );
+        for g in &report.gaps {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                g.date,
+                esc(session_text(lang, g.session)),
+                esc(&g.post.to_string()),
+                esc(g.holder.as_str()),
+                esc(g.backup.as_str())
+            );
+        }
+        b.push_str("</table>");
+    }
+    respond(
+        StatusCode::OK,
+        &q,
+        page(lang, t(lang, "nav.report"), Some(&viewer(&s)), &b),
+    )
+}
+
+fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn mark_class(m: SessionMark) -> (&'static str, &'static str) {
+    match m {
+        SessionMark::OnTime => ("on_time", "mark.on_time"),
+        SessionMark::Late => ("late", "mark.late"),
+        SessionMark::Early => ("early", "mark.early"),
+        SessionMark::Missing => ("missing", "mark.missing"),
+        SessionMark::Leave => ("leave", "mark.leave"),
+        SessionMark::Absent => ("missing", "mark.absent"),
+        SessionMark::Pending => ("pending", "mark.pending"),
+    }
+}
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (month, staff) = match (month_param(&state, &q), staff_param(q.get("staff"))) {
+        (Ok(m), Ok(st)) => (m, st),
+        (Err(e), _) | (_, Err(e)) => return failure(lang, &q, ConsoleError::Refused(e)),
+    };
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"get\" action=\"/calendar\"><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><button>{}</button></form>",
+        esc(t(lang, "col.id")),
+        esc(&staff.as_ref().map(ToString::to_string).unwrap_or_default()),
+        esc(t(lang, "report.month")),
+        esc(&month.strftime("%Y-%m").to_string()),
+        esc(t(lang, "search")),
+    );
+    if let Some(staff) = staff {
+        let who = staff.clone();
+        let days = match call(&state, move |c| {
+            c.person_month(&who, month, Timestamp::now())
+        })
+        .await
+        {
+            Ok(d) => d,
+            Err(e) => return failure(lang, &q, e),
+        };
+        b.push_str("<p>");
+        for m in [
+            SessionMark::OnTime,
+            SessionMark::Late,
+            SessionMark::Early,
+            SessionMark::Missing,
+            SessionMark::Leave,
+        ] {
+            let (class, key) = mark_class(m);
+            let _ = write!(
+                b,
+                "<span class=\"s {class}\" style=\"display:inline\">{}</span> ",
+                esc(t(lang, key))
+            );
+        }
+        let _ = write!(
+            b,
+            "</p><h2>{} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
+            esc(staff.as_str()),
+            esc(&month.strftime("%Y-%m").to_string())
+        );
+        for d in ["wd.1", "wd.2", "wd.3", "wd.4", "wd.5", "wd.6", "wd.7"] {
+            let _ = write!(b, "<th>{}</th>", esc(t(lang, d)));
+        }
+        b.push_str("</tr><tr>");
+        let lead = month.weekday().to_monday_zero_offset();
+        for _ in 0..lead {
+            b.push_str("<td></td>");
+        }
+        let mut col = lead;
+        for day in &days {
+            let date = match day {
+                CalendarDay::NotJudged { date }
+                | CalendarDay::DayOff { date }
+                | CalendarDay::Duty { date, .. }
+                | CalendarDay::Working { date, .. } => *date,
+            };
+            let _ = write!(b, "<td><b>{}</b>", date.day());
+            match day {
+                CalendarDay::NotJudged { .. } => {
+                    let _ = write!(
+                        b,
+                        "<span class=\"s off\">{}</span>",
+                        esc(t(lang, "mark.not_judged"))
+                    );
+                }
+                CalendarDay::DayOff { .. } => {
+                    let _ = write!(
+                        b,
+                        "<span class=\"s off\">{}</span>",
+                        esc(t(lang, "mark.off"))
+                    );
+                }
+                CalendarDay::Duty { done, .. } => {
+                    let (class, key) = match done {
+                        Some(true) => ("on_time", "mark.duty_done"),
+                        Some(false) => ("missing", "mark.duty_missed"),
+                        None => ("pending", "mark.duty"),
+                    };
+                    let _ = write!(b, "<span class=\"s {class}\">{}</span>", esc(t(lang, key)));
+                }
+                CalendarDay::Working {
+                    morning,
+                    afternoon,
+                    amended,
+                    ..
+                } => {
+                    for (sess, m) in [(Session::Morning, morning), (Session::Afternoon, afternoon)]
+                    {
+                        let (class, key) = mark_class(*m);
+                        let _ = write!(
+                            b,
+                            "<span class=\"s {class}\">{} {}</span>",
+                            esc(session_text(lang, sess)),
+                            esc(t(lang, key))
+                        );
+                    }
+                    if *amended {
+                        let _ = write!(
+                            b,
+                            "<span class=\"s warn\">{}</span>",
+                            esc(t(lang, "mark.amended"))
+                        );
+                    }
+                }
+            }
+            b.push_str("</td>");
+            col += 1;
+            if col % 7 == 0 {
+                b.push_str("</tr><tr>");
+            }
+        }
+        b.push_str("</tr></table>");
+    }
+    respond(
+        StatusCode::OK,
+        &q,
+        page(lang, t(lang, "nav.calendar"), Some(&viewer(&s)), &b),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amendments, status, audit
+
+fn amend_body(lang: Lang, s: &SessionInfo, note: &str) -> String {
+    let mut b = note.to_string();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/amend\">{}<label>{}<br><input name=\"staff\" id=\"amend-staff\" required></label><label>{}<br><input name=\"at\" id=\"amend-at\" placeholder=\"2026-11-03 08:05\" required></label><label>{}<br><select name=\"action\"><option value=\"add\">{}</option><option value=\"void\">{}</option></select></label><label>{}<br><input name=\"reason\" id=\"amend-reason\" required></label><button id=\"amend\">{}</button></form>",
+        csrf_field(&s.csrf),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "amend.at")),
+        esc(t(lang, "amend.action")),
+        esc(t(lang, "amend.add")),
+        esc(t(lang, "amend.void")),
+        esc(t(lang, "amend.reason")),
+        esc(t(lang, "amend.submit")),
+    );
+    b
+}
+
+pub async fn amend_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::AmendPunches, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    respond(
+        StatusCode::OK,
+        &q,
+        page(
+            lang,
+            t(lang, "nav.amend"),
+            Some(&viewer(&s)),
+            &amend_body(lang, &s, ""),
+        ),
+    )
+}
+
+pub async fn amend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::AmendPunches,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let zone = state.console.zone();
+    let parsed = (|| -> Result<Amendment, String> {
+        let staff = staff_param(f.get("staff"))?.ok_or("staff: expected a staff id")?;
+        let text = f.get("at").map(|a| a.trim()).unwrap_or_default();
+        let civil: jiff::civil::DateTime = text
+            .replace(' ', "T")
+            .parse()
+            .map_err(|_| format!("time {text:?}: expected YYYY-MM-DD HH:MM"))?;
+        let at = zone
+            .to_ambiguous_timestamp(civil)
+            .compatible()
+            .map_err(|e| e.to_string())?;
+        let reason = f
+            .get("reason")
+            .map(|r| r.trim().to_string())
+            .unwrap_or_default();
+        if reason.is_empty() {
+            return Err("reason: expected why the record is corrected".into());
+        }
+        let author = StaffId::new(&s.account).map_err(|e| format!("account {}: {e}", s.account))?;
+        let correction = match f.get("action").map(String::as_str) {
+            Some("void") => Correction::VoidPunch { at },
+            _ => Correction::AddPunch { at },
+        };
+        Ok(Amendment {
+            staff,
+            correction,
+            reason,
+            author,
+        })
+    })();
+    let a = match parsed {
+        Ok(a) => a,
+        Err(e) => {
+            return respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &q,
+                page(
+                    lang,
+                    t(lang, "nav.amend"),
+                    Some(&viewer(&s)),
+                    &amend_body(lang, &s, &message("err", &e)),
+                ),
+            )
+        }
+    };
+    let a2 = a.clone();
+    match call(&state, move |c| c.amend(&a2, Timestamp::now())).await {
+        Ok(()) => {
+            let at = match a.correction {
+                Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
+            };
+            record_audit(
+                &state,
+                &s.account,
+                "amend",
+                format!(
+                    "{} {} {}: {}",
+                    a.staff,
+                    if matches!(a.correction, Correction::AddPunch { .. }) {
+                        "add"
+                    } else {
+                        "void"
+                    },
+                    at,
+                    a.reason
+                ),
+            )
+            .await;
+            let note = message(
+                "ok",
+                &format!(
+                    "{} {} {}",
+                    t(lang, "amend.done"),
+                    a.staff,
+                    local(&state, at)
+                ),
+            );
+            respond(
+                StatusCode::OK,
+                &q,
+                page(
+                    lang,
+                    t(lang, "nav.amend"),
+                    Some(&viewer(&s)),
+                    &amend_body(lang, &s, &note),
+                ),
+            )
+        }
+        Err(ConsoleError::Refused(e)) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &q,
+            page(
+                lang,
+                t(lang, "nav.amend"),
+                Some(&viewer(&s)),
+                &amend_body(lang, &s, &message("err", &e)),
+            ),
+        ),
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::ViewStatus, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let st = match call(&state, |c| c.status()).await {
+        Ok(st) => st,
+        Err(e) => return failure(lang, &q, e),
+    };
+    let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_string(), |t| local(&state, t));
+    let mut b = format!(
+        "<table id=\"status\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
+        esc(t(lang, "status.clock")),
+        esc(t(lang, if st.clock_trusted { "status.trusted" } else { "status.untrusted" })),
+        esc(t(lang, "status.outbox")),
+        st.outbox_pending,
+        esc(t(lang, "status.parked")),
+        st.outbox_parked,
+        esc(t(lang, "status.oldest")),
+        esc(&opt(st.oldest_pending)),
+        esc(t(lang, "status.last_upload")),
+        esc(&opt(st.last_upload)),
+        esc(t(lang, "status.enrolled")),
+        st.enrolled_people,
+        esc(t(lang, "status.schema")),
+        st.schema_version,
+    );
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table id=\"recent\"><tr><th>{}</th><th>{}</th></tr>",
+        esc(t(lang, "status.recent")),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "col.time"))
+    );
+    for (id, at) in &st.recent {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(id.as_str()),
+            esc(&local(&state, *at))
+        );
+    }
+    b.push_str("</table>");
+    respond(
+        StatusCode::OK,
+        &q,
+        page(lang, t(lang, "nav.status"), Some(&viewer(&s)), &b),
+    )
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::ViewAudit, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lines = match call(&state, |c| c.audit_log(500)).await {
+        Ok(l) => l,
+        Err(e) => return failure(lang, &q, e),
+    };
+    let mut b = format!(
+        "<table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        esc(t(lang, "col.time")),
+        esc(t(lang, "audit.who")),
+        esc(t(lang, "audit.what")),
+        esc(t(lang, "audit.detail"))
+    );
+    for l in &lines {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&local(&state, l.at)),
+            esc(&l.actor),
+            esc(&l.action),
+            esc(&l.detail)
+        );
+    }
+    b.push_str("</table>");
+    respond(
+        StatusCode::OK,
+        &q,
+        page(lang, t(lang, "nav.audit"), Some(&viewer(&s)), &b),
+    )
+}
