@@ -748,3 +748,57 @@ fn doctor_says_ok_or_what_to_do_for_each_check() {
     );
     assert!(out.contains("2 check(s) failed"), "{out}");
 }
+
+/// The Prometheus endpoint over real HTTP while the daemon runs: frames and punches are counted.
+#[test]
+fn metrics_are_served_on_loopback_while_running() {
+    use std::io::{Read, Write};
+    let hall = Hall::new();
+    hall.enrol(&["0001", "0002"]);
+    hall.frames("frames", "0001", "0002", 4);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port();
+    let config = hall.config(
+        "frames",
+        &format!(
+            "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    let mut run = hall.start(&config);
+    run.wait_for("  punch 0002", false, START);
+    let get = || -> String {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics port open");
+        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .expect("request");
+        let mut body = String::new();
+        s.read_to_string(&mut body).expect("response");
+        body
+    };
+    let text = get();
+    assert!(
+        text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"),
+        "{text}"
+    );
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
+    };
+    assert!(value("hallclock_frames_total") >= 2.0);
+    assert!(value("hallclock_punches_total") >= 2.0);
+    assert_eq!(value("hallclock_clock_trusted"), 1.0);
+    for name in ["hallclock_outbox_pending", "hallclock_unknowns_total"] {
+        assert!(text.contains(name), "{name} missing in\n{text}");
+    }
+    run.signal(libc::SIGTERM);
+    assert_eq!(
+        run.wait(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        run.stderr()
+    );
+}
