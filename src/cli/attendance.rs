@@ -416,7 +416,11 @@ fn staff_filter(store: &Store, staff: &[String]) -> anyhow::Result<Option<BTreeS
 }
 
 /// Loads the facts of `period` (with a day of margin either side for punch windows).
-fn load_facts(store: &Store, config: &Config, period: Period) -> anyhow::Result<AttendanceFacts> {
+pub(crate) fn load_facts(
+    store: &Store,
+    config: &Config,
+    period: Period,
+) -> anyhow::Result<AttendanceFacts> {
     let zone = &config.rules.engine.schedule.zone;
     let edge = |d: Date| day_start(zone, d);
     let from = edge(period.first.yesterday().context("period start")?)?;
@@ -438,7 +442,7 @@ fn load_facts(store: &Store, config: &Config, period: Period) -> anyhow::Result<
     clippy::too_many_arguments,
     reason = "one call site; the values are all distinct"
 )]
-fn build_report(
+pub(crate) fn build_report(
     config: &Config,
     facts: &AttendanceFacts,
     kind: ReportKind,
@@ -679,30 +683,20 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 .map(|c| StaffId::new(&c))
                 .transpose()
                 .context("reading --cover")?;
-            let calendar = store.calendar(config.rules.summer)?;
-            let candidate = Leave {
-                id: LeaveId(0),
-                staff: staff.clone(),
-                kind,
-                first,
-                last,
-                cover: cover.clone(),
-                closed_at: None,
-            };
-            let half_days = candidate.working_half_days(&calendar);
-            let level = policy.required_approval(half_days);
-            let new = NewLeave {
-                staff: staff.clone(),
-                kind,
-                first,
-                last,
-                cover: cover.clone(),
-                reason,
-                approval_required: level,
-            };
-            let id = store
-                .add_leave(&new, Timestamp::now())
-                .context("请假未记录 leave not recorded")?;
+            let (id, half_days, level) = record_leave(
+                config,
+                &mut store,
+                NewLeave {
+                    staff: staff.clone(),
+                    kind,
+                    first,
+                    last,
+                    cover: cover.clone(),
+                    reason,
+                    approval_required: ApprovalLevel::InspectionOffice,
+                },
+                Timestamp::now(),
+            )?;
             println!(
                 "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
                 kind_zh(kind),
@@ -828,6 +822,34 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records a leave with the approval level its length requires (`new.approval_required` is
+/// replaced): shared by `leave add` and the web console. Returns the id, the working half days
+/// and the level.
+pub(crate) fn record_leave(
+    config: &Config,
+    store: &mut Store,
+    mut new: NewLeave,
+    now: Timestamp,
+) -> anyhow::Result<(LeaveId, u32, ApprovalLevel)> {
+    let calendar = store.calendar(config.rules.summer)?;
+    let candidate = Leave {
+        id: LeaveId(0),
+        staff: new.staff.clone(),
+        kind: new.kind,
+        first: new.first,
+        last: new.last,
+        cover: new.cover.clone(),
+        closed_at: None,
+    };
+    let half_days = candidate.working_half_days(&calendar);
+    let level = config.rules.engine.leave.required_approval(half_days);
+    new.approval_required = level;
+    let id = store
+        .add_leave(&new, now)
+        .context("请假未记录 leave not recorded")?;
+    Ok((id, half_days, level))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ pub struct RawConfig {
     pub metrics: RawMetrics,
     #[serde(default)]
     pub uplink: RawUplink,
+    #[serde(default)]
+    pub console: super::console_config::RawConsole,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +102,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `None`: uploading is off (punches still queue in the outbox).
     pub uplink: Option<crate::daemon::upload::UploadSettings>,
+    /// `[console]`: the web console.
+    pub console: super::console_config::ConsoleConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +181,7 @@ impl Config {
         let daemon = daemon_from_raw(raw.daemon, &mut problems);
         let metrics = metrics_from_raw(raw.metrics, &mut problems);
         let uplink = uplink_from_raw(raw.uplink, &daemon.device_id, &mut problems);
+        let console = super::console_config::console_from_raw(raw.console, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
@@ -289,6 +294,7 @@ impl Config {
             daemon,
             metrics,
             uplink,
+            console,
         })
     }
 }
@@ -843,6 +849,11 @@ mod example_tests {
         assert_eq!(c.vision.gate, d.vision.gate);
         assert_eq!(c.vision.vote, d.vision.vote);
         assert_eq!(format!("{:?}", c.rules), format!("{:?}", d.rules));
+        assert_eq!(
+            format!("{:?}", c.console),
+            format!("{:?}", d.console),
+            "[console] in the example differs from the defaults"
+        );
         assert_eq!(
             c.store.database,
             Path::new("/var/lib/hallclock/hallclock.db")

@@ -3,6 +3,8 @@
 
 mod attendance;
 mod config;
+pub(crate) mod console;
+mod console_config;
 mod daemon_config;
 mod demo;
 mod doctor;
@@ -81,6 +83,11 @@ enum Command {
     Punch(attendance::PunchCommand),
     /// Set the first day a person is judged (enrolled mid-month).
     ActiveFrom(attendance::ActiveFromArgs),
+    /// Serve the admin and supervisor web console alone (`run` serves it when [console] enabled).
+    Console(console::ConsoleArgs),
+    /// Web console accounts: add, list, passwd.
+    #[command(subcommand)]
+    User(console::UserCommand),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -137,5 +144,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meeting(c) => attendance::meeting(&config, c),
         Command::Punch(c) => attendance::punch(&config, c),
         Command::ActiveFrom(a) => attendance::active_from(&config, a),
+        Command::Console(a) => console::run(&config, a),
+        Command::User(c) => console::user(&config, c),
     }
 }

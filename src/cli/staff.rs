@@ -72,7 +72,7 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The sha256 of the configured embedder, read from its manifest (no model loading).
-fn current_embedder_sha(config: &Config) -> Option<String> {
+pub(crate) fn current_embedder_sha(config: &Config) -> Option<String> {
     model_dirs(config.vision.models_dir.as_deref())
         .into_iter()
         .map(|d| d.join(&config.vision.embedder))

@@ -9,7 +9,8 @@
 //! frames, never punches (every later queue is awaited). SIGTERM/SIGINT drain: stop the source,
 //! finish the frames and sightings in flight, commit the punches, close the database, then stop
 //! the uploader, all within `daemon.drain-timeout-secs`. A stage that dies is fatal: everything is
-//! cancelled and the process exits non-zero naming the stage. This module wires; it decides
+//! cancelled and the process exits non-zero naming the stage. With `[console] enabled`, the web
+//! console (`cli::console`) is served beside it and stopped with the uploader. This module wires; it decides
 //! nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
@@ -166,6 +167,18 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             telemetry.clone(),
             aux.child_token(),
         )));
+    }
+
+    let mut console_task = None;
+    if config.console.enabled {
+        let listener = crate::cli::console::bind(config.console.listen).await?;
+        info!(addr = %config.console.listen, "Web console listening.");
+        let (c, t, cancel) = (config.clone(), telemetry.clone(), aux.child_token());
+        console_task = Some(tracker.spawn(async move {
+            if let Err(e) = crate::cli::console::serve(c, listener, Some(t), cancel).await {
+                error!(error = format!("{e:#}"), "The web console stopped.");
+            }
+        }));
     }
 
     // Frame source.
@@ -370,6 +383,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         warn!("Some tasks did not stop in time.");
     }
     if let Some(t) = metrics_task {
+        t.abort();
+    }
+    if let Some(t) = console_task {
         t.abort();
     }
     info!(

@@ -135,6 +135,13 @@ impl Telemetry {
         self.outbox_pending.store(pending, Relaxed);
         self.outbox_parked.store(parked, Relaxed);
     }
+    /// The last successful upload, if any (for the console's status page).
+    pub fn last_upload(&self) -> Option<jiff::Timestamp> {
+        match self.last_upload_unix_ms.load(Relaxed) {
+            0 => None,
+            ms => jiff::Timestamp::from_millisecond(ms).ok(),
+        }
+    }
     pub fn uploaded_at(&self, unix_ms: i64) {
         self.last_upload_unix_ms.store(unix_ms, Relaxed);
     }

@@ -1,0 +1,735 @@
+//! The web console's wiring: [`StoreConsole`] implements the `admin::web::Console` port by
+//! joining `store`, `vision` (enrolment, through `cli::enroll`), `hw` (the clock's trust) and the
+//! report building of `cli::attendance`; `hallclock console` serves it alone and `hallclock run`
+//! beside the daemon; `hallclock user add|list|passwd` manages the accounts.
+//!
+//! Wiring only: no SQL (that is `store`), no HTML (that is `admin::web`), no attendance rule.
+//! Every port call blocks; the web side runs it on `spawn_blocking`.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::admin::report::Report;
+use crate::admin::report::ReportKind;
+use crate::admin::web::security::{hash_password, random_token};
+use crate::admin::web::{
+    self, Account, AppState, AuditLine, CalendarDay, Console, ConsoleError, EnrolRequest,
+    Enrolment, LeaveAdded, LeaveForm, LeaveLine, ReportQuery, Role, SessionInfo, SessionMark,
+    StaffLine, StatusView,
+};
+use crate::core::ids::StaffId;
+use crate::core::leave::{ApprovalLevel, LeaveId};
+use crate::core::rules::{
+    classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
+};
+use crate::core::schedule::Verdict;
+use crate::daemon::telemetry::Telemetry;
+use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
+use crate::store::{Approval, ConsentRecord, NewLeave, Store};
+
+use super::attendance::{build_report, load_facts, record_leave};
+use super::config::{ClockCheck, Config};
+use super::enroll::enroll;
+use super::setup::{open_store, Vision};
+use super::staff::current_embedder_sha;
+
+/// The port over the configured database (and, lazily, the models for enrolment).
+pub struct StoreConsole {
+    config: Config,
+    store: Mutex<Store>,
+    vision: Mutex<Option<Vision>>,
+    clock: Box<dyn ClockTrust>,
+    telemetry: Option<Arc<Telemetry>>,
+}
+
+fn failed(e: impl std::fmt::Display) -> ConsoleError {
+    ConsoleError::Failed(e.to_string())
+}
+
+fn failed_chain(e: anyhow::Error) -> ConsoleError {
+    ConsoleError::Failed(format!("{e:#}"))
+}
+
+impl StoreConsole {
+    /// Opens the database.
+    ///
+    /// # Errors
+    /// When the database cannot be opened.
+    pub fn open(config: &Config, telemetry: Option<Arc<Telemetry>>) -> anyhow::Result<Self> {
+        let clock: Box<dyn ClockTrust> = match config.daemon.clock_check {
+            ClockCheck::Kernel => Box::new(KernelClock),
+            ClockCheck::Off => Box::new(FixedClock(true)),
+        };
+        Ok(StoreConsole {
+            config: config.clone(),
+            store: Mutex::new(open_store(config)?),
+            vision: Mutex::new(None),
+            clock,
+            telemetry,
+        })
+    }
+
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let mut guard = self
+            .store
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the store lock is poisoned".into()))?;
+        f(&mut guard)
+    }
+
+    fn month_period(month: Date) -> Period {
+        Period {
+            first: month,
+            last: month.last_of_month(),
+        }
+    }
+}
+
+impl Console for StoreConsole {
+    fn account(&self, name: &str) -> Result<Option<Account>, ConsoleError> {
+        self.with_store(|s| {
+            let Some(a) = s.account(name).map_err(failed)? else {
+                return Ok(None);
+            };
+            let role = Role::parse(&a.role)
+                .ok_or_else(|| failed(format!("account {name} has an unknown role {}", a.role)))?;
+            Ok(Some(Account {
+                name: a.name,
+                role,
+                password_hash: a.password_hash,
+                failed_count: a.failed_count,
+                locked_until: a.locked_until,
+            }))
+        })
+    }
+
+    fn set_sign_in_state(
+        &self,
+        name: &str,
+        failed_count: u32,
+        locked_until: Option<Timestamp>,
+    ) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            s.set_sign_in_state(name, failed_count, locked_until)
+                .map_err(failed)
+        })
+    }
+
+    fn start_session(
+        &self,
+        token_sha256: &str,
+        account: &str,
+        csrf: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            s.create_session(token_sha256, account, csrf, now, expires_at)
+                .map_err(failed)
+        })
+    }
+
+    fn session(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<SessionInfo>, ConsoleError> {
+        self.with_store(|s| {
+            Ok(s.session(token_sha256, now).map_err(failed)?.and_then(|r| {
+                Role::parse(&r.role).map(|role| SessionInfo {
+                    account: r.account,
+                    role,
+                    csrf: r.csrf,
+                })
+            }))
+        })
+    }
+
+    fn end_session(&self, token_sha256: &str) -> Result<(), ConsoleError> {
+        self.with_store(|s| s.end_session(token_sha256).map_err(failed))
+    }
+
+    fn audit(
+        &self,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), ConsoleError> {
+        self.with_store(|s| s.append_audit(at, actor, action, detail).map_err(failed))
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditLine>, ConsoleError> {
+        self.with_store(|s| {
+            Ok(s.audit_log(limit)
+                .map_err(failed)?
+                .into_iter()
+                .map(|a| AuditLine {
+                    at: a.at,
+                    actor: a.actor,
+                    action: a.action,
+                    detail: a.detail,
+                })
+                .collect())
+        })
+    }
+
+    fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError> {
+        let sha = current_embedder_sha(&self.config).unwrap_or_default();
+        self.with_store(|s| {
+            Ok(s.list_staff(&sha)
+                .map_err(failed)?
+                .into_iter()
+                .map(|l| StaffLine {
+                    id: l.staff.staff_id,
+                    name: l.staff.name,
+                    post: l.staff.post,
+                    active: l.staff.active,
+                    faces: l.embeddings,
+                })
+                .collect())
+        })
+    }
+
+    fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError> {
+        let mut vision = self
+            .vision
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
+        if vision.is_none() {
+            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
+        }
+        let Some(vision) = vision.as_mut() else {
+            return Err(ConsoleError::Failed("the models are not loaded".into()));
+        };
+        // `enroll` reads files: the uploads go to a private folder that is removed at once.
+        let dir = std::env::temp_dir().join(format!(
+            "hallclock-enrol-{}",
+            random_token().map_err(failed)?.get(..16).unwrap_or("x")
+        ));
+        let written = write_private_photos(&dir, &request);
+        let result = written.and_then(|paths| {
+            let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+            self.with_store(|store| {
+                enroll(
+                    vision,
+                    store,
+                    &request.id,
+                    request.name.as_deref(),
+                    request.post.as_deref(),
+                    &refs,
+                    self.config.store.keep_face_images,
+                )
+                .map_err(|e| {
+                    let text = format!("{e:#}").replace(&format!("{}/", dir.display()), "");
+                    ConsoleError::Refused(text)
+                })
+                .and_then(|done| {
+                    store
+                        .record_consent(&ConsentRecord {
+                            staff: request.id.clone(),
+                            consented_at: request.consent.consented_at,
+                            notice_version: request.consent.notice_version.clone(),
+                            recorded_by: request.consent.recorded_by.clone(),
+                        })
+                        .map_err(failed)?;
+                    Ok(done)
+                })
+            })
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        let done = result?;
+        Ok(Enrolment {
+            faces: done.faces,
+            lookalikes: done.lookalikes,
+        })
+    }
+
+    fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError> {
+        self.with_store(|s| {
+            s.remove_staff(id).map_err(|e| match e {
+                crate::store::StoreError::UnknownStaff(_) => ConsoleError::Refused(e.to_string()),
+                e => failed(e),
+            })
+        })
+    }
+
+    fn leaves(&self, month: Date) -> Result<Vec<LeaveLine>, ConsoleError> {
+        let summer = self.config.rules.summer;
+        self.with_store(|s| {
+            let calendar = s.calendar(summer).map_err(failed)?;
+            let records = s
+                .leaves(None, Some((month, month.last_of_month())))
+                .map_err(failed)?;
+            Ok(records
+                .into_iter()
+                .map(|r| LeaveLine {
+                    id: r.leave.id,
+                    half_days: r.leave.working_half_days(&calendar),
+                    staff: r.leave.staff,
+                    kind: r.leave.kind,
+                    first: r.leave.first,
+                    last: r.leave.last,
+                    cover: r.leave.cover,
+                    approval_required: r.approval_required,
+                    approved: r.approval.map(|a| (a.level, a.by)),
+                    closed: r.leave.closed_at.is_some(),
+                })
+                .collect())
+        })
+    }
+
+    fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError> {
+        self.with_store(|s| {
+            let (id, half_days, level) = record_leave(
+                &self.config,
+                s,
+                NewLeave {
+                    staff: form.staff.clone(),
+                    kind: form.kind,
+                    first: form.first,
+                    last: form.last,
+                    cover: form.cover.clone(),
+                    reason: form.reason.clone().unwrap_or_default(),
+                    approval_required: ApprovalLevel::InspectionOffice,
+                },
+                now,
+            )
+            .map_err(|e| ConsoleError::Refused(format!("{e:#}")))?;
+            Ok(LeaveAdded {
+                id,
+                half_days,
+                approval_required: level,
+            })
+        })
+    }
+
+    fn approve_leave(
+        &self,
+        id: LeaveId,
+        by: &str,
+        certified_by: Option<String>,
+        now: Timestamp,
+    ) -> Result<ApprovalLevel, ConsoleError> {
+        self.with_store(|s| {
+            let record = s
+                .leave(id)
+                .map_err(failed)?
+                .ok_or_else(|| ConsoleError::Refused(format!("leave {id} is not on record")))?;
+            let level = record.approval_required;
+            if level == ApprovalLevel::DirectorWithUnitCertificate && certified_by.is_none() {
+                return Err(ConsoleError::Refused(format!(
+                    "leave {id} is two days or more: expected who certified it (窗口单位负责人签字证明)"
+                )));
+            }
+            s.approve_leave(
+                id,
+                &Approval {
+                    level,
+                    by: by.to_string(),
+                    certified_by,
+                    at: now,
+                },
+            )
+            .map_err(|e| ConsoleError::Refused(e.to_string()))?;
+            Ok(level)
+        })
+    }
+
+    fn month_report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
+        let period = Self::month_period(query.month);
+        let label = query.month.strftime("%Y-%m").to_string();
+        self.with_store(|s| {
+            let mut only: Option<BTreeSet<StaffId>> = None;
+            if let Some(id) = &query.staff {
+                only = Some([id.clone()].into());
+            }
+            if let Some(post) = &query.post {
+                let mut holders: BTreeSet<StaffId> = BTreeSet::new();
+                for p in s.posts().map_err(failed)? {
+                    if p.id.to_string() == *post {
+                        holders.insert(p.holder);
+                        holders.insert(p.backup);
+                    }
+                }
+                for l in s.list_staff("").map_err(failed)? {
+                    if l.staff.post.as_deref() == Some(post.as_str()) {
+                        holders.insert(l.staff.staff_id);
+                    }
+                }
+                only = Some(match only {
+                    Some(o) => o.intersection(&holders).cloned().collect(),
+                    None => holders,
+                });
+            }
+            let facts = load_facts(s, &self.config, period).map_err(failed_chain)?;
+            build_report(
+                &self.config,
+                &facts,
+                ReportKind::Month,
+                &label,
+                period,
+                &[(label.clone(), period)],
+                now,
+                only.as_ref(),
+            )
+            .map_err(failed_chain)
+        })
+    }
+
+    fn person_month(
+        &self,
+        staff: &StaffId,
+        month: Date,
+        now: Timestamp,
+    ) -> Result<Vec<CalendarDay>, ConsoleError> {
+        let period = Self::month_period(month);
+        self.with_store(|s| {
+            if s.staff(staff).map_err(failed)?.is_none() {
+                return Err(ConsoleError::Refused(format!(
+                    "no staff member with id {staff}"
+                )));
+            }
+            let facts = load_facts(s, &self.config, period).map_err(failed_chain)?;
+            let attendance =
+                classify(&self.config.rules.engine, &facts.facts(), period, now).map_err(failed)?;
+            Ok(attendance
+                .days
+                .iter()
+                .filter(|d| &d.staff == staff)
+                .map(|d| calendar_day(d.date, &d.verdict))
+                .collect())
+        })
+    }
+
+    fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            s.amend_punch(amendment, now)
+                .map(|_| ())
+                .map_err(|e| ConsoleError::Refused(e.to_string()))
+        })
+    }
+
+    fn status(&self) -> Result<StatusView, ConsoleError> {
+        let sha = current_embedder_sha(&self.config).unwrap_or_default();
+        let trusted = self.clock.status().trusted;
+        let last_upload = self.telemetry.as_ref().and_then(|t| t.last_upload());
+        self.with_store(|s| {
+            let counts = s.outbox_counts().map_err(failed)?;
+            let now = Timestamp::now();
+            let mut recent: Vec<(StaffId, Timestamp)> = s
+                .punches_between(now - SignedDuration::from_hours(24), now, None)
+                .map_err(failed)?
+                .into_iter()
+                .map(|r| (r.punch.staff, r.punch.at))
+                .collect();
+            recent.reverse();
+            recent.truncate(20);
+            let enrolled = s
+                .list_staff(&sha)
+                .map_err(failed)?
+                .iter()
+                .filter(|l| l.staff.active && l.embeddings > 0)
+                .count();
+            Ok(StatusView {
+                clock_trusted: trusted,
+                outbox_pending: counts.pending,
+                outbox_parked: counts.parked,
+                oldest_pending: counts.oldest_pending,
+                last_upload,
+                enrolled_people: enrolled,
+                schema_version: s.schema_version().map_err(failed)?,
+                recent,
+            })
+        })
+    }
+
+    fn zone(&self) -> TimeZone {
+        self.config.rules.engine.schedule.zone.clone()
+    }
+}
+
+fn write_private_photos(dir: &Path, request: &EnrolRequest) -> Result<Vec<PathBuf>, ConsoleError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
+    let mut paths = Vec::new();
+    for (i, p) in request.photos.iter().enumerate() {
+        let clean: String = p
+            .name
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .collect();
+        let path = dir.join(format!("{}-{clean}", i + 1));
+        std::fs::write(&path, &p.bytes)
+            .map_err(|e| failed(format!("writing {}: {e}", path.display())))?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
+    match o {
+        SessionOutcome::Pending => (SessionMark::Pending, false),
+        SessionOutcome::OnLeave { .. } => (SessionMark::Leave, false),
+        SessionOutcome::Missed { .. } => (SessionMark::Missing, false),
+        SessionOutcome::Absent { .. } => (SessionMark::Absent, false),
+        SessionOutcome::Attended {
+            clock_in,
+            clock_out,
+        } => {
+            let amended = [clock_in, clock_out]
+                .iter()
+                .any(|m| matches!(m, Some(m) if matches!(m.source, MarkSource::Amendment { .. })));
+            let mark = match (clock_in, clock_out) {
+                (None, _) | (_, None) => SessionMark::Missing,
+                (Some(i), _) if matches!(i.verdict, Verdict::Late { .. }) => SessionMark::Late,
+                (_, Some(o)) if matches!(o.verdict, Verdict::Early { .. }) => SessionMark::Early,
+                _ => SessionMark::OnTime,
+            };
+            (mark, amended)
+        }
+    }
+}
+
+fn calendar_day(date: Date, v: &DayVerdict) -> CalendarDay {
+    match v {
+        DayVerdict::NotEnrolled => CalendarDay::NotJudged { date },
+        DayVerdict::DayOff => CalendarDay::DayOff { date },
+        DayVerdict::Duty(o) => CalendarDay::Duty {
+            date,
+            done: match o {
+                DutyOutcome::Pending => None,
+                DutyOutcome::Done => Some(true),
+                DutyOutcome::Missed => Some(false),
+            },
+        },
+        DayVerdict::Working { morning, afternoon } => {
+            let (m, a1) = session_mark(morning);
+            let (a, a2) = session_mark(afternoon);
+            CalendarDay::Working {
+                date,
+                morning: m,
+                afternoon: a,
+                amended: a1 || a2,
+            }
+        }
+        DayVerdict::Absent { .. } => CalendarDay::Working {
+            date,
+            morning: SessionMark::Absent,
+            afternoon: SessionMark::Absent,
+            amended: false,
+        },
+    }
+}
+
+/// Binds the console's address (a failure here is a start-up error).
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the web console on {addr} (console.listen)"))
+}
+
+/// Serves the console until `cancel` fires.
+///
+/// # Errors
+/// When the database cannot be opened or serving fails.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    telemetry: Option<Arc<Telemetry>>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let settings = config.console.web.clone();
+    let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
+        .await
+        .context("opening the console's database")??;
+    let app = web::router(AppState {
+        console: Arc::new(console),
+        settings: Arc::new(settings),
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await
+        .context("serving the web console")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+/// `hallclock console`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Listen here instead of the config's console.listen.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+}
+
+/// Serves the console alone (no camera, no models until an enrolment needs them).
+pub fn run(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+    let addr = args.listen.unwrap_or(config.console.listen);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("hallclock-console")
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let config = config.clone();
+    let result = rt.block_on(async move {
+        let listener = bind(addr).await?;
+        let local = listener.local_addr().context("reading the bound address")?;
+        info!(%local, "Web console listening.");
+        println!("console listening on http://{local}/");
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => return,
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            stop.cancel();
+        });
+        serve(config, listener, None, cancel).await
+    });
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// `hallclock user ...`: console accounts.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is read from standard input (or asked for, without echo).
+    Add {
+        /// Account name (letters, digits, '-' or '_'; it signs amendments).
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor or viewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// List the accounts.
+    List,
+    /// Set an account's password (clears its lock, ends its sessions).
+    Passwd {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Runs `hallclock user ...`.
+pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(config)?;
+    let now = Timestamp::now();
+    match cmd {
+        UserCommand::Add { name, role } => {
+            StaffId::new(&name).context("reading --name")?;
+            let Some(role) = Role::parse(&role) else {
+                bail!("--role {role:?}: expected admin, supervisor or viewer");
+            };
+            let password = read_password()?;
+            let hash = hash_password(&password)?;
+            if !store.add_account(&name, role.key(), &hash, now)? {
+                bail!("account {name} exists already (change its password with `hallclock user passwd --name {name}`)");
+            }
+            store.append_audit(
+                now,
+                "cli",
+                "account-add",
+                &format!("{name} ({})", role.key()),
+            )?;
+            println!("added account {name} ({})", role.key());
+        }
+        UserCommand::List => {
+            println!("{:<20} {:<11} locked", "name", "role");
+            for a in store.accounts()? {
+                let locked = match a.locked_until {
+                    Some(t) if t > now => format!("until {t}"),
+                    _ => "-".to_string(),
+                };
+                println!("{:<20} {:<11} {locked}", a.name, a.role);
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let password = read_password()?;
+            let hash = hash_password(&password)?;
+            if !store.set_account_password(&name, &hash)? {
+                bail!("no account named {name}");
+            }
+            store.append_audit(now, "cli", "account-password", &name)?;
+            println!("password of {name} changed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The password: the first line of standard input, or asked for twice without echo on a terminal.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = prompt_hidden("password: ")?;
+        let again = prompt_hidden("again: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < 8 {
+        bail!("the password is too short: expected at least 8 characters");
+    }
+    Ok(password)
+}
+
+fn prompt_hidden(prompt: &str) -> anyhow::Result<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let fd = libc::STDIN_FILENO;
+    // SAFETY: tcgetattr/tcsetattr on stdin with a zeroed, then filled, termios.
+    let mut term: libc::termios = unsafe { std::mem::zeroed() };
+    let have = unsafe { libc::tcgetattr(fd, &mut term) } == 0;
+    if have {
+        let mut quiet = term;
+        quiet.c_lflag &= !libc::ECHO;
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if have {
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &term) };
+    }
+    eprintln!();
+    read.context("reading the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
