@@ -9,6 +9,8 @@ mod attendance;
 #[cfg(feature = "opencv")]
 mod cli;
 #[cfg(feature = "opencv")]
+mod console;
+#[cfg(feature = "opencv")]
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;

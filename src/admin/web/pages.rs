@@ -825,7 +825,7 @@ async fn leave_view(
     );
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/leave\">{}<label>{}<br><input name=\"staff\" id=\"leave-staff\" required></label><label>{}<br><select name=\"kind\" id=\"leave-kind\">{kinds}</select></label><label>{}<br><input type=\"date\" name=\"from\" id=\"leave-from\" required> <select name=\"from_session\">{sessions}</select></label><label>{}<br><input type=\"date\" name=\"to\" id=\"leave-to\" required> <select name=\"to_session\" id=\"leave-to-session\"><option value=\"pm\">{}</option><option value=\"am\">{}</option></select></label><label>{}<br><input name=\"cover\" id=\"leave-cover\"></label><label>{}<br><input name=\"reason\" id=\"leave-reason\"></label><button id=\"leave-add\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/leave\">{}<label>{}<br><input name=\"staff\" id=\"leave-staff\" required></label><label>{}<br><select name=\"kind\" id=\"leave-kind\">{kinds}</select></label><label>{}<br><input name=\"from\" id=\"leave-from\" placeholder=\"2026-11-03\" required> <select name=\"from_session\">{sessions}</select></label><label>{}<br><input name=\"to\" id=\"leave-to\" placeholder=\"2026-11-03\" required> <select name=\"to_session\" id=\"leave-to-session\"><option value=\"pm\">{}</option><option value=\"am\">{}</option></select></label><label>{}<br><input name=\"cover\" id=\"leave-cover\"></label><label>{}<br><input name=\"reason\" id=\"leave-reason\"></label><button id=\"leave-add\">{}</button></form>",
         csrf_field(&s.csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "leave.kind")),

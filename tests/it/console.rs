@@ -1,0 +1,859 @@
+//! The web console over real HTTP against the real binary (`hallclock console` on a loopback
+//! port): every page refuses anonymous requests and the wrong roles, forms need their CSRF token,
+//! five wrong passwords lock an account, bad uploads (not an image, too big, a decompression
+//! bomb) are refused with a message and the server goes on; names are escaped. Then a browser
+//! (headless Chromium through chromedriver's W3C WebDriver protocol) signs in, enrols a person
+//! from a photo, enters leave and downloads the month report, with a screenshot of each page
+//! in `target/console-screenshots/`.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{redirect, Client, StatusCode};
+use serde_json::{json, Value};
+
+use super::{fixture, hallclock_command, repo};
+
+const PASSWORD: &str = "correct-horse-1";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("a free loopback port")
+        .local_addr()
+        .expect("bound address")
+        .port()
+}
+
+/// A `hallclock console` on its own database, killed on drop.
+struct Server {
+    dir: tempfile::TempDir,
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("hallclock.toml"),
+            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\nclock-check = \"off\"\n",
+        )
+        .expect("config");
+        let port = free_port();
+        let mut s = Server {
+            child: Command::new("true").spawn().expect("placeholder"),
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        for (name, role) in [
+            ("admin", "admin"),
+            ("super1", "supervisor"),
+            ("viewer1", "viewer"),
+            ("locky", "viewer"),
+        ] {
+            s.user_add(name, role);
+        }
+        let _ = s.child.wait();
+        s.child = s
+            .hallclock()
+            .args(["console", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("hallclock console starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the console never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    fn hallclock(&self) -> Command {
+        let mut c = hallclock_command(self.dir.path());
+        c.arg("--config")
+            .arg(self.dir.path().join("hallclock.toml"));
+        c
+    }
+
+    fn user_add(&self, name: &str, role: &str) {
+        let mut child = self
+            .hallclock()
+            .args(["user", "add", "--name", name, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("user add runs");
+        writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+        assert!(child.wait().expect("user add ends").success());
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// Signs in; the session cookie, or the refusal's status and body.
+async fn sign_in(s: &Server, name: &str, password: &str) -> Result<String, (StatusCode, String)> {
+    let r = client()
+        .post(s.url("/login"))
+        .form(&[("name", name), ("password", password)])
+        .send()
+        .await
+        .expect("login answers");
+    let status = r.status();
+    let cookie = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hallclock_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string());
+    match (status, cookie) {
+        (StatusCode::SEE_OTHER, Some(c)) => {
+            let all: Vec<&str> = r
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let flags = all
+                .iter()
+                .find(|v| v.starts_with("hallclock_session="))
+                .unwrap();
+            assert!(
+                flags.contains("HttpOnly")
+                    && flags.contains("SameSite=Strict")
+                    && flags.contains("Path=/"),
+                "{flags}"
+            );
+            Ok(c)
+        }
+        _ => Err((status, r.text().await.unwrap_or_default())),
+    }
+}
+
+async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+    let mut req = client().get(s.url(path));
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    let r = req.send().await.expect("GET answers");
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = r.text().await.unwrap_or_default();
+    (status, location.unwrap_or(body))
+}
+
+async fn post_form(
+    s: &Server,
+    cookie: Option<&str>,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut req = client().post(s.url(path)).form(form);
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    let r = req.send().await.expect("POST answers");
+    (r.status(), r.text().await.unwrap_or_default())
+}
+
+async fn post_photos(
+    s: &Server,
+    cookie: &str,
+    csrf: Option<&str>,
+    files: Vec<(&str, Vec<u8>)>,
+) -> (StatusCode, String) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("id", "0007")
+        .text("name", "测试")
+        .text("consent", "yes");
+    if let Some(c) = csrf {
+        form = form.text("csrf", c.to_string());
+    }
+    for (name, bytes) in files {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    match client()
+        .post(s.url("/enrol"))
+        .header(COOKIE, cookie)
+        .multipart(form)
+        .send()
+        .await
+    {
+        Ok(r) => (r.status(), r.text().await.unwrap_or_default()),
+        // The server may close the connection on an over-limit body before reading it all.
+        Err(e) => (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+    }
+}
+
+/// The CSRF token of a signed-in page.
+async fn csrf(s: &Server, cookie: &str) -> String {
+    let (_, page) = get(s, Some(cookie), "/status").await;
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..at + 64].to_string()
+}
+
+const GET_PAGES: &[&str] = &[
+    "/staff",
+    "/enrol",
+    "/leave",
+    "/report",
+    "/report?format=csv",
+    "/report?format=xlsx",
+    "/calendar?staff=0001",
+    "/amend",
+    "/status",
+    "/audit",
+];
+const POSTS: &[&str] = &[
+    "/logout",
+    "/staff/deactivate",
+    "/enrol",
+    "/leave",
+    "/leave/approve",
+    "/amend",
+];
+
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&w.to_be_bytes());
+    v.extend_from_slice(&h.to_be_bytes());
+    v.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    v.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passwords_and_bad_uploads(
+) {
+    let s = Server::start();
+    // Anonymous: every page sends to sign-in, every post is 401.
+    for p in GET_PAGES {
+        let (status, to) = get(&s, None, p).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (StatusCode::SEE_OTHER, "/login"),
+            "GET {p}"
+        );
+    }
+    for p in POSTS {
+        let (status, _) = post_form(&s, None, p, &[("csrf", "x")]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "POST {p}");
+    }
+    // A forged cookie is anonymous too.
+    let (status, _) = get(&s, Some("hallclock_session=deadbeef"), "/staff").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Roles.
+    let viewer = sign_in(&s, "viewer1", PASSWORD)
+        .await
+        .expect("viewer signs in");
+    let supervisor = sign_in(&s, "super1", PASSWORD)
+        .await
+        .expect("supervisor signs in");
+    let admin = sign_in(&s, "admin", PASSWORD)
+        .await
+        .expect("admin signs in");
+    let (vc, sc, ac) = (
+        csrf(&s, &viewer).await,
+        csrf(&s, &supervisor).await,
+        csrf(&s, &admin).await,
+    );
+    for p in [
+        "/staff",
+        "/report",
+        "/calendar?staff=0001",
+        "/status",
+        "/report?format=csv",
+    ] {
+        assert_ne!(
+            get(&s, Some(&viewer), p).await.0,
+            StatusCode::FORBIDDEN,
+            "viewer GET {p}"
+        );
+    }
+    for p in ["/enrol", "/leave", "/amend", "/audit"] {
+        assert_eq!(
+            get(&s, Some(&viewer), p).await.0,
+            StatusCode::FORBIDDEN,
+            "viewer GET {p}"
+        );
+    }
+    for p in ["/staff/deactivate", "/leave", "/leave/approve", "/amend"] {
+        assert_eq!(
+            post_form(&s, Some(&viewer), p, &[("csrf", &vc)]).await.0,
+            StatusCode::FORBIDDEN,
+            "viewer POST {p}"
+        );
+    }
+    assert_eq!(
+        post_photos(&s, &viewer, Some(&vc), vec![("a.png", png_header(10, 10))])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    for p in ["/enrol", "/audit"] {
+        assert_eq!(
+            get(&s, Some(&supervisor), p).await.0,
+            StatusCode::FORBIDDEN,
+            "supervisor GET {p}"
+        );
+    }
+    for p in ["/leave", "/amend", "/report"] {
+        assert_eq!(
+            get(&s, Some(&supervisor), p).await.0,
+            StatusCode::OK,
+            "supervisor GET {p}"
+        );
+    }
+    assert_eq!(
+        post_form(
+            &s,
+            Some(&supervisor),
+            "/staff/deactivate",
+            &[("csrf", &sc), ("id", "0001")]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_photos(
+            &s,
+            &supervisor,
+            Some(&sc),
+            vec![("a.png", png_header(10, 10))]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    for p in GET_PAGES {
+        let (status, _) = get(&s, Some(&admin), p).await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "admin GET {p}: {status}"
+        );
+    }
+
+    // CSRF: missing or wrong token, on a form and on an upload.
+    let leave = [
+        ("staff", "0001"),
+        ("kind", "sick"),
+        ("from", "2026-11-03"),
+        ("to", "2026-11-03"),
+    ];
+    let (status, body) = post_form(&s, Some(&admin), "/leave", &leave).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("安全令牌"), "{body}");
+    let mut wrong = leave.to_vec();
+    wrong.push(("csrf", &sc));
+    assert_eq!(
+        post_form(&s, Some(&admin), "/leave", &wrong).await.0,
+        StatusCode::FORBIDDEN,
+        "another session's token"
+    );
+    assert_eq!(
+        post_photos(&s, &admin, None, vec![("a.png", png_header(10, 10))])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Lock-out: five wrong passwords, then the right one is refused too.
+    for i in 0..5 {
+        let (status, body) = sign_in(&s, "locky", "wrong-password")
+            .await
+            .expect_err("wrong password");
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let locked = body.contains("已锁定");
+        assert_eq!(locked, i == 4, "attempt {}: {body}", i + 1);
+    }
+    let (status, body) = sign_in(&s, "locky", PASSWORD).await.expect_err("locked");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("已锁定"), "{body}");
+    let (_, audit) = get(&s, Some(&admin), "/audit").await;
+    assert!(
+        audit.contains("account-locked"),
+        "the lock is in the audit log"
+    );
+
+    // Uploads: not an image, too big, a decompression bomb; the server answers afterwards.
+    let (status, body) = post_photos(
+        &s,
+        &admin,
+        Some(&ac),
+        vec![("notes.txt", b"just some text".to_vec())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("not a photo"), "{body}");
+    let (status, body) = post_photos(
+        &s,
+        &admin,
+        Some(&ac),
+        vec![("big.jpg", vec![0xff; 11 * 1024 * 1024])],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let (status, body) = post_photos(
+        &s,
+        &admin,
+        Some(&ac),
+        vec![("bomb.png", png_header(30_000, 30_000))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("30000x30000"), "{body}");
+    assert_eq!(
+        get(&s, Some(&admin), "/status").await.0,
+        StatusCode::OK,
+        "still serving"
+    );
+    let (_, staff) = get(&s, Some(&admin), "/staff").await;
+    assert!(!staff.contains("0007"), "nothing was enrolled");
+
+    // Escaping: a name with markup is shown as text.
+    let out = s
+        .hallclock()
+        .args([
+            "staff",
+            "add",
+            "--id",
+            "0666",
+            "--name",
+            "<script>alert(1)</script>",
+        ])
+        .output()
+        .expect("staff add");
+    assert!(out.status.success());
+    let (_, staff) = get(&s, Some(&viewer), "/staff").await;
+    assert!(
+        staff.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped"
+    );
+    assert!(!staff.contains("<script>alert"), "never raw");
+
+    // Signing out ends the session.
+    assert_eq!(
+        post_form(&s, Some(&viewer), "/logout", &[("csrf", &vc)])
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        get(&s, Some(&viewer), "/staff").await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+    http: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("true").status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "chromedriver (Debian's chromium-driver; scripts/bootstrap --test installs it)",
+            );
+        let base = format!("http://127.0.0.1:{port}");
+        let http = Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver never answered");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,900", "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]}
+        }}});
+        let r: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("json");
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_string();
+        Driver {
+            child,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let r: Value = req
+            .send()
+            .await
+            .expect("webdriver answers")
+            .json()
+            .await
+            .expect("json");
+        if r["value"].get("error").is_some() {
+            panic!("webdriver {path}: {r}");
+        }
+        r["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("element id")
+            .to_string()
+    }
+
+    async fn type_in(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{e}/text"),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// The text of `css` once it contains `needle` (pages after a submit load asynchronously);
+    /// whatever it holds after 60 s otherwise.
+    async fn text_when(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let found: Option<Value> = match self
+                .http
+                .post(url)
+                .json(&json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+            {
+                Ok(r) => r.json().await.ok(),
+                Err(_) => None,
+            };
+            let id = found
+                .as_ref()
+                .and_then(|v| v["value"].as_object())
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(id) = id {
+                let url = format!("{}/session/{}/element/{id}/text", self.base, self.session);
+                if let Ok(r) = self.http.get(url).send().await {
+                    if let Ok(v) = r.json::<Value>().await {
+                        if let Some(t) = v["value"].as_str() {
+                            if t.contains(needle) || Instant::now() > deadline {
+                                return t.to_string();
+                            }
+                        }
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return String::new();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let b64 = self
+            .cmd(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let bytes = base64_decode(b64.as_str().expect("base64 png"));
+        assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+        let dir = repo().join("target/console-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, bytes).expect("screenshot written");
+        println!("screenshot: {}", path.display());
+        path
+    }
+
+    async fn cookie(&self, name: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/cookie/{name}"),
+                Value::Null,
+            )
+            .await;
+        format!("{name}={}", v["value"].as_str().expect("cookie value"))
+    }
+
+    async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in text.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_month_report() {
+    let s = Server::start();
+    let d = Driver::start().await;
+    let today = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .expect("tz")
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let month = today.strftime("%Y-%m").to_string();
+
+    // Sign in.
+    d.go(&s.url("/login")).await;
+    d.type_in("#name", "admin").await;
+    d.type_in("#password", PASSWORD).await;
+    d.screenshot("01-sign-in").await;
+    d.click("#signin").await;
+    assert!(
+        d.text_when("header", "admin").await.contains("admin"),
+        "signed in"
+    );
+    assert!(d.text("h1").await.contains("人员"));
+
+    // Enrol 0001 from a photo, with consent.
+    d.go(&s.url("/enrol")).await;
+    d.type_in("#id", "0001").await;
+    d.type_in("#name", "张三").await;
+    d.type_in("#post", "W03").await;
+    let photo = fixture("demo/0001_enrol.jpg");
+    d.type_in("#photo", &photo.display().to_string()).await;
+    d.click("#consent").await;
+    d.screenshot("02-enrol-form").await;
+    d.click("#enrol").await;
+    let said = d.text_when("main", "录入成功").await;
+    assert!(said.contains("录入成功 0001"), "{said}");
+    d.screenshot("03-enrolled").await;
+    d.go(&s.url("/staff?q=张")).await;
+    let list = d.text("#staff").await;
+    assert!(
+        list.contains("0001") && list.contains("张三") && list.contains("W03"),
+        "{list}"
+    );
+    d.screenshot("04-staff").await;
+
+    // Leave for today, no cover.
+    d.go(&s.url("/leave")).await;
+    d.type_in("#leave-staff", "0001").await;
+    d.type_in("#leave-from", &today.to_string()).await;
+    d.type_in("#leave-to", &today.to_string()).await;
+    d.type_in("#leave-reason", "看病").await;
+    d.click("#leave-add").await;
+    let said = d.text_when("main", "已登记请假").await;
+    // A whole day needs the deputy director (分管领导), per the rules' approval table.
+    assert!(
+        said.contains("已登记请假")
+            && said.contains("需审批: 分管领导")
+            && said.contains("无人顶岗"),
+        "{said}"
+    );
+    assert!(d.text("#leaves").await.contains("病假"));
+    d.screenshot("05-leave").await;
+    d.click("#leaves button").await;
+    let said = d.text_when("main", "#1 已批准").await;
+    assert!(
+        said.contains("#1 已批准") && said.contains("已批准 分管领导 admin"),
+        "{said}"
+    );
+    d.screenshot("06-leave-approved").await;
+
+    // The month report, and its downloads with the browser's session.
+    d.go(&s.url(&format!("/report?month={month}"))).await;
+    let table = d.text("#report").await;
+    assert!(
+        table.contains("0001") && table.contains("张三") && table.contains("全中心"),
+        "{table}"
+    );
+    d.screenshot("07-month-report").await;
+    let csv_href = d.find("#csv").await;
+    let href = d
+        .cmd(
+            reqwest::Method::GET,
+            &format!("/element/{csv_href}/property/href"),
+            Value::Null,
+        )
+        .await;
+    let href = href.as_str().expect("href").to_string();
+    let cookie = d.cookie("hallclock_session").await;
+    let csv = client()
+        .get(&href)
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .expect("csv download");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".csv"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("0001") && csv.contains("张三"), "{csv}");
+    let xlsx = client()
+        .get(href.replace("format=csv", "format=xlsx"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .expect("xlsx download");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an xlsx (zip) file"
+    );
+
+    // The person's month as a calendar, and the status page.
+    d.go(&s.url(&format!("/calendar?staff=0001&month={month}")))
+        .await;
+    d.screenshot("08-calendar").await;
+    let cal = d.text("#calendar").await;
+    // Nobody punched this month: the working days so far are absences; today, with no cover
+    // arranged, absence (an uncovered leave excuses nothing).
+    assert!(
+        cal.contains("一")
+            && cal.contains(&today.day().to_string())
+            && cal.contains("上午")
+            && cal.contains("缺岗"),
+        "{cal}"
+    );
+    d.go(&s.url("/status")).await;
+    assert!(d.text("#status").await.contains("已录入人数"));
+    d.screenshot("09-status").await;
+    d.go(&s.url("/audit?lang=en")).await;
+    let audit = d.text("#audit").await;
+    assert!(
+        audit.contains("enrol")
+            && audit.contains("leave-add")
+            && audit.contains("leave-approve")
+            && audit.contains("consent notice 2026-1"),
+        "{audit}"
+    );
+    assert!(
+        d.text("h1").await.contains("Audit log"),
+        "English by ?lang=en"
+    );
+    d.screenshot("10-audit-en").await;
+    d.quit().await;
+    let _ = Path::new("");
+}
