@@ -11,7 +11,8 @@
 //! the uploader, all within `daemon.drain-timeout-secs`. A stage that dies is fatal: everything is
 //! cancelled and the process exits non-zero naming the stage. With `[console] enabled`, the web
 //! console (`cli::console`) is served beside it and stopped with the uploader. This module wires; it decides
-//! nothing (`core` does) and holds no SQL (`store` does).
+//! nothing (`core` does) and holds no SQL (`store` does). With `[console] enabled`, the web console
+//! (`cli::console`) is served beside the stages and stopped with the uploader.
 
 pub mod decide;
 pub mod metrics;
