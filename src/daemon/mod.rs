@@ -10,9 +10,8 @@
 //! finish the frames and sightings in flight, commit the punches, close the database, then stop
 //! the uploader, all within `daemon.drain-timeout-secs`. A stage that dies is fatal: everything is
 //! cancelled and the process exits non-zero naming the stage. With `[console] enabled`, the web
-//! console (`cli::console`) is served beside it and stopped with the uploader. This module wires; it decides
-//! nothing (`core` does) and holds no SQL (`store` does). With `[console] enabled`, the web console
-//! (`cli::console`) is served beside the stages and stopped with the uploader.
+//! console (`cli::console`) is served beside the stages and stopped with the uploader. This
+//! module wires; it decides nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
 pub mod metrics;
