@@ -23,6 +23,7 @@ use crate::admin::import::{
     parse_punch_csv, parse_zkteco,
 };
 use crate::admin::report::{self, kind_key, kind_zh, ReportInput, ReportKind, ScoredPart};
+use crate::admin::web::ReportSpan;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, Leave, LeaveId, LeaveKind, Post, PostId};
@@ -269,84 +270,39 @@ pub struct ActiveFromArgs {
 /// Runs `hallclock report ...`.
 pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let schedule = &config.rules.engine.schedule;
-    let (kind, opts, label, period, parts) = match cmd {
+    let (span, opts) = match cmd {
         ReportCommand::Day { date, opts } => {
-            let now = as_of(&opts, schedule)?;
             let day = match date {
                 Some(d) => date_arg(&d, "--date")?,
-                None => schedule.to_civil(now).date(),
+                None => schedule.to_civil(as_of(&opts, schedule)?).date(),
             };
-            let label = day.to_string();
-            let parts = vec![(
-                label.clone(),
-                Period {
-                    first: day,
-                    last: day,
-                },
-            )];
-            (
-                ReportKind::Day,
-                opts,
-                label,
-                Period {
-                    first: day,
-                    last: day,
-                },
-                parts,
-            )
+            (ReportSpan::Day(day), opts)
         }
         ReportCommand::Month { month, opts } => {
-            let now = as_of(&opts, schedule)?;
             let first = match month {
                 Some(m) => month_arg(&m)?,
-                None => schedule.to_civil(now).date().first_of_month(),
+                None => schedule
+                    .to_civil(as_of(&opts, schedule)?)
+                    .date()
+                    .first_of_month(),
             };
-            let period = Period {
-                first,
-                last: first.last_of_month(),
-            };
-            let label = first.strftime("%Y-%m").to_string();
-            (
-                ReportKind::Month,
-                opts,
-                label.clone(),
-                period,
-                vec![(label, period)],
-            )
+            (ReportSpan::Month(first), opts)
         }
         ReportCommand::Year { year, opts } => {
-            let now = as_of(&opts, schedule)?;
-            let today = schedule.to_civil(now).date();
-            let year = year.unwrap_or(today.year());
-            let first = Date::new(year, 1, 1).with_context(|| format!("--year {year}"))?;
-            if first > today {
-                bail!("--year {year} has not started yet (today is {today})");
-            }
-            let mut parts = Vec::new();
-            let mut month = first;
-            while month.year() == year && month <= today {
-                let label = month.strftime("%Y-%m").to_string();
-                parts.push((
-                    label,
-                    Period {
-                        first: month,
-                        last: month.last_of_month(),
-                    },
-                ));
-                month = month
-                    .checked_add(1.month())
-                    .context("stepping through the year")?;
-            }
-            let last = parts.last().map_or(first, |(_, p)| p.last);
-            (
-                ReportKind::Year,
-                opts,
-                year.to_string(),
-                Period { first, last },
-                parts,
-            )
+            let year = match year {
+                Some(y) => y,
+                None => schedule.to_civil(as_of(&opts, schedule)?).date().year(),
+            };
+            (ReportSpan::Year(year), opts)
         }
     };
+    let today = schedule.to_civil(as_of(&opts, schedule)?).date();
+    let SpanParts {
+        kind,
+        label,
+        period,
+        parts,
+    } = span_parts(span, today)?;
     let now = as_of(&opts, schedule)?;
     let store = open_store(config)?;
     let only = staff_filter(&store, &opts.staff)?;
@@ -390,6 +346,78 @@ fn emit(out: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A report's kind, label, whole period and scoring parts.
+pub(crate) struct SpanParts {
+    pub kind: ReportKind,
+    pub label: String,
+    pub period: Period,
+    pub parts: Vec<(String, Period)>,
+}
+
+/// The parts a report of `span` is scored in: the day, the month, or each month of the year up
+/// to `today`. Shared by `hallclock report` and the console.
+///
+/// # Errors
+/// When the year has not started by `today`, or is out of range.
+pub(crate) fn span_parts(span: ReportSpan, today: Date) -> anyhow::Result<SpanParts> {
+    Ok(match span {
+        ReportSpan::Day(day) => {
+            let period = Period {
+                first: day,
+                last: day,
+            };
+            SpanParts {
+                kind: ReportKind::Day,
+                label: day.to_string(),
+                period,
+                parts: vec![(day.to_string(), period)],
+            }
+        }
+        ReportSpan::Month(month) => {
+            let first = month.first_of_month();
+            let period = Period {
+                first,
+                last: first.last_of_month(),
+            };
+            let label = first.strftime("%Y-%m").to_string();
+            SpanParts {
+                kind: ReportKind::Month,
+                label: label.clone(),
+                period,
+                parts: vec![(label, period)],
+            }
+        }
+        ReportSpan::Year(year) => {
+            let first = Date::new(year, 1, 1).with_context(|| format!("year {year}"))?;
+            if first > today {
+                bail!("year {year} has not started yet (today is {today})");
+            }
+            let mut parts = Vec::new();
+            let mut month = first;
+            while month.year() == year && month <= today {
+                let label = month.strftime("%Y-%m").to_string();
+                parts.push((
+                    label,
+                    Period {
+                        first: month,
+                        last: month.last_of_month(),
+                    },
+                ));
+                month = month
+                    .checked_add(1.month())
+                    .context("stepping through the year")?;
+            }
+            let last = parts.last().map_or(first, |(_, p)| p.last);
+            SpanParts {
+                kind: ReportKind::Year,
+                label: year.to_string(),
+                period: Period { first, last },
+                parts,
+            }
+        }
+    })
 }
 
 fn as_of(opts: &ReportOpts, schedule: &ScheduleConfig) -> anyhow::Result<Timestamp> {
@@ -855,25 +883,41 @@ pub(crate) fn record_leave(
 // ---------------------------------------------------------------------------------------------
 // Posts, calendar, duty, meetings, active-from
 
+/// Sets a window post's A and B after checking the post is named and A and B differ. Shared by
+/// `hallclock post set` and the console.
+///
+/// # Errors
+/// When the post is empty, A is B, or the database fails.
+pub(crate) fn set_post_checked(
+    store: &mut Store,
+    post: &str,
+    holder: StaffId,
+    backup: StaffId,
+    now: Timestamp,
+) -> anyhow::Result<Post> {
+    if post.trim().is_empty() {
+        bail!("--post is empty; expected the window post's id, e.g. W03");
+    }
+    if holder == backup {
+        bail!("--a and --b are both {holder}; expected two different people (A角 and B角)");
+    }
+    let post = Post {
+        id: PostId::new(post.trim()),
+        holder,
+        backup,
+    };
+    store.set_post(&post, now)?;
+    Ok(post)
+}
+
 /// Runs `hallclock post ...`.
 pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(config)?;
     match cmd {
         PostCommand::Set { post, a, b } => {
-            if post.trim().is_empty() {
-                bail!("--post is empty; expected the window post's id, e.g. W03");
-            }
             let holder = StaffId::new(&a).context("reading --a")?;
             let backup = StaffId::new(&b).context("reading --b")?;
-            if holder == backup {
-                bail!("--a and --b are both {holder}; expected two different people (A角 and B角)");
-            }
-            let post = Post {
-                id: PostId::new(&post),
-                holder,
-                backup,
-            };
-            store.set_post(&post, Timestamp::now())?;
+            let post = set_post_checked(&mut store, &post, holder, backup, Timestamp::now())?;
             println!(
                 "已设置 post {}: A {} B {}",
                 post.id, post.holder, post.backup
@@ -889,35 +933,79 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a holiday file import did.
+pub(crate) struct CalendarImported {
+    pub holidays: usize,
+    pub workdays: usize,
+    pub summers: usize,
+    pub years: Vec<i16>,
+}
+
+/// Parses a holiday file and replaces the calendar of every year it mentions. Shared by
+/// `hallclock calendar import` and the console.
+///
+/// # Errors
+/// When the file does not parse (nothing is imported) or the database fails.
+pub(crate) fn import_calendar_text(
+    store: &mut Store,
+    config: &Config,
+    text: &str,
+) -> anyhow::Result<CalendarImported> {
+    let parsed = parse_holiday_file(text, config.rules.summer)?;
+    store.replace_calendar_years(&parsed.years, &parsed.days, &parsed.summers)?;
+    let holidays = parsed.days.iter().filter(|d| d.1).count();
+    Ok(CalendarImported {
+        holidays,
+        workdays: parsed.days.len() - holidays,
+        summers: parsed.summers.len(),
+        years: parsed.years.iter().copied().collect(),
+    })
+}
+
 /// Runs `hallclock calendar import FILE`.
 pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCode> {
     let CalendarCommand::Import { file } = cmd;
     let text = read(&file)?;
-    let parsed = parse_holiday_file(&text, config.rules.summer)
-        .with_context(|| refused_context("calendar", &file))?;
     let mut store = open_store(config)?;
-    store.replace_calendar_years(&parsed.years, &parsed.days, &parsed.summers)?;
-    let holidays = parsed.days.iter().filter(|d| d.1).count();
-    let years: Vec<String> = parsed.years.iter().map(ToString::to_string).collect();
+    let done = import_calendar_text(&mut store, config, &text)
+        .with_context(|| refused_context("calendar", &file))?;
+    let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
-        "已导入 imported {}: {holidays} holiday(s), {} make-up workday(s), {} summer period(s) for {}",
+        "已导入 imported {}: {} holiday(s), {} make-up workday(s), {} summer period(s) for {}",
         file.display(),
-        parsed.days.len() - holidays,
-        parsed.summers.len(),
-        if years.is_empty() { "no year".to_string() } else { years.join(", ") }
+        done.holidays,
+        done.workdays,
+        done.summers,
+        if years.is_empty() {
+            "no year".to_string()
+        } else {
+            years.join(", ")
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `hallclock duty import FILE`.
-pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
-    let DutyCommand::Import { file } = cmd;
-    let text = read(&file)?;
-    let refused = || refused_context("duty roster", &file);
-    let parsed = parse_duty_csv(&text).with_context(refused)?;
-    let mut store = open_store(config)?;
+/// What a duty roster import did.
+pub(crate) struct DutyImported {
+    pub entries: usize,
+    /// Lines on working days (judged as working days), as `line N (date)`.
+    pub on_working_days: Vec<String>,
+}
+
+/// Parses a duty roster CSV, checks every person exists, and imports it. Shared by
+/// `hallclock duty import` and the console.
+///
+/// # Errors
+/// When the CSV does not parse or names unknown staff (nothing is imported), or the database
+/// fails.
+pub(crate) fn import_duty_text(
+    store: &mut Store,
+    config: &Config,
+    text: &str,
+) -> anyhow::Result<DutyImported> {
+    let parsed = parse_duty_csv(text)?;
     let known = store.staff_ids()?;
-    check_known_staff(&text, &parsed, |e| &e.staff, &known).with_context(refused)?;
+    check_known_staff(text, &parsed, |e| &e.staff, &known)?;
     let calendar: Calendar = store.calendar(config.rules.summer)?;
     let on_working_days: Vec<String> = parsed
         .iter()
@@ -925,33 +1013,61 @@ pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
         .map(|l| format!("line {} ({})", l.line, l.value.date))
         .collect();
     let entries: Vec<_> = parsed.into_iter().map(|l| l.value).collect();
-    let n = store.import_duty(&entries).with_context(refused)?;
-    println!("已导入 imported {}: {n} duty entr(ies)", file.display());
-    if !on_working_days.is_empty() {
+    let n = store.import_duty(&entries)?;
+    Ok(DutyImported {
+        entries: n,
+        on_working_days,
+    })
+}
+
+/// Runs `hallclock duty import FILE`.
+pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
+    let DutyCommand::Import { file } = cmd;
+    let text = read(&file)?;
+    let mut store = open_store(config)?;
+    let done = import_duty_text(&mut store, config, &text)
+        .with_context(|| refused_context("duty roster", &file))?;
+    println!(
+        "已导入 imported {}: {} duty entr(ies)",
+        file.display(),
+        done.entries
+    );
+    if !done.on_working_days.is_empty() {
         println!(
             "注意 note: {} entr(ies) fall on working days and are judged as working days: {}",
-            on_working_days.len(),
-            on_working_days.join(", ")
+            done.on_working_days.len(),
+            done.on_working_days.join(", ")
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `hallclock meeting record`.
-pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode> {
-    let MeetingCommand::Record {
-        title,
-        start,
-        end,
-        invite,
-        sign_in,
-    } = cmd;
+/// A meeting as typed: hall times or RFC 3339, `STAFF=TIME` sign-ins, invitees (none: all
+/// active staff).
+pub(crate) struct MeetingText<'a> {
+    pub title: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+    pub invite: &'a [String],
+    pub sign_in: &'a [String],
+}
+
+/// Parses and records a meeting with its sign-in sheet; returns its id and the meeting. Shared
+/// by `hallclock meeting record` and the console.
+///
+/// # Errors
+/// When a field does not parse (nothing is recorded) or the database fails.
+pub(crate) fn record_meeting_text(
+    store: &mut Store,
+    config: &Config,
+    m: &MeetingText<'_>,
+) -> anyhow::Result<(i64, Meeting)> {
     let schedule = &config.rules.engine.schedule;
-    if title.trim().is_empty() {
+    if m.title.trim().is_empty() {
         bail!("--title is empty; expected the meeting's name, e.g. 月例会");
     }
-    let start = time_arg(&start, "--start", schedule)?;
-    let end = time_arg(&end, "--end", schedule)?;
+    let start = time_arg(m.start, "--start", schedule)?;
+    let end = time_arg(m.end, "--end", schedule)?;
     if end <= start {
         bail!(
             "--end {} is not after --start {}",
@@ -959,8 +1075,7 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
             local(schedule, start)
         );
     }
-    let mut store = open_store(config)?;
-    let invited: Vec<StaffId> = if invite.is_empty() {
+    let invited: Vec<StaffId> = if m.invite.is_empty() {
         let facts_day = schedule.to_civil(start).date();
         let query = FactsQuery {
             first: facts_day,
@@ -976,7 +1091,7 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
             .map(|e| e.staff)
             .collect()
     } else {
-        invite
+        m.invite
             .iter()
             .map(|s| StaffId::new(s))
             .collect::<Result<_, _>>()
@@ -984,7 +1099,7 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
     };
     let day = schedule.to_civil(start).date();
     let mut sign_ins = Vec::new();
-    for s in &sign_in {
+    for s in m.sign_in {
         let (who, when) = s
             .split_once('=')
             .ok_or_else(|| anyhow!("--sign-in {s:?}: expected STAFF=TIME, e.g. 0001=15:02"))?;
@@ -1001,13 +1116,37 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
         sign_ins.push(SignIn { staff, at });
     }
     let meeting = Meeting {
-        title,
+        title: m.title.to_string(),
         start,
         end,
         invited,
         sign_ins,
     };
     let id = store.record_meeting(&meeting, Timestamp::now())?;
+    Ok((id, meeting))
+}
+
+/// Runs `hallclock meeting record`.
+pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode> {
+    let MeetingCommand::Record {
+        title,
+        start,
+        end,
+        invite,
+        sign_in,
+    } = cmd;
+    let mut store = open_store(config)?;
+    let (id, meeting) = record_meeting_text(
+        &mut store,
+        config,
+        &MeetingText {
+            title: &title,
+            start: &start,
+            end: &end,
+            invite: &invite,
+            sign_in: &sign_in,
+        },
+    )?;
     println!(
         "已记录会议 meeting #{id} {}: {} invited, {} signed in",
         meeting.title,

@@ -23,25 +23,32 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::admin::report::Report;
-use crate::admin::report::ReportKind;
 use crate::admin::web::security::{hash_password, random_token};
 use crate::admin::web::{
-    self, Account, AppState, AuditLine, CalendarDay, Console, ConsoleError, EnrolRequest,
-    Enrolment, LeaveAdded, LeaveForm, LeaveLine, ReportQuery, Role, SessionInfo, SessionMark,
-    StaffLine, StatusView,
+    self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CheckLine, Console,
+    ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
+    LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, ReportQuery, Role, SessionInfo,
+    SessionMark, StaffLine, StatusView,
 };
+use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, LeaveId};
+use crate::core::rules::Meeting;
 use crate::core::rules::{
     classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
 };
+use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::store::{Approval, ConsentRecord, NewLeave, Store};
 
-use super::attendance::{build_report, load_facts, record_leave};
+use super::attendance::{
+    build_report, import_calendar_text, import_duty_text, load_facts, record_leave,
+    record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
+};
 use super::config::{ClockCheck, Config};
+use super::doctor::{self, Outcome};
 use super::enroll::enroll;
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
@@ -57,6 +64,22 @@ pub struct StoreConsole {
 
 fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
+}
+
+/// An error of a shared CLI function fed the user's input: shown to the user.
+fn refused_chain(e: anyhow::Error) -> ConsoleError {
+    ConsoleError::Refused(format!("{e:#}"))
+}
+
+fn meeting_line(m: &Meeting) -> MeetingLine {
+    let signed: BTreeSet<&StaffId> = m.sign_ins.iter().map(|s| &s.staff).collect();
+    MeetingLine {
+        title: m.title.clone(),
+        start: m.start,
+        end: m.end,
+        invited: m.invited.len(),
+        signed_in: signed.len(),
+    }
 }
 
 fn failed_chain(e: anyhow::Error) -> ConsoleError {
@@ -352,9 +375,14 @@ impl Console for StoreConsole {
         })
     }
 
-    fn month_report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
-        let period = Self::month_period(query.month);
-        let label = query.month.strftime("%Y-%m").to_string();
+    fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
+        let today = self.config.rules.engine.schedule.to_civil(now).date();
+        let SpanParts {
+            kind,
+            label,
+            period,
+            parts,
+        } = span_parts(query.span, today).map_err(refused_chain)?;
         self.with_store(|s| {
             let mut only: Option<BTreeSet<StaffId>> = None;
             if let Some(id) = &query.staff {
@@ -382,10 +410,10 @@ impl Console for StoreConsole {
             build_report(
                 &self.config,
                 &facts,
-                ReportKind::Month,
+                kind,
                 &label,
                 period,
-                &[(label.clone(), period)],
+                &parts,
                 now,
                 only.as_ref(),
             )
@@ -457,6 +485,154 @@ impl Console for StoreConsole {
                 schema_version: s.schema_version().map_err(failed)?,
                 recent,
             })
+        })
+    }
+
+    fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError> {
+        // The camera is the daemon's while it runs: the console never opens it.
+        Ok(doctor::checks(&self.config, false)
+            .into_iter()
+            .map(|(name, outcome)| {
+                let (ok, detail) = match outcome {
+                    Outcome::Ok(d) => (true, d),
+                    Outcome::Failed(d) => (false, d),
+                    Outcome::Skipped(d) => (true, format!("skipped ({d})")),
+                };
+                CheckLine {
+                    name: name.to_string(),
+                    ok,
+                    detail,
+                }
+            })
+            .collect())
+    }
+
+    fn posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
+        self.with_store(|s| {
+            Ok(s.posts()
+                .map_err(failed)?
+                .into_iter()
+                .map(|p| PostLine {
+                    post: p.id.to_string(),
+                    holder: p.holder,
+                    backup: p.backup,
+                })
+                .collect())
+        })
+    }
+
+    fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            set_post_checked(s, &post.post, post.holder.clone(), post.backup.clone(), now)
+                .map(|_| ())
+                .map_err(refused_chain)
+        })
+    }
+
+    fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError> {
+        let period = Self::month_period(month);
+        self.with_store(|s| {
+            let facts = load_facts(s, &self.config, period).map_err(failed_chain)?;
+            let mut lines: Vec<DutyLine> = facts
+                .roster
+                .entries()
+                .iter()
+                .filter(|e| period.first <= e.date && e.date <= period.last)
+                .map(|e| DutyLine {
+                    date: e.date,
+                    staff: e.staff.clone(),
+                    name: facts.names.get(&e.staff).cloned().unwrap_or_default(),
+                    morning: e.sessions.contains(Session::Morning),
+                    afternoon: e.sessions.contains(Session::Afternoon),
+                })
+                .collect();
+            lines.sort_by(|a, b| (a.date, &a.staff).cmp(&(b.date, &b.staff)));
+            Ok(lines)
+        })
+    }
+
+    fn import_duty(&self, csv: &str) -> Result<DutyImport, ConsoleError> {
+        self.with_store(|s| {
+            let done = import_duty_text(s, &self.config, csv).map_err(refused_chain)?;
+            Ok(DutyImport {
+                entries: done.entries,
+                on_working_days: done.on_working_days,
+            })
+        })
+    }
+
+    fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError> {
+        let first = Date::new(year, 1, 1).map_err(|e| ConsoleError::Refused(e.to_string()))?;
+        self.with_store(|s| {
+            let calendar = s.calendar(self.config.rules.summer).map_err(failed)?;
+            let mut out = Vec::new();
+            let mut day = first;
+            while day.year() == year {
+                let holiday = match calendar.day_kind(day) {
+                    DayKind::Holiday => Some(true),
+                    DayKind::MakeUpWorkday => Some(false),
+                    _ => None,
+                };
+                if let Some(holiday) = holiday {
+                    out.push(HolidayLine {
+                        date: day,
+                        name: calendar.day_name(day).unwrap_or_default().to_string(),
+                        holiday,
+                    });
+                }
+                match day.tomorrow() {
+                    Ok(next) => day = next,
+                    Err(_) => break,
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn import_calendar(&self, text: &str) -> Result<CalendarImport, ConsoleError> {
+        self.with_store(|s| {
+            let done = import_calendar_text(s, &self.config, text).map_err(refused_chain)?;
+            Ok(CalendarImport {
+                holidays: done.holidays,
+                workdays: done.workdays,
+                summers: done.summers,
+                years: done.years,
+            })
+        })
+    }
+
+    fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError> {
+        let period = Self::month_period(month);
+        let zone = &self.config.rules.engine.schedule;
+        self.with_store(|s| {
+            let facts = load_facts(s, &self.config, period).map_err(failed_chain)?;
+            Ok(facts
+                .meetings
+                .iter()
+                .filter(|m| {
+                    let d = zone.to_civil(m.start).date();
+                    period.first <= d && d <= period.last
+                })
+                .map(meeting_line)
+                .collect())
+        })
+    }
+
+    fn record_meeting(&self, form: &MeetingForm) -> Result<MeetingLine, ConsoleError> {
+        self.with_store(|s| {
+            let (_, meeting) = record_meeting_text(
+                s,
+                &self.config,
+                &MeetingText {
+                    title: &form.title,
+                    start: &form.start,
+                    end: &form.end,
+                    invite: &form.invite,
+                    sign_in: &form.sign_in,
+                },
+            )
+            .map_err(refused_chain)?;
+            Ok(meeting_line(&meeting))
         })
     }
 

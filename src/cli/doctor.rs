@@ -30,45 +30,66 @@ pub struct DoctorArgs {
 /// Below this much free space beside the database, doctor warns.
 const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
 
-struct Report {
-    failed: usize,
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ok(String),
+    /// What is wrong and what to do.
+    Failed(String),
+    /// Why the check was not run.
+    Skipped(String),
 }
 
-impl Report {
-    fn line(&mut self, what: &str, result: Result<String, String>) {
-        match result {
-            Ok(detail) => println!("OK    {what}: {detail}"),
-            Err(todo) => {
-                self.failed += 1;
-                println!("FAIL  {what}: {todo}");
-            }
-        }
-    }
+/// Runs every check (the camera's only when `with_camera`), in order. Shared by
+/// `hallclock doctor` and the console's status page. Reads and tries; changes nothing.
+pub(crate) fn checks(config: &Config, with_camera: bool) -> Vec<(&'static str, Outcome)> {
+    let of = |r: Result<String, String>| match r {
+        Ok(detail) => Outcome::Ok(detail),
+        Err(todo) => Outcome::Failed(todo),
+    };
+    let mut out = Vec::new();
+    out.push((
+        "camera",
+        if with_camera {
+            of(camera(config))
+        } else {
+            Outcome::Skipped("--no-camera".into())
+        },
+    ));
+    out.push(("ONNX Runtime", of(onnx_runtime(config))));
+    out.push((
+        "models",
+        of(Vision::load(config)
+            .map(|v| format!("{} loaded, checksums and shapes match", v.model_name))
+            .map_err(|e| format!("{e:#}"))),
+    ));
+    out.push(("clock", of(clock(config))));
+    out.push(("disk space", of(disk(&config.store.database))));
+    out.push(("database", of(database(&config.store.database))));
+    out.push((
+        "uplink",
+        match &config.uplink {
+            None => Outcome::Skipped("no [uplink] endpoint configured".into()),
+            Some(u) => of(reach(u.client.endpoint.as_str())),
+        },
+    ));
+    out
 }
 
 pub fn run(config: &Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let mut r = Report { failed: 0 };
-    if args.no_camera {
-        println!("skip  camera (--no-camera)");
-    } else {
-        r.line("camera", camera(config));
+    let mut failed = 0;
+    for (what, outcome) in checks(config, !args.no_camera) {
+        match outcome {
+            Outcome::Ok(detail) => println!("OK    {what}: {detail}"),
+            Outcome::Failed(todo) => {
+                failed += 1;
+                println!("FAIL  {what}: {todo}");
+            }
+            Outcome::Skipped(why) => println!("skip  {what} ({why})"),
+        }
     }
-    r.line("ONNX Runtime", onnx_runtime(config));
-    r.line(
-        "models",
-        Vision::load(config)
-            .map(|v| format!("{} loaded, checksums and shapes match", v.model_name))
-            .map_err(|e| format!("{e:#}")),
-    );
-    r.line("clock", clock(config));
-    r.line("disk space", disk(&config.store.database));
-    r.line("database", database(&config.store.database));
-    match &config.uplink {
-        None => println!("skip  uplink (no [uplink] endpoint configured)"),
-        Some(u) => r.line("uplink", reach(u.client.endpoint.as_str())),
-    }
-    if r.failed > 0 {
-        println!("{} check(s) failed", r.failed);
+    if failed > 0 {
+        println!("{failed} check(s) failed");
         Ok(ExitCode::FAILURE)
     } else {
         println!("all checks passed");

@@ -230,6 +230,17 @@ const GET_PAGES: &[&str] = &[
     "/amend",
     "/status",
     "/audit",
+    "/report/day",
+    "/report/day?format=csv",
+    "/report/day?format=xlsx",
+    "/report/year",
+    "/report/year?format=csv",
+    "/report/year?format=xlsx",
+    "/gaps",
+    "/posts",
+    "/duty",
+    "/holidays",
+    "/meetings",
 ];
 const POSTS: &[&str] = &[
     "/logout",
@@ -238,7 +249,13 @@ const POSTS: &[&str] = &[
     "/leave",
     "/leave/approve",
     "/amend",
+    "/posts",
+    "/duty",
+    "/holidays",
+    "/meetings",
 ];
+/// The new hall set-up forms: supervisors and admins may post them, never without the token.
+const ROSTER_POSTS: &[&str] = &["/posts", "/duty", "/holidays", "/meetings"];
 
 fn png_header(w: u32, h: u32) -> Vec<u8> {
     let mut v = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
@@ -292,6 +309,13 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
         "/calendar?staff=0001",
         "/status",
         "/report?format=csv",
+        "/report/day",
+        "/report/year?format=xlsx",
+        "/gaps",
+        "/posts",
+        "/duty",
+        "/holidays",
+        "/meetings",
     ] {
         assert_ne!(
             get(&s, Some(&viewer), p).await.0,
@@ -306,7 +330,16 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
             "viewer GET {p}"
         );
     }
-    for p in ["/staff/deactivate", "/leave", "/leave/approve", "/amend"] {
+    for p in [
+        "/staff/deactivate",
+        "/leave",
+        "/leave/approve",
+        "/amend",
+        "/posts",
+        "/duty",
+        "/holidays",
+        "/meetings",
+    ] {
         assert_eq!(
             post_form(&s, Some(&viewer), p, &[("csrf", &vc)]).await.0,
             StatusCode::FORBIDDEN,
@@ -331,6 +364,24 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
             get(&s, Some(&supervisor), p).await.0,
             StatusCode::OK,
             "supervisor GET {p}"
+        );
+    }
+    // The holiday calendar is the admin's; the roster forms are the supervisor's too.
+    let (status, body) = post_form(
+        &s,
+        Some(&supervisor),
+        "/holidays",
+        &[("csrf", &sc), ("text", "2026-11-20 holiday 测试\n")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    for p in ["/posts", "/duty", "/meetings"] {
+        let status = post_form(&s, Some(&supervisor), p, &[("csrf", &sc)])
+            .await
+            .0;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "supervisor POST {p}: {status}"
         );
     }
     assert_eq!(
@@ -386,6 +437,19 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
             .0,
         StatusCode::FORBIDDEN
     );
+
+    for p in ROSTER_POSTS {
+        assert_eq!(
+            post_form(&s, Some(&admin), p, &[("post", "W01")]).await.0,
+            StatusCode::FORBIDDEN,
+            "admin POST {p} without a token"
+        );
+        assert_eq!(
+            post_form(&s, Some(&admin), p, &[("csrf", &sc)]).await.0,
+            StatusCode::FORBIDDEN,
+            "admin POST {p} with another session's token"
+        );
+    }
 
     // Lock-out: five wrong passwords, then the right one is refused too.
     for i in 0..5 {
@@ -472,6 +536,160 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
         get(&s, Some(&viewer), "/staff").await.0,
         StatusCode::SEE_OTHER
     );
+}
+
+/// The hall set-up pages over real HTTP: window posts, the duty roster, the holiday calendar,
+/// meetings, the day and year reports with downloads, the 断档 list, doctor on the status page,
+/// and each change in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sets_posts_imports_duty_and_holidays_records_meetings_and_reports_days_and_years()
+{
+    let s = Server::start();
+    for (id, name) in [("0001", "王芳"), ("0002", "李强")] {
+        let out = s
+            .hallclock()
+            .args(["staff", "add", "--id", id, "--name", name])
+            .output()
+            .expect("staff add");
+        assert!(out.status.success());
+    }
+    let admin = sign_in(&s, "admin", PASSWORD)
+        .await
+        .expect("admin signs in");
+    let ac = csrf(&s, &admin).await;
+
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/posts",
+        &[("csrf", &ac), ("post", "W03"), ("a", "0001"), ("b", "0002")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("<td>W03</td><td>0001</td><td>0002</td>"),
+        "{body}"
+    );
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/posts",
+        &[("csrf", &ac), ("post", "W04"), ("a", "0001"), ("b", "0001")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("two different people"), "{body}");
+
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/holidays",
+        &[
+            ("csrf", &ac),
+            (
+                "text",
+                "2026-11-14 workday 调休\n2026-11-20 holiday 测试<假日>\n",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = get(&s, Some(&admin), "/holidays?year=2026").await;
+    assert!(body.contains("2026-11-14"), "{body}");
+    assert!(body.contains("测试&lt;假日&gt;"), "escaped: {body}");
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/holidays",
+        &[("csrf", &ac), ("text", "2026-11-21 party\n")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("line 1"), "{body}");
+
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/duty",
+        &[
+            ("csrf", &ac),
+            ("csv", "staff_id,date,sessions\n0002,2026-11-21,上午\n"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = get(&s, Some(&admin), "/duty?month=2026-11").await;
+    assert!(
+        body.contains("<td>2026-11-21</td><td>0002</td><td>李强</td>"),
+        "{body}"
+    );
+    let (status, _) = post_form(
+        &s,
+        Some(&admin),
+        "/duty",
+        &[("csrf", &ac), ("csv", "staff_id,date\n0999,2026-11-22\n")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown person"
+    );
+
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/meetings",
+        &[
+            ("csrf", &ac),
+            ("title", "月例会"),
+            ("start", "2026-11-05 15:00"),
+            ("end", "2026-11-05 16:00"),
+            ("invite", "0001,0002"),
+            ("sign_in", "0001=15:02"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = get(&s, Some(&admin), "/meetings?month=2026-11").await;
+    assert!(body.contains("<td>月例会</td>"), "{body}");
+    assert!(body.contains("<td>2</td><td>1</td>"), "{body}");
+
+    let (status, body) = get(&s, Some(&admin), "/report/day?date=2026-11-05").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("id=\"report\""), "{body}");
+    let (status, body) = get(&s, Some(&admin), "/report/year?year=2026&post=W03").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("0001") && body.contains("0002"), "{body}");
+    let r = client()
+        .get(s.url("/report/year?year=2026&format=csv"))
+        .header(COOKIE, &admin)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .expect("header")
+        .contains("hallclock-year-2026.csv"));
+    let (status, _) = get(&s, Some(&admin), "/report/year?year=2999").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a year to come");
+    let (status, body) = get(&s, Some(&admin), "/gaps?month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (_, body) = get(&s, Some(&admin), "/status").await;
+    assert!(body.contains("id=\"checks\""), "{body}");
+    assert!(body.contains("<td>database</td>"), "{body}");
+
+    let (_, audit) = get(&s, Some(&admin), "/audit").await;
+    for action in [
+        "post-set",
+        "calendar-import",
+        "duty-import",
+        "meeting-record",
+    ] {
+        assert!(audit.contains(action), "{action} in the audit log");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -60,6 +60,43 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.status", "运行状态", "Status"),
     ("nav.audit", "操作日志", "Audit log"),
     ("nav.logout", "退出", "Sign out"),
+    ("nav.gaps", "窗口断档", "Unattended windows"),
+    ("nav.posts", "窗口岗位", "Window posts"),
+    ("nav.duty", "值班表", "Duty roster"),
+    ("nav.holidays", "节假日", "Holidays"),
+    ("nav.meetings", "会议签到", "Meetings"),
+    ("nav.report_day", "日报", "Day report"),
+    ("nav.report_year", "年报", "Year report"),
+    ("report.day", "日期", "Day"),
+    ("report.year", "年份", "Year"),
+    ("report.none", "没有断档", "No unattended windows"),
+    ("post.a", "A角(主办)", "A (holder)"),
+    ("post.b", "B角(备岗)", "B (backup)"),
+    ("post.set", "保存岗位", "Save post"),
+    ("post.done", "已保存岗位", "Post saved:"),
+    ("duty.sessions", "班次", "Sessions"),
+    ("duty.import", "导入值班表 CSV(staff_id,date[,sessions])", "Import a duty roster CSV (staff_id,date[,sessions])"),
+    ("duty.submit", "导入", "Import"),
+    ("duty.done", "已导入值班条目", "Duty entries imported:"),
+    ("duty.note", "以下条目落在工作日,按工作日考勤", "These entries fall on working days and are judged as working days"),
+    ("holiday.kind", "类型", "Kind"),
+    ("holiday.holiday", "节假日", "Holiday"),
+    ("holiday.workday", "调休上班", "Make-up workday (调休)"),
+    ("holiday.import", "导入节假日文件(替换文件中出现年份的日历)", "Import a holiday file (replaces the calendar of each year it mentions)"),
+    ("holiday.done", "已导入节假日文件", "Holiday file imported"),
+    ("meeting.title", "会议名称", "Title"),
+    ("meeting.start", "开始", "Start"),
+    ("meeting.end", "结束", "End"),
+    ("meeting.invite", "应到人员(逗号分隔,空为全体)", "Invited (comma-separated; empty: everyone)"),
+    ("meeting.sign_in", "签到(每行 工号=时间,如 0001=15:02)", "Sign-ins (one per line, STAFF=TIME, e.g. 0001=15:02)"),
+    ("meeting.invited", "应到", "Invited"),
+    ("meeting.signed", "已签到", "Signed in"),
+    ("meeting.submit", "记录会议", "Record meeting"),
+    ("meeting.done", "已记录会议", "Meeting recorded:"),
+    ("status.checks", "自检(doctor)", "Checks (doctor)"),
+    ("status.check", "检查项", "Check"),
+    ("status.ok", "正常", "ok"),
+    ("status.problem", "异常", "problem"),
     ("search", "查询", "Search"),
     ("yes", "是", "yes"),
     ("no", "否", "no"),
@@ -192,7 +229,11 @@ mod tests {
     /// Every literal key the pages pass to `t` is in the table.
     #[test]
     fn every_key_used_is_in_the_table() {
-        let sources = [include_str!("pages.rs"), include_str!("html.rs")];
+        let sources = [
+            include_str!("pages.rs"),
+            include_str!("html.rs"),
+            include_str!("hall.rs"),
+        ];
         let mut missing = Vec::new();
         for src in sources {
             for piece in src.split('"').skip(1).step_by(2) {

@@ -1,12 +1,15 @@
-//! The admin and supervisor web console (issue 5): sign-in, staff and enrolment, leave, month
-//! reports with downloads, a person's month as a calendar, punch amendments, status and the
-//! audit log, as server-rendered HTML (Chinese by default, English with `?lang=en`).
+//! The admin and supervisor web console (issue 5): sign-in, staff and enrolment, leave, day,
+//! month and year reports with downloads, the 断档 list, a person's month as a calendar, punch
+//! amendments, window posts, the duty roster, the holiday calendar, meetings, status (with
+//! `doctor`'s checks) and the audit log, as server-rendered HTML (Chinese by default, English
+//! with `?lang=en`).
 //!
 //! This is an adapter (HTTP in). It never touches the database, the models or a device: every
 //! operation goes through the [`Console`] port, implemented by `cli::console`, which joins
 //! `store`, `vision` and `admin`. Port calls are blocking and run on `spawn_blocking`. Security
 //! decisions (roles, lock-out, CSRF, password hashes) are the pure functions of [`security`].
 
+mod hall;
 pub mod html;
 pub mod i18n;
 mod pages;
@@ -137,11 +140,18 @@ pub struct LeaveAdded {
     pub approval_required: ApprovalLevel,
 }
 
-/// The month report's filters.
+/// Which report: a day, a month (its first day) or a year (month by month up to today).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSpan {
+    Day(Date),
+    Month(Date),
+    Year(i16),
+}
+
+/// A report's span and filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportQuery {
-    /// The first day of the month.
-    pub month: Date,
+    pub span: ReportSpan,
     pub staff: Option<StaffId>,
     /// A window post: its A and B (and whoever's staff record names it).
     pub post: Option<String>,
@@ -204,6 +214,79 @@ pub struct AuditLine {
     pub detail: String,
 }
 
+/// A window post with its A (holder) and B (backup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostLine {
+    pub post: String,
+    pub holder: StaffId,
+    pub backup: StaffId,
+}
+
+/// One duty roster entry (值班).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyLine {
+    pub date: Date,
+    pub staff: StaffId,
+    pub name: String,
+    pub morning: bool,
+    pub afternoon: bool,
+}
+
+/// What a duty roster import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyImport {
+    pub entries: usize,
+    /// Entries on working days (judged as working days), as `line N (date)`.
+    pub on_working_days: Vec<String>,
+}
+
+/// A holiday or make-up workday (调休) of the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayLine {
+    pub date: Date,
+    pub name: String,
+    /// A holiday (`true`) or a make-up workday (`false`).
+    pub holiday: bool,
+}
+
+/// What a holiday file import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarImport {
+    pub holidays: usize,
+    pub workdays: usize,
+    pub summers: usize,
+    pub years: Vec<i16>,
+}
+
+/// A meeting as entered: times in hall time (`2026-11-05 15:00`), sign-ins as `STAFF=HH:MM`,
+/// invitees (none: all active staff).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingForm {
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    pub invite: Vec<String>,
+    pub sign_in: Vec<String>,
+}
+
+/// A recorded meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingLine {
+    pub title: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub invited: usize,
+    pub signed_in: usize,
+}
+
+/// One of `doctor`'s checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckLine {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
 /// The operations the console's pages need. Every call blocks (SQLite, inference): the web side
 /// runs them on `spawn_blocking`.
 pub trait Console: Send + Sync + 'static {
@@ -250,7 +333,7 @@ pub trait Console: Send + Sync + 'static {
         certified_by: Option<String>,
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError>;
-    fn month_report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError>;
+    fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError>;
     fn person_month(
         &self,
         staff: &StaffId,
@@ -259,6 +342,19 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Vec<CalendarDay>, ConsoleError>;
     fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError>;
     fn status(&self) -> Result<StatusView, ConsoleError>;
+    /// `hallclock doctor`'s checks.
+    fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError>;
+    fn posts(&self) -> Result<Vec<PostLine>, ConsoleError>;
+    fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError>;
+    /// The roster's entries in the month of `month`.
+    fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError>;
+    fn import_duty(&self, csv: &str) -> Result<DutyImport, ConsoleError>;
+    /// The year's holidays and make-up workdays, by date.
+    fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError>;
+    fn import_calendar(&self, text: &str) -> Result<CalendarImport, ConsoleError>;
+    /// The meetings that start in the month of `month`.
+    fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError>;
+    fn record_meeting(&self, form: &MeetingForm) -> Result<MeetingLine, ConsoleError>;
     /// The hall's zone, for showing and reading times.
     fn zone(&self) -> TimeZone;
 }
@@ -314,6 +410,13 @@ pub fn router(state: AppState) -> Router {
         .route("/leave", get(pages::leave_page).post(pages::leave_add))
         .route("/leave/approve", post(pages::leave_approve))
         .route("/report", get(pages::report))
+        .route("/report/day", get(pages::report_day))
+        .route("/report/year", get(pages::report_year))
+        .route("/gaps", get(hall::gaps))
+        .route("/posts", get(hall::posts).post(hall::post_set))
+        .route("/duty", get(hall::duty).post(hall::duty_import))
+        .route("/holidays", get(hall::holidays).post(hall::holidays_import))
+        .route("/meetings", get(hall::meetings).post(hall::meeting_record))
         .route("/calendar", get(pages::calendar))
         .route("/amend", get(pages::amend_form).post(pages::amend))
         .route("/status", get(pages::status))

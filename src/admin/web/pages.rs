@@ -22,7 +22,7 @@ use super::security::{
 use super::upload::{check_photo, UploadError};
 use super::{
     AppState, CalendarDay, Consent, Console, ConsoleError, EnrolRequest, LeaveForm, Photo,
-    ReportQuery, SessionInfo, SessionMark,
+    ReportQuery, ReportSpan, SessionInfo, SessionMark,
 };
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
@@ -31,14 +31,14 @@ use crate::core::leave::{ApprovalLevel, HalfDay};
 use crate::core::rules::{Amendment, Correction};
 use crate::core::schedule::Session;
 
-type Params = HashMap<String, String>;
+pub(super) type Params = HashMap<String, String>;
 
 const SESSION_COOKIE: &str = "hallclock_session";
 
 // ---------------------------------------------------------------------------------------------
 // Plumbing
 
-async fn call<T, F>(state: &AppState, f: F) -> Result<T, ConsoleError>
+pub(super) async fn call<T, F>(state: &AppState, f: F) -> Result<T, ConsoleError>
 where
     T: Send + 'static,
     F: FnOnce(&dyn Console) -> Result<T, ConsoleError> + Send + 'static,
@@ -49,7 +49,7 @@ where
         .map_err(|e| ConsoleError::Failed(format!("a console task died: {e}")))?
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -60,14 +60,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn lang_of(headers: &HeaderMap, q: &Params) -> Lang {
+pub(super) fn lang_of(headers: &HeaderMap, q: &Params) -> Lang {
     q.get("lang")
         .and_then(|l| Lang::parse(l))
         .or_else(|| cookie(headers, "lang").and_then(|l| Lang::parse(&l)))
         .unwrap_or(Lang::Zh)
 }
 
-fn respond(status: StatusCode, q: &Params, body: String) -> Response {
+pub(super) fn respond(status: StatusCode, q: &Params, body: String) -> Response {
     let mut r = (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -89,7 +89,7 @@ fn respond(status: StatusCode, q: &Params, body: String) -> Response {
     r
 }
 
-fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {
+pub(super) fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {
     match e {
         ConsoleError::Refused(text) => respond(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,7 +114,7 @@ fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {
 
 /// The signed-in session allowed to do `what`, or the response refusing the request:
 /// anonymous → sign-in (a GET) or 401 (anything else); a role without the right → 403.
-async fn require(
+pub(super) async fn require(
     state: &AppState,
     headers: &HeaderMap,
     q: &Params,
@@ -164,7 +164,7 @@ async fn require(
 }
 
 /// [`require`] for a form post: also checks its CSRF token.
-async fn require_post(
+pub(super) async fn require_post(
     state: &AppState,
     headers: &HeaderMap,
     q: &Params,
@@ -189,7 +189,7 @@ async fn require_post(
     Ok(s)
 }
 
-fn viewer(s: &SessionInfo) -> Viewer<'_> {
+pub(super) fn viewer(s: &SessionInfo) -> Viewer<'_> {
     Viewer {
         account: &s.account,
         role: s.role,
@@ -197,7 +197,12 @@ fn viewer(s: &SessionInfo) -> Viewer<'_> {
     }
 }
 
-async fn record_audit(state: &AppState, actor: &str, action: &'static str, detail: String) {
+pub(super) async fn record_audit(
+    state: &AppState,
+    actor: &str,
+    action: &'static str,
+    detail: String,
+) {
     let actor = actor.to_string();
     if let Err(e) = call(state, move |c| {
         c.audit(Timestamp::now(), &actor, action, &detail)
@@ -208,7 +213,7 @@ async fn record_audit(state: &AppState, actor: &str, action: &'static str, detai
     }
 }
 
-fn this_month(state: &AppState) -> Date {
+pub(super) fn this_month(state: &AppState) -> Date {
     state
         .console
         .zone()
@@ -217,7 +222,7 @@ fn this_month(state: &AppState) -> Date {
         .first_of_month()
 }
 
-fn month_param(state: &AppState, q: &Params) -> Result<Date, String> {
+pub(super) fn month_param(state: &AppState, q: &Params) -> Result<Date, String> {
     match q.get("month").map(|m| m.trim()).filter(|m| !m.is_empty()) {
         None => Ok(this_month(state)),
         Some(m) => format!("{m}-01")
@@ -226,14 +231,14 @@ fn month_param(state: &AppState, q: &Params) -> Result<Date, String> {
     }
 }
 
-fn staff_param(text: Option<&String>) -> Result<Option<StaffId>, String> {
+pub(super) fn staff_param(text: Option<&String>) -> Result<Option<StaffId>, String> {
     match text.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => StaffId::new(s).map(Some).map_err(|e| e.to_string()),
     }
 }
 
-fn local(state: &AppState, at: Timestamp) -> String {
+pub(super) fn local(state: &AppState, at: Timestamp) -> String {
     state
         .console
         .zone()
@@ -253,7 +258,7 @@ fn level_text(lang: Lang, level: ApprovalLevel) -> &'static str {
     )
 }
 
-fn session_text(lang: Lang, s: Session) -> &'static str {
+pub(super) fn session_text(lang: Lang, s: Session) -> &'static str {
     t(
         lang,
         match s {
@@ -1080,33 +1085,111 @@ pub async fn leave_approve(
 // ---------------------------------------------------------------------------------------------
 // Reports and the calendar
 
-pub async fn report(
+/// Which report page.
+#[derive(Clone, Copy)]
+pub(super) enum SpanKind {
+    Day,
+    Month,
+    Year,
+}
+
+pub async fn report(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
+    report_page(state, headers, q, SpanKind::Month).await
+}
+
+pub async fn report_day(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
+    report_page(state, headers, q, SpanKind::Day).await
+}
+
+pub async fn report_year(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
+    report_page(state, headers, q, SpanKind::Year).await
+}
+
+fn today(state: &AppState) -> Date {
+    state.console.zone().to_datetime(Timestamp::now()).date()
+}
+
+fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan, String> {
+    let given = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    match kind {
+        SpanKind::Month => month_param(state, q).map(ReportSpan::Month),
+        SpanKind::Day => match given("date") {
+            None => Ok(ReportSpan::Day(today(state))),
+            Some(d) => d
+                .parse::<Date>()
+                .map(ReportSpan::Day)
+                .map_err(|_| format!("date {d:?}: expected YYYY-MM-DD")),
+        },
+        SpanKind::Year => match given("year") {
+            None => Ok(ReportSpan::Year(today(state).year())),
+            Some(y) => y
+                .parse::<i16>()
+                .map(ReportSpan::Year)
+                .map_err(|_| format!("year {y:?}: expected YYYY")),
+        },
+    }
+}
+
+/// The report's filters from the query: span, person, window post.
+pub(super) fn report_query(
+    state: &AppState,
+    q: &Params,
+    kind: SpanKind,
+) -> Result<ReportQuery, String> {
+    Ok(ReportQuery {
+        span: span_param(state, q, kind)?,
+        staff: staff_param(q.get("staff"))?,
+        post: q
+            .get("post")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty()),
+    })
+}
+
+async fn report_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<Params>,
+    kind: SpanKind,
 ) -> Response {
     let lang = lang_of(&headers, &q);
     let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let query = match (month_param(&state, &q), staff_param(q.get("staff"))) {
-        (Ok(month), Ok(staff)) => ReportQuery {
-            month,
-            staff,
-            post: q
-                .get("post")
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty()),
-        },
-        (Err(e), _) | (_, Err(e)) => return failure(lang, &q, ConsoleError::Refused(e)),
+    let query = match report_query(&state, &q, kind) {
+        Ok(query) => query,
+        Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
     };
     let qq = query.clone();
-    let report = match call(&state, move |c| c.month_report(&qq, Timestamp::now())).await {
+    let report = match call(&state, move |c| c.report(&qq, Timestamp::now())).await {
         Ok(r) => r,
         Err(e) => return failure(lang, &q, e),
     };
-    let file = format!("hallclock-month-{}", report.label);
+    let (path, key, title, field, span_text) = match query.span {
+        ReportSpan::Day(d) => (
+            "/report/day",
+            "day",
+            "nav.report_day",
+            "date",
+            d.to_string(),
+        ),
+        ReportSpan::Month(m) => (
+            "/report",
+            "month",
+            "nav.report",
+            "month",
+            m.strftime("%Y-%m").to_string(),
+        ),
+        ReportSpan::Year(y) => (
+            "/report/year",
+            "year",
+            "nav.report_year",
+            "year",
+            y.to_string(),
+        ),
+    };
+    let file = format!("hallclock-{key}-{}", report.label);
     match q.get("format").map(String::as_str) {
         Some("csv") => {
             return match render_csv(&report) {
@@ -1131,7 +1214,6 @@ pub async fn report(
         _ => {}
     }
     let mut b = String::with_capacity(64 * 1024);
-    let month_text = query.month.strftime("%Y-%m").to_string();
     let staff_text = query
         .staff
         .as_ref()
@@ -1140,9 +1222,21 @@ pub async fn report(
     let post_text = query.post.clone().unwrap_or_default();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"get\" action=\"/report\"><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button id=\"filter\">{}</button></form>",
-        esc(t(lang, "report.month")),
-        esc(&month_text),
+        "<p><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
+        esc(t(lang, "nav.report_day")),
+        esc(t(lang, "nav.report")),
+        esc(t(lang, "nav.report_year")),
+    );
+    let span_label = match kind {
+        SpanKind::Day => "report.day",
+        SpanKind::Month => "report.month",
+        SpanKind::Year => "report.year",
+    };
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"get\" action=\"{path}\"><label>{} <input name=\"{field}\" id=\"{field}\" value=\"{}\"></label><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button id=\"filter\">{}</button></form>",
+        esc(t(lang, span_label)),
+        esc(&span_text),
         esc(t(lang, "col.id")),
         esc(&staff_text),
         esc(t(lang, "col.post")),
@@ -1150,14 +1244,14 @@ pub async fn report(
         esc(t(lang, "search")),
     );
     let qs = format!(
-        "month={}&amp;staff={}&amp;post={}",
-        esc(&month_text),
+        "{field}={}&amp;staff={}&amp;post={}",
+        esc(&span_text),
         esc(&staff_text),
         esc(&post_text)
     );
     let _ = write!(
         b,
-        "<p><a id=\"csv\" href=\"/report?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"/report?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
+        "<p><a id=\"csv\" href=\"{path}?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"{path}?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
         esc(t(lang, "report.csv")),
         esc(t(lang, "report.xlsx")),
         esc(t(lang, "report.as_of")),
@@ -1226,11 +1320,11 @@ pub async fn report(
     respond(
         StatusCode::OK,
         &q,
-        page(lang, t(lang, "nav.report"), Some(&viewer(&s)), &b),
+        page(lang, t(lang, title), Some(&viewer(&s)), &b),
     )
 }
 
-fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+pub(super) fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
     let mut r = Response::new(Body::from(bytes));
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -1565,6 +1659,10 @@ pub async fn status(
         Ok(st) => st,
         Err(e) => return failure(lang, &q, e),
     };
+    let checks = match call(&state, |c| c.doctor()).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &q, e),
+    };
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_string(), |t| local(&state, t));
     let mut b = format!(
         "<table id=\"status\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
@@ -1596,6 +1694,27 @@ pub async fn status(
             "<tr><td>{}</td><td>{}</td></tr>",
             esc(id.as_str()),
             esc(&local(&state, *at))
+        );
+    }
+    b.push_str("</table>");
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table id=\"checks\"><tr><th>{}</th><th></th><th></th></tr>",
+        esc(t(lang, "status.checks")),
+        esc(t(lang, "status.check")),
+    );
+    for c in &checks {
+        let (class, key) = if c.ok {
+            ("on_time", "status.ok")
+        } else {
+            ("missing", "status.problem")
+        };
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td><span class=\"s {class}\">{}</span></td><td>{}</td></tr>",
+            esc(&c.name),
+            esc(t(lang, key)),
+            esc(&c.detail)
         );
     }
     b.push_str("</table>");

@@ -51,6 +51,10 @@ pub enum Permission {
     AmendPunches,
     Enrol,
     ViewAudit,
+    /// Window posts, the duty roster, meetings.
+    EditRoster,
+    /// The holiday calendar.
+    EditCalendar,
 }
 
 /// The role table.
@@ -58,8 +62,8 @@ pub fn allowed(role: Role, what: Permission) -> bool {
     use Permission::*;
     match what {
         ViewStaff | ViewReports | ViewStatus => true,
-        EnterLeave | ApproveLeave | AmendPunches => role >= Role::Supervisor,
-        Enrol | ViewAudit => role == Role::Admin,
+        EnterLeave | ApproveLeave | AmendPunches | EditRoster => role >= Role::Supervisor,
+        Enrol | ViewAudit | EditCalendar => role == Role::Admin,
     }
 }
 
@@ -195,6 +199,8 @@ mod tests {
             AmendPunches,
             Enrol,
             ViewAudit,
+            EditRoster,
+            EditCalendar,
         ];
         let table: Vec<(Role, Vec<Permission>)> = [Role::Viewer, Role::Supervisor, Role::Admin]
             .into_iter()
@@ -212,7 +218,8 @@ mod tests {
                         ViewStatus,
                         EnterLeave,
                         ApproveLeave,
-                        AmendPunches
+                        AmendPunches,
+                        EditRoster
                     ]
                 ),
                 (Role::Admin, all.to_vec()),
