@@ -727,10 +727,10 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("binding the web console on {addr} (console.listen)"))
 }
 
-/// Serves the console until `cancel` fires.
+/// Serves the console until `cancel` fires: HTTPS when `[console]` names TLS files, else HTTP.
 ///
 /// # Errors
-/// When the database cannot be opened or serving fails.
+/// When the database or the TLS files cannot be opened, or serving fails.
 pub async fn serve(
     config: Config,
     listener: tokio::net::TcpListener,
@@ -738,6 +738,7 @@ pub async fn serve(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let settings = config.console.web.clone();
+    let tls = tls_config(&config)?;
     let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
         .await
         .context("opening the console's database")??;
@@ -745,10 +746,74 @@ pub async fn serve(
         console: Arc::new(console),
         settings: Arc::new(settings),
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { cancel.cancelled().await })
-        .await
-        .context("serving the web console")
+    let Some(tls) = tls else {
+        return axum::serve(listener, app)
+            .with_graceful_shutdown(async move { cancel.cancelled().await })
+            .await
+            .context("serving the web console");
+    };
+    let listener = listener
+        .into_std()
+        .context("handing the console's socket to the TLS server")?;
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        cancel.cancelled().await;
+        stop.graceful_shutdown(Some(Duration::from_secs(2)));
+    });
+    axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(tls),
+    )
+    .context("serving the web console over TLS")?
+    .handle(handle)
+    .serve(app.into_make_service())
+    .await
+    .context("serving the web console over TLS")
+}
+
+/// The TLS settings from `[console] tls-cert` and `tls-key` (rustls with ring), or none.
+///
+/// # Errors
+/// When a file cannot be read or holds no certificate or key, or they do not match.
+pub fn tls_config(config: &Config) -> anyhow::Result<Option<Arc<rustls::ServerConfig>>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let Some(files) = &config.console.tls else {
+        return Ok(None);
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<Result<_, _>>())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "reading the console's certificate {} (console.tls-cert)",
+                files.cert.display()
+            )
+        })?;
+    if certs.is_empty() {
+        bail!(
+            "console.tls-cert {}: expected a PEM certificate, found none",
+            files.cert.display()
+        );
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "reading the console's private key {} (console.tls-key)",
+                files.key.display()
+            )
+        })?;
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("choosing TLS versions")?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("console.tls-cert and console.tls-key: expected a certificate and its own key")?;
+    Ok(Some(Arc::new(server)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,7 +841,12 @@ pub fn run(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         let listener = bind(addr).await?;
         let local = listener.local_addr().context("reading the bound address")?;
         info!(%local, "Web console listening.");
-        println!("console listening on http://{local}/");
+        let scheme = if config.console.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        println!("console listening on {scheme}://{local}/");
         let cancel = CancellationToken::new();
         let stop = cancel.clone();
         tokio::spawn(async move {

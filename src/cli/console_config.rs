@@ -1,8 +1,10 @@
 //! The `[console]` section: the admin and supervisor web console. Mirrored by [`RawConsole`]
 //! (kebab-case, unknown keys refused) and validated into [`ConsoleConfig`]; every problem is
-//! added, with its key, to the caller's list. This file only reads settings.
+//! added, with its key, to the caller's list. This file only reads settings (it checks that the
+//! TLS files exist; `cli::console` reads them).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use jiff::SignedDuration;
 use serde::Deserialize;
@@ -27,6 +29,17 @@ pub struct RawConsole {
     pub max_upload_mb: Option<u32>,
     /// The version of the face-data consent notice shown at enrolment (default "2026-1").
     pub notice_version: Option<String>,
+    /// The certificate chain (PEM) to serve HTTPS with; needs `tls-key` too.
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM); needs `tls-cert` too.
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The PEM files the console serves HTTPS with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The validated `[console]`.
@@ -35,6 +48,8 @@ pub struct ConsoleConfig {
     pub enabled: bool,
     pub listen: SocketAddr,
     pub web: WebSettings,
+    /// HTTPS (and `Secure` cookies) when set.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Validates `[console]`.
@@ -76,9 +91,65 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
             web.notice_version = v.trim().to_string();
         }
     }
+    let tls = match (raw.tls_cert, raw.tls_key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            for (k, path) in [("tls-cert", &cert), ("tls-key", &key)] {
+                if !path.is_file() {
+                    problems.push(format!(
+                        "console.{k}: expected a PEM file, found nothing at {}",
+                        path.display()
+                    ));
+                }
+            }
+            web.secure_cookie = true;
+            Some(TlsFiles { cert, key })
+        }
+        (Some(_), None) => {
+            problems.push("console.tls-key: expected the private key's PEM file beside console.tls-cert, found none".into());
+            None
+        }
+        (None, Some(_)) => {
+            problems.push("console.tls-cert: expected the certificate's PEM file beside console.tls-key, found none".into());
+            None
+        }
+    };
     ConsoleConfig {
         enabled: raw.enabled.unwrap_or(false),
         listen,
         web,
+        tls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_needs_both_files_and_turns_on_secure_cookies() {
+        let check = |cert: Option<&str>, key: Option<&str>| {
+            let mut problems = Vec::new();
+            let c = console_from_raw(
+                RawConsole {
+                    tls_cert: cert.map(PathBuf::from),
+                    tls_key: key.map(PathBuf::from),
+                    ..RawConsole::default()
+                },
+                &mut problems,
+            );
+            (c.tls.is_some(), c.web.secure_cookie, problems)
+        };
+        assert_eq!(check(None, None), (false, false, vec![]));
+        let (tls, secure, problems) = check(Some("Cargo.toml"), None);
+        assert_eq!((tls, secure), (false, false));
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("console.tls-key:"), "{problems:?}");
+        let (tls, secure, problems) = check(Some("Cargo.toml"), Some("/nonexistent/key.pem"));
+        assert_eq!((tls, secure), (true, true));
+        assert_eq!(
+            problems,
+            vec!["console.tls-key: expected a PEM file, found nothing at /nonexistent/key.pem"]
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! bomb) are refused with a message and the server goes on; names are escaped. Then a browser
 //! (headless Chromium through chromedriver's W3C WebDriver protocol) signs in, enrols a person
 //! from a photo, enters leave and downloads the month report, with a screenshot of each page
-//! in `target/console-screenshots/`.
+//! in `target/console-screenshots/`. With `tls-cert` and `tls-key` it serves HTTPS instead.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -44,16 +44,23 @@ impl Drop for Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with("http://127.0.0.1", |_| String::new())
+    }
+
+    /// A console whose `[console]` section `console` writes (given the temp dir), reached at
+    /// `base` (scheme and host) on a free port.
+    fn start_with(base: &str, console: impl FnOnce(&Path) -> String) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let section = console(dir.path());
         std::fs::write(
             dir.path().join("hallclock.toml"),
-            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\nclock-check = \"off\"\n",
+            format!("[store]\ndatabase = \"hallclock.db\"\n[daemon]\nclock-check = \"off\"\n[console]\n{section}"),
         )
         .expect("config");
         let port = free_port();
         let mut s = Server {
             child: Command::new("true").spawn().expect("placeholder"),
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("{base}:{port}"),
             dir,
         };
         for (name, role) in [
@@ -690,6 +697,92 @@ async fn console_sets_posts_imports_duty_and_holidays_records_meetings_and_repor
     ] {
         assert!(audit.contains(action), "{action} in the audit log");
     }
+}
+
+/// `[console] tls-cert` and `tls-key`: the console serves HTTPS (a self-signed certificate made
+/// with `openssl req` for the test), and the session cookie is `Secure`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_serves_https_with_the_configured_certificate_and_secure_cookies() {
+    let s = Server::start_with("https://localhost", |dir| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+            ])
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!(
+            "tls-cert = \"{}\"\ntls-key = \"{}\"\n",
+            dir.join("cert.pem").display(),
+            dir.join("key.pem").display()
+        )
+    });
+    let pem = std::fs::read(s.dir.path().join("cert.pem")).expect("cert");
+    let tls = Client::builder()
+        .redirect(redirect::Policy::none())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"))
+        .https_only(true)
+        .build()
+        .expect("https client");
+    let r = tls
+        .get(s.url("/login"))
+        .send()
+        .await
+        .expect("the sign-in page over HTTPS");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("body").contains("name=\"password\""));
+    let r = tls
+        .post(s.url("/login"))
+        .form(&[("name", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign-in over HTTPS");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hallclock_session="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Plain HTTP on the same port gets no page.
+    let plain = client()
+        .get(format!(
+            "http://127.0.0.1:{}/login",
+            s.base.rsplit(':').next().expect("port")
+        ))
+        .send()
+        .await;
+    assert!(
+        plain.map_or(true, |r| r.status() != StatusCode::OK),
+        "plain HTTP is not served"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
