@@ -11,6 +11,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +61,8 @@ pub struct StoreConsole {
     vision: Mutex<Option<Vision>>,
     clock: Box<dyn ClockTrust>,
     telemetry: Option<Arc<Telemetry>>,
+    /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
+    gallery_reload: Option<Arc<AtomicBool>>,
 }
 
 fn failed(e: impl std::fmt::Display) -> ConsoleError {
@@ -102,7 +105,16 @@ impl StoreConsole {
             vision: Mutex::new(None),
             clock,
             telemetry,
+            gallery_reload: None,
         })
+    }
+
+    /// Lets enrolments ask the daemon for a gallery reload through `flag` (the flag its
+    /// recognise stage checks, as SIGHUP sets it).
+    #[must_use]
+    pub fn with_gallery_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.gallery_reload = Some(flag);
+        self
     }
 
     fn with_store<T>(
@@ -636,6 +648,16 @@ impl Console for StoreConsole {
         })
     }
 
+    fn reload_gallery(&self) -> Result<bool, ConsoleError> {
+        Ok(match &self.gallery_reload {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        })
+    }
+
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
@@ -735,6 +757,7 @@ pub async fn serve(
     config: Config,
     listener: tokio::net::TcpListener,
     telemetry: Option<Arc<Telemetry>>,
+    gallery_reload: Option<Arc<AtomicBool>>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let settings = config.console.web.clone();
@@ -742,6 +765,10 @@ pub async fn serve(
     let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
         .await
         .context("opening the console's database")??;
+    let console = match gallery_reload {
+        Some(flag) => console.with_gallery_reload(flag),
+        None => console,
+    };
     let app = web::router(AppState {
         console: Arc::new(console),
         settings: Arc::new(settings),
@@ -861,7 +888,7 @@ pub fn run(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             }
             stop.cancel();
         });
-        serve(config, listener, None, cancel).await
+        serve(config, listener, None, None, cancel).await
     });
     rt.shutdown_timeout(Duration::from_secs(1));
     result.map(|()| ExitCode::SUCCESS)

@@ -173,9 +173,15 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     if config.console.enabled {
         let listener = crate::cli::console::bind(config.console.listen).await?;
         info!(addr = %config.console.listen, "Web console listening.");
-        let (c, t, cancel) = (config.clone(), telemetry.clone(), aux.child_token());
+        let (c, t, r, cancel) = (
+            config.clone(),
+            telemetry.clone(),
+            reload.clone(),
+            aux.child_token(),
+        );
         console_task = Some(tracker.spawn(async move {
-            if let Err(e) = crate::cli::console::serve(c, listener, Some(t), cancel).await {
+            if let Err(e) = crate::cli::console::serve(c, listener, Some(t), Some(r), cancel).await
+            {
                 error!(error = format!("{e:#}"), "The web console stopped.");
             }
         }));

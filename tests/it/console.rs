@@ -785,6 +785,101 @@ async fn console_serves_https_with_the_configured_certificate_and_secure_cookies
     );
 }
 
+/// A console inside `hallclock run`: enrolling a person from the browser makes the daemon
+/// rebuild its gallery (as SIGHUP does), and the person is recognised at the door without a
+/// signal or a restart.
+#[test]
+fn an_enrolment_through_the_console_inside_run_reloads_the_daemons_gallery() {
+    use super::daemon::Hall;
+    let hall = Hall::new();
+    hall.enrol(&["0003"]);
+    hall.frames("frames", "0002", "0003", 2);
+    let port = free_port();
+    let config = hall.config(
+        "frames",
+        &format!(
+            "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    let mut add = hall
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["user", "add", "--name", "admin", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add runs");
+    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+    assert!(add.wait().expect("user add ends").success());
+
+    let mut run = hall.start(&config);
+    run.wait_for("  punch 0003", false, Duration::from_secs(60));
+    assert!(!run.stdout().iter().any(|l| l.contains("punch 0002")));
+
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, body) = rt.block_on(async {
+        let r = client()
+            .post(format!("{base}/login"))
+            .form(&[("name", "admin"), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("sign-in answers");
+        let cookie = r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("hallclock_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let page = client()
+            .get(format!("{base}/enrol"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .expect("enrol page")
+            .text()
+            .await
+            .expect("body");
+        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        let csrf = page[at..at + 64].to_string();
+        let photo = std::fs::read(fixture("demo/0002_enrol.jpg")).expect("photo");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("id", "0002")
+            .text("name", "Staff 0002")
+            .text("consent", "yes")
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(photo).file_name("0002.jpg"),
+            );
+        let r = client()
+            .post(format!("{base}/enrol"))
+            .header(COOKIE, &cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("enrolment answers");
+        (r.status(), r.text().await.unwrap_or_default())
+    });
+    assert_eq!(status, StatusCode::OK, "{body}");
+    run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
+    run.wait_for("  punch 0002", false, Duration::from_secs(20));
+    run.signal(libc::SIGTERM);
+    assert_eq!(
+        run.wait(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        run.stderr()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The browser
 

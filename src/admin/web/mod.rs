@@ -323,6 +323,9 @@ pub trait Console: Send + Sync + 'static {
     fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError>;
     /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
     fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError>;
+    /// Asks the door daemon this console runs in to rebuild its face gallery from the store (as
+    /// on SIGHUP). `Ok(false)` when there is no daemon to ask (`hallclock console` alone).
+    fn reload_gallery(&self) -> Result<bool, ConsoleError>;
     fn leaves(&self, month: Date) -> Result<Vec<LeaveLine>, ConsoleError>;
     fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError>;
     /// Approves at the level the leave requires.

@@ -213,6 +213,16 @@ pub(super) async fn record_audit(
     }
 }
 
+/// Asks a running daemon to rebuild its gallery after the enrolments changed; a failure is
+/// logged (the change is stored; SIGHUP or a restart picks it up).
+async fn reload_gallery(state: &AppState) {
+    match call(state, |c| c.reload_gallery()).await {
+        Ok(true) => info!("Asked the daemon to reload the enrolments."),
+        Ok(false) => {}
+        Err(e) => error!(error = %e, "Cannot ask the daemon to reload the enrolments."),
+    }
+}
+
 pub(super) fn this_month(state: &AppState) -> Date {
     state
         .console
@@ -552,6 +562,7 @@ pub async fn deactivate(
                 format!("{id}: {n} embeddings erased"),
             )
             .await;
+            reload_gallery(&state).await;
             let note = message(
                 "ok",
                 &format!(
@@ -756,6 +767,7 @@ pub async fn enrol(
                 ),
             )
             .await;
+            reload_gallery(&state).await;
             let mut note = message(
                 "ok",
                 &format!(
