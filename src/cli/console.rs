@@ -63,7 +63,12 @@ pub struct StoreConsole {
     telemetry: Option<Arc<Telemetry>>,
     /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
     gallery_reload: Option<Arc<AtomicBool>>,
+    /// `doctor`'s last checks: they load the models, too heavy to repeat on every page view.
+    checked: Mutex<Option<(std::time::Instant, Vec<CheckLine>)>>,
 }
+
+/// How long the status page shows the same `doctor` checks.
+const DOCTOR_FRESH: Duration = Duration::from_secs(120);
 
 fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
@@ -106,6 +111,7 @@ impl StoreConsole {
             clock,
             telemetry,
             gallery_reload: None,
+            checked: Mutex::new(None),
         })
     }
 
@@ -501,8 +507,17 @@ impl Console for StoreConsole {
     }
 
     fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError> {
+        let mut cached = self
+            .checked
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the doctor cache lock is poisoned".into()))?;
+        if let Some((at, lines)) = cached.as_ref() {
+            if at.elapsed() < DOCTOR_FRESH {
+                return Ok(lines.clone());
+            }
+        }
         // The camera is the daemon's while it runs: the console never opens it.
-        Ok(doctor::checks(&self.config, false)
+        let lines: Vec<CheckLine> = doctor::checks(&self.config, false)
             .into_iter()
             .map(|(name, outcome)| {
                 let (ok, detail) = match outcome {
@@ -516,7 +531,9 @@ impl Console for StoreConsole {
                     detail,
                 }
             })
-            .collect())
+            .collect();
+        *cached = Some((std::time::Instant::now(), lines.clone()));
+        Ok(lines)
     }
 
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError> {

@@ -345,7 +345,8 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Vec<CalendarDay>, ConsoleError>;
     fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError>;
     fn status(&self) -> Result<StatusView, ConsoleError>;
-    /// `hallclock doctor`'s checks.
+    /// `hallclock doctor`'s checks (without the camera, which the daemon holds); may be a
+    /// couple of minutes old.
     fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError>;
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError>;
     fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError>;
