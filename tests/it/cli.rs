@@ -286,11 +286,11 @@ fn bad_input_is_a_clear_error() {
         "{:?}",
         text(&o)
     );
-    // A models folder without models.
+    // A models folder without models (relative paths: inside this test's own temporary folder).
     let o = super::hallclock_command(d)
         .args([
             "--models",
-            "/nonexistent",
+            "no-models",
             "identify",
             &f("golden/astronaut.png"),
         ])
@@ -302,11 +302,11 @@ fn bad_input_is_a_clear_error() {
         text(&o)
     );
     // A database in a folder that does not exist.
-    let o = hallclock(d, &["--db", "/nonexistent/dir/x.db", "staff", "list"]);
+    let o = hallclock(d, &["--db", "no-such-dir/x.db", "staff", "list"]);
     assert!(
         text(&o)
             .1
-            .contains("the database folder /nonexistent/dir does not exist"),
+            .contains("the database folder no-such-dir does not exist"),
         "{:?}",
         text(&o)
     );
@@ -371,10 +371,10 @@ fn eval_prints_the_agreed_json_keys() {
     assert_eq!(v["open_set"]["wrong_person_accept"], 0.0);
     assert!(v["stage_ms"]["detect"].as_f64().unwrap() > 0.0);
 
-    let o = hallclock(dir.path(), &["eval", "--dataset", "/nonexistent"]);
+    let o = hallclock(dir.path(), &["eval", "--dataset", "no-such-dataset"]);
     assert!(text(&o)
         .1
-        .contains("the dataset folder /nonexistent does not exist"));
+        .contains("the dataset folder no-such-dataset does not exist"));
 }
 
 /// Accuracy on the real-face photos of ../shared/eval/github-snapshot (read in place, never
