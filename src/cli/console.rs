@@ -26,10 +26,10 @@ use tracing::info;
 use crate::admin::report::Report;
 use crate::admin::web::security::{hash_password, random_token};
 use crate::admin::web::{
-    self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CheckLine, Console,
-    ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
-    LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, ReportQuery, Role, SessionInfo,
-    SessionMark, StaffLine, StatusView,
+    self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CaptureRequest, CheckLine,
+    Console, ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
+    LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, PreviewFrame, PreviewVerdict,
+    ReportQuery, Role, SessionInfo, SessionMark, StaffLine, StatusView,
 };
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
@@ -40,9 +40,11 @@ use crate::core::rules::{
 };
 use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
+use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict};
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::store::{Approval, ConsentRecord, NewLeave, Store};
+use crate::vision::quality::Rejection;
 
 use super::attendance::{
     build_report, import_calendar_text, import_duty_text, load_facts, record_leave,
@@ -50,9 +52,75 @@ use super::attendance::{
 };
 use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
-use super::enroll::enroll;
+use super::enroll::{enroll, enroll_embeddings};
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
+
+/// What the console holds of the daemon it runs in (`hallclock run`).
+#[derive(Debug, Clone)]
+pub struct DaemonLink {
+    /// The reload flag SIGHUP sets.
+    pub gallery_reload: Arc<AtomicBool>,
+    /// The recognise stage's preview slot.
+    pub preview: Option<Arc<DoorPreview>>,
+}
+
+/// How long a capture waits for good frames.
+const CAPTURE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Consecutive good frames a capture needs.
+const CAPTURE_FRAMES: usize = 3;
+
+fn preview_verdict(r: Option<&FrameResult>) -> PreviewVerdict {
+    match r.map(|r| &r.verdict) {
+        None => PreviewVerdict::Waiting,
+        Some(FrameVerdict::NoFace) => PreviewVerdict::NoFace,
+        Some(FrameVerdict::Pass) => PreviewVerdict::Pass,
+        Some(FrameVerdict::Refused(why)) => PreviewVerdict::Refused {
+            code: why.code().to_string(),
+            hint_zh: why.hint_zh().to_string(),
+            text: why.to_string(),
+        },
+    }
+}
+
+/// The embeddings of `CAPTURE_FRAMES` consecutive passing frames numbered above `after` in
+/// `recent`, or the latest refusal among them.
+fn consecutive_passes(
+    recent: &std::collections::VecDeque<FrameResult>,
+    after: u64,
+) -> Result<Vec<(Vec<f32>, f32)>, Option<String>> {
+    let mut run: Vec<(Vec<f32>, f32)> = Vec::new();
+    let mut last_frame = None;
+    let mut why = None;
+    for r in recent.iter().filter(|r| r.frame > after) {
+        let follows = last_frame.is_some_and(|f: u64| r.frame == f + 1);
+        last_frame = Some(r.frame);
+        match (&r.verdict, &r.embedding) {
+            (FrameVerdict::Pass, Some(e)) => {
+                if !follows {
+                    run.clear();
+                }
+                run.push(e.clone());
+                if run.len() == CAPTURE_FRAMES {
+                    return Ok(run);
+                }
+            }
+            (FrameVerdict::Refused(r), _) => {
+                run.clear();
+                why = Some(format!("{r} ({})", r.hint_zh()));
+            }
+            _ => {
+                run.clear();
+                why = Some(format!(
+                    "{} ({})",
+                    Rejection::NoFace,
+                    Rejection::NoFace.hint_zh()
+                ));
+            }
+        }
+    }
+    Err(why)
+}
 
 /// The port over the configured database (and, lazily, the models for enrolment).
 pub struct StoreConsole {
@@ -63,6 +131,8 @@ pub struct StoreConsole {
     telemetry: Option<Arc<Telemetry>>,
     /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
     gallery_reload: Option<Arc<AtomicBool>>,
+    /// The door camera's preview slot, when the console runs inside `run`.
+    preview: Option<Arc<DoorPreview>>,
     /// `doctor`'s last checks: they load the models, too heavy to repeat on every page view.
     checked: Mutex<Option<(std::time::Instant, Vec<CheckLine>)>>,
 }
@@ -111,6 +181,7 @@ impl StoreConsole {
             clock,
             telemetry,
             gallery_reload: None,
+            preview: None,
             checked: Mutex::new(None),
         })
     }
@@ -120,6 +191,14 @@ impl StoreConsole {
     #[must_use]
     pub fn with_gallery_reload(mut self, flag: Arc<AtomicBool>) -> Self {
         self.gallery_reload = Some(flag);
+        self
+    }
+
+    /// Lets the enrolment page show and capture from the door camera through `slot` (the one
+    /// the daemon's recognise stage fills).
+    #[must_use]
+    pub fn with_preview(mut self, slot: Arc<DoorPreview>) -> Self {
+        self.preview = Some(slot);
         self
     }
 
@@ -665,6 +744,93 @@ impl Console for StoreConsole {
         })
     }
 
+    fn preview(&self) -> Result<Option<PreviewFrame>, ConsoleError> {
+        let Some(slot) = &self.preview else {
+            return Ok(None);
+        };
+        let p = slot
+            .snapshot()
+            .ok_or_else(|| ConsoleError::Failed("the preview lock is poisoned".into()))?;
+        Ok(Some(PreviewFrame {
+            frame: p.frame,
+            jpeg: p.jpeg.clone(),
+            verdict: preview_verdict(p.latest()),
+        }))
+    }
+
+    fn capture(&self, request: CaptureRequest) -> Result<Enrolment, ConsoleError> {
+        let Some(slot) = &self.preview else {
+            return Err(ConsoleError::Refused(
+                "no camera here: this console runs without the door daemon (hallclock console); capture from the camera at the console of hallclock run, or upload photos".into(),
+            ));
+        };
+        let start = slot.snapshot().map(|p| p.frame).unwrap_or(0);
+        let deadline = std::time::Instant::now() + CAPTURE_TIMEOUT;
+        let mut why: Option<String> = None;
+        // Results the slot has already dropped are kept here, so a slow poll misses nothing.
+        let mut seen: std::collections::VecDeque<FrameResult> = std::collections::VecDeque::new();
+        let vectors = loop {
+            if let Some(p) = slot.snapshot() {
+                for r in p.recent {
+                    if r.frame > start && seen.back().is_none_or(|l| r.frame > l.frame) {
+                        seen.push_back(r);
+                    }
+                }
+                while seen.len() > 4 * CAPTURE_FRAMES {
+                    seen.pop_front();
+                }
+                match consecutive_passes(&seen, start) {
+                    Ok(v) => break v,
+                    Err(Some(w)) => why = Some(w),
+                    Err(None) => {}
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(ConsoleError::Refused(format!(
+                    "no {CAPTURE_FRAMES} good frames in a row from the door camera in {} s; last refusal: {}",
+                    CAPTURE_TIMEOUT.as_secs(),
+                    why.as_deref().unwrap_or("no frame processed")
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let mut vision = self
+            .vision
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
+        if vision.is_none() {
+            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
+        }
+        let Some(vision) = vision.as_mut() else {
+            return Err(ConsoleError::Failed("the models are not loaded".into()));
+        };
+        let done = self.with_store(|store| {
+            let done = enroll_embeddings(
+                vision,
+                store,
+                &request.id,
+                request.name.as_deref(),
+                request.post.as_deref(),
+                &vectors,
+                "door camera",
+            )
+            .map_err(refused_chain)?;
+            store
+                .record_consent(&ConsentRecord {
+                    staff: request.id.clone(),
+                    consented_at: request.consent.consented_at,
+                    notice_version: request.consent.notice_version.clone(),
+                    recorded_by: request.consent.recorded_by.clone(),
+                })
+                .map_err(failed)?;
+            Ok(done)
+        })?;
+        Ok(Enrolment {
+            faces: done.faces,
+            lookalikes: done.lookalikes,
+        })
+    }
+
     fn reload_gallery(&self) -> Result<bool, ConsoleError> {
         Ok(match &self.gallery_reload {
             Some(flag) => {
@@ -774,7 +940,7 @@ pub async fn serve(
     config: Config,
     listener: tokio::net::TcpListener,
     telemetry: Option<Arc<Telemetry>>,
-    gallery_reload: Option<Arc<AtomicBool>>,
+    daemon: Option<DaemonLink>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let settings = config.console.web.clone();
@@ -782,8 +948,14 @@ pub async fn serve(
     let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
         .await
         .context("opening the console's database")??;
-    let console = match gallery_reload {
-        Some(flag) => console.with_gallery_reload(flag),
+    let console = match daemon {
+        Some(link) => {
+            let console = console.with_gallery_reload(link.gallery_reload);
+            match link.preview {
+                Some(slot) => console.with_preview(slot),
+                None => console,
+            }
+        }
         None => console,
     };
     let app = web::router(AppState {

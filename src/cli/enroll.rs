@@ -9,7 +9,7 @@ use clap::Args;
 use jiff::Timestamp;
 
 use crate::core::ids::StaffId;
-use crate::core::matcher::SearchScratch;
+use crate::core::matcher::{Gallery, SearchScratch};
 use crate::hw::photo::encode_jpeg;
 use crate::hw::read_photo;
 use crate::store::{NewEmbedding, Store};
@@ -79,12 +79,7 @@ pub fn enroll(
     photos: &[&Path],
     keep_images: bool,
 ) -> anyhow::Result<Enrolled> {
-    let existing = store.staff(id)?;
-    let name = match (name, &existing) {
-        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
-        (_, Some(rec)) => rec.name.clone(),
-        _ => bail!("{id} is not on the staff list yet: give their name with --name"),
-    };
+    let name = resolve_name(store, id, name)?;
     let gate = QualityGate::enrolment_defaults();
     let gallery = vision.gallery(store)?;
     let mut scratch = SearchScratch::default();
@@ -153,15 +148,7 @@ pub fn enroll(
         let Some(e) = emb.pop() else {
             bail!("the embedder returned nothing for {}", photo.display())
         };
-        let ranking = gallery.search(&e.0, &mut scratch);
-        for cand in [ranking.best, ranking.second].into_iter().flatten() {
-            if cand.staff != id
-                && cand.score.0 >= vision.policy.threshold
-                && !lookalikes.iter().any(|(s, _)| s == cand.staff)
-            {
-                lookalikes.push((cand.staff.clone(), cand.score.0));
-            }
-        }
+        note_lookalikes(vision, &gallery, &mut scratch, id, &e.0, &mut lookalikes);
         let jpeg = if keep_images {
             Some(encode_jpeg(&crop).context("keeping the face image")?)
         } else {
@@ -196,6 +183,79 @@ pub fn enroll(
         None
     };
     store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    Ok(Enrolled {
+        faces: news.len(),
+        lookalikes,
+    })
+}
+
+/// The name to store for `id`: the one given, else the one on the staff list.
+fn resolve_name(store: &Store, id: &StaffId, name: Option<&str>) -> anyhow::Result<String> {
+    let existing = store.staff(id)?;
+    Ok(match (name, &existing) {
+        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+        (_, Some(rec)) => rec.name.clone(),
+        _ => bail!("{id} is not on the staff list yet: give their name with --name"),
+    })
+}
+
+/// Adds to `lookalikes` the other people `vector` already matches (the duplicate check).
+fn note_lookalikes(
+    vision: &Vision,
+    gallery: &Gallery,
+    scratch: &mut SearchScratch,
+    id: &StaffId,
+    vector: &[f32],
+    lookalikes: &mut Vec<(StaffId, f32)>,
+) {
+    let ranking = gallery.search(vector, scratch);
+    for cand in [ranking.best, ranking.second].into_iter().flatten() {
+        if cand.staff != id
+            && cand.score.0 >= vision.policy.threshold
+            && !lookalikes.iter().any(|(s, _)| s == cand.staff)
+        {
+            lookalikes.push((cand.staff.clone(), cand.score.0));
+        }
+    }
+}
+
+/// Enrols `id` from embeddings the door daemon already computed from frames that passed the
+/// enrolment gate (a capture from the console's live preview): the same duplicate check and
+/// storage as [`enroll`], with `source` as each face's source. No face image is kept (the
+/// daemon keeps no crops).
+///
+/// # Errors
+/// When `id` is new and has no name, when `vectors` is empty, or the store fails.
+pub fn enroll_embeddings(
+    vision: &mut Vision,
+    store: &mut Store,
+    id: &StaffId,
+    name: Option<&str>,
+    post: Option<&str>,
+    vectors: &[(Vec<f32>, f32)],
+    source: &str,
+) -> anyhow::Result<Enrolled> {
+    if vectors.is_empty() {
+        bail!("enrolment of {id} refused: no face was captured");
+    }
+    let name = resolve_name(store, id, name)?;
+    let gallery = vision.gallery(store)?;
+    let mut scratch = SearchScratch::default();
+    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
+    for (v, _) in vectors {
+        note_lookalikes(vision, &gallery, &mut scratch, id, v, &mut lookalikes);
+    }
+    let now = Timestamp::now();
+    store.upsert_staff(id, &name, post, now)?;
+    let news: Vec<NewEmbedding<'_>> = vectors
+        .iter()
+        .map(|(v, q)| NewEmbedding {
+            vector: v,
+            quality: Some(*q),
+            source: Some(source),
+        })
+        .collect();
+    store.add_embeddings(id, &vision.model_key(), &news, None, now)?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,

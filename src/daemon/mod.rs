@@ -17,6 +17,7 @@ pub mod decide;
 pub mod metrics;
 pub mod motion;
 pub mod notify;
+pub mod preview;
 pub mod recognise;
 pub mod signals;
 pub mod sinks;
@@ -170,17 +171,21 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     }
 
     let mut console_task = None;
+    let door_preview = config
+        .console
+        .enabled
+        .then(|| Arc::new(preview::DoorPreview::default()));
     if config.console.enabled {
         let listener = crate::cli::console::bind(config.console.listen).await?;
         info!(addr = %config.console.listen, "Web console listening.");
-        let (c, t, r, cancel) = (
-            config.clone(),
-            telemetry.clone(),
-            reload.clone(),
-            aux.child_token(),
-        );
+        let (c, t, cancel) = (config.clone(), telemetry.clone(), aux.child_token());
+        let daemon = crate::cli::console::DaemonLink {
+            gallery_reload: reload.clone(),
+            preview: door_preview.clone(),
+        };
         console_task = Some(tracker.spawn(async move {
-            if let Err(e) = crate::cli::console::serve(c, listener, Some(t), Some(r), cancel).await
+            if let Err(e) =
+                crate::cli::console::serve(c, listener, Some(t), Some(daemon), cancel).await
             {
                 error!(error = format!("{e:#}"), "The web console stopped.");
             }
@@ -222,6 +227,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
                 detect_every: config.camera.idle_detect_every,
             },
             db_path: config.store.database.clone(),
+            preview: door_preview.clone(),
         };
         let (reload, cancel, t, exit) = (
             reload.clone(),

@@ -24,8 +24,10 @@ use crate::core::track::{DoorTracker, Verdict};
 use crate::hw::frames::Frame;
 use crate::store::Store;
 use crate::vision::pipeline::DoorOutcome;
+use crate::vision::quality::QualityGate;
 
 use super::motion::MotionGate;
+use super::preview::{DoorPreview, FrameVerdict, PreviewPublisher};
 use super::telemetry::{Stage, Telemetry};
 
 /// A tracked face the vote concluded on.
@@ -55,6 +57,8 @@ pub struct Recognise {
     pub gallery: Gallery,
     pub idle: IdleGate,
     pub db_path: PathBuf,
+    /// The console's live preview slot, when the console runs beside the stages.
+    pub preview: Option<Arc<DoorPreview>>,
 }
 
 /// Runs until the frame queue closes (source finished) or `cancel` fires (a fatal error
@@ -77,6 +81,8 @@ pub fn run(
     let mut since_detect = 0u32;
     let mut track_start: Option<(u64, Timestamp)> = None;
     let mut next_sighting = 1u64;
+    let mut preview = stage.preview.clone().map(PreviewPublisher::new);
+    let enrol_gate = QualityGate::enrolment_defaults();
     loop {
         if cancel.is_cancelled() {
             return Ok(());
@@ -126,6 +132,37 @@ pub fn run(
                 continue;
             }
         };
+        if let Some(p) = preview.as_mut() {
+            match &outcome {
+                DoorOutcome::NoFace { .. } => {
+                    p.publish(&frame.image, None, FrameVerdict::NoFace, None);
+                }
+                DoorOutcome::Rejected { face, reasons, .. } => {
+                    let v = reasons
+                        .first()
+                        .map_or(FrameVerdict::NoFace, |r| FrameVerdict::Refused(*r));
+                    p.publish(&frame.image, Some(face.bbox), v, None);
+                }
+                DoorOutcome::Embedded {
+                    face,
+                    report,
+                    embedding,
+                } => match enrol_gate.check(report).first() {
+                    Some(r) => p.publish(
+                        &frame.image,
+                        Some(face.bbox),
+                        FrameVerdict::Refused(*r),
+                        None,
+                    ),
+                    None => p.publish(
+                        &frame.image,
+                        Some(face.bbox),
+                        FrameVerdict::Pass,
+                        Some((embedding.0.clone(), report.sharpness)),
+                    ),
+                },
+            }
+        }
         let verdict = match outcome {
             DoorOutcome::NoFace { .. } => {
                 tracker.observe_nothing(at);

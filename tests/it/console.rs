@@ -253,6 +253,7 @@ const POSTS: &[&str] = &[
     "/logout",
     "/staff/deactivate",
     "/enrol",
+    "/enrol/capture",
     "/leave",
     "/leave/approve",
     "/amend",
@@ -261,6 +262,8 @@ const POSTS: &[&str] = &[
     "/holidays",
     "/meetings",
 ];
+/// The door camera's preview (admin only); a standalone console has no camera.
+const PREVIEWS: &[&str] = &["/enrol/preview.jpg", "/enrol/preview.json"];
 /// The new hall set-up forms: supervisors and admins may post them, never without the token.
 const ROSTER_POSTS: &[&str] = &["/posts", "/duty", "/holidays", "/meetings"];
 
@@ -290,6 +293,10 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
     for p in POSTS {
         let (status, _) = post_form(&s, None, p, &[("csrf", "x")]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "POST {p}");
+    }
+    for p in PREVIEWS {
+        let (status, _) = get(&s, None, p).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "GET {p}");
     }
     // A forged cookie is anonymous too.
     let (status, _) = get(&s, Some("hallclock_session=deadbeef"), "/staff").await;
@@ -358,6 +365,28 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
             .await
             .0,
         StatusCode::FORBIDDEN
+    );
+    for p in PREVIEWS {
+        assert_eq!(
+            get(&s, Some(&viewer), p).await.0,
+            StatusCode::FORBIDDEN,
+            "viewer GET {p}"
+        );
+        assert_eq!(
+            get(&s, Some(&supervisor), p).await.0,
+            StatusCode::FORBIDDEN,
+            "supervisor GET {p}"
+        );
+    }
+    let capture = [("id", "0009"), ("name", "Staff 0009"), ("consent", "yes")];
+    let mut with_token = capture.to_vec();
+    with_token.push(("csrf", &vc));
+    assert_eq!(
+        post_form(&s, Some(&viewer), "/enrol/capture", &with_token)
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "viewer POST /enrol/capture"
     );
     for p in ["/enrol", "/audit"] {
         assert_eq!(
@@ -443,6 +472,46 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
             .await
             .0,
         StatusCode::FORBIDDEN
+    );
+
+    // The camera capture: no token, another session's token; then, standalone, no camera.
+    assert_eq!(
+        post_form(&s, Some(&admin), "/enrol/capture", &capture)
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "capture without a token"
+    );
+    let mut wrong = capture.to_vec();
+    wrong.push(("csrf", &sc));
+    assert_eq!(
+        post_form(&s, Some(&admin), "/enrol/capture", &wrong)
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "capture with another session's token"
+    );
+    let mut right = capture.to_vec();
+    right.push(("csrf", &ac));
+    let (status, body) = post_form(&s, Some(&admin), "/enrol/capture", &right).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("此处没有摄像头"), "{body}");
+    for p in PREVIEWS {
+        let (status, body) = get(&s, Some(&admin), p).await;
+        assert_eq!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "admin GET {p}: {body}"
+        );
+        assert!(body.contains("此处没有摄像头"), "admin GET {p}: {body}");
+    }
+    let (_, body) = get(&s, Some(&admin), "/enrol/preview.json?lang=en").await;
+    assert!(body.contains("No camera here"), "{body}");
+    let (status, page) = get(&s, Some(&admin), "/enrol").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("action=\"/enrol/capture\"") && page.contains("id=\"preview\""),
+        "{page}"
     );
 
     for p in ROSTER_POSTS {
@@ -869,6 +938,169 @@ fn an_enrolment_through_the_console_inside_run_reloads_the_daemons_gallery() {
         (r.status(), r.text().await.unwrap_or_default())
     });
     assert_eq!(status, StatusCode::OK, "{body}");
+    run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
+    run.wait_for("  punch 0002", false, Duration::from_secs(20));
+    run.signal(libc::SIGTERM);
+    assert_eq!(
+        run.wait(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// Enrolment from the door camera inside `hallclock run`: the preview is a JPEG, its verdict
+/// passes with a frame number that counts up, and a capture for a new person enrols three good
+/// frames; the daemon reloads its gallery and the person punches.
+#[test]
+fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punches() {
+    use super::daemon::Hall;
+    let hall = Hall::new();
+    hall.enrol(&["0003"]);
+    hall.frames("frames", "0002", "0002", 2);
+    let port = free_port();
+    let config = hall.config(
+        "frames",
+        &format!(
+            "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    let mut add = hall
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["user", "add", "--name", "admin", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add runs");
+    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+    assert!(add.wait().expect("user add ends").success());
+
+    let mut run = hall.start(&config);
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, body) = rt.block_on(async {
+        // The console comes up with the daemon.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let r = loop {
+            match client()
+                .post(format!("{base}/login"))
+                .form(&[("name", "admin"), ("password", PASSWORD)])
+                .send()
+                .await
+            {
+                Ok(r) => break r,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("the console never answered: {e}"),
+            }
+        };
+        let cookie = r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("hallclock_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let json = |path: &'static str| {
+            let (base, cookie) = (base.clone(), cookie.clone());
+            async move {
+                let r = client()
+                    .get(format!("{base}{path}"))
+                    .header(COOKIE, &cookie)
+                    .send()
+                    .await
+                    .expect("preview.json answers");
+                assert_eq!(
+                    r.headers()
+                        .get("cache-control")
+                        .and_then(|v| v.to_str().ok()),
+                    Some("no-store")
+                );
+                let status = r.status();
+                let v: Value = r.json().await.expect("JSON");
+                (status, v)
+            }
+        };
+        // Wait for a passing frame with an image.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let first = loop {
+            let (status, v) = json("/enrol/preview.json").await;
+            if status == StatusCode::OK && v["pass"] == json!(true) && v["image"] == json!(true) {
+                break v;
+            }
+            assert!(Instant::now() < deadline, "no passing frame: {v}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(first["verdict"], json!("pass"), "{first}");
+        assert_eq!(first["hint"], json!("合格,请保持不动"), "{first}");
+        let n1 = first["frame"].as_u64().expect("a frame number");
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let (_, second) = json("/enrol/preview.json?lang=en").await;
+        let n2 = second["frame"].as_u64().expect("a frame number");
+        assert!(n2 > n1, "{n1} then {n2}");
+        assert_eq!(second["hint"], json!("Good: hold still"), "{second}");
+        let r = client()
+            .get(format!("{base}/enrol/preview.jpg"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .expect("preview.jpg answers");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        let jpeg = r.bytes().await.expect("JPEG bytes");
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]), "not a JPEG");
+
+        let page = client()
+            .get(format!("{base}/enrol"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .expect("enrol page")
+            .text()
+            .await
+            .expect("body");
+        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        let csrf = page[at..at + 64].to_string();
+        let r = client()
+            .post(format!("{base}/enrol/capture"))
+            .header(COOKIE, &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id", "0002"),
+                ("name", "Staff 0002"),
+                ("consent", "yes"),
+            ])
+            .send()
+            .await
+            .expect("capture answers");
+        (r.status(), r.text().await.unwrap_or_default())
+    });
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("录入成功 0002: 3"), "{body}");
+    // Someone else walks past between the frames, so the door tracker starts a new track of 0002.
+    let other = hall.path("frames").join("f0001.jpg");
+    std::fs::remove_file(&other).expect("frame removed");
+    std::os::unix::fs::symlink(super::fixture("demo/0003_enrol.jpg"), &other).expect("symlink");
     run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
     run.wait_for("  punch 0002", false, Duration::from_secs(20));
     run.signal(libc::SIGTERM);

@@ -105,6 +105,40 @@ pub struct Enrolment {
     pub lookalikes: Vec<(StaffId, f32)>,
 }
 
+/// The door camera's latest frame for the enrolment preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewFrame {
+    /// Counts up with every frame the daemon processes.
+    pub frame: u64,
+    /// A small JPEG of a recent frame with the face boxed (none before the first is encoded).
+    pub jpeg: Option<Arc<Vec<u8>>>,
+    pub verdict: PreviewVerdict,
+}
+
+/// The enrolment gate's verdict on the latest frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewVerdict {
+    /// Nothing processed yet.
+    Waiting,
+    NoFace,
+    Pass,
+    Refused {
+        code: String,
+        hint_zh: String,
+        /// The English description.
+        text: String,
+    },
+}
+
+/// An enrolment from the door camera's next good frames.
+#[derive(Debug, Clone)]
+pub struct CaptureRequest {
+    pub id: StaffId,
+    pub name: Option<String>,
+    pub post: Option<String>,
+    pub consent: Consent,
+}
+
 /// A leave as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaveLine {
@@ -323,6 +357,12 @@ pub trait Console: Send + Sync + 'static {
     fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError>;
     /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
     fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError>;
+    /// The door camera's latest preview; `Ok(None)` when no daemon runs beside this console
+    /// (`hallclock console` alone: no camera here).
+    fn preview(&self) -> Result<Option<PreviewFrame>, ConsoleError>;
+    /// Waits (up to a timeout) for three consecutive door frames that pass the enrolment gate
+    /// and enrols their embeddings as an upload would be; refused, saying why, when none come.
+    fn capture(&self, request: CaptureRequest) -> Result<Enrolment, ConsoleError>;
     /// Asks the door daemon this console runs in to rebuild its face gallery from the store (as
     /// on SIGHUP). `Ok(false)` when there is no daemon to ask (`hallclock console` alone).
     fn reload_gallery(&self) -> Result<bool, ConsoleError>;
@@ -411,6 +451,9 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(pages::staff))
         .route("/staff/deactivate", post(pages::deactivate))
         .route("/enrol", get(pages::enrol_form).post(pages::enrol))
+        .route("/enrol/preview.jpg", get(pages::preview_jpeg))
+        .route("/enrol/preview.json", get(pages::preview_json))
+        .route("/enrol/capture", post(pages::capture))
         .route("/leave", get(pages::leave_page).post(pages::leave_add))
         .route("/leave/approve", post(pages::leave_approve))
         .route("/report", get(pages::report))

@@ -21,8 +21,8 @@ use super::security::{
 };
 use super::upload::{check_photo, UploadError};
 use super::{
-    AppState, CalendarDay, Consent, Console, ConsoleError, EnrolRequest, LeaveForm, Photo,
-    ReportQuery, ReportSpan, SessionInfo, SessionMark,
+    AppState, CalendarDay, CaptureRequest, Consent, Console, ConsoleError, EnrolRequest, LeaveForm,
+    Photo, PreviewVerdict, ReportQuery, ReportSpan, SessionInfo, SessionMark,
 };
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
@@ -596,7 +596,269 @@ fn enrol_body(lang: Lang, s: &SessionInfo, notice: &str, note: &str) -> String {
         esc(notice),
         esc(t(lang, "enrol.submit")),
     );
+    b.push_str(&camera_section(lang, s, notice));
     b
+}
+
+/// The enrolment page's "from the camera" card: the door camera's preview, refreshed by a few
+/// lines of inline script, the gate's verdict under it, and the capture form.
+fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" src=\"/enrol/preview.jpg\"><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
+        esc(t(lang, "enrol.camera")),
+        esc(t(lang, "enrol.camera_help")),
+        esc(t(lang, "enrol.camera")),
+        esc(t(lang, "preview.waiting")),
+        csrf_field(&s.csrf),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "enrol.name")),
+        esc(t(lang, "col.post")),
+        esc(t(lang, "enrol.notice")),
+        esc(t(lang, "enrol.notice_version")),
+        esc(notice),
+        esc(t(lang, "enrol.consent")),
+        esc(t(lang, "enrol.capture")),
+    );
+    // `lang.key()` is `zh` or `en`: nothing to escape. The verdict is set as text, never HTML.
+    let _ = write!(
+        b,
+        "<script>(function(){{var i=document.getElementById('preview'),v=document.getElementById('verdict');function tick(){{fetch('/enrol/preview.json?lang={}',{{credentials:'same-origin',cache:'no-store'}}).then(function(r){{return r.json();}}).then(function(j){{v.textContent=j.hint;v.className='msg '+(j.pass?'ok':'warn');if(j.camera&&j.image){{i.src='/enrol/preview.jpg?n='+j.frame;}}}}).catch(function(){{}});}}tick();setInterval(tick,500);}})();</script>",
+        lang.key()
+    );
+    b
+}
+
+/// The verdict line in the page's language.
+fn verdict_text(lang: Lang, v: &PreviewVerdict) -> String {
+    match v {
+        PreviewVerdict::Waiting => t(lang, "preview.waiting").to_string(),
+        PreviewVerdict::NoFace => t(lang, "preview.no_face").to_string(),
+        PreviewVerdict::Pass => t(lang, "preview.pass").to_string(),
+        PreviewVerdict::Refused { hint_zh, text, .. } => match lang {
+            Lang::Zh => hint_zh.clone(),
+            Lang::En => text.clone(),
+        },
+    }
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    no_store(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            text.to_string(),
+        )
+            .into_response(),
+    )
+}
+
+/// `GET /enrol/preview.jpg`: the door camera's latest preview image.
+pub async fn preview_jpeg(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if let Err(r) = require(&state, &headers, &q, Permission::Enrol, false).await {
+        return r;
+    }
+    match call(&state, |c| c.preview()).await {
+        Ok(None) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            t(lang, "preview.no_camera"),
+        ),
+        Ok(Some(p)) => match p.jpeg {
+            None => plain(StatusCode::SERVICE_UNAVAILABLE, t(lang, "preview.waiting")),
+            Some(jpeg) => no_store(
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "image/jpeg")],
+                    jpeg.as_ref().clone(),
+                )
+                    .into_response(),
+            ),
+        },
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+/// `GET /enrol/preview.json`: the latest frame's number and the gate's verdict.
+pub async fn preview_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if let Err(r) = require(&state, &headers, &q, Permission::Enrol, false).await {
+        return r;
+    }
+    let (status, body) = match call(&state, |c| c.preview()).await {
+        Ok(None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({
+                "camera": false,
+                "pass": false,
+                "verdict": "no_camera",
+                "hint": t(lang, "preview.no_camera"),
+            }),
+        ),
+        Ok(Some(p)) => {
+            let code = match &p.verdict {
+                PreviewVerdict::Waiting => "waiting",
+                PreviewVerdict::NoFace => "no_face",
+                PreviewVerdict::Pass => "pass",
+                PreviewVerdict::Refused { code, .. } => code.as_str(),
+            };
+            let (hint_zh, text) = match &p.verdict {
+                PreviewVerdict::Refused { hint_zh, text, .. } => {
+                    (Some(hint_zh.clone()), Some(text.clone()))
+                }
+                _ => (None, None),
+            };
+            (
+                StatusCode::OK,
+                serde_json::json!({
+                    "camera": true,
+                    "image": p.jpeg.is_some(),
+                    "frame": p.frame,
+                    "pass": p.verdict == PreviewVerdict::Pass,
+                    "verdict": code,
+                    "hint": verdict_text(lang, &p.verdict),
+                    "hint_zh": hint_zh,
+                    "text": text,
+                }),
+            )
+        }
+        Err(e) => return failure(lang, &q, e),
+    };
+    no_store(
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
+}
+
+/// `POST /enrol/capture`: enrols from the door camera's next good frames.
+pub async fn capture(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::Enrol,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let notice = state.settings.notice_version.clone();
+    let page_with = |status: StatusCode, note: String| {
+        respond(
+            status,
+            &q,
+            page(
+                lang,
+                t(lang, "nav.enrol"),
+                Some(&viewer(&s)),
+                &enrol_body(lang, &s, &notice, &note),
+            ),
+        )
+    };
+    let id = match staff_param(f.get("id")) {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message("err", t(lang, "enrol.need_id")),
+            )
+        }
+        Err(e) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &e)),
+    };
+    if f.get("consent").map(String::as_str) != Some("yes") {
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message("err", t(lang, "enrol.need_consent")),
+        );
+    }
+    match call(&state, |c| c.preview()).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message("err", t(lang, "preview.no_camera")),
+            )
+        }
+        Err(e) => return failure(lang, &q, e),
+    }
+    let trimmed = |k: &str| {
+        f.get(k)
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+    };
+    let request = CaptureRequest {
+        id: id.clone(),
+        name: trimmed("name"),
+        post: trimmed("post"),
+        consent: Consent {
+            consented_at: Timestamp::now(),
+            notice_version: notice.clone(),
+            recorded_by: s.account.clone(),
+        },
+    };
+    match call(&state, move |c| c.capture(request)).await {
+        Ok(done) => {
+            record_audit(
+                &state,
+                &s.account,
+                "enrol",
+                format!(
+                    "{id}: {} faces from the door camera, consent notice {notice}",
+                    done.faces
+                ),
+            )
+            .await;
+            reload_gallery(&state).await;
+            let mut note = message(
+                "ok",
+                &format!(
+                    "{} {id}: {} {}",
+                    t(lang, "enrol.done"),
+                    done.faces,
+                    t(lang, "enrol.faces")
+                ),
+            );
+            for (other, score) in &done.lookalikes {
+                note.push_str(&message(
+                    "warn",
+                    &format!("{} {other} ({score:.3})", t(lang, "enrol.lookalike")),
+                ));
+            }
+            page_with(StatusCode::OK, note)
+        }
+        Err(ConsoleError::Refused(text)) => page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message("err", &format!("{}\n{text}", t(lang, "enrol.refused"))),
+        ),
+        Err(e) => failure(lang, &q, e),
+    }
 }
 
 pub async fn enrol_form(
