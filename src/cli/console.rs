@@ -40,9 +40,10 @@ use crate::core::rules::{
 };
 use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
-use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict};
+use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace};
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
+use crate::hw::photo::encode_jpeg;
 use crate::store::{Approval, ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
@@ -52,7 +53,7 @@ use super::attendance::{
 };
 use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
-use super::enroll::{enroll, enroll_embeddings};
+use super::enroll::{enroll, enroll_embeddings, FaceVector};
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
 
@@ -88,14 +89,14 @@ fn preview_verdict(r: Option<&FrameResult>) -> PreviewVerdict {
 fn consecutive_passes(
     recent: &std::collections::VecDeque<FrameResult>,
     after: u64,
-) -> Result<Vec<(Vec<f32>, f32)>, Option<String>> {
-    let mut run: Vec<(Vec<f32>, f32)> = Vec::new();
+) -> Result<Vec<PassedFace>, Option<String>> {
+    let mut run: Vec<PassedFace> = Vec::new();
     let mut last_frame = None;
     let mut why = None;
     for r in recent.iter().filter(|r| r.frame > after) {
         let follows = last_frame.is_some_and(|f: u64| r.frame == f + 1);
         last_frame = Some(r.frame);
-        match (&r.verdict, &r.embedding) {
+        match (&r.verdict, &r.passed) {
             (FrameVerdict::Pass, Some(e)) => {
                 if !follows {
                     run.clear();
@@ -794,6 +795,19 @@ impl Console for StoreConsole {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
+        let keep = self.config.store.keep_face_images;
+        let mut faces = Vec::with_capacity(vectors.len());
+        for v in vectors {
+            let jpeg = match (&v.crop, keep) {
+                (Some(crop), true) => Some(encode_jpeg(crop).map_err(failed)?),
+                _ => None,
+            };
+            faces.push(FaceVector {
+                vector: v.vector,
+                sharpness: v.sharpness,
+                jpeg,
+            });
+        }
         let mut vision = self
             .vision
             .lock()
@@ -811,7 +825,7 @@ impl Console for StoreConsole {
                 &request.id,
                 request.name.as_deref(),
                 request.post.as_deref(),
-                &vectors,
+                &faces,
                 "door camera",
             )
             .map_err(refused_chain)?;
@@ -1194,4 +1208,63 @@ fn prompt_hidden(prompt: &str) -> anyhow::Result<String> {
     eprintln!();
     read.context("reading the password")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    fn pass(frame: u64) -> FrameResult {
+        FrameResult {
+            frame,
+            verdict: FrameVerdict::Pass,
+            passed: Some(PassedFace {
+                vector: vec![frame as f32],
+                sharpness: 1.0,
+                crop: None,
+            }),
+        }
+    }
+
+    fn dark(frame: u64) -> FrameResult {
+        FrameResult {
+            frame,
+            verdict: FrameVerdict::Refused(Rejection::TooDark {
+                brightness: 20.0,
+                min: 60.0,
+            }),
+            passed: None,
+        }
+    }
+
+    fn frames(of: Vec<FrameResult>) -> Result<Vec<f32>, Option<String>> {
+        let recent: VecDeque<FrameResult> = of.into();
+        consecutive_passes(&recent, 10).map(|v| v.iter().map(|p| p.vector[0]).collect())
+    }
+
+    #[test]
+    fn a_capture_needs_three_passing_frames_in_a_row_after_it_started() {
+        assert_eq!(
+            frames(vec![pass(11), pass(12), pass(13)]),
+            Ok(vec![11.0, 12.0, 13.0])
+        );
+        // Frames from before the capture do not count.
+        assert_eq!(
+            frames(vec![pass(9), pass(10), pass(11), pass(12)]),
+            Err(None)
+        );
+        // A refused frame restarts the count and is the reason given.
+        let e = frames(vec![pass(11), pass(12), dark(13), pass(14), pass(15)]).unwrap_err();
+        assert!(e.is_some_and(|w| w.contains("光线太暗")));
+        assert_eq!(
+            frames(vec![pass(11), dark(12), pass(13), pass(14), pass(15)]),
+            Ok(vec![13.0, 14.0, 15.0])
+        );
+        // A gap in the numbers (a frame the slot missed) restarts it too.
+        assert_eq!(
+            frames(vec![pass(11), pass(12), pass(14), pass(15)]),
+            Err(None)
+        );
+    }
 }

@@ -219,10 +219,19 @@ fn note_lookalikes(
     }
 }
 
+/// A face's embedding computed elsewhere (the door daemon), with its sharpness and, when face
+/// images are kept, its aligned crop as JPEG.
+#[derive(Debug, Clone)]
+pub struct FaceVector {
+    pub vector: Vec<f32>,
+    pub sharpness: f32,
+    pub jpeg: Option<Vec<u8>>,
+}
+
 /// Enrols `id` from embeddings the door daemon already computed from frames that passed the
 /// enrolment gate (a capture from the console's live preview): the same duplicate check and
-/// storage as [`enroll`], with `source` as each face's source. No face image is kept (the
-/// daemon keeps no crops).
+/// storage as [`enroll`], with `source` as each face's source. The crops are kept when every
+/// face has one: the caller encodes them only with `store.keep-face-images` on.
 ///
 /// # Errors
 /// When `id` is new and has no name, when `vectors` is empty, or the store fails.
@@ -232,7 +241,7 @@ pub fn enroll_embeddings(
     id: &StaffId,
     name: Option<&str>,
     post: Option<&str>,
-    vectors: &[(Vec<f32>, f32)],
+    vectors: &[FaceVector],
     source: &str,
 ) -> anyhow::Result<Enrolled> {
     if vectors.is_empty() {
@@ -242,20 +251,28 @@ pub fn enroll_embeddings(
     let gallery = vision.gallery(store)?;
     let mut scratch = SearchScratch::default();
     let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
-    for (v, _) in vectors {
-        note_lookalikes(vision, &gallery, &mut scratch, id, v, &mut lookalikes);
+    for v in vectors {
+        note_lookalikes(
+            vision,
+            &gallery,
+            &mut scratch,
+            id,
+            &v.vector,
+            &mut lookalikes,
+        );
     }
     let now = Timestamp::now();
     store.upsert_staff(id, &name, post, now)?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
-        .map(|(v, q)| NewEmbedding {
-            vector: v,
-            quality: Some(*q),
+        .map(|v| NewEmbedding {
+            vector: &v.vector,
+            quality: Some(v.sharpness),
             source: Some(source),
         })
         .collect();
-    store.add_embeddings(id, &vision.model_key(), &news, None, now)?;
+    let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
+    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,

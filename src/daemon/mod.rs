@@ -228,6 +228,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             },
             db_path: config.store.database.clone(),
             preview: door_preview.clone(),
+            keep_face_crops: config.store.keep_face_images,
         };
         let (reload, cancel, t, exit) = (
             reload.clone(),

@@ -34,13 +34,22 @@ pub enum FrameVerdict {
     Refused(Rejection),
 }
 
+/// A face that passed the enrolment gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassedFace {
+    pub vector: Vec<f32>,
+    pub sharpness: f32,
+    /// The aligned crop, only when `store.keep-face-images` is on.
+    pub crop: Option<BgrImage>,
+}
+
 /// One processed frame's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameResult {
     pub frame: u64,
     pub verdict: FrameVerdict,
-    /// The face's embedding and sharpness when it passed the enrolment gate.
-    pub embedding: Option<(Vec<f32>, f32)>,
+    /// The face when it passed the enrolment gate.
+    pub passed: Option<PassedFace>,
 }
 
 /// What the slot holds.
@@ -95,13 +104,13 @@ impl PreviewPublisher {
     }
 
     /// Records one processed frame: its verdict, the chosen face's box in `image` and, when it
-    /// passed, its embedding and sharpness. Never blocks on the console.
+    /// passed, the face. Never blocks on the console.
     pub fn publish(
         &mut self,
         image: &BgrImage,
         face: Option<BoxF>,
         verdict: FrameVerdict,
-        embedding: Option<(Vec<f32>, f32)>,
+        passed: Option<PassedFace>,
     ) {
         self.frame += 1;
         let colour = if verdict == FrameVerdict::Pass {
@@ -112,7 +121,7 @@ impl PreviewPublisher {
         self.recent.push_back(FrameResult {
             frame: self.frame,
             verdict,
-            embedding,
+            passed,
         });
         while self.recent.len() > RECENT_FRAMES {
             self.recent.pop_front();
@@ -278,7 +287,16 @@ mod tests {
         let shared = Arc::new(DoorPreview::default());
         let mut p = PreviewPublisher::new(shared.clone());
         p.publish(&img, None, FrameVerdict::NoFace, None);
-        p.publish(&img, None, FrameVerdict::Pass, Some((vec![1.0], 0.5)));
+        p.publish(
+            &img,
+            None,
+            FrameVerdict::Pass,
+            Some(PassedFace {
+                vector: vec![1.0],
+                sharpness: 0.5,
+                crop: None,
+            }),
+        );
         let snap = shared.snapshot().unwrap();
         assert_eq!(snap.frame, 2);
         assert_eq!(snap.recent.len(), 2);

@@ -27,7 +27,7 @@ use crate::vision::pipeline::DoorOutcome;
 use crate::vision::quality::QualityGate;
 
 use super::motion::MotionGate;
-use super::preview::{DoorPreview, FrameVerdict, PreviewPublisher};
+use super::preview::{DoorPreview, FrameVerdict, PassedFace, PreviewPublisher};
 use super::telemetry::{Stage, Telemetry};
 
 /// A tracked face the vote concluded on.
@@ -59,6 +59,8 @@ pub struct Recognise {
     pub db_path: PathBuf,
     /// The console's live preview slot, when the console runs beside the stages.
     pub preview: Option<Arc<DoorPreview>>,
+    /// Keep the aligned crops of passing faces in the preview slot (`store.keep-face-images`).
+    pub keep_face_crops: bool,
 }
 
 /// Runs until the frame queue closes (source finished) or `cancel` fires (a fatal error
@@ -154,12 +156,24 @@ pub fn run(
                         FrameVerdict::Refused(*r),
                         None,
                     ),
-                    None => p.publish(
-                        &frame.image,
-                        Some(face.bbox),
-                        FrameVerdict::Pass,
-                        Some((embedding.0.clone(), report.sharpness)),
-                    ),
+                    None => {
+                        let crop = if stage.keep_face_crops {
+                            stage.vision.recognizer.embedder.align(&frame.image, face)
+                        } else {
+                            None
+                        };
+                        let passed = PassedFace {
+                            vector: embedding.0.clone(),
+                            sharpness: report.sharpness,
+                            crop,
+                        };
+                        p.publish(
+                            &frame.image,
+                            Some(face.bbox),
+                            FrameVerdict::Pass,
+                            Some(passed),
+                        );
+                    }
                 },
             }
         }
