@@ -983,7 +983,7 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
         .enable_all()
         .build()
         .expect("runtime");
-    let (status, body) = rt.block_on(async {
+    let body = rt.block_on(async {
         // The console comes up with the daemon.
         let deadline = Instant::now() + Duration::from_secs(60);
         let r = loop {
@@ -1070,32 +1070,26 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
         let jpeg = r.bytes().await.expect("JPEG bytes");
         assert!(jpeg.starts_with(&[0xFF, 0xD8]), "not a JPEG");
 
-        let page = client()
-            .get(format!("{base}/enrol"))
-            .header(COOKIE, &cookie)
-            .send()
-            .await
-            .expect("enrol page")
-            .text()
-            .await
-            .expect("body");
-        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-        let csrf = page[at..at + 64].to_string();
-        let r = client()
-            .post(format!("{base}/enrol/capture"))
-            .header(COOKIE, &cookie)
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("id", "0002"),
-                ("name", "Staff 0002"),
-                ("consent", "yes"),
-            ])
-            .send()
-            .await
-            .expect("capture answers");
-        (r.status(), r.text().await.unwrap_or_default())
+        // In the browser: the page shows the live preview and its verdict; capture from it.
+        let d = Driver::start().await;
+        d.go(&format!("{base}/login")).await;
+        d.type_in("#name", "admin").await;
+        d.type_in("#password", PASSWORD).await;
+        d.click("#signin").await;
+        d.text_when("header", "admin").await;
+        d.go(&format!("{base}/enrol")).await;
+        let verdict = d.text_when("#verdict", "合格").await;
+        assert!(verdict.contains("合格,请保持不动"), "{verdict}");
+        d.type_in("#cam-id", "0002").await;
+        d.type_in("#cam-name", "李四").await;
+        d.click("#cam-consent").await;
+        d.screenshot("11-enrol-from-camera").await;
+        d.click("#capture").await;
+        let said = d.text_when("main", "录入成功").await;
+        d.screenshot("12-enrolled-from-camera").await;
+        d.quit().await;
+        said
     });
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("录入成功 0002: 3"), "{body}");
     // Someone else walks past between the frames, so the door tracker starts a new track of 0002.
     let other = hall.path("frames").join("f0001.jpg");
