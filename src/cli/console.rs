@@ -79,6 +79,7 @@ fn preview_verdict(r: Option<&FrameResult>) -> PreviewVerdict {
         Some(FrameVerdict::Refused(why)) => PreviewVerdict::Refused {
             code: why.code().to_string(),
             hint_zh: why.hint_zh().to_string(),
+            hint_en: why.hint_en().to_string(),
             text: why.to_string(),
         },
     }

@@ -79,6 +79,24 @@ impl Rejection {
             Rejection::SeveralFaces { .. } => "照片中有多张人脸",
         }
     }
+
+    /// What to tell the person, in English (the console's English pages).
+    pub fn hint_en(&self) -> &'static str {
+        match self {
+            Rejection::NoFace => "No face found",
+            Rejection::OutsideRegion => "Stand in front of the camera",
+            Rejection::TooSmall { .. } => "Come closer",
+            Rejection::LowScore { .. } => "Face the camera",
+            Rejection::Blurry { .. } => "Hold still",
+            Rejection::TurnedAway { .. } => "Look straight at the camera",
+            Rejection::Tilted { .. } => "Do not look up or down",
+            Rejection::Rolled { .. } => "Hold your head straight",
+            Rejection::TooDark { .. } => "Too dark",
+            Rejection::TooBright { .. } => "Too bright",
+            Rejection::BackLit { .. } => "Light behind you: move",
+            Rejection::SeveralFaces { .. } => "Several faces: one person at a time",
+        }
+    }
 }
 
 impl std::fmt::Display for Rejection {

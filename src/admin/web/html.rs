@@ -1,5 +1,6 @@
 //! HTML output: the one escaping function every interpolated value goes through, and the page
-//! frame (inline CSS, no script, no external asset: the hall's LAN has no internet).
+//! frame (inline CSS, no external asset: the hall's LAN has no internet). The one script is the
+//! enrolment page's few inline lines that refresh the door camera's preview.
 
 use std::fmt::Write;
 

@@ -125,7 +125,8 @@ pub enum PreviewVerdict {
     Refused {
         code: String,
         hint_zh: String,
-        /// The English description.
+        hint_en: String,
+        /// The English description with the measured values.
         text: String,
     },
 }

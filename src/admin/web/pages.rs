@@ -606,7 +606,7 @@ fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
     let mut b = String::new();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" src=\"/enrol/preview.jpg\"><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" hidden><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
         esc(t(lang, "enrol.camera")),
         esc(t(lang, "enrol.camera_help")),
         esc(t(lang, "enrol.camera")),
@@ -624,7 +624,7 @@ fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
     // `lang.key()` is `zh` or `en`: nothing to escape. The verdict is set as text, never HTML.
     let _ = write!(
         b,
-        "<script>(function(){{var i=document.getElementById('preview'),v=document.getElementById('verdict');function tick(){{fetch('/enrol/preview.json?lang={}',{{credentials:'same-origin',cache:'no-store'}}).then(function(r){{return r.json();}}).then(function(j){{v.textContent=j.hint;v.className='msg '+(j.pass?'ok':'warn');if(j.camera&&j.image){{i.src='/enrol/preview.jpg?n='+j.frame;}}}}).catch(function(){{}});}}tick();setInterval(tick,500);}})();</script>",
+        "<script>(function(){{var i=document.getElementById('preview'),v=document.getElementById('verdict');function tick(){{fetch('/enrol/preview.json?lang={}',{{credentials:'same-origin',cache:'no-store'}}).then(function(r){{return r.json();}}).then(function(j){{v.textContent=j.hint;v.className='msg '+(j.pass?'ok':'warn');if(j.camera&&j.image){{i.src='/enrol/preview.jpg?n='+j.frame;i.hidden=false;}}}}).catch(function(){{}});}}tick();setInterval(tick,500);}})();</script>",
         lang.key()
     );
     b
@@ -636,9 +636,11 @@ fn verdict_text(lang: Lang, v: &PreviewVerdict) -> String {
         PreviewVerdict::Waiting => t(lang, "preview.waiting").to_string(),
         PreviewVerdict::NoFace => t(lang, "preview.no_face").to_string(),
         PreviewVerdict::Pass => t(lang, "preview.pass").to_string(),
-        PreviewVerdict::Refused { hint_zh, text, .. } => match lang {
+        PreviewVerdict::Refused {
+            hint_zh, hint_en, ..
+        } => match lang {
             Lang::Zh => hint_zh.clone(),
-            Lang::En => text.clone(),
+            Lang::En => hint_en.clone(),
         },
     }
 }
