@@ -67,7 +67,8 @@ struct Track {
     last_seen: Timestamp,
     votes: VecDeque<Option<(StaffId, Similarity)>>,
     frames: usize,
-    concluded: bool,
+    /// `None` while voting; then `Some(Some(staff))` or `Some(None)` for unrecognised.
+    concluded: Option<Option<StaffId>>,
 }
 
 impl DoorTracker {
@@ -101,9 +102,16 @@ impl DoorTracker {
         face_box: BoxF,
         decision: &Decision,
     ) -> Option<Verdict> {
+        // A confident decision for someone other than the person a track concluded on is another
+        // person in the same place (the next one in a queue): a new track, voted afresh.
+        let someone_else = |t: &Track| match (&t.concluded, decision) {
+            (Some(who), Decision::Known { staff, .. }) => who.as_ref() != Some(staff),
+            _ => false,
+        };
         let continues = self.current.as_ref().is_some_and(|t| {
             now.duration_since(t.last_seen) <= self.policy.max_gap
                 && t.last_box.iou(&face_box) >= self.policy.min_iou
+                && !someone_else(t)
         });
         if !continues {
             let id = self.next_track;
@@ -114,7 +122,7 @@ impl DoorTracker {
                 last_seen: now,
                 votes: VecDeque::with_capacity(self.policy.n),
                 frames: 0,
-                concluded: false,
+                concluded: None,
             });
         }
         let policy = self.policy;
@@ -129,7 +137,7 @@ impl DoorTracker {
             Decision::Known { staff, score, .. } => Some((staff.clone(), *score)),
             Decision::Unknown { .. } => None,
         });
-        if t.concluded {
+        if t.concluded.is_some() {
             return None;
         }
         if let Some((staff, _)) = decision_staff(decision) {
@@ -139,7 +147,7 @@ impl DoorTracker {
                 .filter_map(|v| v.as_ref().filter(|(s, _)| s == staff).map(|(_, sc)| *sc))
                 .collect();
             if agreeing.len() >= policy.k {
-                t.concluded = true;
+                t.concluded = Some(Some(staff.clone()));
                 let best = agreeing.iter().fold(f32::MIN, |m, s| m.max(s.0));
                 return Some(Verdict::Recognised {
                     track: t.id,
@@ -151,7 +159,7 @@ impl DoorTracker {
         } else if t.votes.len() == policy.n
             && t.votes.iter().filter(|v| v.is_none()).count() >= policy.k
         {
-            t.concluded = true;
+            t.concluded = Some(None);
             return Some(Verdict::Unrecognised {
                 track: t.id,
                 frames: t.frames,
@@ -267,6 +275,42 @@ mod tests {
                 (400, 400.0, known("b")),
             ],
             &["track 2: b after 3"],
+        );
+        // Someone else confidently recognised in the same place, once a track has concluded, is
+        // the next person: a new track (a stranger who later shows a good frame, too).
+        check(
+            &[
+                (0, 0.0, known("a")),
+                (100, 0.0, known("a")),
+                (200, 0.0, known("a")),
+                (300, 0.0, known("b")),
+                (400, 0.0, known("b")),
+                (500, 0.0, known("b")),
+            ],
+            &["track 1: a after 3", "track 2: b after 3"],
+        );
+        check(
+            &[
+                (0, 0.0, unknown()),
+                (100, 0.0, unknown()),
+                (200, 0.0, unknown()),
+                (300, 0.0, unknown()),
+                (400, 0.0, unknown()),
+                (500, 0.0, known("a")),
+                (600, 0.0, known("a")),
+                (700, 0.0, known("a")),
+            ],
+            &["track 1: unknown after 5", "track 2: a after 3"],
+        );
+        // While still voting, a stray frame for someone else does not split the track.
+        check(
+            &[
+                (0, 0.0, known("a")),
+                (100, 0.0, known("b")),
+                (200, 0.0, known("a")),
+                (300, 0.0, known("a")),
+            ],
+            &["track 1: a after 4"],
         );
         // A long gap ends the track even in the same place.
         check(
