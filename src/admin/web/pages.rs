@@ -825,19 +825,31 @@ pub async fn capture(
             recorded_by: s.account.clone(),
         },
     };
-    match call(&state, move |c| c.capture(request)).await {
+    let result = call(&state, move |c| c.capture(request)).await;
+    let source = format!("the door camera, consent notice {notice}");
+    match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
+        Ok((status, note)) => page_with(status, note),
+        Err(e) => failure(lang, &q, e),
+    }
+}
+
+/// What the enrolment page says after an enrolment, from photos or from the door camera: on
+/// success the audit entry (`source` says where the faces came from), the gallery reload, the
+/// number of faces saved and any look-alike warning; a refusal with its reasons. Any other error
+/// is handed back for the failure page.
+async fn enrolment_answer(
+    state: &AppState,
+    lang: Lang,
+    account: &str,
+    id: &StaffId,
+    result: Result<super::Enrolment, ConsoleError>,
+    source: &str,
+) -> Result<(StatusCode, String), ConsoleError> {
+    match result {
         Ok(done) => {
-            record_audit(
-                &state,
-                &s.account,
-                "enrol",
-                format!(
-                    "{id}: {} faces from the door camera, consent notice {notice}",
-                    done.faces
-                ),
-            )
-            .await;
-            reload_gallery(&state).await;
+            let detail = format!("{id}: {} faces from {source}", done.faces);
+            record_audit(state, account, "enrol", detail).await;
+            reload_gallery(state).await;
             let mut note = message(
                 "ok",
                 &format!(
@@ -853,13 +865,13 @@ pub async fn capture(
                     &format!("{} {other} ({score:.3})", t(lang, "enrol.lookalike")),
                 ));
             }
-            page_with(StatusCode::OK, note)
+            Ok((StatusCode::OK, note))
         }
-        Err(ConsoleError::Refused(text)) => page_with(
+        Err(ConsoleError::Refused(text)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             message("err", &format!("{}\n{text}", t(lang, "enrol.refused"))),
-        ),
-        Err(e) => failure(lang, &q, e),
+        )),
+        Err(e) => Err(e),
     }
 }
 
@@ -1019,40 +1031,10 @@ pub async fn enrol(
         },
     };
     let count = request.photos.len();
-    match call(&state, move |c| c.enrol(request)).await {
-        Ok(done) => {
-            record_audit(
-                &state,
-                &s.account,
-                "enrol",
-                format!(
-                    "{id}: {} faces from {count} photos, consent notice {}",
-                    done.faces, settings.notice_version
-                ),
-            )
-            .await;
-            reload_gallery(&state).await;
-            let mut note = message(
-                "ok",
-                &format!(
-                    "{} {id}: {} {}",
-                    t(lang, "enrol.done"),
-                    done.faces,
-                    t(lang, "enrol.faces")
-                ),
-            );
-            for (other, score) in &done.lookalikes {
-                note.push_str(&message(
-                    "warn",
-                    &format!("{} {other} ({score:.3})", t(lang, "enrol.lookalike")),
-                ));
-            }
-            page_with(StatusCode::OK, note)
-        }
-        Err(ConsoleError::Refused(text)) => page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message("err", &format!("{}\n{text}", t(lang, "enrol.refused"))),
-        ),
+    let result = call(&state, move |c| c.enrol(request)).await;
+    let source = format!("{count} photos, consent notice {}", settings.notice_version);
+    match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
+        Ok((status, note)) => page_with(status, note),
         Err(e) => failure(lang, &q, e),
     }
 }
