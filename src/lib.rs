@@ -5,9 +5,11 @@
 
 pub mod admin;
 pub mod cli;
-pub mod core;
 pub mod daemon;
 pub mod hw;
 pub mod store;
 pub mod uplink;
 pub mod vision;
+
+/// The pure core, a crate of its own (`crates/core`): re-exported so that `crate::core::…` names it.
+pub use hallclock_core as core;

@@ -274,7 +274,7 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         ReportCommand::Day { date, opts } => {
             let day = match date {
                 Some(d) => date_arg(&d, "--date")?,
-                None => schedule.to_civil(as_of(&opts, schedule)?).date(),
+                None => schedule.to_civil(as_of(&opts, config)?).date(),
             };
             (ReportSpan::Day(day), opts)
         }
@@ -282,7 +282,7 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
             let first = match month {
                 Some(m) => month_arg(&m)?,
                 None => schedule
-                    .to_civil(as_of(&opts, schedule)?)
+                    .to_civil(as_of(&opts, config)?)
                     .date()
                     .first_of_month(),
             };
@@ -291,19 +291,19 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         ReportCommand::Year { year, opts } => {
             let year = match year {
                 Some(y) => y,
-                None => schedule.to_civil(as_of(&opts, schedule)?).date().year(),
+                None => schedule.to_civil(as_of(&opts, config)?).date().year(),
             };
             (ReportSpan::Year(year), opts)
         }
     };
-    let today = schedule.to_civil(as_of(&opts, schedule)?).date();
+    let today = schedule.to_civil(as_of(&opts, config)?).date();
     let SpanParts {
         kind,
         label,
         period,
         parts,
     } = span_parts(span, today)?;
-    let now = as_of(&opts, schedule)?;
+    let now = as_of(&opts, config)?;
     let store = open_store(config)?;
     let only = staff_filter(&store, &opts.staff)?;
     let facts = load_facts(&store, config, period)?;
@@ -420,9 +420,10 @@ pub(crate) fn span_parts(span: ReportSpan, today: Date) -> anyhow::Result<SpanPa
     })
 }
 
-fn as_of(opts: &ReportOpts, schedule: &ScheduleConfig) -> anyhow::Result<Timestamp> {
+fn as_of(opts: &ReportOpts, config: &Config) -> anyhow::Result<Timestamp> {
+    let schedule = &config.rules.engine.schedule;
     match &opts.as_of {
-        None => Ok(Timestamp::now()),
+        None => Ok(config.clock.now()),
         Some(text) => parse_csv_time(text, schedule).map_err(|e| anyhow!("--as-of: {e}")),
     }
 }
@@ -559,7 +560,7 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             let device = device.unwrap_or_else(|| default_device.to_string());
             let name = file.display().to_string();
             let summary = store
-                .import_punches(&name, fmt, &device, &punches, Timestamp::now())
+                .import_punches(&name, fmt, &device, &punches, config.clock.now())
                 .with_context(refused)?;
             println!(
                 "已导入 imported {name}: {} punch(es) added, {} already on record",
@@ -581,7 +582,7 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                     (d, d)
                 }
                 (None, None) => {
-                    let today = schedule.to_civil(Timestamp::now()).date();
+                    let today = schedule.to_civil(config.clock.now()).date();
                     (today, today)
                 }
             };
@@ -672,7 +673,7 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                 reason,
                 author,
             };
-            let id = store.amend_punch(&amendment, Timestamp::now())?;
+            let id = store.amend_punch(&amendment, config.clock.now())?;
             println!("已记录更正 amendment #{id} recorded");
         }
     }
@@ -723,7 +724,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                     reason,
                     approval_required: ApprovalLevel::InspectionOffice,
                 },
-                Timestamp::now(),
+                config.clock.now(),
             )?;
             println!(
                 "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
@@ -796,7 +797,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                     level,
                     by,
                     certified_by,
-                    at: Timestamp::now(),
+                    at: config.clock.now(),
                 },
             )?;
             println!("已批准 leave {id} approved ({})", level_zh(level));
@@ -804,7 +805,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
         LeaveCommand::Close { id, at } => {
             let at = match at {
                 Some(t) => time_arg(&t, "--at", schedule)?,
-                None => Timestamp::now(),
+                None => config.clock.now(),
             };
             store.close_leave(LeaveId(id), at)?;
             println!("已销假 leave #{id} closed at {}", local(schedule, at));
@@ -917,7 +918,7 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
         PostCommand::Set { post, a, b } => {
             let holder = StaffId::new(&a).context("reading --a")?;
             let backup = StaffId::new(&b).context("reading --b")?;
-            let post = set_post_checked(&mut store, &post, holder, backup, Timestamp::now())?;
+            let post = set_post_checked(&mut store, &post, holder, backup, config.clock.now())?;
             println!(
                 "已设置 post {}: A {} B {}",
                 post.id, post.holder, post.backup
@@ -1122,7 +1123,7 @@ pub(crate) fn record_meeting_text(
         invited,
         sign_ins,
     };
-    let id = store.record_meeting(&meeting, Timestamp::now())?;
+    let id = store.record_meeting(&meeting, config.clock.now())?;
     Ok((id, meeting))
 }
 

@@ -104,6 +104,9 @@ pub struct Config {
     pub uplink: Option<crate::daemon::upload::UploadSettings>,
     /// `[console]`: the web console.
     pub console: super::console_config::ConsoleConfig,
+    /// What "now" is. Not from the file: the system clock, unless the binary's edge was given
+    /// `--now`/`HALLCLOCK_NOW` (tests, rehearsals).
+    pub clock: crate::hw::clock::WallClock,
 }
 
 #[derive(Debug, Clone)]
@@ -295,6 +298,7 @@ impl Config {
             metrics,
             uplink,
             console,
+            clock: crate::hw::clock::WallClock::system(),
         })
     }
 }

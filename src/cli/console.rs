@@ -357,6 +357,7 @@ impl Console for StoreConsole {
                     request.post.as_deref(),
                     &refs,
                     self.config.store.keep_face_images,
+                    self.config.clock.now(),
                 )
                 .map_err(|e| {
                     let text = format!("{e:#}").replace(&format!("{}/", dir.display()), "");
@@ -559,7 +560,7 @@ impl Console for StoreConsole {
         let last_upload = self.telemetry.as_ref().and_then(|t| t.last_upload());
         self.with_store(|s| {
             let counts = s.outbox_counts().map_err(failed)?;
-            let now = Timestamp::now();
+            let now = self.config.clock.now();
             let mut recent: Vec<(StaffId, Timestamp)> = s
                 .punches_between(now - SignedDuration::from_hours(24), now, None)
                 .map_err(failed)?
@@ -828,6 +829,7 @@ impl Console for StoreConsole {
                 request.post.as_deref(),
                 &faces,
                 "door camera",
+                self.config.clock.now(),
             )
             .map_err(refused_chain)?;
             store
@@ -959,6 +961,7 @@ pub async fn serve(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let settings = config.console.web.clone();
+    let clock = Arc::new(config.clock);
     let tls = tls_config(&config)?;
     let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
         .await
@@ -976,6 +979,7 @@ pub async fn serve(
     let app = web::router(AppState {
         console: Arc::new(console),
         settings: Arc::new(settings),
+        clock,
     });
     let Some(tls) = tls else {
         return axum::serve(listener, app)
@@ -1122,7 +1126,7 @@ pub enum UserCommand {
 /// Runs `hallclock user ...`.
 pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(config)?;
-    let now = Timestamp::now();
+    let now = config.clock.now();
     match cmd {
         UserCommand::Add { name, role } => {
             StaffId::new(&name).context("reading --name")?;

@@ -95,6 +95,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             Some(&s.post),
             &[s.photo.as_path()],
             false,
+            config.clock.now(),
         )
         .with_context(|| format!("enrolling sample staff {}", s.id))?;
         println!(

@@ -106,9 +106,9 @@ fn camera(config: &Config) -> Result<String, String> {
         .ok_or("camera.source is empty")?;
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
-    let (s, stop2) = (spec.clone(), stop.clone());
+    let (s, stop2, clock) = (spec.clone(), stop.clone(), config.clock);
     std::thread::spawn(move || {
-        let got = open(&s, stop2)
+        let got = open(&s, stop2, clock)
             .map_err(|e| e.to_string())
             .and_then(|mut src| match src.next_frame() {
                 Ok(Some(f)) => Ok(format!(

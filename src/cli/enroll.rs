@@ -57,6 +57,7 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
         args.post.as_deref(),
         &photos,
         config.store.keep_face_images,
+        config.clock.now(),
     )?;
     for (other, score) in &done.lookalikes {
         eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
@@ -78,6 +79,7 @@ pub fn enroll(
     post: Option<&str>,
     photos: &[&Path],
     keep_images: bool,
+    now: Timestamp,
 ) -> anyhow::Result<Enrolled> {
     let name = resolve_name(store, id, name)?;
     let gate = QualityGate::enrolment_defaults();
@@ -167,7 +169,6 @@ pub fn enroll(
             refusals.join("\n  ")
         );
     }
-    let now = Timestamp::now();
     store.upsert_staff(id, &name, post, now)?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
@@ -243,6 +244,7 @@ pub fn enroll_embeddings(
     post: Option<&str>,
     vectors: &[FaceVector],
     source: &str,
+    now: Timestamp,
 ) -> anyhow::Result<Enrolled> {
     if vectors.is_empty() {
         bail!("enrolment of {id} refused: no face was captured");
@@ -261,7 +263,6 @@ pub fn enroll_embeddings(
             &mut lookalikes,
         );
     }
-    let now = Timestamp::now();
     store.upsert_staff(id, &name, post, now)?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()

@@ -162,7 +162,7 @@ pub fn identify_stream(
     max_frames: Option<u64>,
 ) -> anyhow::Result<StreamSummary> {
     let stop = Arc::new(AtomicBool::new(false));
-    let mut source = open(spec, stop)?;
+    let mut source = open(spec, stop, crate::hw::clock::WallClock::system())?;
     let mut tracker = DoorTracker::new(vision.vote);
     let mut scratch = SearchScratch::default();
     let mut summary = StreamSummary::default();

@@ -39,6 +39,10 @@ pub struct Cli {
     /// Embedder manifest file name in the models folder (w600k_mbf.toml, dlib_resnet.toml, ...).
     #[arg(long, global = true)]
     embedder: Option<String>,
+    /// Start the wall clock at this instant (RFC 3339) and let it run on: for tests and
+    /// rehearsals on a chosen day. Read here and nowhere else.
+    #[arg(long, global = true, env = crate::hw::clock::NOW_VARIABLE, hide = true)]
+    now: Option<jiff::Timestamp>,
     #[command(subcommand)]
     command: Command,
 }
@@ -119,6 +123,7 @@ fn init_logging() {
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
+    config.clock = crate::hw::clock::WallClock::from_start(cli.now);
     if let Some(db) = cli.db {
         config.store.database = db;
     }

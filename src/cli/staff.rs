@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use jiff::Timestamp;
 
 use crate::core::ids::StaffId;
 
@@ -59,7 +58,7 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
         }
         StaffCommand::Add { id, name, post } => {
             let id = StaffId::new(&id).context("reading --id")?;
-            store.upsert_staff(&id, &name, post.as_deref(), Timestamp::now())?;
+            store.upsert_staff(&id, &name, post.as_deref(), config.clock.now())?;
             println!("added {id} {name}");
         }
         StaffCommand::Remove { id } => {

@@ -13,7 +13,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use crate::core::rules::{Action, DoorEngine, Face, Punch, RejectReason, Sighting, Signal};
 use crate::core::schedule::{PunchRole, Verdict};
-use crate::hw::clock::ClockTrust;
+use crate::hw::clock::{ClockTrust, WallClock};
 
 use super::recognise::SightingEvent;
 use super::telemetry::{Stage, Telemetry};
@@ -52,6 +52,7 @@ pub async fn run(
     record: Sender<RecordJob>,
     feedback: Sender<FeedbackJob>,
     clock: Arc<dyn ClockTrust>,
+    wall: WallClock,
     telemetry: Arc<Telemetry>,
 ) -> anyhow::Result<()> {
     let span = tracing::info_span!("stage", stage = %Stage::Decide);
@@ -61,7 +62,7 @@ pub async fn run(
             let sleep = engine
                 .next_deadline()
                 .map(|d| {
-                    let left = d.duration_since(Timestamp::now());
+                    let left = d.duration_since(wall.now());
                     Duration::try_from(left).unwrap_or(Duration::ZERO).min(MAX_SLEEP)
                 })
                 .unwrap_or(MAX_SLEEP);
@@ -79,7 +80,7 @@ pub async fn run(
                     carry_out(actions, &ev, &record, &feedback, &telemetry).instrument(span).await?;
                 }
                 _ = tokio::time::sleep(sleep) => {
-                    let now = Timestamp::now();
+                    let now = wall.now();
                     if engine.next_deadline().is_some_and(|d| d <= now) {
                         let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now };
                         carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -94,7 +94,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if gallery.is_empty() {
         warn!("Nobody is enrolled for this embedder; every face will be unknown.");
     }
-    let now = Timestamp::now();
+    let now = config.clock.now();
     let calendar = store
         .calendar(config.rules.summer)
         .context("loading the calendar")?;
@@ -199,6 +199,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             loop_file: config.camera.loop_file,
             pace_fps: config.camera.pace_fps,
             backoff: Backoff::camera_defaults(),
+            clock: config.clock,
         };
         let (stop, t, exit) = (stop.clone(), telemetry.clone(), exit_tx.clone());
         let mut ready_tx = Some(ready_tx);
@@ -244,9 +245,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     // Decide.
     {
         let (t, exit, fb) = (telemetry.clone(), exit_tx.clone(), fb_tx.clone());
-        let clock = clock.clone();
+        let (clock, wall) = (clock.clone(), config.clock);
         tracker.spawn(async move {
-            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, t).await;
+            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t).await;
             let _ = exit.send((Stage::Decide, r)).await;
         });
     }
@@ -257,6 +258,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             device_id: config.daemon.device_id.clone(),
             zone: config.rules.engine.schedule.zone.clone(),
             wake_uploader: config.uplink.as_ref().map(|u| u.wake.clone()),
+            clock: config.clock,
         };
         let (t, exit) = (telemetry.clone(), exit_tx.clone());
         tracker.spawn_blocking(move || {
@@ -266,9 +268,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     }
     // Feedback.
     {
-        let (t, exit) = (telemetry.clone(), exit_tx.clone());
+        let (t, exit, wall) = (telemetry.clone(), exit_tx.clone(), config.clock);
         tracker.spawn_blocking(move || {
-            let r = sinks::run_feedback(feedback, fb_rx, t);
+            let r = sinks::run_feedback(feedback, fb_rx, wall, t);
             let _ = exit.blocking_send((Stage::Feedback, r));
         });
     }

@@ -7,12 +7,12 @@
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use tokio::sync::mpsc::{Receiver, Sender};
 use tracing::{error, info, info_span, warn};
 
 use crate::core::rules::Signal;
 use crate::core::schedule::{PunchRole, Verdict};
+use crate::hw::clock::WallClock;
 use crate::hw::feedback::Feedback;
 use crate::store::{DoorPunch, Store};
 
@@ -26,6 +26,8 @@ pub struct Record {
     pub zone: TimeZone,
     /// Wakes the uploader after each commit (when uploading is on).
     pub wake_uploader: Option<Arc<tokio::sync::Notify>>,
+    /// What time it is (the commit's time; the face-to-punch delay).
+    pub clock: WallClock,
 }
 
 /// Runs until the decide stage closes its end; the store is closed (and its WAL checkpointed)
@@ -52,7 +54,7 @@ pub fn run_record(
         };
         let result = stage
             .store
-            .record_door_punch(&stage.device_id, &door, Timestamp::now());
+            .record_door_punch(&stage.device_id, &door, stage.clock.now());
         let signal = match result {
             Ok(recorded) => {
                 let seq = recorded.seq;
@@ -60,7 +62,7 @@ pub fn run_record(
                     w.notify_one();
                 }
                 telemetry.punch_recorded();
-                if let Ok(d) = Timestamp::now().duration_since(job.first_seen).try_into() {
+                if let Ok(d) = stage.clock.now().duration_since(job.first_seen).try_into() {
                     telemetry.face_to_punch(d);
                 }
                 info!(staff = %job.punch.staff, seq, role = role_text(job.role), verdict = verdict_text(&job), "Punch recorded.");
@@ -98,13 +100,14 @@ pub fn run_record(
 pub fn run_feedback(
     mut device: Box<dyn Feedback>,
     mut jobs: Receiver<FeedbackJob>,
+    clock: WallClock,
     telemetry: Arc<Telemetry>,
 ) -> anyhow::Result<()> {
     let _span = info_span!("stage", stage = %Stage::Feedback).entered();
     while let Some(job) = jobs.blocking_recv() {
         telemetry.beat(Stage::Feedback);
         let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
-        if let Ok(d) = Timestamp::now().duration_since(job.first_seen).try_into() {
+        if let Ok(d) = clock.now().duration_since(job.first_seen).try_into() {
             telemetry.face_to_light(d);
         }
         if let Err(error) = device.show(job.signal) {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tracing::{info, info_span, warn};
 
 use crate::core::backoff::Backoff;
+use crate::hw::clock::WallClock;
 use crate::hw::frames::{open, Frame, FrameError, SourceSpec};
 
 use super::telemetry::{Stage, Telemetry};
@@ -23,6 +24,8 @@ pub struct SourcePlan {
     /// At most this many frames a second from a finite source (`None`: as fast as it decodes).
     pub pace_fps: Option<f32>,
     pub backoff: Backoff,
+    /// Stamps each frame at its grab.
+    pub clock: WallClock,
 }
 
 /// Why the source stage ended without an error.
@@ -64,7 +67,7 @@ pub fn run(
             return Ok(SourceEnd::Exhausted);
         };
         let spec = &refresh(spec);
-        let mut source = match open(spec, stop.clone()) {
+        let mut source = match open(spec, stop.clone(), plan.clock) {
             Ok(s) => s,
             Err(error) => {
                 warn!(source = %spec, %error, attempt = failures, "Cannot open the camera source; retrying.");

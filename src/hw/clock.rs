@@ -1,10 +1,57 @@
-//! Whether the wall clock can be trusted: the kernel's NTP status (`adjtimex(2)`), behind a small
-//! trait so tests can fake it.
+//! The wall clock: what time it is ([`WallClock`], the one place that reads it) and whether it can
+//! be trusted (the kernel's NTP status, `adjtimex(2)`, behind a small trait so tests can fake it).
 //!
 //! A Raspberry Pi has no battery-backed clock by default: after a power cut it starts at the last
 //! saved time until NTP synchronises it. The kernel's `STA_UNSYNC` flag (set until a time daemon
 //! has disciplined the clock) and its maximum error estimate tell us. This file reads, it does not
 //! decide what a punch under an untrusted clock means (that is `core::rules`).
+
+/// The environment variable that starts the wall clock at a chosen instant (RFC 3339, e.g.
+/// `2027-03-01T09:30:00+08:00`): tests and rehearsals run the whole program on a chosen day.
+pub const NOW_VARIABLE: &str = "HALLCLOCK_NOW";
+
+/// The system clock, optionally shifted so that it started at a chosen instant and runs on from
+/// there at the real pace (as `faketime` does). Built once at the binary's edge
+/// ([`WallClock::from_start`] with `--now`/`HALLCLOCK_NOW`) and handed to whoever asks the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WallClock {
+    /// Added to the system clock's reading.
+    shift: jiff::SignedDuration,
+}
+
+impl WallClock {
+    /// The system clock as it is.
+    pub fn system() -> WallClock {
+        WallClock::default()
+    }
+
+    /// A clock that reads `start` now and runs on at the real pace; the system clock when `None`.
+    pub fn from_start(start: Option<jiff::Timestamp>) -> WallClock {
+        match start {
+            Some(start) => WallClock {
+                shift: start.duration_since(jiff::Timestamp::now()),
+            },
+            None => WallClock::system(),
+        }
+    }
+
+    /// The current instant by this clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        let now = jiff::Timestamp::now();
+        now.checked_add(self.shift).unwrap_or(now)
+    }
+
+    /// Whether this clock was shifted away from the system's.
+    pub fn is_shifted(&self) -> bool {
+        !self.shift.is_zero()
+    }
+}
+
+impl crate::core::clock::Clock for WallClock {
+    fn now(&self) -> jiff::Timestamp {
+        WallClock::now(self)
+    }
+}
 
 /// What the kernel says about the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +150,22 @@ mod tests {
             judge(libc::TIME_ERROR, libc::STA_UNSYNC, 16_000_000).to_string(),
             "not synchronised (the kernel's STA_UNSYNC is set)"
         );
+    }
+
+    #[test]
+    fn a_shifted_wall_clock_starts_where_it_was_told_and_runs_on() {
+        let start: jiff::Timestamp = "2027-03-01T01:30:00Z".parse().expect("instant");
+        let clock = WallClock::from_start(Some(start));
+        assert!(clock.is_shifted());
+        let first = clock.now();
+        let lag = first.duration_since(start);
+        assert!(
+            lag >= jiff::SignedDuration::ZERO && lag < jiff::SignedDuration::from_secs(5),
+            "{lag:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(clock.now() > first, "the clock runs on");
+        assert!(!WallClock::from_start(None).is_shifted());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use crate::core::backoff::Backoff;
 use crate::core::image::BgrImage;
 
+use super::clock::WallClock;
 use super::photo::{read_photo, PhotoError};
 
 /// One grabbed frame.
@@ -143,14 +144,19 @@ pub trait FrameSource: Send {
     fn describe(&self) -> String;
 }
 
-/// Opens a source. `stop` is checked while a live source is being reopened.
+/// Opens a source whose frames are stamped by `clock`. `stop` is checked while a live source is
+/// being reopened.
 ///
 /// # Errors
 /// [`FrameError`] when a file or folder cannot be opened (a live source is retried instead).
-pub fn open(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameSource>, FrameError> {
+pub fn open(
+    spec: &SourceSpec,
+    stop: Arc<AtomicBool>,
+    clock: WallClock,
+) -> Result<Box<dyn FrameSource>, FrameError> {
     match spec {
-        SourceSpec::ImageFolder(p) => Ok(Box::new(ImageFolder::open(p)?)),
-        other => open_video(other, stop),
+        SourceSpec::ImageFolder(p) => Ok(Box::new(ImageFolder::open(p, clock)?)),
+        other => open_video(other, stop, clock),
     }
 }
 
@@ -158,8 +164,10 @@ pub fn open(spec: &SourceSpec, stop: Arc<AtomicBool>) -> Result<Box<dyn FrameSou
 fn open_video(
     spec: &SourceSpec,
     stop: Arc<AtomicBool>,
+    clock: WallClock,
 ) -> Result<Box<dyn FrameSource>, FrameError> {
     let mut v = VideoSource {
+        clock,
         spec: spec.clone(),
         cap: None,
         mat: opencv::core::Mat::default(),
@@ -187,6 +195,7 @@ fn open_video(
 fn open_video(
     spec: &SourceSpec,
     _stop: Arc<AtomicBool>,
+    _clock: WallClock,
 ) -> Result<Box<dyn FrameSource>, FrameError> {
     Err(FrameError::NoOpenCv(spec.to_string()))
 }
@@ -222,6 +231,8 @@ struct VideoSource {
     failures: u32,
     backoff: Backoff,
     stop: Arc<AtomicBool>,
+    /// Stamps each frame at its grab.
+    clock: WallClock,
 }
 
 #[cfg(feature = "opencv")]
@@ -291,7 +302,7 @@ impl FrameSource for VideoSource {
                 continue;
             };
             let ok = cap.read(&mut self.mat).unwrap_or(false);
-            let captured_at = Timestamp::now();
+            let captured_at = self.clock.now();
             if ok && !self.mat.empty() {
                 let position = if self.spec.is_live() {
                     None
@@ -333,6 +344,7 @@ impl FrameSource for VideoSource {
 pub struct ImageFolder {
     files: Vec<PathBuf>,
     next: usize,
+    clock: WallClock,
 }
 
 /// Whether a path names an image file we read.
@@ -354,7 +366,7 @@ impl ImageFolder {
     /// # Errors
     /// [`FrameError::Folder`] when it cannot be listed, [`FrameError::EmptyFolder`] when it holds
     /// no image.
-    pub fn open(path: &Path) -> Result<Self, FrameError> {
+    pub fn open(path: &Path, clock: WallClock) -> Result<Self, FrameError> {
         let rd = std::fs::read_dir(path).map_err(|source| FrameError::Folder {
             path: path.to_path_buf(),
             source,
@@ -369,7 +381,11 @@ impl ImageFolder {
                 path: path.to_path_buf(),
             });
         }
-        Ok(ImageFolder { files, next: 0 })
+        Ok(ImageFolder {
+            files,
+            next: 0,
+            clock,
+        })
     }
 }
 
@@ -383,7 +399,7 @@ impl FrameSource for ImageFolder {
         let image = read_photo(&path)?;
         Ok(Some(Frame {
             image,
-            captured_at: Timestamp::now(),
+            captured_at: self.clock.now(),
             seq,
             position: None,
         }))
@@ -427,7 +443,10 @@ mod tests {
     fn empty_folder_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("readme.txt"), "x").unwrap();
-        let e = ImageFolder::open(dir.path()).err().unwrap().to_string();
+        let e = ImageFolder::open(dir.path(), WallClock::system())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("has no image files"), "{e}");
     }
 
@@ -440,6 +459,7 @@ mod tests {
         let mut src = open(
             &SourceSpec::Url("rtsp://127.0.0.1:9/door".into()),
             stop.clone(),
+            WallClock::system(),
         )
         .unwrap();
         let flag = stop.clone();
@@ -462,10 +482,14 @@ mod tests {
     #[test]
     fn missing_video_file_is_a_clear_error() {
         let stop = Arc::new(AtomicBool::new(false));
-        let e = open(&SourceSpec::File("/nonexistent/clip.mp4".into()), stop)
-            .err()
-            .unwrap()
-            .to_string();
+        let e = open(
+            &SourceSpec::File("/nonexistent/clip.mp4".into()),
+            stop,
+            WallClock::system(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert_eq!(
             e,
             "cannot open video file /nonexistent/clip.mp4: no such file"

@@ -66,6 +66,7 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env_remove("HALLCLOCK_CONFIG")
         .env_remove("HALLCLOCK_DB")
         .env_remove("NOTIFY_SOCKET")
+        .env_remove("HALLCLOCK_NOW")
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c
 }

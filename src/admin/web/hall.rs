@@ -15,7 +15,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
-use jiff::Timestamp;
 
 use super::html::{csrf_field, esc, message, page};
 use super::i18n::{t, Lang};
@@ -47,12 +46,7 @@ fn refused(lang: Lang, q: &Params, e: String) -> Response {
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
-        None => Ok(state
-            .console
-            .zone()
-            .to_datetime(Timestamp::now())
-            .date()
-            .year()),
+        None => Ok(state.console.zone().to_datetime(state.now()).date().year()),
         Some(y) => y
             .parse::<i16>()
             .ok()
@@ -165,7 +159,8 @@ pub async fn post_set(
         }
     };
     let l2 = line.clone();
-    match call(&state, move |c| c.set_post(&l2, Timestamp::now())).await {
+    let now = state.now();
+    match call(&state, move |c| c.set_post(&l2, now)).await {
         Ok(()) => {
             let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
             record_audit(&state, &s.account, "post-set", detail.clone()).await;
@@ -561,7 +556,8 @@ pub async fn gaps(
         Err(e) => return refused(lang, &q, e),
     };
     let qq = query.clone();
-    let report = match call(&state, move |c| c.report(&qq, Timestamp::now())).await {
+    let now = state.now();
+    let report = match call(&state, move |c| c.report(&qq, now)).await {
         Ok(r) => r,
         Err(e) => return failure(lang, &q, e),
     };

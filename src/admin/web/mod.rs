@@ -440,6 +440,15 @@ impl Default for WebSettings {
 pub struct AppState {
     pub console: Arc<dyn Console>,
     pub settings: Arc<WebSettings>,
+    /// What time it is: every handler asks this, never the system clock.
+    pub clock: Arc<dyn crate::core::clock::Clock>,
+}
+
+impl AppState {
+    /// The current instant, from the console's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
 }
 
 /// The console's routes.

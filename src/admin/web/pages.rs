@@ -126,7 +126,8 @@ pub(super) async fn require(
         None => None,
         Some(token) => {
             let digest = token_digest(&token);
-            call(state, move |c| c.session(&digest, Timestamp::now()))
+            let now = state.now();
+            call(state, move |c| c.session(&digest, now))
                 .await
                 .map_err(|e| failure(lang, q, e))?
         }
@@ -204,11 +205,8 @@ pub(super) async fn record_audit(
     detail: String,
 ) {
     let actor = actor.to_string();
-    if let Err(e) = call(state, move |c| {
-        c.audit(Timestamp::now(), &actor, action, &detail)
-    })
-    .await
-    {
+    let now = state.now();
+    if let Err(e) = call(state, move |c| c.audit(now, &actor, action, &detail)).await {
         error!(error = %e, "Cannot write the audit log.");
     }
 }
@@ -227,7 +225,7 @@ pub(super) fn this_month(state: &AppState) -> Date {
     state
         .console
         .zone()
-        .to_datetime(Timestamp::now())
+        .to_datetime(state.now())
         .date()
         .first_of_month()
 }
@@ -318,7 +316,7 @@ pub async fn login(
         .unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
     let settings = state.settings.clone();
-    let now = Timestamp::now();
+    let now = state.now();
     let lookup = name.clone();
     let account = match call(&state, move |c| c.account(&lookup)).await {
         Ok(a) => a,
@@ -820,7 +818,7 @@ pub async fn capture(
         name: trimmed("name"),
         post: trimmed("post"),
         consent: Consent {
-            consented_at: Timestamp::now(),
+            consented_at: state.now(),
             notice_version: notice.clone(),
             recorded_by: s.account.clone(),
         },
@@ -1025,7 +1023,7 @@ pub async fn enrol(
             .filter(|n| !n.is_empty()),
         photos,
         consent: Consent {
-            consented_at: Timestamp::now(),
+            consented_at: state.now(),
             notice_version: settings.notice_version.clone(),
             recorded_by: s.account.clone(),
         },
@@ -1239,7 +1237,8 @@ pub async fn leave_add(
         Err(e) => return leave_view(&state, &q, lang, &s, message("err", &e)).await,
     };
     let f2 = form.clone();
-    match call(&state, move |c| c.add_leave(&f2, Timestamp::now())).await {
+    let now = state.now();
+    match call(&state, move |c| c.add_leave(&f2, now)).await {
         Ok(added) => {
             record_audit(
                 &state,
@@ -1313,8 +1312,9 @@ pub async fn leave_approve(
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
     let by = s.account.clone();
+    let now = state.now();
     match call(&state, move |c| {
-        c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, Timestamp::now())
+        c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, now)
     })
     .await
     {
@@ -1364,7 +1364,7 @@ pub async fn report_year(state: State<AppState>, headers: HeaderMap, q: Query<Pa
 }
 
 fn today(state: &AppState) -> Date {
-    state.console.zone().to_datetime(Timestamp::now()).date()
+    state.console.zone().to_datetime(state.now()).date()
 }
 
 fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan, String> {
@@ -1420,7 +1420,8 @@ async fn report_page(
         Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
     };
     let qq = query.clone();
-    let report = match call(&state, move |c| c.report(&qq, Timestamp::now())).await {
+    let now = state.now();
+    let report = match call(&state, move |c| c.report(&qq, now)).await {
         Ok(r) => r,
         Err(e) => return failure(lang, &q, e),
     };
@@ -1630,11 +1631,8 @@ pub async fn calendar(
     );
     if let Some(staff) = staff {
         let who = staff.clone();
-        let days = match call(&state, move |c| {
-            c.person_month(&who, month, Timestamp::now())
-        })
-        .await
-        {
+        let now = state.now();
+        let days = match call(&state, move |c| c.person_month(&who, month, now)).await {
             Ok(d) => d,
             Err(e) => return failure(lang, &q, e),
         };
@@ -1847,7 +1845,8 @@ pub async fn amend(
         }
     };
     let a2 = a.clone();
-    match call(&state, move |c| c.amend(&a2, Timestamp::now())).await {
+    let now = state.now();
+    match call(&state, move |c| c.amend(&a2, now)).await {
         Ok(()) => {
             let at = match a.correction {
                 Correction::AddPunch { at } | Correction::VoidPunch { at } => at,

@@ -2,7 +2,7 @@
 //! the part's score, the fund estimate, and the yearly awards bar.
 //!
 //! This module turns *counts* ([`Tally`]) into points; it does not decide what was late or absent
-//! (that is [`crate::core::rules`]) and knows nothing about punches or dates. No I/O.
+//! (that is [`crate::rules`]) and knows nothing about punches or dates. No I/O.
 //!
 //! Spec: `attendance-rules.md` sections 2-4, 6 and 7; regulation lines 240-254. Differences from
 //! the regulation, following the spec:

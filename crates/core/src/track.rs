@@ -9,9 +9,9 @@ use std::collections::VecDeque;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::core::geometry::BoxF;
-use crate::core::ids::{Similarity, StaffId};
-use crate::core::matcher::Decision;
+use crate::geometry::BoxF;
+use crate::ids::{Similarity, StaffId};
+use crate::matcher::Decision;
 
 /// Settings of the tracker and vote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,7 +179,7 @@ fn decision_staff(d: &Decision) -> Option<(&StaffId, Similarity)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::matcher::UnknownReason;
+    use crate::matcher::UnknownReason;
 
     fn known(s: &str) -> Decision {
         Decision::Known {

@@ -5,6 +5,7 @@
 //! (`vision`, `store`, `hw`, `uplink`, `admin`) feed this core; it never calls them.
 
 pub mod backoff;
+pub mod clock;
 pub mod evaluation;
 pub mod geometry;
 pub mod ids;

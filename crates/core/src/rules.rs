@@ -2,7 +2,7 @@
 //! results, and [`DoorEngine`] is the sans-IO state machine at the door that turns sightings into
 //! punches and feedback signals.
 //!
-//! Both use the same [`crate::core::schedule`] code to place and judge a punch. Nothing here
+//! Both use the same [`crate::schedule`] code to place and judge a punch. Nothing here
 //! reads the clock, the store or a device: `now` and every fact are parameters, and the door's
 //! decisions come back as [`Action`]s for the shell to carry out (STYLE.md section 1).
 //!
@@ -43,15 +43,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::core::calendar::{Calendar, DutyRoster};
-use crate::core::ids::StaffId;
-use crate::core::leave::{
+use crate::calendar::{Calendar, DutyRoster};
+use crate::ids::StaffId;
+use crate::leave::{
     self, HalfDay, Leave, LeaveBook, LeaveClass, LeaveId, LeavePolicy, Post, PostId,
 };
-use crate::core::schedule::{
+use crate::schedule::{
     whole_minutes_up, PunchRole, ScheduleConfig, ScheduleError, Session, SessionSlot, Verdict,
 };
-use crate::core::scoring::Tally;
+use crate::scoring::Tally;
 
 /// Settings of the rules engine.
 #[derive(Debug, Clone)]
@@ -367,7 +367,7 @@ pub fn classify(
 }
 
 impl Attendance {
-    /// The counts `staff`'s records add up to, for [`crate::core::scoring::ScoringConfig::score`].
+    /// The counts `staff`'s records add up to, for [`crate::scoring::ScoringConfig::score`].
     /// Pending sessions, duties and meetings count nothing.
     pub fn tally(&self, staff: &StaffId) -> Tally {
         let mut tally = Tally::default();
@@ -933,10 +933,10 @@ impl DoorEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::calendar::DutyEntry;
-    use crate::core::leave::LeaveKind;
-    use crate::core::schedule::Sessions;
-    use crate::core::scoring::ScoringConfig;
+    use crate::calendar::DutyEntry;
+    use crate::leave::LeaveKind;
+    use crate::schedule::Sessions;
+    use crate::scoring::ScoringConfig;
     use jiff::civil::{date, Time};
     use jiff::tz::TimeZone;
 

@@ -3,7 +3,7 @@
 //! the admin-edited holiday file.
 //!
 //! This module decides *whether* a date is worked and in which season; it does not know session
-//! hours (that is [`crate::core::schedule`]) or who punched. It never reads the clock or a file:
+//! hours (that is [`crate::schedule`]) or who punched. It never reads the clock or a file:
 //! the caller reads the holiday file and hands its text to [`Calendar::add_holiday_file`].
 //!
 //! Spec: `attendance-rules.md` section 1; regulation line 152 ("双休日及国家法定节假日由中心办公室
@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::core::ids::StaffId;
-use crate::core::schedule::{Season, Session, Sessions};
+use crate::ids::StaffId;
+use crate::schedule::{Season, Session, Sessions};
 
 /// What a date is, for attendance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 //!
 //! This module owns *when* a session starts and ends on a given date and season, which punches
 //! belong to it, and whether one punch is on time, late or early. It does not know which days are
-//! working days or which season a date is in (that is [`crate::core::calendar`]), and it never
+//! working days or which season a date is in (that is [`crate::calendar`]), and it never
 //! reads the clock, the tz database or a file: the zone is resolved by the caller and handed in.
 //!
 //! Spec: `attendance-rules.md` sections 1 and 2. The regulation (line 153) says "下午2:00—5:00
@@ -51,7 +51,7 @@ impl Sessions {
     }
 }
 
-/// Which set of hours applies on a date; [`crate::core::calendar::Calendar::season`] decides.
+/// Which set of hours applies on a date; [`crate::calendar::Calendar::season`] decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Season {
     /// Ordinary hours.

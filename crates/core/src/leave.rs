@@ -4,7 +4,7 @@
 //! present.
 //!
 //! This module holds leave *facts* and answers questions about them; it does not judge punches or
-//! count points (that is [`crate::core::rules`] and [`crate::core::scoring`]), and does no I/O.
+//! count points (that is [`crate::rules`] and [`crate::scoring`]), and does no I/O.
 //!
 //! Spec: `attendance-rules.md` sections 3 and 5; regulation lines 143-150 and 158-168.
 //! Where the regulation and the spec differ, we follow the spec:
@@ -23,9 +23,9 @@ use std::fmt;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use crate::core::calendar::Calendar;
-use crate::core::ids::StaffId;
-use crate::core::schedule::Session;
+use crate::calendar::Calendar;
+use crate::ids::StaffId;
+use crate::schedule::Session;
 
 /// The store's id of one leave record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::core::ids::{Similarity, StaffId};
+use crate::ids::{Similarity, StaffId};
 
 /// How two embeddings are compared; every metric is turned into "higher is more alike".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

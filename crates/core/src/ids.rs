@@ -29,7 +29,7 @@ impl StaffId {
     ///
     /// # Example
     /// ```
-    /// use hallclock::core::ids::StaffId;
+    /// use hallclock_core::ids::StaffId;
     /// assert_eq!(StaffId::new("0042").unwrap().as_str(), "0042");
     /// assert!(StaffId::new("a b").is_err());
     /// ```
