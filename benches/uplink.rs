@@ -13,12 +13,13 @@ use jiff::Timestamp;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use hallclock::config::UploadSettings;
 use hallclock::core::backoff::Backoff;
 use hallclock::core::ids::StaffId;
 use hallclock::core::outbox::OutboxPolicy;
 use hallclock::core::rules::Punch;
 use hallclock::core::schedule::{PunchRole, Verdict};
-use hallclock::daemon::upload::{run_uploader, UploadSettings, UploadStatus};
+use hallclock::daemon::upload::{run_uploader, UploadStatus};
 use hallclock::store::{DoorPunch, Store};
 use hallclock::uplink::wire::{WireBatch, WireResponse, WireResult};
 use hallclock::uplink::{ClientSettings, TokenSource};
@@ -106,13 +107,18 @@ fn main() {
             },
             poll_interval: Duration::from_millis(100),
             keep_acked_for: Duration::from_secs(30 * 86_400),
-            wake: Arc::new(tokio::sync::Notify::new()),
         };
         let cancel = CancellationToken::new();
         let (tx, _status) = watch::channel(UploadStatus::default());
         let observer = Store::open(&db).expect("database");
         let started = Instant::now();
-        let task = tokio::spawn(run_uploader(settings, db.clone(), cancel.clone(), tx));
+        let task = tokio::spawn(run_uploader(
+            settings,
+            Arc::default(),
+            db.clone(),
+            cancel.clone(),
+            tx,
+        ));
         let deadline = started + Duration::from_secs(120);
         loop {
             let delivered = seen.lock().expect("server lock").len();

@@ -15,7 +15,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use super::config::Config;
 use super::setup::open_store;
 use crate::admin::export::{render_csv, render_json, render_table, write_xlsx};
 use crate::admin::import::{
@@ -24,6 +23,7 @@ use crate::admin::import::{
 };
 use crate::admin::report::{self, kind_key, kind_zh, ReportInput, ReportKind, ScoredPart};
 use crate::admin::web::ReportSpan;
+use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, Leave, LeaveId, LeaveKind, Post, PostId};

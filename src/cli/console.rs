@@ -51,11 +51,11 @@ use super::attendance::{
     build_report, import_calendar_text, import_duty_text, load_facts, record_leave,
     record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
 };
-use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
 use super::enroll::{enroll, enroll_embeddings, FaceVector};
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
+use crate::config::{ClockCheck, Config};
 
 /// What the console holds of the daemon it runs in (`hallclock run`).
 #[derive(Debug, Clone)]

@@ -11,10 +11,10 @@ use clap::Args;
 
 use crate::core::ids::StaffId;
 
-use super::config::{ClockCheck, Config, FeedbackKind};
-use super::daemon_config::demo_sources;
 use super::enroll::enroll;
 use super::setup::{open_store, Vision};
+use crate::config::demo_sources;
+use crate::config::{ClockCheck, Config, FeedbackKind};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {

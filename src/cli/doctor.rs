@@ -17,8 +17,8 @@ use crate::hw::frames::open;
 use crate::store::Store;
 use crate::vision::runtime::search_path;
 
-use super::config::{ClockCheck, Config};
 use super::setup::Vision;
+use crate::config::{ClockCheck, Config};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

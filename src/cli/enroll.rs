@@ -17,8 +17,8 @@ use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::measure;
 use crate::vision::quality::{QualityGate, Rejection};
 
-use super::config::Config;
 use super::setup::{open_store, Vision};
+use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct EnrollArgs {

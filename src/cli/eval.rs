@@ -19,8 +19,8 @@ use crate::hw::read_photo;
 use crate::vision::detector::DetectorSize;
 use crate::vision::quality::QualityGate;
 
-use super::config::Config;
 use super::setup::Vision;
+use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {

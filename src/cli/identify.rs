@@ -13,14 +13,14 @@ use clap::Args;
 
 use crate::core::ids::StaffId;
 use crate::core::matcher::{Decision, Gallery, SearchScratch};
-use crate::core::track::{DoorTracker, Verdict};
+use crate::core::track::{Conclusion, DoorTracker};
 use crate::hw::frames::{is_image_file, open, SourceSpec};
 use crate::hw::read_photo;
 use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::{DoorOutcome, StageTimes};
 
-use super::config::Config;
 use super::setup::{open_store, Vision};
+use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct IdentifyArgs {
@@ -121,7 +121,7 @@ pub struct StreamSummary {
     pub frames: u64,
     pub frames_with_face: u64,
     pub rejected: HashMap<&'static str, u64>,
-    pub verdicts: Vec<Verdict>,
+    pub verdicts: Vec<Conclusion>,
     pub times: StageTimes,
     pub match_time: Duration,
     pub wall: Duration,
@@ -135,8 +135,8 @@ impl StreamSummary {
             "{} frames, {} with a face, {} recognised, {} unknown; per frame: detect {:.1} ms, gate {:.2} ms, align {:.2} ms, embed {:.1} ms, match {:.3} ms; {:.1} frames/s",
             self.frames,
             self.frames_with_face,
-            self.verdicts.iter().filter(|v| matches!(v, Verdict::Recognised { .. })).count(),
-            self.verdicts.iter().filter(|v| matches!(v, Verdict::Unrecognised { .. })).count(),
+            self.verdicts.iter().filter(|v| matches!(v, Conclusion::Recognised { .. })).count(),
+            self.verdicts.iter().filter(|v| matches!(v, Conclusion::Unrecognised { .. })).count(),
             ms(self.times.detect),
             ms(self.times.gate),
             ms(self.times.align),
@@ -211,7 +211,7 @@ pub fn identify_stream(
                         .map(|p| format!("{:>7.2}s ", p.as_secs_f64()))
                         .unwrap_or_default();
                     match &verdict {
-                        Verdict::Recognised {
+                        Conclusion::Recognised {
                             track,
                             staff,
                             score,
@@ -221,7 +221,7 @@ pub fn identify_stream(
                             frame.captured_at.strftime("%H:%M:%S%.3f"),
                             names.get(staff).map(String::as_str).unwrap_or("")
                         ),
-                        Verdict::Unrecognised { track, frames } => println!(
+                        Conclusion::Unrecognised { track, frames } => println!(
                             "{pos}{}  unknown face  ({frames} frames, track {track})",
                             frame.captured_at.strftime("%H:%M:%S%.3f")
                         ),

@@ -2,10 +2,7 @@
 //! turns every failure into a message and an exit code. `anyhow` lives here and nowhere below.
 
 mod attendance;
-mod config;
 pub(crate) mod console;
-mod console_config;
-mod daemon_config;
 mod demo;
 mod doctor;
 mod enroll;
@@ -14,14 +11,13 @@ mod identify;
 mod run;
 pub(crate) mod setup;
 mod staff;
-mod uplink_config;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use config::{ClockCheck, Config, ConfigError, FeedbackKind};
+pub use crate::config::{ClockCheck, Config, ConfigError, FeedbackKind};
 
 /// hallclock: face-recognition attendance at the hall door.
 #[derive(Debug, Parser)]

@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::daemon;
 
-use super::config::Config;
+use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {}

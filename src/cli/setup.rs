@@ -10,7 +10,7 @@ use crate::store::{ModelKey, Store};
 use crate::vision::detector::DetectorSize;
 use crate::vision::{Detector, Embedder, ModelManifest, OrtRuntime, Recognizer, RecognizerConfig};
 
-use super::config::{model_dirs, Config};
+use crate::config::{model_dirs, Config};
 
 /// The loaded models and their settings.
 pub struct Vision {

@@ -7,8 +7,8 @@ use clap::Subcommand;
 
 use crate::core::ids::StaffId;
 
-use super::config::{model_dirs, Config};
 use super::setup::open_store;
+use crate::config::{model_dirs, Config};
 use crate::vision::ModelManifest;
 
 #[derive(Debug, Subcommand)]

@@ -38,7 +38,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::cli::setup::{open_store, Vision};
-use crate::cli::{ClockCheck, Config, FeedbackKind};
+use crate::config::{ClockCheck, Config, FeedbackKind};
 use crate::core::backoff::Backoff;
 use crate::core::matcher::Gallery;
 use crate::core::rules::DoorEngine;
@@ -151,6 +151,8 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     let aux = CancellationToken::new();
     let stop = Arc::new(AtomicBool::new(false));
     let reload = Arc::new(AtomicBool::new(false));
+    // The recorder wakes the uploader after each commit.
+    let wake_uploader = Arc::new(tokio::sync::Notify::new());
 
     let (frame_tx, frame_rx) = std::sync::mpsc::sync_channel(config.camera.queue_frames);
     let (sight_tx, sight_rx) = mpsc::channel(32);
@@ -257,7 +259,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             store,
             device_id: config.daemon.device_id.clone(),
             zone: config.rules.engine.schedule.zone.clone(),
-            wake_uploader: config.uplink.as_ref().map(|u| u.wake.clone()),
+            wake_uploader: config.uplink.as_ref().map(|_| wake_uploader.clone()),
             clock: config.clock,
         };
         let (t, exit) = (telemetry.clone(), exit_tx.clone());
@@ -284,7 +286,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             exit_tx.clone(),
         );
         tracker.spawn(async move {
-            let r = upload::run_uploader(settings, db, cancel, status_tx)
+            let r = upload::run_uploader(settings, wake_uploader, db, cancel, status_tx)
                 .await
                 .map_err(anyhow::Error::from);
             let _ = exit.send((Stage::Uplink, r)).await;

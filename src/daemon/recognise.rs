@@ -20,7 +20,7 @@ use tracing::{debug, info, info_span, warn};
 use crate::cli::setup::Vision;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::core::rules::Face;
-use crate::core::track::{DoorTracker, Verdict};
+use crate::core::track::{Conclusion, DoorTracker};
 use crate::hw::frames::Frame;
 use crate::store::Store;
 use crate::vision::pipeline::DoorOutcome;
@@ -209,8 +209,8 @@ pub fn run(
         let Some(verdict) = verdict else { continue };
         let first_seen = track_start.map(|(_, t)| t).unwrap_or(at);
         let (face, score) = match verdict {
-            Verdict::Recognised { staff, score, .. } => (Face::Known(staff), Some(score.0)),
-            Verdict::Unrecognised { .. } => (Face::Unknown, None),
+            Conclusion::Recognised { staff, score, .. } => (Face::Known(staff), Some(score.0)),
+            Conclusion::Unrecognised { .. } => (Face::Unknown, None),
         };
         let event = SightingEvent {
             sighting_id: next_sighting,

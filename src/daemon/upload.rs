@@ -3,7 +3,7 @@
 //! lets `core::outbox` decide what each answer means.
 //!
 //! Blocking SQLite calls run on `spawn_blocking`, never on the async runtime. The task wakes when
-//! the recorder calls `notify_one()` on [`UploadSettings::wake`], or every
+//! the recorder calls `notify_one()` on the `wake` it was handed, or every
 //! [`UploadSettings::poll_interval`]. On cancel it stops at once: a batch in flight is abandoned
 //! unacknowledged (the server de-duplicates the retry by idempotency key), and a store write
 //! already started is finished first, so nothing is lost. It never deletes an unacknowledged
@@ -19,30 +19,10 @@ use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::core::outbox::{BatchAnswer, Next, OutboxPolicy, RetryState};
+use crate::config::UploadSettings;
+use crate::core::outbox::{BatchAnswer, Next, RetryState};
 use crate::store::{OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, Store, StoreError};
-use crate::uplink::{
-    BearerToken, ClientSettings, TokenSource, UplinkClient, UplinkError, UploadRecord,
-};
-
-/// How the uploader runs: from the `[uplink]` config section.
-#[derive(Debug, Clone)]
-pub struct UploadSettings {
-    /// Endpoint and per-request timeout.
-    pub client: ClientSettings,
-    /// Where the bearer token is read from (once, at start).
-    pub token: TokenSource,
-    /// This device's id: the recorder numbers its punches under it; batches name it.
-    pub device_id: String,
-    /// Batch size and backoff.
-    pub policy: OutboxPolicy,
-    /// How often to look for new records when nobody calls [`Self::wake`].
-    pub poll_interval: Duration,
-    /// Acknowledged rows are deleted this long after their acknowledgement.
-    pub keep_acked_for: Duration,
-    /// The recorder calls `notify_one()` after committing a punch to start an upload at once.
-    pub wake: Arc<Notify>,
-}
+use crate::uplink::{BearerToken, UplinkClient, UplinkError, UploadRecord};
 
 /// What the uploader reports, for `doctor`, metrics and the admin page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,16 +62,20 @@ pub enum UploadError {
 /// a blocking database call panicked.
 pub async fn run_uploader(
     settings: UploadSettings,
+    wake: Arc<Notify>,
     db: PathBuf,
     cancel: CancellationToken,
     status: watch::Sender<UploadStatus>,
 ) -> Result<(), UploadError> {
     let span = tracing::info_span!("uplink", device = %settings.device_id);
-    run(settings, db, cancel, status).instrument(span).await
+    run(settings, wake, db, cancel, status)
+        .instrument(span)
+        .await
 }
 
 async fn run(
     settings: UploadSettings,
+    wake: Arc<Notify>,
     db: PathBuf,
     cancel: CancellationToken,
     status: watch::Sender<UploadStatus>,
@@ -124,7 +108,7 @@ async fn run(
                 tokio::select! {
                     biased;
                     () = cancel.cancelled() => break,
-                    () = up.settings.wake.notified() => {}
+                    () = wake.notified() => {}
                     () = tokio::time::sleep(up.settings.poll_interval) => {}
                 }
             }

@@ -22,12 +22,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use hallclock::config::UploadSettings;
 use hallclock::core::backoff::Backoff;
 use hallclock::core::ids::StaffId;
 use hallclock::core::outbox::OutboxPolicy;
 use hallclock::core::rules::Punch;
 use hallclock::core::schedule::{PunchRole, Verdict};
-use hallclock::daemon::upload::{run_uploader, UploadError, UploadSettings, UploadStatus};
+use hallclock::daemon::upload::{run_uploader, UploadError, UploadStatus};
 use hallclock::store::{DoorPunch, Store};
 use hallclock::uplink::wire::{WireBatch, WireRecord, WireResponse, WireResult};
 use hallclock::uplink::{ClientSettings, TokenSource};
@@ -269,7 +270,6 @@ impl Device {
             },
             poll_interval: Duration::from_millis(50),
             keep_acked_for: Duration::from_secs(30 * 86_400),
-            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
@@ -305,7 +305,13 @@ struct Running {
 fn start_uploader(settings: UploadSettings, db: &Path) -> Running {
     let cancel = CancellationToken::new();
     let (tx, status) = watch::channel(UploadStatus::default());
-    let task = tokio::spawn(run_uploader(settings, db.to_path_buf(), cancel.clone(), tx));
+    let task = tokio::spawn(run_uploader(
+        settings,
+        Arc::default(),
+        db.to_path_buf(),
+        cancel.clone(),
+        tx,
+    ));
     Running {
         cancel,
         status,
@@ -610,7 +616,13 @@ async fn the_bearer_token_never_appears_in_logs_or_errors() {
     // first the server is down (transport errors), then it refuses while echoing the token
     let cancel = CancellationToken::new();
     let (tx, status) = watch::channel(UploadStatus::default());
-    let task = tokio::spawn(run_uploader(settings, dev.db.clone(), cancel.clone(), tx));
+    let task = tokio::spawn(run_uploader(
+        settings,
+        Arc::default(),
+        dev.db.clone(),
+        cancel.clone(),
+        tx,
+    ));
     until("a transport error", Duration::from_secs(10), || {
         status.borrow().last_error.is_some()
     })
@@ -677,9 +689,15 @@ async fn the_bearer_token_never_appears_in_logs_or_errors() {
     let mut bad = dev.settings(addr);
     bad.token = missing;
     let (tx, _rx) = watch::channel(UploadStatus::default());
-    let err = run_uploader(bad, dev.db.clone(), CancellationToken::new(), tx)
-        .await
-        .unwrap_err();
+    let err = run_uploader(
+        bad,
+        Arc::default(),
+        dev.db.clone(),
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap_err();
     for text in [
         logs.as_str(),
         &error_401,

@@ -40,7 +40,7 @@ impl TrackPolicy {
 
 /// What the vote concluded for a track; each track concludes at most once.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
+pub enum Conclusion {
     /// `k` of the last `n` frames named this person; `score` is the best similarity among them.
     Recognised {
         track: u64,
@@ -101,7 +101,7 @@ impl DoorTracker {
         now: Timestamp,
         face_box: BoxF,
         decision: &Decision,
-    ) -> Option<Verdict> {
+    ) -> Option<Conclusion> {
         // A confident decision for someone other than the person a track concluded on is another
         // person in the same place (the next one in a queue): a new track, voted afresh.
         let someone_else = |t: &Track| match (&t.concluded, decision) {
@@ -149,7 +149,7 @@ impl DoorTracker {
             if agreeing.len() >= policy.k {
                 t.concluded = Some(Some(staff.clone()));
                 let best = agreeing.iter().fold(f32::MIN, |m, s| m.max(s.0));
-                return Some(Verdict::Recognised {
+                return Some(Conclusion::Recognised {
                     track: t.id,
                     staff: staff.clone(),
                     score: Similarity(best),
@@ -160,7 +160,7 @@ impl DoorTracker {
             && t.votes.iter().filter(|v| v.is_none()).count() >= policy.k
         {
             t.concluded = Some(None);
-            return Some(Verdict::Unrecognised {
+            return Some(Conclusion::Unrecognised {
                 track: t.id,
                 frames: t.frames,
             });
@@ -214,7 +214,7 @@ mod tests {
         for (ms, x, d) in rows {
             if let Some(v) = tr.observe(t(*ms), b(*x), d) {
                 got.push(match v {
-                    Verdict::Recognised {
+                    Conclusion::Recognised {
                         track,
                         staff,
                         frames,
@@ -222,7 +222,7 @@ mod tests {
                     } => {
                         format!("track {track}: {staff} after {frames}")
                     }
-                    Verdict::Unrecognised { track, frames } => {
+                    Conclusion::Unrecognised { track, frames } => {
                         format!("track {track}: unknown after {frames}")
                     }
                 });

@@ -291,7 +291,7 @@ pub fn demo_sources(dir: &std::path::Path) -> Vec<SourceSpec> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{Config, ConfigError, RawConfig};
+    use crate::config::{Config, ConfigError, RawConfig};
     use std::path::Path;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {

@@ -7,14 +7,12 @@
 //! one id for numbering punches and for the idempotency keys.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::core::backoff::Backoff;
 use crate::core::outbox::OutboxPolicy;
-use crate::daemon::upload::UploadSettings;
 use crate::uplink::{ClientSettings, TokenSource, DEFAULT_TOKEN_CREDENTIAL};
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,6 +28,23 @@ pub struct RawUplink {
     pub backoff_cap_secs: Option<u64>,
     pub poll_interval_secs: Option<u64>,
     pub keep_acked_days: Option<u64>,
+}
+
+/// How the uploader runs: the validated `[uplink]` section, plain data.
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// Endpoint and per-request timeout.
+    pub client: ClientSettings,
+    /// Where the bearer token is read from (once, at start).
+    pub token: TokenSource,
+    /// This device's id: the recorder numbers its punches under it; batches name it.
+    pub device_id: String,
+    /// Batch size and backoff.
+    pub policy: OutboxPolicy,
+    /// How often to look for new records when nobody wakes the uploader.
+    pub poll_interval: Duration,
+    /// Acknowledged rows are deleted this long after their acknowledgement.
+    pub keep_acked_for: Duration,
 }
 
 /// Validates `[uplink]`. `None`: uploading is off (`enabled = false`, or no endpoint and
@@ -132,7 +147,6 @@ pub fn uplink_from_raw(
         },
         poll_interval: Duration::from_secs(poll_secs),
         keep_acked_for: Duration::from_secs(keep_days * 86_400),
-        wake: Arc::new(tokio::sync::Notify::new()),
     })
 }
 

@@ -20,12 +20,17 @@ use crate::core::scoring::{Points, ScoringConfig};
 use crate::core::track::TrackPolicy;
 use crate::vision::quality::QualityGate;
 
-pub use super::daemon_config::{
-    camera_from_raw, daemon_from_raw, feedback_from_raw, metrics_from_raw, CameraConfig,
-    ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera, RawDaemon,
-    RawFeedback, RawMetrics,
+mod console;
+mod daemon;
+mod uplink;
+
+pub use console::{ConsoleConfig, RawConsole};
+pub use daemon::{
+    camera_from_raw, daemon_from_raw, demo_sources, feedback_from_raw, metrics_from_raw,
+    CameraConfig, ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera,
+    RawDaemon, RawFeedback, RawMetrics,
 };
-pub use super::uplink_config::{uplink_from_raw, RawUplink};
+pub use uplink::{uplink_from_raw, RawUplink, UploadSettings};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -47,7 +52,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub uplink: RawUplink,
     #[serde(default)]
-    pub console: super::console_config::RawConsole,
+    pub console: console::RawConsole,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,9 +106,9 @@ pub struct Config {
     pub daemon: DaemonConfig,
     pub metrics: MetricsConfig,
     /// `None`: uploading is off (punches still queue in the outbox).
-    pub uplink: Option<crate::daemon::upload::UploadSettings>,
+    pub uplink: Option<UploadSettings>,
     /// `[console]`: the web console.
-    pub console: super::console_config::ConsoleConfig,
+    pub console: console::ConsoleConfig,
     /// What "now" is. Not from the file: the system clock, unless the binary's edge was given
     /// `--now`/`HALLCLOCK_NOW` (tests, rehearsals).
     pub clock: crate::hw::clock::WallClock,
@@ -184,7 +189,7 @@ impl Config {
         let daemon = daemon_from_raw(raw.daemon, &mut problems);
         let metrics = metrics_from_raw(raw.metrics, &mut problems);
         let uplink = uplink_from_raw(raw.uplink, &daemon.device_id, &mut problems);
-        let console = super::console_config::console_from_raw(raw.console, &mut problems);
+        let console = console::console_from_raw(raw.console, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
