@@ -822,8 +822,10 @@ async fn console_sets_posts_imports_duty_and_holidays_records_meetings_and_repor
         .to_str()
         .expect("header")
         .contains("hallclock-year-2026.csv"));
-    let (status, _) = get(&s, Some(&admin), "/report/year?year=2999").await;
+    let (status, _) = get(&s, Some(&admin), "/report/year?year=2031").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a year to come");
+    let (status, _) = get(&s, Some(&admin), "/report/year?year=2999").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "out of range (issue 8)");
     let (status, body) = get(&s, Some(&admin), "/gaps?month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
