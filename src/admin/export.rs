@@ -256,7 +256,26 @@ fn align(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The per-person part as CSV: a bilingual header (`迟到次数/late`), one line per person, and
+/// A CSV cell a spreadsheet will not run (OWASP "CSV injection"): a cell that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading single quote, unless it is a plain
+/// number (a negative deduction stays a number).
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    );
+    let number = text.parse::<f64>().is_ok_and(f64::is_finite)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'));
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The per-person part as CSV (every cell through [`csv_cell`]): a bilingual header (`迟到次数/late`), one line per person, and
 /// the hall's total as the last line (工号 `全厅`).
 ///
 /// # Errors
@@ -269,7 +288,7 @@ pub fn render_csv(report: &Report) -> Result<String, ExportError> {
         .collect();
     w.write_record(&header)?;
     for r in report.people.iter().chain(std::iter::once(&report.hall)) {
-        w.write_record(cells(r))?;
+        w.write_record(cells(r).iter().map(|c| csv_cell(c).into_owned()))?;
     }
     let bytes = w
         .into_inner()
@@ -716,5 +735,28 @@ mod tests {
         assert_eq!(days(3), "1.5");
         assert_eq!(days(4), "2");
         assert_eq!(yuan(FundEstimate { fen: 14775 }), "147.75");
+    }
+
+    #[test]
+    fn issue8_4_csv_cells_never_start_a_formula() {
+        let rows = [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(1+1)", "'@SUM(1+1)"),
+            ("\tTAB", "'\tTAB"),
+            ("\rCR", "'\rCR"),
+            ("-2.5", "-2.5"),
+            ("-", "'-"),
+            ("王芳", "王芳"),
+            ("0001", "0001"),
+            ("", ""),
+        ];
+        for (given, want) in rows {
+            assert_eq!(csv_cell(given), want, "{given:?}");
+        }
     }
 }

@@ -24,13 +24,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::admin::report::Report;
-use crate::admin::web::security::{hash_password, random_token};
+use crate::admin::web::security::{hash_password, password_problem, random_token};
 use crate::admin::web::{
     self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CaptureRequest, CheckLine,
     Console, ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
     LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, PreviewFrame, PreviewVerdict,
-    ReportQuery, Role, SessionInfo, SessionMark, StaffLine, StatusView,
+    ReportQuery, Role, SessionInfo, SessionMark, SignInGate, StaffLine, StatusView,
 };
+use crate::admin::web::{Guard, LockoutPolicy};
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, LeaveId};
@@ -241,16 +242,24 @@ impl Console for StoreConsole {
         })
     }
 
-    fn set_sign_in_state(
+    fn count_sign_in(
         &self,
         name: &str,
-        failed_count: u32,
-        locked_until: Option<Timestamp>,
-    ) -> Result<(), ConsoleError> {
+        client: &str,
+        now: Timestamp,
+        policy: LockoutPolicy,
+    ) -> Result<SignInGate, ConsoleError> {
         self.with_store(|s| {
-            s.set_sign_in_state(name, failed_count, locked_until)
-                .map_err(failed)
+            s.count_sign_in_attempt(name, client, now, |count, locked| {
+                let gate = policy.gate(count, locked, now);
+                (gate.count, gate.locked_until, gate)
+            })
+            .map_err(failed)
         })
+    }
+
+    fn sign_in_succeeded(&self, name: &str, client: &str) -> Result<(), ConsoleError> {
+        self.with_store(|s| s.clear_sign_in_attempts(name, client).map_err(failed))
     }
 
     fn start_session(
@@ -271,15 +280,18 @@ impl Console for StoreConsole {
         &self,
         token_sha256: &str,
         now: Timestamp,
+        idle_since: Timestamp,
     ) -> Result<Option<SessionInfo>, ConsoleError> {
         self.with_store(|s| {
-            Ok(s.session(token_sha256, now).map_err(failed)?.and_then(|r| {
-                Role::parse(&r.role).map(|role| SessionInfo {
-                    account: r.account,
-                    role,
-                    csrf: r.csrf,
-                })
-            }))
+            Ok(s.session(token_sha256, now, idle_since)
+                .map_err(failed)?
+                .and_then(|r| {
+                    Role::parse(&r.role).map(|role| SessionInfo {
+                        account: r.account,
+                        role,
+                        csrf: r.csrf,
+                    })
+                }))
         })
     }
 
@@ -950,6 +962,9 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 /// Serves the console until `cancel` fires: HTTPS when `[console]` names TLS files, else HTTP.
+/// Each connection has `header-timeout-secs` to send a request's head (and is closed after as
+/// long idle between requests), each request `request-timeout-secs` for its body and answer;
+/// beyond `max_connections` open connections, new ones are closed at once.
 ///
 /// # Errors
 /// When the database or the TLS files cannot be opened, or serving fails.
@@ -963,9 +978,14 @@ pub async fn serve(
     let settings = config.console.web.clone();
     let clock = Arc::new(config.clock);
     let tls = tls_config(&config)?;
-    let console = tokio::task::spawn_blocking(move || StoreConsole::open(&config, telemetry))
-        .await
-        .context("opening the console's database")??;
+    let guard_settings = settings.clone();
+    let (console, guard) = tokio::task::spawn_blocking(move || {
+        let console = StoreConsole::open(&config, telemetry)?;
+        let guard = Guard::new(&guard_settings).context("preparing the sign-in checks")?;
+        anyhow::Ok((console, guard))
+    })
+    .await
+    .context("opening the console's database")??;
     let console = match daemon {
         Some(link) => {
             let console = console.with_gallery_reload(link.gallery_reload);
@@ -976,16 +996,16 @@ pub async fn serve(
         }
         None => console,
     };
+    let (header_timeout, max_connections) = (settings.header_timeout, settings.max_connections);
     let app = web::router(AppState {
         console: Arc::new(console),
         settings: Arc::new(settings),
+        guard: Arc::new(guard),
         clock,
     });
     let Some(tls) = tls else {
-        return axum::serve(listener, app)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await
-            .context("serving the web console");
+        serve_http(listener, app, header_timeout, max_connections, cancel).await;
+        return Ok(());
     };
     let listener = listener
         .into_std()
@@ -996,15 +1016,112 @@ pub async fn serve(
         cancel.cancelled().await;
         stop.graceful_shutdown(Some(Duration::from_secs(2)));
     });
-    axum_server::from_tcp_rustls(
+    let mut server = axum_server::from_tcp_rustls(
         listener,
         axum_server::tls_rustls::RustlsConfig::from_config(tls),
     )
     .context("serving the web console over TLS")?
-    .handle(handle)
-    .serve(app.into_make_service())
-    .await
-    .context("serving the web console over TLS")
+    .handle(handle);
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    server
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await
+        .context("serving the web console over TLS")
+}
+
+/// Plain HTTP/1.1 with hyper: the header-read timeout `axum::serve` lacks, the client's address
+/// for the handlers, and at most `max_connections` connections at once.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    max_connections: usize,
+    cancel: CancellationToken,
+) {
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let open = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = cancel.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Cannot accept a console connection.");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tracing::warn!(client = %peer, "Console connection refused: too many open.");
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let mut app = app.clone();
+                async move { tower_service::Service::call(&mut app, req).await }
+            });
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = cancel.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                }
+            }
+        });
+    }
+}
+
+/// Runs the console on a small runtime of its own, on threads of its own (two workers, a few
+/// blocking threads for the store and the password checks), so that nothing a browser does can
+/// delay the door's stages or its watchdog. Returns the thread; it ends when `cancel` fires.
+///
+/// # Errors
+/// When the thread or its runtime cannot be started.
+pub fn spawn_own_runtime(
+    config: Config,
+    listener: std::net::TcpListener,
+    telemetry: Option<Arc<Telemetry>>,
+    daemon: Option<DaemonLink>,
+    cancel: CancellationToken,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .thread_name("hallclock-console")
+        .enable_all()
+        .build()
+        .context("starting the console's runtime")?;
+    std::thread::Builder::new()
+        .name("hallclock-console".into())
+        .spawn(move || {
+            let result = rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .context("handing the console's socket to its runtime")?;
+                serve(config, listener, telemetry, daemon, cancel).await
+            });
+            if let Err(e) = result {
+                tracing::error!(error = format!("{e:#}"), "The web console stopped.");
+            }
+            rt.shutdown_timeout(Duration::from_secs(1));
+        })
+        .context("starting the console's thread")
 }
 
 /// The TLS settings from `[console] tls-cert` and `tls-key` (rustls with ring), or none.
@@ -1067,6 +1184,7 @@ pub fn run(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let addr = args.listen.unwrap_or(config.console.listen);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(4)
         .thread_name("hallclock-console")
         .enable_all()
         .build()
@@ -1187,8 +1305,8 @@ fn read_password() -> anyhow::Result<String> {
             .context("reading the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_string()
     };
-    if password.chars().count() < 8 {
-        bail!("the password is too short: expected at least 8 characters");
+    if let Some(problem) = password_problem(&password) {
+        bail!("{problem}");
     }
     Ok(password)
 }

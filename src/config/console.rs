@@ -25,6 +25,18 @@ pub struct RawConsole {
     pub lockout_failures: Option<u32>,
     /// How long the lock lasts (default 15).
     pub lockout_minutes: Option<u32>,
+    /// A session unused this long ends, minutes (default 30).
+    pub idle_minutes: Option<u32>,
+    /// Sign-in attempts per minute from one client address (default 10).
+    pub sign_ins_per_minute: Option<u32>,
+    /// Requests per second from one client address, bursts of ten times as many (default 20).
+    pub requests_per_second: Option<u32>,
+    /// Time to send a request's head, and to wait idle between requests, seconds (default 10).
+    pub header_timeout_secs: Option<u32>,
+    /// Time to send a request's body and get the answer, seconds (default 30).
+    pub request_timeout_secs: Option<u32>,
+    /// Open connections at once (default 64).
+    pub max_connections: Option<u32>,
     /// Largest upload, megabytes (default 10).
     pub max_upload_mb: Option<u32>,
     /// The version of the face-data consent notice shown at enrolment (default "2026-1").
@@ -77,6 +89,18 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
     let failures = positive("lockout-failures", raw.lockout_failures, 5, 100);
     let minutes = positive("lockout-minutes", raw.lockout_minutes, 15, 24 * 60);
     let mb = positive("max-upload-mb", raw.max_upload_mb, 10, 100);
+    let idle = positive("idle-minutes", raw.idle_minutes, 30, 24 * 60);
+    let sign_ins = positive("sign-ins-per-minute", raw.sign_ins_per_minute, 10, 10_000);
+    let rps = positive("requests-per-second", raw.requests_per_second, 20, 10_000);
+    let header_secs = positive("header-timeout-secs", raw.header_timeout_secs, 10, 600);
+    let request_secs = positive("request-timeout-secs", raw.request_timeout_secs, 30, 3600);
+    let connections = positive("max-connections", raw.max_connections, 64, 10_000);
+    web.idle_timeout = SignedDuration::from_mins(i64::from(idle));
+    web.sign_ins_per_minute = sign_ins;
+    web.requests_per_second = rps;
+    web.header_timeout = std::time::Duration::from_secs(u64::from(header_secs));
+    web.request_timeout = std::time::Duration::from_secs(u64::from(request_secs));
+    web.max_connections = connections as usize;
     web.session_ttl = SignedDuration::from_hours(i64::from(hours));
     web.lockout = LockoutPolicy {
         failures,

@@ -185,13 +185,17 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             gallery_reload: reload.clone(),
             preview: door_preview.clone(),
         };
-        console_task = Some(tracker.spawn(async move {
-            if let Err(e) =
-                crate::cli::console::serve(c, listener, Some(t), Some(daemon), cancel).await
-            {
-                error!(error = format!("{e:#}"), "The web console stopped.");
-            }
-        }));
+        // Its own runtime and threads: nothing a browser does can delay a punch.
+        let listener = listener
+            .into_std()
+            .context("handing the console's socket to its runtime")?;
+        console_task = Some(crate::cli::console::spawn_own_runtime(
+            c,
+            listener,
+            Some(t),
+            Some(daemon),
+            cancel,
+        )?);
     }
 
     // Frame source.
@@ -402,9 +406,8 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     if let Some(t) = metrics_task {
         t.abort();
     }
-    if let Some(t) = console_task {
-        t.abort();
-    }
+    // The console's thread ends with its token (cancelled with the uploader); not waited for.
+    drop(console_task);
     info!(
         punches = telemetry.punches(),
         frames = telemetry.frames(),

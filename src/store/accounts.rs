@@ -1,10 +1,11 @@
 //! The web console's tables: accounts (role and argon2 hash, never a password), sessions (the
 //! sha256 of the token, never the token), sign-in failures and lock-outs, the append-only audit
-//! log, and the face-data consent records. Every statement here is typed; what a role may do,
+//! log, and the face-data consent records. Sign-in attempts are counted per account and client
+//! address in one transaction ([`Store::count_sign_in_attempt`]). Every statement here is typed; what a role may do,
 //! how long a lock lasts and how a password is hashed are decided by the caller, not here.
 
 use jiff::Timestamp;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{sql, Store, StoreError};
 use crate::core::ids::StaffId;
@@ -105,6 +106,11 @@ impl Store {
             params![name],
         )
         .map_err(sql("end an account's sessions"))?;
+        tx.execute(
+            "DELETE FROM console_sign_in WHERE account = ?1",
+            params![name],
+        )
+        .map_err(sql("clear an account's sign-in failures"))?;
         tx.commit().map_err(sql("commit a password change"))?;
         Ok(n == 1)
     }
@@ -192,35 +198,147 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a session (expired sessions are swept at the same time).
+    /// Counts one sign-in attempt of `account` from `client`, before its password is checked,
+    /// in one immediate transaction: `decide` gets the stored failure count and lock (none for a
+    /// first attempt, whether or not the account exists) and returns the new ones with its
+    /// verdict, which is returned once they are committed. Attempts older than a day that hold
+    /// no lock are swept at the same time.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`], [`StoreError::Corrupt`].
+    pub fn count_sign_in_attempt<R>(
+        &mut self,
+        account: &str,
+        client: &str,
+        now: Timestamp,
+        decide: impl FnOnce(u32, Option<Timestamp>) -> (u32, Option<Timestamp>, R),
+    ) -> Result<R, StoreError> {
+        let now_ms = now.as_millisecond();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("begin counting a sign-in attempt"))?;
+        tx.execute(
+            "DELETE FROM console_sign_in WHERE last_attempt_ms < ?1
+             AND (locked_until_ms IS NULL OR locked_until_ms < ?2)",
+            params![now_ms - 86_400_000, now_ms],
+        )
+        .map_err(sql("sweep old sign-in attempts"))?;
+        let row = tx
+            .query_row(
+                "SELECT failed_count, locked_until_ms FROM console_sign_in
+                 WHERE account = ?1 AND client = ?2",
+                params![account, client],
+                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .optional()
+            .map_err(sql("read the sign-in attempts"))?;
+        let (count, locked) = match row {
+            Some((count, locked)) => (
+                count,
+                locked
+                    .map(|ms| ts(ms, "console_sign_in.locked_until_ms"))
+                    .transpose()?,
+            ),
+            None => (0, None),
+        };
+        let (count, locked, verdict) = decide(count, locked);
+        tx.execute(
+            "INSERT INTO console_sign_in (account, client, failed_count, locked_until_ms, last_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(account, client) DO UPDATE SET failed_count = ?3, locked_until_ms = ?4,
+             last_attempt_ms = ?5",
+            params![account, client, count, locked.map(|t| t.as_millisecond()), now_ms],
+        )
+        .map_err(sql("count a sign-in attempt"))?;
+        tx.commit().map_err(sql("commit a sign-in attempt"))?;
+        Ok(verdict)
+    }
+
+    /// Forgets the attempts of `account` from `client` (its password was right).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn clear_sign_in_attempts(&self, account: &str, client: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM console_sign_in WHERE account = ?1 AND client = ?2",
+                params![account, client],
+            )
+            .map_err(sql("clear sign-in attempts"))?;
+        Ok(())
+    }
+
+    /// The stored attempts of `account` from `client`: count and lock.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`], [`StoreError::Corrupt`].
+    pub fn sign_in_attempts(
+        &self,
+        account: &str,
+        client: &str,
+    ) -> Result<(u32, Option<Timestamp>), StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT failed_count, locked_until_ms FROM console_sign_in
+                 WHERE account = ?1 AND client = ?2",
+                params![account, client],
+                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .optional()
+            .map_err(sql("read the sign-in attempts"))?;
+        match row {
+            None => Ok((0, None)),
+            Some((n, locked)) => Ok((
+                n,
+                locked
+                    .map(|ms| ts(ms, "console_sign_in.locked_until_ms"))
+                    .transpose()?,
+            )),
+        }
+    }
+
+    /// Starts a session and ends the account's earlier ones (one sign-in, one session; expired
+    /// sessions are swept at the same time).
     ///
     /// # Errors
     /// [`StoreError::Sql`].
     pub fn create_session(
-        &self,
+        &mut self,
         token_sha256: &str,
         account: &str,
         csrf: &str,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM console_session WHERE expires_at_ms <= ?1",
-                params![now.as_millisecond()],
-            )
-            .map_err(sql("sweep expired sessions"))?;
-        self.conn
-            .execute(
-                "INSERT INTO console_session (token_sha256, account, csrf, expires_at_ms)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![token_sha256, account, csrf, expires_at.as_millisecond()],
-            )
-            .map_err(sql("start a session"))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql("begin a session"))?;
+        tx.execute(
+            "DELETE FROM console_session WHERE expires_at_ms <= ?1 OR account = ?2",
+            params![now.as_millisecond(), account],
+        )
+        .map_err(sql("sweep expired and earlier sessions"))?;
+        tx.execute(
+            "INSERT INTO console_session (token_sha256, account, csrf, expires_at_ms, last_seen_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                token_sha256,
+                account,
+                csrf,
+                expires_at.as_millisecond(),
+                now.as_millisecond()
+            ],
+        )
+        .map_err(sql("start a session"))?;
+        tx.commit().map_err(sql("commit a session"))?;
         Ok(())
     }
 
-    /// The session with this token hash, if it has not expired at `now`.
+    /// The session with this token hash, if at `now` it has not expired and has been used since
+    /// `idle_since`; it is marked used at `now`.
     ///
     /// # Errors
     /// [`StoreError::Sql`], [`StoreError::Corrupt`].
@@ -228,7 +346,23 @@ impl Store {
         &self,
         token_sha256: &str,
         now: Timestamp,
+        idle_since: Timestamp,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        let touched = self
+            .conn
+            .execute(
+                "UPDATE console_session SET last_seen_ms = ?2
+                 WHERE token_sha256 = ?1 AND expires_at_ms > ?2 AND last_seen_ms > ?3",
+                params![
+                    token_sha256,
+                    now.as_millisecond(),
+                    idle_since.as_millisecond()
+                ],
+            )
+            .map_err(sql("mark a session used"))?;
+        if touched == 0 {
+            return Ok(None);
+        }
         let row = self
             .conn
             .query_row(
@@ -392,18 +526,47 @@ mod tests {
         let a = s.account("admin").unwrap().unwrap();
         assert_eq!((a.failed_count, a.locked_until), (5, Some(now)));
         let later = now + jiff::SignedDuration::from_hours(1);
+        let long_ago = now - jiff::SignedDuration::from_hours(1);
         s.create_session("tok", "admin", "csrf", now, later)
             .unwrap();
-        assert_eq!(s.session("tok", now).unwrap().unwrap().role, "admin");
-        assert!(s.session("tok", later).unwrap().is_none());
+        assert_eq!(
+            s.session("tok", now, long_ago).unwrap().unwrap().role,
+            "admin"
+        );
+        assert!(s.session("tok", later, long_ago).unwrap().is_none());
         assert!(s.set_account_password("admin", "$argon2id$z").unwrap());
         assert!(
-            s.session("tok", now).unwrap().is_none(),
+            s.session("tok", now, long_ago).unwrap().is_none(),
             "password change ends sessions"
         );
         let a = s.account("admin").unwrap().unwrap();
         assert_eq!((a.failed_count, a.locked_until), (0, None));
         s.append_audit(now, "admin", "enrol", "0001").unwrap();
+        // A new sign-in ends the earlier session; an idle session ends.
+        s.create_session("one", "admin", "c1", now, later).unwrap();
+        s.create_session("two", "admin", "c2", now, later).unwrap();
+        assert!(s.session("one", now, long_ago).unwrap().is_none());
+        let minute = jiff::SignedDuration::from_mins(1);
+        let t1 = now + minute * 10;
+        assert!(s.session("two", t1, t1 - minute * 30).unwrap().is_some());
+        let t2 = t1 + minute * 31;
+        assert!(
+            s.session("two", t2, t2 - minute * 30).unwrap().is_none(),
+            "idle for 31 minutes"
+        );
+        // Sign-in attempts: per account and client, counted in one transaction.
+        let bump = |n: u32, l: Option<Timestamp>| (n + 1, l, n + 1);
+        assert_eq!(s.count_sign_in_attempt("admin", "a", now, bump).unwrap(), 1);
+        assert_eq!(s.count_sign_in_attempt("admin", "a", now, bump).unwrap(), 2);
+        assert_eq!(s.count_sign_in_attempt("admin", "b", now, bump).unwrap(), 1);
+        assert_eq!(
+            s.count_sign_in_attempt("nobody", "a", now, bump).unwrap(),
+            1
+        );
+        assert_eq!(s.sign_in_attempts("admin", "a").unwrap(), (2, None));
+        s.clear_sign_in_attempts("admin", "a").unwrap();
+        assert_eq!(s.sign_in_attempts("admin", "a").unwrap(), (0, None));
+        assert_eq!(s.sign_in_attempts("admin", "b").unwrap(), (1, None));
         assert_eq!(s.audit_log(10).unwrap()[0].action, "enrol");
         assert!(s.conn.execute("DELETE FROM console_audit", []).is_err());
         let id = StaffId::new("0001").unwrap();

@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 
 use super::{fixture, hallclock_command, repo};
 
-const PASSWORD: &str = "correct-horse-1";
+pub(crate) const PASSWORD: &str = "correct-horse-1";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("a free loopback port")
         .local_addr()
@@ -29,10 +29,10 @@ fn free_port() -> u16 {
 }
 
 /// A `hallclock console` on its own database, killed on drop.
-struct Server {
-    dir: tempfile::TempDir,
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) child: Child,
+    pub(crate) base: String,
     /// `HALLCLOCK_NOW` for every command, when the test chose the day.
     now: Option<String>,
 }
@@ -45,23 +45,27 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         Server::start_with("http://127.0.0.1", |_| String::new())
     }
 
     /// A console whose clock starts at `now` (RFC 3339) and runs on.
-    fn start_at(now: &str) -> Server {
+    pub(crate) fn start_at(now: &str) -> Server {
         Server::launch("http://127.0.0.1", Some(now), |_| String::new())
     }
 
     /// A console whose `[console]` section `console` writes (given the temp dir), reached at
     /// `base` (scheme and host) on a free port.
-    fn start_with(base: &str, console: impl FnOnce(&Path) -> String) -> Server {
+    pub(crate) fn start_with(base: &str, console: impl FnOnce(&Path) -> String) -> Server {
         Server::launch(base, None, console)
     }
 
     /// [`Server::start_with`], with the clock of every command started at `now` when given.
-    fn launch(base: &str, now: Option<&str>, console: impl FnOnce(&Path) -> String) -> Server {
+    pub(crate) fn launch(
+        base: &str,
+        now: Option<&str>,
+        console: impl FnOnce(&Path) -> String,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let section = console(dir.path());
         std::fs::write(
@@ -99,7 +103,7 @@ impl Server {
         s
     }
 
-    fn hallclock(&self) -> Command {
+    pub(crate) fn hallclock(&self) -> Command {
         let mut c = hallclock_command(self.dir.path());
         c.arg("--config")
             .arg(self.dir.path().join("hallclock.toml"));
@@ -109,7 +113,7 @@ impl Server {
         c
     }
 
-    fn user_add(&self, name: &str, role: &str) {
+    pub(crate) fn user_add(&self, name: &str, role: &str) {
         let mut child = self
             .hallclock()
             .args(["user", "add", "--name", name, "--role", role])
@@ -121,24 +125,66 @@ impl Server {
         assert!(child.wait().expect("user add ends").success());
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(redirect::Policy::none())
         .build()
         .expect("http client")
 }
 
-/// Signs in; the session cookie, or the refusal's status and body.
-async fn sign_in(s: &Server, name: &str, password: &str) -> Result<String, (StatusCode, String)> {
-    let r = client()
-        .post(s.url("/login"))
-        .form(&[("name", name), ("password", password)])
+/// The sign-in form's pre-session CSRF pair: the `hallclock_login` cookie (as `name=value`)
+/// and the form's `login_csrf` field.
+pub(crate) async fn login_token(client: &Client, base: &str) -> reqwest::Result<(String, String)> {
+    let r = client.get(format!("{base}/login")).send().await?;
+    let cookie = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hallclock_login="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    let page = r.text().await?;
+    let token = page
+        .find("name=\"login_csrf\" value=\"")
+        .map(|at| page[at + 25..].chars().take(64).collect())
+        .unwrap_or_default();
+    Ok((cookie, token))
+}
+
+/// Posts the sign-in form as a browser would: the sign-in page first, for its CSRF pair.
+pub(crate) async fn login_request(
+    client: &Client,
+    base: &str,
+    name: &str,
+    password: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let (cookie, token) = login_token(client, base).await?;
+    client
+        .post(format!("{base}/login"))
+        .header(COOKIE, cookie)
+        .form(&[
+            ("name", name),
+            ("password", password),
+            ("login_csrf", &token),
+        ])
         .send()
+        .await
+}
+
+/// Signs in; the session cookie, or the refusal's status and body.
+pub(crate) async fn sign_in(
+    s: &Server,
+    name: &str,
+    password: &str,
+) -> Result<String, (StatusCode, String)> {
+    let r = login_request(&client(), &s.base, name, password)
         .await
         .expect("login answers");
     let status = r.status();
@@ -173,7 +219,7 @@ async fn sign_in(s: &Server, name: &str, password: &str) -> Result<String, (Stat
     }
 }
 
-async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
     let mut req = client().get(s.url(path));
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -189,7 +235,7 @@ async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, Strin
     (status, location.unwrap_or(body))
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     s: &Server,
     cookie: Option<&str>,
     path: &str,
@@ -236,7 +282,7 @@ async fn post_photos(
 }
 
 /// The CSRF token of a signed-in page.
-async fn csrf(s: &Server, cookie: &str) -> String {
+pub(crate) async fn csrf(s: &Server, cookie: &str) -> String {
     let (_, page) = get(s, Some(cookie), "/status").await;
     let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     page[at..at + 64].to_string()
@@ -543,18 +589,30 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
         );
     }
 
-    // Lock-out: five wrong passwords, then the right one is refused too.
-    for i in 0..5 {
+    // Lock-out: five wrong passwords, then the right one is refused too, all in the same words
+    // (issue 8: a lock must not tell that the name exists).
+    let mut answers = Vec::new();
+    for _ in 0..5 {
         let (status, body) = sign_in(&s, "locky", "wrong-password")
             .await
             .expect_err("wrong password");
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let locked = body.contains("已锁定");
-        assert_eq!(locked, i == 4, "attempt {}: {body}", i + 1);
+        answers.push(body);
     }
     let (status, body) = sign_in(&s, "locky", PASSWORD).await.expect_err("locked");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body.contains("已锁定"), "{body}");
+    assert!(body.contains("登录失败"), "{body}");
+    let said = |b: &str| {
+        b.split("msg err\">")
+            .nth(1)
+            .and_then(|r| r.split("</div>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        answers.iter().all(|a| said(a) == said(&body)),
+        "one answer for every failure"
+    );
     let (_, audit) = get(&s, Some(&admin), "/audit").await;
     assert!(
         audit.contains("account-locked"),
@@ -764,8 +822,10 @@ async fn console_sets_posts_imports_duty_and_holidays_records_meetings_and_repor
         .to_str()
         .expect("header")
         .contains("hallclock-year-2026.csv"));
-    let (status, _) = get(&s, Some(&admin), "/report/year?year=2999").await;
+    let (status, _) = get(&s, Some(&admin), "/report/year?year=2031").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a year to come");
+    let (status, _) = get(&s, Some(&admin), "/report/year?year=2999").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "out of range (issue 8)");
     let (status, body) = get(&s, Some(&admin), "/gaps?month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
@@ -840,10 +900,7 @@ async fn console_serves_https_with_the_configured_certificate_and_secure_cookies
         .expect("the sign-in page over HTTPS");
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.expect("body").contains("name=\"password\""));
-    let r = tls
-        .post(s.url("/login"))
-        .form(&[("name", "admin"), ("password", PASSWORD)])
-        .send()
+    let r = login_request(&tls, &s.base, "admin", PASSWORD)
         .await
         .expect("sign-in over HTTPS");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -908,10 +965,7 @@ fn an_enrolment_through_the_console_inside_run_reloads_the_daemons_gallery() {
         .build()
         .expect("runtime");
     let (status, body) = rt.block_on(async {
-        let r = client()
-            .post(format!("{base}/login"))
-            .form(&[("name", "admin"), ("password", PASSWORD)])
-            .send()
+        let r = login_request(&client(), &base, "admin", PASSWORD)
             .await
             .expect("sign-in answers");
         let cookie = r
@@ -1003,12 +1057,7 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
         // The console comes up with the daemon.
         let deadline = Instant::now() + Duration::from_secs(60);
         let r = loop {
-            match client()
-                .post(format!("{base}/login"))
-                .form(&[("name", "admin"), ("password", PASSWORD)])
-                .send()
-                .await
-            {
+            match login_request(&client(), &base, "admin", PASSWORD).await {
                 Ok(r) => break r,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;

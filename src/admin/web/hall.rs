@@ -40,8 +40,9 @@ fn done(
     )
 }
 
+/// A wrong query parameter: 400 with the message.
 fn refused(lang: Lang, q: &Params, e: String) -> Response {
-    failure(lang, q, ConsoleError::Refused(e))
+    super::pages::bad_request(lang, q, &e)
 }
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
@@ -50,8 +51,14 @@ fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
         Some(y) => y
             .parse::<i16>()
             .ok()
-            .filter(|y| (1900..=2999).contains(y))
-            .ok_or_else(|| format!("year {y:?}: expected YYYY")),
+            .filter(|y| super::pages::YEARS.contains(y))
+            .ok_or_else(|| {
+                format!(
+                    "year {y:?}: expected a year from {} to {}",
+                    super::pages::YEARS.start(),
+                    super::pages::YEARS.end()
+                )
+            }),
     }
 }
 

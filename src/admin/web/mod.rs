@@ -8,6 +8,10 @@
 //! operation goes through the [`Console`] port, implemented by `cli::console`, which joins
 //! `store`, `vision` and `admin`. Port calls are blocking and run on `spawn_blocking`. Security
 //! decisions (roles, lock-out, CSRF, password hashes) are the pure functions of [`security`].
+//!
+//! Every request goes through [`shield`]: a token bucket per client address (429 beyond it), a
+//! time limit for reading the body and answering (408), and the security headers on every
+//! answer. Password checks are bounded by the semaphores of [`Guard`] (503 beyond them).
 
 mod hall;
 pub mod html;
@@ -16,21 +20,27 @@ mod pages;
 pub mod security;
 pub mod upload;
 
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use tokio::sync::Semaphore;
 
 use crate::admin::report::Report;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
 use crate::core::rules::Amendment;
 
-pub use security::{LockoutPolicy, Role};
+pub use security::{LockoutPolicy, Role, SignInGate};
 
 /// A failed port call.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -326,12 +336,18 @@ pub struct CheckLine {
 /// runs them on `spawn_blocking`.
 pub trait Console: Send + Sync + 'static {
     fn account(&self, name: &str) -> Result<Option<Account>, ConsoleError>;
-    fn set_sign_in_state(
+    /// Counts a sign-in attempt of `name` (an account or not) from `client` before its password
+    /// is checked, in one transaction, as [`LockoutPolicy::gate`] decides.
+    fn count_sign_in(
         &self,
         name: &str,
-        failed_count: u32,
-        locked_until: Option<Timestamp>,
-    ) -> Result<(), ConsoleError>;
+        client: &str,
+        now: Timestamp,
+        policy: LockoutPolicy,
+    ) -> Result<SignInGate, ConsoleError>;
+    /// Forgets the attempts of `name` from `client`: its password was right.
+    fn sign_in_succeeded(&self, name: &str, client: &str) -> Result<(), ConsoleError>;
+    /// Starts a session and ends the account's earlier ones.
     fn start_session(
         &self,
         token_sha256: &str,
@@ -340,10 +356,12 @@ pub trait Console: Send + Sync + 'static {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), ConsoleError>;
+    /// The live session of this token (not expired, used since `idle_since`), marked used.
     fn session(
         &self,
         token_sha256: &str,
         now: Timestamp,
+        idle_since: Timestamp,
     ) -> Result<Option<SessionInfo>, ConsoleError>;
     fn end_session(&self, token_sha256: &str) -> Result<(), ConsoleError>;
     fn audit(
@@ -408,6 +426,23 @@ pub trait Console: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct WebSettings {
     pub session_ttl: SignedDuration,
+    /// A session unused this long ends.
+    pub idle_timeout: SignedDuration,
+    /// Sign-in attempts per minute from one client address (and as many at once).
+    pub sign_ins_per_minute: u32,
+    /// Requests per second from one client address, with bursts of ten times as many.
+    pub requests_per_second: u32,
+    /// Password checks at once (each holds argon2's 19 MiB).
+    pub password_checks: usize,
+    /// Sign-ins waiting for a password check beyond those; more are answered 503.
+    pub password_queue: usize,
+    /// Time to send a request's head; a kept-alive connection waiting for its next request
+    /// is closed after it too.
+    pub header_timeout: Duration,
+    /// Time to send a request's body and get the answer.
+    pub request_timeout: Duration,
+    /// Open connections at once; more are closed at once.
+    pub max_connections: usize,
     pub lockout: LockoutPolicy,
     /// Mark the session cookie `Secure` (TLS is on).
     pub secure_cookie: bool,
@@ -425,6 +460,14 @@ impl Default for WebSettings {
     fn default() -> Self {
         WebSettings {
             session_ttl: SignedDuration::from_hours(8),
+            idle_timeout: SignedDuration::from_mins(30),
+            sign_ins_per_minute: 10,
+            requests_per_second: 20,
+            password_checks: 2,
+            password_queue: 8,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 64,
             lockout: LockoutPolicy::default(),
             secure_cookie: false,
             body_limit_bytes: 10 * 1024 * 1024,
@@ -435,11 +478,141 @@ impl Default for WebSettings {
     }
 }
 
+/// The console's defences that hold state: the password-check semaphores, the per-client
+/// token buckets and the hash checked for names that are no account (or locked ones), so that
+/// every failed sign-in costs the same.
+pub struct Guard {
+    /// Password checks running at once.
+    pub checks: Arc<Semaphore>,
+    /// Sign-ins admitted (running and waiting).
+    pub admitted: Arc<Semaphore>,
+    /// One argon2 memory per running check, kept between checks.
+    pub memory: Vec<Mutex<security::CheckMemory>>,
+    pub sign_ins: Mutex<security::ClientBuckets>,
+    pub requests: Mutex<security::ClientBuckets>,
+    pub dummy_hash: String,
+}
+
+impl Guard {
+    /// The defences for `settings` (hashes a random password once: this takes argon2's time).
+    ///
+    /// # Errors
+    /// [`security::SecurityError`] when no random source or hash is available.
+    pub fn new(settings: &WebSettings) -> Result<Guard, security::SecurityError> {
+        let checks = settings.password_checks.max(1);
+        let per_minute = settings.sign_ins_per_minute.max(1);
+        let per_second = settings.requests_per_second.max(1);
+        Ok(Guard {
+            checks: Arc::new(Semaphore::new(checks)),
+            memory: (0..checks)
+                .map(|_| Mutex::new(security::CheckMemory::for_default_params()))
+                .collect(),
+            admitted: Arc::new(Semaphore::new(checks + settings.password_queue)),
+            sign_ins: Mutex::new(security::ClientBuckets::new(
+                per_minute,
+                f64::from(per_minute) / 60.0,
+                4096,
+            )),
+            requests: Mutex::new(security::ClientBuckets::new(
+                per_second.saturating_mul(10),
+                f64::from(per_second),
+                4096,
+            )),
+            dummy_hash: security::hash_password(&security::random_token()?)?,
+        })
+    }
+}
+
+impl Guard {
+    /// Checks `password` against `phc` in one of the kept memories (the caller holds a permit
+    /// of `checks`, so one is free; a busy or poisoned one falls back to a fresh allocation).
+    pub fn verify(&self, password: &str, phc: &str) -> bool {
+        for m in &self.memory {
+            if let Ok(mut memory) = m.try_lock() {
+                return security::verify_password_in(password, phc, &mut memory);
+            }
+        }
+        security::verify_password(password, phc)
+    }
+}
+
+/// The client's address, put into every request by [`shield`] (unspecified when the server
+/// gave none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// The layer around every route: the client's token bucket, the request time limit and the
+/// security headers.
+pub async fn shield(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    req.extensions_mut().insert(ClientIp(ip));
+    let allowed = state
+        .guard
+        .requests
+        .lock()
+        .map(|mut b| b.allow(ip, Instant::now()))
+        .unwrap_or(true);
+    let mut r = if !allowed {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            "too many requests from this address: expected at most the configured rate, try again in a moment",
+        )
+            .into_response()
+    } else {
+        match tokio::time::timeout(state.settings.request_timeout, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONNECTION, "close")],
+                "the request took too long: expected its body and answer within the time limit",
+            )
+                .into_response(),
+        }
+    };
+    security_headers(&mut r, state.settings.secure_cookie);
+    r
+}
+
+/// Content-Security-Policy, nosniff, no referrer, no framing, HSTS under TLS, and `no-store`
+/// unless the handler chose otherwise.
+fn security_headers(r: &mut Response, tls: bool) {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
 /// What every handler gets.
 #[derive(Clone)]
 pub struct AppState {
     pub console: Arc<dyn Console>,
     pub settings: Arc<WebSettings>,
+    pub guard: Arc<Guard>,
     /// What time it is: every handler asks this, never the system clock.
     pub clock: Arc<dyn crate::core::clock::Clock>,
 }
@@ -463,6 +636,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enrol", get(pages::enrol_form).post(pages::enrol))
         .route("/enrol/preview.jpg", get(pages::preview_jpeg))
         .route("/enrol/preview.json", get(pages::preview_json))
+        .route("/enrol/preview.js", get(pages::preview_script))
         .route("/enrol/capture", post(pages::capture))
         .route("/leave", get(pages::leave_page).post(pages::leave_add))
         .route("/leave/approve", post(pages::leave_approve))
@@ -479,5 +653,6 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(pages::status))
         .route("/audit", get(pages::audit))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)
 }

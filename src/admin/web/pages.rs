@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use axum::body::Body;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Extension, Multipart, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -16,13 +16,11 @@ use tracing::{error, info, warn};
 
 use super::html::{csrf_field, esc, message, page, Viewer};
 use super::i18n::{t, Lang};
-use super::security::{
-    allowed, csrf_matches, random_token, token_digest, verify_password, LockoutPolicy, Permission,
-};
+use super::security::{allowed, csrf_matches, random_token, token_digest, Permission, Role};
 use super::upload::{check_photo, UploadError};
 use super::{
-    AppState, CalendarDay, CaptureRequest, Consent, Console, ConsoleError, EnrolRequest, LeaveForm,
-    Photo, PreviewVerdict, ReportQuery, ReportSpan, SessionInfo, SessionMark,
+    AppState, CalendarDay, CaptureRequest, ClientIp, Consent, Console, ConsoleError, EnrolRequest,
+    LeaveForm, Photo, PreviewVerdict, ReportQuery, ReportSpan, SessionInfo, SessionMark,
 };
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
@@ -34,6 +32,44 @@ use crate::core::schedule::Session;
 pub(super) type Params = HashMap<String, String>;
 
 const SESSION_COOKIE: &str = "hallclock_session";
+/// The sign-in form's pre-session CSRF cookie (double submit: the form carries the same value).
+const LOGIN_COOKIE: &str = "hallclock_login";
+
+/// The years the console reads and reports (a wider year is a mistake, answered 400).
+pub(super) const YEARS: std::ops::RangeInclusive<i16> = 2000..=2099;
+
+fn year_in_range(what: &str, text: &str, year: i16) -> Result<(), String> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {text:?}: expected a year from {} to {}, found {year}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
+/// A request whose parameters are wrong: 400 with the message.
+pub(super) fn bad_request(lang: Lang, q: &Params, text: &str) -> Response {
+    respond(
+        StatusCode::BAD_REQUEST,
+        q,
+        page(lang, t(lang, "error"), None, &message("err", text)),
+    )
+}
+
+/// A query-string component, percent-encoded (everything but the unreserved characters).
+pub(super) fn url_component(text: &str) -> String {
+    text.bytes().fold(String::new(), |mut out, b| {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+        out
+    })
+}
 
 // ---------------------------------------------------------------------------------------------
 // Plumbing
@@ -127,7 +163,8 @@ pub(super) async fn require(
         Some(token) => {
             let digest = token_digest(&token);
             let now = state.now();
-            call(state, move |c| c.session(&digest, now))
+            let idle_since = now - state.settings.idle_timeout;
+            call(state, move |c| c.session(&digest, now, idle_since))
                 .await
                 .map_err(|e| failure(lang, q, e))?
         }
@@ -233,9 +270,13 @@ pub(super) fn this_month(state: &AppState) -> Date {
 pub(super) fn month_param(state: &AppState, q: &Params) -> Result<Date, String> {
     match q.get("month").map(|m| m.trim()).filter(|m| !m.is_empty()) {
         None => Ok(this_month(state)),
-        Some(m) => format!("{m}-01")
-            .parse::<Date>()
-            .map_err(|_| format!("month {m:?}: expected YYYY-MM")),
+        Some(m) => {
+            let d = format!("{m}-01")
+                .parse::<Date>()
+                .map_err(|_| format!("month {m:?}: expected YYYY-MM"))?;
+            year_in_range("month", m, d.year())?;
+            Ok(d)
+        }
     }
 }
 
@@ -283,19 +324,48 @@ pub async fn home() -> Redirect {
     Redirect::to("/staff")
 }
 
-pub async fn login_form(headers: HeaderMap, Query(q): Query<Params>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
     let lang = lang_of(&headers, &q);
-    respond(StatusCode::OK, &q, login_page(lang, None))
+    let token = match login_cookie(&headers) {
+        Some(t) => t,
+        None => match random_token() {
+            Ok(t) => t,
+            Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
+        },
+    };
+    let mut r = respond(StatusCode::OK, &q, login_page(lang, None, &token));
+    let secure = if state.settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login{secure}"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
-fn login_page(lang: Lang, error: Option<&str>) -> String {
+/// The sign-in form's CSRF cookie, when it looks like one of ours.
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn login_page(lang: Lang, error: Option<&str>, token: &str) -> String {
     let mut b = String::new();
     if let Some(e) = error {
         b.push_str(&message("err", e));
     }
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/login\"><label>{}<br><input name=\"name\" id=\"name\" autocomplete=\"username\" required></label><label>{}<br><input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label><button id=\"signin\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"login_csrf\" value=\"{}\"><label>{}<br><input name=\"name\" id=\"name\" autocomplete=\"username\" required></label><label>{}<br><input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label><button id=\"signin\">{}</button></form>",
+        esc(token),
         esc(t(lang, "login.name")),
         esc(t(lang, "login.password")),
         esc(t(lang, "login.submit"))
@@ -303,75 +373,108 @@ fn login_page(lang: Lang, error: Option<&str>) -> String {
     page(lang, t(lang, "login.title"), None, &b)
 }
 
+/// Signs in. In order: the form's CSRF pair (403), the client's sign-in rate (429), a place
+/// among the password checks (503), then the attempt is counted for the name and the client
+/// address in one transaction *before* the password is checked; a name that is no account, or
+/// one locked for this client, is checked against a dummy hash: every failure answers the same
+/// words after the same work.
 pub async fn login(
     State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
+    let token = login_cookie(&headers).unwrap_or_default();
+    if !csrf_matches(&token, f.get("login_csrf").map(String::as_str)) {
+        info!(client = %ip, "Sign-in refused: the form's CSRF pair does not match.");
+        return respond(
+            StatusCode::FORBIDDEN,
+            &q,
+            login_page(lang, Some(t(lang, "error.csrf")), &token),
+        );
+    }
+    let refuse = |status: StatusCode, key: &str| {
+        let mut r = respond(status, &q, login_page(lang, Some(t(lang, key)), &token));
+        if status != StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        r
+    };
+    let within_rate = state
+        .guard
+        .sign_ins
+        .lock()
+        .map(|mut b| b.allow(ip, std::time::Instant::now()))
+        .unwrap_or(false);
+    if !within_rate {
+        warn!(client = %ip, "Sign-in refused: too many attempts from this address.");
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "login.too_many");
+    }
+    let Ok(_admitted) = state.guard.admitted.clone().try_acquire_owned() else {
+        warn!(client = %ip, "Sign-in refused: too many password checks waiting.");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "login.busy");
+    };
     let name = f
         .get("name")
-        .map(|s| s.trim().to_string())
+        .map(|s| s.trim().chars().take(64).collect::<String>())
         .unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
     let settings = state.settings.clone();
     let now = state.now();
-    let lookup = name.clone();
-    let account = match call(&state, move |c| c.account(&lookup)).await {
-        Ok(a) => a,
+    let client = ip.to_string();
+    let (n, c, policy) = (name.clone(), client.clone(), settings.lockout);
+    let (gate, account) = match call(&state, move |con| {
+        let gate = con.count_sign_in(&n, &c, now, policy)?;
+        Ok((gate, con.account(&n)?))
+    })
+    .await
+    {
+        Ok(x) => x,
         Err(e) => return failure(lang, &q, e),
     };
-    let refused = |text: &str| respond(StatusCode::UNAUTHORIZED, &q, login_page(lang, Some(text)));
-    let Some(account) = account else {
-        // The same work and answer as a wrong password: no way to learn which names exist.
-        let _ = verify_password(&password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        info!("Sign-in refused: unknown account.");
-        return refused(t(lang, "login.wrong"));
+    let hash = match (&account, gate.admit) {
+        (Some(a), true) => a.password_hash.clone(),
+        _ => state.guard.dummy_hash.clone(),
     };
-    if LockoutPolicy::is_locked(account.locked_until, now) {
-        warn!(account = %account.name, "Sign-in refused: the account is locked.");
-        return refused(t(lang, "login.locked"));
-    }
-    let (ok, hash) = {
-        let (p, h) = (password.clone(), account.password_hash.clone());
-        match tokio::task::spawn_blocking(move || verify_password(&p, &h)).await {
-            Ok(ok) => (ok, ()),
-            Err(_) => (false, ()),
+    let ok = match state.guard.checks.clone().acquire_owned().await {
+        Ok(permit) => {
+            let guard = state.guard.clone();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                guard.verify(&password, &hash)
+            })
         }
+        .await
+        .unwrap_or(false),
+        Err(_) => false,
     };
-    let () = hash;
-    if !ok {
-        let (count, until) =
-            settings
-                .lockout
-                .after_failure(account.failed_count, account.locked_until, now);
-        let n = account.name.clone();
-        if let Err(e) = call(&state, move |c| c.set_sign_in_state(&n, count, until)).await {
-            return failure(lang, &q, e);
-        }
-        if until.is_some() {
-            warn!(account = %account.name, failures = count, "Account locked after repeated wrong passwords.");
+    let Some(account) = account.filter(|_| ok && gate.admit) else {
+        if gate.locks {
+            warn!(account = %name, client = %ip, failures = gate.count, "Sign-in locked for this address after repeated failures.");
             record_audit(
                 &state,
-                &account.name,
+                &name,
                 "account-locked",
-                format!("{count} wrong passwords"),
+                format!("{} failed sign-ins from {client}", gate.count),
             )
             .await;
-            return refused(t(lang, "login.locked"));
+        } else {
+            info!(client = %ip, admitted = gate.admit, "Sign-in refused.");
         }
-        return refused(t(lang, "login.wrong"));
-    }
-    let (token, csrf) = match (random_token(), random_token()) {
+        return refuse(StatusCode::UNAUTHORIZED, "login.failed");
+    };
+    let (session_token, csrf) = match (random_token(), random_token()) {
         (Ok(a), Ok(b)) => (a, b),
         _ => return failure(lang, &q, ConsoleError::Failed("no random source".into())),
     };
-    let digest = token_digest(&token);
+    let digest = token_digest(&session_token);
     let n = account.name.clone();
     let expires = now + settings.session_ttl;
     let started = call(&state, move |c| {
-        c.set_sign_in_state(&n, 0, None)?;
+        c.sign_in_succeeded(&n, &client)?;
         c.start_session(&digest, &n, &csrf, now, expires)
     })
     .await;
@@ -387,7 +490,7 @@ pub async fn login(
     };
     let max_age = settings.session_ttl.as_secs();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+        "{SESSION_COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -619,13 +722,25 @@ fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
         esc(t(lang, "enrol.consent")),
         esc(t(lang, "enrol.capture")),
     );
-    // `lang.key()` is `zh` or `en`: nothing to escape. The verdict is set as text, never HTML.
-    let _ = write!(
-        b,
-        "<script>(function(){{var i=document.getElementById('preview'),v=document.getElementById('verdict');function tick(){{fetch('/enrol/preview.json?lang={}',{{credentials:'same-origin',cache:'no-store'}}).then(function(r){{return r.json();}}).then(function(j){{v.textContent=j.hint;v.className='msg '+(j.pass?'ok':'warn');if(j.camera&&j.image){{i.src='/enrol/preview.jpg?n='+j.frame;i.hidden=false;}}}}).catch(function(){{}});}}tick();setInterval(tick,500);}})();</script>",
-        lang.key()
-    );
+    // A script of our own origin (the Content-Security-Policy allows no inline script); it reads
+    // the page's language from `<html lang>`.
+    b.push_str("<script src=\"/enrol/preview.js\"></script>");
     b
+}
+
+/// Refreshes the enrolment page's camera preview; the verdict is set as text, never HTML.
+const PREVIEW_SCRIPT: &str = "(function(){var i=document.getElementById('preview'),v=document.getElementById('verdict'),l=document.documentElement.lang==='en'?'en':'zh';function tick(){fetch('/enrol/preview.json?lang='+l,{credentials:'same-origin',cache:'no-store'}).then(function(r){return r.json();}).then(function(j){v.textContent=j.hint;v.className='msg '+(j.pass?'ok':'warn');if(j.camera&&j.image){i.src='/enrol/preview.jpg?n='+j.frame;i.hidden=false;}}).catch(function(){});}tick();setInterval(tick,500);})();";
+
+/// The enrolment page's preview script (no secret in it: served to anyone).
+pub async fn preview_script() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        )],
+        PREVIEW_SCRIPT,
+    )
+        .into_response()
 }
 
 /// The verdict line in the page's language.
@@ -1062,7 +1177,7 @@ async fn leave_view(
 ) -> Response {
     let month = match month_param(state, q) {
         Ok(m) => m,
-        Err(e) => return failure(lang, q, ConsoleError::Refused(e)),
+        Err(e) => return bad_request(lang, q, &e),
     };
     let list = match call(state, move |c| c.leaves(month)).await {
         Ok(l) => l,
@@ -1373,17 +1488,23 @@ fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan
         SpanKind::Month => month_param(state, q).map(ReportSpan::Month),
         SpanKind::Day => match given("date") {
             None => Ok(ReportSpan::Day(today(state))),
-            Some(d) => d
-                .parse::<Date>()
-                .map(ReportSpan::Day)
-                .map_err(|_| format!("date {d:?}: expected YYYY-MM-DD")),
+            Some(d) => {
+                let date = d
+                    .parse::<Date>()
+                    .map_err(|_| format!("date {d:?}: expected YYYY-MM-DD"))?;
+                year_in_range("date", d, date.year())?;
+                Ok(ReportSpan::Day(date))
+            }
         },
         SpanKind::Year => match given("year") {
             None => Ok(ReportSpan::Year(today(state).year())),
-            Some(y) => y
-                .parse::<i16>()
-                .map(ReportSpan::Year)
-                .map_err(|_| format!("year {y:?}: expected YYYY")),
+            Some(y) => {
+                let year = y
+                    .parse::<i16>()
+                    .map_err(|_| format!("year {y:?}: expected YYYY"))?;
+                year_in_range("year", y, year)?;
+                Ok(ReportSpan::Year(year))
+            }
         },
     }
 }
@@ -1417,7 +1538,7 @@ async fn report_page(
     };
     let query = match report_query(&state, &q, kind) {
         Ok(query) => query,
-        Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
+        Err(e) => return bad_request(lang, &q, &e),
     };
     let qq = query.clone();
     let now = state.now();
@@ -1502,12 +1623,12 @@ async fn report_page(
         esc(&post_text),
         esc(t(lang, "search")),
     );
-    let qs = format!(
-        "{field}={}&amp;staff={}&amp;post={}",
-        esc(&span_text),
-        esc(&staff_text),
-        esc(&post_text)
-    );
+    let qs = esc(&format!(
+        "{field}={}&staff={}&post={}",
+        url_component(&span_text),
+        url_component(&staff_text),
+        url_component(&post_text)
+    ));
     let _ = write!(
         b,
         "<p><a id=\"csv\" href=\"{path}?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"{path}?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
@@ -1617,7 +1738,7 @@ pub async fn calendar(
     };
     let (month, staff) = match (month_param(&state, &q), staff_param(q.get("staff"))) {
         (Ok(m), Ok(st)) => (m, st),
-        (Err(e), _) | (_, Err(e)) => return failure(lang, &q, ConsoleError::Refused(e)),
+        (Err(e), _) | (_, Err(e)) => return bad_request(lang, &q, &e),
     };
     let mut b = String::new();
     let _ = write!(
@@ -1960,7 +2081,10 @@ pub async fn status(
         esc(t(lang, "status.checks")),
         esc(t(lang, "status.check")),
     );
+    // The checks' details name files and folders: only admins see them.
+    let paths = s.role == Role::Admin;
     for c in &checks {
+        let detail = if paths { c.detail.as_str() } else { "" };
         let (class, key) = if c.ok {
             ("on_time", "status.ok")
         } else {
@@ -1971,7 +2095,7 @@ pub async fn status(
             "<tr><td>{}</td><td><span class=\"s {class}\">{}</span></td><td>{}</td></tr>",
             esc(&c.name),
             esc(t(lang, key)),
-            esc(&c.detail)
+            esc(detail)
         );
     }
     b.push_str("</table>");
