@@ -26,7 +26,10 @@ use crate::admin::report::{self, kind_key, kind_zh, ReportInput, ReportKind, Sco
 use crate::admin::web::ReportSpan;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
-use crate::core::leave::{ApprovalLevel, HalfDay, Leave, LeaveId, LeaveKind, Post, PostId};
+use crate::core::leave::{
+    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, HalfDay, Leave,
+    LeaveId, LeaveKind, Post, PostId,
+};
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::{ScheduleConfig, Session};
 use crate::store::{Approval, AttendanceFacts, FactsQuery, NewLeave, PunchImportFormat, Store};
@@ -764,41 +767,19 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
             certified_by,
         } => {
             let id = LeaveId(id);
-            let record = store
-                .leave(id)?
-                .ok_or_else(|| anyhow!("leave {id} is not on record"))?;
             let level = match level {
                 LevelArg::InspectionOffice => ApprovalLevel::InspectionOffice,
                 LevelArg::DeputyDirector => ApprovalLevel::DeputyDirector,
                 LevelArg::Director => ApprovalLevel::DirectorWithUnitCertificate,
             };
-            if level < record.approval_required {
-                bail!(
-                    "leave {id} needs approval by {} or higher; found {} (hint: --level {})",
-                    level_zh(record.approval_required),
-                    level_zh(level),
-                    level_key(record.approval_required)
-                );
-            }
-            if record.approval_required == ApprovalLevel::DirectorWithUnitCertificate
-                && certified_by.is_none()
-            {
-                bail!(
-                    "leave {id} is two days or more: expected --certified-by NAME, the window unit's \
-                     head who certified it (窗口单位负责人签字证明)"
-                );
-            }
-            if by.trim().is_empty() {
-                bail!("--by is empty; expected who approved");
-            }
-            store.approve_leave(
+            approve_leave_checked(
+                config,
+                &mut store,
                 id,
-                &Approval {
-                    level,
-                    by,
-                    certified_by,
-                    at: config.clock.now(),
-                },
+                Some(level),
+                &by,
+                certified_by,
+                config.clock.now(),
             )?;
             println!("已批准 leave {id} approved ({})", level_zh(level));
         }
@@ -879,6 +860,72 @@ pub(crate) fn record_leave(
         .add_leave(&new, now)
         .context("请假未记录 leave not recorded")?;
     Ok((id, half_days, level))
+}
+
+/// Records an approval after [`check_approver`] (the one rule): shared by `leave approve` and
+/// the console. `level`: the level claimed (the CLI's `--level`), or `None` for the level the
+/// leave requires (the console). The approver's role comes from the console account named `by`
+/// (`[console] supervisor-approves` / `admin-approves`); a `--by` that names no account is the
+/// CLI operator recording a paper approval, with an admin's rights. Returns the level recorded.
+///
+/// # Errors
+/// When the leave is unknown, the approval is refused, or the database fails.
+pub(crate) fn approve_leave_checked(
+    config: &Config,
+    store: &mut Store,
+    id: LeaveId,
+    level: Option<ApprovalLevel>,
+    by: &str,
+    certified_by: Option<String>,
+    now: Timestamp,
+) -> anyhow::Result<ApprovalLevel> {
+    let record = store
+        .leave(id)?
+        .ok_or_else(|| anyhow!("leave {id} is not on record"))?;
+    let rights = config.console.approval;
+    let may_approve = match store.account(by.trim())? {
+        Some(a) => match a.role.as_str() {
+            "admin" => rights.admin,
+            "supervisor" => rights.supervisor,
+            _ => None,
+        },
+        None => rights.admin,
+    };
+    let person = store.staff(&record.leave.staff)?;
+    let level = level.unwrap_or(record.approval_required);
+    check_approver(
+        &ApprovalClaim {
+            leave: id,
+            staff: &record.leave.staff,
+            staff_name: person.as_ref().map(|p| p.name.as_str()),
+            required: record.approval_required,
+            level,
+            certified_by: certified_by.as_deref(),
+        },
+        &Approver {
+            name: by,
+            may_approve,
+        },
+    )
+    .map_err(|e| match e {
+        ApprovalRefused::LevelTooLow { required, .. } => anyhow!(
+            "leave {id} needs approval by {} or higher; found {} (hint: --level {})",
+            level_zh(required),
+            level_zh(level),
+            level_key(required)
+        ),
+        e => anyhow!(e),
+    })?;
+    store.approve_leave(
+        id,
+        &Approval {
+            level,
+            by: by.trim().to_string(),
+            certified_by,
+            at: now,
+        },
+    )?;
+    Ok(level)
 }
 
 // ---------------------------------------------------------------------------------------------

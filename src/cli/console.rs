@@ -44,12 +44,12 @@ use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace}
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::hw::photo::encode_jpeg;
-use crate::store::{Approval, ConsentRecord, NewLeave, Store};
+use crate::store::{ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    build_report, import_calendar_text, import_duty_text, load_facts, record_leave,
-    record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
+    approve_leave_checked, build_report, import_calendar_text, import_duty_text, load_facts,
+    record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
 };
 use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
@@ -451,27 +451,8 @@ impl Console for StoreConsole {
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError> {
         self.with_store(|s| {
-            let record = s
-                .leave(id)
-                .map_err(failed)?
-                .ok_or_else(|| ConsoleError::Refused(format!("leave {id} is not on record")))?;
-            let level = record.approval_required;
-            if level == ApprovalLevel::DirectorWithUnitCertificate && certified_by.is_none() {
-                return Err(ConsoleError::Refused(format!(
-                    "leave {id} is two days or more: expected who certified it (窗口单位负责人签字证明)"
-                )));
-            }
-            s.approve_leave(
-                id,
-                &Approval {
-                    level,
-                    by: by.to_string(),
-                    certified_by,
-                    at: now,
-                },
-            )
-            .map_err(|e| ConsoleError::Refused(e.to_string()))?;
-            Ok(level)
+            approve_leave_checked(&self.config, s, id, None, by, certified_by, now)
+                .map_err(refused_chain)
         })
     }
 

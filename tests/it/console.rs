@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::{fixture, hallclock_command, repo};
 
-const PASSWORD: &str = "correct-horse-1";
+pub(crate) const PASSWORD: &str = "correct-horse-1";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -29,10 +29,10 @@ fn free_port() -> u16 {
 }
 
 /// A `hallclock console` on its own database, killed on drop.
-struct Server {
-    dir: tempfile::TempDir,
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) child: Child,
+    pub(crate) base: String,
     /// `HALLCLOCK_NOW` for every command, when the test chose the day.
     now: Option<String>,
 }
@@ -45,23 +45,27 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         Server::start_with("http://127.0.0.1", |_| String::new())
     }
 
     /// A console whose clock starts at `now` (RFC 3339) and runs on.
-    fn start_at(now: &str) -> Server {
+    pub(crate) fn start_at(now: &str) -> Server {
         Server::launch("http://127.0.0.1", Some(now), |_| String::new())
     }
 
     /// A console whose `[console]` section `console` writes (given the temp dir), reached at
     /// `base` (scheme and host) on a free port.
-    fn start_with(base: &str, console: impl FnOnce(&Path) -> String) -> Server {
+    pub(crate) fn start_with(base: &str, console: impl FnOnce(&Path) -> String) -> Server {
         Server::launch(base, None, console)
     }
 
     /// [`Server::start_with`], with the clock of every command started at `now` when given.
-    fn launch(base: &str, now: Option<&str>, console: impl FnOnce(&Path) -> String) -> Server {
+    pub(crate) fn launch(
+        base: &str,
+        now: Option<&str>,
+        console: impl FnOnce(&Path) -> String,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let section = console(dir.path());
         std::fs::write(
@@ -99,7 +103,7 @@ impl Server {
         s
     }
 
-    fn hallclock(&self) -> Command {
+    pub(crate) fn hallclock(&self) -> Command {
         let mut c = hallclock_command(self.dir.path());
         c.arg("--config")
             .arg(self.dir.path().join("hallclock.toml"));
@@ -109,7 +113,7 @@ impl Server {
         c
     }
 
-    fn user_add(&self, name: &str, role: &str) {
+    pub(crate) fn user_add(&self, name: &str, role: &str) {
         let mut child = self
             .hallclock()
             .args(["user", "add", "--name", name, "--role", role])
@@ -121,12 +125,12 @@ impl Server {
         assert!(child.wait().expect("user add ends").success());
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(redirect::Policy::none())
         .build()
@@ -134,7 +138,11 @@ fn client() -> Client {
 }
 
 /// Signs in; the session cookie, or the refusal's status and body.
-async fn sign_in(s: &Server, name: &str, password: &str) -> Result<String, (StatusCode, String)> {
+pub(crate) async fn sign_in(
+    s: &Server,
+    name: &str,
+    password: &str,
+) -> Result<String, (StatusCode, String)> {
     let r = client()
         .post(s.url("/login"))
         .form(&[("name", name), ("password", password)])
@@ -173,7 +181,7 @@ async fn sign_in(s: &Server, name: &str, password: &str) -> Result<String, (Stat
     }
 }
 
-async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
     let mut req = client().get(s.url(path));
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -189,7 +197,7 @@ async fn get(s: &Server, cookie: Option<&str>, path: &str) -> (StatusCode, Strin
     (status, location.unwrap_or(body))
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     s: &Server,
     cookie: Option<&str>,
     path: &str,
@@ -236,7 +244,7 @@ async fn post_photos(
 }
 
 /// The CSRF token of a signed-in page.
-async fn csrf(s: &Server, cookie: &str) -> String {
+pub(crate) async fn csrf(s: &Server, cookie: &str) -> String {
     let (_, page) = get(s, Some(cookie), "/status").await;
     let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     page[at..at + 64].to_string()

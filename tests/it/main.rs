@@ -11,6 +11,8 @@ mod cli;
 #[cfg(feature = "opencv")]
 mod console;
 #[cfg(feature = "opencv")]
+mod console_ops;
+#[cfg(feature = "opencv")]
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
