@@ -32,7 +32,9 @@ use crate::core::leave::{
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::{ScheduleConfig, Session};
-use crate::store::{Approval, AttendanceFacts, FactsQuery, NewLeave, PunchImportFormat, Store};
+use crate::store::{
+    Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, PunchImportFormat, Store,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -562,8 +564,14 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             };
             let device = device.unwrap_or_else(|| default_device.to_string());
             let name = file.display().to_string();
+            let now = config.clock.now();
+            let audit = Audit::cli(
+                now,
+                "punch-import",
+                format!("{name}: {} punch line(s), device {device}", punches.len()),
+            );
             let summary = store
-                .import_punches(&name, fmt, &device, &punches, config.clock.now())
+                .import_punches(&name, fmt, &device, &punches, now, &audit)
                 .with_context(refused)?;
             println!(
                 "已导入 imported {name}: {} punch(es) added, {} already on record",
@@ -676,7 +684,9 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                 reason,
                 author,
             };
-            let id = store.amend_punch(&amendment, config.clock.now())?;
+            let now = config.clock.now();
+            let audit = Audit::cli(now, "amend", amendment_detail(&amendment));
+            let id = store.amend_punch(&amendment, now, &audit)?;
             println!("已记录更正 amendment #{id} recorded");
         }
     }
@@ -728,6 +738,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                     approval_required: ApprovalLevel::InspectionOffice,
                 },
                 config.clock.now(),
+                &Audit::cli(config.clock.now(), "leave-add", ""),
             )?;
             println!(
                 "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
@@ -780,6 +791,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 &by,
                 certified_by,
                 config.clock.now(),
+                &Audit::cli(config.clock.now(), "leave-approve", ""),
             )?;
             println!("已批准 leave {id} approved ({})", level_zh(level));
         }
@@ -788,7 +800,12 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 Some(t) => time_arg(&t, "--at", schedule)?,
                 None => config.clock.now(),
             };
-            store.close_leave(LeaveId(id), at)?;
+            let audit = Audit::cli(
+                config.clock.now(),
+                "leave-close",
+                format!("leave #{id} closed at {}", local(schedule, at)),
+            );
+            store.close_leave(LeaveId(id), at, &audit)?;
             println!("已销假 leave #{id} closed at {}", local(schedule, at));
         }
         LeaveCommand::List { staff, month } => {
@@ -842,6 +859,7 @@ pub(crate) fn record_leave(
     store: &mut Store,
     mut new: NewLeave,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<(LeaveId, u32, ApprovalLevel)> {
     let calendar = store.calendar(config.rules.summer)?;
     let candidate = Leave {
@@ -856,8 +874,20 @@ pub(crate) fn record_leave(
     let half_days = candidate.working_half_days(&calendar);
     let level = config.rules.engine.leave.required_approval(half_days);
     new.approval_required = level;
+    let detail = format!(
+        "{} {} {} to {}, {} half day(s), cover {}, needs {}",
+        new.staff,
+        kind_key_of(new.kind),
+        new.first,
+        new.last,
+        half_days,
+        new.cover
+            .as_ref()
+            .map_or("none".to_string(), ToString::to_string),
+        level_key(level)
+    );
     let id = store
-        .add_leave(&new, now)
+        .add_leave(&new, now, &by.clone().with_detail(detail))
         .context("请假未记录 leave not recorded")?;
     Ok((id, half_days, level))
 }
@@ -878,6 +908,7 @@ pub(crate) fn approve_leave_checked(
     by: &str,
     certified_by: Option<String>,
     now: Timestamp,
+    audit: &Audit,
 ) -> anyhow::Result<ApprovalLevel> {
     let record = store
         .leave(id)?
@@ -916,6 +947,16 @@ pub(crate) fn approve_leave_checked(
         ),
         e => anyhow!(e),
     })?;
+    let detail = format!(
+        "leave #{} of {} at {} by {}{}",
+        id.0,
+        record.leave.staff,
+        level_key(level),
+        by.trim(),
+        certified_by
+            .as_deref()
+            .map_or(String::new(), |c| format!(", certified by {c}"))
+    );
     store.approve_leave(
         id,
         &Approval {
@@ -924,6 +965,7 @@ pub(crate) fn approve_leave_checked(
             certified_by,
             at: now,
         },
+        &audit.clone().with_detail(detail),
     )?;
     Ok(level)
 }
@@ -942,6 +984,7 @@ pub(crate) fn set_post_checked(
     holder: StaffId,
     backup: StaffId,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Post> {
     if post.trim().is_empty() {
         bail!("--post is empty; expected the window post's id, e.g. W03");
@@ -954,7 +997,15 @@ pub(crate) fn set_post_checked(
         holder,
         backup,
     };
-    store.set_post(&post, now)?;
+    let before = store.posts()?.into_iter().find(|p| p.id == post.id);
+    let detail = match before {
+        Some(b) => format!(
+            "{}: A {} B {} (was A {} B {})",
+            post.id, post.holder, post.backup, b.holder, b.backup
+        ),
+        None => format!("{}: A {} B {} (new)", post.id, post.holder, post.backup),
+    };
+    store.set_post(&post, now, &by.clone().with_detail(detail))?;
     Ok(post)
 }
 
@@ -965,7 +1016,15 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
         PostCommand::Set { post, a, b } => {
             let holder = StaffId::new(&a).context("reading --a")?;
             let backup = StaffId::new(&b).context("reading --b")?;
-            let post = set_post_checked(&mut store, &post, holder, backup, config.clock.now())?;
+            let now = config.clock.now();
+            let post = set_post_checked(
+                &mut store,
+                &post,
+                holder,
+                backup,
+                now,
+                &Audit::cli(now, "post-set", ""),
+            )?;
             println!(
                 "已设置 post {}: A {} B {}",
                 post.id, post.holder, post.backup
@@ -998,10 +1057,24 @@ pub(crate) fn import_calendar_text(
     store: &mut Store,
     config: &Config,
     text: &str,
+    by: &Audit,
 ) -> anyhow::Result<CalendarImported> {
     let parsed = parse_holiday_file(text, config.rules.summer)?;
-    store.replace_calendar_years(&parsed.years, &parsed.days, &parsed.summers)?;
     let holidays = parsed.days.iter().filter(|d| d.1).count();
+    let years: Vec<String> = parsed.years.iter().map(ToString::to_string).collect();
+    let detail = format!(
+        "years {} replaced: {} holiday(s), {} make-up workday(s), {} summer period(s)",
+        years.join(", "),
+        holidays,
+        parsed.days.len() - holidays,
+        parsed.summers.len()
+    );
+    store.replace_calendar_years(
+        &parsed.years,
+        &parsed.days,
+        &parsed.summers,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(CalendarImported {
         holidays,
         workdays: parsed.days.len() - holidays,
@@ -1015,7 +1088,12 @@ pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCod
     let CalendarCommand::Import { file } = cmd;
     let text = read(&file)?;
     let mut store = open_store(config)?;
-    let done = import_calendar_text(&mut store, config, &text)
+    let audit = Audit::cli(
+        config.clock.now(),
+        "calendar-import",
+        file.display().to_string(),
+    );
+    let done = import_calendar_text(&mut store, config, &text, &audit)
         .with_context(|| refused_context("calendar", &file))?;
     let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
@@ -1050,6 +1128,7 @@ pub(crate) fn import_duty_text(
     store: &mut Store,
     config: &Config,
     text: &str,
+    by: &Audit,
 ) -> anyhow::Result<DutyImported> {
     let parsed = parse_duty_csv(text)?;
     let known = store.staff_ids()?;
@@ -1061,7 +1140,19 @@ pub(crate) fn import_duty_text(
         .map(|l| format!("line {} ({})", l.line, l.value.date))
         .collect();
     let entries: Vec<_> = parsed.into_iter().map(|l| l.value).collect();
-    let n = store.import_duty(&entries)?;
+    let dates: BTreeSet<Date> = entries.iter().map(|e| e.date).collect();
+    let people: BTreeSet<&StaffId> = entries.iter().map(|e| &e.staff).collect();
+    let detail = format!(
+        "{} entr(ies) for {} person(s) on {} date(s){}",
+        entries.len(),
+        people.len(),
+        dates.len(),
+        match (dates.first(), dates.last()) {
+            (Some(a), Some(b)) => format!(", {a} to {b}"),
+            _ => String::new(),
+        }
+    );
+    let n = store.import_duty(&entries, &by.clone().with_detail(detail))?;
     Ok(DutyImported {
         entries: n,
         on_working_days,
@@ -1073,7 +1164,12 @@ pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
     let DutyCommand::Import { file } = cmd;
     let text = read(&file)?;
     let mut store = open_store(config)?;
-    let done = import_duty_text(&mut store, config, &text)
+    let audit = Audit::cli(
+        config.clock.now(),
+        "duty-import",
+        file.display().to_string(),
+    );
+    let done = import_duty_text(&mut store, config, &text, &audit)
         .with_context(|| refused_context("duty roster", &file))?;
     println!(
         "已导入 imported {}: {} duty entr(ies)",
@@ -1109,6 +1205,7 @@ pub(crate) fn record_meeting_text(
     store: &mut Store,
     config: &Config,
     m: &MeetingText<'_>,
+    by: &Audit,
 ) -> anyhow::Result<(i64, Meeting)> {
     let schedule = &config.rules.engine.schedule;
     if m.title.trim().is_empty() {
@@ -1170,7 +1267,19 @@ pub(crate) fn record_meeting_text(
         invited,
         sign_ins,
     };
-    let id = store.record_meeting(&meeting, config.clock.now())?;
+    let detail = format!(
+        "{} {} to {}: {} invited, {} signed in",
+        meeting.title,
+        local(schedule, meeting.start),
+        local(schedule, meeting.end),
+        meeting.invited.len(),
+        meeting.sign_ins.len()
+    );
+    let id = store.record_meeting(
+        &meeting,
+        config.clock.now(),
+        &by.clone().with_detail(detail),
+    )?;
     Ok((id, meeting))
 }
 
@@ -1194,6 +1303,7 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
             invite: &invite,
             sign_in: &sign_in,
         },
+        &Audit::cli(config.clock.now(), "meeting-record", ""),
     )?;
     println!(
         "已记录会议 meeting #{id} {}: {} invited, {} signed in",
@@ -1212,8 +1322,16 @@ pub fn active_from(config: &Config, args: ActiveFromArgs) -> anyhow::Result<Exit
         (false, Some(d)) => Some(date_arg(&d, "--date")?),
         (false, None) => bail!("expected --date YYYY-MM-DD or --clear"),
     };
-    let store = open_store(config)?;
-    store.set_active_from(&staff, date)?;
+    let mut store = open_store(config)?;
+    let audit = Audit::cli(
+        config.clock.now(),
+        "active-from",
+        match date {
+            Some(d) => format!("{staff} judged from {d}"),
+            None => format!("{staff} judged on every day"),
+        },
+    );
+    store.set_active_from(&staff, date, &audit)?;
     match date {
         Some(d) => println!("{staff} is judged from {d} (考勤起始日期)"),
         None => println!("{staff} is judged on every day"),
@@ -1362,4 +1480,18 @@ mod tests {
             .to_string()
             .starts_with("--kind \"holiday\": expected one of sick (病假), personal (事假)"));
     }
+}
+
+/// An amendment in words, for the audit log.
+pub(crate) fn amendment_detail(a: &Amendment) -> String {
+    let (what, at) = match a.correction {
+        Correction::AddPunch { at } => ("add", at),
+        Correction::VoidPunch { at } => ("void", at),
+    };
+    format!("{} {what} {at}: {}", a.staff, a.reason.trim())
+}
+
+/// A leave kind's key, for the audit log.
+fn kind_key_of(kind: LeaveKind) -> String {
+    format!("{kind:?}").to_lowercase()
 }

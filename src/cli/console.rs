@@ -26,10 +26,11 @@ use tracing::info;
 use crate::admin::report::Report;
 use crate::admin::web::security::{hash_password, random_token};
 use crate::admin::web::{
-    self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CaptureRequest, CheckLine,
-    Console, ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
-    LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, PreviewFrame, PreviewVerdict,
-    ReportQuery, Role, SessionInfo, SessionMark, StaffLine, StatusView,
+    self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
+    CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
+    Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine,
+    PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo, SessionMark, StaffLine,
+    StatusView,
 };
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
@@ -44,12 +45,13 @@ use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace}
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::hw::photo::encode_jpeg;
-use crate::store::{ConsentRecord, NewLeave, Store};
+use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    approve_leave_checked, build_report, import_calendar_text, import_duty_text, load_facts,
-    record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
+    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
+    load_facts, record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText,
+    SpanParts,
 };
 use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
@@ -215,6 +217,17 @@ impl StoreConsole {
         f(&mut guard)
     }
 
+    /// The audit line of a change `by` makes now (the store writes it with the change).
+    fn audit(&self, by: &Actor, action: &str, detail: &str) -> Audit {
+        Audit {
+            at: self.config.clock.now(),
+            actor: by.account.clone(),
+            action: action.to_string(),
+            detail: detail.to_string(),
+            client: by.client.clone(),
+        }
+    }
+
     fn month_period(month: Date) -> Period {
         Period {
             first: month,
@@ -294,21 +307,44 @@ impl Console for StoreConsole {
         action: &str,
         detail: &str,
     ) -> Result<(), ConsoleError> {
-        self.with_store(|s| s.append_audit(at, actor, action, detail).map_err(failed))
+        self.with_store(|s| {
+            s.record_audit(&Audit {
+                at,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                detail: detail.to_string(),
+                client: String::new(),
+            })
+            .map_err(failed)
+        })
     }
 
-    fn audit_log(&self, limit: usize) -> Result<Vec<AuditLine>, ConsoleError> {
+    fn audit_log(
+        &self,
+        view: AuditView,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<AuditLine>, bool), ConsoleError> {
+        let filter = match view {
+            AuditView::Changes => AuditFilter::Changes,
+            AuditView::SignIns => AuditFilter::SignIns,
+            AuditView::All => AuditFilter::All,
+        };
         self.with_store(|s| {
-            Ok(s.audit_log(limit)
-                .map_err(failed)?
-                .into_iter()
-                .map(|a| AuditLine {
-                    at: a.at,
-                    actor: a.actor,
-                    action: a.action,
-                    detail: a.detail,
-                })
-                .collect())
+            let (lines, more) = s.audit_page(filter, page, per_page).map_err(failed)?;
+            Ok((
+                lines
+                    .into_iter()
+                    .map(|(a, client)| AuditLine {
+                        at: a.at,
+                        actor: a.actor,
+                        action: a.action,
+                        detail: a.detail,
+                        client,
+                    })
+                    .collect(),
+                more,
+            ))
         })
     }
 
@@ -329,7 +365,7 @@ impl Console for StoreConsole {
         })
     }
 
-    fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError> {
+    fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
         let mut vision = self
             .vision
             .lock()
@@ -358,6 +394,7 @@ impl Console for StoreConsole {
                     &refs,
                     self.config.store.keep_face_images,
                     self.config.clock.now(),
+                    &self.audit(by, "enrol", ""),
                 )
                 .map_err(|e| {
                     let text = format!("{e:#}").replace(&format!("{}/", dir.display()), "");
@@ -384,9 +421,10 @@ impl Console for StoreConsole {
         })
     }
 
-    fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError> {
+    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError> {
+        let audit = self.audit(by, "deactivate", &format!("{id}: face data erased"));
         self.with_store(|s| {
-            s.remove_staff(id).map_err(|e| match e {
+            s.remove_staff(id, &audit).map_err(|e| match e {
                 crate::store::StoreError::UnknownStaff(_) => ConsoleError::Refused(e.to_string()),
                 e => failed(e),
             })
@@ -418,7 +456,12 @@ impl Console for StoreConsole {
         })
     }
 
-    fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError> {
+    fn add_leave(
+        &self,
+        form: &LeaveForm,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError> {
         self.with_store(|s| {
             let (id, half_days, level) = record_leave(
                 &self.config,
@@ -433,6 +476,7 @@ impl Console for StoreConsole {
                     approval_required: ApprovalLevel::InspectionOffice,
                 },
                 now,
+                &self.audit(by, "leave-add", ""),
             )
             .map_err(|e| ConsoleError::Refused(format!("{e:#}")))?;
             Ok(LeaveAdded {
@@ -446,13 +490,23 @@ impl Console for StoreConsole {
     fn approve_leave(
         &self,
         id: LeaveId,
-        by: &str,
+        by: &Actor,
         certified_by: Option<String>,
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError> {
+        let audit = self.audit(by, "leave-approve", "");
         self.with_store(|s| {
-            approve_leave_checked(&self.config, s, id, None, by, certified_by, now)
-                .map_err(refused_chain)
+            approve_leave_checked(
+                &self.config,
+                s,
+                id,
+                None,
+                &by.account,
+                certified_by,
+                now,
+                &audit,
+            )
+            .map_err(refused_chain)
         })
     }
 
@@ -527,9 +581,10 @@ impl Console for StoreConsole {
         })
     }
 
-    fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError> {
+    fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "amend", &amendment_detail(amendment));
         self.with_store(|s| {
-            s.amend_punch(amendment, now)
+            s.amend_punch(amendment, now, &audit)
                 .map(|_| ())
                 .map_err(|e| ConsoleError::Refused(e.to_string()))
         })
@@ -613,11 +668,19 @@ impl Console for StoreConsole {
         })
     }
 
-    fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError> {
+    fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "post-set", "");
         self.with_store(|s| {
-            set_post_checked(s, &post.post, post.holder.clone(), post.backup.clone(), now)
-                .map(|_| ())
-                .map_err(refused_chain)
+            set_post_checked(
+                s,
+                &post.post,
+                post.holder.clone(),
+                post.backup.clone(),
+                now,
+                &audit,
+            )
+            .map(|_| ())
+            .map_err(refused_chain)
         })
     }
 
@@ -643,9 +706,10 @@ impl Console for StoreConsole {
         })
     }
 
-    fn import_duty(&self, csv: &str) -> Result<DutyImport, ConsoleError> {
+    fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError> {
+        let audit = self.audit(by, "duty-import", "");
         self.with_store(|s| {
-            let done = import_duty_text(s, &self.config, csv).map_err(refused_chain)?;
+            let done = import_duty_text(s, &self.config, csv, &audit).map_err(refused_chain)?;
             Ok(DutyImport {
                 entries: done.entries,
                 on_working_days: done.on_working_days,
@@ -681,9 +745,11 @@ impl Console for StoreConsole {
         })
     }
 
-    fn import_calendar(&self, text: &str) -> Result<CalendarImport, ConsoleError> {
+    fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError> {
+        let audit = self.audit(by, "calendar-import", "");
         self.with_store(|s| {
-            let done = import_calendar_text(s, &self.config, text).map_err(refused_chain)?;
+            let done =
+                import_calendar_text(s, &self.config, text, &audit).map_err(refused_chain)?;
             Ok(CalendarImport {
                 holidays: done.holidays,
                 workdays: done.workdays,
@@ -710,7 +776,8 @@ impl Console for StoreConsole {
         })
     }
 
-    fn record_meeting(&self, form: &MeetingForm) -> Result<MeetingLine, ConsoleError> {
+    fn record_meeting(&self, form: &MeetingForm, by: &Actor) -> Result<MeetingLine, ConsoleError> {
+        let audit = self.audit(by, "meeting-record", "");
         self.with_store(|s| {
             let (_, meeting) = record_meeting_text(
                 s,
@@ -722,6 +789,7 @@ impl Console for StoreConsole {
                     invite: &form.invite,
                     sign_in: &form.sign_in,
                 },
+                &audit,
             )
             .map_err(refused_chain)?;
             Ok(meeting_line(&meeting))
@@ -742,7 +810,7 @@ impl Console for StoreConsole {
         }))
     }
 
-    fn capture(&self, request: CaptureRequest) -> Result<Enrolment, ConsoleError> {
+    fn capture(&self, request: CaptureRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
         let Some(slot) = &self.preview else {
             return Err(ConsoleError::Refused(
                 "no camera here: this console runs without the door daemon (hallclock console); capture from the camera at the console of hallclock run, or upload photos".into(),
@@ -811,6 +879,7 @@ impl Console for StoreConsole {
                 &faces,
                 "door camera",
                 self.config.clock.now(),
+                &self.audit(by, "enrol", ""),
             )
             .map_err(refused_chain)?;
             store
@@ -963,10 +1032,13 @@ pub async fn serve(
         clock,
     });
     let Some(tls) = tls else {
-        return axum::serve(listener, app)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await
-            .context("serving the web console");
+        return axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await
+        .context("serving the web console");
     };
     let listener = listener
         .into_std()
@@ -983,7 +1055,7 @@ pub async fn serve(
     )
     .context("serving the web console over TLS")?
     .handle(handle)
-    .serve(app.into_make_service())
+    .serve(app.into_make_service_with_connect_info::<SocketAddr>())
     .await
     .context("serving the web console over TLS")
 }

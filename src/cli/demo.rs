@@ -96,6 +96,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             &[s.photo.as_path()],
             false,
             config.clock.now(),
+            &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),
         )
         .with_context(|| format!("enrolling sample staff {}", s.id))?;
         println!(

@@ -12,7 +12,7 @@ use crate::core::ids::StaffId;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::hw::photo::encode_jpeg;
 use crate::hw::read_photo;
-use crate::store::{NewEmbedding, Store};
+use crate::store::{Audit, NewEmbedding, Store};
 use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::measure;
 use crate::vision::quality::{QualityGate, Rejection};
@@ -58,6 +58,7 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
         &photos,
         config.store.keep_face_images,
         config.clock.now(),
+        &Audit::cli(config.clock.now(), "enrol", ""),
     )?;
     for (other, score) in &done.lookalikes {
         eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
@@ -80,6 +81,7 @@ pub fn enroll(
     photos: &[&Path],
     keep_images: bool,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Enrolled> {
     let name = resolve_name(store, id, name)?;
     let gate = QualityGate::enrolment_defaults();
@@ -169,7 +171,7 @@ pub fn enroll(
             refusals.join("\n  ")
         );
     }
-    store.upsert_staff(id, &name, post, now)?;
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
         .map(|(v, q, src, _)| NewEmbedding {
@@ -183,11 +185,32 @@ pub fn enroll(
     } else {
         None
     };
-    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    let detail = format!(
+        "{id}: {} face(s) from {} photo(s)",
+        news.len(),
+        photos.len()
+    );
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,
     })
+}
+
+/// The audit line of the staff record an enrolment saves (the person's name and post).
+fn staff_audit(by: &Audit, id: &StaffId, name: &str, post: Option<&str>) -> Audit {
+    Audit {
+        action: format!("{}-staff", by.action),
+        detail: format!("{id} {name}, post {}", post.unwrap_or("-")),
+        ..by.clone()
+    }
 }
 
 /// The name to store for `id`: the one given, else the one on the staff list.
@@ -245,6 +268,7 @@ pub fn enroll_embeddings(
     vectors: &[FaceVector],
     source: &str,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Enrolled> {
     if vectors.is_empty() {
         bail!("enrolment of {id} refused: no face was captured");
@@ -263,7 +287,7 @@ pub fn enroll_embeddings(
             &mut lookalikes,
         );
     }
-    store.upsert_staff(id, &name, post, now)?;
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
         .map(|v| NewEmbedding {
@@ -273,7 +297,15 @@ pub fn enroll_embeddings(
         })
         .collect();
     let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
-    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    let detail = format!("{id}: {} face(s) from {source}", news.len());
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,

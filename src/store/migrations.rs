@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_attendance.sql"),
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_console.sql"),
+    include_str!("migrations/0005_audit_client.sql"),
 ];
 
 /// The newest schema version.

@@ -106,3 +106,90 @@ async fn issue8_item7_self_approval_is_refused_and_the_level_follows_the_role() 
     .await;
     assert!(body.contains("#1 已批准"), "{body}");
 }
+
+/// Makes every audit insert fail (as a full disk or a broken log would), or lets them through.
+fn break_audit(s: &Server, broken: bool) {
+    let db = rusqlite::Connection::open(s.dir.path().join("hallclock.db")).expect("database");
+    let sql = if broken {
+        "CREATE TRIGGER audit_breaks BEFORE INSERT ON console_audit
+         BEGIN SELECT RAISE(ABORT, 'the audit log is broken'); END;"
+    } else {
+        "DROP TRIGGER audit_breaks;"
+    };
+    db.execute_batch(sql).expect("trigger");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue8_item6_the_audit_failure_leaves_nothing_saved_and_the_log_is_paged() {
+    let s = Server::start_at("2026-11-18T10:00:00+08:00");
+    for (id, name) in [("0001", "张三"), ("0002", "李四")] {
+        let o = cli(&s, &["staff", "add", "--id", id, "--name", name]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let admin = sign_in(&s, "admin", PASSWORD)
+        .await
+        .expect("admin signs in");
+    let ac = csrf(&s, &admin).await;
+    let form = [
+        ("csrf", ac.as_str()),
+        ("post", "W77"),
+        ("a", "0001"),
+        ("b", "0002"),
+    ];
+
+    // With audit inserts failing, the post is not saved either.
+    break_audit(&s, true);
+    let (status, _) = post_form(&s, Some(&admin), "/posts", &form).await;
+    assert_ne!(status, StatusCode::OK);
+    let o = cli(&s, &["post", "list"]);
+    assert!(
+        !text(&o).contains("W77"),
+        "the post was saved without its audit line: {}",
+        text(&o)
+    );
+    // Nor a CLI change.
+    let o = cli(&s, &["staff", "add", "--id", "0003", "--name", "王五"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let o = cli(&s, &["staff", "list"]);
+    assert!(!text(&o).contains("0003"), "{}", text(&o));
+    break_audit(&s, false);
+
+    // Working again: the post and its line, with the client's address and what changed.
+    let (status, body) = post_form(&s, Some(&admin), "/posts", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Sign-in noise cannot push the changes off the first page.
+    {
+        let db = rusqlite::Connection::open(s.dir.path().join("hallclock.db")).expect("database");
+        for _ in 0..250 {
+            db.execute(
+                "INSERT INTO console_audit (at_ms, actor, action, detail) VALUES (0, 'nobody', 'sign-in-failed', '')",
+                [],
+            )
+            .expect("noise");
+        }
+    }
+    let (_, page) = get(&s, Some(&admin), "/audit").await;
+    assert!(
+        page.contains("post-set")
+            && page.contains("W77: A 0001 B 0002 (new)")
+            && page.contains("127.0.0.1"),
+        "{page}"
+    );
+    // The CLI's staff add is audited, with who was added.
+    assert!(
+        page.contains("staff-add") && page.contains("0001 张三"),
+        "{page}"
+    );
+    assert!(!page.contains("sign-in-failed"), "{page}");
+    // All lines, page by page.
+    let (_, all) = get(&s, Some(&admin), "/audit?show=all").await;
+    assert!(
+        all.contains("sign-in-failed") && all.contains("page=1"),
+        "{all}"
+    );
+    let (_, last) = get(&s, Some(&admin), "/audit?show=all&page=2").await;
+    assert!(
+        last.contains("post-set") || last.contains("staff-add"),
+        "{last}"
+    );
+}
