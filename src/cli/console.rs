@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::admin::report::Report;
-use crate::admin::web::security::{hash_password, random_token};
+use crate::admin::web::security::hash_password;
 use crate::admin::web::{
     self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
     CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
@@ -55,17 +54,19 @@ use super::attendance::{
 };
 use super::config::{ClockCheck, Config};
 use super::doctor::{self, Outcome};
-use super::enroll::{enroll, enroll_embeddings, FaceVector};
+use super::enroll::{enroll, enroll_embeddings, FaceVector, PhotoInput};
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
 
 /// What the console holds of the daemon it runs in (`hallclock run`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DaemonLink {
     /// The reload flag SIGHUP sets.
     pub gallery_reload: Arc<AtomicBool>,
     /// The recognise stage's preview slot.
     pub preview: Option<Arc<DoorPreview>>,
+    /// The daemon's models, shared for enrolment (one copy in the process).
+    pub vision: Arc<Mutex<Vision>>,
 }
 
 /// How long a capture waits for good frames.
@@ -126,11 +127,21 @@ fn consecutive_passes(
     Err(why)
 }
 
+/// Where the console's enrolment models come from.
+enum VisionSlot {
+    /// The running daemon's (shared with its recognise stage).
+    Daemon(Arc<Mutex<Vision>>),
+    /// Loaded by this console on its first enrolment (`hallclock console` alone).
+    Own(Mutex<Option<Vision>>),
+}
+
 /// The port over the configured database (and, lazily, the models for enrolment).
 pub struct StoreConsole {
     config: Config,
     store: Mutex<Store>,
-    vision: Mutex<Option<Vision>>,
+    /// The models for enrolment: the daemon's own inside `hallclock run` (one copy in the
+    /// process), else loaded on the first enrolment.
+    vision: VisionSlot,
     clock: Box<dyn ClockTrust>,
     telemetry: Option<Arc<Telemetry>>,
     /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
@@ -181,7 +192,7 @@ impl StoreConsole {
         Ok(StoreConsole {
             config: config.clone(),
             store: Mutex::new(open_store(config)?),
-            vision: Mutex::new(None),
+            vision: VisionSlot::Own(Mutex::new(None)),
             clock,
             telemetry,
             gallery_reload: None,
@@ -203,6 +214,38 @@ impl StoreConsole {
     #[must_use]
     pub fn with_preview(mut self, slot: Arc<DoorPreview>) -> Self {
         self.preview = Some(slot);
+        self
+    }
+
+    /// Uses the daemon's models (shared) or this console's own, loaded on first use. The
+    /// daemon's recognise stage skips frames while an enrolment holds them, never waiting.
+    fn with_vision<T>(
+        &self,
+        f: impl FnOnce(&mut Vision) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let poisoned = || ConsoleError::Failed("the models lock is poisoned".into());
+        match &self.vision {
+            VisionSlot::Daemon(shared) => {
+                let mut guard = shared.lock().map_err(|_| poisoned())?;
+                f(&mut guard)
+            }
+            VisionSlot::Own(own) => {
+                let mut guard = own.lock().map_err(|_| poisoned())?;
+                if guard.is_none() {
+                    *guard = Some(Vision::load(&self.config).map_err(failed_chain)?);
+                }
+                let Some(vision) = guard.as_mut() else {
+                    return Err(ConsoleError::Failed("the models are not loaded".into()));
+                };
+                f(vision)
+            }
+        }
+    }
+
+    /// Enrols with the daemon's models (`hallclock run`) instead of loading a second copy.
+    #[must_use]
+    pub fn with_shared_vision(mut self, vision: Arc<Mutex<Vision>>) -> Self {
+        self.vision = VisionSlot::Daemon(vision);
         self
     }
 
@@ -366,55 +409,41 @@ impl Console for StoreConsole {
     }
 
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
-        let mut vision = self
-            .vision
-            .lock()
-            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
-        if vision.is_none() {
-            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
-        }
-        let Some(vision) = vision.as_mut() else {
-            return Err(ConsoleError::Failed("the models are not loaded".into()));
-        };
-        // `enroll` reads files: the uploads go to a private folder that is removed at once.
-        let dir = std::env::temp_dir().join(format!(
-            "hallclock-enrol-{}",
-            random_token().map_err(failed)?.get(..16).unwrap_or("x")
-        ));
-        let written = write_private_photos(&dir, &request);
-        let result = written.and_then(|paths| {
-            let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        // Decoded from memory, one photo at a time: no face image is written anywhere.
+        let photos: Vec<PhotoInput<'_>> = request
+            .photos
+            .iter()
+            .map(|p| PhotoInput::Memory {
+                name: &p.name,
+                bytes: &p.bytes,
+            })
+            .collect();
+        let audit = self.audit(by, "enrol", "");
+        let done = self.with_vision(|vision| {
             self.with_store(|store| {
-                enroll(
+                let done = enroll(
                     vision,
                     store,
                     &request.id,
                     request.name.as_deref(),
                     request.post.as_deref(),
-                    &refs,
+                    &photos,
                     self.config.store.keep_face_images,
                     self.config.clock.now(),
-                    &self.audit(by, "enrol", ""),
+                    &audit,
                 )
-                .map_err(|e| {
-                    let text = format!("{e:#}").replace(&format!("{}/", dir.display()), "");
-                    ConsoleError::Refused(text)
-                })
-                .and_then(|done| {
-                    store
-                        .record_consent(&ConsentRecord {
-                            staff: request.id.clone(),
-                            consented_at: request.consent.consented_at,
-                            notice_version: request.consent.notice_version.clone(),
-                            recorded_by: request.consent.recorded_by.clone(),
-                        })
-                        .map_err(failed)?;
-                    Ok(done)
-                })
+                .map_err(|e| ConsoleError::Refused(format!("{e:#}")))?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
             })
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        let done = result?;
+        })?;
         Ok(Enrolment {
             faces: done.faces,
             lookalikes: done.lookalikes,
@@ -635,7 +664,11 @@ impl Console for StoreConsole {
             }
         }
         // The camera is the daemon's while it runs: the console never opens it.
-        let lines: Vec<CheckLine> = doctor::checks(&self.config, false)
+        let loaded = match &self.vision {
+            VisionSlot::Daemon(shared) => shared.lock().ok().map(|v| v.model_name.clone()),
+            VisionSlot::Own(_) => None,
+        };
+        let lines: Vec<CheckLine> = doctor::checks_with(&self.config, false, loaded.as_deref())
             .into_iter()
             .map(|(name, outcome)| {
                 let (ok, detail) = match outcome {
@@ -859,38 +892,30 @@ impl Console for StoreConsole {
                 jpeg,
             });
         }
-        let mut vision = self
-            .vision
-            .lock()
-            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
-        if vision.is_none() {
-            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
-        }
-        let Some(vision) = vision.as_mut() else {
-            return Err(ConsoleError::Failed("the models are not loaded".into()));
-        };
-        let done = self.with_store(|store| {
-            let done = enroll_embeddings(
-                vision,
-                store,
-                &request.id,
-                request.name.as_deref(),
-                request.post.as_deref(),
-                &faces,
-                "door camera",
-                self.config.clock.now(),
-                &self.audit(by, "enrol", ""),
-            )
-            .map_err(refused_chain)?;
-            store
-                .record_consent(&ConsentRecord {
-                    staff: request.id.clone(),
-                    consented_at: request.consent.consented_at,
-                    notice_version: request.consent.notice_version.clone(),
-                    recorded_by: request.consent.recorded_by.clone(),
-                })
-                .map_err(failed)?;
-            Ok(done)
+        let done = self.with_vision(|vision| {
+            self.with_store(|store| {
+                let done = enroll_embeddings(
+                    vision,
+                    store,
+                    &request.id,
+                    request.name.as_deref(),
+                    request.post.as_deref(),
+                    &faces,
+                    "door camera",
+                    self.config.clock.now(),
+                    &self.audit(by, "enrol", ""),
+                )
+                .map_err(refused_chain)?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
+            })
         })?;
         Ok(Enrolment {
             faces: done.faces,
@@ -911,27 +936,6 @@ impl Console for StoreConsole {
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
-}
-
-fn write_private_photos(dir: &Path, request: &EnrolRequest) -> Result<Vec<PathBuf>, ConsoleError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
-    let mut paths = Vec::new();
-    for (i, p) in request.photos.iter().enumerate() {
-        let clean: String = p
-            .name
-            .chars()
-            .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            .collect();
-        let path = dir.join(format!("{}-{clean}", i + 1));
-        std::fs::write(&path, &p.bytes)
-            .map_err(|e| failed(format!("writing {}: {e}", path.display())))?;
-        paths.push(path);
-    }
-    Ok(paths)
 }
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
@@ -1018,7 +1022,9 @@ pub async fn serve(
         .context("opening the console's database")??;
     let console = match daemon {
         Some(link) => {
-            let console = console.with_gallery_reload(link.gallery_reload);
+            let console = console
+                .with_gallery_reload(link.gallery_reload)
+                .with_shared_vision(link.vision);
             match link.preview {
                 Some(slot) => console.with_preview(slot),
                 None => console,

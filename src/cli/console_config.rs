@@ -28,6 +28,8 @@ pub struct RawConsole {
     pub lockout_minutes: Option<u32>,
     /// Largest upload, megabytes (default 10).
     pub max_upload_mb: Option<u32>,
+    /// Largest photo an enrolment upload may declare, megapixels (default 16).
+    pub max_photo_megapixels: Option<u32>,
     /// The version of the face-data consent notice shown at enrolment (default "2026-1").
     pub notice_version: Option<String>,
     /// The certificate chain (PEM) to serve HTTPS with; needs `tls-key` too.
@@ -107,6 +109,8 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
     let failures = positive("lockout-failures", raw.lockout_failures, 5, 100);
     let minutes = positive("lockout-minutes", raw.lockout_minutes, 15, 24 * 60);
     let mb = positive("max-upload-mb", raw.max_upload_mb, 10, 100);
+    let megapixels = positive("max-photo-megapixels", raw.max_photo_megapixels, 16, 100);
+    web.pixel_budget = u64::from(megapixels) * 1_000_000;
     web.session_ttl = SignedDuration::from_hours(i64::from(hours));
     web.lockout = LockoutPolicy {
         failures,

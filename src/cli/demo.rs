@@ -93,7 +93,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             &s.id,
             Some(&s.name),
             Some(&s.post),
-            &[s.photo.as_path()],
+            &[super::enroll::PhotoInput::File(s.photo.as_path())],
             false,
             config.clock.now(),
             &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),

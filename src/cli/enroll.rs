@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use crate::core::ids::StaffId;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::hw::photo::encode_jpeg;
-use crate::hw::read_photo;
+use crate::hw::{decode_photo, read_photo};
 use crate::store::{Audit, NewEmbedding, Store};
 use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::measure;
@@ -36,6 +36,40 @@ pub struct EnrollArgs {
     pub photos: Vec<PathBuf>,
 }
 
+/// One photo to enrol from: a file (the CLI) or bytes in memory (a console upload, never
+/// written to disk: decoded where it lies).
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoInput<'a> {
+    File(&'a Path),
+    Memory { name: &'a str, bytes: &'a [u8] },
+}
+
+impl PhotoInput<'_> {
+    /// How the photo is named in messages.
+    fn label(&self) -> String {
+        match self {
+            PhotoInput::File(p) => p.display().to_string(),
+            PhotoInput::Memory { name, .. } => (*name).to_string(),
+        }
+    }
+
+    /// The stored source name of its face.
+    fn source(&self) -> Option<String> {
+        match self {
+            PhotoInput::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()),
+            PhotoInput::Memory { name, .. } => Some((*name).to_string()),
+        }
+    }
+
+    /// Decodes it (one photo at a time: the caller drops each image before the next).
+    fn decode(&self) -> Result<crate::core::image::BgrImage, crate::hw::PhotoError> {
+        match self {
+            PhotoInput::File(p) => read_photo(p),
+            PhotoInput::Memory { name, bytes } => decode_photo(name, bytes),
+        }
+    }
+}
+
 /// What one enrolment did.
 #[derive(Debug)]
 pub struct Enrolled {
@@ -48,7 +82,11 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let id = StaffId::new(&args.id).context("reading --id")?;
     let mut store = open_store(config)?;
     let mut vision = Vision::load(config)?;
-    let photos: Vec<&Path> = args.photos.iter().map(PathBuf::as_path).collect();
+    let photos: Vec<PhotoInput<'_>> = args
+        .photos
+        .iter()
+        .map(|p| PhotoInput::File(p.as_path()))
+        .collect();
     let done = enroll(
         &mut vision,
         &mut store,
@@ -78,7 +116,7 @@ pub fn enroll(
     id: &StaffId,
     name: Option<&str>,
     post: Option<&str>,
-    photos: &[&Path],
+    photos: &[PhotoInput<'_>],
     keep_images: bool,
     now: Timestamp,
     by: &Audit,
@@ -90,8 +128,9 @@ pub fn enroll(
     let mut vectors = Vec::new();
     let mut refusals = Vec::new();
     let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
-    for photo in photos {
-        let img = match read_photo(photo) {
+    for input in photos {
+        let photo = input.label();
+        let img = match input.decode() {
             Ok(i) => i,
             Err(e) => {
                 refusals.push(e.to_string());
@@ -108,7 +147,7 @@ pub fn enroll(
         else {
             refusals.push(format!(
                 "{}: {} ({})",
-                photo.display(),
+                photo,
                 Rejection::NoFace,
                 Rejection::NoFace.hint_zh()
             ));
@@ -123,14 +162,11 @@ pub fn enroll(
             .count();
         if others > 0 {
             let r = Rejection::SeveralFaces { count: others + 1 };
-            refusals.push(format!("{}: {r} ({})", photo.display(), r.hint_zh()));
+            refusals.push(format!("{}: {r} ({})", photo, r.hint_zh()));
             continue;
         }
         let Some(crop) = vision.recognizer.embedder.align(&img, &face) else {
-            refusals.push(format!(
-                "{}: the face's landmarks cannot be aligned",
-                photo.display()
-            ));
+            refusals.push(format!("{}: the face's landmarks cannot be aligned", photo));
             continue;
         };
         let report = measure(&img, &face, &crop);
@@ -139,7 +175,7 @@ pub fn enroll(
             let all: Vec<String> = reasons.iter().map(ToString::to_string).collect();
             refusals.push(format!(
                 "{}: {} ({})",
-                photo.display(),
+                photo,
                 all.join("; "),
                 first.hint_zh()
             ));
@@ -150,7 +186,7 @@ pub fn enroll(
             .embedder
             .embed(&[&crop], vision.recognizer.config.flip)?;
         let Some(e) = emb.pop() else {
-            bail!("the embedder returned nothing for {}", photo.display())
+            bail!("the embedder returned nothing for {}", photo)
         };
         note_lookalikes(vision, &gallery, &mut scratch, id, &e.0, &mut lookalikes);
         let jpeg = if keep_images {
@@ -158,12 +194,7 @@ pub fn enroll(
         } else {
             None
         };
-        vectors.push((
-            e.0,
-            report.sharpness,
-            photo.file_name().map(|f| f.to_string_lossy().into_owned()),
-            jpeg,
-        ));
+        vectors.push((e.0, report.sharpness, input.source(), jpeg));
     }
     if !refusals.is_empty() {
         bail!(

@@ -170,6 +170,8 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         )));
     }
 
+    // One copy of the models: the recognise stage's, lent to the console's enrolments.
+    let vision = Arc::new(std::sync::Mutex::new(vision));
     let mut console_task = None;
     let door_preview = config
         .console
@@ -182,6 +184,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         let daemon = crate::cli::console::DaemonLink {
             gallery_reload: reload.clone(),
             preview: door_preview.clone(),
+            vision: vision.clone(),
         };
         console_task = Some(tracker.spawn(async move {
             if let Err(e) =

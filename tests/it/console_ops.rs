@@ -4,10 +4,11 @@
 //! the console's changes without a restart.
 
 use std::process::Output;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::console::{csrf, get, post_form, sign_in, Server, PASSWORD};
+use super::console::{client, csrf, get, post_form, sign_in, Server, PASSWORD};
 
 /// Runs a `hallclock` command of the server's config; its output.
 fn cli(s: &Server, args: &[&str]) -> Output {
@@ -192,4 +193,178 @@ async fn issue8_item6_the_audit_failure_leaves_nothing_saved_and_the_log_is_page
         last.contains("post-set") || last.contains("staff-add"),
         "{last}"
     );
+}
+
+/// `hallclock run` with the console on, 0001 and 0002 enrolled, taking turns at the door; the
+/// console's accounts added; `now` the clock of every command. `TMPDIR` names a folder that
+/// does not exist: a face image written to a temporary file fails the enrolment.
+struct DoorWithConsole {
+    hall: super::daemon::Hall,
+    run: super::daemon::Running,
+    base: String,
+}
+
+impl DoorWithConsole {
+    fn start(now: &str) -> DoorWithConsole {
+        let hall = super::daemon::Hall::new();
+        hall.enrol(&["0001", "0002"]);
+        hall.frames("frames", "0001", "0002", 2);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("its address")
+            .port();
+        let config = hall.config(
+            "frames",
+            &format!(
+                "loop-file = true\npace-fps = 4\n[daemon]\nclock-check = \"off\"\n\
+                 [console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
+            ),
+        );
+        for (name, role) in [("admin", "admin"), ("super1", "supervisor")] {
+            let mut child = hall
+                .cmd()
+                .arg("--config")
+                .arg(&config)
+                .args(["user", "add", "--name", name, "--role", role])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("user add runs");
+            use std::io::Write;
+            writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
+            assert!(child.wait().expect("user add ends").success());
+        }
+        // A temporary folder that does not exist: writing a temporary file fails, even as root.
+        let locked = hall.path("no-temp");
+        let mut child = hall
+            .cmd()
+            .env("HALLCLOCK_NOW", now)
+            .env("TMPDIR", &locked)
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("hallclock run starts");
+        let out = super::daemon::collect(child.stdout.take().expect("stdout"));
+        let err = super::daemon::collect(child.stderr.take().expect("stderr"));
+        let run = super::daemon::Running { child, out, err };
+        DoorWithConsole {
+            hall,
+            run,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn sign_in(&self, name: &str) -> String {
+        let r = client()
+            .post(self.url("/login"))
+            .form(&[("name", name), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login answers");
+        r.headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("hallclock_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .expect("a session cookie")
+    }
+
+    async fn csrf(&self, cookie: &str) -> String {
+        let page = client()
+            .get(self.url("/status"))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .expect("status answers")
+            .text()
+            .await
+            .expect("a page");
+        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        page[at..at + 64].to_string()
+    }
+
+    async fn post_form(
+        &self,
+        cookie: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let r = client()
+            .post(self.url(path))
+            .header(reqwest::header::COOKIE, cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("POST answers");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    async fn enrol(
+        &self,
+        cookie: &str,
+        csrf: &str,
+        id: &str,
+        photo: (&str, Vec<u8>),
+    ) -> (StatusCode, String) {
+        let form = reqwest::multipart::Form::new()
+            .text("id", id.to_string())
+            .text("name", format!("Staff {id}"))
+            .text("consent", "yes")
+            .text("csrf", csrf.to_string())
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(photo.1).file_name(photo.0.to_string()),
+            );
+        let r = client()
+            .post(self.url("/enrol"))
+            .header(reqwest::header::COOKIE, cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("enrol answers");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+}
+
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&w.to_be_bytes());
+    v.extend_from_slice(&h.to_be_bytes());
+    v.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    v.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue8_item9_a_web_enrolment_inside_run_writes_no_image_and_loads_no_second_model() {
+    let mut door = DoorWithConsole::start("2026-11-18T08:10:00+08:00");
+    door.run
+        .wait_for("  punch 0001", false, Duration::from_secs(60));
+    let admin = door.sign_in("admin").await;
+    let csrf = door.csrf(&admin).await;
+    // A photo bigger than a face needs (20 MP) is refused by the default budget.
+    let (status, body) = door
+        .enrol(&admin, &csrf, "0003", ("big.png", png_header(5000, 4000)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // 0003 from a photo: decoded in memory (TMPDIR is not writable), with the daemon's models.
+    let photo = std::fs::read(super::fixture("demo/0003_enrol.jpg")).expect("photo");
+    let (status, body) = door.enrol(&admin, &csrf, "0003", ("0003.jpg", photo)).await;
+    assert_eq!(status, StatusCode::OK, "{body}\n{}", door.run.stderr());
+    assert!(body.contains("0003"), "{body}");
+    assert!(!door.hall.path("no-temp").exists());
+    door.run
+        .wait_for("Enrolments reloaded", true, Duration::from_secs(20));
+    let loads = door.run.stderr().matches("Face models loaded").count();
+    assert_eq!(loads, 1, "{}", door.run.stderr());
 }

@@ -446,7 +446,8 @@ pub struct WebSettings {
     pub secure_cookie: bool,
     /// Largest request body (uploads included), bytes.
     pub body_limit_bytes: usize,
-    /// Largest photo the header may declare, in pixels.
+    /// Largest photo the header may declare, in pixels (`[console] max-photo-megapixels`,
+    /// default 16: a face photo needs far less, and a decoded 16 MP photo is 48 MB).
     pub pixel_budget: u64,
     /// Photos per enrolment.
     pub max_photos: usize,
@@ -461,7 +462,7 @@ impl Default for WebSettings {
             lockout: LockoutPolicy::default(),
             secure_cookie: false,
             body_limit_bytes: 10 * 1024 * 1024,
-            pixel_budget: 40_000_000,
+            pixel_budget: 16_000_000,
             max_photos: 5,
             notice_version: "2026-1".to_string(),
         }
