@@ -67,6 +67,9 @@ pub struct DaemonLink {
     pub preview: Option<Arc<DoorPreview>>,
     /// The daemon's models, shared for enrolment (one copy in the process).
     pub vision: Arc<Mutex<Vision>>,
+    /// Raised after a change to the calendar, posts, leave or duty: the door reloads its
+    /// engine's facts at once (it also notices within seconds by itself).
+    pub facts_reload: Arc<AtomicBool>,
 }
 
 /// How long a capture waits for good frames.
@@ -148,6 +151,8 @@ pub struct StoreConsole {
     gallery_reload: Option<Arc<AtomicBool>>,
     /// The door camera's preview slot, when the console runs inside `run`.
     preview: Option<Arc<DoorPreview>>,
+    /// The daemon's facts reload flag, when the console runs inside `run`.
+    facts_reload: Option<Arc<AtomicBool>>,
     /// `doctor`'s last checks: they load the models, too heavy to repeat on every page view.
     checked: Mutex<Option<(std::time::Instant, Vec<CheckLine>)>>,
 }
@@ -197,6 +202,7 @@ impl StoreConsole {
             telemetry,
             gallery_reload: None,
             preview: None,
+            facts_reload: None,
             checked: Mutex::new(None),
         })
     }
@@ -240,6 +246,21 @@ impl StoreConsole {
                 f(vision)
             }
         }
+    }
+
+    /// Tells the daemon's door engine at once about changes to its facts through `flag`.
+    #[must_use]
+    pub fn with_facts_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.facts_reload = Some(flag);
+        self
+    }
+
+    /// Asks the door (if any) to reload its calendar and posts; passes `result` on.
+    fn facts_changed<T>(&self, result: Result<T, ConsoleError>) -> Result<T, ConsoleError> {
+        if let (Ok(_), Some(flag)) = (&result, &self.facts_reload) {
+            flag.store(true, Ordering::Relaxed);
+        }
+        result
     }
 
     /// Enrols with the daemon's models (`hallclock run`) instead of loading a second copy.
@@ -491,7 +512,7 @@ impl Console for StoreConsole {
         now: Timestamp,
         by: &Actor,
     ) -> Result<LeaveAdded, ConsoleError> {
-        self.with_store(|s| {
+        self.facts_changed(self.with_store(|s| {
             let (id, half_days, level) = record_leave(
                 &self.config,
                 s,
@@ -513,7 +534,7 @@ impl Console for StoreConsole {
                 half_days,
                 approval_required: level,
             })
-        })
+        }))
     }
 
     fn approve_leave(
@@ -524,7 +545,7 @@ impl Console for StoreConsole {
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError> {
         let audit = self.audit(by, "leave-approve", "");
-        self.with_store(|s| {
+        self.facts_changed(self.with_store(|s| {
             approve_leave_checked(
                 &self.config,
                 s,
@@ -536,7 +557,7 @@ impl Console for StoreConsole {
                 &audit,
             )
             .map_err(refused_chain)
-        })
+        }))
     }
 
     fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
@@ -703,7 +724,7 @@ impl Console for StoreConsole {
 
     fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
         let audit = self.audit(by, "post-set", "");
-        self.with_store(|s| {
+        self.facts_changed(self.with_store(|s| {
             set_post_checked(
                 s,
                 &post.post,
@@ -714,7 +735,7 @@ impl Console for StoreConsole {
             )
             .map(|_| ())
             .map_err(refused_chain)
-        })
+        }))
     }
 
     fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError> {
@@ -741,13 +762,13 @@ impl Console for StoreConsole {
 
     fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError> {
         let audit = self.audit(by, "duty-import", "");
-        self.with_store(|s| {
+        self.facts_changed(self.with_store(|s| {
             let done = import_duty_text(s, &self.config, csv, &audit).map_err(refused_chain)?;
             Ok(DutyImport {
                 entries: done.entries,
                 on_working_days: done.on_working_days,
             })
-        })
+        }))
     }
 
     fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError> {
@@ -780,7 +801,7 @@ impl Console for StoreConsole {
 
     fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError> {
         let audit = self.audit(by, "calendar-import", "");
-        self.with_store(|s| {
+        self.facts_changed(self.with_store(|s| {
             let done =
                 import_calendar_text(s, &self.config, text, &audit).map_err(refused_chain)?;
             Ok(CalendarImport {
@@ -789,7 +810,7 @@ impl Console for StoreConsole {
                 summers: done.summers,
                 years: done.years,
             })
-        })
+        }))
     }
 
     fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError> {
@@ -1024,7 +1045,8 @@ pub async fn serve(
         Some(link) => {
             let console = console
                 .with_gallery_reload(link.gallery_reload)
-                .with_shared_vision(link.vision);
+                .with_shared_vision(link.vision)
+                .with_facts_reload(link.facts_reload);
             match link.preview {
                 Some(slot) => console.with_preview(slot),
                 None => console,

@@ -57,6 +57,8 @@ pub struct Prepared {
     gallery: Gallery,
     store: Store,
     engine: DoorEngine,
+    /// The store's rules generation the engine's facts were loaded at.
+    facts_generation: i64,
     /// The door's outputs (replaceable, e.g. by a benchmark that times the light).
     pub feedback: Box<dyn Feedback>,
     pub clock: Arc<dyn ClockTrust>,
@@ -95,6 +97,9 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         warn!("Nobody is enrolled for this embedder; every face will be unknown.");
     }
     let now = config.clock.now();
+    let facts_generation = store
+        .rules_generation()
+        .context("reading the rules generation")?;
     let calendar = store
         .calendar(config.rules.summer)
         .context("loading the calendar")?;
@@ -117,6 +122,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         gallery,
         store,
         engine,
+        facts_generation,
         feedback,
         clock,
         telemetry: Arc::new(Telemetry::default()),
@@ -125,6 +131,10 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
 }
 
 type StageExit = (Stage, anyhow::Result<()>);
+
+/// How often the decide stage reads the store's rules generation (a CLI change to the calendar
+/// or the posts reaches the door within this; the console's at once).
+const FACTS_LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs the daemon until the sources end, a signal asks it to stop, or a stage dies.
 ///
@@ -138,6 +148,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         gallery,
         store,
         engine,
+        facts_generation,
         feedback,
         clock,
         telemetry,
@@ -151,6 +162,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     let aux = CancellationToken::new();
     let stop = Arc::new(AtomicBool::new(false));
     let reload = Arc::new(AtomicBool::new(false));
+    let facts_reload = Arc::new(AtomicBool::new(false));
 
     let (frame_tx, frame_rx) = std::sync::mpsc::sync_channel(config.camera.queue_frames);
     let (sight_tx, sight_rx) = mpsc::channel(32);
@@ -185,6 +197,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             gallery_reload: reload.clone(),
             preview: door_preview.clone(),
             vision: vision.clone(),
+            facts_reload: facts_reload.clone(),
         };
         console_task = Some(tracker.spawn(async move {
             if let Err(e) =
@@ -249,8 +262,15 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     {
         let (t, exit, fb) = (telemetry.clone(), exit_tx.clone(), fb_tx.clone());
         let (clock, wall) = (clock.clone(), config.clock);
+        let watch = decide::FactsWatch {
+            db_path: config.store.database.clone(),
+            summer: config.rules.summer,
+            generation: facts_generation,
+            reload: facts_reload.clone(),
+            every: FACTS_LOOK_EVERY,
+        };
         tracker.spawn(async move {
-            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t).await;
+            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t, watch).await;
             let _ = exit.send((Stage::Decide, r)).await;
         });
     }
@@ -336,8 +356,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             sig = signals.recv() => match sig {
                 DaemonSignal::Shutdown { signal } => begin_drain(&mut drain_deadline, signal),
                 DaemonSignal::ReloadEnrolments => {
-                    info!("SIGHUP: reloading enrolments.");
+                    info!("SIGHUP: reloading enrolments, the calendar and the posts.");
                     reload.store(true, std::sync::atomic::Ordering::Relaxed);
+                    facts_reload.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             },
             _ = drain.cancelled(), if drain_deadline.is_none() => begin_drain(&mut drain_deadline, "asked"),

@@ -861,6 +861,20 @@ impl Store {
         Ok(())
     }
 
+    /// A number that changes whenever the calendar, the summer periods, the posts, the leave or
+    /// the duty roster change (a trigger bumps it): the running door polls it to reload its
+    /// engine's facts.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn rules_generation(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT n FROM rules_generation WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql("read the rules generation"))
+    }
+
     /// The stored calendar on top of `summer_rule` (for years without their own summer period).
     ///
     /// # Errors

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_console.sql"),
     include_str!("migrations/0005_audit_client.sql"),
+    include_str!("migrations/0006_rules_generation.sql"),
 ];
 
 /// The newest schema version.

@@ -368,3 +368,63 @@ async fn issue8_item9_a_web_enrolment_inside_run_writes_no_image_and_loads_no_se
     let loads = door.run.stderr().matches("Face models loaded").count();
     assert_eq!(loads, 1, "{}", door.run.stderr());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue8_item10_the_running_door_follows_calendar_and_post_changes() {
+    // A Wednesday, ten past eight: a clock-in is late.
+    let mut door = DoorWithConsole::start("2026-11-18T08:10:00+08:00");
+    door.run
+        .wait_for("clock-in  late", false, Duration::from_secs(60));
+    // The hall declares the day a holiday through the console: the running door reads the
+    // next punches as outside the punch windows, without a restart.
+    let admin = door.sign_in("admin").await;
+    let csrf = door.csrf(&admin).await;
+    let (status, body) = door
+        .post_form(
+            &admin,
+            "/holidays",
+            &[("csrf", &csrf), ("text", "2026-11-18 holiday 停电检修\n")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    door.run
+        .wait_for("outside the punch windows", false, Duration::from_secs(20));
+    door.run
+        .wait_for("Calendar and posts reloaded", true, Duration::from_secs(1));
+    // A change from the command line reaches it too (the store's generation moved).
+    let before = door
+        .run
+        .stderr()
+        .matches("Calendar and posts reloaded")
+        .count();
+    let config = door.hall.path("hall.toml");
+    let o = door
+        .hall
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["post", "set", "--post", "W01", "--a", "0001", "--b", "0002"])
+        .output()
+        .expect("post set runs");
+    assert!(o.status.success(), "{}", text(&o));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while door
+        .run
+        .stderr()
+        .matches("Calendar and posts reloaded")
+        .count()
+        == before
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            door.run.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        door.run.stderr().contains("posts=1"),
+        "{}",
+        door.run.stderr()
+    );
+}
