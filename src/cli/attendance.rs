@@ -900,6 +900,10 @@ pub(crate) fn record_leave(
 ///
 /// # Errors
 /// When the leave is unknown, the approval is refused, or the database fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the CLI's and the console's approval, each value distinct"
+)]
 pub(crate) fn approve_leave_checked(
     config: &Config,
     store: &mut Store,
@@ -1441,6 +1445,20 @@ fn level_zh(level: ApprovalLevel) -> &'static str {
     }
 }
 
+/// An amendment in words, for the audit log.
+pub(crate) fn amendment_detail(a: &Amendment) -> String {
+    let (what, at) = match a.correction {
+        Correction::AddPunch { at } => ("add", at),
+        Correction::VoidPunch { at } => ("void", at),
+    };
+    format!("{} {what} {at}: {}", a.staff, a.reason.trim())
+}
+
+/// A leave kind's key, for the audit log.
+fn kind_key_of(kind: LeaveKind) -> String {
+    format!("{kind:?}").to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1480,18 +1498,4 @@ mod tests {
             .to_string()
             .starts_with("--kind \"holiday\": expected one of sick (病假), personal (事假)"));
     }
-}
-
-/// An amendment in words, for the audit log.
-pub(crate) fn amendment_detail(a: &Amendment) -> String {
-    let (what, at) = match a.correction {
-        Correction::AddPunch { at } => ("add", at),
-        Correction::VoidPunch { at } => ("void", at),
-    };
-    format!("{} {what} {at}: {}", a.staff, a.reason.trim())
-}
-
-/// A leave kind's key, for the audit log.
-fn kind_key_of(kind: LeaveKind) -> String {
-    format!("{kind:?}").to_lowercase()
 }

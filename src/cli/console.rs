@@ -135,7 +135,7 @@ enum VisionSlot {
     /// The running daemon's (shared with its recognise stage).
     Daemon(Arc<Mutex<Vision>>),
     /// Loaded by this console on its first enrolment (`hallclock console` alone).
-    Own(Mutex<Option<Vision>>),
+    Own(Box<Mutex<Option<Vision>>>),
 }
 
 /// The port over the configured database (and, lazily, the models for enrolment).
@@ -197,7 +197,7 @@ impl StoreConsole {
         Ok(StoreConsole {
             config: config.clone(),
             store: Mutex::new(open_store(config)?),
-            vision: VisionSlot::Own(Mutex::new(None)),
+            vision: VisionSlot::Own(Box::new(Mutex::new(None))),
             clock,
             telemetry,
             gallery_reload: None,

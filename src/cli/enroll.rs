@@ -110,6 +110,10 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the CLI's, the demo's and the console's enrolment; the values are all distinct"
+)]
 pub fn enroll(
     vision: &mut Vision,
     store: &mut Store,
@@ -290,6 +294,10 @@ pub struct FaceVector {
 ///
 /// # Errors
 /// When `id` is new and has no name, when `vectors` is empty, or the store fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site (the console's capture); the values are all distinct"
+)]
 pub fn enroll_embeddings(
     vision: &mut Vision,
     store: &mut Store,

@@ -101,6 +101,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 ///
 /// # Errors
 /// When the record or feedback stage is gone.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site (serve) handing the stage its channels and handles"
+)]
 pub async fn run(
     mut engine: DoorEngine,
     mut sightings: Receiver<SightingEvent>,

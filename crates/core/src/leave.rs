@@ -397,14 +397,20 @@ pub enum ApprovalRefused {
         "self-approval: {by} may not approve leave {leave}, which is their own; expected another approver"
     )]
     OwnLeave { leave: LeaveId, by: String },
-    #[error("leave {leave} needs approval by {required:?} or higher; found {found:?}")]
+    #[error(
+        "leave {leave} needs approval by {} or higher; found {}",
+        level_name(*required),
+        level_name(*found)
+    )]
     LevelTooLow {
         leave: LeaveId,
         required: ApprovalLevel,
         found: ApprovalLevel,
     },
     #[error(
-        "{by} may approve up to {may:?}; leave {leave} needs {level:?} (hint: a higher role records it)"
+        "{by} may approve up to {}; leave {leave} needs {} (hint: a higher role records it)",
+        may.map_or("no level", level_name),
+        level_name(*level)
     )]
     RoleTooLow {
         leave: LeaveId,
@@ -418,6 +424,15 @@ pub enum ApprovalRefused {
         "leave {leave}: the certifier {certifier} is the person on leave or the approver; expected the window unit's head"
     )]
     CertifierNotIndependent { leave: LeaveId, certifier: String },
+}
+
+/// An approval level in words (Chinese and English).
+pub fn level_name(level: ApprovalLevel) -> &'static str {
+    match level {
+        ApprovalLevel::InspectionOffice => "稽查督办科 inspection office",
+        ApprovalLevel::DeputyDirector => "分管领导 deputy director",
+        ApprovalLevel::DirectorWithUnitCertificate => "主要领导 director",
+    }
 }
 
 fn same_person(name: &str, staff: &StaffId, staff_name: Option<&str>) -> bool {
