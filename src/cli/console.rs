@@ -439,7 +439,11 @@ impl Console for StoreConsole {
                 bytes: &p.bytes,
             })
             .collect();
-        let audit = self.audit(by, "enrol", "");
+        let audit = self.audit(
+            by,
+            "enrol",
+            &format!("consent notice {}", request.consent.notice_version),
+        );
         let done = self.with_vision(|vision| {
             self.with_store(|store| {
                 let done = enroll(
@@ -924,7 +928,11 @@ impl Console for StoreConsole {
                     &faces,
                     "door camera",
                     self.config.clock.now(),
-                    &self.audit(by, "enrol", ""),
+                    &self.audit(
+                        by,
+                        "enrol",
+                        &format!("consent notice {}", request.consent.notice_version),
+                    ),
                 )
                 .map_err(refused_chain)?;
                 store

@@ -221,9 +221,10 @@ pub fn enroll(
         None
     };
     let detail = format!(
-        "{id}: {} face(s) from {} photo(s)",
+        "{id}: {} face(s) from {} photo(s){}",
         news.len(),
-        photos.len()
+        photos.len(),
+        note(by)
     );
     store.add_embeddings(
         id,
@@ -237,6 +238,15 @@ pub fn enroll(
         faces: news.len(),
         lookalikes,
     })
+}
+
+/// The caller's own words for the audit line (e.g. the consent notice), after a comma.
+fn note(by: &Audit) -> String {
+    if by.detail.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", by.detail)
+    }
 }
 
 /// The audit line of the staff record an enrolment saves (the person's name and post).
@@ -336,7 +346,7 @@ pub fn enroll_embeddings(
         })
         .collect();
     let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
-    let detail = format!("{id}: {} face(s) from {source}", news.len());
+    let detail = format!("{id}: {} face(s) from {source}{}", news.len(), note(by));
     store.add_embeddings(
         id,
         &vision.model_key(),

@@ -53,15 +53,15 @@ impl Audit {
 pub enum AuditFilter {
     /// Every line.
     All,
-    /// Changes only: no sign-in, sign-out, failed sign-in or lock-out.
+    /// Changes only: no sign-in, sign-out or failed sign-in (a lock-out stays: it changes an
+    /// account).
     Changes,
-    /// Sign-ins, sign-outs, failures and lock-outs only.
+    /// Sign-ins, sign-outs and failures only.
     SignIns,
 }
 
 /// The actions that are sign-in traffic rather than changes.
-const SIGN_IN_ACTIONS: &str =
-    "(action LIKE 'sign-%' OR action LIKE 'login%' OR action = 'account-locked')";
+const SIGN_IN_ACTIONS: &str = "(action LIKE 'sign-%' OR action LIKE 'login%')";
 
 /// Writes `audit` on `conn` (a transaction of the caller's).
 ///

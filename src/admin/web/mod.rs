@@ -256,7 +256,7 @@ pub struct AuditLine {
 pub enum AuditView {
     /// Changes only (the default): sign-in traffic cannot push them off the page.
     Changes,
-    /// Sign-ins, sign-outs, failures and lock-outs.
+    /// Sign-ins, sign-outs and failed sign-ins.
     SignIns,
     All,
 }
