@@ -60,7 +60,13 @@ fn main() {
         let mut store = Store::open(&db).expect("database");
         let staff = StaffId::new("0001").expect("id");
         store
-            .upsert_staff(&staff, "Bench", None, Timestamp::UNIX_EPOCH)
+            .upsert_staff(
+                &staff,
+                "Bench",
+                None,
+                Timestamp::UNIX_EPOCH,
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+            )
             .expect("staff");
         let base: Timestamp = "2026-03-02T00:00:00Z".parse().expect("instant");
         let punches: Vec<DoorPunch> = (0..RECORDS)

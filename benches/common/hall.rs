@@ -53,7 +53,13 @@ pub fn build() -> Fixture {
     let now: Timestamp = "2026-12-01T00:00:00Z".parse().expect("instant");
     for i in 0..STAFF {
         store
-            .upsert_staff(&id(i), &format!("员工{i}"), None, now)
+            .upsert_staff(
+                &id(i),
+                &format!("员工{i}"),
+                None,
+                now,
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+            )
             .expect("staff");
     }
     for i in 0..STAFF {
@@ -63,7 +69,13 @@ pub fn build() -> Fixture {
                 holder: id(i),
                 backup: id(i + 1),
             };
-            store.set_post(&post, now).expect("post");
+            store
+                .set_post(
+                    &post,
+                    now,
+                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+                )
+                .expect("post");
         }
     }
     let at = |d: Date, h: i8, m: i8, s: i8| {
@@ -119,7 +131,14 @@ pub fn build() -> Fixture {
     }
     let count = punches.len();
     store
-        .import_punches("bench", PunchImportFormat::Csv, "bench", &punches, now)
+        .import_punches(
+            "bench",
+            PunchImportFormat::Csv,
+            "bench",
+            &punches,
+            now,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+        )
         .expect("import");
 
     // 40 leaves, some half days, a few without cover; all approved
@@ -151,7 +170,13 @@ pub fn build() -> Fixture {
             reason: String::new(),
             approval_required: ApprovalLevel::DeputyDirector,
         };
-        let leave_id = store.add_leave(&leave, now).expect("leave");
+        let leave_id = store
+            .add_leave(
+                &leave,
+                now,
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+            )
+            .expect("leave");
         store
             .approve_leave(
                 leave_id,
@@ -161,6 +186,7 @@ pub fn build() -> Fixture {
                     certified_by: Some("负责人".into()),
                     at: now,
                 },
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
             )
             .expect("approve");
     }
@@ -175,7 +201,12 @@ pub fn build() -> Fixture {
             });
         }
     }
-    store.import_duty(&duty).expect("duty");
+    store
+        .import_duty(
+            &duty,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+        )
+        .expect("duty");
     // two meetings of everyone
     for (d, h) in [(5, 16), (19, 16)] {
         let start = at(date(2026, 11, d), h, 0, 0);
@@ -193,7 +224,13 @@ pub fn build() -> Fixture {
             invited: (0..STAFF).map(id).collect(),
             sign_ins,
         };
-        store.record_meeting(&meeting, now).expect("meeting");
+        store
+            .record_meeting(
+                &meeting,
+                now,
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+            )
+            .expect("meeting");
     }
     Fixture {
         _dir: dir,

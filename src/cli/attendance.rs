@@ -26,10 +26,15 @@ use crate::admin::web::ReportSpan;
 use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
-use crate::core::leave::{ApprovalLevel, HalfDay, Leave, LeaveId, LeaveKind, Post, PostId};
+use crate::core::leave::{
+    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, HalfDay, Leave,
+    LeaveId, LeaveKind, Post, PostId,
+};
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::{ScheduleConfig, Session};
-use crate::store::{Approval, AttendanceFacts, FactsQuery, NewLeave, PunchImportFormat, Store};
+use crate::store::{
+    Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, PunchImportFormat, Store,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -559,8 +564,14 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             };
             let device = device.unwrap_or_else(|| default_device.to_string());
             let name = file.display().to_string();
+            let now = config.clock.now();
+            let audit = Audit::cli(
+                now,
+                "punch-import",
+                format!("{name}: {} punch line(s), device {device}", punches.len()),
+            );
             let summary = store
-                .import_punches(&name, fmt, &device, &punches, config.clock.now())
+                .import_punches(&name, fmt, &device, &punches, now, &audit)
                 .with_context(refused)?;
             println!(
                 "已导入 imported {name}: {} punch(es) added, {} already on record",
@@ -673,7 +684,9 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                 reason,
                 author,
             };
-            let id = store.amend_punch(&amendment, config.clock.now())?;
+            let now = config.clock.now();
+            let audit = Audit::cli(now, "amend", amendment_detail(&amendment));
+            let id = store.amend_punch(&amendment, now, &audit)?;
             println!("已记录更正 amendment #{id} recorded");
         }
     }
@@ -725,6 +738,7 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                     approval_required: ApprovalLevel::InspectionOffice,
                 },
                 config.clock.now(),
+                &Audit::cli(config.clock.now(), "leave-add", ""),
             )?;
             println!(
                 "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
@@ -764,41 +778,20 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
             certified_by,
         } => {
             let id = LeaveId(id);
-            let record = store
-                .leave(id)?
-                .ok_or_else(|| anyhow!("leave {id} is not on record"))?;
             let level = match level {
                 LevelArg::InspectionOffice => ApprovalLevel::InspectionOffice,
                 LevelArg::DeputyDirector => ApprovalLevel::DeputyDirector,
                 LevelArg::Director => ApprovalLevel::DirectorWithUnitCertificate,
             };
-            if level < record.approval_required {
-                bail!(
-                    "leave {id} needs approval by {} or higher; found {} (hint: --level {})",
-                    level_zh(record.approval_required),
-                    level_zh(level),
-                    level_key(record.approval_required)
-                );
-            }
-            if record.approval_required == ApprovalLevel::DirectorWithUnitCertificate
-                && certified_by.is_none()
-            {
-                bail!(
-                    "leave {id} is two days or more: expected --certified-by NAME, the window unit's \
-                     head who certified it (窗口单位负责人签字证明)"
-                );
-            }
-            if by.trim().is_empty() {
-                bail!("--by is empty; expected who approved");
-            }
-            store.approve_leave(
+            approve_leave_checked(
+                config,
+                &mut store,
                 id,
-                &Approval {
-                    level,
-                    by,
-                    certified_by,
-                    at: config.clock.now(),
-                },
+                Some(level),
+                &by,
+                certified_by,
+                config.clock.now(),
+                &Audit::cli(config.clock.now(), "leave-approve", ""),
             )?;
             println!("已批准 leave {id} approved ({})", level_zh(level));
         }
@@ -807,7 +800,12 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 Some(t) => time_arg(&t, "--at", schedule)?,
                 None => config.clock.now(),
             };
-            store.close_leave(LeaveId(id), at)?;
+            let audit = Audit::cli(
+                config.clock.now(),
+                "leave-close",
+                format!("leave #{id} closed at {}", local(schedule, at)),
+            );
+            store.close_leave(LeaveId(id), at, &audit)?;
             println!("已销假 leave #{id} closed at {}", local(schedule, at));
         }
         LeaveCommand::List { staff, month } => {
@@ -861,6 +859,7 @@ pub(crate) fn record_leave(
     store: &mut Store,
     mut new: NewLeave,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<(LeaveId, u32, ApprovalLevel)> {
     let calendar = store.calendar(config.rules.summer)?;
     let candidate = Leave {
@@ -875,10 +874,104 @@ pub(crate) fn record_leave(
     let half_days = candidate.working_half_days(&calendar);
     let level = config.rules.engine.leave.required_approval(half_days);
     new.approval_required = level;
+    let detail = format!(
+        "{} {} {} to {}, {} half day(s), cover {}, needs {}",
+        new.staff,
+        kind_key_of(new.kind),
+        new.first,
+        new.last,
+        half_days,
+        new.cover
+            .as_ref()
+            .map_or("none".to_string(), ToString::to_string),
+        level_key(level)
+    );
     let id = store
-        .add_leave(&new, now)
+        .add_leave(&new, now, &by.clone().with_detail(detail))
         .context("请假未记录 leave not recorded")?;
     Ok((id, half_days, level))
+}
+
+/// Records an approval after [`check_approver`] (the one rule): shared by `leave approve` and
+/// the console. `level`: the level claimed (the CLI's `--level`), or `None` for the level the
+/// leave requires (the console). The approver's role comes from the console account named `by`
+/// (`[console] supervisor-approves` / `admin-approves`); a `--by` that names no account is the
+/// CLI operator recording a paper approval, with an admin's rights. Returns the level recorded.
+///
+/// # Errors
+/// When the leave is unknown, the approval is refused, or the database fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the CLI's and the console's approval, each value distinct"
+)]
+pub(crate) fn approve_leave_checked(
+    config: &Config,
+    store: &mut Store,
+    id: LeaveId,
+    level: Option<ApprovalLevel>,
+    by: &str,
+    certified_by: Option<String>,
+    now: Timestamp,
+    audit: &Audit,
+) -> anyhow::Result<ApprovalLevel> {
+    let record = store
+        .leave(id)?
+        .ok_or_else(|| anyhow!("leave {id} is not on record"))?;
+    let rights = config.console.approval;
+    let may_approve = match store.account(by.trim())? {
+        Some(a) => match a.role.as_str() {
+            "admin" => rights.admin,
+            "supervisor" => rights.supervisor,
+            _ => None,
+        },
+        None => rights.admin,
+    };
+    let person = store.staff(&record.leave.staff)?;
+    let level = level.unwrap_or(record.approval_required);
+    check_approver(
+        &ApprovalClaim {
+            leave: id,
+            staff: &record.leave.staff,
+            staff_name: person.as_ref().map(|p| p.name.as_str()),
+            required: record.approval_required,
+            level,
+            certified_by: certified_by.as_deref(),
+        },
+        &Approver {
+            name: by,
+            may_approve,
+        },
+    )
+    .map_err(|e| match e {
+        ApprovalRefused::LevelTooLow { required, .. } => anyhow!(
+            "leave {id} needs approval by {} or higher; found {} (hint: --level {})",
+            level_zh(required),
+            level_zh(level),
+            level_key(required)
+        ),
+        e => anyhow!(e),
+    })?;
+    let detail = format!(
+        "leave #{} of {} at {} by {}{}",
+        id.0,
+        record.leave.staff,
+        level_key(level),
+        by.trim(),
+        certified_by
+            .as_deref()
+            .map_or(String::new(), |c| format!(", certified by {c}"))
+    );
+    store.approve_leave(
+        id,
+        &Approval {
+            level,
+            by: by.trim().to_string(),
+            certified_by,
+            at: now,
+        },
+        &audit.clone().with_detail(detail),
+    )?;
+    Ok(level)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -895,6 +988,7 @@ pub(crate) fn set_post_checked(
     holder: StaffId,
     backup: StaffId,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Post> {
     if post.trim().is_empty() {
         bail!("--post is empty; expected the window post's id, e.g. W03");
@@ -907,7 +1001,15 @@ pub(crate) fn set_post_checked(
         holder,
         backup,
     };
-    store.set_post(&post, now)?;
+    let before = store.posts()?.into_iter().find(|p| p.id == post.id);
+    let detail = match before {
+        Some(b) => format!(
+            "{}: A {} B {} (was A {} B {})",
+            post.id, post.holder, post.backup, b.holder, b.backup
+        ),
+        None => format!("{}: A {} B {} (new)", post.id, post.holder, post.backup),
+    };
+    store.set_post(&post, now, &by.clone().with_detail(detail))?;
     Ok(post)
 }
 
@@ -918,7 +1020,15 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
         PostCommand::Set { post, a, b } => {
             let holder = StaffId::new(&a).context("reading --a")?;
             let backup = StaffId::new(&b).context("reading --b")?;
-            let post = set_post_checked(&mut store, &post, holder, backup, config.clock.now())?;
+            let now = config.clock.now();
+            let post = set_post_checked(
+                &mut store,
+                &post,
+                holder,
+                backup,
+                now,
+                &Audit::cli(now, "post-set", ""),
+            )?;
             println!(
                 "已设置 post {}: A {} B {}",
                 post.id, post.holder, post.backup
@@ -951,10 +1061,24 @@ pub(crate) fn import_calendar_text(
     store: &mut Store,
     config: &Config,
     text: &str,
+    by: &Audit,
 ) -> anyhow::Result<CalendarImported> {
     let parsed = parse_holiday_file(text, config.rules.summer)?;
-    store.replace_calendar_years(&parsed.years, &parsed.days, &parsed.summers)?;
     let holidays = parsed.days.iter().filter(|d| d.1).count();
+    let years: Vec<String> = parsed.years.iter().map(ToString::to_string).collect();
+    let detail = format!(
+        "years {} replaced: {} holiday(s), {} make-up workday(s), {} summer period(s)",
+        years.join(", "),
+        holidays,
+        parsed.days.len() - holidays,
+        parsed.summers.len()
+    );
+    store.replace_calendar_years(
+        &parsed.years,
+        &parsed.days,
+        &parsed.summers,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(CalendarImported {
         holidays,
         workdays: parsed.days.len() - holidays,
@@ -968,7 +1092,12 @@ pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCod
     let CalendarCommand::Import { file } = cmd;
     let text = read(&file)?;
     let mut store = open_store(config)?;
-    let done = import_calendar_text(&mut store, config, &text)
+    let audit = Audit::cli(
+        config.clock.now(),
+        "calendar-import",
+        file.display().to_string(),
+    );
+    let done = import_calendar_text(&mut store, config, &text, &audit)
         .with_context(|| refused_context("calendar", &file))?;
     let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
@@ -1003,6 +1132,7 @@ pub(crate) fn import_duty_text(
     store: &mut Store,
     config: &Config,
     text: &str,
+    by: &Audit,
 ) -> anyhow::Result<DutyImported> {
     let parsed = parse_duty_csv(text)?;
     let known = store.staff_ids()?;
@@ -1014,7 +1144,19 @@ pub(crate) fn import_duty_text(
         .map(|l| format!("line {} ({})", l.line, l.value.date))
         .collect();
     let entries: Vec<_> = parsed.into_iter().map(|l| l.value).collect();
-    let n = store.import_duty(&entries)?;
+    let dates: BTreeSet<Date> = entries.iter().map(|e| e.date).collect();
+    let people: BTreeSet<&StaffId> = entries.iter().map(|e| &e.staff).collect();
+    let detail = format!(
+        "{} entr(ies) for {} person(s) on {} date(s){}",
+        entries.len(),
+        people.len(),
+        dates.len(),
+        match (dates.first(), dates.last()) {
+            (Some(a), Some(b)) => format!(", {a} to {b}"),
+            _ => String::new(),
+        }
+    );
+    let n = store.import_duty(&entries, &by.clone().with_detail(detail))?;
     Ok(DutyImported {
         entries: n,
         on_working_days,
@@ -1026,7 +1168,12 @@ pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
     let DutyCommand::Import { file } = cmd;
     let text = read(&file)?;
     let mut store = open_store(config)?;
-    let done = import_duty_text(&mut store, config, &text)
+    let audit = Audit::cli(
+        config.clock.now(),
+        "duty-import",
+        file.display().to_string(),
+    );
+    let done = import_duty_text(&mut store, config, &text, &audit)
         .with_context(|| refused_context("duty roster", &file))?;
     println!(
         "已导入 imported {}: {} duty entr(ies)",
@@ -1062,6 +1209,7 @@ pub(crate) fn record_meeting_text(
     store: &mut Store,
     config: &Config,
     m: &MeetingText<'_>,
+    by: &Audit,
 ) -> anyhow::Result<(i64, Meeting)> {
     let schedule = &config.rules.engine.schedule;
     if m.title.trim().is_empty() {
@@ -1123,7 +1271,19 @@ pub(crate) fn record_meeting_text(
         invited,
         sign_ins,
     };
-    let id = store.record_meeting(&meeting, config.clock.now())?;
+    let detail = format!(
+        "{} {} to {}: {} invited, {} signed in",
+        meeting.title,
+        local(schedule, meeting.start),
+        local(schedule, meeting.end),
+        meeting.invited.len(),
+        meeting.sign_ins.len()
+    );
+    let id = store.record_meeting(
+        &meeting,
+        config.clock.now(),
+        &by.clone().with_detail(detail),
+    )?;
     Ok((id, meeting))
 }
 
@@ -1147,6 +1307,7 @@ pub fn meeting(config: &Config, cmd: MeetingCommand) -> anyhow::Result<ExitCode>
             invite: &invite,
             sign_in: &sign_in,
         },
+        &Audit::cli(config.clock.now(), "meeting-record", ""),
     )?;
     println!(
         "已记录会议 meeting #{id} {}: {} invited, {} signed in",
@@ -1165,8 +1326,16 @@ pub fn active_from(config: &Config, args: ActiveFromArgs) -> anyhow::Result<Exit
         (false, Some(d)) => Some(date_arg(&d, "--date")?),
         (false, None) => bail!("expected --date YYYY-MM-DD or --clear"),
     };
-    let store = open_store(config)?;
-    store.set_active_from(&staff, date)?;
+    let mut store = open_store(config)?;
+    let audit = Audit::cli(
+        config.clock.now(),
+        "active-from",
+        match date {
+            Some(d) => format!("{staff} judged from {d}"),
+            None => format!("{staff} judged on every day"),
+        },
+    );
+    store.set_active_from(&staff, date, &audit)?;
     match date {
         Some(d) => println!("{staff} is judged from {d} (考勤起始日期)"),
         None => println!("{staff} is judged on every day"),
@@ -1274,6 +1443,20 @@ fn level_zh(level: ApprovalLevel) -> &'static str {
         ApprovalLevel::DeputyDirector => "分管领导 deputy director",
         ApprovalLevel::DirectorWithUnitCertificate => "主要领导 director (with unit certificate)",
     }
+}
+
+/// An amendment in words, for the audit log.
+pub(crate) fn amendment_detail(a: &Amendment) -> String {
+    let (what, at) = match a.correction {
+        Correction::AddPunch { at } => ("add", at),
+        Correction::VoidPunch { at } => ("void", at),
+    };
+    format!("{} {what} {at}: {}", a.staff, a.reason.trim())
+}
+
+/// A leave kind's key, for the audit log.
+fn kind_key_of(kind: LeaveKind) -> String {
+    format!("{kind:?}").to_lowercase()
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,12 +23,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::admin::report::Report;
-use crate::admin::web::security::{hash_password, password_problem, random_token};
+use crate::admin::web::security::{hash_password, password_problem};
 use crate::admin::web::{
-    self, Account, AppState, AuditLine, CalendarDay, CalendarImport, CaptureRequest, CheckLine,
-    Console, ConsoleError, DutyImport, DutyLine, EnrolRequest, Enrolment, HolidayLine, LeaveAdded,
-    LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine, PreviewFrame, PreviewVerdict,
-    ReportQuery, Role, SessionInfo, SessionMark, SignInGate, StaffLine, StatusView,
+    self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
+    CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
+    Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine,
+    PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo, SessionMark, SignInGate,
+    StaffLine, StatusView,
 };
 use crate::admin::web::{Guard, LockoutPolicy};
 use crate::core::calendar::DayKind;
@@ -45,26 +45,32 @@ use crate::daemon::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace}
 use crate::daemon::telemetry::Telemetry;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::hw::photo::encode_jpeg;
-use crate::store::{Approval, ConsentRecord, NewLeave, Store};
+use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    build_report, import_calendar_text, import_duty_text, load_facts, record_leave,
-    record_meeting_text, set_post_checked, span_parts, MeetingText, SpanParts,
+    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
+    load_facts, record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText,
+    SpanParts,
 };
 use super::doctor::{self, Outcome};
-use super::enroll::{enroll, enroll_embeddings, FaceVector};
+use super::enroll::{enroll, enroll_embeddings, FaceVector, PhotoInput};
 use super::setup::{open_store, Vision};
 use super::staff::current_embedder_sha;
 use crate::config::{ClockCheck, Config};
 
 /// What the console holds of the daemon it runs in (`hallclock run`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DaemonLink {
     /// The reload flag SIGHUP sets.
     pub gallery_reload: Arc<AtomicBool>,
     /// The recognise stage's preview slot.
     pub preview: Option<Arc<DoorPreview>>,
+    /// The daemon's models, shared for enrolment (one copy in the process).
+    pub vision: Arc<Mutex<Vision>>,
+    /// Raised after a change to the calendar, posts, leave or duty: the door reloads its
+    /// engine's facts at once (it also notices within seconds by itself).
+    pub facts_reload: Arc<AtomicBool>,
 }
 
 /// How long a capture waits for good frames.
@@ -125,17 +131,29 @@ fn consecutive_passes(
     Err(why)
 }
 
+/// Where the console's enrolment models come from.
+enum VisionSlot {
+    /// The running daemon's (shared with its recognise stage).
+    Daemon(Arc<Mutex<Vision>>),
+    /// Loaded by this console on its first enrolment (`hallclock console` alone).
+    Own(Box<Mutex<Option<Vision>>>),
+}
+
 /// The port over the configured database (and, lazily, the models for enrolment).
 pub struct StoreConsole {
     config: Config,
     store: Mutex<Store>,
-    vision: Mutex<Option<Vision>>,
+    /// The models for enrolment: the daemon's own inside `hallclock run` (one copy in the
+    /// process), else loaded on the first enrolment.
+    vision: VisionSlot,
     clock: Box<dyn ClockTrust>,
     telemetry: Option<Arc<Telemetry>>,
     /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
     gallery_reload: Option<Arc<AtomicBool>>,
     /// The door camera's preview slot, when the console runs inside `run`.
     preview: Option<Arc<DoorPreview>>,
+    /// The daemon's facts reload flag, when the console runs inside `run`.
+    facts_reload: Option<Arc<AtomicBool>>,
     /// `doctor`'s last checks: they load the models, too heavy to repeat on every page view.
     checked: Mutex<Option<(std::time::Instant, Vec<CheckLine>)>>,
 }
@@ -180,11 +198,12 @@ impl StoreConsole {
         Ok(StoreConsole {
             config: config.clone(),
             store: Mutex::new(open_store(config)?),
-            vision: Mutex::new(None),
+            vision: VisionSlot::Own(Box::new(Mutex::new(None))),
             clock,
             telemetry,
             gallery_reload: None,
             preview: None,
+            facts_reload: None,
             checked: Mutex::new(None),
         })
     }
@@ -205,6 +224,53 @@ impl StoreConsole {
         self
     }
 
+    /// Uses the daemon's models (shared) or this console's own, loaded on first use. The
+    /// daemon's recognise stage skips frames while an enrolment holds them, never waiting.
+    fn with_vision<T>(
+        &self,
+        f: impl FnOnce(&mut Vision) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let poisoned = || ConsoleError::Failed("the models lock is poisoned".into());
+        match &self.vision {
+            VisionSlot::Daemon(shared) => {
+                let mut guard = shared.lock().map_err(|_| poisoned())?;
+                f(&mut guard)
+            }
+            VisionSlot::Own(own) => {
+                let mut guard = own.lock().map_err(|_| poisoned())?;
+                if guard.is_none() {
+                    *guard = Some(Vision::load(&self.config).map_err(failed_chain)?);
+                }
+                let Some(vision) = guard.as_mut() else {
+                    return Err(ConsoleError::Failed("the models are not loaded".into()));
+                };
+                f(vision)
+            }
+        }
+    }
+
+    /// Tells the daemon's door engine at once about changes to its facts through `flag`.
+    #[must_use]
+    pub fn with_facts_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.facts_reload = Some(flag);
+        self
+    }
+
+    /// Asks the door (if any) to reload its calendar and posts; passes `result` on.
+    fn facts_changed<T>(&self, result: Result<T, ConsoleError>) -> Result<T, ConsoleError> {
+        if let (Ok(_), Some(flag)) = (&result, &self.facts_reload) {
+            flag.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Enrols with the daemon's models (`hallclock run`) instead of loading a second copy.
+    #[must_use]
+    pub fn with_shared_vision(mut self, vision: Arc<Mutex<Vision>>) -> Self {
+        self.vision = VisionSlot::Daemon(vision);
+        self
+    }
+
     fn with_store<T>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, ConsoleError>,
@@ -214,6 +280,17 @@ impl StoreConsole {
             .lock()
             .map_err(|_| ConsoleError::Failed("the store lock is poisoned".into()))?;
         f(&mut guard)
+    }
+
+    /// The audit line of a change `by` makes now (the store writes it with the change).
+    fn audit(&self, by: &Actor, action: &str, detail: &str) -> Audit {
+        Audit {
+            at: self.config.clock.now(),
+            actor: by.account.clone(),
+            action: action.to_string(),
+            detail: detail.to_string(),
+            client: by.client.clone(),
+        }
     }
 
     fn month_period(month: Date) -> Period {
@@ -306,21 +383,44 @@ impl Console for StoreConsole {
         action: &str,
         detail: &str,
     ) -> Result<(), ConsoleError> {
-        self.with_store(|s| s.append_audit(at, actor, action, detail).map_err(failed))
+        self.with_store(|s| {
+            s.record_audit(&Audit {
+                at,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                detail: detail.to_string(),
+                client: String::new(),
+            })
+            .map_err(failed)
+        })
     }
 
-    fn audit_log(&self, limit: usize) -> Result<Vec<AuditLine>, ConsoleError> {
+    fn audit_log(
+        &self,
+        view: AuditView,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<AuditLine>, bool), ConsoleError> {
+        let filter = match view {
+            AuditView::Changes => AuditFilter::Changes,
+            AuditView::SignIns => AuditFilter::SignIns,
+            AuditView::All => AuditFilter::All,
+        };
         self.with_store(|s| {
-            Ok(s.audit_log(limit)
-                .map_err(failed)?
-                .into_iter()
-                .map(|a| AuditLine {
-                    at: a.at,
-                    actor: a.actor,
-                    action: a.action,
-                    detail: a.detail,
-                })
-                .collect())
+            let (lines, more) = s.audit_page(filter, page, per_page).map_err(failed)?;
+            Ok((
+                lines
+                    .into_iter()
+                    .map(|(a, client)| AuditLine {
+                        at: a.at,
+                        actor: a.actor,
+                        action: a.action,
+                        detail: a.detail,
+                        client,
+                    })
+                    .collect(),
+                more,
+            ))
         })
     }
 
@@ -341,64 +441,56 @@ impl Console for StoreConsole {
         })
     }
 
-    fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError> {
-        let mut vision = self
-            .vision
-            .lock()
-            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
-        if vision.is_none() {
-            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
-        }
-        let Some(vision) = vision.as_mut() else {
-            return Err(ConsoleError::Failed("the models are not loaded".into()));
-        };
-        // `enroll` reads files: the uploads go to a private folder that is removed at once.
-        let dir = std::env::temp_dir().join(format!(
-            "hallclock-enrol-{}",
-            random_token().map_err(failed)?.get(..16).unwrap_or("x")
-        ));
-        let written = write_private_photos(&dir, &request);
-        let result = written.and_then(|paths| {
-            let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
+        // Decoded from memory, one photo at a time: no face image is written anywhere.
+        let photos: Vec<PhotoInput<'_>> = request
+            .photos
+            .iter()
+            .map(|p| PhotoInput::Memory {
+                name: &p.name,
+                bytes: &p.bytes,
+            })
+            .collect();
+        let audit = self.audit(
+            by,
+            "enrol",
+            &format!("consent notice {}", request.consent.notice_version),
+        );
+        let done = self.with_vision(|vision| {
             self.with_store(|store| {
-                enroll(
+                let done = enroll(
                     vision,
                     store,
                     &request.id,
                     request.name.as_deref(),
                     request.post.as_deref(),
-                    &refs,
+                    &photos,
                     self.config.store.keep_face_images,
                     self.config.clock.now(),
+                    &audit,
                 )
-                .map_err(|e| {
-                    let text = format!("{e:#}").replace(&format!("{}/", dir.display()), "");
-                    ConsoleError::Refused(text)
-                })
-                .and_then(|done| {
-                    store
-                        .record_consent(&ConsentRecord {
-                            staff: request.id.clone(),
-                            consented_at: request.consent.consented_at,
-                            notice_version: request.consent.notice_version.clone(),
-                            recorded_by: request.consent.recorded_by.clone(),
-                        })
-                        .map_err(failed)?;
-                    Ok(done)
-                })
+                .map_err(|e| ConsoleError::Refused(format!("{e:#}")))?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
             })
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        let done = result?;
+        })?;
         Ok(Enrolment {
             faces: done.faces,
             lookalikes: done.lookalikes,
         })
     }
 
-    fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError> {
+    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError> {
+        let audit = self.audit(by, "deactivate", &format!("{id}: face data erased"));
         self.with_store(|s| {
-            s.remove_staff(id).map_err(|e| match e {
+            s.remove_staff(id, &audit).map_err(|e| match e {
                 crate::store::StoreError::UnknownStaff(_) => ConsoleError::Refused(e.to_string()),
                 e => failed(e),
             })
@@ -430,8 +522,13 @@ impl Console for StoreConsole {
         })
     }
 
-    fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError> {
-        self.with_store(|s| {
+    fn add_leave(
+        &self,
+        form: &LeaveForm,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError> {
+        self.facts_changed(self.with_store(|s| {
             let (id, half_days, level) = record_leave(
                 &self.config,
                 s,
@@ -445,6 +542,7 @@ impl Console for StoreConsole {
                     approval_required: ApprovalLevel::InspectionOffice,
                 },
                 now,
+                &self.audit(by, "leave-add", ""),
             )
             .map_err(|e| ConsoleError::Refused(format!("{e:#}")))?;
             Ok(LeaveAdded {
@@ -452,39 +550,30 @@ impl Console for StoreConsole {
                 half_days,
                 approval_required: level,
             })
-        })
+        }))
     }
 
     fn approve_leave(
         &self,
         id: LeaveId,
-        by: &str,
+        by: &Actor,
         certified_by: Option<String>,
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError> {
-        self.with_store(|s| {
-            let record = s
-                .leave(id)
-                .map_err(failed)?
-                .ok_or_else(|| ConsoleError::Refused(format!("leave {id} is not on record")))?;
-            let level = record.approval_required;
-            if level == ApprovalLevel::DirectorWithUnitCertificate && certified_by.is_none() {
-                return Err(ConsoleError::Refused(format!(
-                    "leave {id} is two days or more: expected who certified it (窗口单位负责人签字证明)"
-                )));
-            }
-            s.approve_leave(
+        let audit = self.audit(by, "leave-approve", "");
+        self.facts_changed(self.with_store(|s| {
+            approve_leave_checked(
+                &self.config,
+                s,
                 id,
-                &Approval {
-                    level,
-                    by: by.to_string(),
-                    certified_by,
-                    at: now,
-                },
+                None,
+                &by.account,
+                certified_by,
+                now,
+                &audit,
             )
-            .map_err(|e| ConsoleError::Refused(e.to_string()))?;
-            Ok(level)
-        })
+            .map_err(refused_chain)
+        }))
     }
 
     fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
@@ -558,9 +647,10 @@ impl Console for StoreConsole {
         })
     }
 
-    fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError> {
+    fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "amend", &amendment_detail(amendment));
         self.with_store(|s| {
-            s.amend_punch(amendment, now)
+            s.amend_punch(amendment, now, &audit)
                 .map(|_| ())
                 .map_err(|e| ConsoleError::Refused(e.to_string()))
         })
@@ -611,7 +701,11 @@ impl Console for StoreConsole {
             }
         }
         // The camera is the daemon's while it runs: the console never opens it.
-        let lines: Vec<CheckLine> = doctor::checks(&self.config, false)
+        let loaded = match &self.vision {
+            VisionSlot::Daemon(shared) => shared.lock().ok().map(|v| v.model_name.clone()),
+            VisionSlot::Own(_) => None,
+        };
+        let lines: Vec<CheckLine> = doctor::checks_with(&self.config, false, loaded.as_deref())
             .into_iter()
             .map(|(name, outcome)| {
                 let (ok, detail) = match outcome {
@@ -644,12 +738,20 @@ impl Console for StoreConsole {
         })
     }
 
-    fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError> {
-        self.with_store(|s| {
-            set_post_checked(s, &post.post, post.holder.clone(), post.backup.clone(), now)
-                .map(|_| ())
-                .map_err(refused_chain)
-        })
+    fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "post-set", "");
+        self.facts_changed(self.with_store(|s| {
+            set_post_checked(
+                s,
+                &post.post,
+                post.holder.clone(),
+                post.backup.clone(),
+                now,
+                &audit,
+            )
+            .map(|_| ())
+            .map_err(refused_chain)
+        }))
     }
 
     fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError> {
@@ -674,14 +776,15 @@ impl Console for StoreConsole {
         })
     }
 
-    fn import_duty(&self, csv: &str) -> Result<DutyImport, ConsoleError> {
-        self.with_store(|s| {
-            let done = import_duty_text(s, &self.config, csv).map_err(refused_chain)?;
+    fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError> {
+        let audit = self.audit(by, "duty-import", "");
+        self.facts_changed(self.with_store(|s| {
+            let done = import_duty_text(s, &self.config, csv, &audit).map_err(refused_chain)?;
             Ok(DutyImport {
                 entries: done.entries,
                 on_working_days: done.on_working_days,
             })
-        })
+        }))
     }
 
     fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError> {
@@ -712,16 +815,18 @@ impl Console for StoreConsole {
         })
     }
 
-    fn import_calendar(&self, text: &str) -> Result<CalendarImport, ConsoleError> {
-        self.with_store(|s| {
-            let done = import_calendar_text(s, &self.config, text).map_err(refused_chain)?;
+    fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError> {
+        let audit = self.audit(by, "calendar-import", "");
+        self.facts_changed(self.with_store(|s| {
+            let done =
+                import_calendar_text(s, &self.config, text, &audit).map_err(refused_chain)?;
             Ok(CalendarImport {
                 holidays: done.holidays,
                 workdays: done.workdays,
                 summers: done.summers,
                 years: done.years,
             })
-        })
+        }))
     }
 
     fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError> {
@@ -741,7 +846,8 @@ impl Console for StoreConsole {
         })
     }
 
-    fn record_meeting(&self, form: &MeetingForm) -> Result<MeetingLine, ConsoleError> {
+    fn record_meeting(&self, form: &MeetingForm, by: &Actor) -> Result<MeetingLine, ConsoleError> {
+        let audit = self.audit(by, "meeting-record", "");
         self.with_store(|s| {
             let (_, meeting) = record_meeting_text(
                 s,
@@ -753,6 +859,7 @@ impl Console for StoreConsole {
                     invite: &form.invite,
                     sign_in: &form.sign_in,
                 },
+                &audit,
             )
             .map_err(refused_chain)?;
             Ok(meeting_line(&meeting))
@@ -773,7 +880,7 @@ impl Console for StoreConsole {
         }))
     }
 
-    fn capture(&self, request: CaptureRequest) -> Result<Enrolment, ConsoleError> {
+    fn capture(&self, request: CaptureRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
         let Some(slot) = &self.preview else {
             return Err(ConsoleError::Refused(
                 "no camera here: this console runs without the door daemon (hallclock console); capture from the camera at the console of hallclock run, or upload photos".into(),
@@ -822,37 +929,34 @@ impl Console for StoreConsole {
                 jpeg,
             });
         }
-        let mut vision = self
-            .vision
-            .lock()
-            .map_err(|_| ConsoleError::Failed("the models lock is poisoned".into()))?;
-        if vision.is_none() {
-            *vision = Some(Vision::load(&self.config).map_err(failed_chain)?);
-        }
-        let Some(vision) = vision.as_mut() else {
-            return Err(ConsoleError::Failed("the models are not loaded".into()));
-        };
-        let done = self.with_store(|store| {
-            let done = enroll_embeddings(
-                vision,
-                store,
-                &request.id,
-                request.name.as_deref(),
-                request.post.as_deref(),
-                &faces,
-                "door camera",
-                self.config.clock.now(),
-            )
-            .map_err(refused_chain)?;
-            store
-                .record_consent(&ConsentRecord {
-                    staff: request.id.clone(),
-                    consented_at: request.consent.consented_at,
-                    notice_version: request.consent.notice_version.clone(),
-                    recorded_by: request.consent.recorded_by.clone(),
-                })
-                .map_err(failed)?;
-            Ok(done)
+        let done = self.with_vision(|vision| {
+            self.with_store(|store| {
+                let done = enroll_embeddings(
+                    vision,
+                    store,
+                    &request.id,
+                    request.name.as_deref(),
+                    request.post.as_deref(),
+                    &faces,
+                    "door camera",
+                    self.config.clock.now(),
+                    &self.audit(
+                        by,
+                        "enrol",
+                        &format!("consent notice {}", request.consent.notice_version),
+                    ),
+                )
+                .map_err(refused_chain)?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
+            })
         })?;
         Ok(Enrolment {
             faces: done.faces,
@@ -873,27 +977,6 @@ impl Console for StoreConsole {
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
-}
-
-fn write_private_photos(dir: &Path, request: &EnrolRequest) -> Result<Vec<PathBuf>, ConsoleError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| failed(format!("creating {}: {e}", dir.display())))?;
-    let mut paths = Vec::new();
-    for (i, p) in request.photos.iter().enumerate() {
-        let clean: String = p
-            .name
-            .chars()
-            .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            .collect();
-        let path = dir.join(format!("{}-{clean}", i + 1));
-        std::fs::write(&path, &p.bytes)
-            .map_err(|e| failed(format!("writing {}: {e}", path.display())))?;
-        paths.push(path);
-    }
-    Ok(paths)
 }
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
@@ -988,7 +1071,10 @@ pub async fn serve(
     .context("opening the console's database")??;
     let console = match daemon {
         Some(link) => {
-            let console = console.with_gallery_reload(link.gallery_reload);
+            let console = console
+                .with_gallery_reload(link.gallery_reload)
+                .with_shared_vision(link.vision)
+                .with_facts_reload(link.facts_reload);
             match link.preview {
                 Some(slot) => console.with_preview(slot),
                 None => console,

@@ -93,9 +93,10 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             &s.id,
             Some(&s.name),
             Some(&s.post),
-            &[s.photo.as_path()],
+            &[super::enroll::PhotoInput::File(s.photo.as_path())],
             false,
             config.clock.now(),
+            &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),
         )
         .with_context(|| format!("enrolling sample staff {}", s.id))?;
         println!(

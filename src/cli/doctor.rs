@@ -43,6 +43,16 @@ pub(crate) enum Outcome {
 /// Runs every check (the camera's only when `with_camera`), in order. Shared by
 /// `hallclock doctor` and the console's status page. Reads and tries; changes nothing.
 pub(crate) fn checks(config: &Config, with_camera: bool) -> Vec<(&'static str, Outcome)> {
+    checks_with(config, with_camera, None)
+}
+
+/// [`checks`], with the models already loaded and checked by the running daemon when
+/// `loaded` names them (the console inside `hallclock run`: no second copy is loaded).
+pub(crate) fn checks_with(
+    config: &Config,
+    with_camera: bool,
+    loaded: Option<&str>,
+) -> Vec<(&'static str, Outcome)> {
     let of = |r: Result<String, String>| match r {
         Ok(detail) => Outcome::Ok(detail),
         Err(todo) => Outcome::Failed(todo),
@@ -59,9 +69,14 @@ pub(crate) fn checks(config: &Config, with_camera: bool) -> Vec<(&'static str, O
     out.push(("ONNX Runtime", of(onnx_runtime(config))));
     out.push((
         "models",
-        of(Vision::load(config)
-            .map(|v| format!("{} loaded, checksums and shapes match", v.model_name))
-            .map_err(|e| format!("{e:#}"))),
+        match loaded {
+            Some(name) => Outcome::Ok(format!(
+                "{name} loaded by the running daemon, checksums and shapes matched at start-up"
+            )),
+            None => of(Vision::load(config)
+                .map(|v| format!("{} loaded, checksums and shapes match", v.model_name))
+                .map_err(|e| format!("{e:#}"))),
+        },
     ));
     out.push(("clock", of(clock(config))));
     out.push(("disk space", of(disk(&config.store.database))));

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use crate::core::ids::StaffId;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::hw::photo::encode_jpeg;
-use crate::hw::read_photo;
-use crate::store::{NewEmbedding, Store};
+use crate::hw::{decode_photo, read_photo};
+use crate::store::{Audit, NewEmbedding, Store};
 use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::measure;
 use crate::vision::quality::{QualityGate, Rejection};
@@ -36,6 +36,40 @@ pub struct EnrollArgs {
     pub photos: Vec<PathBuf>,
 }
 
+/// One photo to enrol from: a file (the CLI) or bytes in memory (a console upload, never
+/// written to disk: decoded where it lies).
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoInput<'a> {
+    File(&'a Path),
+    Memory { name: &'a str, bytes: &'a [u8] },
+}
+
+impl PhotoInput<'_> {
+    /// How the photo is named in messages.
+    fn label(&self) -> String {
+        match self {
+            PhotoInput::File(p) => p.display().to_string(),
+            PhotoInput::Memory { name, .. } => (*name).to_string(),
+        }
+    }
+
+    /// The stored source name of its face.
+    fn source(&self) -> Option<String> {
+        match self {
+            PhotoInput::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()),
+            PhotoInput::Memory { name, .. } => Some((*name).to_string()),
+        }
+    }
+
+    /// Decodes it (one photo at a time: the caller drops each image before the next).
+    fn decode(&self) -> Result<crate::core::image::BgrImage, crate::hw::PhotoError> {
+        match self {
+            PhotoInput::File(p) => read_photo(p),
+            PhotoInput::Memory { name, bytes } => decode_photo(name, bytes),
+        }
+    }
+}
+
 /// What one enrolment did.
 #[derive(Debug)]
 pub struct Enrolled {
@@ -48,7 +82,11 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let id = StaffId::new(&args.id).context("reading --id")?;
     let mut store = open_store(config)?;
     let mut vision = Vision::load(config)?;
-    let photos: Vec<&Path> = args.photos.iter().map(PathBuf::as_path).collect();
+    let photos: Vec<PhotoInput<'_>> = args
+        .photos
+        .iter()
+        .map(|p| PhotoInput::File(p.as_path()))
+        .collect();
     let done = enroll(
         &mut vision,
         &mut store,
@@ -58,6 +96,7 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
         &photos,
         config.store.keep_face_images,
         config.clock.now(),
+        &Audit::cli(config.clock.now(), "enrol", ""),
     )?;
     for (other, score) in &done.lookalikes {
         eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
@@ -71,15 +110,20 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the CLI's, the demo's and the console's enrolment; the values are all distinct"
+)]
 pub fn enroll(
     vision: &mut Vision,
     store: &mut Store,
     id: &StaffId,
     name: Option<&str>,
     post: Option<&str>,
-    photos: &[&Path],
+    photos: &[PhotoInput<'_>],
     keep_images: bool,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Enrolled> {
     let name = resolve_name(store, id, name)?;
     let gate = QualityGate::enrolment_defaults();
@@ -88,8 +132,9 @@ pub fn enroll(
     let mut vectors = Vec::new();
     let mut refusals = Vec::new();
     let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
-    for photo in photos {
-        let img = match read_photo(photo) {
+    for input in photos {
+        let photo = input.label();
+        let img = match input.decode() {
             Ok(i) => i,
             Err(e) => {
                 refusals.push(e.to_string());
@@ -106,7 +151,7 @@ pub fn enroll(
         else {
             refusals.push(format!(
                 "{}: {} ({})",
-                photo.display(),
+                photo,
                 Rejection::NoFace,
                 Rejection::NoFace.hint_zh()
             ));
@@ -121,14 +166,11 @@ pub fn enroll(
             .count();
         if others > 0 {
             let r = Rejection::SeveralFaces { count: others + 1 };
-            refusals.push(format!("{}: {r} ({})", photo.display(), r.hint_zh()));
+            refusals.push(format!("{}: {r} ({})", photo, r.hint_zh()));
             continue;
         }
         let Some(crop) = vision.recognizer.embedder.align(&img, &face) else {
-            refusals.push(format!(
-                "{}: the face's landmarks cannot be aligned",
-                photo.display()
-            ));
+            refusals.push(format!("{}: the face's landmarks cannot be aligned", photo));
             continue;
         };
         let report = measure(&img, &face, &crop);
@@ -137,7 +179,7 @@ pub fn enroll(
             let all: Vec<String> = reasons.iter().map(ToString::to_string).collect();
             refusals.push(format!(
                 "{}: {} ({})",
-                photo.display(),
+                photo,
                 all.join("; "),
                 first.hint_zh()
             ));
@@ -148,7 +190,7 @@ pub fn enroll(
             .embedder
             .embed(&[&crop], vision.recognizer.config.flip)?;
         let Some(e) = emb.pop() else {
-            bail!("the embedder returned nothing for {}", photo.display())
+            bail!("the embedder returned nothing for {}", photo)
         };
         note_lookalikes(vision, &gallery, &mut scratch, id, &e.0, &mut lookalikes);
         let jpeg = if keep_images {
@@ -156,12 +198,7 @@ pub fn enroll(
         } else {
             None
         };
-        vectors.push((
-            e.0,
-            report.sharpness,
-            photo.file_name().map(|f| f.to_string_lossy().into_owned()),
-            jpeg,
-        ));
+        vectors.push((e.0, report.sharpness, input.source(), jpeg));
     }
     if !refusals.is_empty() {
         bail!(
@@ -169,7 +206,7 @@ pub fn enroll(
             refusals.join("\n  ")
         );
     }
-    store.upsert_staff(id, &name, post, now)?;
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
         .map(|(v, q, src, _)| NewEmbedding {
@@ -183,11 +220,42 @@ pub fn enroll(
     } else {
         None
     };
-    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    let detail = format!(
+        "{id}: {} face(s) from {} photo(s){}",
+        news.len(),
+        photos.len(),
+        note(by)
+    );
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,
     })
+}
+
+/// The caller's own words for the audit line (e.g. the consent notice), after a comma.
+fn note(by: &Audit) -> String {
+    if by.detail.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", by.detail)
+    }
+}
+
+/// The audit line of the staff record an enrolment saves (the person's name and post).
+fn staff_audit(by: &Audit, id: &StaffId, name: &str, post: Option<&str>) -> Audit {
+    Audit {
+        action: format!("{}-staff", by.action),
+        detail: format!("{id} {name}, post {}", post.unwrap_or("-")),
+        ..by.clone()
+    }
 }
 
 /// The name to store for `id`: the one given, else the one on the staff list.
@@ -236,6 +304,10 @@ pub struct FaceVector {
 ///
 /// # Errors
 /// When `id` is new and has no name, when `vectors` is empty, or the store fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site (the console's capture); the values are all distinct"
+)]
 pub fn enroll_embeddings(
     vision: &mut Vision,
     store: &mut Store,
@@ -245,6 +317,7 @@ pub fn enroll_embeddings(
     vectors: &[FaceVector],
     source: &str,
     now: Timestamp,
+    by: &Audit,
 ) -> anyhow::Result<Enrolled> {
     if vectors.is_empty() {
         bail!("enrolment of {id} refused: no face was captured");
@@ -263,7 +336,7 @@ pub fn enroll_embeddings(
             &mut lookalikes,
         );
     }
-    store.upsert_staff(id, &name, post, now)?;
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
     let news: Vec<NewEmbedding<'_>> = vectors
         .iter()
         .map(|v| NewEmbedding {
@@ -273,7 +346,15 @@ pub fn enroll_embeddings(
         })
         .collect();
     let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
-    store.add_embeddings(id, &vision.model_key(), &news, images.as_deref(), now)?;
+    let detail = format!("{id}: {} face(s) from {source}{}", news.len(), note(by));
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,

@@ -58,6 +58,11 @@ impl Vision {
                 flip: v.flip,
             },
         );
+        tracing::info!(
+            detector = %det_manifest.name,
+            embedder = %emb_manifest.name,
+            "Face models loaded."
+        );
         Ok(Vision {
             recognizer,
             policy: MatchPolicy {

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::core::ids::StaffId;
+use crate::store::Audit;
 
 use super::setup::open_store;
 use crate::config::{model_dirs, Config};
@@ -58,12 +59,30 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
         }
         StaffCommand::Add { id, name, post } => {
             let id = StaffId::new(&id).context("reading --id")?;
-            store.upsert_staff(&id, &name, post.as_deref(), config.clock.now())?;
+            let now = config.clock.now();
+            let before = store.staff(&id)?;
+            let detail = match &before {
+                Some(b) => format!(
+                    "{id}: name {} -> {name}, post {} -> {}",
+                    b.name,
+                    b.post.as_deref().unwrap_or("-"),
+                    post.as_deref().or(b.post.as_deref()).unwrap_or("-")
+                ),
+                None => format!("{id} {name}, post {}", post.as_deref().unwrap_or("-")),
+            };
+            let action = if before.is_some() {
+                "staff-update"
+            } else {
+                "staff-add"
+            };
+            let audit = Audit::cli(now, action, detail);
+            store.upsert_staff(&id, &name, post.as_deref(), now, &audit)?;
             println!("added {id} {name}");
         }
         StaffCommand::Remove { id } => {
             let id = StaffId::new(&id).context("reading --id")?;
-            let n = store.remove_staff(&id)?;
+            let audit = Audit::cli(config.clock.now(), "staff-remove", id.to_string());
+            let n = store.remove_staff(&id, &audit)?;
             println!("removed {id}: {n} face embedding(s) erased");
         }
     }

@@ -10,6 +10,7 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 
 use crate::admin::web::{LockoutPolicy, WebSettings};
+use crate::core::leave::{ApprovalLevel, ApprovalRights};
 
 /// `[console]`.
 #[derive(Debug, Default, Deserialize)]
@@ -39,12 +40,19 @@ pub struct RawConsole {
     pub max_connections: Option<u32>,
     /// Largest upload, megabytes (default 10).
     pub max_upload_mb: Option<u32>,
+    /// Largest photo an enrolment upload may declare, megapixels (default 16).
+    pub max_photo_megapixels: Option<u32>,
     /// The version of the face-data consent notice shown at enrolment (default "2026-1").
     pub notice_version: Option<String>,
     /// The certificate chain (PEM) to serve HTTPS with; needs `tls-key` too.
     pub tls_cert: Option<PathBuf>,
     /// The certificate's private key (PEM); needs `tls-cert` too.
     pub tls_key: Option<PathBuf>,
+    /// The highest leave approval a supervisor may record: "none", "inspection-office",
+    /// "deputy-director" (default) or "director".
+    pub supervisor_approves: Option<String>,
+    /// The highest leave approval an admin may record (default "director").
+    pub admin_approves: Option<String>,
 }
 
 /// The PEM files the console serves HTTPS with.
@@ -62,6 +70,30 @@ pub struct ConsoleConfig {
     pub web: WebSettings,
     /// HTTPS (and `Secure` cookies) when set.
     pub tls: Option<TlsFiles>,
+    /// Which approval level each role may record (the CLI's `--by` naming an account, too).
+    pub approval: ApprovalRights,
+}
+
+/// An approval level setting; `None` inside for "none".
+fn approval_level(
+    key: &str,
+    v: Option<String>,
+    default: Option<ApprovalLevel>,
+    problems: &mut Vec<String>,
+) -> Option<ApprovalLevel> {
+    match v.as_deref().map(str::trim) {
+        None => default,
+        Some("none") => None,
+        Some("inspection-office") => Some(ApprovalLevel::InspectionOffice),
+        Some("deputy-director") => Some(ApprovalLevel::DeputyDirector),
+        Some("director") => Some(ApprovalLevel::DirectorWithUnitCertificate),
+        Some(other) => {
+            problems.push(format!(
+                "console.{key}: expected none, inspection-office, deputy-director or director, found {other:?}"
+            ));
+            default
+        }
+    }
 }
 
 /// Validates `[console]`.
@@ -101,6 +133,8 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
     web.header_timeout = std::time::Duration::from_secs(u64::from(header_secs));
     web.request_timeout = std::time::Duration::from_secs(u64::from(request_secs));
     web.max_connections = connections as usize;
+    let megapixels = positive("max-photo-megapixels", raw.max_photo_megapixels, 16, 100);
+    web.pixel_budget = u64::from(megapixels) * 1_000_000;
     web.session_ttl = SignedDuration::from_hours(i64::from(hours));
     web.lockout = LockoutPolicy {
         failures,
@@ -138,11 +172,27 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
             None
         }
     };
+    let defaults = ApprovalRights::default();
+    let approval = ApprovalRights {
+        supervisor: approval_level(
+            "supervisor-approves",
+            raw.supervisor_approves,
+            defaults.supervisor,
+            problems,
+        ),
+        admin: approval_level(
+            "admin-approves",
+            raw.admin_approves,
+            defaults.admin,
+            problems,
+        ),
+    };
     ConsoleConfig {
         enabled: raw.enabled.unwrap_or(false),
         listen,
         web,
         tls,
+        approval,
     }
 }
 

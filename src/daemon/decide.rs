@@ -3,17 +3,28 @@
 //! signal without a punch goes to feedback, a gap alert and a same-pass rejection are logged.
 //! The engine's clock is the caller's: each sighting carries its frame's time, and the clock's
 //! trust is asked of `hw::clock` per sighting.
+//!
+//! The engine's facts (calendar, window posts) follow the store while the door runs: a
+//! generation counter in the store, bumped by a trigger on every change (console, CLI or
+//! import), is read every few seconds, and a reload flag (raised by SIGHUP and by the console
+//! after a change) makes it read at once; on a new generation the calendar and posts are loaded
+//! on a blocking thread and handed to [`DoorEngine::replace_facts`].
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::mpsc::{Receiver, Sender};
 use tracing::{debug, info, warn, Instrument};
 
+use crate::core::calendar::{Calendar, SummerRule};
+use crate::core::leave::Post;
 use crate::core::rules::{Action, DoorEngine, Face, Punch, RejectReason, Sighting, Signal};
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::clock::{ClockTrust, WallClock};
+use crate::store::Store;
 
 use super::recognise::SightingEvent;
 use super::telemetry::{Stage, Telemetry};
@@ -38,6 +49,50 @@ pub struct FeedbackJob {
     pub first_seen: Timestamp,
 }
 
+/// Where the engine's facts are reloaded from when they change in the store.
+#[derive(Debug, Clone)]
+pub struct FactsWatch {
+    pub db_path: PathBuf,
+    pub summer: SummerRule,
+    /// The store's generation the engine's facts were loaded at.
+    pub generation: i64,
+    /// Raised by SIGHUP and by the console after a change: look at once.
+    pub reload: Arc<AtomicBool>,
+    /// How often the generation is read otherwise (a CLI change is seen within this).
+    pub every: Duration,
+}
+
+/// The facts of a newer generation, or `None` when nothing changed.
+type NewFacts = Option<(i64, Calendar, Vec<Post>)>;
+
+/// Reads the store's generation and, when it differs from `known` (or `forced`), the facts.
+fn load_facts(
+    store: &mut Option<Store>,
+    watch: &FactsWatch,
+    known: i64,
+    forced: bool,
+) -> anyhow::Result<NewFacts> {
+    use anyhow::Context;
+    if store.is_none() {
+        *store = Some(Store::open(&watch.db_path).with_context(|| {
+            format!(
+                "opening {} to reload the calendar and posts",
+                watch.db_path.display()
+            )
+        })?);
+    }
+    let Some(s) = store.as_ref() else {
+        return Ok(None);
+    };
+    let generation = s.rules_generation()?;
+    if generation == known && !forced {
+        return Ok(None);
+    }
+    let calendar = s.calendar(watch.summer).context("loading the calendar")?;
+    let posts = s.posts().context("loading the window posts")?;
+    Ok(Some((generation, calendar, posts)))
+}
+
 /// The longest the stage sleeps before looking at the clock again (a wall-clock step, e.g. NTP
 /// synchronising after boot, is noticed within this).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
@@ -46,6 +101,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 ///
 /// # Errors
 /// When the record or feedback stage is gone.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site (serve) handing the stage its channels and handles"
+)]
 pub async fn run(
     mut engine: DoorEngine,
     mut sightings: Receiver<SightingEvent>,
@@ -54,10 +113,14 @@ pub async fn run(
     clock: Arc<dyn ClockTrust>,
     wall: WallClock,
     telemetry: Arc<Telemetry>,
+    watch: FactsWatch,
 ) -> anyhow::Result<()> {
     let span = tracing::info_span!("stage", stage = %Stage::Decide);
     async move {
         let mut heartbeat = tokio::time::interval(Duration::from_secs(1));
+        let mut generation = watch.generation;
+        let mut store: Option<Store> = None;
+        let mut last_look = Instant::now();
         loop {
             let sleep = engine
                 .next_deadline()
@@ -86,7 +149,33 @@ pub async fn run(
                         carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;
                     }
                 }
-                _ = heartbeat.tick() => telemetry.beat(Stage::Decide),
+                _ = heartbeat.tick() => {
+                    telemetry.beat(Stage::Decide);
+                    let forced = watch.reload.swap(false, Ordering::Relaxed);
+                    if forced || last_look.elapsed() >= watch.every {
+                        last_look = Instant::now();
+                        let (w, known, mut s) = (watch.clone(), generation, store.take());
+                        let looked = tokio::task::spawn_blocking(move || {
+                            let r = load_facts(&mut s, &w, known, forced);
+                            (s, r)
+                        })
+                        .await;
+                        match looked {
+                            Ok((s, Ok(Some((g, calendar, posts))))) => {
+                                store = s;
+                                generation = g;
+                                info!(generation = g, posts = posts.len(), "Calendar and posts reloaded.");
+                                engine.replace_facts(calendar, posts, wall.now());
+                            }
+                            Ok((s, Ok(None))) => store = s,
+                            Ok((_, Err(error))) => warn!(
+                                error = format!("{error:#}"),
+                                "Cannot reload the calendar and posts; keeping the old ones."
+                            ),
+                            Err(error) => warn!(%error, "The calendar reload task died."),
+                        }
+                    }
+                }
             }
         }
     }

@@ -57,6 +57,8 @@ pub struct Prepared {
     gallery: Gallery,
     store: Store,
     engine: DoorEngine,
+    /// The store's rules generation the engine's facts were loaded at.
+    facts_generation: i64,
     /// The door's outputs (replaceable, e.g. by a benchmark that times the light).
     pub feedback: Box<dyn Feedback>,
     pub clock: Arc<dyn ClockTrust>,
@@ -95,6 +97,9 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         warn!("Nobody is enrolled for this embedder; every face will be unknown.");
     }
     let now = config.clock.now();
+    let facts_generation = store
+        .rules_generation()
+        .context("reading the rules generation")?;
     let calendar = store
         .calendar(config.rules.summer)
         .context("loading the calendar")?;
@@ -117,6 +122,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         gallery,
         store,
         engine,
+        facts_generation,
         feedback,
         clock,
         telemetry: Arc::new(Telemetry::default()),
@@ -125,6 +131,10 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
 }
 
 type StageExit = (Stage, anyhow::Result<()>);
+
+/// How often the decide stage reads the store's rules generation (a CLI change to the calendar
+/// or the posts reaches the door within this; the console's at once).
+const FACTS_LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs the daemon until the sources end, a signal asks it to stop, or a stage dies.
 ///
@@ -138,6 +148,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         gallery,
         store,
         engine,
+        facts_generation,
         feedback,
         clock,
         telemetry,
@@ -153,6 +164,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     let reload = Arc::new(AtomicBool::new(false));
     // The recorder wakes the uploader after each commit.
     let wake_uploader = Arc::new(tokio::sync::Notify::new());
+    let facts_reload = Arc::new(AtomicBool::new(false));
 
     let (frame_tx, frame_rx) = std::sync::mpsc::sync_channel(config.camera.queue_frames);
     let (sight_tx, sight_rx) = mpsc::channel(32);
@@ -172,6 +184,8 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         )));
     }
 
+    // One copy of the models: the recognise stage's, lent to the console's enrolments.
+    let vision = Arc::new(std::sync::Mutex::new(vision));
     let mut console_task = None;
     let door_preview = config
         .console
@@ -184,6 +198,8 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         let daemon = crate::cli::console::DaemonLink {
             gallery_reload: reload.clone(),
             preview: door_preview.clone(),
+            vision: vision.clone(),
+            facts_reload: facts_reload.clone(),
         };
         // Its own runtime and threads: nothing a browser does can delay a punch.
         let listener = listener
@@ -252,8 +268,15 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     {
         let (t, exit, fb) = (telemetry.clone(), exit_tx.clone(), fb_tx.clone());
         let (clock, wall) = (clock.clone(), config.clock);
+        let watch = decide::FactsWatch {
+            db_path: config.store.database.clone(),
+            summer: config.rules.summer,
+            generation: facts_generation,
+            reload: facts_reload.clone(),
+            every: FACTS_LOOK_EVERY,
+        };
         tracker.spawn(async move {
-            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t).await;
+            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t, watch).await;
             let _ = exit.send((Stage::Decide, r)).await;
         });
     }
@@ -339,8 +362,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             sig = signals.recv() => match sig {
                 DaemonSignal::Shutdown { signal } => begin_drain(&mut drain_deadline, signal),
                 DaemonSignal::ReloadEnrolments => {
-                    info!("SIGHUP: reloading enrolments.");
+                    info!("SIGHUP: reloading enrolments, the calendar and the posts.");
                     reload.store(true, std::sync::atomic::Ordering::Relaxed);
+                    facts_reload.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             },
             _ = drain.cancelled(), if drain_deadline.is_none() => begin_drain(&mut drain_deadline, "asked"),

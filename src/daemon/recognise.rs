@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -53,7 +53,8 @@ pub struct IdleGate {
 
 /// What the stage owns.
 pub struct Recognise {
-    pub vision: Vision,
+    /// The models, shared with the console's enrolments (`hallclock run` holds one copy).
+    pub vision: Arc<Mutex<Vision>>,
     pub gallery: Gallery,
     pub idle: IdleGate,
     pub db_path: PathBuf,
@@ -77,7 +78,14 @@ pub fn run(
     telemetry: Arc<Telemetry>,
 ) -> anyhow::Result<()> {
     let _span = info_span!("stage", stage = %Stage::Recognise).entered();
-    let mut tracker = DoorTracker::new(stage.vision.vote);
+    let (vote, policy) = {
+        let v = stage
+            .vision
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the models lock is poisoned"))?;
+        (v.vote, v.policy)
+    };
+    let mut tracker = DoorTracker::new(vote);
     let mut scratch = SearchScratch::default();
     let mut gate = MotionGate::new(stage.idle.threshold);
     let mut since_detect = 0u32;
@@ -93,7 +101,12 @@ pub fn run(
             let store = Store::open(&stage.db_path).with_context(|| {
                 format!("reopening {} to reload enrolments", stage.db_path.display())
             })?;
-            match stage.vision.gallery(&store) {
+            let gallery = stage
+                .vision
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the models lock is poisoned"))?
+                .gallery(&store);
+            match gallery {
                 Ok(g) => {
                     info!(people = g.people(), faces = g.len(), "Enrolments reloaded.");
                     stage.gallery = g;
@@ -126,7 +139,17 @@ pub fn run(
             }
         }
         since_detect = 0;
-        let outcome = match stage.vision.recognizer.door_frame(&frame.image) {
+        // The console may be enrolling with the models: skip the frame rather than wait.
+        let mut models = match stage.vision.try_lock() {
+            Ok(m) => m,
+            Err(TryLockError::WouldBlock) => {
+                telemetry.frame_skipped_models_busy();
+                tracker.observe_nothing(at);
+                continue;
+            }
+            Err(TryLockError::Poisoned(_)) => anyhow::bail!("the models lock is poisoned"),
+        };
+        let outcome = match models.recognizer.door_frame(&frame.image) {
             Ok((outcome, _times)) => outcome,
             Err(error) => {
                 telemetry.frame_failed();
@@ -158,7 +181,7 @@ pub fn run(
                     ),
                     None => {
                         let crop = if stage.keep_face_crops {
-                            stage.vision.recognizer.embedder.align(&frame.image, face)
+                            models.recognizer.embedder.align(&frame.image, face)
                         } else {
                             None
                         };
@@ -177,6 +200,7 @@ pub fn run(
                 },
             }
         }
+        drop(models);
         let verdict = match outcome {
             DoorOutcome::NoFace { .. } => {
                 tracker.observe_nothing(at);
@@ -194,10 +218,7 @@ pub fn run(
                 face, embedding, ..
             } => {
                 telemetry.face_seen();
-                let decision = stage
-                    .vision
-                    .policy
-                    .decide(&stage.gallery.search(&embedding.0, &mut scratch));
+                let decision = policy.decide(&stage.gallery.search(&embedding.0, &mut scratch));
                 tracker.observe(at, face.bbox, &decision)
             }
         };

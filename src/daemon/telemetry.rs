@@ -57,6 +57,7 @@ pub struct Telemetry {
     frames: AtomicU64,
     frames_dropped: AtomicU64,
     frames_idle_skipped: AtomicU64,
+    frames_models_busy: AtomicU64,
     frame_errors: AtomicU64,
     source_reopens: AtomicU64,
     faces: AtomicU64,
@@ -90,6 +91,10 @@ impl Telemetry {
     /// A still scene with nobody followed: the detector was not run on this frame.
     pub fn frame_idle_skipped(&self) {
         self.frames_idle_skipped.fetch_add(1, Relaxed);
+    }
+    /// The console was enrolling with the shared models: the frame was skipped, not waited on.
+    pub fn frame_skipped_models_busy(&self) {
+        self.frames_models_busy.fetch_add(1, Relaxed);
     }
     pub fn frame_failed(&self) {
         self.frame_errors.fetch_add(1, Relaxed);
@@ -200,6 +205,12 @@ impl Telemetry {
             "counter",
             "Frames not run through the detector because the scene was still.",
             c(&self.frames_idle_skipped),
+        );
+        put(
+            "frames_models_busy_total",
+            "counter",
+            "Frames skipped while a console enrolment used the shared models.",
+            c(&self.frames_models_busy),
         );
         put(
             "frame_errors_total",

@@ -9,4 +9,4 @@ pub mod frames;
 pub mod photo;
 
 pub use frames::{Frame, FrameError, FrameSource, SourceSpec};
-pub use photo::{read_photo, PhotoError};
+pub use photo::{decode_photo, read_photo, PhotoError};

@@ -81,6 +81,17 @@ pub fn read_photo(path: &Path) -> Result<BgrImage, PhotoError> {
     decode(path, &bytes)
 }
 
+/// Decodes a photo held in memory (an upload), as [`read_photo`] does a file: nothing is
+/// written anywhere. `name` only labels the errors.
+///
+/// # Errors
+/// [`PhotoError`] naming `name`: empty, truncated, undecodable, or too large.
+pub fn decode_photo(name: &str, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
+    let path = Path::new(name);
+    check_complete(path, bytes)?;
+    decode(path, bytes)
+}
+
 #[cfg(feature = "opencv")]
 fn decode(path: &Path, bytes: &[u8]) -> Result<BgrImage, PhotoError> {
     use opencv::core::{Mat, Vector};

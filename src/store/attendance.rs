@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
+use super::audit::{write_audit, Audit};
 use super::{corrupt, date, instant, sql, staff_id, stamp, Store, StoreError};
 use crate::core::calendar::{Calendar, DutyEntry, DutyRoster, SummerRule};
 use crate::core::ids::StaffId;
@@ -212,6 +213,7 @@ impl Store {
         device: &str,
         punches: &[Punch],
         now: Timestamp,
+        audit: &Audit,
     ) -> Result<PunchImportSummary, StoreError> {
         let (format_name, source) = match format {
             PunchImportFormat::Csv => ("csv", "import-csv"),
@@ -285,6 +287,7 @@ impl Store {
             params![to_i64(added as u64), to_i64(skipped as u64), import_id],
         )
         .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(PunchImportSummary {
             import_id,
@@ -434,6 +437,7 @@ impl Store {
         &mut self,
         amendment: &Amendment,
         now: Timestamp,
+        audit: &Audit,
     ) -> Result<i64, RecordError> {
         let action = "record an amendment";
         let tx = self
@@ -482,6 +486,7 @@ impl Store {
         )
         .map_err(sql(action))?;
         let id = tx.last_insert_rowid();
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(id)
     }
@@ -502,17 +507,25 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
-    pub fn set_active_from(&self, staff: &StaffId, from: Option<Date>) -> Result<(), StoreError> {
-        let n = self
-            .conn
+    pub fn set_active_from(
+        &mut self,
+        staff: &StaffId,
+        from: Option<Date>,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        let action = "set the active-from date";
+        let tx = self.conn.transaction().map_err(sql(action))?;
+        let n = tx
             .execute(
                 "UPDATE staff SET active_from = ?2 WHERE staff_id = ?1",
                 params![staff.as_str(), from.map(|d| d.to_string())],
             )
-            .map_err(sql("set the active-from date"))?;
+            .map_err(sql(action))?;
         if n == 0 {
             return Err(StoreError::UnknownStaff(staff.clone()));
         }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
         Ok(())
     }
 
@@ -522,7 +535,12 @@ impl Store {
     /// # Errors
     /// [`RecordError::Leave`] (overlap, or backwards), [`StoreError::UnknownStaff`] or
     /// [`StoreError::Sql`].
-    pub fn add_leave(&mut self, new: &NewLeave, now: Timestamp) -> Result<LeaveId, RecordError> {
+    pub fn add_leave(
+        &mut self,
+        new: &NewLeave,
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<LeaveId, RecordError> {
         let action = "record a leave";
         let tx = self
             .conn
@@ -570,6 +588,12 @@ impl Store {
             ],
         )
         .map_err(sql(action))?;
+        write_audit(
+            &tx,
+            &audit
+                .clone()
+                .with_detail(format!("#{} {}", id.0, audit.detail)),
+        )?;
         tx.commit().map_err(sql(action))?;
         Ok(id)
     }
@@ -611,7 +635,12 @@ impl Store {
     ///
     /// # Errors
     /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyApproved`] or [`StoreError::Sql`].
-    pub fn approve_leave(&mut self, id: LeaveId, approval: &Approval) -> Result<(), RecordError> {
+    pub fn approve_leave(
+        &mut self,
+        id: LeaveId,
+        approval: &Approval,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
         let action = "approve a leave";
         let tx = self
             .conn
@@ -636,6 +665,7 @@ impl Store {
             ],
         )
         .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
@@ -644,7 +674,12 @@ impl Store {
     ///
     /// # Errors
     /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyClosed`] or [`StoreError::Sql`].
-    pub fn close_leave(&mut self, id: LeaveId, at: Timestamp) -> Result<(), RecordError> {
+    pub fn close_leave(
+        &mut self,
+        id: LeaveId,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
         let action = "close a leave";
         let tx = self
             .conn
@@ -661,6 +696,7 @@ impl Store {
             params![to_i64(id.0), at.to_string()],
         )
         .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
@@ -669,7 +705,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`] (e.g. A and B the same person).
-    pub fn set_post(&mut self, post: &Post, now: Timestamp) -> Result<(), StoreError> {
+    pub fn set_post(
+        &mut self,
+        post: &Post,
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
         let action = "set a post";
         let tx = self.conn.transaction().map_err(sql(action))?;
         ensure_staff(&tx, &post.holder)?;
@@ -686,6 +727,7 @@ impl Store {
             ],
         )
         .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
@@ -726,7 +768,11 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::UnknownStaff`] for the first unknown person, or [`StoreError::Sql`].
-    pub fn import_duty(&mut self, entries: &[DutyEntry]) -> Result<usize, StoreError> {
+    pub fn import_duty(
+        &mut self,
+        entries: &[DutyEntry],
+        audit: &Audit,
+    ) -> Result<usize, StoreError> {
         let action = "import the duty roster";
         let tx = self
             .conn
@@ -754,6 +800,7 @@ impl Store {
                     .map_err(sql(action))?;
             }
         }
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(entries.len())
     }
@@ -768,6 +815,7 @@ impl Store {
         years: &BTreeSet<i16>,
         days: &[(Date, bool, String)],
         summers: &[(Date, Date)],
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let action = "import the calendar";
         let tx = self
@@ -808,8 +856,23 @@ impl Store {
             )
             .map_err(sql(action))?;
         }
+        write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
+    }
+
+    /// A number that changes whenever the calendar, the summer periods, the posts, the leave or
+    /// the duty roster change (a trigger bumps it): the running door polls it to reload its
+    /// engine's facts.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn rules_generation(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT n FROM rules_generation WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql("read the rules generation"))
     }
 
     /// The stored calendar on top of `summer_rule` (for years without their own summer period).
@@ -859,7 +922,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
-    pub fn record_meeting(&mut self, meeting: &Meeting, now: Timestamp) -> Result<i64, StoreError> {
+    pub fn record_meeting(
+        &mut self,
+        meeting: &Meeting,
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<i64, StoreError> {
         let action = "record a meeting";
         let tx = self
             .conn
@@ -901,6 +969,10 @@ impl Store {
             )
             .map_err(sql(action))?;
         }
+        write_audit(
+            &tx,
+            &audit.clone().with_detail(format!("#{id} {}", audit.detail)),
+        )?;
         tx.commit().map_err(sql(action))?;
         Ok(id)
     }
@@ -1342,9 +1414,17 @@ mod tests {
 
     fn store_with(staff: &[&str]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("hc.db")).unwrap();
+        let mut store = Store::open(&dir.path().join("hc.db")).unwrap();
         for s in staff {
-            store.upsert_staff(&id(s), s, None, now()).unwrap();
+            store
+                .upsert_staff(
+                    &id(s),
+                    s,
+                    None,
+                    now(),
+                    &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+                )
+                .unwrap();
         }
         (dir, store)
     }
@@ -1404,11 +1484,25 @@ mod tests {
             punch("0002", "2026-11-02T00:01:00Z"),
         ];
         let summary = store
-            .import_punches("a.csv", PunchImportFormat::Csv, "import", &good, now())
+            .import_punches(
+                "a.csv",
+                PunchImportFormat::Csv,
+                "import",
+                &good,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
             .unwrap();
         assert_eq!((summary.added, summary.skipped), (2, 1));
         let again = store
-            .import_punches("a.csv", PunchImportFormat::Csv, "import", &good, now())
+            .import_punches(
+                "a.csv",
+                PunchImportFormat::Csv,
+                "import",
+                &good,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
             .unwrap();
         assert_eq!((again.added, again.skipped), (0, 3));
         let bad = [
@@ -1416,7 +1510,7 @@ mod tests {
             punch("0099", "2026-11-03T00:00:00Z"),
         ];
         assert!(matches!(
-            store.import_punches("b.csv", PunchImportFormat::Csv, "import", &bad, now()),
+            store.import_punches("b.csv", PunchImportFormat::Csv, "import", &bad, now(), &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "")),
             Err(StoreError::UnknownStaff(s)) if s.as_str() == "0099"
         ));
         assert_eq!(store.punch_count().unwrap(), 2);
@@ -1454,8 +1548,20 @@ mod tests {
             reason: "colleague's face".into(),
             author: id("0900"),
         };
-        store.amend_punch(&void, now()).unwrap();
-        let err = store.amend_punch(&void, now()).unwrap_err();
+        store
+            .amend_punch(
+                &void,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap();
+        let err = store
+            .amend_punch(
+                &void,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap_err();
         assert!(matches!(err, RecordError::NothingToVoid { .. }), "{err}");
     }
 
@@ -1478,7 +1584,13 @@ mod tests {
             reason: String::new(),
             approval_required: ApprovalLevel::DeputyDirector,
         };
-        let first = store.add_leave(&new, now()).unwrap();
+        let first = store
+            .add_leave(
+                &new,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap();
         assert_eq!(first, LeaveId(1));
         let overlapping = NewLeave {
             first: HalfDay {
@@ -1488,7 +1600,11 @@ mod tests {
             ..new.clone()
         };
         let err = store
-            .add_leave(&overlapping, now())
+            .add_leave(
+                &overlapping,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
             .unwrap_err()
             .to_string();
         assert_eq!(

@@ -13,7 +13,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_attendance.sql"),
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_console.sql"),
-    include_str!("migrations/0005_console_sign_in.sql"),
+    include_str!("migrations/0005_audit_client.sql"),
+    include_str!("migrations/0006_rules_generation.sql"),
+    include_str!("migrations/0007_console_sign_in.sql"),
 ];
 
 /// The newest schema version.

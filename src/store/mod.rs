@@ -13,6 +13,7 @@ use crate::core::ids::{StaffId, StaffIdError};
 
 mod accounts;
 mod attendance;
+mod audit;
 mod health;
 mod migrations;
 mod outbox;
@@ -22,6 +23,7 @@ pub use attendance::{
     AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
     PunchImportSummary, PunchRow, RecordError,
 };
+pub use audit::{Audit, AuditFilter};
 pub use outbox::{
     DoorPunch, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord, RecordedPunch,
     UnclassifiedRecord,
@@ -187,20 +189,24 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`].
     pub fn upsert_staff(
-        &self,
+        &mut self,
         id: &StaffId,
         name: &str,
         post: Option<&str>,
         now: Timestamp,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO staff (staff_id, name, post, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
-                 ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name,
-                     post = COALESCE(excluded.post, staff.post), active = 1",
-                params![id.as_str(), name, post, now.to_string()],
-            )
-            .map_err(sql("save a staff member"))?;
+        let action = "save a staff member";
+        let tx = self.conn.transaction().map_err(sql(action))?;
+        tx.execute(
+            "INSERT INTO staff (staff_id, name, post, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name,
+                 post = COALESCE(excluded.post, staff.post), active = 1",
+            params![id.as_str(), name, post, now.to_string()],
+        )
+        .map_err(sql(action))?;
+        audit::write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
         Ok(())
     }
 
@@ -255,7 +261,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
-    pub fn remove_staff(&mut self, id: &StaffId) -> Result<usize, StoreError> {
+    pub fn remove_staff(&mut self, id: &StaffId, audit: &Audit) -> Result<usize, StoreError> {
         let tx = self
             .conn
             .transaction()
@@ -275,6 +281,7 @@ impl Store {
                 params![id.as_str()],
             )
             .map_err(sql("erase embeddings"))?;
+        audit::write_audit(&tx, audit)?;
         tx.commit().map_err(sql("remove a staff member"))?;
         Ok(erased)
     }
@@ -291,6 +298,7 @@ impl Store {
         embeddings: &[NewEmbedding<'_>],
         images: Option<&[Vec<u8>]>,
         now: Timestamp,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction().map_err(sql("add embeddings"))?;
         let exists: Option<i64> = tx
@@ -335,6 +343,7 @@ impl Store {
                 }
             }
         }
+        audit::write_audit(&tx, audit)?;
         tx.commit().map_err(sql("add embeddings"))?;
         Ok(())
     }
@@ -435,7 +444,14 @@ mod tests {
         };
         {
             let mut s = Store::open(&path).unwrap();
-            s.upsert_staff(&id, "王芳", Some("W03-A"), now()).unwrap();
+            s.upsert_staff(
+                &id,
+                "王芳",
+                Some("W03-A"),
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap();
             let v = [0.5f32, -0.25, 1.0];
             s.add_embeddings(
                 &id,
@@ -447,6 +463,7 @@ mod tests {
                 }],
                 None,
                 now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
             )
             .unwrap();
         }
@@ -461,16 +478,33 @@ mod tests {
         assert_eq!(list[0].embeddings, 1);
         assert_eq!(s.face_image_count().unwrap(), 0);
 
-        assert_eq!(s.remove_staff(&id).unwrap(), 1);
+        assert_eq!(
+            s.remove_staff(
+                &id,
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "")
+            )
+            .unwrap(),
+            1
+        );
         assert!(s.embeddings_for_model("abc").unwrap().is_empty());
         assert!(!s.staff(&id).unwrap().unwrap().active);
         let ghost = StaffId::new("9999").unwrap();
         assert!(matches!(
-            s.remove_staff(&ghost),
+            s.remove_staff(
+                &ghost,
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "")
+            ),
             Err(StoreError::UnknownStaff(_))
         ));
         assert!(matches!(
-            s.add_embeddings(&ghost, &key, &[], None, now()),
+            s.add_embeddings(
+                &ghost,
+                &key,
+                &[],
+                None,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "")
+            ),
             Err(StoreError::UnknownStaff(_))
         ));
     }
@@ -480,7 +514,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("hc.db")).unwrap();
         let id = StaffId::new("7").unwrap();
-        s.upsert_staff(&id, "x", None, now()).unwrap();
+        s.upsert_staff(
+            &id,
+            "x",
+            None,
+            now(),
+            &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
         let key = ModelKey {
             name: "m",
             sha256: "abc",
@@ -491,10 +532,25 @@ mod tests {
             quality: None,
             source: None,
         }];
-        s.add_embeddings(&id, &key, &e, None, now()).unwrap();
+        s.add_embeddings(
+            &id,
+            &key,
+            &e,
+            None,
+            now(),
+            &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
         assert_eq!(s.face_image_count().unwrap(), 0);
-        s.add_embeddings(&id, &key, &e, Some(&[vec![0xFF, 0xD8]]), now())
-            .unwrap();
+        s.add_embeddings(
+            &id,
+            &key,
+            &e,
+            Some(&[vec![0xFF, 0xD8]]),
+            now(),
+            &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
         assert_eq!(s.face_image_count().unwrap(), 1);
     }
 

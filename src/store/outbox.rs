@@ -560,10 +560,16 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
         let now: Timestamp = "2026-03-02T00:00:00Z".parse().unwrap();
-        s.upsert_staff(&StaffId::new("0042").unwrap(), "Wang", None, now)
-            .unwrap();
+        s.upsert_staff(
+            &StaffId::new("0042").unwrap(),
+            "Wang",
+            None,
+            now,
+            &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
         (dir, s)
     }
 

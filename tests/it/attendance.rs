@@ -262,13 +262,34 @@ fn spec_examples_through_store_and_report() {
     let mut store = Store::open(&dir.path().join("hallclock.db")).unwrap();
     let now = as_of();
     for c in &cases {
-        store.upsert_staff(&id(c.who), c.who, None, now).unwrap();
+        store
+            .upsert_staff(
+                &id(c.who),
+                c.who,
+                None,
+                now,
+                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap();
     }
-    store.upsert_staff(&id("b01"), "B", None, now).unwrap();
+    store
+        .upsert_staff(
+            &id("b01"),
+            "B",
+            None,
+            now,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
     let file =
         parse_holiday_file("2026-01-17 workday 调休\n", SummerRule::hall_defaults()).unwrap();
     store
-        .replace_calendar_years(&file.years, &file.days, &file.summers)
+        .replace_calendar_years(
+            &file.years,
+            &file.days,
+            &file.summers,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
         .unwrap();
     let mut punches = Vec::new();
     let mut duty = Vec::new();
@@ -296,14 +317,26 @@ fn spec_examples_through_store_and_report() {
                 reason: "test".into(),
                 approval_required: ApprovalLevel::InspectionOffice,
             };
-            let leave_id = store.add_leave(&leave, now).unwrap();
+            let leave_id = store
+                .add_leave(
+                    &leave,
+                    now,
+                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+                )
+                .unwrap();
             let approval = Approval {
                 level: ApprovalLevel::DeputyDirector,
                 by: "分管领导".into(),
                 certified_by: None,
                 at: now,
             };
-            store.approve_leave(leave_id, &approval).unwrap();
+            store
+                .approve_leave(
+                    leave_id,
+                    &approval,
+                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+                )
+                .unwrap();
         }
         if c.duty {
             duty.push(DutyEntry {
@@ -314,9 +347,21 @@ fn spec_examples_through_store_and_report() {
         }
     }
     store
-        .import_punches("cases", PunchImportFormat::Csv, "test", &punches, now)
+        .import_punches(
+            "cases",
+            PunchImportFormat::Csv,
+            "test",
+            &punches,
+            now,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
         .unwrap();
-    store.import_duty(&duty).unwrap();
+    store
+        .import_duty(
+            &duty,
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
+        .unwrap();
 
     for c in &cases {
         let json = report_json(
@@ -346,15 +391,31 @@ fn spec_examples_through_store_and_report() {
 #[test]
 fn a_person_enrolled_mid_month() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("hallclock.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("hallclock.db")).unwrap();
     store
-        .upsert_staff(&id("0001"), "老员工", None, as_of())
+        .upsert_staff(
+            &id("0001"),
+            "老员工",
+            None,
+            as_of(),
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
         .unwrap();
     store
-        .upsert_staff(&id("0002"), "新员工", None, as_of())
+        .upsert_staff(
+            &id("0002"),
+            "新员工",
+            None,
+            as_of(),
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
         .unwrap();
     store
-        .set_active_from(&id("0002"), Some(date(2026, 11, 16)))
+        .set_active_from(
+            &id("0002"),
+            Some(date(2026, 11, 16)),
+            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+        )
         .unwrap();
     let first = date(2026, 11, 1);
     let json = report_json(

@@ -128,7 +128,7 @@ impl Hall {
 
 type Lines = Arc<Mutex<Vec<String>>>;
 
-fn collect(r: impl std::io::Read + Send + 'static) -> Lines {
+pub(crate) fn collect(r: impl std::io::Read + Send + 'static) -> Lines {
     let lines: Lines = Arc::default();
     let l = lines.clone();
     std::thread::spawn(move || {

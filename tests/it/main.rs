@@ -13,6 +13,8 @@ mod console;
 #[cfg(feature = "opencv")]
 mod console_attack;
 #[cfg(feature = "opencv")]
+mod console_ops;
+#[cfg(feature = "opencv")]
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;

@@ -215,7 +215,7 @@ impl Device {
         let db = dir.path().join("hallclock.db");
         let token_file = dir.path().join("upload-token");
         std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
-        let store = Store::open(&db).unwrap();
+        let mut store = Store::open(&db).unwrap();
         for s in ["0001", "0002", "0003"] {
             store
                 .upsert_staff(
@@ -223,6 +223,7 @@ impl Device {
                     "Staff",
                     None,
                     Timestamp::UNIX_EPOCH,
+                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
                 )
                 .unwrap();
         }

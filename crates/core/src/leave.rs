@@ -349,6 +349,145 @@ impl fmt::Display for PostId {
     }
 }
 
+/// Who records an approval: the name they sign with (a console account or the CLI's `--by`)
+/// and the highest level their role may approve (see [`ApprovalRights`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Approver<'a> {
+    pub name: &'a str,
+    /// `None`: this role approves no leave at all.
+    pub may_approve: Option<ApprovalLevel>,
+}
+
+/// The highest approval level each console role may record (issue 8, item 7): one level per
+/// role, a setting. The default lets a supervisor record up to the deputy director's (分管领导)
+/// approval and an admin the director's; a viewer approves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalRights {
+    pub supervisor: Option<ApprovalLevel>,
+    pub admin: Option<ApprovalLevel>,
+}
+
+impl Default for ApprovalRights {
+    fn default() -> Self {
+        ApprovalRights {
+            supervisor: Some(ApprovalLevel::DeputyDirector),
+            admin: Some(ApprovalLevel::DirectorWithUnitCertificate),
+        }
+    }
+}
+
+/// An approval about to be recorded: the leave's person (id and name on record), the level the
+/// leave's length requires, the level claimed and the certifier named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalClaim<'a> {
+    pub leave: LeaveId,
+    pub staff: &'a StaffId,
+    pub staff_name: Option<&'a str>,
+    pub required: ApprovalLevel,
+    pub level: ApprovalLevel,
+    pub certified_by: Option<&'a str>,
+}
+
+/// Why an approval was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalRefused {
+    #[error("expected who approved leave {0}, found an empty name")]
+    NoApprover(LeaveId),
+    #[error(
+        "self-approval: {by} may not approve leave {leave}, which is their own; expected another approver"
+    )]
+    OwnLeave { leave: LeaveId, by: String },
+    #[error(
+        "leave {leave} needs approval by {} or higher; found {}",
+        level_name(*required),
+        level_name(*found)
+    )]
+    LevelTooLow {
+        leave: LeaveId,
+        required: ApprovalLevel,
+        found: ApprovalLevel,
+    },
+    #[error(
+        "{by} may approve up to {}; leave {leave} needs {} (hint: a higher role records it)",
+        may.map_or("no level", level_name),
+        level_name(*level)
+    )]
+    RoleTooLow {
+        leave: LeaveId,
+        by: String,
+        may: Option<ApprovalLevel>,
+        level: ApprovalLevel,
+    },
+    #[error("leave {0} is two days or more: expected who certified it (窗口单位负责人签字证明)")]
+    NoCertificate(LeaveId),
+    #[error(
+        "leave {leave}: the certifier {certifier} is the person on leave or the approver; expected the window unit's head"
+    )]
+    CertifierNotIndependent { leave: LeaveId, certifier: String },
+}
+
+/// An approval level in words (Chinese and English).
+pub fn level_name(level: ApprovalLevel) -> &'static str {
+    match level {
+        ApprovalLevel::InspectionOffice => "稽查督办科 inspection office",
+        ApprovalLevel::DeputyDirector => "分管领导 deputy director",
+        ApprovalLevel::DirectorWithUnitCertificate => "主要领导 director",
+    }
+}
+
+fn same_person(name: &str, staff: &StaffId, staff_name: Option<&str>) -> bool {
+    let name = name.trim();
+    name.eq_ignore_ascii_case(staff.as_str())
+        || staff_name.is_some_and(|n| !n.trim().is_empty() && n.trim() == name)
+}
+
+/// Checks an approval before it is recorded, for the CLI and the console alike: nobody approves
+/// their own leave (by id or by name), the level claimed covers the level the leave requires,
+/// the approver's role may grant that level, and a leave of two days or more names a certifier
+/// who is neither the person on leave nor the approver.
+///
+/// # Errors
+/// The first [`ApprovalRefused`] that applies.
+pub fn check_approver(claim: &ApprovalClaim<'_>, by: &Approver<'_>) -> Result<(), ApprovalRefused> {
+    let leave = claim.leave;
+    if by.name.trim().is_empty() {
+        return Err(ApprovalRefused::NoApprover(leave));
+    }
+    if same_person(by.name, claim.staff, claim.staff_name) {
+        return Err(ApprovalRefused::OwnLeave {
+            leave,
+            by: by.name.to_string(),
+        });
+    }
+    if claim.level < claim.required {
+        return Err(ApprovalRefused::LevelTooLow {
+            leave,
+            required: claim.required,
+            found: claim.level,
+        });
+    }
+    if by.may_approve.is_none_or(|may| may < claim.level) {
+        return Err(ApprovalRefused::RoleTooLow {
+            leave,
+            by: by.name.to_string(),
+            may: by.may_approve,
+            level: claim.level,
+        });
+    }
+    if claim.required == ApprovalLevel::DirectorWithUnitCertificate {
+        let Some(c) = claim.certified_by.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(ApprovalRefused::NoCertificate(leave));
+        };
+        if same_person(c, claim.staff, claim.staff_name) || c == by.name.trim() {
+            return Err(ApprovalRefused::CertifierNotIndependent {
+                leave,
+                certifier: c.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The posts where neither the A nor the B is in `present` (断档), in the order given.
 pub fn gaps<'a>(posts: &'a [Post], present: &BTreeSet<StaffId>) -> Vec<&'a PostId> {
     posts
@@ -611,5 +750,90 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "present {present:?}");
         }
+    }
+
+    #[test]
+    fn nobody_approves_their_own_leave_and_the_role_bounds_the_level() {
+        use ApprovalLevel::*;
+        let who = staff("0005");
+        let claim = |level, required, cert| ApprovalClaim {
+            leave: LeaveId(1),
+            staff: &who,
+            staff_name: Some("王五"),
+            required,
+            level,
+            certified_by: cert,
+        };
+        let rights = ApprovalRights::default();
+        let sup = |name| Approver {
+            name,
+            may_approve: rights.supervisor,
+        };
+        let admin = |name| Approver {
+            name,
+            may_approve: rights.admin,
+        };
+        let director = claim(
+            DirectorWithUnitCertificate,
+            DirectorWithUnitCertificate,
+            Some("负责人"),
+        );
+        // Self-approval, by id or by name, at any role.
+        for by in [sup("0005"), admin("0005"), admin("王五")] {
+            assert!(matches!(
+                check_approver(&director, &by),
+                Err(ApprovalRefused::OwnLeave { .. })
+            ));
+        }
+        // A supervisor may not record the director's level.
+        assert!(matches!(
+            check_approver(&director, &sup("super1")),
+            Err(ApprovalRefused::RoleTooLow { .. })
+        ));
+        assert_eq!(check_approver(&director, &admin("admin")), Ok(()));
+        // The certifier is someone else.
+        let own_cert = claim(
+            DirectorWithUnitCertificate,
+            DirectorWithUnitCertificate,
+            Some("王五"),
+        );
+        assert!(matches!(
+            check_approver(&own_cert, &admin("admin")),
+            Err(ApprovalRefused::CertifierNotIndependent { .. })
+        ));
+        let by_self = claim(
+            DirectorWithUnitCertificate,
+            DirectorWithUnitCertificate,
+            Some("admin"),
+        );
+        assert!(check_approver(&by_self, &admin("admin")).is_err());
+        assert_eq!(
+            check_approver(
+                &claim(
+                    DirectorWithUnitCertificate,
+                    DirectorWithUnitCertificate,
+                    None
+                ),
+                &admin("admin")
+            ),
+            Err(ApprovalRefused::NoCertificate(LeaveId(1)))
+        );
+        // Level below what the leave needs; a viewer (no rights) approves nothing.
+        assert!(matches!(
+            check_approver(
+                &claim(InspectionOffice, DeputyDirector, None),
+                &admin("admin")
+            ),
+            Err(ApprovalRefused::LevelTooLow { .. })
+        ));
+        let viewer = Approver {
+            name: "v",
+            may_approve: None,
+        };
+        assert!(check_approver(&claim(InspectionOffice, InspectionOffice, None), &viewer).is_err());
+        assert_eq!(
+            check_approver(&claim(DeputyDirector, DeputyDirector, None), &sup("super1")),
+            Ok(())
+        );
     }
 }

@@ -774,6 +774,14 @@ impl DoorEngine {
         engine
     }
 
+    /// Replaces the calendar and the window posts (changed in the store while the door runs)
+    /// and reschedules the next gap check from `now`; the recent punches are kept.
+    pub fn replace_facts(&mut self, calendar: Calendar, posts: Vec<Post>, now: Timestamp) {
+        self.calendar = calendar;
+        self.posts = posts;
+        self.next_check = self.first_check_at_or_after(now);
+    }
+
     /// Handles one sighting at `now`.
     pub fn handle_sighting(&mut self, now: Timestamp, sighting: Sighting) -> Vec<Action> {
         self.forget_before(now);
@@ -2175,5 +2183,38 @@ mod tests {
             engine.next_deadline(),
             Some(local(date(2026, 1, 19), "08:00"))
         );
+    }
+
+    #[test]
+    fn replaced_facts_reach_the_running_engine() {
+        // Issue 8, item 10: a holiday entered while the door runs changes the door's reading.
+        let day = jiff::civil::date(2026, 11, 18);
+        let now = local(day, "08:10");
+        let mut engine = DoorEngine::new(config(), Calendar::hall_defaults(), posts(), vec![], now);
+        let verdict_of = |actions: Vec<Action>| {
+            actions.into_iter().find_map(|a| match a {
+                Action::RecordPunch { verdict, .. } => Some(verdict),
+                _ => None,
+            })
+        };
+        let sighting = |who: &str| Sighting {
+            face: Face::Known(staff(who)),
+            clock_trusted: true,
+        };
+        assert_eq!(
+            verdict_of(engine.handle_sighting(now, sighting("0001"))),
+            Some(Some(Verdict::Late { minutes: 10 }))
+        );
+        let mut calendar = Calendar::hall_defaults();
+        calendar.add_holiday(day, "停工").unwrap();
+        engine.replace_facts(calendar, vec![], now);
+        assert_eq!(
+            verdict_of(engine.handle_sighting(now, sighting("0002"))),
+            Some(None)
+        );
+        // No gap check on the holiday, and none without posts.
+        assert!(engine
+            .next_deadline()
+            .is_some_and(|d| d > local(day, "23:59")));
     }
 }

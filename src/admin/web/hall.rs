@@ -10,8 +10,9 @@
 //! [`html`]: super::html
 
 use std::fmt::Write;
+use std::net::SocketAddr;
 
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
@@ -19,7 +20,7 @@ use axum::Form;
 use super::html::{csrf_field, esc, message, page};
 use super::i18n::{t, Lang};
 use super::pages::{
-    call, failure, lang_of, local, month_param, record_audit, report_query, require, require_post,
+    actor, call, failure, lang_of, local, month_param, report_query, require, require_post,
     respond, session_text, staff_param, viewer, Params, SpanKind,
 };
 use super::security::{allowed, Permission};
@@ -128,6 +129,7 @@ async fn posts_page(
 
 pub async fn post_set(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -167,10 +169,10 @@ pub async fn post_set(
     };
     let l2 = line.clone();
     let now = state.now();
-    match call(&state, move |c| c.set_post(&l2, now)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.set_post(&l2, now, &by)).await {
         Ok(()) => {
             let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
-            record_audit(&state, &s.account, "post-set", detail.clone()).await;
             let note = message("ok", &format!("{} {detail}", t(lang, "post.done")));
             posts_page(&state, &q, lang, &s, note, StatusCode::OK).await
         }
@@ -261,6 +263,7 @@ async fn duty_page(
 
 pub async fn duty_import(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -279,15 +282,9 @@ pub async fn duty_import(
         Err(r) => return r,
     };
     let csv = f.get("csv").cloned().unwrap_or_default();
-    match call(&state, move |c| c.import_duty(&csv)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.import_duty(&csv, &by)).await {
         Ok(n) => {
-            record_audit(
-                &state,
-                &s.account,
-                "duty-import",
-                format!("{} entries", n.entries),
-            )
-            .await;
             let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
             if !n.on_working_days.is_empty() {
                 note.push_str(&message(
@@ -376,6 +373,7 @@ async fn holidays_page(
 
 pub async fn holidays_import(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -394,7 +392,8 @@ pub async fn holidays_import(
         Err(r) => return r,
     };
     let text = f.get("text").cloned().unwrap_or_default();
-    match call(&state, move |c| c.import_calendar(&text)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.import_calendar(&text, &by)).await {
         Ok(n) => {
             let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
             let detail = format!(
@@ -404,7 +403,6 @@ pub async fn holidays_import(
                 n.summers,
                 years.join(", ")
             );
-            record_audit(&state, &s.account, "calendar-import", detail.clone()).await;
             let note = message("ok", &format!("{}: {detail}", t(lang, "holiday.done")));
             holidays_page(&state, &q, lang, &s, note, StatusCode::OK).await
         }
@@ -491,6 +489,7 @@ async fn meetings_page(
 
 pub async fn meeting_record(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -523,7 +522,8 @@ pub async fn meeting_record(
         invite: list("invite", &[',', '，', ' ', '\n']),
         sign_in: list("sign_in", &['\n', ',', '，']),
     };
-    match call(&state, move |c| c.record_meeting(&form)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.record_meeting(&form, &by)).await {
         Ok(m) => {
             let detail = format!(
                 "{} {}: {} invited, {} signed in",
@@ -532,7 +532,6 @@ pub async fn meeting_record(
                 m.invited,
                 m.signed_in
             );
-            record_audit(&state, &s.account, "meeting-record", detail.clone()).await;
             let note = message("ok", &format!("{} {detail}", t(lang, "meeting.done")));
             meetings_page(&state, &q, lang, &s, note, StatusCode::OK).await
         }

@@ -257,6 +257,27 @@ pub struct AuditLine {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    /// The client's address (`cli` for the command line; empty before it was recorded).
+    pub client: String,
+}
+
+/// Which audit lines a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditView {
+    /// Changes only (the default): sign-in traffic cannot push them off the page.
+    Changes,
+    /// Sign-ins, sign-outs and failed sign-ins.
+    SignIns,
+    All,
+}
+
+/// Who makes a change from the console, and from where: the port writes it to the audit log
+/// in the change's own transaction (both are kept, or neither).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account: String,
+    /// The client's address as the server saw it.
+    pub client: String,
 }
 
 /// A window post with its A (holder) and B (backup).
@@ -371,27 +392,39 @@ pub trait Console: Send + Sync + 'static {
         action: &str,
         detail: &str,
     ) -> Result<(), ConsoleError>;
-    fn audit_log(&self, limit: usize) -> Result<Vec<AuditLine>, ConsoleError>;
+    /// One page (from 0) of `per_page` audit lines, newest first, and whether there are older.
+    fn audit_log(
+        &self,
+        view: AuditView,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<AuditLine>, bool), ConsoleError>;
     fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError>;
-    fn enrol(&self, request: EnrolRequest) -> Result<Enrolment, ConsoleError>;
+    fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError>;
     /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
-    fn deactivate(&self, id: &StaffId) -> Result<usize, ConsoleError>;
+    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError>;
     /// The door camera's latest preview; `Ok(None)` when no daemon runs beside this console
     /// (`hallclock console` alone: no camera here).
     fn preview(&self) -> Result<Option<PreviewFrame>, ConsoleError>;
     /// Waits (up to a timeout) for three consecutive door frames that pass the enrolment gate
     /// and enrols their embeddings as an upload would be; refused, saying why, when none come.
-    fn capture(&self, request: CaptureRequest) -> Result<Enrolment, ConsoleError>;
+    fn capture(&self, request: CaptureRequest, by: &Actor) -> Result<Enrolment, ConsoleError>;
     /// Asks the door daemon this console runs in to rebuild its face gallery from the store (as
     /// on SIGHUP). `Ok(false)` when there is no daemon to ask (`hallclock console` alone).
     fn reload_gallery(&self) -> Result<bool, ConsoleError>;
     fn leaves(&self, month: Date) -> Result<Vec<LeaveLine>, ConsoleError>;
-    fn add_leave(&self, form: &LeaveForm, now: Timestamp) -> Result<LeaveAdded, ConsoleError>;
-    /// Approves at the level the leave requires.
+    fn add_leave(
+        &self,
+        form: &LeaveForm,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError>;
+    /// Approves at the level the leave requires, as `by`'s account (checked against its role
+    /// and the person on leave).
     fn approve_leave(
         &self,
         id: LeaveId,
-        by: &str,
+        by: &Actor,
         certified_by: Option<String>,
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError>;
@@ -402,22 +435,22 @@ pub trait Console: Send + Sync + 'static {
         month: Date,
         now: Timestamp,
     ) -> Result<Vec<CalendarDay>, ConsoleError>;
-    fn amend(&self, amendment: &Amendment, now: Timestamp) -> Result<(), ConsoleError>;
+    fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
     fn status(&self) -> Result<StatusView, ConsoleError>;
     /// `hallclock doctor`'s checks (without the camera, which the daemon holds); may be a
     /// couple of minutes old.
     fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError>;
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError>;
-    fn set_post(&self, post: &PostLine, now: Timestamp) -> Result<(), ConsoleError>;
+    fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
     /// The roster's entries in the month of `month`.
     fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError>;
-    fn import_duty(&self, csv: &str) -> Result<DutyImport, ConsoleError>;
+    fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError>;
     /// The year's holidays and make-up workdays, by date.
     fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError>;
-    fn import_calendar(&self, text: &str) -> Result<CalendarImport, ConsoleError>;
+    fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError>;
     /// The meetings that start in the month of `month`.
     fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError>;
-    fn record_meeting(&self, form: &MeetingForm) -> Result<MeetingLine, ConsoleError>;
+    fn record_meeting(&self, form: &MeetingForm, by: &Actor) -> Result<MeetingLine, ConsoleError>;
     /// The hall's zone, for showing and reading times.
     fn zone(&self) -> TimeZone;
 }
@@ -448,7 +481,8 @@ pub struct WebSettings {
     pub secure_cookie: bool,
     /// Largest request body (uploads included), bytes.
     pub body_limit_bytes: usize,
-    /// Largest photo the header may declare, in pixels.
+    /// Largest photo the header may declare, in pixels (`[console] max-photo-megapixels`,
+    /// default 16: a face photo needs far less, and a decoded 16 MP photo is 48 MB).
     pub pixel_budget: u64,
     /// Photos per enrolment.
     pub max_photos: usize,
@@ -471,7 +505,7 @@ impl Default for WebSettings {
             lockout: LockoutPolicy::default(),
             secure_cookie: false,
             body_limit_bytes: 10 * 1024 * 1024,
-            pixel_budget: 40_000_000,
+            pixel_budget: 16_000_000,
             max_photos: 5,
             notice_version: "2026-1".to_string(),
         }

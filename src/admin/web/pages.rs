@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{Extension, Multipart, Query, State};
+use axum::extract::{ConnectInfo, Extension, Multipart, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -19,8 +20,9 @@ use super::i18n::{t, Lang};
 use super::security::{allowed, csrf_matches, random_token, token_digest, Permission, Role};
 use super::upload::{check_photo, UploadError};
 use super::{
-    AppState, CalendarDay, CaptureRequest, ClientIp, Consent, Console, ConsoleError, EnrolRequest,
-    LeaveForm, Photo, PreviewVerdict, ReportQuery, ReportSpan, SessionInfo, SessionMark,
+    Actor, AppState, AuditView, CalendarDay, CaptureRequest, ClientIp, Consent, Console,
+    ConsoleError, EnrolRequest, LeaveForm, Photo, PreviewVerdict, ReportQuery, ReportSpan,
+    SessionInfo, SessionMark,
 };
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
@@ -232,6 +234,14 @@ pub(super) fn viewer(s: &SessionInfo) -> Viewer<'_> {
         account: &s.account,
         role: s.role,
         csrf: &s.csrf,
+    }
+}
+
+/// Who makes a change, and from where, for the audit line the port writes with it.
+pub(super) fn actor(s: &SessionInfo, peer: SocketAddr) -> Actor {
+    Actor {
+        account: s.account.clone(),
+        client: peer.ip().to_string(),
     }
 }
 
@@ -625,6 +635,7 @@ async fn staff_page(
 
 pub async fn deactivate(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -654,15 +665,9 @@ pub async fn deactivate(
         Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
     };
     let who = id.clone();
-    match call(&state, move |c| c.deactivate(&who)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.deactivate(&who, &by)).await {
         Ok(n) => {
-            record_audit(
-                &state,
-                &s.account,
-                "deactivate",
-                format!("{id}: {n} embeddings erased"),
-            )
-            .await;
             reload_gallery(&state).await;
             let note = message(
                 "ok",
@@ -867,6 +872,7 @@ pub async fn preview_json(
 /// `POST /enrol/capture`: enrols from the door camera's next good frames.
 pub async fn capture(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -938,7 +944,8 @@ pub async fn capture(
             recorded_by: s.account.clone(),
         },
     };
-    let result = call(&state, move |c| c.capture(request)).await;
+    let by = actor(&s, peer);
+    let result = call(&state, move |c| c.capture(request, &by)).await;
     let source = format!("the door camera, consent notice {notice}");
     match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
         Ok((status, note)) => page_with(status, note),
@@ -960,8 +967,7 @@ async fn enrolment_answer(
 ) -> Result<(StatusCode, String), ConsoleError> {
     match result {
         Ok(done) => {
-            let detail = format!("{id}: {} faces from {source}", done.faces);
-            record_audit(state, account, "enrol", detail).await;
+            info!(account, %id, faces = done.faces, source, "Enrolled from the console.");
             reload_gallery(state).await;
             let mut note = message(
                 "ok",
@@ -1008,6 +1014,7 @@ pub async fn enrol_form(
 
 pub async fn enrol(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -1144,7 +1151,8 @@ pub async fn enrol(
         },
     };
     let count = request.photos.len();
-    let result = call(&state, move |c| c.enrol(request)).await;
+    let by = actor(&s, peer);
+    let result = call(&state, move |c| c.enrol(request, &by)).await;
     let source = format!("{count} photos, consent notice {}", settings.notice_version);
     match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
         Ok((status, note)) => page_with(status, note),
@@ -1303,6 +1311,7 @@ fn half_day(
 
 pub async fn leave_add(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -1353,18 +1362,9 @@ pub async fn leave_add(
     };
     let f2 = form.clone();
     let now = state.now();
-    match call(&state, move |c| c.add_leave(&f2, now)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.add_leave(&f2, now, &by)).await {
         Ok(added) => {
-            record_audit(
-                &state,
-                &s.account,
-                "leave-add",
-                format!(
-                    "leave {} for {}: {} to {}",
-                    added.id, form.staff, form.first, form.last
-                ),
-            )
-            .await;
             let mut note = message(
                 "ok",
                 &format!(
@@ -1395,6 +1395,7 @@ pub async fn leave_add(
 
 pub async fn leave_approve(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -1426,21 +1427,14 @@ pub async fn leave_approve(
         .get("certified_by")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
-    let by = s.account.clone();
+    let by = actor(&s, peer);
     let now = state.now();
     match call(&state, move |c| {
         c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, now)
     })
     .await
     {
-        Ok(level) => {
-            record_audit(
-                &state,
-                &s.account,
-                "leave-approve",
-                format!("leave #{id} at {}", level_text(Lang::En, level)),
-            )
-            .await;
+        Ok(_level) => {
             leave_view(
                 &state,
                 &q,
@@ -1902,6 +1896,7 @@ pub async fn amend_form(
 
 pub async fn amend(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<Params>,
     Form(f): Form<Params>,
@@ -1967,28 +1962,12 @@ pub async fn amend(
     };
     let a2 = a.clone();
     let now = state.now();
-    match call(&state, move |c| c.amend(&a2, now)).await {
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.amend(&a2, now, &by)).await {
         Ok(()) => {
             let at = match a.correction {
                 Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
             };
-            record_audit(
-                &state,
-                &s.account,
-                "amend",
-                format!(
-                    "{} {} {}: {}",
-                    a.staff,
-                    if matches!(a.correction, Correction::AddPunch { .. }) {
-                        "add"
-                    } else {
-                        "void"
-                    },
-                    at,
-                    a.reason
-                ),
-            )
-            .await;
             let note = message(
                 "ok",
                 &format!(
@@ -2116,12 +2095,36 @@ pub async fn audit(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let lines = match call(&state, |c| c.audit_log(500)).await {
+    const PER_PAGE: usize = 100;
+    let page_no: usize = q
+        .get("page")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(0);
+    let (view, view_key) = match q.get("show").map(String::as_str) {
+        Some("sign-ins") => (AuditView::SignIns, "sign-ins"),
+        Some("all") => (AuditView::All, "all"),
+        _ => (AuditView::Changes, "changes"),
+    };
+    let (lines, more) = match call(&state, move |c| c.audit_log(view, page_no, PER_PAGE)).await {
         Ok(l) => l,
         Err(e) => return failure(lang, &q, e),
     };
+    let link = |show: &str, page: usize, text: &str| {
+        format!(
+            "<a href=\"/audit?show={}&amp;page={page}\">{}</a>",
+            esc(show),
+            esc(text)
+        )
+    };
     let mut b = format!(
-        "<table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<p id=\"audit-views\">{} · {} · {}</p>",
+        link("changes", 0, "changes"),
+        link("sign-ins", 0, "sign-ins"),
+        link("all", 0, "all")
+    );
+    let _ = write!(
+        b,
+        "<table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>client</th></tr>",
         esc(t(lang, "col.time")),
         esc(t(lang, "audit.who")),
         esc(t(lang, "audit.what")),
@@ -2130,14 +2133,25 @@ pub async fn audit(
     for l in &lines {
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&local(&state, l.at)),
             esc(&l.actor),
             esc(&l.action),
-            esc(&l.detail)
+            esc(&l.detail),
+            esc(&l.client)
         );
     }
-    b.push_str("</table>");
+    b.push_str("</table><p id=\"audit-pages\">");
+    if page_no > 0 {
+        b.push_str(&link(view_key, page_no - 1, "« newer"));
+        b.push(' ');
+    }
+    let _ = write!(b, "page {}", page_no + 1);
+    if more {
+        b.push(' ');
+        b.push_str(&link(view_key, page_no + 1, "older »"));
+    }
+    b.push_str("</p>");
     respond(
         StatusCode::OK,
         &q,
