@@ -1193,8 +1193,12 @@ impl Drop for Driver {
 impl Driver {
     async fn start() -> Driver {
         let port = free_port();
+        // The browser keeps the real clock when the suite runs under faketime (its renderer
+        // stalls on a faked clock); the console under test takes its day from HALLCLOCK_NOW.
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

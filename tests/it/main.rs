@@ -47,6 +47,20 @@ pub fn models() -> (OrtRuntime, Detector, Embedder) {
     (rt, det, emb)
 }
 
+/// What the spawned binaries' clocks read (`HALLCLOCK_NOW`): a fixed Wednesday morning in the
+/// hall's zone, running on with this test process's real time, so that no test depends on the
+/// day or the hour the suite runs, and a binary restarted within a test sees time go forward
+/// (issue 8, item 1). A test that needs another day sets `HALLCLOCK_NOW` itself.
+pub fn test_now() -> String {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(std::time::Instant::now);
+    let base: jiff::Timestamp = "2026-11-18T00:30:00Z".parse().expect("an instant");
+    let now = base
+        .checked_add(started.elapsed())
+        .expect("a test runs for less than a century");
+    now.to_string()
+}
+
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("json fixture")).expect("valid json")
 }
@@ -70,7 +84,7 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env_remove("HALLCLOCK_CONFIG")
         .env_remove("HALLCLOCK_DB")
         .env_remove("NOTIFY_SOCKET")
-        .env_remove("HALLCLOCK_NOW")
+        .env("HALLCLOCK_NOW", test_now())
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c
 }
