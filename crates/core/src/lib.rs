@@ -4,6 +4,7 @@
 //! depends on tokio, OpenCV, ONNX Runtime or SQLite. `now` is always a parameter. Adapters
 //! (`vision`, `store`, `hw`, `uplink`, `admin`) feed this core; it never calls them.
 
+pub mod assessment;
 pub mod backoff;
 pub mod clock;
 pub mod evaluation;
