@@ -3,10 +3,11 @@
 
 use rusqlite::{params, TransactionBehavior};
 
+use super::count;
 use super::staff::staff_ids_in;
-use super::{count, sessions_sql};
 use crate::core::calendar::DutyEntry;
 use crate::store::audit::{write_audit, Audit};
+use crate::store::codes::{to_text, SESSIONS_CODES};
 use crate::store::{sql, Store, StoreError};
 
 impl Store {
@@ -42,7 +43,7 @@ impl Store {
                     .execute(params![
                         e.staff.as_str(),
                         e.date.to_string(),
-                        sessions_sql(e.sessions)
+                        to_text(SESSIONS_CODES, e.sessions)
                     ])
                     .map_err(sql(action))?;
             }

@@ -11,11 +11,11 @@ use rusqlite::params;
 
 use super::calendar::load_calendar;
 use super::leave::query_leaves;
-use super::sessions_from_sql;
 use crate::core::calendar::{Calendar, DutyEntry, DutyRoster, SummerRule};
 use crate::core::ids::StaffId;
 use crate::core::leave::{LeaveBook, Post};
 use crate::core::rules::{Amendment, Enrollment, Facts, Meeting, Punch, SignIn};
+use crate::store::codes::{from_text, SESSIONS_CODES};
 use crate::store::{corrupt, date, instant, sql, staff_id, Store, StoreError};
 
 /// What to load for a report.
@@ -131,7 +131,7 @@ impl Store {
                 roster.add(DutyEntry {
                     staff: staff_id(&id, "duty_roster.staff_id")?,
                     date: date(&d, "duty_roster.date")?,
-                    sessions: sessions_from_sql(&sessions)?,
+                    sessions: from_text(SESSIONS_CODES, "duty_roster.sessions", &sessions)?,
                 });
             }
         }

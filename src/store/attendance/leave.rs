@@ -9,15 +9,15 @@ use jiff::Timestamp;
 use rusqlite::{params, Transaction, TransactionBehavior};
 
 use super::staff::ensure_staff;
-use super::{
-    kind_from_sql, kind_sql, level_from_sql, level_sql, session_from_sql, session_sql, to_i64,
-    RecordError,
-};
+use super::{to_i64, RecordError};
 use crate::core::ids::StaffId;
 use crate::core::leave::{
     ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveError, LeaveId, LeaveKind,
 };
 use crate::store::audit::{write_audit, Audit};
+use crate::store::codes::{
+    from_text, to_text, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSION_CODES,
+};
 use crate::store::{corrupt, date, sql, staff_id, stamp, Store, StoreError};
 
 /// A leave to record.
@@ -103,14 +103,14 @@ impl Store {
             params![
                 next_id,
                 new.staff.as_str(),
-                kind_sql(new.kind),
+                to_text(LEAVE_KIND_CODES, new.kind),
                 new.first.date.to_string(),
-                session_sql(new.first.session),
+                to_text(SESSION_CODES, new.first.session),
                 new.last.date.to_string(),
-                session_sql(new.last.session),
+                to_text(SESSION_CODES, new.last.session),
                 new.cover.as_ref().map(StaffId::as_str),
                 new.reason,
-                level_sql(new.approval_required),
+                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
                 now.to_string()
             ],
         )
@@ -185,7 +185,7 @@ impl Store {
              WHERE id = ?1",
             params![
                 to_i64(id.0),
-                level_sql(approval.level),
+                to_text(APPROVAL_LEVEL_CODES, approval.level),
                 approval.by,
                 approval.certified_by,
                 approval.at.to_string()
@@ -256,7 +256,7 @@ pub(super) fn query_leaves(
         let raw_id: i64 = r.get(0).map_err(sql(action))?;
         let approval = match (opt(10)?, opt(11)?, opt(13)?) {
             (Some(level), Some(by), Some(at)) => Some(Approval {
-                level: level_from_sql(&level)?,
+                level: from_text(APPROVAL_LEVEL_CODES, "leave.approved_level", &level)?,
                 by,
                 certified_by: opt(12)?,
                 at: stamp(&at, "leave.approved_at")?,
@@ -267,14 +267,14 @@ pub(super) fn query_leaves(
             leave: Leave {
                 id: LeaveId(u64::try_from(raw_id).map_err(|e| corrupt("leave.id", e))?),
                 staff: staff_id(&text(1)?, "leave.staff_id")?,
-                kind: kind_from_sql(&text(2)?)?,
+                kind: from_text(LEAVE_KIND_CODES, "leave.kind", &text(2)?)?,
                 first: HalfDay {
                     date: date(&text(3)?, "leave.first_date")?,
-                    session: session_from_sql(&text(4)?)?,
+                    session: from_text(SESSION_CODES, "leave.first_session", &text(4)?)?,
                 },
                 last: HalfDay {
                     date: date(&text(5)?, "leave.last_date")?,
-                    session: session_from_sql(&text(6)?)?,
+                    session: from_text(SESSION_CODES, "leave.last_session", &text(6)?)?,
                 },
                 cover: opt(7)?
                     .map(|c| staff_id(&c, "leave.cover_staff_id"))
@@ -282,7 +282,11 @@ pub(super) fn query_leaves(
                 closed_at: opt(14)?.map(|c| stamp(&c, "leave.closed_at")).transpose()?,
             },
             reason: text(8)?,
-            approval_required: level_from_sql(&text(9)?)?,
+            approval_required: from_text(
+                APPROVAL_LEVEL_CODES,
+                "leave.approval_required",
+                &text(9)?,
+            )?,
             approval,
             created_at: stamp(&text(15)?, "leave.created_at")?,
         });

@@ -7,7 +7,7 @@
 //! A folder by table: `punches.rs` (punches, imports, amendments), `leave.rs`, `posts.rs`,
 //! `meetings.rs`, `duty.rs`, `calendar.rs`, `staff.rs` (staff ids, active-from) and `facts.rs` (the
 //! loader). This file holds what they share: the error of a refused write, the re-exports (so every
-//! `crate::store::X` path stays), a count and the text codes.
+//! `crate::store::X` path stays), and a count.
 //!
 //! No file here may decide anything the rules decide (lateness, absence, points): it stores and
 //! loads facts. The one check it makes itself is that a new leave does not overlap another of the
@@ -18,10 +18,9 @@
 
 use jiff::Timestamp;
 
-use super::{corrupt, sql, Store, StoreError};
+use super::{sql, Store, StoreError};
 use crate::core::ids::StaffId;
-use crate::core::leave::{ApprovalLevel, LeaveError, LeaveId, LeaveKind};
-use crate::core::schedule::{Session, Sessions};
+use crate::core::leave::{LeaveError, LeaveId};
 
 mod calendar;
 mod duty;
@@ -64,82 +63,6 @@ pub(super) fn count(store: &Store, query: &str, action: &'static str) -> Result<
 
 pub(super) fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-pub(super) fn kind_sql(kind: LeaveKind) -> &'static str {
-    match kind {
-        LeaveKind::Sick => "sick",
-        LeaveKind::Personal => "personal",
-        LeaveKind::Annual => "annual",
-        LeaveKind::HomeVisit => "home-visit",
-        LeaveKind::MarriageMaternity => "marriage-maternity",
-        LeaveKind::Bereavement => "bereavement",
-        LeaveKind::OfficialErrand => "official-errand",
-        LeaveKind::OfficialDuty => "official-duty",
-    }
-}
-
-pub(super) fn kind_from_sql(text: &str) -> Result<LeaveKind, StoreError> {
-    Ok(match text {
-        "sick" => LeaveKind::Sick,
-        "personal" => LeaveKind::Personal,
-        "annual" => LeaveKind::Annual,
-        "home-visit" => LeaveKind::HomeVisit,
-        "marriage-maternity" => LeaveKind::MarriageMaternity,
-        "bereavement" => LeaveKind::Bereavement,
-        "official-errand" => LeaveKind::OfficialErrand,
-        "official-duty" => LeaveKind::OfficialDuty,
-        other => return Err(corrupt("leave.kind", other)),
-    })
-}
-
-pub(super) fn session_sql(session: Session) -> &'static str {
-    match session {
-        Session::Morning => "morning",
-        Session::Afternoon => "afternoon",
-    }
-}
-
-pub(super) fn session_from_sql(text: &str) -> Result<Session, StoreError> {
-    match text {
-        "morning" => Ok(Session::Morning),
-        "afternoon" => Ok(Session::Afternoon),
-        other => Err(corrupt("leave session", other)),
-    }
-}
-
-pub(super) fn sessions_sql(sessions: Sessions) -> &'static str {
-    match sessions {
-        Sessions::Morning => "morning",
-        Sessions::Afternoon => "afternoon",
-        Sessions::Both => "both",
-    }
-}
-
-pub(super) fn sessions_from_sql(text: &str) -> Result<Sessions, StoreError> {
-    match text {
-        "morning" => Ok(Sessions::Morning),
-        "afternoon" => Ok(Sessions::Afternoon),
-        "both" => Ok(Sessions::Both),
-        other => Err(corrupt("duty_roster.sessions", other)),
-    }
-}
-
-pub(super) fn level_sql(level: ApprovalLevel) -> &'static str {
-    match level {
-        ApprovalLevel::InspectionOffice => "inspection-office",
-        ApprovalLevel::DeputyDirector => "deputy-director",
-        ApprovalLevel::DirectorWithUnitCertificate => "director",
-    }
-}
-
-pub(super) fn level_from_sql(text: &str) -> Result<ApprovalLevel, StoreError> {
-    match text {
-        "inspection-office" => Ok(ApprovalLevel::InspectionOffice),
-        "deputy-director" => Ok(ApprovalLevel::DeputyDirector),
-        "director" => Ok(ApprovalLevel::DirectorWithUnitCertificate),
-        other => Err(corrupt("leave approval level", other)),
-    }
 }
 
 #[cfg(test)]
