@@ -173,9 +173,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(action))?;
-        let Some(record) = query_leaves(&tx, None, Some(id))?.into_iter().next() else {
-            return Err(LeaveError::UnknownLeave(id).into());
-        };
+        let record = stored_leave(&tx, id)?;
         if record.approval.is_some() {
             return Err(RecordError::AlreadyApproved(id));
         }
@@ -212,9 +210,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql(action))?;
-        let Some(record) = query_leaves(&tx, None, Some(id))?.into_iter().next() else {
-            return Err(LeaveError::UnknownLeave(id).into());
-        };
+        let record = stored_leave(&tx, id)?;
         if record.leave.closed_at.is_some() {
             return Err(RecordError::AlreadyClosed(id));
         }
@@ -227,6 +223,14 @@ impl Store {
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
+}
+
+/// The stored leave `id`, read inside the writing transaction that changes it.
+fn stored_leave(tx: &Transaction<'_>, id: LeaveId) -> Result<LeaveRecord, RecordError> {
+    query_leaves(tx, None, Some(id))?
+        .into_iter()
+        .next()
+        .ok_or(RecordError::Leave(LeaveError::UnknownLeave(id)))
 }
 
 pub(super) fn query_leaves(
