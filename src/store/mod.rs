@@ -14,6 +14,7 @@ use crate::core::ids::{StaffId, StaffIdError};
 mod accounts;
 mod attendance;
 mod audit;
+mod codes;
 mod health;
 mod migrations;
 mod outbox;

@@ -16,6 +16,7 @@
 use jiff::Timestamp;
 use rusqlite::{params, Row, TransactionBehavior};
 
+use super::codes::{from_text, to_text, PUNCH_ROLE_CODES};
 use super::{corrupt, instant, sql, staff_id, Store, StoreError};
 use crate::core::ids::StaffId;
 use crate::core::rules::Punch;
@@ -199,7 +200,7 @@ impl Store {
                         seq,
                         p.punch.staff.as_str(),
                         at_ms,
-                        role_sql(p.role),
+                        to_text(PUNCH_ROLE_CODES, p.role),
                         p.punch.clock_trusted,
                         name,
                         late,
@@ -315,7 +316,7 @@ impl Store {
                 params![
                     device,
                     i64::try_from(seq).unwrap_or(i64::MAX),
-                    role_sql(role),
+                    to_text(PUNCH_ROLE_CODES, role),
                     name,
                     late,
                     early
@@ -362,7 +363,7 @@ impl Store {
                     at: instant(at_ms, "outbox.at_unix_ms")?,
                     clock_trusted,
                 },
-                role: role_from_sql(&role)?,
+                role: from_text(PUNCH_ROLE_CODES, "outbox.role", &role)?,
             });
         }
         Ok(out)
@@ -515,7 +516,7 @@ fn record_from_raw(raw: RawRecord) -> Result<OutboxRecord, StoreError> {
         seq: seq_from_sql(seq)?,
         staff: staff_id(&staff, "outbox.staff_id")?,
         at: instant(at_ms, "outbox.at_unix_ms")?,
-        role: role_from_sql(&role)?,
+        role: from_text(PUNCH_ROLE_CODES, "outbox.role", &role)?,
         clock_trusted,
         verdict,
     })
@@ -532,21 +533,6 @@ fn verdict_sql(v: Option<OutboxVerdict>) -> (Option<&'static str>, i64, i64) {
         Some(OutboxVerdict::Judged(Verdict::Early { minutes })) => {
             (Some("early"), 0, i64::from(minutes))
         }
-    }
-}
-
-fn role_sql(role: PunchRole) -> &'static str {
-    match role {
-        PunchRole::ClockIn => "in",
-        PunchRole::ClockOut => "out",
-    }
-}
-
-fn role_from_sql(text: &str) -> Result<PunchRole, StoreError> {
-    match text {
-        "in" => Ok(PunchRole::ClockIn),
-        "out" => Ok(PunchRole::ClockOut),
-        other => Err(corrupt("outbox.role", other)),
     }
 }
 

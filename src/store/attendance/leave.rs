@@ -1,0 +1,358 @@
+//! The `leave` table: a leave's record, its approval and its close (销假), and the read that
+//! [`Store::load_facts`] and the leave pages share. The one check made here is that a new leave
+//! does not overlap another of the same person, through [`LeaveBook::add`] inside the writing
+//! transaction. Must not decide who may approve (that is `core::leave::check_approver`) nor
+//! whether a leave excuses a session (the rules).
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use rusqlite::{params, Transaction, TransactionBehavior};
+
+use super::staff::ensure_staff;
+use super::{to_i64, RecordError};
+use crate::core::ids::StaffId;
+use crate::core::leave::{
+    ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveError, LeaveId, LeaveKind,
+};
+use crate::store::audit::{write_audit, Audit};
+use crate::store::codes::{
+    from_text, to_text, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSION_CODES,
+};
+use crate::store::{corrupt, date, sql, staff_id, stamp, Store, StoreError};
+
+/// A leave to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLeave {
+    pub staff: StaffId,
+    pub kind: LeaveKind,
+    pub first: HalfDay,
+    pub last: HalfDay,
+    pub cover: Option<StaffId>,
+    pub reason: String,
+    /// Who must approve it, by its length (see [`crate::core::leave::LeavePolicy`]).
+    pub approval_required: ApprovalLevel,
+}
+
+/// Who approved a leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub level: ApprovalLevel,
+    pub by: String,
+    /// The window unit's head who certified a leave of two days or more.
+    pub certified_by: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A stored leave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveRecord {
+    /// The core's view: id, person, kind, half days, cover, closed.
+    pub leave: Leave,
+    pub reason: String,
+    pub approval_required: ApprovalLevel,
+    /// `None` while waiting for approval; an unapproved leave excuses nothing.
+    pub approval: Option<Approval>,
+    pub created_at: Timestamp,
+}
+
+impl Store {
+    /// Records a leave after checking, in the same transaction, that the person and the cover
+    /// exist and that the person has no other leave for any of its half days.
+    ///
+    /// # Errors
+    /// [`RecordError::Leave`] (overlap, or backwards), [`StoreError::UnknownStaff`] or
+    /// [`StoreError::Sql`].
+    pub fn add_leave(
+        &mut self,
+        new: &NewLeave,
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<LeaveId, RecordError> {
+        let action = "record a leave";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(action))?;
+        ensure_staff(&tx, &new.staff)?;
+        if let Some(cover) = &new.cover {
+            ensure_staff(&tx, cover)?;
+        }
+        let mut book = LeaveBook::new();
+        for record in query_leaves(&tx, Some(&new.staff), None)? {
+            book.add(record.leave)?;
+        }
+        let next_id: i64 = tx
+            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM leave", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql(action))?;
+        let id = LeaveId(u64::try_from(next_id).unwrap_or(0));
+        book.add(Leave {
+            id,
+            staff: new.staff.clone(),
+            kind: new.kind,
+            first: new.first,
+            last: new.last,
+            cover: new.cover.clone(),
+            closed_at: None,
+        })?;
+        tx.execute(
+            "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
+                                last_session, cover_staff_id, reason, approval_required, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                next_id,
+                new.staff.as_str(),
+                to_text(LEAVE_KIND_CODES, new.kind),
+                new.first.date.to_string(),
+                to_text(SESSION_CODES, new.first.session),
+                new.last.date.to_string(),
+                to_text(SESSION_CODES, new.last.session),
+                new.cover.as_ref().map(StaffId::as_str),
+                new.reason,
+                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
+                now.to_string()
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(
+            &tx,
+            &audit
+                .clone()
+                .with_detail(format!("#{} {}", id.0, audit.detail)),
+        )?;
+        tx.commit().map_err(sql(action))?;
+        Ok(id)
+    }
+
+    /// One leave.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn leave(&self, id: LeaveId) -> Result<Option<LeaveRecord>, StoreError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(sql("read a leave"))?;
+        Ok(query_leaves(&tx, None, Some(id))?.into_iter().next())
+    }
+
+    /// Every leave, optionally of one person, that touches `first..=last` (all dates if `None`),
+    /// by first day.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn leaves(
+        &self,
+        staff: Option<&StaffId>,
+        dates: Option<(Date, Date)>,
+    ) -> Result<Vec<LeaveRecord>, StoreError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(sql("list leaves"))?;
+        let mut all = query_leaves(&tx, staff, None)?;
+        if let Some((first, last)) = dates {
+            all.retain(|r| r.leave.first.date <= last && r.leave.last.date >= first);
+        }
+        Ok(all)
+    }
+
+    /// Records the approval of a leave.
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyApproved`] or [`StoreError::Sql`].
+    pub fn approve_leave(
+        &mut self,
+        id: LeaveId,
+        approval: &Approval,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "approve a leave";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(action))?;
+        let record = stored_leave(&tx, id)?;
+        if record.approval.is_some() {
+            return Err(RecordError::AlreadyApproved(id));
+        }
+        tx.execute(
+            "UPDATE leave SET approved_level = ?2, approved_by = ?3, certified_by = ?4,
+                              approved_at = ?5
+             WHERE id = ?1",
+            params![
+                to_i64(id.0),
+                to_text(APPROVAL_LEVEL_CODES, approval.level),
+                approval.by,
+                approval.certified_by,
+                approval.at.to_string()
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
+    /// Records that the person reported back (销假) at `at`.
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyClosed`] or [`StoreError::Sql`].
+    pub fn close_leave(
+        &mut self,
+        id: LeaveId,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "close a leave";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(action))?;
+        let record = stored_leave(&tx, id)?;
+        if record.leave.closed_at.is_some() {
+            return Err(RecordError::AlreadyClosed(id));
+        }
+        tx.execute(
+            "UPDATE leave SET closed_at = ?2 WHERE id = ?1",
+            params![to_i64(id.0), at.to_string()],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+}
+
+/// The stored leave `id`, read inside the writing transaction that changes it.
+fn stored_leave(tx: &Transaction<'_>, id: LeaveId) -> Result<LeaveRecord, RecordError> {
+    query_leaves(tx, None, Some(id))?
+        .into_iter()
+        .next()
+        .ok_or(RecordError::Leave(LeaveError::UnknownLeave(id)))
+}
+
+pub(super) fn query_leaves(
+    tx: &Transaction<'_>,
+    staff: Option<&StaffId>,
+    id: Option<LeaveId>,
+) -> Result<Vec<LeaveRecord>, StoreError> {
+    let action = "read leaves";
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT id, staff_id, kind, first_date, first_session, last_date, last_session,
+                    cover_staff_id, reason, approval_required, approved_level, approved_by,
+                    certified_by, approved_at, closed_at, created_at
+             FROM leave
+             WHERE (?1 IS NULL OR staff_id = ?1) AND (?2 IS NULL OR id = ?2)
+             ORDER BY first_date, first_session, id",
+        )
+        .map_err(sql(action))?;
+    let mut rows = stmt
+        .query(params![staff.map(StaffId::as_str), id.map(|i| to_i64(i.0))])
+        .map_err(sql(action))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sql(action))? {
+        let text = |i: usize| -> Result<String, StoreError> { r.get(i).map_err(sql(action)) };
+        let opt =
+            |i: usize| -> Result<Option<String>, StoreError> { r.get(i).map_err(sql(action)) };
+        let raw_id: i64 = r.get(0).map_err(sql(action))?;
+        let approval = match (opt(10)?, opt(11)?, opt(13)?) {
+            (Some(level), Some(by), Some(at)) => Some(Approval {
+                level: from_text(APPROVAL_LEVEL_CODES, "leave.approved_level", &level)?,
+                by,
+                certified_by: opt(12)?,
+                at: stamp(&at, "leave.approved_at")?,
+            }),
+            _ => None,
+        };
+        out.push(LeaveRecord {
+            leave: Leave {
+                id: LeaveId(u64::try_from(raw_id).map_err(|e| corrupt("leave.id", e))?),
+                staff: staff_id(&text(1)?, "leave.staff_id")?,
+                kind: from_text(LEAVE_KIND_CODES, "leave.kind", &text(2)?)?,
+                first: HalfDay {
+                    date: date(&text(3)?, "leave.first_date")?,
+                    session: from_text(SESSION_CODES, "leave.first_session", &text(4)?)?,
+                },
+                last: HalfDay {
+                    date: date(&text(5)?, "leave.last_date")?,
+                    session: from_text(SESSION_CODES, "leave.last_session", &text(6)?)?,
+                },
+                cover: opt(7)?
+                    .map(|c| staff_id(&c, "leave.cover_staff_id"))
+                    .transpose()?,
+                closed_at: opt(14)?.map(|c| stamp(&c, "leave.closed_at")).transpose()?,
+            },
+            reason: text(8)?,
+            approval_required: from_text(
+                APPROVAL_LEVEL_CODES,
+                "leave.approval_required",
+                &text(9)?,
+            )?,
+            approval,
+            created_at: stamp(&text(15)?, "leave.created_at")?,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::schedule::Session;
+    use crate::store::attendance::testing::*;
+    use jiff::civil::date as d;
+
+    #[test]
+    fn leave_overlap_is_refused_in_the_transaction() {
+        let (_dir, mut store) = store_with(&["0001", "0002"]);
+        let monday = d(2026, 11, 2);
+        let new = NewLeave {
+            staff: id("0001"),
+            kind: LeaveKind::Personal,
+            first: HalfDay {
+                date: monday,
+                session: Session::Morning,
+            },
+            last: HalfDay {
+                date: monday,
+                session: Session::Afternoon,
+            },
+            cover: Some(id("0002")),
+            reason: String::new(),
+            approval_required: ApprovalLevel::DeputyDirector,
+        };
+        let first = store
+            .add_leave(
+                &new,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap();
+        assert_eq!(first, LeaveId(1));
+        let overlapping = NewLeave {
+            first: HalfDay {
+                date: monday,
+                session: Session::Afternoon,
+            },
+            ..new.clone()
+        };
+        let err = store
+            .add_leave(
+                &overlapping,
+                now(),
+                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "leave #2 of 0001 (2026-11-02 afternoon to 2026-11-02 afternoon) overlaps leave #1 \
+             (2026-11-02 morning to 2026-11-02 afternoon); expected one leave per person per half \
+             day (hint: change or close the existing leave first)"
+        );
+        assert_eq!(store.leaves(None, None).unwrap().len(), 1);
+    }
+}

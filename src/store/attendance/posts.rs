@@ -1,0 +1,74 @@
+//! The `posts` table: each window post's A (holder) and B (backup). Must not decide a gap
+//! (断档): the door engine does, from the posts loaded here.
+
+use jiff::Timestamp;
+use rusqlite::params;
+
+use super::staff::ensure_staff;
+use crate::core::leave::{Post, PostId};
+use crate::store::audit::{write_audit, Audit};
+use crate::store::{sql, staff_id, Store, StoreError};
+
+impl Store {
+    /// Sets (or replaces) a window post's A and B.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`] (e.g. A and B the same person).
+    pub fn set_post(
+        &mut self,
+        post: &Post,
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        let action = "set a post";
+        let tx = self.conn.transaction().map_err(sql(action))?;
+        ensure_staff(&tx, &post.holder)?;
+        ensure_staff(&tx, &post.backup)?;
+        tx.execute(
+            "INSERT INTO posts (post_id, holder, backup, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (post_id) DO UPDATE SET holder = excluded.holder,
+                 backup = excluded.backup, updated_at = excluded.updated_at",
+            params![
+                post.id.as_str(),
+                post.holder.as_str(),
+                post.backup.as_str(),
+                now.to_string()
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
+    /// Every window post, by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn posts(&self) -> Result<Vec<Post>, StoreError> {
+        let action = "list posts";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT post_id, holder, backup FROM posts ORDER BY post_id")
+            .map_err(sql(action))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(sql(action))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, holder, backup) = row.map_err(sql(action))?;
+            out.push(Post {
+                id: PostId::new(&id),
+                holder: staff_id(&holder, "posts.holder")?,
+                backup: staff_id(&backup, "posts.backup")?,
+            });
+        }
+        Ok(out)
+    }
+}
