@@ -1,9 +1,12 @@
 //! hallclock: face-recognition attendance at the door of a government service hall.
 //!
-//! See `ARCHITECTURE.md` for the map. `core` decides, the other modules are thin adapters around
-//! it, and `cli` joins them.
+//! See `ARCHITECTURE.md` for the map. `core` decides, the adapters (`vision`, `store`, `uplink`,
+//! `hw`, `admin`) are thin around it, `app` holds the operations the command line and the console
+//! share, and `cli` and `daemon` join them. Imports point one way: `cli`/`daemon` → `app` →
+//! adapters → `core` (`scripts/check-layers`).
 
 pub mod admin;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -11,8 +11,8 @@ use clap::Args;
 
 use crate::core::ids::StaffId;
 
-use super::enroll::enroll;
-use super::setup::{open_store, Vision};
+use crate::app::enrol::{enrol, PhotoInput};
+use crate::app::setup::{open_store, Vision};
 use crate::config::demo_sources;
 use crate::config::{ClockCheck, Config, FeedbackKind};
 
@@ -87,13 +87,13 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let staff = read_staff(&args.fixtures)?;
     for s in &staff {
-        let done = enroll(
+        let done = enrol(
             &mut vision,
             &mut store,
             &s.id,
             Some(&s.name),
             Some(&s.post),
-            &[super::enroll::PhotoInput::File(s.photo.as_path())],
+            &[PhotoInput::File(s.photo.as_path())],
             false,
             config.clock.now(),
             &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),

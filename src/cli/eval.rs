@@ -19,7 +19,7 @@ use crate::hw::read_photo;
 use crate::vision::detector::DetectorSize;
 use crate::vision::quality::QualityGate;
 
-use super::setup::Vision;
+use crate::app::setup::Vision;
 use crate::config::Config;
 
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ use crate::hw::read_photo;
 use crate::vision::detector::DetectorSize;
 use crate::vision::pipeline::{DoorOutcome, StageTimes};
 
-use super::setup::{open_store, Vision};
+use crate::app::setup::{open_store, Vision};
 use crate::config::Config;
 
 #[derive(Debug, Args)]

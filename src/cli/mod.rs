@@ -1,15 +1,17 @@
-//! The command line: parses arguments, reads the config, wires the adapters to the core, and
-//! turns every failure into a message and an exit code. `anyhow` lives here and nowhere below.
+//! The command line: parses arguments, reads the config, calls the shared operations of `app`
+//! (or the adapters directly for what only the command line does), prints, and turns every
+//! failure into a message and an exit code: an `app::AppError` becomes `anyhow` here, at the
+//! edge. `anyhow` lives here and in `daemon`, nowhere below. Nothing outside `cli` (and
+//! `main.rs`) imports it.
 
 mod attendance;
-pub(crate) mod console;
+mod console;
 mod demo;
 mod doctor;
 mod enroll;
 mod eval;
 mod identify;
 mod run;
-pub(crate) mod setup;
 mod staff;
 
 use std::path::PathBuf;
@@ -46,6 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Enrol a staff member's face from one or more photos.
+    #[command(visible_alias = "enrol")]
     Enroll(enroll::EnrollArgs),
     /// List, add or remove staff.
     #[command(subcommand)]

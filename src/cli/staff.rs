@@ -8,9 +8,8 @@ use clap::Subcommand;
 use crate::core::ids::StaffId;
 use crate::store::Audit;
 
-use super::setup::open_store;
-use crate::config::{model_dirs, Config};
-use crate::vision::ModelManifest;
+use crate::app::setup::{current_embedder_sha, open_store};
+use crate::config::Config;
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
@@ -87,14 +86,4 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The sha256 of the configured embedder, read from its manifest (no model loading).
-pub(crate) fn current_embedder_sha(config: &Config) -> Option<String> {
-    model_dirs(config.vision.models_dir.as_deref())
-        .into_iter()
-        .map(|d| d.join(&config.vision.embedder))
-        .find(|p| p.is_file())
-        .and_then(|p| ModelManifest::load(&p).ok())
-        .map(|m| m.sha256)
 }

@@ -1,7 +1,7 @@
 //! The `[console]` section: the admin and supervisor web console. Mirrored by [`RawConsole`]
 //! (kebab-case, unknown keys refused) and validated into [`ConsoleConfig`]; every problem is
 //! added, with its key, to the caller's list. This file only reads settings (it checks that the
-//! TLS files exist; `cli::console` reads them).
+//! TLS files exist; `app::console` reads them).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -27,7 +27,7 @@ use crate::hw::clock::{ClockTrust, WallClock};
 use crate::store::Store;
 
 use super::recognise::SightingEvent;
-use super::telemetry::{Stage, Telemetry};
+use crate::app::telemetry::{Stage, Telemetry};
 
 /// A punch to commit, and what to show once it is committed.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use tokio_util::sync::CancellationToken;
 
-use super::telemetry::Telemetry;
+use crate::app::telemetry::Telemetry;
 
 /// Binds the endpoint (a failure here is a start-up error).
 ///

@@ -10,19 +10,17 @@
 //! finish the frames and sightings in flight, commit the punches, close the database, then stop
 //! the uploader, all within `daemon.drain-timeout-secs`. A stage that dies is fatal: everything is
 //! cancelled and the process exits non-zero naming the stage. With `[console] enabled`, the web
-//! console (`cli::console`) is served beside the stages and stopped with the uploader. This
+//! console (`app::console`) is served beside the stages and stopped with the uploader. This
 //! module wires; it decides nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
 pub mod metrics;
 pub mod motion;
 pub mod notify;
-pub mod preview;
 pub mod recognise;
 pub mod signals;
 pub mod sinks;
 pub mod source;
-pub mod telemetry;
 pub mod upload;
 
 use std::process::ExitCode;
@@ -37,7 +35,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
-use crate::cli::setup::{open_store, Vision};
+use crate::app::console::{self, DaemonLink};
+use crate::app::preview::DoorPreview;
+use crate::app::setup::{open_store, Vision};
+use crate::app::telemetry::{Stage, Telemetry};
 use crate::config::{ClockCheck, Config, FeedbackKind};
 use crate::core::backoff::Backoff;
 use crate::core::matcher::Gallery;
@@ -48,7 +49,6 @@ use crate::store::Store;
 
 use notify::Notifier;
 use signals::{DaemonSignal, Signals};
-use telemetry::{Stage, Telemetry};
 
 /// Everything loaded and checked, ready to run.
 pub struct Prepared {
@@ -190,12 +190,12 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     let door_preview = config
         .console
         .enabled
-        .then(|| Arc::new(preview::DoorPreview::default()));
+        .then(|| Arc::new(DoorPreview::default()));
     if config.console.enabled {
-        let listener = crate::cli::console::bind(config.console.listen).await?;
+        let listener = console::bind(config.console.listen).await?;
         info!(addr = %config.console.listen, "Web console listening.");
         let (c, t, cancel) = (config.clone(), telemetry.clone(), aux.child_token());
-        let daemon = crate::cli::console::DaemonLink {
+        let daemon = DaemonLink {
             gallery_reload: reload.clone(),
             preview: door_preview.clone(),
             vision: vision.clone(),
@@ -205,7 +205,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         let listener = listener
             .into_std()
             .context("handing the console's socket to its runtime")?;
-        console_task = Some(crate::cli::console::spawn_own_runtime(
+        console_task = Some(console::spawn_own_runtime(
             c,
             listener,
             Some(t),

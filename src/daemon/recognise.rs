@@ -17,7 +17,7 @@ use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn};
 
-use crate::cli::setup::Vision;
+use crate::app::setup::Vision;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::core::rules::Face;
 use crate::core::track::{Conclusion, DoorTracker};
@@ -27,8 +27,8 @@ use crate::vision::pipeline::DoorOutcome;
 use crate::vision::quality::QualityGate;
 
 use super::motion::MotionGate;
-use super::preview::{DoorPreview, FrameVerdict, PassedFace, PreviewPublisher};
-use super::telemetry::{Stage, Telemetry};
+use crate::app::preview::{DoorPreview, FrameVerdict, PassedFace, PreviewPublisher};
+use crate::app::telemetry::{Stage, Telemetry};
 
 /// A tracked face the vote concluded on.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ pub fn run(
                     telemetry.enrolments_reloaded();
                 }
                 Err(error) => warn!(
-                    error = format!("{error:#}"),
+                    error = error.chain(),
                     "Cannot reload enrolments; keeping the old ones."
                 ),
             }

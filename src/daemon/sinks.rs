@@ -17,7 +17,7 @@ use crate::hw::feedback::Feedback;
 use crate::store::{DoorPunch, Store};
 
 use super::decide::{FeedbackJob, RecordJob};
-use super::telemetry::{Stage, Telemetry};
+use crate::app::telemetry::{Stage, Telemetry};
 
 /// What the record stage owns.
 pub struct Record {

@@ -15,7 +15,7 @@ use crate::core::backoff::Backoff;
 use crate::hw::clock::WallClock;
 use crate::hw::frames::{open, Frame, FrameError, SourceSpec};
 
-use super::telemetry::{Stage, Telemetry};
+use crate::app::telemetry::{Stage, Telemetry};
 
 /// What the source stage needs.
 pub struct SourcePlan {

@@ -148,7 +148,7 @@ fn enrolment_refuses_bad_photos_and_saves_nothing() {
     let o = hallclock(d, &["enroll", "--id", "0010", &f("demo/0001_enrol.jpg")]);
     assert!(text(&o)
         .1
-        .contains("0010 is not on the staff list yet: give their name with --name"));
+        .contains("0010 is not on the staff list yet: give their name"));
     // A bad id says what is allowed.
     let o = hallclock(
         d,

@@ -5,7 +5,7 @@
 //! with `?lang=en`).
 //!
 //! This is an adapter (HTTP in). It never touches the database, the models or a device: every
-//! operation goes through the [`Console`] port, implemented by `cli::console`, which joins
+//! operation goes through the [`Console`] port, implemented by `app::console`, which joins
 //! `store`, `vision` and `admin`. Port calls are blocking and run on `spawn_blocking`. Security
 //! decisions (roles, lock-out, CSRF, password hashes) are the pure functions of [`security`].
 //!

@@ -6,7 +6,8 @@
 //!
 //! The stage never waits on the console: it updates the slot with `try_lock` (a busy slot is
 //! refreshed on the next frame) and encodes outside the lock. Nothing here touches a device or
-//! the store; the console (`cli::console`) reads the slot.
+//! the store; the console (`app::console`) reads the slot. It lives in `app`, not `daemon`, so that both
+//! the daemon (which writes it) and the console (which reads it) reach it without an upward import.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,8 @@
 //! Every counter and gauge of the daemon, as named functions (one per event), and their rendering
 //! in Prometheus' text format. One `Telemetry` value is shared by the stages through an `Arc`;
 //! nothing here is global. The stages' heartbeats live here too: the supervisor feeds systemd's
-//! watchdog only when every stage has beaten since its last look.
+//! watchdog only when every stage has beaten since its last look. It lives in `app`, not `daemon`,
+//! because the console (`app::console`) reads it too (the last upload on the status page).
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};

@@ -1,8 +1,9 @@
-//! Building the vision stack and the gallery from the config: the wiring every command shares.
+//! Building the vision stack and the gallery from the config, and opening the database: the
+//! wiring every command, the daemon and the console share. A missing models folder or database
+//! folder is ours to fix (an installation problem), so every error here is
+//! [`AppError::Failed`].
 
 use std::path::PathBuf;
-
-use anyhow::{bail, Context};
 
 use crate::core::matcher::{Gallery, MatchPolicy};
 use crate::core::track::TrackPolicy;
@@ -10,6 +11,7 @@ use crate::store::{ModelKey, Store};
 use crate::vision::detector::DetectorSize;
 use crate::vision::{Detector, Embedder, ModelManifest, OrtRuntime, Recognizer, RecognizerConfig};
 
+use super::{AppError, FailedWhile};
 use crate::config::{model_dirs, Config};
 
 /// The loaded models and their settings.
@@ -25,28 +27,32 @@ pub struct Vision {
 
 impl Vision {
     /// Finds the models folder, starts ONNX Runtime and loads both models.
-    pub fn load(config: &Config) -> anyhow::Result<Vision> {
+    ///
+    /// # Errors
+    /// When no models folder holds the detector, ONNX Runtime cannot start, or a model's
+    /// manifest, checksum or shapes do not match.
+    pub fn load(config: &Config) -> Result<Vision, AppError> {
         let v = &config.vision;
         let dirs = model_dirs(v.models_dir.as_deref());
         let Some(dir) = dirs.iter().find(|d| d.join(&v.detector).is_file()).cloned() else {
             let tried: Vec<String> = dirs.iter().map(|d| format!("  {}", d.display())).collect();
-            bail!(
+            return Err(AppError::failed_because(format!(
                 "cannot find the models folder (with {}); looked in:\n{}\nset vision.models-dir in the config or pass --models",
                 v.detector,
                 tried.join("\n")
-            );
+            )));
         };
-        let runtime =
-            OrtRuntime::start(v.onnxruntime.as_deref()).context("starting ONNX Runtime")?;
-        let det_manifest =
-            ModelManifest::load(&dir.join(&v.detector)).context("reading the detector manifest")?;
+        let runtime = OrtRuntime::start(v.onnxruntime.as_deref())
+            .failed_while(|| "starting ONNX Runtime".into())?;
+        let det_manifest = ModelManifest::load(&dir.join(&v.detector))
+            .failed_while(|| "reading the detector manifest".into())?;
         let emb_path: PathBuf = dir.join(&v.embedder);
-        let emb_manifest =
-            ModelManifest::load(&emb_path).context("reading the embedder manifest")?;
+        let emb_manifest = ModelManifest::load(&emb_path)
+            .failed_while(|| "reading the embedder manifest".into())?;
         let detector = Detector::load(&runtime, &det_manifest, v.threads)
-            .context("loading the face detector")?;
+            .failed_while(|| "loading the face detector".into())?;
         let embedder = Embedder::load(&runtime, &emb_manifest, v.threads)
-            .context("loading the face embedder")?;
+            .failed_while(|| "loading the face embedder".into())?;
         let spec = embedder.spec().clone();
         let recognizer = Recognizer::new(
             detector,
@@ -84,16 +90,19 @@ impl Vision {
     }
 
     /// The gallery of every active person's embeddings made by this embedder.
-    pub fn gallery(&self, store: &Store) -> anyhow::Result<Gallery> {
+    ///
+    /// # Errors
+    /// When the database fails or holds a vector of the wrong size.
+    pub fn gallery(&self, store: &Store) -> Result<Gallery, AppError> {
         let rows = store
             .embeddings_for_model(&self.model_sha256)
-            .context("loading enrolled faces")?;
+            .failed_while(|| "loading enrolled faces".into())?;
         let e = &self.recognizer.embedder;
         let mut g = Gallery::new(e.dim(), e.metric());
         g.reserve(rows.len());
         for (id, v) in rows {
             g.add(&id, &v)
-                .with_context(|| format!("loading the enrolled face of {id}"))?;
+                .failed_while(|| format!("loading the enrolled face of {id}"))?;
         }
         crate::vision::runtime::trim_heap();
         Ok(g)
@@ -101,16 +110,30 @@ impl Vision {
 }
 
 /// Opens the configured database.
-pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+///
+/// # Errors
+/// When its folder does not exist or the database cannot be opened or migrated.
+pub fn open_store(config: &Config) -> Result<Store, AppError> {
     let path = &config.store.database;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
-            bail!(
+            return Err(AppError::failed_because(format!(
                 "the database folder {} does not exist (store.database = {})",
                 parent.display(),
                 path.display()
-            );
+            )));
         }
     }
-    Store::open(path).with_context(|| format!("opening the database {}", path.display()))
+    Store::open(path).failed_while(|| format!("opening the database {}", path.display()))
+}
+
+/// The sha256 of the configured embedder (from its manifest), or `None` when it cannot be found:
+/// the staff list counts the faces made by this embedder.
+pub fn current_embedder_sha(config: &Config) -> Option<String> {
+    model_dirs(config.vision.models_dir.as_deref())
+        .into_iter()
+        .map(|d| d.join(&config.vision.embedder))
+        .find(|p| p.is_file())
+        .and_then(|p| ModelManifest::load(&p).ok())
+        .map(|m| m.sha256)
 }

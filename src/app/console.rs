@@ -1,0 +1,1305 @@
+//! The web console's wiring: [`StoreConsole`] implements the `admin::web::Console` port by
+//! joining `store`, `vision` (enrolment, through `app::enrol`), `hw` (the clock's trust) and the
+//! attendance operations of `app::attendance`; [`serve`] serves it, alone (`hallclock console`,
+//! from `cli`) or beside the door (`hallclock run`, from `daemon`, on [`spawn_own_runtime`]).
+//!
+//! Wiring only: no SQL (that is `store`), no HTML (that is `admin::web`), no attendance rule.
+//! Every port call blocks; the web side runs it on `spawn_blocking`. An [`AppError`] becomes a
+//! `ConsoleError` by its kind: `Refused` is shown to the user, `Failed` is ours.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use tokio_util::sync::CancellationToken;
+
+use crate::admin::report::Report;
+use crate::admin::web::{
+    self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
+    CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
+    Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine,
+    PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo, SessionMark, SignInGate,
+    StaffLine, StatusView,
+};
+use crate::admin::web::{Guard, LockoutPolicy};
+use crate::app::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace};
+use crate::app::telemetry::Telemetry;
+use crate::core::calendar::DayKind;
+use crate::core::ids::StaffId;
+use crate::core::leave::{ApprovalLevel, LeaveId};
+use crate::core::rules::Meeting;
+use crate::core::rules::{
+    classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
+};
+use crate::core::schedule::Session;
+use crate::core::schedule::Verdict;
+use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
+use crate::hw::photo::encode_jpeg;
+use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
+use crate::vision::quality::Rejection;
+
+use super::attendance::{
+    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
+    load_facts, record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText,
+    SpanParts,
+};
+use super::doctor::{self, Outcome};
+use super::enrol::{enrol, enrol_embeddings, FaceVector, PhotoInput};
+use super::setup::{current_embedder_sha, open_store, Vision};
+use super::{AppError, FailedWhile};
+use crate::config::{ClockCheck, Config};
+
+/// What the console holds of the daemon it runs in (`hallclock run`).
+#[derive(Clone)]
+pub struct DaemonLink {
+    /// The reload flag SIGHUP sets.
+    pub gallery_reload: Arc<AtomicBool>,
+    /// The recognise stage's preview slot.
+    pub preview: Option<Arc<DoorPreview>>,
+    /// The daemon's models, shared for enrolment (one copy in the process).
+    pub vision: Arc<Mutex<Vision>>,
+    /// Raised after a change to the calendar, posts, leave or duty: the door reloads its
+    /// engine's facts at once (it also notices within seconds by itself).
+    pub facts_reload: Arc<AtomicBool>,
+}
+
+/// How long a capture waits for good frames.
+const CAPTURE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Consecutive good frames a capture needs.
+const CAPTURE_FRAMES: usize = 3;
+
+fn preview_verdict(r: Option<&FrameResult>) -> PreviewVerdict {
+    match r.map(|r| &r.verdict) {
+        None => PreviewVerdict::Waiting,
+        Some(FrameVerdict::NoFace) => PreviewVerdict::NoFace,
+        Some(FrameVerdict::Pass) => PreviewVerdict::Pass,
+        Some(FrameVerdict::Refused(why)) => PreviewVerdict::Refused {
+            code: why.code().to_string(),
+            hint_zh: why.hint_zh().to_string(),
+            hint_en: why.hint_en().to_string(),
+            text: why.to_string(),
+        },
+    }
+}
+
+/// The embeddings of `CAPTURE_FRAMES` consecutive passing frames numbered above `after` in
+/// `recent`, or the latest refusal among them.
+fn consecutive_passes(
+    recent: &std::collections::VecDeque<FrameResult>,
+    after: u64,
+) -> Result<Vec<PassedFace>, Option<String>> {
+    let mut run: Vec<PassedFace> = Vec::new();
+    let mut last_frame = None;
+    let mut why = None;
+    for r in recent.iter().filter(|r| r.frame > after) {
+        let follows = last_frame.is_some_and(|f: u64| r.frame == f + 1);
+        last_frame = Some(r.frame);
+        match (&r.verdict, &r.passed) {
+            (FrameVerdict::Pass, Some(e)) => {
+                if !follows {
+                    run.clear();
+                }
+                run.push(e.clone());
+                if run.len() == CAPTURE_FRAMES {
+                    return Ok(run);
+                }
+            }
+            (FrameVerdict::Refused(r), _) => {
+                run.clear();
+                why = Some(format!("{r} ({})", r.hint_zh()));
+            }
+            _ => {
+                run.clear();
+                why = Some(format!(
+                    "{} ({})",
+                    Rejection::NoFace,
+                    Rejection::NoFace.hint_zh()
+                ));
+            }
+        }
+    }
+    Err(why)
+}
+
+/// Where the console's enrolment models come from.
+enum VisionSlot {
+    /// The running daemon's (shared with its recognise stage).
+    Daemon(Arc<Mutex<Vision>>),
+    /// Loaded by this console on its first enrolment (`hallclock console` alone).
+    Own(Box<Mutex<Option<Vision>>>),
+}
+
+/// The port over the configured database (and, lazily, the models for enrolment).
+pub struct StoreConsole {
+    config: Config,
+    store: Mutex<Store>,
+    /// The models for enrolment: the daemon's own inside `hallclock run` (one copy in the
+    /// process), else loaded on the first enrolment.
+    vision: VisionSlot,
+    clock: Box<dyn ClockTrust>,
+    telemetry: Option<Arc<Telemetry>>,
+    /// The daemon's reload flag (the one SIGHUP sets), when the console runs inside `run`.
+    gallery_reload: Option<Arc<AtomicBool>>,
+    /// The door camera's preview slot, when the console runs inside `run`.
+    preview: Option<Arc<DoorPreview>>,
+    /// The daemon's facts reload flag, when the console runs inside `run`.
+    facts_reload: Option<Arc<AtomicBool>>,
+    /// `doctor`'s last checks: they load the models, too heavy to repeat on every page view.
+    checked: Mutex<Option<(std::time::Instant, Vec<CheckLine>)>>,
+}
+
+/// How long the status page shows the same `doctor` checks.
+const DOCTOR_FRESH: Duration = Duration::from_secs(120);
+
+fn failed(e: impl std::fmt::Display) -> ConsoleError {
+    ConsoleError::Failed(e.to_string())
+}
+
+/// A shared operation's error, by its kind: the user's is shown to them, ours is a failure.
+fn by_kind(e: AppError) -> ConsoleError {
+    match e {
+        AppError::Refused(message) => ConsoleError::Refused(message),
+        e @ AppError::Failed(_) => ConsoleError::Failed(e.chain()),
+    }
+}
+
+fn meeting_line(m: &Meeting) -> MeetingLine {
+    let signed: BTreeSet<&StaffId> = m.sign_ins.iter().map(|s| &s.staff).collect();
+    MeetingLine {
+        title: m.title.clone(),
+        start: m.start,
+        end: m.end,
+        invited: m.invited.len(),
+        signed_in: signed.len(),
+    }
+}
+
+impl StoreConsole {
+    /// Opens the database.
+    ///
+    /// # Errors
+    /// When the database cannot be opened.
+    pub fn open(config: &Config, telemetry: Option<Arc<Telemetry>>) -> Result<Self, AppError> {
+        let clock: Box<dyn ClockTrust> = match config.daemon.clock_check {
+            ClockCheck::Kernel => Box::new(KernelClock),
+            ClockCheck::Off => Box::new(FixedClock(true)),
+        };
+        Ok(StoreConsole {
+            config: config.clone(),
+            store: Mutex::new(open_store(config)?),
+            vision: VisionSlot::Own(Box::new(Mutex::new(None))),
+            clock,
+            telemetry,
+            gallery_reload: None,
+            preview: None,
+            facts_reload: None,
+            checked: Mutex::new(None),
+        })
+    }
+
+    /// Lets enrolments ask the daemon for a gallery reload through `flag` (the flag its
+    /// recognise stage checks, as SIGHUP sets it).
+    #[must_use]
+    pub fn with_gallery_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.gallery_reload = Some(flag);
+        self
+    }
+
+    /// Lets the enrolment page show and capture from the door camera through `slot` (the one
+    /// the daemon's recognise stage fills).
+    #[must_use]
+    pub fn with_preview(mut self, slot: Arc<DoorPreview>) -> Self {
+        self.preview = Some(slot);
+        self
+    }
+
+    /// Uses the daemon's models (shared) or this console's own, loaded on first use. The
+    /// daemon's recognise stage skips frames while an enrolment holds them, never waiting.
+    fn with_vision<T>(
+        &self,
+        f: impl FnOnce(&mut Vision) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let poisoned = || ConsoleError::Failed("the models lock is poisoned".into());
+        match &self.vision {
+            VisionSlot::Daemon(shared) => {
+                let mut guard = shared.lock().map_err(|_| poisoned())?;
+                f(&mut guard)
+            }
+            VisionSlot::Own(own) => {
+                let mut guard = own.lock().map_err(|_| poisoned())?;
+                if guard.is_none() {
+                    *guard = Some(Vision::load(&self.config).map_err(by_kind)?);
+                }
+                let Some(vision) = guard.as_mut() else {
+                    return Err(ConsoleError::Failed("the models are not loaded".into()));
+                };
+                f(vision)
+            }
+        }
+    }
+
+    /// Tells the daemon's door engine at once about changes to its facts through `flag`.
+    #[must_use]
+    pub fn with_facts_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.facts_reload = Some(flag);
+        self
+    }
+
+    /// Asks the door (if any) to reload its calendar and posts; passes `result` on.
+    fn facts_changed<T>(&self, result: Result<T, ConsoleError>) -> Result<T, ConsoleError> {
+        if let (Ok(_), Some(flag)) = (&result, &self.facts_reload) {
+            flag.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Enrols with the daemon's models (`hallclock run`) instead of loading a second copy.
+    #[must_use]
+    pub fn with_shared_vision(mut self, vision: Arc<Mutex<Vision>>) -> Self {
+        self.vision = VisionSlot::Daemon(vision);
+        self
+    }
+
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let mut guard = self
+            .store
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the store lock is poisoned".into()))?;
+        f(&mut guard)
+    }
+
+    /// The audit line of a change `by` makes now (the store writes it with the change).
+    fn audit(&self, by: &Actor, action: &str, detail: &str) -> Audit {
+        Audit {
+            at: self.config.clock.now(),
+            actor: by.account.clone(),
+            action: action.to_string(),
+            detail: detail.to_string(),
+            client: by.client.clone(),
+        }
+    }
+
+    fn month_period(month: Date) -> Period {
+        Period {
+            first: month,
+            last: month.last_of_month(),
+        }
+    }
+}
+
+impl Console for StoreConsole {
+    fn account(&self, name: &str) -> Result<Option<Account>, ConsoleError> {
+        self.with_store(|s| {
+            let Some(a) = s.account(name).map_err(failed)? else {
+                return Ok(None);
+            };
+            let role = Role::parse(&a.role)
+                .ok_or_else(|| failed(format!("account {name} has an unknown role {}", a.role)))?;
+            Ok(Some(Account {
+                name: a.name,
+                role,
+                password_hash: a.password_hash,
+                failed_count: a.failed_count,
+                locked_until: a.locked_until,
+            }))
+        })
+    }
+
+    fn count_sign_in(
+        &self,
+        name: &str,
+        client: &str,
+        now: Timestamp,
+        policy: LockoutPolicy,
+    ) -> Result<SignInGate, ConsoleError> {
+        self.with_store(|s| {
+            s.count_sign_in_attempt(name, client, now, |count, locked| {
+                let gate = policy.gate(count, locked, now);
+                (gate.count, gate.locked_until, gate)
+            })
+            .map_err(failed)
+        })
+    }
+
+    fn sign_in_succeeded(&self, name: &str, client: &str) -> Result<(), ConsoleError> {
+        self.with_store(|s| s.clear_sign_in_attempts(name, client).map_err(failed))
+    }
+
+    fn start_session(
+        &self,
+        token_sha256: &str,
+        account: &str,
+        csrf: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            s.create_session(token_sha256, account, csrf, now, expires_at)
+                .map_err(failed)
+        })
+    }
+
+    fn session(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+        idle_since: Timestamp,
+    ) -> Result<Option<SessionInfo>, ConsoleError> {
+        self.with_store(|s| {
+            Ok(s.session(token_sha256, now, idle_since)
+                .map_err(failed)?
+                .and_then(|r| {
+                    Role::parse(&r.role).map(|role| SessionInfo {
+                        account: r.account,
+                        role,
+                        csrf: r.csrf,
+                    })
+                }))
+        })
+    }
+
+    fn end_session(&self, token_sha256: &str) -> Result<(), ConsoleError> {
+        self.with_store(|s| s.end_session(token_sha256).map_err(failed))
+    }
+
+    fn audit(
+        &self,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), ConsoleError> {
+        self.with_store(|s| {
+            s.record_audit(&Audit {
+                at,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                detail: detail.to_string(),
+                client: String::new(),
+            })
+            .map_err(failed)
+        })
+    }
+
+    fn audit_log(
+        &self,
+        view: AuditView,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<AuditLine>, bool), ConsoleError> {
+        let filter = match view {
+            AuditView::Changes => AuditFilter::Changes,
+            AuditView::SignIns => AuditFilter::SignIns,
+            AuditView::All => AuditFilter::All,
+        };
+        self.with_store(|s| {
+            let (lines, more) = s.audit_page(filter, page, per_page).map_err(failed)?;
+            Ok((
+                lines
+                    .into_iter()
+                    .map(|(a, client)| AuditLine {
+                        at: a.at,
+                        actor: a.actor,
+                        action: a.action,
+                        detail: a.detail,
+                        client,
+                    })
+                    .collect(),
+                more,
+            ))
+        })
+    }
+
+    fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError> {
+        let sha = current_embedder_sha(&self.config).unwrap_or_default();
+        self.with_store(|s| {
+            Ok(s.list_staff(&sha)
+                .map_err(failed)?
+                .into_iter()
+                .map(|l| StaffLine {
+                    id: l.staff.staff_id,
+                    name: l.staff.name,
+                    post: l.staff.post,
+                    active: l.staff.active,
+                    faces: l.embeddings,
+                })
+                .collect())
+        })
+    }
+
+    fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
+        // Decoded from memory, one photo at a time: no face image is written anywhere.
+        let photos: Vec<PhotoInput<'_>> = request
+            .photos
+            .iter()
+            .map(|p| PhotoInput::Memory {
+                name: &p.name,
+                bytes: &p.bytes,
+            })
+            .collect();
+        let audit = self.audit(
+            by,
+            "enrol",
+            &format!("consent notice {}", request.consent.notice_version),
+        );
+        let done = self.with_vision(|vision| {
+            self.with_store(|store| {
+                let done = enrol(
+                    vision,
+                    store,
+                    &request.id,
+                    request.name.as_deref(),
+                    request.post.as_deref(),
+                    &photos,
+                    self.config.store.keep_face_images,
+                    self.config.clock.now(),
+                    &audit,
+                )
+                .map_err(by_kind)?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
+            })
+        })?;
+        Ok(Enrolment {
+            faces: done.faces,
+            lookalikes: done.lookalikes,
+        })
+    }
+
+    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError> {
+        let audit = self.audit(by, "deactivate", &format!("{id}: face data erased"));
+        self.with_store(|s| s.remove_staff(id, &audit).map_err(|e| by_kind(e.into())))
+    }
+
+    fn leaves(&self, month: Date) -> Result<Vec<LeaveLine>, ConsoleError> {
+        let summer = self.config.rules.summer;
+        self.with_store(|s| {
+            let calendar = s.calendar(summer).map_err(failed)?;
+            let records = s
+                .leaves(None, Some((month, month.last_of_month())))
+                .map_err(failed)?;
+            Ok(records
+                .into_iter()
+                .map(|r| LeaveLine {
+                    id: r.leave.id,
+                    half_days: r.leave.working_half_days(&calendar),
+                    staff: r.leave.staff,
+                    kind: r.leave.kind,
+                    first: r.leave.first,
+                    last: r.leave.last,
+                    cover: r.leave.cover,
+                    approval_required: r.approval_required,
+                    approved: r.approval.map(|a| (a.level, a.by)),
+                    closed: r.leave.closed_at.is_some(),
+                })
+                .collect())
+        })
+    }
+
+    fn add_leave(
+        &self,
+        form: &LeaveForm,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError> {
+        self.facts_changed(self.with_store(|s| {
+            let (id, half_days, level) = record_leave(
+                &self.config,
+                s,
+                NewLeave {
+                    staff: form.staff.clone(),
+                    kind: form.kind,
+                    first: form.first,
+                    last: form.last,
+                    cover: form.cover.clone(),
+                    reason: form.reason.clone().unwrap_or_default(),
+                    approval_required: ApprovalLevel::InspectionOffice,
+                },
+                now,
+                &self.audit(by, "leave-add", ""),
+            )
+            .map_err(by_kind)?;
+            Ok(LeaveAdded {
+                id,
+                half_days,
+                approval_required: level,
+            })
+        }))
+    }
+
+    fn approve_leave(
+        &self,
+        id: LeaveId,
+        by: &Actor,
+        certified_by: Option<String>,
+        now: Timestamp,
+    ) -> Result<ApprovalLevel, ConsoleError> {
+        let audit = self.audit(by, "leave-approve", "");
+        self.facts_changed(self.with_store(|s| {
+            approve_leave_checked(
+                &self.config,
+                s,
+                id,
+                None,
+                &by.account,
+                certified_by,
+                now,
+                &audit,
+            )
+            .map_err(by_kind)
+        }))
+    }
+
+    fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
+        let today = self.config.rules.engine.schedule.to_civil(now).date();
+        let SpanParts {
+            kind,
+            label,
+            period,
+            parts,
+        } = span_parts(query.span, today).map_err(by_kind)?;
+        self.with_store(|s| {
+            let mut only: Option<BTreeSet<StaffId>> = None;
+            if let Some(id) = &query.staff {
+                only = Some([id.clone()].into());
+            }
+            if let Some(post) = &query.post {
+                let mut holders: BTreeSet<StaffId> = BTreeSet::new();
+                for p in s.posts().map_err(failed)? {
+                    if p.id.to_string() == *post {
+                        holders.insert(p.holder);
+                        holders.insert(p.backup);
+                    }
+                }
+                for l in s.list_staff("").map_err(failed)? {
+                    if l.staff.post.as_deref() == Some(post.as_str()) {
+                        holders.insert(l.staff.staff_id);
+                    }
+                }
+                only = Some(match only {
+                    Some(o) => o.intersection(&holders).cloned().collect(),
+                    None => holders,
+                });
+            }
+            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
+            build_report(
+                &self.config,
+                &facts,
+                kind,
+                &label,
+                period,
+                &parts,
+                now,
+                only.as_ref(),
+            )
+            .map_err(by_kind)
+        })
+    }
+
+    fn person_month(
+        &self,
+        staff: &StaffId,
+        month: Date,
+        now: Timestamp,
+    ) -> Result<Vec<CalendarDay>, ConsoleError> {
+        let period = Self::month_period(month);
+        self.with_store(|s| {
+            if s.staff(staff).map_err(failed)?.is_none() {
+                return Err(ConsoleError::Refused(format!(
+                    "no staff member with id {staff}"
+                )));
+            }
+            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
+            let attendance =
+                classify(&self.config.rules.engine, &facts.facts(), period, now).map_err(failed)?;
+            Ok(attendance
+                .days
+                .iter()
+                .filter(|d| &d.staff == staff)
+                .map(|d| calendar_day(d.date, &d.verdict))
+                .collect())
+        })
+    }
+
+    fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "amend", &amendment_detail(amendment));
+        self.with_store(|s| {
+            s.amend_punch(amendment, now, &audit)
+                .map(|_| ())
+                .map_err(|e| by_kind(e.into()))
+        })
+    }
+
+    fn status(&self) -> Result<StatusView, ConsoleError> {
+        let sha = current_embedder_sha(&self.config).unwrap_or_default();
+        let trusted = self.clock.status().trusted;
+        let last_upload = self.telemetry.as_ref().and_then(|t| t.last_upload());
+        self.with_store(|s| {
+            let counts = s.outbox_counts().map_err(failed)?;
+            let now = self.config.clock.now();
+            let mut recent: Vec<(StaffId, Timestamp)> = s
+                .punches_between(now - SignedDuration::from_hours(24), now, None)
+                .map_err(failed)?
+                .into_iter()
+                .map(|r| (r.punch.staff, r.punch.at))
+                .collect();
+            recent.reverse();
+            recent.truncate(20);
+            let enrolled = s
+                .list_staff(&sha)
+                .map_err(failed)?
+                .iter()
+                .filter(|l| l.staff.active && l.embeddings > 0)
+                .count();
+            Ok(StatusView {
+                clock_trusted: trusted,
+                outbox_pending: counts.pending,
+                outbox_parked: counts.parked,
+                oldest_pending: counts.oldest_pending,
+                last_upload,
+                enrolled_people: enrolled,
+                schema_version: s.schema_version().map_err(failed)?,
+                recent,
+            })
+        })
+    }
+
+    fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError> {
+        let mut cached = self
+            .checked
+            .lock()
+            .map_err(|_| ConsoleError::Failed("the doctor cache lock is poisoned".into()))?;
+        if let Some((at, lines)) = cached.as_ref() {
+            if at.elapsed() < DOCTOR_FRESH {
+                return Ok(lines.clone());
+            }
+        }
+        // The camera is the daemon's while it runs: the console never opens it.
+        let loaded = match &self.vision {
+            VisionSlot::Daemon(shared) => shared.lock().ok().map(|v| v.model_name.clone()),
+            VisionSlot::Own(_) => None,
+        };
+        let lines: Vec<CheckLine> = doctor::checks_with(&self.config, false, loaded.as_deref())
+            .into_iter()
+            .map(|(name, outcome)| {
+                let (ok, detail) = match outcome {
+                    Outcome::Ok(d) => (true, d),
+                    Outcome::Failed(d) => (false, d),
+                    Outcome::Skipped(d) => (true, format!("skipped ({d})")),
+                };
+                CheckLine {
+                    name: name.to_string(),
+                    ok,
+                    detail,
+                }
+            })
+            .collect();
+        *cached = Some((std::time::Instant::now(), lines.clone()));
+        Ok(lines)
+    }
+
+    fn posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
+        self.with_store(|s| {
+            Ok(s.posts()
+                .map_err(failed)?
+                .into_iter()
+                .map(|p| PostLine {
+                    post: p.id.to_string(),
+                    holder: p.holder,
+                    backup: p.backup,
+                })
+                .collect())
+        })
+    }
+
+    fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        let audit = self.audit(by, "post-set", "");
+        self.facts_changed(self.with_store(|s| {
+            set_post_checked(
+                s,
+                &post.post,
+                post.holder.clone(),
+                post.backup.clone(),
+                now,
+                &audit,
+            )
+            .map(|_| ())
+            .map_err(by_kind)
+        }))
+    }
+
+    fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError> {
+        let period = Self::month_period(month);
+        self.with_store(|s| {
+            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
+            let mut lines: Vec<DutyLine> = facts
+                .roster
+                .entries()
+                .iter()
+                .filter(|e| period.first <= e.date && e.date <= period.last)
+                .map(|e| DutyLine {
+                    date: e.date,
+                    staff: e.staff.clone(),
+                    name: facts.names.get(&e.staff).cloned().unwrap_or_default(),
+                    morning: e.sessions.contains(Session::Morning),
+                    afternoon: e.sessions.contains(Session::Afternoon),
+                })
+                .collect();
+            lines.sort_by(|a, b| (a.date, &a.staff).cmp(&(b.date, &b.staff)));
+            Ok(lines)
+        })
+    }
+
+    fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError> {
+        let audit = self.audit(by, "duty-import", "");
+        self.facts_changed(self.with_store(|s| {
+            let done = import_duty_text(s, &self.config, csv, &audit).map_err(by_kind)?;
+            Ok(DutyImport {
+                entries: done.entries,
+                on_working_days: done.on_working_days,
+            })
+        }))
+    }
+
+    fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError> {
+        let first = Date::new(year, 1, 1).map_err(|e| ConsoleError::Refused(e.to_string()))?;
+        self.with_store(|s| {
+            let calendar = s.calendar(self.config.rules.summer).map_err(failed)?;
+            let mut out = Vec::new();
+            let mut day = first;
+            while day.year() == year {
+                let holiday = match calendar.day_kind(day) {
+                    DayKind::Holiday => Some(true),
+                    DayKind::MakeUpWorkday => Some(false),
+                    _ => None,
+                };
+                if let Some(holiday) = holiday {
+                    out.push(HolidayLine {
+                        date: day,
+                        name: calendar.day_name(day).unwrap_or_default().to_string(),
+                        holiday,
+                    });
+                }
+                match day.tomorrow() {
+                    Ok(next) => day = next,
+                    Err(_) => break,
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError> {
+        let audit = self.audit(by, "calendar-import", "");
+        self.facts_changed(self.with_store(|s| {
+            let done = import_calendar_text(s, &self.config, text, &audit).map_err(by_kind)?;
+            Ok(CalendarImport {
+                holidays: done.holidays,
+                workdays: done.workdays,
+                summers: done.summers,
+                years: done.years,
+            })
+        }))
+    }
+
+    fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError> {
+        let period = Self::month_period(month);
+        let zone = &self.config.rules.engine.schedule;
+        self.with_store(|s| {
+            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
+            Ok(facts
+                .meetings
+                .iter()
+                .filter(|m| {
+                    let d = zone.to_civil(m.start).date();
+                    period.first <= d && d <= period.last
+                })
+                .map(meeting_line)
+                .collect())
+        })
+    }
+
+    fn record_meeting(&self, form: &MeetingForm, by: &Actor) -> Result<MeetingLine, ConsoleError> {
+        let audit = self.audit(by, "meeting-record", "");
+        self.with_store(|s| {
+            let (_, meeting) = record_meeting_text(
+                s,
+                &self.config,
+                &MeetingText {
+                    title: &form.title,
+                    start: &form.start,
+                    end: &form.end,
+                    invite: &form.invite,
+                    sign_in: &form.sign_in,
+                },
+                &audit,
+            )
+            .map_err(by_kind)?;
+            Ok(meeting_line(&meeting))
+        })
+    }
+
+    fn preview(&self) -> Result<Option<PreviewFrame>, ConsoleError> {
+        let Some(slot) = &self.preview else {
+            return Ok(None);
+        };
+        let p = slot
+            .snapshot()
+            .ok_or_else(|| ConsoleError::Failed("the preview lock is poisoned".into()))?;
+        Ok(Some(PreviewFrame {
+            frame: p.frame,
+            jpeg: p.jpeg.clone(),
+            verdict: preview_verdict(p.latest()),
+        }))
+    }
+
+    fn capture(&self, request: CaptureRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
+        let Some(slot) = &self.preview else {
+            return Err(ConsoleError::Refused(
+                "no camera here: this console runs without the door daemon (hallclock console); capture from the camera at the console of hallclock run, or upload photos".into(),
+            ));
+        };
+        let start = slot.snapshot().map(|p| p.frame).unwrap_or(0);
+        let deadline = std::time::Instant::now() + CAPTURE_TIMEOUT;
+        let mut why: Option<String> = None;
+        // Results the slot has already dropped are kept here, so a slow poll misses nothing.
+        let mut seen: std::collections::VecDeque<FrameResult> = std::collections::VecDeque::new();
+        let vectors = loop {
+            if let Some(p) = slot.snapshot() {
+                for r in p.recent {
+                    if r.frame > start && seen.back().is_none_or(|l| r.frame > l.frame) {
+                        seen.push_back(r);
+                    }
+                }
+                while seen.len() > 4 * CAPTURE_FRAMES {
+                    seen.pop_front();
+                }
+                match consecutive_passes(&seen, start) {
+                    Ok(v) => break v,
+                    Err(Some(w)) => why = Some(w),
+                    Err(None) => {}
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(ConsoleError::Refused(format!(
+                    "no {CAPTURE_FRAMES} good frames in a row from the door camera in {} s; last refusal: {}",
+                    CAPTURE_TIMEOUT.as_secs(),
+                    why.as_deref().unwrap_or("no frame processed")
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let keep = self.config.store.keep_face_images;
+        let mut faces = Vec::with_capacity(vectors.len());
+        for v in vectors {
+            let jpeg = match (&v.crop, keep) {
+                (Some(crop), true) => Some(encode_jpeg(crop).map_err(failed)?),
+                _ => None,
+            };
+            faces.push(FaceVector {
+                vector: v.vector,
+                sharpness: v.sharpness,
+                jpeg,
+            });
+        }
+        let done = self.with_vision(|vision| {
+            self.with_store(|store| {
+                let done = enrol_embeddings(
+                    vision,
+                    store,
+                    &request.id,
+                    request.name.as_deref(),
+                    request.post.as_deref(),
+                    &faces,
+                    "door camera",
+                    self.config.clock.now(),
+                    &self.audit(
+                        by,
+                        "enrol",
+                        &format!("consent notice {}", request.consent.notice_version),
+                    ),
+                )
+                .map_err(by_kind)?;
+                store
+                    .record_consent(&ConsentRecord {
+                        staff: request.id.clone(),
+                        consented_at: request.consent.consented_at,
+                        notice_version: request.consent.notice_version.clone(),
+                        recorded_by: request.consent.recorded_by.clone(),
+                    })
+                    .map_err(failed)?;
+                Ok(done)
+            })
+        })?;
+        Ok(Enrolment {
+            faces: done.faces,
+            lookalikes: done.lookalikes,
+        })
+    }
+
+    fn reload_gallery(&self) -> Result<bool, ConsoleError> {
+        Ok(match &self.gallery_reload {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn zone(&self) -> TimeZone {
+        self.config.rules.engine.schedule.zone.clone()
+    }
+}
+
+fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
+    match o {
+        SessionOutcome::Pending => (SessionMark::Pending, false),
+        SessionOutcome::OnLeave { .. } => (SessionMark::Leave, false),
+        SessionOutcome::Missed { .. } => (SessionMark::Missing, false),
+        SessionOutcome::Absent { .. } => (SessionMark::Absent, false),
+        SessionOutcome::Attended {
+            clock_in,
+            clock_out,
+        } => {
+            let amended = [clock_in, clock_out]
+                .iter()
+                .any(|m| matches!(m, Some(m) if matches!(m.source, MarkSource::Amendment { .. })));
+            let mark = match (clock_in, clock_out) {
+                (None, _) | (_, None) => SessionMark::Missing,
+                (Some(i), _) if matches!(i.verdict, Verdict::Late { .. }) => SessionMark::Late,
+                (_, Some(o)) if matches!(o.verdict, Verdict::Early { .. }) => SessionMark::Early,
+                _ => SessionMark::OnTime,
+            };
+            (mark, amended)
+        }
+    }
+}
+
+fn calendar_day(date: Date, v: &DayVerdict) -> CalendarDay {
+    match v {
+        DayVerdict::NotEnrolled => CalendarDay::NotJudged { date },
+        DayVerdict::DayOff => CalendarDay::DayOff { date },
+        DayVerdict::Duty(o) => CalendarDay::Duty {
+            date,
+            done: match o {
+                DutyOutcome::Pending => None,
+                DutyOutcome::Done => Some(true),
+                DutyOutcome::Missed => Some(false),
+            },
+        },
+        DayVerdict::Working { morning, afternoon } => {
+            let (m, a1) = session_mark(morning);
+            let (a, a2) = session_mark(afternoon);
+            CalendarDay::Working {
+                date,
+                morning: m,
+                afternoon: a,
+                amended: a1 || a2,
+            }
+        }
+        DayVerdict::Absent { .. } => CalendarDay::Working {
+            date,
+            morning: SessionMark::Absent,
+            afternoon: SessionMark::Absent,
+            amended: false,
+        },
+    }
+}
+
+/// Binds the console's address (a failure here is a start-up error).
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, AppError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .failed_while(|| format!("binding the web console on {addr} (console.listen)"))
+}
+
+/// Serves the console until `cancel` fires: HTTPS when `[console]` names TLS files, else HTTP.
+/// Each connection has `header-timeout-secs` to send a request's head (and is closed after as
+/// long idle between requests), each request `request-timeout-secs` for its body and answer;
+/// beyond `max_connections` open connections, new ones are closed at once.
+///
+/// # Errors
+/// When the database or the TLS files cannot be opened, or serving fails.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    telemetry: Option<Arc<Telemetry>>,
+    daemon: Option<DaemonLink>,
+    cancel: CancellationToken,
+) -> Result<(), AppError> {
+    let settings = config.console.web.clone();
+    let clock = Arc::new(config.clock);
+    let tls = tls_config(&config)?;
+    let guard_settings = settings.clone();
+    let (console, guard) = tokio::task::spawn_blocking(move || {
+        let console = StoreConsole::open(&config, telemetry)?;
+        let guard =
+            Guard::new(&guard_settings).failed_while(|| "preparing the sign-in checks".into())?;
+        Ok::<_, AppError>((console, guard))
+    })
+    .await
+    .failed_while(|| "opening the console's database".into())??;
+    let console = match daemon {
+        Some(link) => {
+            let console = console
+                .with_gallery_reload(link.gallery_reload)
+                .with_shared_vision(link.vision)
+                .with_facts_reload(link.facts_reload);
+            match link.preview {
+                Some(slot) => console.with_preview(slot),
+                None => console,
+            }
+        }
+        None => console,
+    };
+    let (header_timeout, max_connections) = (settings.header_timeout, settings.max_connections);
+    let app = web::router(AppState {
+        console: Arc::new(console),
+        settings: Arc::new(settings),
+        guard: Arc::new(guard),
+        clock,
+    });
+    let Some(tls) = tls else {
+        serve_http(listener, app, header_timeout, max_connections, cancel).await;
+        return Ok(());
+    };
+    let listener = listener
+        .into_std()
+        .failed_while(|| "handing the console's socket to the TLS server".into())?;
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        cancel.cancelled().await;
+        stop.graceful_shutdown(Some(Duration::from_secs(2)));
+    });
+    let mut server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(tls),
+    )
+    .failed_while(|| "serving the web console over TLS".into())?
+    .handle(handle);
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    server
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await
+        .failed_while(|| "serving the web console over TLS".into())
+}
+
+/// Plain HTTP/1.1 with hyper: the header-read timeout `axum::serve` lacks, the client's address
+/// for the handlers, and at most `max_connections` connections at once.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    max_connections: usize,
+    cancel: CancellationToken,
+) {
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let open = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = cancel.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Cannot accept a console connection.");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tracing::warn!(client = %peer, "Console connection refused: too many open.");
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let mut app = app.clone();
+                async move { tower_service::Service::call(&mut app, req).await }
+            });
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = cancel.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                }
+            }
+        });
+    }
+}
+
+/// Runs the console on a small runtime of its own, on threads of its own (two workers, a few
+/// blocking threads for the store and the password checks), so that nothing a browser does can
+/// delay the door's stages or its watchdog. Returns the thread; it ends when `cancel` fires.
+///
+/// # Errors
+/// When the thread or its runtime cannot be started.
+pub fn spawn_own_runtime(
+    config: Config,
+    listener: std::net::TcpListener,
+    telemetry: Option<Arc<Telemetry>>,
+    daemon: Option<DaemonLink>,
+    cancel: CancellationToken,
+) -> Result<std::thread::JoinHandle<()>, AppError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .thread_name("hallclock-console")
+        .enable_all()
+        .build()
+        .failed_while(|| "starting the console's runtime".into())?;
+    std::thread::Builder::new()
+        .name("hallclock-console".into())
+        .spawn(move || {
+            let result = rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .failed_while(|| "handing the console's socket to its runtime".into())?;
+                serve(config, listener, telemetry, daemon, cancel).await
+            });
+            if let Err(e) = result {
+                tracing::error!(error = e.chain(), "The web console stopped.");
+            }
+            rt.shutdown_timeout(Duration::from_secs(1));
+        })
+        .failed_while(|| "starting the console's thread".into())
+}
+
+/// The TLS settings from `[console] tls-cert` and `tls-key` (rustls with ring), or none.
+///
+/// # Errors
+/// When a file cannot be read or holds no certificate or key, or they do not match.
+pub fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, AppError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let Some(files) = &config.console.tls else {
+        return Ok(None);
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<Result<_, _>>())
+        .map_err(|e| e.to_string())
+        .failed_while(|| {
+            format!(
+                "reading the console's certificate {} (console.tls-cert)",
+                files.cert.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(AppError::failed_because(format!(
+            "console.tls-cert {}: expected a PEM certificate, found none",
+            files.cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| e.to_string())
+        .failed_while(|| {
+            format!(
+                "reading the console's private key {} (console.tls-key)",
+                files.key.display()
+            )
+        })?;
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .failed_while(|| "choosing TLS versions".into())?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .failed_while(|| {
+        "console.tls-cert and console.tls-key: expected a certificate and its own key".into()
+    })?;
+    Ok(Some(Arc::new(server)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    fn pass(frame: u64) -> FrameResult {
+        FrameResult {
+            frame,
+            verdict: FrameVerdict::Pass,
+            passed: Some(PassedFace {
+                vector: vec![frame as f32],
+                sharpness: 1.0,
+                crop: None,
+            }),
+        }
+    }
+
+    fn dark(frame: u64) -> FrameResult {
+        FrameResult {
+            frame,
+            verdict: FrameVerdict::Refused(Rejection::TooDark {
+                brightness: 20.0,
+                min: 60.0,
+            }),
+            passed: None,
+        }
+    }
+
+    fn frames(of: Vec<FrameResult>) -> Result<Vec<f32>, Option<String>> {
+        let recent: VecDeque<FrameResult> = of.into();
+        consecutive_passes(&recent, 10).map(|v| v.iter().map(|p| p.vector[0]).collect())
+    }
+
+    #[test]
+    fn a_capture_needs_three_passing_frames_in_a_row_after_it_started() {
+        assert_eq!(
+            frames(vec![pass(11), pass(12), pass(13)]),
+            Ok(vec![11.0, 12.0, 13.0])
+        );
+        // Frames from before the capture do not count.
+        assert_eq!(
+            frames(vec![pass(9), pass(10), pass(11), pass(12)]),
+            Err(None)
+        );
+        // A refused frame restarts the count and is the reason given.
+        let e = frames(vec![pass(11), pass(12), dark(13), pass(14), pass(15)]).unwrap_err();
+        assert!(e.is_some_and(|w| w.contains("光线太暗")));
+        assert_eq!(
+            frames(vec![pass(11), dark(12), pass(13), pass(14), pass(15)]),
+            Ok(vec![13.0, 14.0, 15.0])
+        );
+        // A gap in the numbers (a frame the slot missed) restarts it too.
+        assert_eq!(
+            frames(vec![pass(11), pass(12), pass(14), pass(15)]),
+            Err(None)
+        );
+    }
+}

@@ -1,0 +1,330 @@
+//! Enrolment, shared by `hallclock enroll`, the demo and the console: a staff member's face from
+//! one or more photos (files, or uploads decoded in memory), or from embeddings the door daemon
+//! already computed (a capture at the console). All photos must pass, or nothing is written;
+//! each refusal says which photo and why. A photo that does not pass, a person without a name or
+//! a capture without a face is [`AppError::Refused`]; the models or the store failing is
+//! [`AppError::Failed`].
+
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use crate::core::ids::StaffId;
+use crate::core::matcher::{Gallery, SearchScratch};
+use crate::hw::photo::encode_jpeg;
+use crate::hw::{decode_photo, read_photo};
+use crate::store::{Audit, NewEmbedding, Store};
+use crate::vision::detector::DetectorSize;
+use crate::vision::pipeline::measure;
+use crate::vision::quality::{QualityGate, Rejection};
+
+use super::setup::Vision;
+use super::{AppError, FailedWhile};
+
+/// One photo to enrol from: a file (the CLI) or bytes in memory (a console upload, never
+/// written to disk: decoded where it lies).
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoInput<'a> {
+    File(&'a Path),
+    Memory { name: &'a str, bytes: &'a [u8] },
+}
+
+impl PhotoInput<'_> {
+    /// How the photo is named in messages.
+    fn label(&self) -> String {
+        match self {
+            PhotoInput::File(p) => p.display().to_string(),
+            PhotoInput::Memory { name, .. } => (*name).to_string(),
+        }
+    }
+
+    /// The stored source name of its face.
+    fn source(&self) -> Option<String> {
+        match self {
+            PhotoInput::File(p) => p.file_name().map(|f| f.to_string_lossy().into_owned()),
+            PhotoInput::Memory { name, .. } => Some((*name).to_string()),
+        }
+    }
+
+    /// Decodes it (one photo at a time: the caller drops each image before the next).
+    fn decode(&self) -> Result<crate::core::image::BgrImage, crate::hw::PhotoError> {
+        match self {
+            PhotoInput::File(p) => read_photo(p),
+            PhotoInput::Memory { name, bytes } => decode_photo(name, bytes),
+        }
+    }
+}
+
+/// What one enrolment did.
+#[derive(Debug)]
+pub struct Enrolled {
+    pub faces: usize,
+    /// (other person, similarity) when the new face already matches somebody else.
+    pub lookalikes: Vec<(StaffId, f32)>,
+}
+
+/// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
+///
+/// # Errors
+/// [`AppError::Refused`] when a photo does not pass (every photo's reason, nothing saved) or
+/// `id` is new and has no name; [`AppError::Failed`] when the models or the store fail.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the CLI's, the demo's and the console's enrolment; the values are all distinct"
+)]
+pub fn enrol(
+    vision: &mut Vision,
+    store: &mut Store,
+    id: &StaffId,
+    name: Option<&str>,
+    post: Option<&str>,
+    photos: &[PhotoInput<'_>],
+    keep_images: bool,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<Enrolled, AppError> {
+    let name = resolve_name(store, id, name)?;
+    let gate = QualityGate::enrolment_defaults();
+    let gallery = vision.gallery(store)?;
+    let mut scratch = SearchScratch::default();
+    let mut vectors = Vec::new();
+    let mut refusals = Vec::new();
+    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
+    for input in photos {
+        let photo = input.label();
+        let img = match input.decode() {
+            Ok(i) => i,
+            Err(e) => {
+                refusals.push(e.to_string());
+                continue;
+            }
+        };
+        let faces = vision
+            .recognizer
+            .faces(&img, DetectorSize::Native { max_side: 1280 })
+            .failed_while(|| format!("finding the faces in {photo}"))?;
+        let Some(face) = faces
+            .iter()
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+            .copied()
+        else {
+            refusals.push(format!(
+                "{}: {} ({})",
+                photo,
+                Rejection::NoFace,
+                Rejection::NoFace.hint_zh()
+            ));
+            continue;
+        };
+        // Another face of real size (not a poster far behind) makes the photo ambiguous.
+        let others = faces
+            .iter()
+            .filter(|f| {
+                **f != face && f.eye_distance() >= 0.3 * face.eye_distance() && f.score >= 0.7
+            })
+            .count();
+        if others > 0 {
+            let r = Rejection::SeveralFaces { count: others + 1 };
+            refusals.push(format!("{}: {r} ({})", photo, r.hint_zh()));
+            continue;
+        }
+        let Some(crop) = vision.recognizer.embedder.align(&img, &face) else {
+            refusals.push(format!("{}: the face's landmarks cannot be aligned", photo));
+            continue;
+        };
+        let report = measure(&img, &face, &crop);
+        let reasons = gate.check(&report);
+        if let Some(first) = reasons.first() {
+            let all: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            refusals.push(format!(
+                "{}: {} ({})",
+                photo,
+                all.join("; "),
+                first.hint_zh()
+            ));
+            continue;
+        }
+        let mut emb = vision
+            .recognizer
+            .embedder
+            .embed(&[&crop], vision.recognizer.config.flip)
+            .failed_while(|| format!("computing the embedding of {photo}"))?;
+        let Some(e) = emb.pop() else {
+            return Err(AppError::failed_because(format!(
+                "the embedder returned nothing for {photo}"
+            )));
+        };
+        note_lookalikes(vision, &gallery, &mut scratch, id, &e.0, &mut lookalikes);
+        let jpeg = if keep_images {
+            Some(encode_jpeg(&crop).failed_while(|| "keeping the face image".into())?)
+        } else {
+            None
+        };
+        vectors.push((e.0, report.sharpness, input.source(), jpeg));
+    }
+    if !refusals.is_empty() {
+        return Err(AppError::refused(format!(
+            "enrolment of {id} refused, nothing was saved:\n  {}",
+            refusals.join("\n  ")
+        )));
+    }
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
+    let news: Vec<NewEmbedding<'_>> = vectors
+        .iter()
+        .map(|(v, q, src, _)| NewEmbedding {
+            vector: v,
+            quality: Some(*q),
+            source: src.as_deref(),
+        })
+        .collect();
+    let images: Option<Vec<Vec<u8>>> = if keep_images {
+        vectors.iter().map(|v| v.3.clone()).collect()
+    } else {
+        None
+    };
+    let detail = format!(
+        "{id}: {} face(s) from {} photo(s){}",
+        news.len(),
+        photos.len(),
+        note(by)
+    );
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
+    Ok(Enrolled {
+        faces: news.len(),
+        lookalikes,
+    })
+}
+
+/// The caller's own words for the audit line (e.g. the consent notice), after a comma.
+fn note(by: &Audit) -> String {
+    if by.detail.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", by.detail)
+    }
+}
+
+/// The audit line of the staff record an enrolment saves (the person's name and post).
+fn staff_audit(by: &Audit, id: &StaffId, name: &str, post: Option<&str>) -> Audit {
+    Audit {
+        action: format!("{}-staff", by.action),
+        detail: format!("{id} {name}, post {}", post.unwrap_or("-")),
+        ..by.clone()
+    }
+}
+
+/// The name to store for `id`: the one given, else the one on the staff list.
+fn resolve_name(store: &Store, id: &StaffId, name: Option<&str>) -> Result<String, AppError> {
+    let existing = store.staff(id)?;
+    Ok(match (name, &existing) {
+        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+        (_, Some(rec)) => rec.name.clone(),
+        _ => {
+            return Err(AppError::refused(format!(
+            "{id} 不在人员名单上,请填写姓名 ({id} is not on the staff list yet: give their name)"
+        )))
+        }
+    })
+}
+
+/// Adds to `lookalikes` the other people `vector` already matches (the duplicate check).
+fn note_lookalikes(
+    vision: &Vision,
+    gallery: &Gallery,
+    scratch: &mut SearchScratch,
+    id: &StaffId,
+    vector: &[f32],
+    lookalikes: &mut Vec<(StaffId, f32)>,
+) {
+    let ranking = gallery.search(vector, scratch);
+    for cand in [ranking.best, ranking.second].into_iter().flatten() {
+        if cand.staff != id
+            && cand.score.0 >= vision.policy.threshold
+            && !lookalikes.iter().any(|(s, _)| s == cand.staff)
+        {
+            lookalikes.push((cand.staff.clone(), cand.score.0));
+        }
+    }
+}
+
+/// A face's embedding computed elsewhere (the door daemon), with its sharpness and, when face
+/// images are kept, its aligned crop as JPEG.
+#[derive(Debug, Clone)]
+pub struct FaceVector {
+    pub vector: Vec<f32>,
+    pub sharpness: f32,
+    pub jpeg: Option<Vec<u8>>,
+}
+
+/// Enrols `id` from embeddings the door daemon already computed from frames that passed the
+/// enrolment gate (a capture from the console's live preview): the same duplicate check and
+/// storage as [`enrol`], with `source` as each face's source. The crops are kept when every
+/// face has one: the caller encodes them only with `store.keep-face-images` on.
+///
+/// # Errors
+/// When `id` is new and has no name, when `vectors` is empty, or the store fails.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site (the console's capture); the values are all distinct"
+)]
+pub fn enrol_embeddings(
+    vision: &mut Vision,
+    store: &mut Store,
+    id: &StaffId,
+    name: Option<&str>,
+    post: Option<&str>,
+    vectors: &[FaceVector],
+    source: &str,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<Enrolled, AppError> {
+    if vectors.is_empty() {
+        return Err(AppError::refused(format!(
+            "未采集到人脸,录入被拒绝 (enrolment of {id} refused: no face was captured)"
+        )));
+    }
+    let name = resolve_name(store, id, name)?;
+    let gallery = vision.gallery(store)?;
+    let mut scratch = SearchScratch::default();
+    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
+    for v in vectors {
+        note_lookalikes(
+            vision,
+            &gallery,
+            &mut scratch,
+            id,
+            &v.vector,
+            &mut lookalikes,
+        );
+    }
+    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
+    let news: Vec<NewEmbedding<'_>> = vectors
+        .iter()
+        .map(|v| NewEmbedding {
+            vector: &v.vector,
+            quality: Some(v.sharpness),
+            source: Some(source),
+        })
+        .collect();
+    let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
+    let detail = format!("{id}: {} face(s) from {source}{}", news.len(), note(by));
+    store.add_embeddings(
+        id,
+        &vision.model_key(),
+        &news,
+        images.as_deref(),
+        now,
+        &by.clone().with_detail(detail),
+    )?;
+    Ok(Enrolled {
+        faces: news.len(),
+        lookalikes,
+    })
+}
