@@ -17,13 +17,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
 
+use super::common::{
+    actor, bad_request, call, failure, lang_of, local, month_param, respond, session_text,
+    staff_param, Params, YEARS,
+};
 use super::html::{csrf_field, esc, message, page};
 use super::i18n::{t, Lang};
-use super::pages::{
-    actor, call, failure, lang_of, local, month_param, report_query, require, require_post,
-    respond, session_text, staff_param, viewer, Params, SpanKind,
-};
+use super::report::{report_query, SpanKind};
 use super::security::{allowed, Permission};
+use super::session::{require, require_post, viewer};
 use super::{AppState, ConsoleError, MeetingForm, PostLine, SessionInfo};
 
 fn done(
@@ -43,7 +45,7 @@ fn done(
 
 /// A wrong query parameter: 400 with the message.
 fn refused(lang: Lang, q: &Params, e: String) -> Response {
-    super::pages::bad_request(lang, q, &e)
+    bad_request(lang, q, &e)
 }
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
@@ -52,12 +54,12 @@ fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
         Some(y) => y
             .parse::<i16>()
             .ok()
-            .filter(|y| super::pages::YEARS.contains(y))
+            .filter(|y| YEARS.contains(y))
             .ok_or_else(|| {
                 format!(
                     "year {y:?}: expected a year from {} to {}",
-                    super::pages::YEARS.start(),
-                    super::pages::YEARS.end()
+                    YEARS.start(),
+                    YEARS.end()
                 )
             }),
     }

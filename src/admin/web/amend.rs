@@ -1,0 +1,169 @@
+//! Punch amendments: the form and adding or voiding a punch with a reason, signed by the
+//! supervisor's account.
+//!
+//! Amendments are appended, never edited: the port writes a new record and its audit line in
+//! one transaction; this file only reads the form and reports the outcome.
+
+use std::fmt::Write;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+
+use super::common::{actor, call, failure, lang_of, local, respond, staff_param, Params};
+use super::html::{csrf_field, esc, message, page};
+use super::i18n::{t, Lang};
+use super::security::Permission;
+use super::session::{require, require_post, viewer};
+use super::{AppState, ConsoleError, SessionInfo};
+use crate::core::ids::StaffId;
+use crate::core::rules::{Amendment, Correction};
+
+fn amend_body(lang: Lang, s: &SessionInfo, note: &str) -> String {
+    let mut b = note.to_string();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/amend\">{}<label>{}<br><input name=\"staff\" id=\"amend-staff\" required></label><label>{}<br><input name=\"at\" id=\"amend-at\" placeholder=\"2026-11-03 08:05\" required></label><label>{}<br><select name=\"action\"><option value=\"add\">{}</option><option value=\"void\">{}</option></select></label><label>{}<br><input name=\"reason\" id=\"amend-reason\" required></label><button id=\"amend\">{}</button></form>",
+        csrf_field(&s.csrf),
+        esc(t(lang, "col.id")),
+        esc(t(lang, "amend.at")),
+        esc(t(lang, "amend.action")),
+        esc(t(lang, "amend.add")),
+        esc(t(lang, "amend.void")),
+        esc(t(lang, "amend.reason")),
+        esc(t(lang, "amend.submit")),
+    );
+    b
+}
+
+pub async fn amend_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require(&state, &headers, &q, Permission::AmendPunches, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    respond(
+        StatusCode::OK,
+        &q,
+        page(
+            lang,
+            t(lang, "nav.amend"),
+            Some(&viewer(&s)),
+            &amend_body(lang, &s, ""),
+        ),
+    )
+}
+
+pub async fn amend(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let s = match require_post(
+        &state,
+        &headers,
+        &q,
+        Permission::AmendPunches,
+        f.get("csrf").map(String::as_str),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let zone = state.console.zone();
+    let parsed = (|| -> Result<Amendment, String> {
+        let staff = staff_param(f.get("staff"))?.ok_or("staff: expected a staff id")?;
+        let text = f.get("at").map(|a| a.trim()).unwrap_or_default();
+        let civil: jiff::civil::DateTime = text
+            .replace(' ', "T")
+            .parse()
+            .map_err(|_| format!("time {text:?}: expected YYYY-MM-DD HH:MM"))?;
+        let at = zone
+            .to_ambiguous_timestamp(civil)
+            .compatible()
+            .map_err(|e| e.to_string())?;
+        let reason = f
+            .get("reason")
+            .map(|r| r.trim().to_string())
+            .unwrap_or_default();
+        if reason.is_empty() {
+            return Err("reason: expected why the record is corrected".into());
+        }
+        let author = StaffId::new(&s.account).map_err(|e| format!("account {}: {e}", s.account))?;
+        let correction = match f.get("action").map(String::as_str) {
+            Some("void") => Correction::VoidPunch { at },
+            _ => Correction::AddPunch { at },
+        };
+        Ok(Amendment {
+            staff,
+            correction,
+            reason,
+            author,
+        })
+    })();
+    let a = match parsed {
+        Ok(a) => a,
+        Err(e) => {
+            return respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &q,
+                page(
+                    lang,
+                    t(lang, "nav.amend"),
+                    Some(&viewer(&s)),
+                    &amend_body(lang, &s, &message("err", &e)),
+                ),
+            )
+        }
+    };
+    let a2 = a.clone();
+    let now = state.now();
+    let by = actor(&s, peer);
+    match call(&state, move |c| c.amend(&a2, now, &by)).await {
+        Ok(()) => {
+            let at = match a.correction {
+                Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
+            };
+            let note = message(
+                "ok",
+                &format!(
+                    "{} {} {}",
+                    t(lang, "amend.done"),
+                    a.staff,
+                    local(&state, at)
+                ),
+            );
+            respond(
+                StatusCode::OK,
+                &q,
+                page(
+                    lang,
+                    t(lang, "nav.amend"),
+                    Some(&viewer(&s)),
+                    &amend_body(lang, &s, &note),
+                ),
+            )
+        }
+        Err(ConsoleError::Refused(e)) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &q,
+            page(
+                lang,
+                t(lang, "nav.amend"),
+                Some(&viewer(&s)),
+                &amend_body(lang, &s, &message("err", &e)),
+            ),
+        ),
+        Err(e) => failure(lang, &q, e),
+    }
+}
