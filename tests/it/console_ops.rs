@@ -263,10 +263,8 @@ impl DoorWithConsole {
     }
 
     async fn sign_in(&self, name: &str) -> String {
-        let r = client()
-            .post(self.url("/login"))
-            .form(&[("name", name), ("password", PASSWORD)])
-            .send()
+        // As a browser signs in: the sign-in page first, for its CSRF pair.
+        let r = super::console::login_request(&client(), &self.base, name, PASSWORD)
             .await
             .expect("login answers");
         r.headers()

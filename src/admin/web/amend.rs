@@ -7,26 +7,26 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
-use super::common::{actor, call, failure, lang_of, local, respond, staff_param, Params};
-use super::html::{csrf_field, esc, message, page};
-use super::i18n::{t, Lang};
-use super::security::Permission;
-use super::session::{require, require_post, viewer};
-use super::{AppState, ConsoleError, SessionInfo};
+use super::common::{call, local, staff_param};
+use super::html::{csrf_field, esc, message};
+use super::i18n::t;
+use super::session::{need, CheckedForm, Signed, SignedIn};
+use super::{AppState, ConsoleError};
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction};
 
-fn amend_body(lang: Lang, s: &SessionInfo, note: &str) -> String {
+/// The amendment page with `note` above the form.
+fn amend_page(s: &Signed, status: StatusCode, note: &str) -> Response {
+    let lang = s.lang;
     let mut b = note.to_string();
     let _ = write!(
         b,
         "<form class=\"card\" method=\"post\" action=\"/amend\">{}<label>{}<br><input name=\"staff\" id=\"amend-staff\" required></label><label>{}<br><input name=\"at\" id=\"amend-at\" placeholder=\"2026-11-03 08:05\" required></label><label>{}<br><select name=\"action\"><option value=\"add\">{}</option><option value=\"void\">{}</option></select></label><label>{}<br><input name=\"reason\" id=\"amend-reason\" required></label><button id=\"amend\">{}</button></form>",
-        csrf_field(&s.csrf),
+        csrf_field(&s.session.csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "amend.at")),
         esc(t(lang, "amend.action")),
@@ -35,51 +35,19 @@ fn amend_body(lang: Lang, s: &SessionInfo, note: &str) -> String {
         esc(t(lang, "amend.reason")),
         esc(t(lang, "amend.submit")),
     );
-    b
+    s.page(status, "nav.amend", &b)
 }
 
-pub async fn amend_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::AmendPunches, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    respond(
-        StatusCode::OK,
-        &q,
-        page(
-            lang,
-            t(lang, "nav.amend"),
-            Some(&viewer(&s)),
-            &amend_body(lang, &s, ""),
-        ),
-    )
+pub async fn amend_form(s: SignedIn<need::AmendPunches>) -> Response {
+    amend_page(&s, StatusCode::OK, "")
 }
 
 pub async fn amend(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::AmendPunches>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::AmendPunches,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let zone = state.console.zone();
     let parsed = (|| -> Result<Amendment, String> {
         let staff = staff_param(f.get("staff"))?.ok_or("staff: expected a staff id")?;
@@ -99,7 +67,8 @@ pub async fn amend(
         if reason.is_empty() {
             return Err("reason: expected why the record is corrected".into());
         }
-        let author = StaffId::new(&s.account).map_err(|e| format!("account {}: {e}", s.account))?;
+        let author = StaffId::new(&s.session.account)
+            .map_err(|e| format!("account {}: {e}", s.session.account))?;
         let correction = match f.get("action").map(String::as_str) {
             Some("void") => Correction::VoidPunch { at },
             _ => Correction::AddPunch { at },
@@ -113,22 +82,11 @@ pub async fn amend(
     })();
     let a = match parsed {
         Ok(a) => a,
-        Err(e) => {
-            return respond(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &q,
-                page(
-                    lang,
-                    t(lang, "nav.amend"),
-                    Some(&viewer(&s)),
-                    &amend_body(lang, &s, &message("err", &e)),
-                ),
-            )
-        }
+        Err(e) => return amend_page(&s, StatusCode::UNPROCESSABLE_ENTITY, &message("err", &e)),
     };
     let a2 = a.clone();
     let now = state.now();
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     match call(&state, move |c| c.amend(&a2, now, &by)).await {
         Ok(()) => {
             let at = match a.correction {
@@ -143,27 +101,11 @@ pub async fn amend(
                     local(&state, at)
                 ),
             );
-            respond(
-                StatusCode::OK,
-                &q,
-                page(
-                    lang,
-                    t(lang, "nav.amend"),
-                    Some(&viewer(&s)),
-                    &amend_body(lang, &s, &note),
-                ),
-            )
+            amend_page(&s, StatusCode::OK, &note)
         }
-        Err(ConsoleError::Refused(e)) => respond(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &q,
-            page(
-                lang,
-                t(lang, "nav.amend"),
-                Some(&viewer(&s)),
-                &amend_body(lang, &s, &message("err", &e)),
-            ),
-        ),
-        Err(e) => failure(lang, &q, e),
+        Err(ConsoleError::Refused(e)) => {
+            amend_page(&s, StatusCode::UNPROCESSABLE_ENTITY, &message("err", &e))
+        }
+        Err(e) => s.failure(e),
     }
 }

@@ -4,40 +4,31 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{call, failure, lang_of, local, respond, Params};
-use super::html::{esc, page};
+use super::common::{call, local};
+use super::html::esc;
 use super::i18n::t;
-use super::security::Permission;
-use super::session::{require, viewer};
+use super::session::{need, SignedIn};
 use super::{AppState, AuditView};
 
-pub async fn audit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewAudit, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn audit(State(state): State<AppState>, s: SignedIn<need::ViewAudit>) -> Response {
+    let lang = s.lang;
     const PER_PAGE: usize = 100;
-    let page_no: usize = q
-        .get("page")
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(0);
-    let (view, view_key) = match q.get("show").map(String::as_str) {
+    let page_no: usize =
+        s.q.get("page")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0);
+    let (view, view_key) = match s.q.get("show").map(String::as_str) {
         Some("sign-ins") => (AuditView::SignIns, "sign-ins"),
         Some("all") => (AuditView::All, "all"),
         _ => (AuditView::Changes, "changes"),
     };
     let (lines, more) = match call(&state, move |c| c.audit_log(view, page_no, PER_PAGE)).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     let link = |show: &str, page: usize, text: &str| {
         format!(
@@ -82,9 +73,5 @@ pub async fn audit(
         b.push_str(&link(view_key, page_no + 1, "older »"));
     }
     b.push_str("</p>");
-    respond(
-        StatusCode::OK,
-        &q,
-        page(lang, t(lang, "nav.audit"), Some(&viewer(&s)), &b),
-    )
+    s.page(StatusCode::OK, "nav.audit", &b)
 }

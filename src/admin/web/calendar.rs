@@ -5,17 +5,14 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{
-    bad_request, call, failure, lang_of, month_param, respond, session_text, staff_param, Params,
-};
-use super::html::{esc, page};
+use super::common::{call, month_param, session_text, staff_param};
+use super::html::esc;
 use super::i18n::t;
-use super::security::Permission;
-use super::session::{require, viewer};
+use super::session::{need, SignedIn};
 use super::{AppState, CalendarDay, SessionMark};
 use crate::core::schedule::Session;
 
@@ -31,19 +28,11 @@ fn mark_class(m: SessionMark) -> (&'static str, &'static str) {
     }
 }
 
-pub async fn calendar(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (month, staff) = match (month_param(&state, &q), staff_param(q.get("staff"))) {
+pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    let lang = s.lang;
+    let (month, staff) = match (month_param(&state, &s.q), staff_param(s.q.get("staff"))) {
         (Ok(m), Ok(st)) => (m, st),
-        (Err(e), _) | (_, Err(e)) => return bad_request(lang, &q, &e),
+        (Err(e), _) | (_, Err(e)) => return s.bad_request(&e),
     };
     let mut b = String::new();
     let _ = write!(
@@ -60,7 +49,7 @@ pub async fn calendar(
         let now = state.now();
         let days = match call(&state, move |c| c.person_month(&who, month, now)).await {
             Ok(d) => d,
-            Err(e) => return failure(lang, &q, e),
+            Err(e) => return s.failure(e),
         };
         b.push_str("<p>");
         for m in [
@@ -156,9 +145,5 @@ pub async fn calendar(
         }
         b.push_str("</tr></table>");
     }
-    respond(
-        StatusCode::OK,
-        &q,
-        page(lang, t(lang, "nav.calendar"), Some(&viewer(&s)), &b),
-    )
+    s.page(StatusCode::OK, "nav.calendar", &b)
 }

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::net::SocketAddr;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +18,7 @@ use tracing::{error, info};
 
 use super::html::{message, page};
 use super::i18n::{t, Lang};
-use super::{Actor, AppState, Console, ConsoleError, SessionInfo};
+use super::{AppState, Console, ConsoleError};
 use crate::core::ids::StaffId;
 use crate::core::schedule::Session;
 
@@ -132,14 +131,6 @@ pub(super) fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {
                 ),
             )
         }
-    }
-}
-
-/// Who makes a change, and from where, for the audit line the port writes with it.
-pub(super) fn actor(s: &SessionInfo, peer: SocketAddr) -> Actor {
-    Actor {
-        account: s.account.clone(),
-        client: peer.ip().to_string(),
     }
 }
 

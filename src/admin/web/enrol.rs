@@ -10,30 +10,29 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Multipart, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::{ConnectInfo, Multipart, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use tracing::{info, warn};
 
-use super::common::{actor, call, failure, lang_of, reload_gallery, respond, staff_param, Params};
-use super::html::{csrf_field, esc, message, page};
+use super::common::{call, reload_gallery, staff_param, Params};
+use super::html::{csrf_field, esc, message};
 use super::i18n::{t, Lang};
-use super::security::{csrf_matches, Permission};
-use super::session::{require, require_post, viewer};
+use super::security::csrf_matches;
+use super::session::{need, CheckedForm, Endpoint, Signed, SignedIn};
 use super::upload::{check_photo, UploadError};
-use super::{
-    AppState, CaptureRequest, Consent, ConsoleError, EnrolRequest, Photo, PreviewVerdict,
-    SessionInfo,
-};
+use super::{AppState, CaptureRequest, Consent, ConsoleError, EnrolRequest, Photo, PreviewVerdict};
 use crate::core::ids::StaffId;
 
-fn enrol_body(lang: Lang, s: &SessionInfo, notice: &str, note: &str) -> String {
+/// The enrolment page (photos and the door camera), `note` above the forms.
+fn enrol_page(s: &Signed, notice: &str, status: StatusCode, note: &str) -> Response {
+    let lang = s.lang;
     let mut b = note.to_string();
     let _ = write!(
         b,
         "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}<label>{}<br><input name=\"id\" id=\"id\" required></label><label>{}<br><input name=\"name\" id=\"name\"></label><label>{}<br><input name=\"post\" id=\"post\"></label><label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"consent\" value=\"yes\"> {}</label><input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
-        csrf_field(&s.csrf),
+        csrf_field(&s.session.csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "enrol.name")),
         esc(t(lang, "col.post")),
@@ -45,13 +44,13 @@ fn enrol_body(lang: Lang, s: &SessionInfo, notice: &str, note: &str) -> String {
         esc(notice),
         esc(t(lang, "enrol.submit")),
     );
-    b.push_str(&camera_section(lang, s, notice));
-    b
+    b.push_str(&camera_section(lang, &s.session.csrf, notice));
+    s.page(status, "nav.enrol", &b)
 }
 
 /// The enrolment page's "from the camera" card: the door camera's preview, refreshed by a few
 /// lines of inline script, the gate's verdict under it, and the capture form.
-fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
+fn camera_section(lang: Lang, csrf: &str, notice: &str) -> String {
     let mut b = String::new();
     let _ = write!(
         b,
@@ -60,7 +59,7 @@ fn camera_section(lang: Lang, s: &SessionInfo, notice: &str) -> String {
         esc(t(lang, "enrol.camera_help")),
         esc(t(lang, "enrol.camera")),
         esc(t(lang, "preview.waiting")),
-        csrf_field(&s.csrf),
+        csrf_field(csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "enrol.name")),
         esc(t(lang, "col.post")),
@@ -126,13 +125,9 @@ fn plain(status: StatusCode, text: &str) -> Response {
 /// `GET /enrol/preview.jpg`: the door camera's latest preview image.
 pub async fn preview_jpeg(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
+    s: SignedIn<need::Enrol, Endpoint>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    if let Err(r) = require(&state, &headers, &q, Permission::Enrol, false).await {
-        return r;
-    }
+    let lang = s.lang;
     match call(&state, |c| c.preview()).await {
         Ok(None) => plain(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -149,20 +144,16 @@ pub async fn preview_jpeg(
                     .into_response(),
             ),
         },
-        Err(e) => failure(lang, &q, e),
+        Err(e) => s.failure(e),
     }
 }
 
 /// `GET /enrol/preview.json`: the latest frame's number and the gate's verdict.
 pub async fn preview_json(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
+    s: SignedIn<need::Enrol, Endpoint>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    if let Err(r) = require(&state, &headers, &q, Permission::Enrol, false).await {
-        return r;
-    }
+    let lang = s.lang;
     let (status, body) = match call(&state, |c| c.preview()).await {
         Ok(None) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -200,7 +191,7 @@ pub async fn preview_json(
                 }),
             )
         }
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     no_store(
         (
@@ -216,51 +207,17 @@ pub async fn preview_json(
 pub async fn capture(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::Enrol>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::Enrol,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let notice = state.settings.notice_version.clone();
-    let page_with = |status: StatusCode, note: String| {
-        respond(
-            status,
-            &q,
-            page(
-                lang,
-                t(lang, "nav.enrol"),
-                Some(&viewer(&s)),
-                &enrol_body(lang, &s, &notice, &note),
-            ),
-        )
+    let page_with = |status: StatusCode, note: String| enrol_page(&s, &notice, status, &note);
+    let id = match id_field(lang, &f) {
+        Ok(id) => id,
+        Err(note) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, note),
     };
-    let id = match staff_param(f.get("id")) {
-        Ok(Some(id)) => id,
-        Ok(None) => {
-            return page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                message("err", t(lang, "enrol.need_id")),
-            )
-        }
-        Err(e) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &e)),
-    };
-    if f.get("consent").map(String::as_str) != Some("yes") {
-        return page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message("err", t(lang, "enrol.need_consent")),
-        );
+    if let Err(note) = consent_field(lang, &f) {
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, note);
     }
     match call(&state, |c| c.preview()).await {
         Ok(Some(_)) => {}
@@ -270,29 +227,24 @@ pub async fn capture(
                 message("err", t(lang, "preview.no_camera")),
             )
         }
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     }
-    let trimmed = |k: &str| {
-        f.get(k)
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-    };
     let request = CaptureRequest {
         id: id.clone(),
-        name: trimmed("name"),
-        post: trimmed("post"),
+        name: trimmed(&f, "name"),
+        post: trimmed(&f, "post"),
         consent: Consent {
             consented_at: state.now(),
             notice_version: notice.clone(),
-            recorded_by: s.account.clone(),
+            recorded_by: s.session.account.clone(),
         },
     };
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     let result = call(&state, move |c| c.capture(request, &by)).await;
     let source = format!("the door camera, consent notice {notice}");
-    match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
+    match enrolment_answer(&state, lang, &s.session.account, &id, result, &source).await {
         Ok((status, note)) => page_with(status, note),
-        Err(e) => failure(lang, &q, e),
+        Err(e) => s.failure(e),
     }
 }
 
@@ -337,119 +289,34 @@ async fn enrolment_answer(
     }
 }
 
-pub async fn enrol_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::Enrol, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let b = enrol_body(lang, &s, &state.settings.notice_version, "");
-    respond(
-        StatusCode::OK,
-        &q,
-        page(lang, t(lang, "nav.enrol"), Some(&viewer(&s)), &b),
-    )
+pub async fn enrol_form(State(state): State<AppState>, s: SignedIn<need::Enrol>) -> Response {
+    enrol_page(&s, &state.settings.notice_version, StatusCode::OK, "")
 }
 
+/// `POST /enrol`: enrols from uploaded photos. Who is asking comes first (as an endpoint:
+/// 401, 403): an anonymous upload is refused before it is read; then the form is read within
+/// the body limit, and its CSRF token is checked before anything else is.
 pub async fn enrol(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    s: SignedIn<need::Enrol, Endpoint>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    // Who is asking comes first: an anonymous upload is refused before it is read.
-    let s = match require(&state, &headers, &q, Permission::Enrol, false).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let settings = state.settings.clone();
-    let page_with = |status: StatusCode, note: String| {
-        respond(
-            status,
-            &q,
-            page(
-                lang,
-                t(lang, "nav.enrol"),
-                Some(&viewer(&s)),
-                &enrol_body(lang, &s, &settings.notice_version, &note),
-            ),
-        )
+    let page_with =
+        |status: StatusCode, note: String| enrol_page(&s, &settings.notice_version, status, &note);
+    let (fields, photos) = match read_upload(lang, settings.body_limit_bytes, multipart).await {
+        Ok(read) => read,
+        Err((status, text)) => return page_with(status, message("err", &text)),
     };
-    let mut multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => return page_with(StatusCode::BAD_REQUEST, message("err", &e.body_text())),
-    };
-    let mut fields: Params = HashMap::new();
-    let mut photos = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                let status = e.status();
-                let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    format!(
-                        "{} ({} MB)",
-                        t(lang, "enrol.too_large"),
-                        settings.body_limit_bytes / (1024 * 1024)
-                    )
-                } else {
-                    e.body_text()
-                };
-                return page_with(status, message("err", &text));
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photo" {
-            let file = field.file_name().unwrap_or("photo").to_string();
-            match field.bytes().await {
-                Ok(bytes) if bytes.is_empty() => {}
-                Ok(bytes) => photos.push(Photo {
-                    name: file,
-                    bytes: bytes.to_vec(),
-                }),
-                Err(e) => {
-                    let status = e.status();
-                    let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                        format!(
-                            "{} ({} MB)",
-                            t(lang, "enrol.too_large"),
-                            settings.body_limit_bytes / (1024 * 1024)
-                        )
-                    } else {
-                        e.body_text()
-                    };
-                    return page_with(status, message("err", &text));
-                }
-            }
-        } else {
-            match field.text().await {
-                Ok(v) => {
-                    fields.insert(name, v);
-                }
-                Err(e) => return page_with(e.status(), message("err", &e.body_text())),
-            }
-        }
-    }
-    if !csrf_matches(&s.csrf, fields.get("csrf").map(String::as_str)) {
-        warn!(account = %s.account, "An enrolment without a valid CSRF token was refused.");
+    if !csrf_matches(&s.session.csrf, fields.get("csrf").map(String::as_str)) {
+        warn!(account = %s.session.account, "An enrolment without a valid CSRF token was refused.");
         return page_with(StatusCode::FORBIDDEN, message("err", t(lang, "error.csrf")));
     }
-    let id = match staff_param(fields.get("id")) {
-        Ok(Some(id)) => id,
-        Ok(None) => {
-            return page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                message("err", t(lang, "enrol.need_id")),
-            )
-        }
-        Err(e) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &e)),
+    let id = match id_field(lang, &fields) {
+        Ok(id) => id,
+        Err(note) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, note),
     };
     if photos.is_empty() || photos.len() > settings.max_photos {
         let e = UploadError::Count {
@@ -470,35 +337,97 @@ pub async fn enrol(
         let text = format!("{}\n{}", t(lang, "enrol.refused"), problems.join("\n"));
         return page_with(StatusCode::UNPROCESSABLE_ENTITY, message("err", &text));
     }
-    if fields.get("consent").map(String::as_str) != Some("yes") {
-        return page_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message("err", t(lang, "enrol.need_consent")),
-        );
+    if let Err(note) = consent_field(lang, &fields) {
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, note);
     }
     let request = EnrolRequest {
         id: id.clone(),
-        name: fields
-            .get("name")
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty()),
-        post: fields
-            .get("post")
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty()),
+        name: trimmed(&fields, "name"),
+        post: trimmed(&fields, "post"),
         photos,
         consent: Consent {
             consented_at: state.now(),
             notice_version: settings.notice_version.clone(),
-            recorded_by: s.account.clone(),
+            recorded_by: s.session.account.clone(),
         },
     };
     let count = request.photos.len();
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     let result = call(&state, move |c| c.enrol(request, &by)).await;
     let source = format!("{count} photos, consent notice {}", settings.notice_version);
-    match enrolment_answer(&state, lang, &s.account, &id, result, &source).await {
+    match enrolment_answer(&state, lang, &s.session.account, &id, result, &source).await {
         Ok((status, note)) => page_with(status, note),
-        Err(e) => failure(lang, &q, e),
+        Err(e) => s.failure(e),
     }
+}
+
+/// Reads an enrolment upload: its text fields and its non-empty photos, or the status and the
+/// words of what was wrong with the body (too large: the limit in MB, `limit_bytes`).
+async fn read_upload(
+    lang: Lang,
+    limit_bytes: usize,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(Params, Vec<Photo>), (StatusCode, String)> {
+    let refused = |e: MultipartError| {
+        let status = e.status();
+        let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "{} ({} MB)",
+                t(lang, "enrol.too_large"),
+                limit_bytes / (1024 * 1024)
+            )
+        } else {
+            e.body_text()
+        };
+        (status, text)
+    };
+    let mut multipart = multipart.map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()))?;
+    let mut fields: Params = HashMap::new();
+    let mut photos = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photo" {
+            let file = field.file_name().unwrap_or("photo").to_string();
+            let bytes = field.bytes().await.map_err(refused)?;
+            if !bytes.is_empty() {
+                photos.push(Photo {
+                    name: file,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            let v = field
+                .text()
+                .await
+                .map_err(|e| (e.status(), e.body_text()))?;
+            fields.insert(name, v);
+        }
+    }
+    Ok((fields, photos))
+}
+
+/// The form's staff id, or the note saying what is wrong with it.
+fn id_field(lang: Lang, fields: &Params) -> Result<StaffId, String> {
+    match staff_param(fields.get("id")) {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(message("err", t(lang, "enrol.need_id"))),
+        Err(e) => Err(message("err", &e)),
+    }
+}
+
+/// The form's consent box ticked, or the note asking for it.
+fn consent_field(lang: Lang, fields: &Params) -> Result<(), String> {
+    if fields.get("consent").map(String::as_str) == Some("yes") {
+        Ok(())
+    } else {
+        Err(message("err", t(lang, "enrol.need_consent")))
+    }
+}
+
+/// A text field, trimmed; `None` when empty or missing.
+fn trimmed(fields: &Params, key: &str) -> Option<String> {
+    fields
+        .get(key)
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
 }

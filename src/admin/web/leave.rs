@@ -7,21 +7,17 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use jiff::civil::Date;
 
-use super::common::{
-    actor, bad_request, call, failure, lang_of, month_param, respond, session_text, staff_param,
-    Params,
-};
-use super::html::{csrf_field, esc, message, page};
+use super::common::{call, month_param, session_text, staff_param};
+use super::html::{csrf_field, esc, message};
 use super::i18n::{t, Lang};
 use super::security::{allowed, Permission};
-use super::session::{require, require_post, viewer};
-use super::{AppState, ConsoleError, LeaveForm, SessionInfo};
+use super::session::{need, CheckedForm, Signed, SignedIn};
+use super::{AppState, ConsoleError, LeaveForm};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
 use crate::core::leave::{ApprovalLevel, HalfDay};
 use crate::core::schedule::Session;
@@ -37,33 +33,19 @@ fn level_text(lang: Lang, level: ApprovalLevel) -> &'static str {
     )
 }
 
-pub async fn leave_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let s = match require(&state, &headers, &q, Permission::EnterLeave, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let lang = lang_of(&headers, &q);
-    leave_view(&state, &q, lang, &s, String::new()).await
+pub async fn leave_page(State(state): State<AppState>, s: SignedIn<need::EnterLeave>) -> Response {
+    leave_view(&state, &s, String::new()).await
 }
 
-async fn leave_view(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: String,
-) -> Response {
-    let month = match month_param(state, q) {
+async fn leave_view(state: &AppState, s: &Signed, note: String) -> Response {
+    let lang = s.lang;
+    let month = match month_param(state, &s.q) {
         Ok(m) => m,
-        Err(e) => return bad_request(lang, q, &e),
+        Err(e) => return s.bad_request(&e),
     };
     let list = match call(state, move |c| c.leaves(month)).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = note;
     let kinds: String = LEAVE_KINDS
@@ -84,7 +66,7 @@ async fn leave_view(
     let _ = write!(
         b,
         "<form class=\"card\" method=\"post\" action=\"/leave\">{}<label>{}<br><input name=\"staff\" id=\"leave-staff\" required></label><label>{}<br><select name=\"kind\" id=\"leave-kind\">{kinds}</select></label><label>{}<br><input name=\"from\" id=\"leave-from\" placeholder=\"2026-11-03\" required> <select name=\"from_session\">{sessions}</select></label><label>{}<br><input name=\"to\" id=\"leave-to\" placeholder=\"2026-11-03\" required> <select name=\"to_session\" id=\"leave-to-session\"><option value=\"pm\">{}</option><option value=\"am\">{}</option></select></label><label>{}<br><input name=\"cover\" id=\"leave-cover\"></label><label>{}<br><input name=\"reason\" id=\"leave-reason\"></label><button id=\"leave-add\">{}</button></form>",
-        csrf_field(&s.csrf),
+        csrf_field(&s.session.csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "leave.kind")),
         esc(t(lang, "leave.from")),
@@ -108,7 +90,7 @@ async fn leave_view(
         esc(t(lang, "leave.cover")),
         esc(t(lang, "leave.approval")),
     );
-    let can_approve = allowed(s.role, Permission::ApproveLeave);
+    let can_approve = allowed(s.session.role, Permission::ApproveLeave);
     for l in &list {
         let approval = match &l.approved {
             Some((level, by)) => format!(
@@ -136,7 +118,7 @@ async fn leave_view(
                     let _ = write!(
                         a,
                         " <form method=\"post\" action=\"/leave/approve\" style=\"display:inline\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">{cert}<button>{}</button></form>",
-                        csrf_field(&s.csrf),
+                        csrf_field(&s.session.csrf),
                         l.id.0,
                         esc(t(lang, "leave.approve"))
                     );
@@ -159,11 +141,7 @@ async fn leave_view(
         );
     }
     b.push_str("</table>");
-    respond(
-        StatusCode::OK,
-        q,
-        page(lang, t(lang, "nav.leave"), Some(&viewer(s)), &b),
-    )
+    s.page(StatusCode::OK, "nav.leave", &b)
 }
 
 fn half_day(
@@ -186,23 +164,9 @@ fn half_day(
 pub async fn leave_add(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(mut s, f, _): CheckedForm<need::EnterLeave>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::EnterLeave,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let form = (|| -> Result<LeaveForm, String> {
         let staff = staff_param(f.get("staff"))?.ok_or("staff: expected a staff id")?;
         let k = f.get("kind").map(String::as_str).unwrap_or_default();
@@ -232,11 +196,11 @@ pub async fn leave_add(
     })();
     let form = match form {
         Ok(f) => f,
-        Err(e) => return leave_view(&state, &q, lang, &s, message("err", &e)).await,
+        Err(e) => return leave_view(&state, &s, message("err", &e)).await,
     };
     let f2 = form.clone();
     let now = state.now();
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     match call(&state, move |c| c.add_leave(&f2, now, &by)).await {
         Ok(added) => {
             let mut note = message(
@@ -255,53 +219,31 @@ pub async fn leave_add(
             if form.cover.is_none() {
                 note.push_str(&message("warn", t(lang, "leave.no_cover_warning")));
             }
-            let mut q2 = q.clone();
-            q2.insert(
+            s.q.insert(
                 "month".into(),
                 form.first.date.strftime("%Y-%m").to_string(),
             );
-            leave_view(&state, &q2, lang, &s, note).await
+            leave_view(&state, &s, note).await
         }
-        Err(ConsoleError::Refused(e)) => leave_view(&state, &q, lang, &s, message("err", &e)).await,
-        Err(e) => failure(lang, &q, e),
+        Err(ConsoleError::Refused(e)) => leave_view(&state, &s, message("err", &e)).await,
+        Err(e) => s.failure(e),
     }
 }
 
 pub async fn leave_approve(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::ApproveLeave>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::ApproveLeave,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let Some(id) = f.get("id").and_then(|i| i.trim().parse::<u64>().ok()) else {
-        return leave_view(
-            &state,
-            &q,
-            lang,
-            &s,
-            message("err", "id: expected a leave number"),
-        )
-        .await;
+        return leave_view(&state, &s, message("err", "id: expected a leave number")).await;
     };
     let cert = f
         .get("certified_by")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     let now = state.now();
     match call(&state, move |c| {
         c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, now)
@@ -311,14 +253,12 @@ pub async fn leave_approve(
         Ok(_level) => {
             leave_view(
                 &state,
-                &q,
-                lang,
                 &s,
                 message("ok", &format!("#{id} {}", t(lang, "leave.approved"))),
             )
             .await
         }
-        Err(ConsoleError::Refused(e)) => leave_view(&state, &q, lang, &s, message("err", &e)).await,
-        Err(e) => failure(lang, &q, e),
+        Err(ConsoleError::Refused(e)) => leave_view(&state, &s, message("err", &e)).await,
+        Err(e) => s.failure(e),
     }
 }

@@ -7,19 +7,17 @@
 use std::fmt::Write;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    bad_request, call, failure, lang_of, month_param, respond, session_text, staff_param,
-    url_component, year_in_range, Params,
+    call, month_param, session_text, staff_param, url_component, year_in_range, Params,
 };
-use super::html::{esc, page};
+use super::html::esc;
 use super::i18n::t;
-use super::security::Permission;
-use super::session::{require, viewer};
+use super::session::{need, Signed, SignedIn};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
 use crate::admin::export::{render_csv, xlsx_bytes};
 
@@ -31,16 +29,19 @@ pub(super) enum SpanKind {
     Year,
 }
 
-pub async fn report(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
-    report_page(state, headers, q, SpanKind::Month).await
+pub async fn report(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    report_page(&state, &s, SpanKind::Month).await
 }
 
-pub async fn report_day(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
-    report_page(state, headers, q, SpanKind::Day).await
+pub async fn report_day(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    report_page(&state, &s, SpanKind::Day).await
 }
 
-pub async fn report_year(state: State<AppState>, headers: HeaderMap, q: Query<Params>) -> Response {
-    report_page(state, headers, q, SpanKind::Year).await
+pub async fn report_year(
+    State(state): State<AppState>,
+    s: SignedIn<need::ViewReports>,
+) -> Response {
+    report_page(&state, &s, SpanKind::Year).await
 }
 
 fn today(state: &AppState) -> Date {
@@ -90,26 +91,17 @@ pub(super) fn report_query(
     })
 }
 
-async fn report_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    kind: SpanKind,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let query = match report_query(&state, &q, kind) {
+async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
+    let lang = s.lang;
+    let query = match report_query(state, &s.q, kind) {
         Ok(query) => query,
-        Err(e) => return bad_request(lang, &q, &e),
+        Err(e) => return s.bad_request(&e),
     };
     let qq = query.clone();
     let now = state.now();
-    let report = match call(&state, move |c| c.report(&qq, now)).await {
+    let report = match call(state, move |c| c.report(&qq, now)).await {
         Ok(r) => r,
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     let (path, key, title, field, span_text) = match query.span {
         ReportSpan::Day(d) => (
@@ -135,7 +127,7 @@ async fn report_page(
         ),
     };
     let file = format!("hallclock-{key}-{}", report.label);
-    match q.get("format").map(String::as_str) {
+    match s.q.get("format").map(String::as_str) {
         Some("csv") => {
             return match render_csv(&report) {
                 Ok(text) => download(
@@ -143,7 +135,7 @@ async fn report_page(
                     "text/csv; charset=utf-8",
                     text.into_bytes(),
                 ),
-                Err(e) => failure(lang, &q, ConsoleError::Failed(e.to_string())),
+                Err(e) => s.failure(ConsoleError::Failed(e.to_string())),
             }
         }
         Some("xlsx") => {
@@ -153,7 +145,7 @@ async fn report_page(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     bytes,
                 ),
-                Err(e) => failure(lang, &q, ConsoleError::Failed(e.to_string())),
+                Err(e) => s.failure(ConsoleError::Failed(e.to_string())),
             }
         }
         _ => {}
@@ -262,11 +254,7 @@ async fn report_page(
         }
         b.push_str("</table>");
     }
-    respond(
-        StatusCode::OK,
-        &q,
-        page(lang, t(lang, title), Some(&viewer(&s)), &b),
-    )
+    s.page(StatusCode::OK, title, &b)
 }
 
 pub(super) fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {

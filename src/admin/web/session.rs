@@ -10,33 +10,196 @@
 //! [`Console`]: super::Console
 
 use std::fmt::Write;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::ops::Deref;
 
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use tracing::{info, warn};
 
-use super::common::{call, cookie, failure, lang_of, record_audit, respond, Params};
+use super::common::{bad_request, call, cookie, failure, lang_of, record_audit, respond, Params};
 use super::html::{esc, message, page, Viewer};
 use super::i18n::{t, Lang};
 use super::security::{allowed, csrf_matches, random_token, token_digest, Permission};
-use super::{AppState, ClientIp, ConsoleError, SessionInfo};
+use super::{Actor, AppState, ClientIp, ConsoleError, SessionInfo};
+use need::Need;
 
 const SESSION_COOKIE: &str = "hallclock_session";
 /// The sign-in form's pre-session CSRF cookie (double submit: the form carries the same value).
 const LOGIN_COOKIE: &str = "hallclock_login";
 
+/// The permissions of [`Permission`] as types, for the extractors' parameter: a handler names
+/// what its route needs in its signature (`SignedIn<need::Enrol>`).
+pub(super) mod need {
+    use super::Permission;
+
+    /// A permission a route needs.
+    pub trait Need {
+        const WHAT: Permission;
+    }
+
+    macro_rules! needs {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Needs [`Permission::", stringify!($name), "`].")]
+            pub struct $name;
+            impl Need for $name {
+                const WHAT: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    needs!(
+        ViewStaff,
+        ViewReports,
+        ViewStatus,
+        EnterLeave,
+        ApproveLeave,
+        AmendPunches,
+        Enrol,
+        ViewAudit,
+        EditRoster,
+        EditCalendar,
+    );
+}
+
+/// What an anonymous request is answered.
+pub(super) trait Anonymous {
+    /// Sent to `/login` (a page a browser opens) rather than answered 401.
+    const TO_SIGN_IN: bool;
+}
+
+/// A page a browser opens: the anonymous are sent to `/login`.
+pub(super) struct Page;
+
+/// An endpoint a script or an upload calls: the anonymous are answered 401.
+pub(super) struct Endpoint;
+
+impl Anonymous for Page {
+    const TO_SIGN_IN: bool = true;
+}
+
+impl Anonymous for Endpoint {
+    const TO_SIGN_IN: bool = false;
+}
+
+/// A signed-in visit: the live session, the page's language and the query (whose `lang`
+/// every answer keeps as a cookie).
+pub(super) struct Signed {
+    pub session: SessionInfo,
+    pub lang: Lang,
+    pub q: Params,
+}
+
+impl Signed {
+    pub fn viewer(&self) -> Viewer<'_> {
+        viewer(&self.session)
+    }
+
+    /// Who makes a change, and from where, for the audit line the port writes with it.
+    pub fn actor(&self, peer: SocketAddr) -> Actor {
+        Actor {
+            account: self.session.account.clone(),
+            client: peer.ip().to_string(),
+        }
+    }
+
+    /// A console page for this visitor; `title` is an [`i18n`](super::i18n) key.
+    pub fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        respond(
+            status,
+            &self.q,
+            page(self.lang, t(self.lang, title), Some(&self.viewer()), body),
+        )
+    }
+
+    /// The failure page (422 for a refusal, 500 otherwise).
+    pub fn failure(&self, e: ConsoleError) -> Response {
+        failure(self.lang, &self.q, e)
+    }
+
+    /// A wrong query parameter: 400 with the message.
+    pub fn bad_request(&self, text: &str) -> Response {
+        bad_request(self.lang, &self.q, text)
+    }
+}
+
+/// The extractor of a signed-in session whose role may do `P` ([`need`]): anything else is
+/// refused before the handler runs, anonymous requests as `A` says ([`Page`]: to `/login`;
+/// [`Endpoint`]: 401), a role without the right with the 403 page, in the page's language.
+/// Derefs to the [`Signed`] visit.
+pub(super) struct SignedIn<P, A = Page>(pub Signed, PhantomData<fn() -> (P, A)>);
+
+impl<P, A> Deref for SignedIn<P, A> {
+    type Target = Signed;
+
+    fn deref(&self) -> &Signed {
+        &self.0
+    }
+}
+
+impl<P: Need, A: Anonymous> FromRequestParts<AppState> for SignedIn<P, A> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Query(q) = Query::<Params>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = require(state, &parts.headers, q, P::WHAT, A::TO_SIGN_IN).await?;
+        Ok(SignedIn(signed, PhantomData))
+    }
+}
+
+/// The extractor of an urlencoded form post by a session whose role may do `P`, carrying the
+/// session's CSRF token: the form is read first (a malformed one is axum's rejection), then
+/// the session is checked as [`SignedIn`] with [`Endpoint`] does (401, 403), then the token
+/// (403). Yields the visit and the form's fields: `CheckedForm(s, f, _)`.
+pub(super) struct CheckedForm<P>(pub Signed, pub Params, pub PhantomData<fn() -> P>);
+
+impl<P: Need> FromRequest<AppState> for CheckedForm<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Query(q) = Query::<Params>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<Params>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = require(state, &headers, q, P::WHAT, false).await?;
+        if !csrf_matches(&signed.session.csrf, form.get("csrf").map(String::as_str)) {
+            let lang = signed.lang;
+            warn!(account = %signed.session.account, "A form without a valid CSRF token was refused.");
+            return Err(respond(
+                StatusCode::FORBIDDEN,
+                &signed.q,
+                page(
+                    lang,
+                    t(lang, "error"),
+                    None,
+                    &message("err", t(lang, "error.csrf")),
+                ),
+            ));
+        }
+        Ok(CheckedForm(signed, form, PhantomData))
+    }
+}
+
 /// The signed-in session allowed to do `what`, or the response refusing the request:
-/// anonymous → sign-in (a GET) or 401 (anything else); a role without the right → 403.
-pub(super) async fn require(
+/// anonymous → sign-in (`to_sign_in`) or 401; a role without the right → 403.
+async fn require(
     state: &AppState,
     headers: &HeaderMap,
-    q: &Params,
+    q: Params,
     what: Permission,
-    is_get: bool,
-) -> Result<SessionInfo, Response> {
-    let lang = lang_of(headers, q);
+    to_sign_in: bool,
+) -> Result<Signed, Response> {
+    let lang = lang_of(headers, &q);
     let session = match cookie(headers, SESSION_COOKIE) {
         None => None,
         Some(token) => {
@@ -45,16 +208,16 @@ pub(super) async fn require(
             let idle_since = now - state.settings.idle_timeout;
             call(state, move |c| c.session(&digest, now, idle_since))
                 .await
-                .map_err(|e| failure(lang, q, e))?
+                .map_err(|e| failure(lang, &q, e))?
         }
     };
     let Some(session) = session else {
-        return Err(if is_get {
+        return Err(if to_sign_in {
             Redirect::to("/login").into_response()
         } else {
             respond(
                 StatusCode::UNAUTHORIZED,
-                q,
+                &q,
                 page(
                     lang,
                     t(lang, "error"),
@@ -68,7 +231,7 @@ pub(super) async fn require(
         let v = viewer(&session);
         return Err(respond(
             StatusCode::FORBIDDEN,
-            q,
+            &q,
             page(
                 lang,
                 t(lang, "error"),
@@ -77,33 +240,7 @@ pub(super) async fn require(
             ),
         ));
     }
-    Ok(session)
-}
-
-/// [`require`] for a form post: also checks its CSRF token.
-pub(super) async fn require_post(
-    state: &AppState,
-    headers: &HeaderMap,
-    q: &Params,
-    what: Permission,
-    csrf: Option<&str>,
-) -> Result<SessionInfo, Response> {
-    let s = require(state, headers, q, what, false).await?;
-    if !csrf_matches(&s.csrf, csrf) {
-        let lang = lang_of(headers, q);
-        warn!(account = %s.account, "A form without a valid CSRF token was refused.");
-        return Err(respond(
-            StatusCode::FORBIDDEN,
-            q,
-            page(
-                lang,
-                t(lang, "error"),
-                None,
-                &message("err", t(lang, "error.csrf")),
-            ),
-        ));
-    }
-    Ok(s)
+    Ok(Signed { session, lang, q })
 }
 
 pub(super) fn viewer(s: &SessionInfo) -> Viewer<'_> {
@@ -294,26 +431,13 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, _, _): CheckedForm<need::ViewStatus>,
 ) -> Response {
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::ViewStatus,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let digest = token_digest(&token);
         let _ = call(&state, move |c| c.end_session(&digest)).await;
     }
-    record_audit(&state, &s.account, "sign-out", String::new()).await;
+    record_audit(&state, &s.session.account, "sign-out", String::new()).await;
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,

@@ -9,46 +9,31 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
-use super::common::{actor, call, failure, lang_of, reload_gallery, respond, staff_param, Params};
-use super::html::{csrf_field, esc, message, page};
-use super::i18n::{t, Lang};
+use super::common::{call, reload_gallery, staff_param};
+use super::html::{csrf_field, esc, message};
+use super::i18n::t;
 use super::security::{allowed, Permission};
-use super::session::{require, require_post, viewer};
-use super::{AppState, ConsoleError, SessionInfo};
+use super::session::{need, CheckedForm, Signed, SignedIn};
+use super::{AppState, ConsoleError};
 
-pub async fn staff(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let s = match require(&state, &headers, &q, Permission::ViewStaff, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let lang = lang_of(&headers, &q);
-    staff_page(&state, &q, lang, &s, None).await
+pub async fn staff(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
+    staff_page(&state, &s, None).await
 }
 
-async fn staff_page(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: Option<String>,
-) -> Response {
+async fn staff_page(state: &AppState, s: &Signed, note: Option<String>) -> Response {
+    let lang = s.lang;
     let list = match call(state, |c| c.staff()).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
-    let search = q
-        .get("q")
-        .map(|x| x.trim().to_lowercase())
-        .unwrap_or_default();
+    let search =
+        s.q.get("q")
+            .map(|x| x.trim().to_lowercase())
+            .unwrap_or_default();
     let mut b = String::new();
     if let Some(n) = note {
         b.push_str(&n);
@@ -65,7 +50,7 @@ async fn staff_page(
         esc(t(lang, "col.active")),
         esc(t(lang, "col.faces")),
     );
-    let can_enrol = allowed(s.role, Permission::Enrol);
+    let can_enrol = allowed(s.session.role, Permission::Enrol);
     let mut shown = 0;
     for p in list.iter().filter(|p| {
         search.is_empty()
@@ -91,7 +76,7 @@ async fn staff_page(
             let _ = write!(
                 b,
                 " <form method=\"post\" action=\"/staff/deactivate\" style=\"display:inline\">{}<input type=\"hidden\" name=\"id\" value=\"{}\"><button>{}</button></form>",
-                csrf_field(&s.csrf),
+                csrf_field(&s.session.csrf),
                 esc(p.id.as_str()),
                 esc(t(lang, "staff.deactivate"))
             );
@@ -104,46 +89,22 @@ async fn staff_page(
         shown,
         esc(t(lang, "staff.count"))
     );
-    respond(
-        StatusCode::OK,
-        q,
-        page(lang, t(lang, "nav.staff"), Some(&viewer(s)), &b),
-    )
+    s.page(StatusCode::OK, "nav.staff", &b)
 }
 
 pub async fn deactivate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(mut s, f, _): CheckedForm<need::Enrol>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::Enrol,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let id = match staff_param(f.get("id")) {
         Ok(Some(id)) => id,
-        Ok(None) => {
-            return failure(
-                lang,
-                &q,
-                ConsoleError::Refused("id: expected a staff id".into()),
-            )
-        }
-        Err(e) => return failure(lang, &q, ConsoleError::Refused(e)),
+        Ok(None) => return s.failure(ConsoleError::Refused("id: expected a staff id".into())),
+        Err(e) => return s.failure(ConsoleError::Refused(e)),
     };
     let who = id.clone();
-    let by = actor(&s, peer);
+    let by = s.actor(peer);
     match call(&state, move |c| c.deactivate(&who, &by)).await {
         Ok(n) => {
             reload_gallery(&state).await;
@@ -155,10 +116,9 @@ pub async fn deactivate(
                     t(lang, "staff.erased")
                 ),
             );
-            let mut q2 = q.clone();
-            q2.remove("q");
-            staff_page(&state, &q2, lang, &s, Some(note)).await
+            s.q.remove("q");
+            staff_page(&state, &s, Some(note)).await
         }
-        Err(e) => failure(lang, &q, e),
+        Err(e) => s.failure(e),
     }
 }

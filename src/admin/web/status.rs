@@ -5,35 +5,27 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
 
-use super::common::{call, failure, lang_of, local, respond, Params};
-use super::html::{esc, page};
+use super::common::{call, local};
+use super::html::esc;
 use super::i18n::t;
-use super::security::{Permission, Role};
-use super::session::{require, viewer};
+use super::security::Role;
+use super::session::{need, SignedIn};
 use super::AppState;
 
-pub async fn status(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewStatus, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn status(State(state): State<AppState>, s: SignedIn<need::ViewStatus>) -> Response {
+    let lang = s.lang;
     let st = match call(&state, |c| c.status()).await {
         Ok(st) => st,
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     let checks = match call(&state, |c| c.doctor()).await {
         Ok(c) => c,
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_string(), |t| local(&state, t));
     let mut b = format!(
@@ -76,7 +68,7 @@ pub async fn status(
         esc(t(lang, "status.check")),
     );
     // The checks' details name files and folders: only admins see them.
-    let paths = s.role == Role::Admin;
+    let paths = s.session.role == Role::Admin;
     for c in &checks {
         let detail = if paths { c.detail.as_str() } else { "" };
         let (class, key) = if c.ok {
@@ -93,9 +85,5 @@ pub async fn status(
         );
     }
     b.push_str("</table>");
-    respond(
-        StatusCode::OK,
-        &q,
-        page(lang, t(lang, "nav.status"), Some(&viewer(&s)), &b),
-    )
+    s.page(StatusCode::OK, "nav.status", &b)
 }
