@@ -15,7 +15,7 @@ use super::common::{call, local, staff_param};
 use super::html::{csrf_field, esc, message};
 use super::i18n::t;
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::{AppState, ConsoleError};
+use super::AppState;
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction};
 
@@ -87,25 +87,21 @@ pub async fn amend(
     let a2 = a.clone();
     let now = state.now();
     let by = s.actor(peer);
-    match call(&state, move |c| c.amend(&a2, now, &by)).await {
-        Ok(()) => {
-            let at = match a.correction {
-                Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
-            };
-            let note = message(
-                "ok",
-                &format!(
-                    "{} {} {}",
-                    t(lang, "amend.done"),
-                    a.staff,
-                    local(&state, at)
-                ),
-            );
-            amend_page(&s, StatusCode::OK, &note)
-        }
-        Err(ConsoleError::Refused(e)) => {
-            amend_page(&s, StatusCode::UNPROCESSABLE_ENTITY, &message("err", &e))
-        }
-        Err(e) => s.failure(e),
-    }
+    let result = call(&state, move |c| c.amend(&a2, now, &by)).await;
+    let done = |()| {
+        let at = match a.correction {
+            Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
+        };
+        message(
+            "ok",
+            &format!(
+                "{} {} {}",
+                t(lang, "amend.done"),
+                a.staff,
+                local(&state, at)
+            ),
+        )
+    };
+    let again = |note: String, status| std::future::ready(amend_page(&s, status, &note));
+    s.after_change(result, done, again).await
 }

@@ -111,15 +111,13 @@ fn no_store(mut r: Response) -> Response {
     r
 }
 
+/// An answer of type `mime` that no cache keeps.
+fn uncached(status: StatusCode, mime: &'static str, body: impl IntoResponse) -> Response {
+    no_store((status, [(header::CONTENT_TYPE, mime)], body).into_response())
+}
+
 fn plain(status: StatusCode, text: &str) -> Response {
-    no_store(
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            text.to_string(),
-        )
-            .into_response(),
-    )
+    uncached(status, "text/plain; charset=utf-8", text.to_string())
 }
 
 /// `GET /enrol/preview.jpg`: the door camera's latest preview image.
@@ -135,14 +133,7 @@ pub async fn preview_jpeg(
         ),
         Ok(Some(p)) => match p.jpeg {
             None => plain(StatusCode::SERVICE_UNAVAILABLE, t(lang, "preview.waiting")),
-            Some(jpeg) => no_store(
-                (
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "image/jpeg")],
-                    jpeg.as_ref().clone(),
-                )
-                    .into_response(),
-            ),
+            Some(jpeg) => uncached(StatusCode::OK, "image/jpeg", jpeg.as_ref().clone()),
         },
         Err(e) => s.failure(e),
     }
@@ -193,14 +184,7 @@ pub async fn preview_json(
         }
         Err(e) => return s.failure(e),
     };
-    no_store(
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
-    )
+    uncached(status, "application/json", body.to_string())
 }
 
 /// `POST /enrol/capture`: enrols from the door camera's next good frames.

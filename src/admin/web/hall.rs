@@ -19,10 +19,10 @@ use axum::response::Response;
 use super::common::{call, local, month_param, session_text, staff_param, Params, YEARS};
 use super::html::{csrf_field, esc, message};
 use super::i18n::t;
-use super::report::{report_query, SpanKind};
+use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::{AppState, ConsoleError, MeetingForm, PostLine};
+use super::{AppState, CalendarImport, DutyImport, MeetingForm, MeetingLine, PostLine};
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
@@ -119,18 +119,15 @@ pub async fn post_set(
     let l2 = line.clone();
     let now = state.now();
     let by = s.actor(peer);
-    match call(&state, move |c| c.set_post(&l2, now, &by)).await {
-        Ok(()) => {
-            let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
-            let note = message("ok", &format!("{} {detail}", t(lang, "post.done")));
-            posts_page(&state, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            posts_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => s.failure(e),
-    }
+    let result = call(&state, move |c| c.set_post(&l2, now, &by)).await;
+    let done = |()| {
+        let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
+        message("ok", &format!("{} {detail}", t(lang, "post.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        posts_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,23 +200,21 @@ pub async fn duty_import(
     let lang = s.lang;
     let csv = f.get("csv").cloned().unwrap_or_default();
     let by = s.actor(peer);
-    match call(&state, move |c| c.import_duty(&csv, &by)).await {
-        Ok(n) => {
-            let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
-            if !n.on_working_days.is_empty() {
-                note.push_str(&message(
-                    "warn",
-                    &format!("{}: {}", t(lang, "duty.note"), n.on_working_days.join(", ")),
-                ));
-            }
-            duty_page(&state, &s, note, StatusCode::OK).await
+    let result = call(&state, move |c| c.import_duty(&csv, &by)).await;
+    let done = |n: DutyImport| {
+        let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
+        if !n.on_working_days.is_empty() {
+            note.push_str(&message(
+                "warn",
+                &format!("{}: {}", t(lang, "duty.note"), n.on_working_days.join(", ")),
+            ));
         }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            duty_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => s.failure(e),
-    }
+        note
+    };
+    s.after_change(result, done, |note, status| {
+        duty_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,25 +279,22 @@ pub async fn holidays_import(
     let lang = s.lang;
     let text = f.get("text").cloned().unwrap_or_default();
     let by = s.actor(peer);
-    match call(&state, move |c| c.import_calendar(&text, &by)).await {
-        Ok(n) => {
-            let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
-            let detail = format!(
-                "{} holidays, {} make-up workdays, {} summer periods for {}",
-                n.holidays,
-                n.workdays,
-                n.summers,
-                years.join(", ")
-            );
-            let note = message("ok", &format!("{}: {detail}", t(lang, "holiday.done")));
-            holidays_page(&state, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            holidays_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => s.failure(e),
-    }
+    let result = call(&state, move |c| c.import_calendar(&text, &by)).await;
+    let done = |n: CalendarImport| {
+        let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
+        let detail = format!(
+            "{} holidays, {} make-up workdays, {} summer periods for {}",
+            n.holidays,
+            n.workdays,
+            n.summers,
+            years.join(", ")
+        );
+        message("ok", &format!("{}: {detail}", t(lang, "holiday.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        holidays_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,24 +377,21 @@ pub async fn meeting_record(
         sign_in: list("sign_in", &['\n', ',', '，']),
     };
     let by = s.actor(peer);
-    match call(&state, move |c| c.record_meeting(&form, &by)).await {
-        Ok(m) => {
-            let detail = format!(
-                "{} {}: {} invited, {} signed in",
-                m.title,
-                local(&state, m.start),
-                m.invited,
-                m.signed_in
-            );
-            let note = message("ok", &format!("{} {detail}", t(lang, "meeting.done")));
-            meetings_page(&state, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            meetings_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => s.failure(e),
-    }
+    let result = call(&state, move |c| c.record_meeting(&form, &by)).await;
+    let done = |m: MeetingLine| {
+        let detail = format!(
+            "{} {}: {} invited, {} signed in",
+            m.title,
+            local(&state, m.start),
+            m.invited,
+            m.signed_in
+        );
+        message("ok", &format!("{} {detail}", t(lang, "meeting.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        meetings_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,18 +431,7 @@ pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
             esc(t(lang, "post.a")),
             esc(t(lang, "post.b"))
         );
-        for g in &report.gaps {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                g.date,
-                esc(session_text(lang, g.session)),
-                esc(&g.post.to_string()),
-                esc(g.holder.as_str()),
-                esc(g.backup.as_str())
-            );
-        }
-        b.push_str("</table>");
+        gap_rows(&mut b, lang, &report.gaps);
     }
     s.page(StatusCode::OK, "nav.gaps", &b)
 }

@@ -16,10 +16,11 @@ use super::common::{
     call, month_param, session_text, staff_param, url_component, year_in_range, Params,
 };
 use super::html::esc;
-use super::i18n::t;
+use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
 use crate::admin::export::{render_csv, xlsx_bytes};
+use crate::admin::report::GapRow;
 
 /// Which report page.
 #[derive(Clone, Copy)]
@@ -241,20 +242,25 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             esc(t(lang, "col.date")),
             esc(t(lang, "col.post"))
         );
-        for g in &report.gaps {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                g.date,
-                esc(session_text(lang, g.session)),
-                esc(&g.post.to_string()),
-                esc(g.holder.as_str()),
-                esc(g.backup.as_str())
-            );
-        }
-        b.push_str("</table>");
+        gap_rows(&mut b, lang, &report.gaps);
     }
     s.page(StatusCode::OK, title, &b)
+}
+
+/// The rows of a 断档 table (date, session, post, A, B) and its end.
+pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
+    for g in gaps {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            g.date,
+            esc(session_text(lang, g.session)),
+            esc(&g.post.to_string()),
+            esc(g.holder.as_str()),
+            esc(g.backup.as_str())
+        );
+    }
+    b.push_str("</table>");
 }
 
 pub(super) fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {

@@ -10,6 +10,7 @@
 //! [`Console`]: super::Console
 
 use std::fmt::Write;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -124,6 +125,27 @@ impl Signed {
     /// A wrong query parameter: 400 with the message.
     pub fn bad_request(&self, text: &str) -> Response {
         bad_request(self.lang, &self.q, text)
+    }
+
+    /// The answer to a change, on the page it was made from (`again(note, status)`): the note
+    /// `done` writes from the port's answer (200), the port's refusal (422), or the failure
+    /// page.
+    pub async fn after_change<T, Fut>(
+        &self,
+        result: Result<T, ConsoleError>,
+        done: impl FnOnce(T) -> String,
+        again: impl FnOnce(String, StatusCode) -> Fut,
+    ) -> Response
+    where
+        Fut: Future<Output = Response>,
+    {
+        match result {
+            Ok(x) => again(done(x), StatusCode::OK).await,
+            Err(ConsoleError::Refused(e)) => {
+                again(message("err", &e), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => self.failure(e),
+        }
     }
 }
 
