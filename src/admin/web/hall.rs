@@ -12,39 +12,17 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
-use super::html::{csrf_field, esc, message, page};
-use super::i18n::{t, Lang};
-use super::pages::{
-    actor, call, failure, lang_of, local, month_param, report_query, require, require_post,
-    respond, session_text, staff_param, viewer, Params, SpanKind,
-};
+use super::common::{call, local, month_param, session_text, staff_param, Params, YEARS};
+use super::html::{csrf_field, esc, message};
+use super::i18n::t;
+use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
-use super::{AppState, ConsoleError, MeetingForm, PostLine, SessionInfo};
-
-fn done(
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    title: &str,
-    status: StatusCode,
-    body: &str,
-) -> Response {
-    respond(
-        status,
-        q,
-        page(lang, t(lang, title), Some(&viewer(s)), body),
-    )
-}
-
-/// A wrong query parameter: 400 with the message.
-fn refused(lang: Lang, q: &Params, e: String) -> Response {
-    super::pages::bad_request(lang, q, &e)
-}
+use super::session::{need, CheckedForm, Signed, SignedIn};
+use super::{AppState, CalendarImport, DutyImport, MeetingForm, MeetingLine, PostLine};
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
@@ -52,12 +30,12 @@ fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
         Some(y) => y
             .parse::<i16>()
             .ok()
-            .filter(|y| super::pages::YEARS.contains(y))
+            .filter(|y| YEARS.contains(y))
             .ok_or_else(|| {
                 format!(
                     "year {y:?}: expected a year from {} to {}",
-                    super::pages::YEARS.start(),
-                    super::pages::YEARS.end()
+                    YEARS.start(),
+                    YEARS.end()
                 )
             }),
     }
@@ -70,30 +48,15 @@ fn text_field(f: &Params, key: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Window posts
 
-pub async fn posts(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewStaff, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    posts_page(&state, &q, lang, &s, String::new(), StatusCode::OK).await
+pub async fn posts(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
+    posts_page(&state, &s, String::new(), StatusCode::OK).await
 }
 
-async fn posts_page(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: String,
-    status: StatusCode,
-) -> Response {
+async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    let lang = s.lang;
     let list = match call(state, |c| c.posts()).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = note;
     let _ = write!(
@@ -113,40 +76,26 @@ async fn posts_page(
         );
     }
     b.push_str("</table>");
-    if allowed(s.role, Permission::EditRoster) {
+    if allowed(s.session.role, Permission::EditRoster) {
         let _ = write!(
             b,
             "<form class=\"card\" method=\"post\" action=\"/posts\">{}<label>{}<br><input name=\"post\" id=\"post-id\" required></label><label>{}<br><input name=\"a\" id=\"post-a\" required></label><label>{}<br><input name=\"b\" id=\"post-b\" required></label><button id=\"post-set\">{}</button></form>",
-            csrf_field(&s.csrf),
+            csrf_field(&s.session.csrf),
             esc(t(lang, "col.post")),
             esc(t(lang, "post.a")),
             esc(t(lang, "post.b")),
             esc(t(lang, "post.set")),
         );
     }
-    done(q, lang, s, "nav.posts", status, &b)
+    s.page(status, "nav.posts", &b)
 }
 
 pub async fn post_set(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::EditRoster,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let parsed = (|| -> Result<PostLine, String> {
         let post = text_field(&f, "post");
         if post.is_empty() {
@@ -164,57 +113,39 @@ pub async fn post_set(
         Ok(l) => l,
         Err(e) => {
             let note = message("err", &e);
-            return posts_page(&state, &q, lang, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return posts_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let l2 = line.clone();
     let now = state.now();
-    let by = actor(&s, peer);
-    match call(&state, move |c| c.set_post(&l2, now, &by)).await {
-        Ok(()) => {
-            let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
-            let note = message("ok", &format!("{} {detail}", t(lang, "post.done")));
-            posts_page(&state, &q, lang, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            posts_page(&state, &q, lang, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => failure(lang, &q, e),
-    }
+    let by = s.actor(peer);
+    let result = call(&state, move |c| c.set_post(&l2, now, &by)).await;
+    let done = |()| {
+        let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
+        message("ok", &format!("{} {detail}", t(lang, "post.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        posts_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Duty roster
 
-pub async fn duty(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewStaff, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    duty_page(&state, &q, lang, &s, String::new(), StatusCode::OK).await
+pub async fn duty(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
+    duty_page(&state, &s, String::new(), StatusCode::OK).await
 }
 
-async fn duty_page(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: String,
-    status: StatusCode,
-) -> Response {
-    let month = match month_param(state, q) {
+async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    let lang = s.lang;
+    let month = match month_param(state, &s.q) {
         Ok(m) => m,
-        Err(e) => return refused(lang, q, e),
+        Err(e) => return s.bad_request(&e),
     };
     let list = match call(state, move |c| c.duty(month)).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = note;
     let _ = write!(
@@ -249,90 +180,59 @@ async fn duty_page(
         );
     }
     b.push_str("</table>");
-    if allowed(s.role, Permission::EditRoster) {
+    if allowed(s.session.role, Permission::EditRoster) {
         let _ = write!(
             b,
             "<form class=\"card\" method=\"post\" action=\"/duty\">{}<label>{}<br><textarea name=\"csv\" id=\"duty-csv\" rows=\"8\" cols=\"60\" required></textarea></label><button id=\"duty-import\">{}</button></form>",
-            csrf_field(&s.csrf),
+            csrf_field(&s.session.csrf),
             esc(t(lang, "duty.import")),
             esc(t(lang, "duty.submit")),
         );
     }
-    done(q, lang, s, "nav.duty", status, &b)
+    s.page(status, "nav.duty", &b)
 }
 
 pub async fn duty_import(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::EditRoster,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let csv = f.get("csv").cloned().unwrap_or_default();
-    let by = actor(&s, peer);
-    match call(&state, move |c| c.import_duty(&csv, &by)).await {
-        Ok(n) => {
-            let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
-            if !n.on_working_days.is_empty() {
-                note.push_str(&message(
-                    "warn",
-                    &format!("{}: {}", t(lang, "duty.note"), n.on_working_days.join(", ")),
-                ));
-            }
-            duty_page(&state, &q, lang, &s, note, StatusCode::OK).await
+    let by = s.actor(peer);
+    let result = call(&state, move |c| c.import_duty(&csv, &by)).await;
+    let done = |n: DutyImport| {
+        let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
+        if !n.on_working_days.is_empty() {
+            note.push_str(&message(
+                "warn",
+                &format!("{}: {}", t(lang, "duty.note"), n.on_working_days.join(", ")),
+            ));
         }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            duty_page(&state, &q, lang, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => failure(lang, &q, e),
-    }
+        note
+    };
+    s.after_change(result, done, |note, status| {
+        duty_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Holiday calendar
 
-pub async fn holidays(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewStaff, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    holidays_page(&state, &q, lang, &s, String::new(), StatusCode::OK).await
+pub async fn holidays(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
+    holidays_page(&state, &s, String::new(), StatusCode::OK).await
 }
 
-async fn holidays_page(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: String,
-    status: StatusCode,
-) -> Response {
-    let year = match year_param(state, q) {
+async fn holidays_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    let lang = s.lang;
+    let year = match year_param(state, &s.q) {
         Ok(y) => y,
-        Err(e) => return refused(lang, q, e),
+        Err(e) => return s.bad_request(&e),
     };
     let list = match call(state, move |c| c.holidays(year)).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = note;
     let _ = write!(
@@ -359,92 +259,60 @@ async fn holidays_page(
         );
     }
     b.push_str("</table>");
-    if allowed(s.role, Permission::EditCalendar) {
+    if allowed(s.session.role, Permission::EditCalendar) {
         let _ = write!(
             b,
             "<form class=\"card\" method=\"post\" action=\"/holidays\">{}<label>{}<br><textarea name=\"text\" id=\"holiday-text\" rows=\"10\" cols=\"60\" required></textarea></label><button id=\"holiday-import\">{}</button></form>",
-            csrf_field(&s.csrf),
+            csrf_field(&s.session.csrf),
             esc(t(lang, "holiday.import")),
             esc(t(lang, "duty.submit")),
         );
     }
-    done(q, lang, s, "nav.holidays", status, &b)
+    s.page(status, "nav.holidays", &b)
 }
 
 pub async fn holidays_import(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::EditCalendar>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::EditCalendar,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let text = f.get("text").cloned().unwrap_or_default();
-    let by = actor(&s, peer);
-    match call(&state, move |c| c.import_calendar(&text, &by)).await {
-        Ok(n) => {
-            let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
-            let detail = format!(
-                "{} holidays, {} make-up workdays, {} summer periods for {}",
-                n.holidays,
-                n.workdays,
-                n.summers,
-                years.join(", ")
-            );
-            let note = message("ok", &format!("{}: {detail}", t(lang, "holiday.done")));
-            holidays_page(&state, &q, lang, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            holidays_page(&state, &q, lang, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => failure(lang, &q, e),
-    }
+    let by = s.actor(peer);
+    let result = call(&state, move |c| c.import_calendar(&text, &by)).await;
+    let done = |n: CalendarImport| {
+        let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
+        let detail = format!(
+            "{} holidays, {} make-up workdays, {} summer periods for {}",
+            n.holidays,
+            n.workdays,
+            n.summers,
+            years.join(", ")
+        );
+        message("ok", &format!("{}: {detail}", t(lang, "holiday.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        holidays_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Meetings
 
-pub async fn meetings(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    meetings_page(&state, &q, lang, &s, String::new(), StatusCode::OK).await
+pub async fn meetings(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    meetings_page(&state, &s, String::new(), StatusCode::OK).await
 }
 
-async fn meetings_page(
-    state: &AppState,
-    q: &Params,
-    lang: Lang,
-    s: &SessionInfo,
-    note: String,
-    status: StatusCode,
-) -> Response {
-    let month = match month_param(state, q) {
+async fn meetings_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    let lang = s.lang;
+    let month = match month_param(state, &s.q) {
         Ok(m) => m,
-        Err(e) => return refused(lang, q, e),
+        Err(e) => return s.bad_request(&e),
     };
     let list = match call(state, move |c| c.meetings(month)).await {
         Ok(l) => l,
-        Err(e) => return failure(lang, q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = note;
     let _ = write!(
@@ -471,11 +339,11 @@ async fn meetings_page(
         );
     }
     b.push_str("</table>");
-    if allowed(s.role, Permission::EditRoster) {
+    if allowed(s.session.role, Permission::EditRoster) {
         let _ = write!(
             b,
             "<form class=\"card\" method=\"post\" action=\"/meetings\">{}<label>{}<br><input name=\"title\" id=\"meeting-title\" required></label><label>{}<br><input name=\"start\" id=\"meeting-start\" placeholder=\"2026-11-05 15:00\" required></label><label>{}<br><input name=\"end\" id=\"meeting-end\" placeholder=\"2026-11-05 16:30\" required></label><label>{}<br><input name=\"invite\" id=\"meeting-invite\"></label><label>{}<br><textarea name=\"sign_in\" id=\"meeting-sign-in\" rows=\"6\" cols=\"40\"></textarea></label><button id=\"meeting-record\">{}</button></form>",
-            csrf_field(&s.csrf),
+            csrf_field(&s.session.csrf),
             esc(t(lang, "meeting.title")),
             esc(t(lang, "meeting.start")),
             esc(t(lang, "meeting.end")),
@@ -484,29 +352,15 @@ async fn meetings_page(
             esc(t(lang, "meeting.submit")),
         );
     }
-    done(q, lang, s, "nav.meetings", status, &b)
+    s.page(status, "nav.meetings", &b)
 }
 
 pub async fn meeting_record(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require_post(
-        &state,
-        &headers,
-        &q,
-        Permission::EditRoster,
-        f.get("csrf").map(String::as_str),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let lang = s.lang;
     let list = |key: &str, seps: &[char]| -> Vec<String> {
         text_field(&f, key)
             .split(seps)
@@ -522,50 +376,39 @@ pub async fn meeting_record(
         invite: list("invite", &[',', '，', ' ', '\n']),
         sign_in: list("sign_in", &['\n', ',', '，']),
     };
-    let by = actor(&s, peer);
-    match call(&state, move |c| c.record_meeting(&form, &by)).await {
-        Ok(m) => {
-            let detail = format!(
-                "{} {}: {} invited, {} signed in",
-                m.title,
-                local(&state, m.start),
-                m.invited,
-                m.signed_in
-            );
-            let note = message("ok", &format!("{} {detail}", t(lang, "meeting.done")));
-            meetings_page(&state, &q, lang, &s, note, StatusCode::OK).await
-        }
-        Err(ConsoleError::Refused(e)) => {
-            let note = message("err", &e);
-            meetings_page(&state, &q, lang, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => failure(lang, &q, e),
-    }
+    let by = s.actor(peer);
+    let result = call(&state, move |c| c.record_meeting(&form, &by)).await;
+    let done = |m: MeetingLine| {
+        let detail = format!(
+            "{} {}: {} invited, {} signed in",
+            m.title,
+            local(&state, m.start),
+            m.invited,
+            m.signed_in
+        );
+        message("ok", &format!("{} {detail}", t(lang, "meeting.done")))
+    };
+    s.after_change(result, done, |note, status| {
+        meetings_page(&state, &s, note, status)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
 // 断档
 
 /// The month's unattended windows (断档), with the month report's filters.
-pub async fn gaps(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let s = match require(&state, &headers, &q, Permission::ViewReports, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let query = match report_query(&state, &q, SpanKind::Month) {
+pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    let lang = s.lang;
+    let query = match report_query(&state, &s.q, SpanKind::Month) {
         Ok(query) => query,
-        Err(e) => return refused(lang, &q, e),
+        Err(e) => return s.bad_request(&e),
     };
     let qq = query.clone();
     let now = state.now();
     let report = match call(&state, move |c| c.report(&qq, now)).await {
         Ok(r) => r,
-        Err(e) => return failure(lang, &q, e),
+        Err(e) => return s.failure(e),
     };
     let mut b = String::new();
     let _ = write!(
@@ -588,18 +431,7 @@ pub async fn gaps(
             esc(t(lang, "post.a")),
             esc(t(lang, "post.b"))
         );
-        for g in &report.gaps {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                g.date,
-                esc(session_text(lang, g.session)),
-                esc(&g.post.to_string()),
-                esc(g.holder.as_str()),
-                esc(g.backup.as_str())
-            );
-        }
-        b.push_str("</table>");
+        gap_rows(&mut b, lang, &report.gaps);
     }
-    done(&q, lang, &s, "nav.gaps", StatusCode::OK, &b)
+    s.page(StatusCode::OK, "nav.gaps", &b)
 }

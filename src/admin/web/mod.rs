@@ -13,11 +13,20 @@
 //! time limit for reading the body and answering (408), and the security headers on every
 //! answer. Password checks are bounded by the semaphores of [`Guard`] (503 beyond them).
 
+mod amend;
+mod audit;
+mod calendar;
+mod common;
+mod enrol;
 mod hall;
 pub mod html;
 pub mod i18n;
-mod pages;
+mod leave;
+mod report;
 pub mod security;
+mod session;
+mod staff;
+mod status;
 pub mod upload;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -662,30 +671,30 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.body_limit_bytes;
     Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/staff", get(pages::staff))
-        .route("/staff/deactivate", post(pages::deactivate))
-        .route("/enrol", get(pages::enrol_form).post(pages::enrol))
-        .route("/enrol/preview.jpg", get(pages::preview_jpeg))
-        .route("/enrol/preview.json", get(pages::preview_json))
-        .route("/enrol/preview.js", get(pages::preview_script))
-        .route("/enrol/capture", post(pages::capture))
-        .route("/leave", get(pages::leave_page).post(pages::leave_add))
-        .route("/leave/approve", post(pages::leave_approve))
-        .route("/report", get(pages::report))
-        .route("/report/day", get(pages::report_day))
-        .route("/report/year", get(pages::report_year))
+        .route("/", get(session::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/staff", get(staff::staff))
+        .route("/staff/deactivate", post(staff::deactivate))
+        .route("/enrol", get(enrol::enrol_form).post(enrol::enrol))
+        .route("/enrol/preview.jpg", get(enrol::preview_jpeg))
+        .route("/enrol/preview.json", get(enrol::preview_json))
+        .route("/enrol/preview.js", get(enrol::preview_script))
+        .route("/enrol/capture", post(enrol::capture))
+        .route("/leave", get(leave::leave_page).post(leave::leave_add))
+        .route("/leave/approve", post(leave::leave_approve))
+        .route("/report", get(report::report))
+        .route("/report/day", get(report::report_day))
+        .route("/report/year", get(report::report_year))
         .route("/gaps", get(hall::gaps))
         .route("/posts", get(hall::posts).post(hall::post_set))
         .route("/duty", get(hall::duty).post(hall::duty_import))
         .route("/holidays", get(hall::holidays).post(hall::holidays_import))
         .route("/meetings", get(hall::meetings).post(hall::meeting_record))
-        .route("/calendar", get(pages::calendar))
-        .route("/amend", get(pages::amend_form).post(pages::amend))
-        .route("/status", get(pages::status))
-        .route("/audit", get(pages::audit))
+        .route("/calendar", get(calendar::calendar))
+        .route("/amend", get(amend::amend_form).post(amend::amend))
+        .route("/status", get(status::status))
+        .route("/audit", get(audit::audit))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)

@@ -1,0 +1,149 @@
+//! A person's month as a calendar: each day's sessions coloured by their mark, duty days and
+//! days off, amended days flagged.
+//!
+//! It only renders what the port's `person_month` judged; it decides no mark itself.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::common::{call, month_param, session_text, staff_param};
+use super::html::esc;
+use super::i18n::t;
+use super::session::{need, SignedIn};
+use super::{AppState, CalendarDay, SessionMark};
+use crate::core::schedule::Session;
+
+fn mark_class(m: SessionMark) -> (&'static str, &'static str) {
+    match m {
+        SessionMark::OnTime => ("on_time", "mark.on_time"),
+        SessionMark::Late => ("late", "mark.late"),
+        SessionMark::Early => ("early", "mark.early"),
+        SessionMark::Missing => ("missing", "mark.missing"),
+        SessionMark::Leave => ("leave", "mark.leave"),
+        SessionMark::Absent => ("missing", "mark.absent"),
+        SessionMark::Pending => ("pending", "mark.pending"),
+    }
+}
+
+pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    let lang = s.lang;
+    let (month, staff) = match (month_param(&state, &s.q), staff_param(s.q.get("staff"))) {
+        (Ok(m), Ok(st)) => (m, st),
+        (Err(e), _) | (_, Err(e)) => return s.bad_request(&e),
+    };
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"get\" action=\"/calendar\"><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><button>{}</button></form>",
+        esc(t(lang, "col.id")),
+        esc(&staff.as_ref().map(ToString::to_string).unwrap_or_default()),
+        esc(t(lang, "report.month")),
+        esc(&month.strftime("%Y-%m").to_string()),
+        esc(t(lang, "search")),
+    );
+    if let Some(staff) = staff {
+        let who = staff.clone();
+        let now = state.now();
+        let days = match call(&state, move |c| c.person_month(&who, month, now)).await {
+            Ok(d) => d,
+            Err(e) => return s.failure(e),
+        };
+        b.push_str("<p>");
+        for m in [
+            SessionMark::OnTime,
+            SessionMark::Late,
+            SessionMark::Early,
+            SessionMark::Missing,
+            SessionMark::Leave,
+        ] {
+            let (class, key) = mark_class(m);
+            let _ = write!(
+                b,
+                "<span class=\"s {class}\" style=\"display:inline\">{}</span> ",
+                esc(t(lang, key))
+            );
+        }
+        let _ = write!(
+            b,
+            "</p><h2>{} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
+            esc(staff.as_str()),
+            esc(&month.strftime("%Y-%m").to_string())
+        );
+        for d in ["wd.1", "wd.2", "wd.3", "wd.4", "wd.5", "wd.6", "wd.7"] {
+            let _ = write!(b, "<th>{}</th>", esc(t(lang, d)));
+        }
+        b.push_str("</tr><tr>");
+        let lead = month.weekday().to_monday_zero_offset();
+        for _ in 0..lead {
+            b.push_str("<td></td>");
+        }
+        let mut col = lead;
+        for day in &days {
+            let date = match day {
+                CalendarDay::NotJudged { date }
+                | CalendarDay::DayOff { date }
+                | CalendarDay::Duty { date, .. }
+                | CalendarDay::Working { date, .. } => *date,
+            };
+            let _ = write!(b, "<td><b>{}</b>", date.day());
+            match day {
+                CalendarDay::NotJudged { .. } => {
+                    let _ = write!(
+                        b,
+                        "<span class=\"s off\">{}</span>",
+                        esc(t(lang, "mark.not_judged"))
+                    );
+                }
+                CalendarDay::DayOff { .. } => {
+                    let _ = write!(
+                        b,
+                        "<span class=\"s off\">{}</span>",
+                        esc(t(lang, "mark.off"))
+                    );
+                }
+                CalendarDay::Duty { done, .. } => {
+                    let (class, key) = match done {
+                        Some(true) => ("on_time", "mark.duty_done"),
+                        Some(false) => ("missing", "mark.duty_missed"),
+                        None => ("pending", "mark.duty"),
+                    };
+                    let _ = write!(b, "<span class=\"s {class}\">{}</span>", esc(t(lang, key)));
+                }
+                CalendarDay::Working {
+                    morning,
+                    afternoon,
+                    amended,
+                    ..
+                } => {
+                    for (sess, m) in [(Session::Morning, morning), (Session::Afternoon, afternoon)]
+                    {
+                        let (class, key) = mark_class(*m);
+                        let _ = write!(
+                            b,
+                            "<span class=\"s {class}\">{} {}</span>",
+                            esc(session_text(lang, sess)),
+                            esc(t(lang, key))
+                        );
+                    }
+                    if *amended {
+                        let _ = write!(
+                            b,
+                            "<span class=\"s warn\">{}</span>",
+                            esc(t(lang, "mark.amended"))
+                        );
+                    }
+                }
+            }
+            b.push_str("</td>");
+            col += 1;
+            if col % 7 == 0 {
+                b.push_str("</tr><tr>");
+            }
+        }
+        b.push_str("</tr></table>");
+    }
+    s.page(StatusCode::OK, "nav.calendar", &b)
+}

@@ -1,0 +1,274 @@
+//! The day, month and year reports with their filters (person, window post), as a page, CSV or
+//! .xlsx download, and the query reading shared with the 断档 list.
+//!
+//! No attendance rule is applied here: the port classifies and scores; this file renders the
+//! rows it gets (through `admin::export` for the downloads).
+
+use std::fmt::Write;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use jiff::civil::Date;
+
+use super::common::{
+    call, month_param, session_text, staff_param, url_component, year_in_range, Params,
+};
+use super::html::esc;
+use super::i18n::{t, Lang};
+use super::session::{need, Signed, SignedIn};
+use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
+use crate::admin::export::{render_csv, xlsx_bytes};
+use crate::admin::report::GapRow;
+
+/// Which report page.
+#[derive(Clone, Copy)]
+pub(super) enum SpanKind {
+    Day,
+    Month,
+    Year,
+}
+
+pub async fn report(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    report_page(&state, &s, SpanKind::Month).await
+}
+
+pub async fn report_day(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    report_page(&state, &s, SpanKind::Day).await
+}
+
+pub async fn report_year(
+    State(state): State<AppState>,
+    s: SignedIn<need::ViewReports>,
+) -> Response {
+    report_page(&state, &s, SpanKind::Year).await
+}
+
+fn today(state: &AppState) -> Date {
+    state.console.zone().to_datetime(state.now()).date()
+}
+
+fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan, String> {
+    let given = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    match kind {
+        SpanKind::Month => month_param(state, q).map(ReportSpan::Month),
+        SpanKind::Day => match given("date") {
+            None => Ok(ReportSpan::Day(today(state))),
+            Some(d) => {
+                let date = d
+                    .parse::<Date>()
+                    .map_err(|_| format!("date {d:?}: expected YYYY-MM-DD"))?;
+                year_in_range("date", d, date.year())?;
+                Ok(ReportSpan::Day(date))
+            }
+        },
+        SpanKind::Year => match given("year") {
+            None => Ok(ReportSpan::Year(today(state).year())),
+            Some(y) => {
+                let year = y
+                    .parse::<i16>()
+                    .map_err(|_| format!("year {y:?}: expected YYYY"))?;
+                year_in_range("year", y, year)?;
+                Ok(ReportSpan::Year(year))
+            }
+        },
+    }
+}
+
+/// The report's filters from the query: span, person, window post.
+pub(super) fn report_query(
+    state: &AppState,
+    q: &Params,
+    kind: SpanKind,
+) -> Result<ReportQuery, String> {
+    Ok(ReportQuery {
+        span: span_param(state, q, kind)?,
+        staff: staff_param(q.get("staff"))?,
+        post: q
+            .get("post")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty()),
+    })
+}
+
+async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
+    let lang = s.lang;
+    let query = match report_query(state, &s.q, kind) {
+        Ok(query) => query,
+        Err(e) => return s.bad_request(&e),
+    };
+    let qq = query.clone();
+    let now = state.now();
+    let report = match call(state, move |c| c.report(&qq, now)).await {
+        Ok(r) => r,
+        Err(e) => return s.failure(e),
+    };
+    let (path, key, title, field, span_text) = match query.span {
+        ReportSpan::Day(d) => (
+            "/report/day",
+            "day",
+            "nav.report_day",
+            "date",
+            d.to_string(),
+        ),
+        ReportSpan::Month(m) => (
+            "/report",
+            "month",
+            "nav.report",
+            "month",
+            m.strftime("%Y-%m").to_string(),
+        ),
+        ReportSpan::Year(y) => (
+            "/report/year",
+            "year",
+            "nav.report_year",
+            "year",
+            y.to_string(),
+        ),
+    };
+    let file = format!("hallclock-{key}-{}", report.label);
+    match s.q.get("format").map(String::as_str) {
+        Some("csv") => {
+            return match render_csv(&report) {
+                Ok(text) => download(
+                    &format!("{file}.csv"),
+                    "text/csv; charset=utf-8",
+                    text.into_bytes(),
+                ),
+                Err(e) => s.failure(ConsoleError::Failed(e.to_string())),
+            }
+        }
+        Some("xlsx") => {
+            return match xlsx_bytes(&report) {
+                Ok(bytes) => download(
+                    &format!("{file}.xlsx"),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    bytes,
+                ),
+                Err(e) => s.failure(ConsoleError::Failed(e.to_string())),
+            }
+        }
+        _ => {}
+    }
+    let mut b = String::with_capacity(64 * 1024);
+    let staff_text = query
+        .staff
+        .as_ref()
+        .map(|x| x.to_string())
+        .unwrap_or_default();
+    let post_text = query.post.clone().unwrap_or_default();
+    let _ = write!(
+        b,
+        "<p><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
+        esc(t(lang, "nav.report_day")),
+        esc(t(lang, "nav.report")),
+        esc(t(lang, "nav.report_year")),
+    );
+    let span_label = match kind {
+        SpanKind::Day => "report.day",
+        SpanKind::Month => "report.month",
+        SpanKind::Year => "report.year",
+    };
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"get\" action=\"{path}\"><label>{} <input name=\"{field}\" id=\"{field}\" value=\"{}\"></label><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button id=\"filter\">{}</button></form>",
+        esc(t(lang, span_label)),
+        esc(&span_text),
+        esc(t(lang, "col.id")),
+        esc(&staff_text),
+        esc(t(lang, "col.post")),
+        esc(&post_text),
+        esc(t(lang, "search")),
+    );
+    let qs = esc(&format!(
+        "{field}={}&staff={}&post={}",
+        url_component(&span_text),
+        url_component(&staff_text),
+        url_component(&post_text)
+    ));
+    let _ = write!(
+        b,
+        "<p><a id=\"csv\" href=\"{path}?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"{path}?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
+        esc(t(lang, "report.csv")),
+        esc(t(lang, "report.xlsx")),
+        esc(t(lang, "report.as_of")),
+        esc(&report.as_of_local),
+    );
+    let heads = [
+        "col.id",
+        "col.name",
+        "report.late",
+        "report.late_min",
+        "report.early",
+        "report.missing",
+        "report.absent",
+        "report.leave",
+        "report.deduction",
+        "report.score",
+    ];
+    b.push_str("<table id=\"report\"><tr>");
+    for h in heads {
+        let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+    }
+    b.push_str("</tr>");
+    for row in report.people.iter().chain(std::iter::once(&report.hall)) {
+        let c = &row.counts;
+        let id = row
+            .staff
+            .as_ref()
+            .map_or_else(|| t(lang, "report.hall").to_string(), ToString::to_string);
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+            esc(&id),
+            esc(&row.name),
+            c.late,
+            c.late_minutes,
+            c.early,
+            c.missing,
+            f64::from(c.absence_half_days) / 2.0,
+            f64::from(c.leave_half_days_total()) / 2.0,
+            esc(&row.deduction.to_string()),
+            esc(&row.score.to_string()),
+        );
+    }
+    b.push_str("</table>");
+    if !report.gaps.is_empty() {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><table><tr><th>{}</th><th></th><th>{}</th><th>A</th><th>B</th></tr>",
+            esc(t(lang, "report.gaps")),
+            esc(t(lang, "col.date")),
+            esc(t(lang, "col.post"))
+        );
+        gap_rows(&mut b, lang, &report.gaps);
+    }
+    s.page(StatusCode::OK, title, &b)
+}
+
+/// The rows of a 断档 table (date, session, post, A, B) and its end.
+pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
+    for g in gaps {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            g.date,
+            esc(session_text(lang, g.session)),
+            esc(&g.post.to_string()),
+            esc(g.holder.as_str()),
+            esc(g.backup.as_str())
+        );
+    }
+    b.push_str("</table>");
+}
+
+pub(super) fn download(file: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}

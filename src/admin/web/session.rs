@@ -1,0 +1,471 @@
+//! Signing in and out, and who is asking: the session cookie, the sign-in form with its own
+//! pre-session CSRF pair, rate limit and password-check budget, and the checks every other
+//! page makes before it does anything (a live session, the role's permission, and on a form
+//! post the session's CSRF token).
+//!
+//! It renders no page but the sign-in form and the refusals; it never reads the store but
+//! through the [`Console`] port, and never decides a permission itself (that is
+//! [`allowed`]'s table).
+//!
+//! [`Console`]: super::Console
+
+use std::fmt::Write;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::ops::Deref;
+
+use axum::extract::{Extension, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use tracing::{info, warn};
+
+use super::common::{bad_request, call, cookie, failure, lang_of, record_audit, respond, Params};
+use super::html::{esc, message, page, Viewer};
+use super::i18n::{t, Lang};
+use super::security::{allowed, csrf_matches, random_token, token_digest, Permission};
+use super::{Actor, AppState, ClientIp, ConsoleError, SessionInfo};
+use need::Need;
+
+const SESSION_COOKIE: &str = "hallclock_session";
+/// The sign-in form's pre-session CSRF cookie (double submit: the form carries the same value).
+const LOGIN_COOKIE: &str = "hallclock_login";
+
+/// The permissions of [`Permission`] as types, for the extractors' parameter: a handler names
+/// what its route needs in its signature (`SignedIn<need::Enrol>`).
+pub(super) mod need {
+    use super::Permission;
+
+    /// A permission a route needs.
+    pub trait Need {
+        const WHAT: Permission;
+    }
+
+    macro_rules! needs {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Needs [`Permission::", stringify!($name), "`].")]
+            pub struct $name;
+            impl Need for $name {
+                const WHAT: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    needs!(
+        ViewStaff,
+        ViewReports,
+        ViewStatus,
+        EnterLeave,
+        ApproveLeave,
+        AmendPunches,
+        Enrol,
+        ViewAudit,
+        EditRoster,
+        EditCalendar,
+    );
+}
+
+/// What an anonymous request is answered.
+pub(super) trait Anonymous {
+    /// Sent to `/login` (a page a browser opens) rather than answered 401.
+    const TO_SIGN_IN: bool;
+}
+
+/// A page a browser opens: the anonymous are sent to `/login`.
+pub(super) struct Page;
+
+/// An endpoint a script or an upload calls: the anonymous are answered 401.
+pub(super) struct Endpoint;
+
+impl Anonymous for Page {
+    const TO_SIGN_IN: bool = true;
+}
+
+impl Anonymous for Endpoint {
+    const TO_SIGN_IN: bool = false;
+}
+
+/// A signed-in visit: the live session, the page's language and the query (whose `lang`
+/// every answer keeps as a cookie).
+pub(super) struct Signed {
+    pub session: SessionInfo,
+    pub lang: Lang,
+    pub q: Params,
+}
+
+impl Signed {
+    pub fn viewer(&self) -> Viewer<'_> {
+        viewer(&self.session)
+    }
+
+    /// Who makes a change, and from where, for the audit line the port writes with it.
+    pub fn actor(&self, peer: SocketAddr) -> Actor {
+        Actor {
+            account: self.session.account.clone(),
+            client: peer.ip().to_string(),
+        }
+    }
+
+    /// A console page for this visitor; `title` is an [`i18n`](super::i18n) key.
+    pub fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        respond(
+            status,
+            &self.q,
+            page(self.lang, t(self.lang, title), Some(&self.viewer()), body),
+        )
+    }
+
+    /// The failure page (422 for a refusal, 500 otherwise).
+    pub fn failure(&self, e: ConsoleError) -> Response {
+        failure(self.lang, &self.q, e)
+    }
+
+    /// A wrong query parameter: 400 with the message.
+    pub fn bad_request(&self, text: &str) -> Response {
+        bad_request(self.lang, &self.q, text)
+    }
+
+    /// The answer to a change, on the page it was made from (`again(note, status)`): the note
+    /// `done` writes from the port's answer (200), the port's refusal (422), or the failure
+    /// page.
+    pub async fn after_change<T, Fut>(
+        &self,
+        result: Result<T, ConsoleError>,
+        done: impl FnOnce(T) -> String,
+        again: impl FnOnce(String, StatusCode) -> Fut,
+    ) -> Response
+    where
+        Fut: Future<Output = Response>,
+    {
+        match result {
+            Ok(x) => again(done(x), StatusCode::OK).await,
+            Err(ConsoleError::Refused(e)) => {
+                again(message("err", &e), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => self.failure(e),
+        }
+    }
+}
+
+/// The extractor of a signed-in session whose role may do `P` ([`need`]): anything else is
+/// refused before the handler runs, anonymous requests as `A` says ([`Page`]: to `/login`;
+/// [`Endpoint`]: 401), a role without the right with the 403 page, in the page's language.
+/// Derefs to the [`Signed`] visit.
+pub(super) struct SignedIn<P, A = Page>(pub Signed, PhantomData<fn() -> (P, A)>);
+
+impl<P, A> Deref for SignedIn<P, A> {
+    type Target = Signed;
+
+    fn deref(&self) -> &Signed {
+        &self.0
+    }
+}
+
+impl<P: Need, A: Anonymous> FromRequestParts<AppState> for SignedIn<P, A> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Query(q) = Query::<Params>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = require(state, &parts.headers, q, P::WHAT, A::TO_SIGN_IN).await?;
+        Ok(SignedIn(signed, PhantomData))
+    }
+}
+
+/// The extractor of an urlencoded form post by a session whose role may do `P`, carrying the
+/// session's CSRF token: the form is read first (a malformed one is axum's rejection), then
+/// the session is checked as [`SignedIn`] with [`Endpoint`] does (401, 403), then the token
+/// (403). Yields the visit and the form's fields: `CheckedForm(s, f, _)`.
+pub(super) struct CheckedForm<P>(pub Signed, pub Params, pub PhantomData<fn() -> P>);
+
+impl<P: Need> FromRequest<AppState> for CheckedForm<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Query(q) = Query::<Params>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<Params>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = require(state, &headers, q, P::WHAT, false).await?;
+        if !csrf_matches(&signed.session.csrf, form.get("csrf").map(String::as_str)) {
+            let lang = signed.lang;
+            warn!(account = %signed.session.account, "A form without a valid CSRF token was refused.");
+            return Err(respond(
+                StatusCode::FORBIDDEN,
+                &signed.q,
+                page(
+                    lang,
+                    t(lang, "error"),
+                    None,
+                    &message("err", t(lang, "error.csrf")),
+                ),
+            ));
+        }
+        Ok(CheckedForm(signed, form, PhantomData))
+    }
+}
+
+/// The signed-in session allowed to do `what`, or the response refusing the request:
+/// anonymous → sign-in (`to_sign_in`) or 401; a role without the right → 403.
+async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: Params,
+    what: Permission,
+    to_sign_in: bool,
+) -> Result<Signed, Response> {
+    let lang = lang_of(headers, &q);
+    let session = match cookie(headers, SESSION_COOKIE) {
+        None => None,
+        Some(token) => {
+            let digest = token_digest(&token);
+            let now = state.now();
+            let idle_since = now - state.settings.idle_timeout;
+            call(state, move |c| c.session(&digest, now, idle_since))
+                .await
+                .map_err(|e| failure(lang, &q, e))?
+        }
+    };
+    let Some(session) = session else {
+        return Err(if to_sign_in {
+            Redirect::to("/login").into_response()
+        } else {
+            respond(
+                StatusCode::UNAUTHORIZED,
+                &q,
+                page(
+                    lang,
+                    t(lang, "error"),
+                    None,
+                    &message("err", t(lang, "error.signin")),
+                ),
+            )
+        });
+    };
+    if !allowed(session.role, what) {
+        let v = viewer(&session);
+        return Err(respond(
+            StatusCode::FORBIDDEN,
+            &q,
+            page(
+                lang,
+                t(lang, "error"),
+                Some(&v),
+                &message("err", t(lang, "error.forbidden")),
+            ),
+        ));
+    }
+    Ok(Signed { session, lang, q })
+}
+
+pub(super) fn viewer(s: &SessionInfo) -> Viewer<'_> {
+    Viewer {
+        account: &s.account,
+        role: s.role,
+        csrf: &s.csrf,
+    }
+}
+
+pub async fn home() -> Redirect {
+    Redirect::to("/staff")
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let token = match login_cookie(&headers) {
+        Some(t) => t,
+        None => match random_token() {
+            Ok(t) => t,
+            Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
+        },
+    };
+    let mut r = respond(StatusCode::OK, &q, login_page(lang, None, &token));
+    let secure = if state.settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login{secure}"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The sign-in form's CSRF cookie, when it looks like one of ours.
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn login_page(lang: Lang, error: Option<&str>, token: &str) -> String {
+    let mut b = String::new();
+    if let Some(e) = error {
+        b.push_str(&message("err", e));
+    }
+    let _ = write!(
+        b,
+        "<form class=\"card\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"login_csrf\" value=\"{}\"><label>{}<br><input name=\"name\" id=\"name\" autocomplete=\"username\" required></label><label>{}<br><input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label><button id=\"signin\">{}</button></form>",
+        esc(token),
+        esc(t(lang, "login.name")),
+        esc(t(lang, "login.password")),
+        esc(t(lang, "login.submit"))
+    );
+    page(lang, t(lang, "login.title"), None, &b)
+}
+
+/// Signs in. In order: the form's CSRF pair (403), the client's sign-in rate (429), a place
+/// among the password checks (503), then the attempt is counted for the name and the client
+/// address in one transaction *before* the password is checked; a name that is no account, or
+/// one locked for this client, is checked against a dummy hash: every failure answers the same
+/// words after the same work.
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let token = login_cookie(&headers).unwrap_or_default();
+    if !csrf_matches(&token, f.get("login_csrf").map(String::as_str)) {
+        info!(client = %ip, "Sign-in refused: the form's CSRF pair does not match.");
+        return respond(
+            StatusCode::FORBIDDEN,
+            &q,
+            login_page(lang, Some(t(lang, "error.csrf")), &token),
+        );
+    }
+    let refuse = |status: StatusCode, key: &str| {
+        let mut r = respond(status, &q, login_page(lang, Some(t(lang, key)), &token));
+        if status != StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        r
+    };
+    let within_rate = state
+        .guard
+        .sign_ins
+        .lock()
+        .map(|mut b| b.allow(ip, std::time::Instant::now()))
+        .unwrap_or(false);
+    if !within_rate {
+        warn!(client = %ip, "Sign-in refused: too many attempts from this address.");
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "login.too_many");
+    }
+    let Ok(_admitted) = state.guard.admitted.clone().try_acquire_owned() else {
+        warn!(client = %ip, "Sign-in refused: too many password checks waiting.");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "login.busy");
+    };
+    let name = f
+        .get("name")
+        .map(|s| s.trim().chars().take(64).collect::<String>())
+        .unwrap_or_default();
+    let password = f.get("password").cloned().unwrap_or_default();
+    let settings = state.settings.clone();
+    let now = state.now();
+    let client = ip.to_string();
+    let (n, c, policy) = (name.clone(), client.clone(), settings.lockout);
+    let (gate, account) = match call(&state, move |con| {
+        let gate = con.count_sign_in(&n, &c, now, policy)?;
+        Ok((gate, con.account(&n)?))
+    })
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return failure(lang, &q, e),
+    };
+    let hash = match (&account, gate.admit) {
+        (Some(a), true) => a.password_hash.clone(),
+        _ => state.guard.dummy_hash.clone(),
+    };
+    let ok = match state.guard.checks.clone().acquire_owned().await {
+        Ok(permit) => {
+            let guard = state.guard.clone();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                guard.verify(&password, &hash)
+            })
+        }
+        .await
+        .unwrap_or(false),
+        Err(_) => false,
+    };
+    let Some(account) = account.filter(|_| ok && gate.admit) else {
+        if gate.locks {
+            warn!(account = %name, client = %ip, failures = gate.count, "Sign-in locked for this address after repeated failures.");
+            record_audit(
+                &state,
+                &name,
+                "account-locked",
+                format!("{} failed sign-ins from {client}", gate.count),
+            )
+            .await;
+        } else {
+            info!(client = %ip, admitted = gate.admit, "Sign-in refused.");
+        }
+        return refuse(StatusCode::UNAUTHORIZED, "login.failed");
+    };
+    let (session_token, csrf) = match (random_token(), random_token()) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return failure(lang, &q, ConsoleError::Failed("no random source".into())),
+    };
+    let digest = token_digest(&session_token);
+    let n = account.name.clone();
+    let expires = now + settings.session_ttl;
+    let started = call(&state, move |c| {
+        c.sign_in_succeeded(&n, &client)?;
+        c.start_session(&digest, &n, &csrf, now, expires)
+    })
+    .await;
+    if let Err(e) = started {
+        return failure(lang, &q, e);
+    }
+    record_audit(&state, &account.name, "sign-in", String::new()).await;
+    let mut r = Redirect::to("/").into_response();
+    let secure = if settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = settings.session_ttl.as_secs();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CheckedForm(s, _, _): CheckedForm<need::ViewStatus>,
+) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let digest = token_digest(&token);
+        let _ = call(&state, move |c| c.end_session(&digest)).await;
+    }
+    record_audit(&state, &s.session.account, "sign-out", String::new()).await;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "hallclock_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        ),
+    );
+    r
+}
