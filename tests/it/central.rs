@@ -2,7 +2,8 @@
 //! real central receiver (`hallclock-central`'s store and router, in this process) on a real
 //! PostgreSQL cluster started by `scripts/pg-throwaway` in a temporary folder: no fake server.
 //! Every punch arrives once, a punch for a person the hall's central list lacks is rejected and
-//! parked on the door, and a restarted uploader sends nothing twice.
+//! parked on the door, and a restarted uploader sends nothing twice. The centre's answers (200,
+//! and a whole-batch refusal) fit the published schema.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +27,7 @@ use hallclock_central::store::{DbSettings, Store as CentralStore};
 use hallclock_central::token::NewToken;
 
 use super::repo;
+use super::uplink::check_schema;
 
 const DEVICE: &str = "door-1";
 
@@ -230,6 +232,53 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         .unwrap();
     assert_eq!(status.borrow().pending, 0);
     assert_eq!(punch_count(&cluster.url).await, 450);
+
+    // The centre's answers fit docs/upload-batch.schema.json: accepted, duplicate, rejected with
+    // a reason, and the error body of a refused batch.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/upload-batch.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let record = |seq: u64, staff: &str| {
+        serde_json::json!({
+            "idempotency_key": format!("{DEVICE}:{seq}"), "device": DEVICE, "seq": seq,
+            "staff_id": staff, "at": "2026-11-18T00:31:12.345Z", "direction": "in",
+            "clock_trusted": true, "verdict": "on-time", "late_minutes": 0, "early_minutes": 0
+        })
+    };
+    let body = serde_json::json!({
+        "protocol": 1, "device": DEVICE, "sent_at": "2026-11-18T00:31:15.000Z",
+        "records": [record(1, "0001"), record(9001, "0002"), record(9002, "0099")]
+    });
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(format!("http://{addr}/api/hallclock/v1/punches"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    check_schema(&schema, &schema["$defs"]["response"], &answer, "response");
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["duplicate", "accepted", "rejected"]);
+    let refused = http
+        .post(format!("http://{addr}/api/hallclock/v1/punches"))
+        .bearer_auth(&token)
+        .body("{\"protocol\": 1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    check_schema(&schema, &schema["$defs"]["error"], &refused, "error");
+    assert_eq!(punch_count(&cluster.url).await, 451);
 
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
