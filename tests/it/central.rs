@@ -23,6 +23,7 @@ use hallclock::core::schedule::{PunchRole, Verdict};
 use hallclock::daemon::upload::{run_uploader, UploadStatus};
 use hallclock::store::{Audit, DoorPunch, Store};
 use hallclock::uplink::{ClientSettings, TokenSource};
+use hallclock_central::receiver::StoreHandle;
 use hallclock_central::store::{DbSettings, Store as CentralStore};
 use hallclock_central::token::NewToken;
 
@@ -65,7 +66,7 @@ impl Drop for Cluster {
 }
 
 /// The central service: hall `east` with staff 0001-0003 and device `door-1`; the token.
-async fn central(url: &str) -> (Arc<CentralStore>, String) {
+async fn central(url: &str) -> (Arc<StoreHandle>, String) {
     let settings = DbSettings {
         url: url.to_string(),
         password_file: None,
@@ -84,7 +85,10 @@ async fn central(url: &str) -> (Arc<CentralStore>, String) {
         .add_device("east", DEVICE, &token.sha256())
         .await
         .unwrap();
-    (Arc::new(store), token.reveal().to_string())
+    (
+        Arc::new(StoreHandle::new(settings, store)),
+        token.reveal().to_string(),
+    )
 }
 
 fn door_punch(i: usize, staff: &str) -> DoorPunch {

@@ -134,7 +134,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Serve { listen } => {
             store.migrate().await.context("migrating before serving")?;
-            serve(store, listen).await?;
+            serve(receiver::StoreHandle::new(settings, store), listen).await?;
         }
         command => {
             store
@@ -223,7 +223,7 @@ fn print_token(token: &NewToken) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve(store: receiver::StoreHandle, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

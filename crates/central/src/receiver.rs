@@ -5,7 +5,8 @@
 //!
 //! Must not hold SQL (`store` does) or decide what a record is worth (`ingest` does). A refused
 //! request (any 4xx) changes nothing, not even the device's last-seen time; a token is never
-//! logged or echoed.
+//! logged or echoed. A database connection that ended is opened again on the next request
+//! ([`StoreHandle`]); until it can be, requests are answered `503` with `Retry-After`.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use axum::{Json, Router};
 use hallclock_wire::{WireError, WireHeartbeat, PROTOCOL_VERSION};
 
 use crate::ingest::{self, BatchRefusal, Line};
-use crate::store::{Store, StoreError, TokenDevice};
+use crate::store::{DbSettings, Store, StoreError, TokenDevice};
 use crate::token;
 
 /// The batch endpoint's path.
@@ -29,8 +30,39 @@ pub const HEARTBEAT_PATH: &str = "/api/hallclock/v1/heartbeat";
 /// The largest heartbeat body read.
 const MAX_HEARTBEAT_BYTES: usize = 16 * 1024;
 
+/// The store the receiver uses, connected again when its connection has ended.
+#[derive(Debug)]
+pub struct StoreHandle {
+    settings: DbSettings,
+    current: tokio::sync::Mutex<Arc<Store>>,
+}
+
+impl StoreHandle {
+    /// A handle over an open store and the settings it was opened with.
+    pub fn new(settings: DbSettings, store: Store) -> StoreHandle {
+        StoreHandle {
+            settings,
+            current: tokio::sync::Mutex::new(Arc::new(store)),
+        }
+    }
+
+    /// The open store, reconnecting first when the connection has ended (one reconnection at a
+    /// time; requests meanwhile wait for it).
+    ///
+    /// # Errors
+    /// What [`Store::connect`] reports.
+    pub async fn get(&self) -> Result<Arc<Store>, StoreError> {
+        let mut current = self.current.lock().await;
+        if current.is_closed() {
+            tracing::warn!("The database connection ended; connecting again");
+            *current = Arc::new(Store::connect(&self.settings).await?);
+        }
+        Ok(current.clone())
+    }
+}
+
 /// The receiver's routes over a shared store.
-pub fn router(store: Arc<Store>) -> Router {
+pub fn router(store: Arc<StoreHandle>) -> Router {
     Router::new()
         .route(PUNCHES_PATH, post(punches))
         .route(HEARTBEAT_PATH, post(heartbeat))
@@ -84,7 +116,15 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
     })
 }
 
-async fn punches(State(store): State<Arc<Store>>, headers: HeaderMap, body: Body) -> Response {
+async fn punches(
+    State(handle): State<Arc<StoreHandle>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let store = match handle.get().await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e),
+    };
     let device = match authenticate(&store, &headers).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -136,7 +176,15 @@ async fn punches(State(store): State<Arc<Store>>, headers: HeaderMap, body: Body
     (StatusCode::OK, Json(answer)).into_response()
 }
 
-async fn heartbeat(State(store): State<Arc<Store>>, headers: HeaderMap, body: Body) -> Response {
+async fn heartbeat(
+    State(handle): State<Arc<StoreHandle>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let store = match handle.get().await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e),
+    };
     let device = match authenticate(&store, &headers).await {
         Ok(d) => d,
         Err(r) => return r,

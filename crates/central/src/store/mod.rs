@@ -197,6 +197,11 @@ impl Store {
         Ok(Store { client })
     }
 
+    /// Whether the connection has ended (the server restarted or the network failed).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Applies the migrations the database has not seen, in order, in one transaction (two
     /// processes migrating at once queue on an advisory lock). Returns the schema version.
     ///

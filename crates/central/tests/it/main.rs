@@ -32,39 +32,71 @@ impl Drop for Cluster {
     }
 }
 
+impl Cluster {
+    /// Starts a cluster in a new temporary folder.
+    pub fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = pg_throwaway("start", dir.path());
+        Cluster { dir, url }
+    }
+
+    /// Stops the server (the data stays), as an outage would.
+    pub fn stop(&self) {
+        pg_throwaway("stop", self.dir.path());
+    }
+
+    /// Starts it again after [`Cluster::stop`].
+    pub fn restart(&self) {
+        pg_throwaway("start", self.dir.path());
+    }
+}
+
+fn pg_throwaway(command: &str, dir: &std::path::Path) -> String {
+    let out = Command::new(repo().join("scripts/pg-throwaway"))
+        .arg(command)
+        .arg(dir)
+        .output()
+        .expect("scripts/pg-throwaway runs");
+    assert!(
+        out.status.success(),
+        "pg-throwaway {command} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 fn cluster() -> Arc<Cluster> {
     static SHARED: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
     let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(c) = shared.upgrade() {
         return c;
     }
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let out = Command::new(repo().join("scripts/pg-throwaway"))
-        .arg("start")
-        .arg(dir.path())
-        .output()
-        .expect("scripts/pg-throwaway runs");
-    assert!(
-        out.status.success(),
-        "pg-throwaway start failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let c = Arc::new(Cluster { dir, url });
+    let c = Arc::new(Cluster::start());
     *shared = Arc::downgrade(&c);
     c
 }
 
 /// A fresh database of its own on the shared cluster.
 pub struct Db {
-    _cluster: Arc<Cluster>,
+    pub cluster: Arc<Cluster>,
     pub url: String,
 }
 
 impl Db {
     pub async fn new() -> Db {
+        Db::on(tokio::task::spawn_blocking(cluster).await.unwrap()).await
+    }
+
+    /// A database on a cluster of its own, for a test that stops the server.
+    pub async fn alone() -> Db {
+        Db::on(Arc::new(
+            tokio::task::spawn_blocking(Cluster::start).await.unwrap(),
+        ))
+        .await
+    }
+
+    async fn on(cluster: Arc<Cluster>) -> Db {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
         let name = format!(
             "t{}_{}",
             std::process::id(),
@@ -76,10 +108,7 @@ impl Db {
             .await
             .unwrap();
         let url = cluster.url.replacen("/hallclock?", &format!("/{name}?"), 1);
-        Db {
-            _cluster: cluster,
-            url,
-        }
+        Db { cluster, url }
     }
 
     /// A direct connection, for looking at what was stored.

@@ -2,7 +2,8 @@
 //! and twice at the same time); records for another hall's staff or naming another device are
 //! rejected and stored nowhere; a bad token, an oversized batch and malformed JSON are refused
 //! whole and change nothing; a revoked token is refused and a rotated one works; heartbeats keep
-//! the door's health.
+//! the door's health; a database outage is a 503 with Retry-After, and the receiver connects
+//! again when the database is back.
 
 use std::collections::HashMap;
 
@@ -302,4 +303,50 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
     assert!(line("door-1").contains("\tlive\t"), "{list}");
     assert!(line("door-1").contains("\"outbox_depth\": 7"), "{list}");
     assert!(line("door-w").contains("\tsilent\tnever"), "{list}");
+}
+
+#[tokio::test]
+async fn a_database_outage_is_a_503_and_the_receiver_reconnects() {
+    let db = Db::alone().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let url = server.punches_url();
+    let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
+    assert_eq!(status, 200);
+
+    let cluster = db.cluster.clone();
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&batch(vec![record("door-1", 2, "0042")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(r.headers()["retry-after"], "30");
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("unavailable"),
+        "{body}"
+    );
+
+    let cluster = db.cluster.clone();
+    tokio::task::spawn_blocking(move || cluster.restart())
+        .await
+        .unwrap();
+    let body = batch(vec![
+        record("door-1", 1, "0042"),
+        record("door-1", 2, "0042"),
+    ]);
+    let (status, answer) = post_json(&url, &token, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let s = statuses(&answer);
+    assert_eq!(
+        (s["door-1:1"].as_str(), s["door-1:2"].as_str()),
+        ("duplicate", "accepted")
+    );
+    assert_eq!(stored(&db).await.len(), 2);
 }
