@@ -19,7 +19,9 @@ use crate::core::ids::StaffId;
 use crate::core::outbox::{BatchAnswer, RecordAnswer};
 use crate::core::schedule::{PunchRole, Verdict};
 
-pub mod wire;
+/// The wire shapes, a crate of their own (`crates/wire`) shared with the central service:
+/// re-exported so that `uplink::wire::…` names them.
+pub use hallclock_wire as wire;
 
 use wire::{WireBatch, WireError, WireRecord, WireResponse, PROTOCOL_VERSION};
 

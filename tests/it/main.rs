@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod attendance;
+mod central;
 #[cfg(feature = "opencv")]
 mod cli;
 #[cfg(feature = "opencv")]

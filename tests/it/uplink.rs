@@ -771,7 +771,7 @@ async fn the_wire_json_matches_the_published_schema() {
 /// `type`, `required`, `properties`, `additionalProperties: false`, `items`, `enum`, `const`,
 /// `minimum`, `minLength`, `pattern` (only `^...$` literal checks are skipped).
 #[track_caller]
-fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str) {
+pub(super) fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let path = r.strip_prefix("#/").expect("local $ref");
         let target = path.split('/').fold(root, |v, k| &v[k]);

@@ -1,0 +1,268 @@
+//! The `hallclock-central` commands: `migrate`, `hall add`, `staff add`, `device add | revoke |
+//! rotate | list` and `serve`. Parses arguments, opens the store and joins it to the receiver;
+//! `anyhow` lives here and in `main` only.
+//!
+//! Must not print the database URL or password; prints a device token exactly once, on stdout,
+//! alone on its line, when `device add` or `device rotate` makes it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hallclock_core::ids::StaffId;
+
+use crate::receiver;
+use crate::store::{DbSettings, Store};
+use crate::token::NewToken;
+
+/// The central scoring service of hallclock: receives the doors' punches into PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "hallclock-central", version)]
+pub struct Args {
+    /// The PostgreSQL connection URL, e.g. postgresql://hallclock@db.example/hallclock (never
+    /// printed).
+    #[arg(
+        long,
+        env = "HALLCLOCK_CENTRAL_DB",
+        hide_env_values = true,
+        global = true
+    )]
+    pub db: Option<String>,
+    /// A file holding the database password on one line (never printed).
+    #[arg(long, env = "HALLCLOCK_CENTRAL_DB_PASSWORD_FILE", global = true)]
+    pub db_password_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Applies the database migrations this binary knows and the database has not seen.
+    Migrate,
+    /// Halls.
+    #[command(subcommand)]
+    Hall(HallCommand),
+    /// A hall's staff list.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Door devices and their upload tokens.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Migrates, then receives uploads until SIGINT or SIGTERM.
+    Serve {
+        /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HallCommand {
+    /// Adds a hall.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Adds a person to a hall's staff list.
+    Add {
+        #[arg(long)]
+        hall: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Registers a door of a hall and prints its upload token, once.
+    Add {
+        #[arg(long)]
+        hall: String,
+        #[arg(long)]
+        id: String,
+    },
+    /// Revokes a door's token: its uploads are refused until `device rotate`.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+    /// Gives a door a new token (the old one stops working at once) and prints it, once.
+    Rotate {
+        #[arg(long)]
+        id: String,
+    },
+    /// Lists the doors with when each was last heard from; `silent` marks live doors not heard
+    /// from for --silent-minutes.
+    List {
+        #[arg(long, default_value_t = 30)]
+        silent_minutes: i64,
+    },
+}
+
+/// Why a command could not start: exit 78 (configuration).
+#[derive(Debug, thiserror::Error)]
+#[error("no database given; expected --db URL or HALLCLOCK_CENTRAL_DB (and --db-password-file for a password)")]
+pub struct NoDatabase;
+
+/// Runs one command.
+///
+/// # Errors
+/// [`NoDatabase`] (exit 78), or whatever the store or the server reports, with context.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let settings = DbSettings {
+        url: args.db.ok_or(NoDatabase)?,
+        password_file: args.db_password_file,
+    };
+    let mut store = Store::connect(&settings)
+        .await
+        .context("opening the central database")?;
+    match args.command {
+        Command::Migrate => {
+            let version = store.migrate().await.context("migrating")?;
+            eprintln!("The database schema is at version {version}.");
+        }
+        Command::Serve { listen } => {
+            store.migrate().await.context("migrating before serving")?;
+            serve(receiver::StoreHandle::new(settings, store), listen).await?;
+        }
+        command => {
+            store
+                .check_schema()
+                .await
+                .context("checking the database schema")?;
+            admin(&store, command).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Hall(HallCommand::Add { id, name }) => {
+            store.add_hall(&id, &name).await.context("hall add")?;
+            eprintln!("Added hall {id}.");
+        }
+        Command::Staff(StaffCommand::Add { hall, id, name }) => {
+            let staff = StaffId::new(&id).context("staff add")?;
+            store
+                .add_staff(&hall, &staff, &name)
+                .await
+                .context("staff add")?;
+            eprintln!("Added staff {staff} to hall {hall}.");
+        }
+        Command::Device(DeviceCommand::Add { hall, id }) => {
+            let token = NewToken::generate().context("device add")?;
+            store
+                .add_device(&hall, &id, &token.sha256())
+                .await
+                .context("device add")?;
+            print_token(&token)?;
+            eprintln!(
+                "Registered device {id} of hall {hall}. Its token is above, shown this once: \
+                 install it on the door as uplink.token-file."
+            );
+        }
+        Command::Device(DeviceCommand::Revoke { id }) => {
+            store.revoke_device(&id).await.context("device revoke")?;
+            eprintln!("Revoked the token of device {id}.");
+        }
+        Command::Device(DeviceCommand::Rotate { id }) => {
+            let token = NewToken::generate().context("device rotate")?;
+            store
+                .rotate_device(&id, &token.sha256())
+                .await
+                .context("device rotate")?;
+            print_token(&token)?;
+            eprintln!(
+                "Device {id} has a new token, above, shown this once; the old one no longer works."
+            );
+        }
+        Command::Device(DeviceCommand::List { silent_minutes }) => {
+            let rows = store.devices(silent_minutes).await.context("device list")?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "hall\tdevice\tstate\tlast seen\thealth")?;
+            for r in rows {
+                let state = if r.revoked_at.is_some() {
+                    "revoked"
+                } else if r.silent {
+                    "silent"
+                } else {
+                    "live"
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.hall,
+                    r.id,
+                    state,
+                    r.last_seen_at.as_deref().unwrap_or("never"),
+                    r.health.as_deref().unwrap_or("-"),
+                )?;
+            }
+        }
+        Command::Migrate | Command::Serve { .. } => {}
+    }
+    Ok(())
+}
+
+fn print_token(token: &NewToken) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", token.reveal()).context("printing the token")?;
+    out.flush().context("printing the token")?;
+    Ok(())
+}
+
+async fn serve(store: receiver::StoreHandle, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {local}")?;
+        out.flush()?;
+    }
+    tracing::info!(%local, "Receiving uploads");
+    axum::serve(listener, receiver::router(Arc::new(store)))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving")?;
+    tracing::info!("Stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(error) => {
+                    tracing::warn!(%error, "Cannot listen for SIGTERM; SIGINT still stops");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,14 @@
+//! hallclock-central: the central scoring service's first piece. It registers halls, staff and
+//! door devices, and receives the doors' punches (upload protocol version 1,
+//! `docs/upload-protocol.md`) into PostgreSQL, each `device:seq` stored once.
+//!
+//! Rooms: `ingest` decides what a batch's records are worth (pure, no I/O), `token` makes and
+//! hashes bearer tokens, `store` holds every SQL statement and the migrations, `receiver` is the
+//! axum endpoint, `cli` the commands. It links neither OpenCV, ONNX Runtime nor SQLite; it shares
+//! the wire shapes (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
+
+pub mod cli;
+pub mod ingest;
+pub mod receiver;
+pub mod store;
+pub mod token;

@@ -1,0 +1,231 @@
+//! The HTTP side of the receiver: `POST /api/hallclock/v1/punches` (upload protocol version 1,
+//! `docs/upload-protocol.md`) and `POST /api/hallclock/v1/heartbeat` (the door's health, additive
+//! to version 1). Authenticates the bearer token, reads a bounded body, lets `ingest` judge it and
+//! `store` keep it, and answers with the protocol's bodies.
+//!
+//! Must not hold SQL (`store` does) or decide what a record is worth (`ingest` does). A refused
+//! request (any 4xx) changes nothing, not even the device's last-seen time; a token is never
+//! logged or echoed. A database connection that ended is opened again on the next request
+//! ([`StoreHandle`]); until it can be, requests are answered `503` with `Retry-After`.
+
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use hallclock_wire::{WireError, WireHeartbeat, PROTOCOL_VERSION};
+
+use crate::ingest::{self, BatchRefusal, Line};
+use crate::store::{DbSettings, Store, StoreError, TokenDevice};
+use crate::token;
+
+/// The batch endpoint's path.
+pub const PUNCHES_PATH: &str = "/api/hallclock/v1/punches";
+/// The heartbeat endpoint's path.
+pub const HEARTBEAT_PATH: &str = "/api/hallclock/v1/heartbeat";
+/// The largest heartbeat body read.
+const MAX_HEARTBEAT_BYTES: usize = 16 * 1024;
+
+/// The store the receiver uses, connected again when its connection has ended.
+#[derive(Debug)]
+pub struct StoreHandle {
+    settings: DbSettings,
+    current: tokio::sync::Mutex<Arc<Store>>,
+}
+
+impl StoreHandle {
+    /// A handle over an open store and the settings it was opened with.
+    pub fn new(settings: DbSettings, store: Store) -> StoreHandle {
+        StoreHandle {
+            settings,
+            current: tokio::sync::Mutex::new(Arc::new(store)),
+        }
+    }
+
+    /// The open store, reconnecting first when the connection has ended (one reconnection at a
+    /// time; requests meanwhile wait for it).
+    ///
+    /// # Errors
+    /// What [`Store::connect`] reports.
+    pub async fn get(&self) -> Result<Arc<Store>, StoreError> {
+        let mut current = self.current.lock().await;
+        if current.is_closed() {
+            tracing::warn!("The database connection ended; connecting again");
+            *current = Arc::new(Store::connect(&self.settings).await?);
+        }
+        Ok(current.clone())
+    }
+}
+
+/// The receiver's routes over a shared store.
+pub fn router(store: Arc<StoreHandle>) -> Router {
+    Router::new()
+        .route(PUNCHES_PATH, post(punches))
+        .route(HEARTBEAT_PATH, post(heartbeat))
+        .with_state(store)
+}
+
+fn error(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(WireError { error: text.into() })).into_response()
+}
+
+fn unavailable(e: &StoreError) -> Response {
+    tracing::error!(error = %e, "The store failed a request");
+    let mut r = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the central store is unavailable; expected it back shortly, send again later",
+    );
+    r.headers_mut()
+        .insert(RETRY_AFTER, axum::http::HeaderValue::from_static("30"));
+    r
+}
+
+/// The live device the request's bearer token belongs to, or the 401 to answer.
+async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<TokenDevice, Response> {
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(token::bearer);
+    let Some(presented) = presented else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "no bearer token; expected Authorization: Bearer <the device's token>",
+        ));
+    };
+    match store.device_by_token(&token::token_sha256(presented)).await {
+        Ok(Some(device)) => Ok(device),
+        Ok(None) => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "the bearer token is not a live device token; expected the token printed by \
+             hallclock-central device add or device rotate",
+        )),
+        Err(e) => Err(unavailable(&e)),
+    }
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
+    to_bytes(body, limit).await.map_err(|_| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            BatchRefusal::TooLarge.to_string(),
+        )
+    })
+}
+
+async fn punches(
+    State(handle): State<Arc<StoreHandle>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let store = match handle.get().await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e),
+    };
+    let device = match authenticate(&store, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let body = match read_body(body, ingest::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let lines = match ingest::check_batch(&body, &device.id) {
+        Ok(lines) => lines,
+        Err(refusal) => {
+            tracing::warn!(device = %device.id, error = %refusal, "Refused a batch");
+            let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return error(status, refusal.to_string());
+        }
+    };
+    let ids: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Punch(p) => Some(p.staff.as_str()),
+            Line::Rejected { .. } => None,
+        })
+        .collect();
+    let known = match store.known_staff(&device.hall, &ids).await {
+        Ok(k) => k,
+        Err(e) => return unavailable(&e),
+    };
+    let lines = ingest::reject_unknown_staff(lines, &known, &device.hall);
+    let to_insert = ingest::punches_to_insert(&lines);
+    let inserted = match store
+        .insert_punches(&device.id, &device.hall, &to_insert)
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return unavailable(&e),
+    };
+    if let Err(e) = store.touch_device(&device.id, None).await {
+        tracing::warn!(device = %device.id, error = %e, "Could not note the device as seen");
+    }
+    let answer = ingest::answer(lines, &inserted);
+    let count = |s: &str| answer.results.iter().filter(|r| r.status == s).count();
+    tracing::info!(
+        device = %device.id,
+        accepted = count("accepted"),
+        duplicate = count("duplicate"),
+        rejected = count("rejected"),
+        "Received a batch"
+    );
+    (StatusCode::OK, Json(answer)).into_response()
+}
+
+async fn heartbeat(
+    State(handle): State<Arc<StoreHandle>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let store = match handle.get().await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e),
+    };
+    let device = match authenticate(&store, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let body = match read_body(body, MAX_HEARTBEAT_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let beat: WireHeartbeat = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("malformed heartbeat: {e}; expected protocol, device, sent_at, version, outbox_depth, clock_trusted and optionally last_frame_at"),
+            )
+        }
+    };
+    if beat.protocol != PROTOCOL_VERSION {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown protocol {}; expected {PROTOCOL_VERSION}",
+                beat.protocol
+            ),
+        );
+    }
+    if beat.device != device.id {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the heartbeat names device {:?} but the token belongs to device {:?}",
+                beat.device, device.id
+            ),
+        );
+    }
+    let health = match serde_json::to_string(&beat) {
+        Ok(h) => h,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("heartbeat: {e}")),
+    };
+    match store.touch_device(&device.id, Some(&health)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => unavailable(&e),
+    }
+}

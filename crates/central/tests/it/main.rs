@@ -1,0 +1,218 @@
+//! The central service's one integration-test binary: a real PostgreSQL cluster started by
+//! `scripts/pg-throwaway` in a temporary folder (stopped when the last test using it drops it),
+//! one fresh database per test, and the real `hallclock-central` binary, run as an operator
+//! would and serving on loopback. Nothing is mocked.
+
+mod cli;
+mod receiver;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// The repository's top folder.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A throwaway cluster; stopped when dropped.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/pg-throwaway"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+impl Cluster {
+    /// Starts a cluster in a new temporary folder.
+    pub fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = pg_throwaway("start", dir.path());
+        Cluster { dir, url }
+    }
+
+    /// Stops the server (the data stays), as an outage would.
+    pub fn stop(&self) {
+        pg_throwaway("stop", self.dir.path());
+    }
+
+    /// Starts it again after [`Cluster::stop`].
+    pub fn restart(&self) {
+        pg_throwaway("start", self.dir.path());
+    }
+}
+
+fn pg_throwaway(command: &str, dir: &std::path::Path) -> String {
+    let out = Command::new(repo().join("scripts/pg-throwaway"))
+        .arg(command)
+        .arg(dir)
+        .output()
+        .expect("scripts/pg-throwaway runs");
+    assert!(
+        out.status.success(),
+        "pg-throwaway {command} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn cluster() -> Arc<Cluster> {
+    static SHARED: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = shared.upgrade() {
+        return c;
+    }
+    let c = Arc::new(Cluster::start());
+    *shared = Arc::downgrade(&c);
+    c
+}
+
+/// A fresh database of its own on the shared cluster.
+pub struct Db {
+    pub cluster: Arc<Cluster>,
+    pub url: String,
+}
+
+impl Db {
+    pub async fn new() -> Db {
+        Db::on(tokio::task::spawn_blocking(cluster).await.unwrap()).await
+    }
+
+    /// A database on a cluster of its own, for a test that stops the server.
+    pub async fn alone() -> Db {
+        Db::on(Arc::new(
+            tokio::task::spawn_blocking(Cluster::start).await.unwrap(),
+        ))
+        .await
+    }
+
+    async fn on(cluster: Arc<Cluster>) -> Db {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let admin = connect(&cluster.url).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let url = cluster.url.replacen("/hallclock?", &format!("/{name}?"), 1);
+        Db { cluster, url }
+    }
+
+    /// A direct connection, for looking at what was stored.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        connect(&self.url).await
+    }
+
+    /// `hallclock-central --db <this> args...`, which must succeed; its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "hallclock-central {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        central()
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Migrated, with hall `east` (staff 0042, 0043), hall `west` (staff 0099) and device
+    /// `door-1` of `east`, whose token is returned.
+    pub fn seeded(&self) -> String {
+        self.ok(&["migrate"]);
+        self.ok(&["hall", "add", "--id", "east", "--name", "东区政务服务大厅"]);
+        self.ok(&["hall", "add", "--id", "west", "--name", "西区政务服务大厅"]);
+        self.ok(&[
+            "staff", "add", "--hall", "east", "--id", "0042", "--name", "王芳",
+        ]);
+        self.ok(&[
+            "staff", "add", "--hall", "east", "--id", "0043", "--name", "李强",
+        ]);
+        self.ok(&[
+            "staff", "add", "--hall", "west", "--id", "0099", "--name", "张伟",
+        ]);
+        self.ok(&["device", "add", "--hall", "east", "--id", "door-1"])
+            .trim()
+            .to_string()
+    }
+
+    /// `serve` on a free loopback port; killed when dropped.
+    pub fn serve(&self) -> Server {
+        let mut child = central()
+            .arg("--db")
+            .arg(&self.url)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("expected \"listening on ADDR\", found {line:?}"))
+            .to_string();
+        Server {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+}
+
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+pub fn central() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hallclock-central"));
+    c.env_remove("HALLCLOCK_CENTRAL_DB")
+        .env_remove("HALLCLOCK_CENTRAL_DB_PASSWORD_FILE")
+        .env("RUST_LOG", "warn");
+    c
+}
+
+/// A running `hallclock-central serve`.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn punches_url(&self) -> String {
+        format!("{}/api/hallclock/v1/punches", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

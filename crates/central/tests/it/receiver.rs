@@ -1,0 +1,352 @@
+//! The receiver over real HTTP against a real database: a batch is stored once (posted twice,
+//! and twice at the same time); records for another hall's staff or naming another device are
+//! rejected and stored nowhere; a bad token, an oversized batch and malformed JSON are refused
+//! whole and change nothing; a revoked token is refused and a rotated one works; heartbeats keep
+//! the door's health; a database outage is a 503 with Retry-After, and the receiver connects
+//! again when the database is back.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::Db;
+
+fn record(device: &str, seq: u64, staff: &str) -> Value {
+    json!({
+        "idempotency_key": format!("{device}:{seq}"), "device": device, "seq": seq,
+        "staff_id": staff, "at": "2026-11-18T00:31:12.345Z", "direction": "in",
+        "clock_trusted": true, "verdict": "late", "late_minutes": 1, "early_minutes": 0
+    })
+}
+
+fn batch(records: Vec<Value>) -> Value {
+    json!({ "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z", "records": records })
+}
+
+async fn post(url: &str, token: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn post_json(url: &str, token: &str, body: &Value) -> (u16, Value) {
+    post(url, token, serde_json::to_vec(body).unwrap()).await
+}
+
+/// key → status of a 200 answer.
+fn statuses(answer: &Value) -> HashMap<String, String> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["idempotency_key"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn stored(db: &Db) -> Vec<(String, i64, String)> {
+    db.client()
+        .await
+        .query(
+            "SELECT device, seq, staff_id FROM punches ORDER BY device, seq",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+async fn last_seen(db: &Db) -> Option<String> {
+    db.client()
+        .await
+        .query_one(
+            "SELECT last_seen_at::text FROM devices WHERE id = 'door-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_once_when_posted_twice() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let body = batch((1..=3).map(|s| record("door-1", s, "0042")).collect());
+    let (status, first) = post_json(&server.punches_url(), &token, &body).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(
+        statuses(&first).values().all(|s| s == "accepted"),
+        "{first}"
+    );
+    assert!(last_seen(&db).await.is_some());
+    let (status, second) = post_json(&server.punches_url(), &token, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(statuses(&second).len(), 3);
+    assert!(
+        statuses(&second).values().all(|s| s == "duplicate"),
+        "{second}"
+    );
+    assert_eq!(stored(&db).await.len(), 3);
+    let c = db.client().await;
+    let row = c
+        .query_one(
+            "SELECT hall, at = '2026-11-18T00:31:12.345Z'::timestamptz, direction, verdict,
+                    late_minutes, clock_trusted FROM punches WHERE seq = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "east");
+    assert!(row.get::<_, bool>(1));
+    assert_eq!(row.get::<_, String>(2), "in");
+    assert_eq!(row.get::<_, String>(3), "late");
+    assert_eq!(row.get::<_, i32>(4), 1);
+    assert!(row.get::<_, bool>(5));
+}
+
+#[tokio::test]
+async fn a_batch_posted_twice_at_once_is_accepted_once() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let body = batch((1..=200).map(|s| record("door-1", s, "0043")).collect());
+    let url = server.punches_url();
+    let (a, b) = tokio::join!(
+        post_json(&url, &token, &body),
+        post_json(&url, &token, &body)
+    );
+    assert_eq!((a.0, b.0), (200, 200));
+    let (a, b) = (statuses(&a.1), statuses(&b.1));
+    for seq in 1..=200 {
+        let key = format!("door-1:{seq}");
+        let mut pair = [a[&key].as_str(), b[&key].as_str()];
+        pair.sort();
+        assert_eq!(pair, ["accepted", "duplicate"], "{key}");
+    }
+    assert_eq!(stored(&db).await.len(), 200);
+}
+
+#[tokio::test]
+async fn other_halls_staff_and_other_devices_records_are_rejected_and_not_stored() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let mut malformed = record("door-1", 4, "0042");
+    malformed["direction"] = json!("sideways");
+    let body = batch(vec![
+        record("door-1", 1, "0042"),
+        record("door-1", 2, "0099"),
+        record("door-2", 3, "0042"),
+        malformed,
+    ]);
+    let (status, answer) = post_json(&server.punches_url(), &token, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0]["status"], "accepted");
+    assert_eq!(results[1]["status"], "rejected");
+    assert_eq!(results[1]["reason"], "unknown staff id 0099 at hall east");
+    assert_eq!(results[2]["status"], "rejected");
+    assert_eq!(results[2]["idempotency_key"], "door-2:3");
+    assert!(results[2]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("record names device \"door-2\""));
+    assert_eq!(results[3]["status"], "rejected");
+    assert!(results[3]["reason"].as_str().unwrap().contains("sideways"));
+    assert_eq!(
+        stored(&db).await,
+        [("door-1".to_string(), 1, "0042".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn refused_batches_change_nothing() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let url = server.punches_url();
+    let good = batch(vec![record("door-1", 1, "0042")]);
+
+    let (status, body) = post_json(&url, "hc1_not-a-token", &good).await;
+    assert_eq!(status, 401);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a live device token"));
+    let no_auth = reqwest::Client::new()
+        .post(&url)
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_auth.status().as_u16(), 401);
+
+    let many = batch((1..=1001).map(|s| record("door-1", s, "0042")).collect());
+    let (status, body) = post_json(&url, &token, &many).await;
+    assert_eq!(status, 413);
+    assert_eq!(
+        body["error"],
+        "the batch holds 1001 records; expected at most 1000"
+    );
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    let (status, _) = post(&url, &token, huge).await;
+    assert_eq!(status, 413);
+
+    let (status, body) = post(&url, &token, b"{\"protocol\": 1, \"device\"".to_vec()).await;
+    assert_eq!(status, 400);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("malformed batch"));
+
+    let mut other = good.clone();
+    other["device"] = json!("door-2");
+    let (status, _) = post_json(&url, &token, &other).await;
+    assert_eq!(status, 403);
+
+    let mut v2 = good.clone();
+    v2["protocol"] = json!(2);
+    let (status, body) = post_json(&url, &token, &v2).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "unknown protocol 2; expected 1");
+
+    assert!(stored(&db).await.is_empty());
+    assert_eq!(
+        last_seen(&db).await,
+        None,
+        "a refused request is not a sign of life"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_and_a_rotated_one_works() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let url = server.punches_url();
+    db.ok(&["device", "revoke", "--id", "door-1"]);
+    let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
+    assert_eq!(status, 401);
+    assert!(stored(&db).await.is_empty());
+    let list = db.ok(&["device", "list"]);
+    assert!(list.contains("door-1\trevoked"), "{list}");
+
+    let rotated = db
+        .ok(&["device", "rotate", "--id", "door-1"])
+        .trim()
+        .to_string();
+    assert_ne!(rotated, token);
+    let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
+    assert_eq!(status, 401, "the old token stays dead after a rotation");
+    let (status, answer) =
+        post_json(&url, &rotated, &batch(vec![record("door-1", 1, "0042")])).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["results"][0]["status"], "accepted");
+
+    // Rotating a live token retires the old one at once.
+    let again = db
+        .ok(&["device", "rotate", "--id", "door-1"])
+        .trim()
+        .to_string();
+    let (status, _) = post_json(&url, &rotated, &batch(vec![record("door-1", 2, "0042")])).await;
+    assert_eq!(status, 401);
+    let (status, _) = post_json(&url, &again, &batch(vec![record("door-1", 2, "0042")])).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored(&db).await.len(), 2);
+}
+
+#[tokio::test]
+async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
+    let db = Db::new().await;
+    let token = db.seeded();
+    db.ok(&["device", "add", "--hall", "west", "--id", "door-w"]);
+    let server = db.serve();
+    let url = format!("{}/api/hallclock/v1/heartbeat", server.base);
+    let beat = json!({
+        "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z",
+        "version": "0.1.0", "outbox_depth": 7, "clock_trusted": true,
+        "last_frame_at": "2026-11-18T00:31:14.900Z"
+    });
+    let (status, body) = post_json(&url, &token, &beat).await;
+    assert_eq!(status, 204, "{body}");
+    let mut extra = beat.clone();
+    extra["cpu"] = json!(3);
+    let (status, _) = post_json(&url, &token, &extra).await;
+    assert_eq!(status, 400);
+    let list = db.ok(&["device", "list", "--silent-minutes", "30"]);
+    let line = |id: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!("\t{id}\t")))
+            .unwrap_or_else(|| panic!("{id} in {list}"))
+            .to_string()
+    };
+    assert!(line("door-1").contains("\tlive\t"), "{list}");
+    assert!(line("door-1").contains("\"outbox_depth\": 7"), "{list}");
+    assert!(line("door-w").contains("\tsilent\tnever"), "{list}");
+}
+
+#[tokio::test]
+async fn a_database_outage_is_a_503_and_the_receiver_reconnects() {
+    let db = Db::alone().await;
+    let token = db.seeded();
+    let server = db.serve();
+    let url = server.punches_url();
+    let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
+    assert_eq!(status, 200);
+
+    let cluster = db.cluster.clone();
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&batch(vec![record("door-1", 2, "0042")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(r.headers()["retry-after"], "30");
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("unavailable"),
+        "{body}"
+    );
+
+    let cluster = db.cluster.clone();
+    tokio::task::spawn_blocking(move || cluster.restart())
+        .await
+        .unwrap();
+    let body = batch(vec![
+        record("door-1", 1, "0042"),
+        record("door-1", 2, "0042"),
+    ]);
+    let (status, answer) = post_json(&url, &token, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let s = statuses(&answer);
+    assert_eq!(
+        (s["door-1:1"].as_str(), s["door-1:2"].as_str()),
+        ("duplicate", "accepted")
+    );
+    assert_eq!(stored(&db).await.len(), 2);
+}

@@ -1,0 +1,289 @@
+//! The door's real uploader (`daemon::upload::run_uploader`, a real SQLite outbox) against the
+//! real central receiver (`hallclock-central`'s store and router, in this process) on a real
+//! PostgreSQL cluster started by `scripts/pg-throwaway` in a temporary folder: no fake server.
+//! Every punch arrives once, a punch for a person the hall's central list lacks is rejected and
+//! parked on the door, and a restarted uploader sends nothing twice. The centre's answers (200,
+//! and a whole-batch refusal) fit the published schema.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use hallclock::config::UploadSettings;
+use hallclock::core::backoff::Backoff;
+use hallclock::core::ids::StaffId;
+use hallclock::core::outbox::OutboxPolicy;
+use hallclock::core::rules::Punch;
+use hallclock::core::schedule::{PunchRole, Verdict};
+use hallclock::daemon::upload::{run_uploader, UploadStatus};
+use hallclock::store::{Audit, DoorPunch, Store};
+use hallclock::uplink::{ClientSettings, TokenSource};
+use hallclock_central::receiver::StoreHandle;
+use hallclock_central::store::{DbSettings, Store as CentralStore};
+use hallclock_central::token::NewToken;
+
+use super::repo;
+use super::uplink::check_schema;
+
+const DEVICE: &str = "door-1";
+
+/// A throwaway PostgreSQL cluster, stopped when dropped.
+struct Cluster {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(repo().join("scripts/pg-throwaway"))
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg-throwaway start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        Cluster { dir, url }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/pg-throwaway"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// The central service: hall `east` with staff 0001-0003 and device `door-1`; the token.
+async fn central(url: &str) -> (Arc<StoreHandle>, String) {
+    let settings = DbSettings {
+        url: url.to_string(),
+        password_file: None,
+    };
+    let mut store = CentralStore::connect(&settings).await.unwrap();
+    store.migrate().await.unwrap();
+    store.add_hall("east", "东区政务服务大厅").await.unwrap();
+    for s in ["0001", "0002", "0003"] {
+        store
+            .add_staff("east", &StaffId::new(s).unwrap(), "员工")
+            .await
+            .unwrap();
+    }
+    let token = NewToken::generate().unwrap();
+    store
+        .add_device("east", DEVICE, &token.sha256())
+        .await
+        .unwrap();
+    (
+        Arc::new(StoreHandle::new(settings, store)),
+        token.reveal().to_string(),
+    )
+}
+
+fn door_punch(i: usize, staff: &str) -> DoorPunch {
+    let base: Timestamp = "2026-11-18T00:00:00Z".parse().unwrap();
+    DoorPunch {
+        punch: Punch {
+            staff: StaffId::new(staff).unwrap(),
+            at: base + jiff::SignedDuration::from_secs(i as i64 * 7),
+            clock_trusted: true,
+        },
+        role: if i.is_multiple_of(2) {
+            PunchRole::ClockIn
+        } else {
+            PunchRole::ClockOut
+        },
+        verdict: match i % 4 {
+            0 => Some(Verdict::OnTime),
+            1 => Some(Verdict::Early { minutes: 3 }),
+            2 => Some(Verdict::Late { minutes: 12 }),
+            _ => None,
+        },
+        score: Some(0.81),
+    }
+}
+
+fn settings(endpoint: String, token_file: PathBuf) -> UploadSettings {
+    UploadSettings {
+        client: ClientSettings {
+            endpoint: endpoint.parse().unwrap(),
+            timeout: Duration::from_secs(5),
+        },
+        token: TokenSource::File(token_file),
+        device_id: DEVICE.into(),
+        policy: OutboxPolicy {
+            backoff: Backoff {
+                base: Duration::from_millis(10),
+                cap: Duration::from_millis(200),
+                jitter: 0.25,
+            },
+            batch_size: 200,
+        },
+        poll_interval: Duration::from_millis(50),
+        keep_acked_for: Duration::from_secs(30 * 86_400),
+    }
+}
+
+async fn punch_count(url: &str) -> i64 {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .query_one("SELECT count(*) FROM punches", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let (central_store, token) = central(&cluster.url).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = CancellationToken::new();
+    let s = stop.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, hallclock_central::receiver::router(central_store))
+            .with_graceful_shutdown(async move { s.cancelled().await })
+            .await
+            .unwrap();
+    });
+
+    // The door: 450 punches of known staff and one of 0009, whom the centre does not list.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hallclock.db");
+    let token_file = dir.path().join("upload-token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let mut door = Store::open(&db).unwrap();
+    for s in ["0001", "0002", "0003", "0009"] {
+        let audit = Audit::cli(Timestamp::UNIX_EPOCH, "test", "");
+        door.upsert_staff(
+            &StaffId::new(s).unwrap(),
+            "Staff",
+            None,
+            Timestamp::UNIX_EPOCH,
+            &audit,
+        )
+        .unwrap();
+    }
+    let mut punches: Vec<DoorPunch> = (0..450)
+        .map(|i| door_punch(i, ["0001", "0002", "0003"][i % 3]))
+        .collect();
+    punches.insert(100, door_punch(1000, "0009"));
+    door.record_door_punches(DEVICE, &punches, Timestamp::now())
+        .unwrap();
+
+    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+    let run = |settings: UploadSettings| {
+        let cancel = CancellationToken::new();
+        let (tx, status) = watch::channel(UploadStatus::default());
+        let task = tokio::spawn(run_uploader(
+            settings,
+            Arc::default(),
+            db.clone(),
+            cancel.clone(),
+            tx,
+        ));
+        (cancel, status, task)
+    };
+    let (cancel, status, task) = run(settings(endpoint.clone(), token_file.clone()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let c = door.outbox_counts().unwrap();
+        if c.acked == 450 && c.parked == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {c:?}, {:?}",
+            status.borrow()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(punch_count(&cluster.url).await, 450);
+    let parked = door.parked_outbox(10).unwrap();
+    assert_eq!(parked.len(), 1);
+    let why = format!("{parked:?}");
+    assert!(why.contains("unknown staff id 0009 at hall east"), "{why}");
+
+    // A restarted uploader finds nothing to send; the centre still holds each punch once.
+    let (cancel, status, task) = run(settings(endpoint, token_file));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.borrow().pending, 0);
+    assert_eq!(punch_count(&cluster.url).await, 450);
+
+    // The centre's answers fit docs/upload-batch.schema.json: accepted, duplicate, rejected with
+    // a reason, and the error body of a refused batch.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/upload-batch.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let record = |seq: u64, staff: &str| {
+        serde_json::json!({
+            "idempotency_key": format!("{DEVICE}:{seq}"), "device": DEVICE, "seq": seq,
+            "staff_id": staff, "at": "2026-11-18T00:31:12.345Z", "direction": "in",
+            "clock_trusted": true, "verdict": "on-time", "late_minutes": 0, "early_minutes": 0
+        })
+    };
+    let body = serde_json::json!({
+        "protocol": 1, "device": DEVICE, "sent_at": "2026-11-18T00:31:15.000Z",
+        "records": [record(1, "0001"), record(9001, "0002"), record(9002, "0099")]
+    });
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(format!("http://{addr}/api/hallclock/v1/punches"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    check_schema(&schema, &schema["$defs"]["response"], &answer, "response");
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["duplicate", "accepted", "rejected"]);
+    let refused = http
+        .post(format!("http://{addr}/api/hallclock/v1/punches"))
+        .bearer_auth(&token)
+        .body("{\"protocol\": 1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    check_schema(&schema, &schema["$defs"]["error"], &refused, "error");
+    assert_eq!(punch_count(&cluster.url).await, 451);
+
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
