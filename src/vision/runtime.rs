@@ -117,6 +117,9 @@ impl OrtRuntime {
         })?;
         let env = builder
             .with_name("hallclock")
+            // ONNX Runtime's telemetry is on by default; on Linux 1.32 it keeps a device id and
+            // an event database under ~/.cache/Microsoft. Nothing leaves the door: off.
+            .with_telemetry(false)
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
         let rt = OrtRuntime { env, library };
@@ -231,6 +234,24 @@ pub fn trim_heap() {
         // and is safe to call at any time from any thread.
         unsafe {
             malloc_trim(0);
+        }
+    }
+}
+
+/// The environment variables that switch ONNX Runtime's own telemetry off entirely. Official
+/// 1.32 builds for Linux carry 1DS telemetry: at start-up they write a persistent device id and an
+/// event database under `~/.cache/Microsoft/DeveloperTools/.onnxruntime/` and try to upload a
+/// process event. `with_telemetry(false)` only mutes events after the environment exists; these
+/// variables, read before it is created, mean nothing is created, kept or sent. (Two spellings:
+/// the release notes name one, a later fix the other.)
+pub const TELEMETRY_OPT_OUT: [&str; 2] = ["ORT_DISABLE_TELEMETRY", "ORT_TELEMETRY_DISABLED"];
+
+/// Sets [`TELEMETRY_OPT_OUT`] for this process unless the operator set them. Call it first thing
+/// in `main`, before any thread starts (changing the environment is not thread-safe).
+pub fn opt_out_of_telemetry() {
+    for name in TELEMETRY_OPT_OUT {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, "1");
         }
     }
 }
