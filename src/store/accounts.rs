@@ -5,7 +5,7 @@
 //! how long a lock lasts and how a password is hashed are decided by the caller, not here.
 
 use jiff::Timestamp;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use super::{sql, Store, StoreError};
 use crate::core::ids::StaffId;
@@ -90,10 +90,7 @@ impl Store {
         name: &str,
         password_hash: &str,
     ) -> Result<bool, StoreError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(sql("begin a password change"))?;
+        let tx = self.write("begin a password change")?;
         let n = tx
             .execute(
                 "UPDATE console_account SET password_hash = ?2, failed_count = 0, locked_until_ms = NULL
@@ -214,10 +211,7 @@ impl Store {
         decide: impl FnOnce(u32, Option<Timestamp>) -> (u32, Option<Timestamp>, R),
     ) -> Result<R, StoreError> {
         let now_ms = now.as_millisecond();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql("begin counting a sign-in attempt"))?;
+        let tx = self.write("begin counting a sign-in attempt")?;
         tx.execute(
             "DELETE FROM console_sign_in WHERE last_attempt_ms < ?1
              AND (locked_until_ms IS NULL OR locked_until_ms < ?2)",
@@ -312,10 +306,7 @@ impl Store {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql("begin a session"))?;
+        let tx = self.write("begin a session")?;
         tx.execute(
             "DELETE FROM console_session WHERE expires_at_ms <= ?1 OR account = ?2",
             params![now.as_millisecond(), account],

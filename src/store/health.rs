@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::{sql, Store, StoreError};
+use super::{select, sql, Store, StoreError};
 
 impl Store {
     /// SQLite's `PRAGMA integrity_check`: `Ok(None)` when the file is sound, else the first
@@ -12,18 +12,13 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`] when the check itself cannot run.
     pub fn integrity_problems(&self) -> Result<Option<String>, StoreError> {
-        let action = "check the database's integrity";
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check(20)")
-            .map_err(sql(action))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(sql(action))?;
-        let mut lines = Vec::new();
-        for r in rows {
-            lines.push(r.map_err(sql(action))?);
-        }
+        let lines = select(
+            &self.conn,
+            "check the database's integrity",
+            "PRAGMA integrity_check(20)",
+            [],
+            |c| c.get::<String>(0),
+        )?;
         Ok((lines != ["ok"]).then(|| lines.join("; ")))
     }
 

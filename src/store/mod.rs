@@ -102,6 +102,47 @@ fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |source| StoreError::Sql { action, source }
 }
 
+/// One result row, its columns read with the failure named after `action`.
+struct Cols<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    action: &'static str,
+}
+
+impl Cols<'_, '_> {
+    fn get<T: rusqlite::types::FromSql>(&self, column: usize) -> Result<T, StoreError> {
+        self.row.get(column).map_err(sql(self.action))
+    }
+}
+
+/// Runs the query `query` (prepared once per connection and cached) for `action` and turns each
+/// row into a `T` with `convert`, which may refuse a corrupt value.
+fn select<T>(
+    conn: &rusqlite::Connection,
+    action: &'static str,
+    query: &str,
+    params: impl rusqlite::Params,
+    mut convert: impl FnMut(&Cols<'_, '_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(query).map_err(sql(action))?;
+    let mut rows = stmt.query(params).map_err(sql(action))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sql(action))? {
+        out.push(convert(&Cols { row, action })?);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// A write transaction for `action`, holding SQLite's write lock from its first statement
+    /// (`BEGIN IMMEDIATE`), so that what it reads cannot change before it writes and it never
+    /// fails half-way for want of the lock. Every change the store makes goes through one.
+    fn write(&mut self, action: &'static str) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql(action))
+    }
+}
+
 /// A staff member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffRecord {
@@ -198,7 +239,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let action = "save a staff member";
-        let tx = self.conn.transaction().map_err(sql(action))?;
+        let tx = self.write(action)?;
         tx.execute(
             "INSERT INTO staff (staff_id, name, post, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
              ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name,
@@ -263,10 +304,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
     pub fn remove_staff(&mut self, id: &StaffId, audit: &Audit) -> Result<usize, StoreError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(sql("remove a staff member"))?;
+        let tx = self.write("remove a staff member")?;
         let found = tx
             .execute(
                 "UPDATE staff SET active = 0 WHERE staff_id = ?1",
@@ -301,7 +339,7 @@ impl Store {
         now: Timestamp,
         audit: &Audit,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(sql("add embeddings"))?;
+        let tx = self.write("add embeddings")?;
         let exists: Option<i64> = tx
             .query_row(
                 "SELECT 1 FROM staff WHERE staff_id = ?1",

@@ -14,10 +14,10 @@
 //! Rows behind a held row are not blocked: the queue order is the sequence order of ready rows.
 
 use jiff::Timestamp;
-use rusqlite::{params, Row, TransactionBehavior};
+use rusqlite::{params, Row};
 
 use super::codes::{from_text, to_text, PUNCH_ROLE_CODES};
-use super::{corrupt, instant, sql, staff_id, Store, StoreError};
+use super::{corrupt, instant, select, sql, staff_id, Store, StoreError};
 use crate::core::ids::StaffId;
 use crate::core::rules::Punch;
 use crate::core::schedule::{PunchRole, Verdict};
@@ -135,10 +135,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Vec<RecordedPunch>, StoreError> {
         let action = "record a door punch";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let mut out = Vec::with_capacity(punches.len());
         {
             let mut known = tx
@@ -259,10 +256,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<usize, StoreError> {
         let action = "settle outbox rows";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let mut changed = 0;
         {
             let mut ack = tx
@@ -331,42 +325,25 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
     pub fn unclassified_outbox(&self, limit: usize) -> Result<Vec<UnclassifiedRecord>, StoreError> {
-        let action = "read unclassified outbox rows";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT device, seq, staff_id, at_unix_ms, role, clock_trusted FROM outbox
-                 WHERE state = 'pending' AND verdict IS NULL ORDER BY id LIMIT ?1",
-            )
-            .map_err(sql(action))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![limit], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
-                ))
-            })
-            .map_err(sql(action))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (device, seq, staff, at_ms, role, clock_trusted) = row.map_err(sql(action))?;
-            out.push(UnclassifiedRecord {
-                device,
-                seq: seq_from_sql(seq)?,
-                punch: Punch {
-                    staff: staff_id(&staff, "outbox.staff_id")?,
-                    at: instant(at_ms, "outbox.at_unix_ms")?,
-                    clock_trusted,
-                },
-                role: from_text(PUNCH_ROLE_CODES, "outbox.role", &role)?,
-            });
-        }
-        Ok(out)
+        select(
+            &self.conn,
+            "read unclassified outbox rows",
+            "SELECT device, seq, staff_id, at_unix_ms, role, clock_trusted FROM outbox
+             WHERE state = 'pending' AND verdict IS NULL ORDER BY id LIMIT ?1",
+            params![i64::try_from(limit).unwrap_or(i64::MAX)],
+            |c| {
+                Ok(UnclassifiedRecord {
+                    device: c.get(0)?,
+                    seq: seq_from_sql(c.get(1)?)?,
+                    punch: Punch {
+                        staff: staff_id(&c.get::<String>(2)?, "outbox.staff_id")?,
+                        at: instant(c.get(3)?, "outbox.at_unix_ms")?,
+                        clock_trusted: c.get(5)?,
+                    },
+                    role: from_text(PUNCH_ROLE_CODES, "outbox.role", &c.get::<String>(4)?)?,
+                })
+            },
+        )
     }
 
     /// Parked rows, oldest first, for the operator.
@@ -374,40 +351,23 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
     pub fn parked_outbox(&self, limit: usize) -> Result<Vec<ParkedRecord>, StoreError> {
-        let action = "read parked outbox rows";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT device, seq, staff_id, at_unix_ms, park_reason, settled_unix_ms
-                 FROM outbox INDEXED BY outbox_by_state WHERE state = 'parked' ORDER BY id LIMIT ?1",
-            )
-            .map_err(sql(action))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![limit], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })
-            .map_err(sql(action))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (device, seq, staff, at_ms, reason, parked_ms) = row.map_err(sql(action))?;
-            out.push(ParkedRecord {
-                device,
-                seq: seq_from_sql(seq)?,
-                staff: staff_id(&staff, "outbox.staff_id")?,
-                at: instant(at_ms, "outbox.at_unix_ms")?,
-                reason,
-                parked_at: instant(parked_ms, "outbox.settled_unix_ms")?,
-            });
-        }
-        Ok(out)
+        select(
+            &self.conn,
+            "read parked outbox rows",
+            "SELECT device, seq, staff_id, at_unix_ms, park_reason, settled_unix_ms
+             FROM outbox INDEXED BY outbox_by_state WHERE state = 'parked' ORDER BY id LIMIT ?1",
+            params![i64::try_from(limit).unwrap_or(i64::MAX)],
+            |c| {
+                Ok(ParkedRecord {
+                    device: c.get(0)?,
+                    seq: seq_from_sql(c.get(1)?)?,
+                    staff: staff_id(&c.get::<String>(2)?, "outbox.staff_id")?,
+                    at: instant(c.get(3)?, "outbox.at_unix_ms")?,
+                    reason: c.get(4)?,
+                    parked_at: instant(c.get(5)?, "outbox.settled_unix_ms")?,
+                })
+            },
+        )
     }
 
     /// Counts by state and the oldest pending punch.

@@ -18,8 +18,6 @@ use hallclock::config::UploadSettings;
 use hallclock::core::backoff::Backoff;
 use hallclock::core::ids::StaffId;
 use hallclock::core::outbox::OutboxPolicy;
-use hallclock::core::rules::Punch;
-use hallclock::core::schedule::{PunchRole, Verdict};
 use hallclock::daemon::upload::{run_uploader, UploadStatus};
 use hallclock::store::{Audit, DoorPunch, Store};
 use hallclock::uplink::{ClientSettings, TokenSource};
@@ -93,25 +91,7 @@ async fn central(url: &str) -> (Arc<StoreHandle>, String) {
 
 fn door_punch(i: usize, staff: &str) -> DoorPunch {
     let base: Timestamp = "2026-11-18T00:00:00Z".parse().unwrap();
-    DoorPunch {
-        punch: Punch {
-            staff: StaffId::new(staff).unwrap(),
-            at: base + jiff::SignedDuration::from_secs(i as i64 * 7),
-            clock_trusted: true,
-        },
-        role: if i.is_multiple_of(2) {
-            PunchRole::ClockIn
-        } else {
-            PunchRole::ClockOut
-        },
-        verdict: match i % 4 {
-            0 => Some(Verdict::OnTime),
-            1 => Some(Verdict::Early { minutes: 3 }),
-            2 => Some(Verdict::Late { minutes: 12 }),
-            _ => None,
-        },
-        score: Some(0.81),
-    }
+    super::uplink::door_punch_by(base, i, staff)
 }
 
 fn settings(endpoint: String, token_file: PathBuf) -> UploadSettings {

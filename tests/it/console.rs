@@ -114,20 +114,25 @@ impl Server {
     }
 
     pub(crate) fn user_add(&self, name: &str, role: &str) {
-        let mut child = self
-            .hallclock()
-            .args(["user", "add", "--name", name, "--role", role])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("user add runs");
-        writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
-        assert!(child.wait().expect("user add ends").success());
+        user_add_through(self.hallclock(), name, role);
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+/// Runs `user add` through `hallclock` (a command with its configuration), the test password
+/// typed on its standard input.
+pub(crate) fn user_add_through(mut hallclock: Command, name: &str, role: &str) {
+    let mut child = hallclock
+        .args(["user", "add", "--name", name, "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add runs");
+    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
+    assert!(child.wait().expect("user add ends").success());
 }
 
 pub(crate) fn client() -> Client {
@@ -937,23 +942,8 @@ fn an_enrolment_through_the_console_inside_run_reloads_the_daemons_gallery() {
     hall.enrol(&["0003"]);
     hall.frames("frames", "0002", "0003", 2);
     let port = free_port();
-    let config = hall.config(
-        "frames",
-        &format!(
-            "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
-        ),
-    );
-    let mut add = hall
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["user", "add", "--name", "admin", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add runs");
-    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
-    assert!(add.wait().expect("user add ends").success());
+    let config = hall.console_config("frames", 10, port);
+    hall.user_add(&config, "admin", "admin");
 
     let mut run = hall.start(&config);
     run.wait_for("  punch 0003", false, Duration::from_secs(60));
@@ -1010,13 +1000,7 @@ fn an_enrolment_through_the_console_inside_run_reloads_the_daemons_gallery() {
     assert_eq!(status, StatusCode::OK, "{body}");
     run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
     run.wait_for("  punch 0002", false, Duration::from_secs(20));
-    run.signal(libc::SIGTERM);
-    assert_eq!(
-        run.wait(Duration::from_secs(20)),
-        Some(0),
-        "{}",
-        run.stderr()
-    );
+    run.stop_cleanly();
 }
 
 /// Enrolment from the door camera inside `hallclock run`: the preview is a JPEG, its verdict
@@ -1029,23 +1013,8 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
     hall.enrol(&["0003"]);
     hall.frames("frames", "0002", "0002", 2);
     let port = free_port();
-    let config = hall.config(
-        "frames",
-        &format!(
-            "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
-        ),
-    );
-    let mut add = hall
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["user", "add", "--name", "admin", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add runs");
-    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
-    assert!(add.wait().expect("user add ends").success());
+    let config = hall.console_config("frames", 10, port);
+    hall.user_add(&config, "admin", "admin");
 
     let mut run = hall.start(&config);
     let base = format!("http://127.0.0.1:{port}");
@@ -1162,13 +1131,7 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
     std::os::unix::fs::symlink(super::fixture("demo/0003_enrol.jpg"), &other).expect("symlink");
     run.wait_for("Enrolments reloaded", true, Duration::from_secs(20));
     run.wait_for("  punch 0002", false, Duration::from_secs(20));
-    run.signal(libc::SIGTERM);
-    assert_eq!(
-        run.wait(Duration::from_secs(20)),
-        Some(0),
-        "{}",
-        run.stderr()
-    );
+    run.stop_cleanly();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -110,23 +110,8 @@ fn issue8_3_a_sign_in_flood_leaves_memory_other_pages_and_the_door_alone() {
     hall.enrol(&["0002", "0003"]);
     hall.frames("frames", "0002", "0003", 2);
     let port = free_port();
-    let config = hall.config(
-        "frames",
-        &format!(
-            "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
-        ),
-    );
-    let mut add = hall
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["user", "add", "--name", "admin", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add runs");
-    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password written");
-    assert!(add.wait().expect("user add ends").success());
+    let config = hall.console_config("frames", 10, port);
+    hall.user_add(&config, "admin", "admin");
 
     let mut run = hall.start(&config);
     run.wait_for("  punch 000", false, Duration::from_secs(90));
@@ -211,13 +196,7 @@ fn issue8_3_a_sign_in_flood_leaves_memory_other_pages_and_the_door_alone() {
         .contains(s)),
         "{answers:?}"
     );
-    run.signal(libc::SIGTERM);
-    assert_eq!(
-        run.wait(Duration::from_secs(20)),
-        Some(0),
-        "{}",
-        run.stderr()
-    );
+    run.stop_cleanly();
 }
 
 #[test]

@@ -209,31 +209,10 @@ impl DoorWithConsole {
         let hall = super::daemon::Hall::new();
         hall.enrol(&["0001", "0002"]);
         hall.frames("frames", "0001", "0002", 2);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("a free port")
-            .local_addr()
-            .expect("its address")
-            .port();
-        let config = hall.config(
-            "frames",
-            &format!(
-                "loop-file = true\npace-fps = 4\n[daemon]\nclock-check = \"off\"\n\
-                 [console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
-            ),
-        );
+        let port = super::console::free_port();
+        let config = hall.console_config("frames", 4, port);
         for (name, role) in [("admin", "admin"), ("super1", "supervisor")] {
-            let mut child = hall
-                .cmd()
-                .arg("--config")
-                .arg(&config)
-                .args(["user", "add", "--name", name, "--role", role])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .expect("user add runs");
-            use std::io::Write;
-            writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
-            assert!(child.wait().expect("user add ends").success());
+            hall.user_add(&config, name, role);
         }
         // A temporary folder that does not exist: writing a temporary file fails, even as root.
         let locked = hall.path("no-temp");

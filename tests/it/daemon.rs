@@ -51,6 +51,25 @@ impl Hall {
         path
     }
 
+    /// `hall.toml` for a door reading the folder `source` in a loop at `fps` frames a second,
+    /// with no clock check and its console on `127.0.0.1:port`.
+    pub fn console_config(&self, source: &str, fps: u32, port: u16) -> PathBuf {
+        self.config(
+            source,
+            &format!(
+                "loop-file = true\npace-fps = {fps}\n[daemon]\nclock-check = \"off\"\n\
+                 [console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
+            ),
+        )
+    }
+
+    /// Adds a console account through the CLI, the test password typed on its standard input.
+    pub fn user_add(&self, config: &Path, name: &str, role: &str) {
+        let mut c = self.cmd();
+        c.arg("--config").arg(config);
+        super::console::user_add_through(c, name, role);
+    }
+
     /// Enrols demo staff (`"0001"` … `"0004"`) through the binary.
     pub fn enrol(&self, ids: &[&str]) {
         for id in ids {
@@ -194,6 +213,17 @@ impl Running {
         }
     }
 
+    /// SIGTERM, then a clean exit (status 0) within 20 s.
+    pub fn stop_cleanly(&mut self) {
+        self.signal(libc::SIGTERM);
+        assert_eq!(
+            self.wait(Duration::from_secs(20)),
+            Some(0),
+            "{}",
+            self.stderr()
+        );
+    }
+
     pub fn signal(&self, sig: i32) {
         let r = unsafe { libc::kill(self.child.id() as i32, sig) };
         assert_eq!(r, 0, "kill({sig})");
@@ -285,13 +315,7 @@ fn sigterm_drains_and_exits_zero_with_every_printed_punch_stored() {
     let mut run = hall.start(&config);
     run.wait_for("  punch 0002", false, START);
     std::thread::sleep(Duration::from_millis(300));
-    run.signal(libc::SIGTERM);
-    assert_eq!(
-        run.wait(Duration::from_secs(20)),
-        Some(0),
-        "{}",
-        run.stderr()
-    );
+    run.stop_cleanly();
     let err = run.stderr();
     assert!(err.contains("Draining"), "{err}");
     assert!(err.contains("Record stage drained"), "{err}");
@@ -413,45 +437,28 @@ fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
 fn a_corrupt_config_exits_78_naming_the_key() {
     let hall = Hall::new();
     let path = hall.path("bad.toml");
-    std::fs::write(
-        &path,
+    // `hallclock run` on `text`: exit status 78 (EX_CONFIG), and its standard error.
+    let run = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        let o = hall
+            .cmd()
+            .arg("--config")
+            .arg(&path)
+            .arg("run")
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(78), "{err}");
+        err
+    };
+    let err = run(
         "[camera]\nqueue-frames = 0\n[feedback]\nkind = \"leds\"\n[daemon]\ndevice-id = \"door 1\"\n",
-    )
-    .expect("write");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&path)
-        .arg("run")
-        .output()
-        .expect("runs");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(78), "{err}");
+    );
     assert!(err.contains("camera.queue-frames = 0"), "{err}");
     assert!(err.contains("feedback.kind = \"leds\""), "{err}");
     assert!(err.contains("daemon.device-id = \"door 1\""), "{err}");
-
-    std::fs::write(&path, "[camera\nsource = 0\n").expect("write");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&path)
-        .arg("run")
-        .output()
-        .expect("runs");
-    assert_eq!(o.status.code(), Some(78));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("is not valid TOML"));
-
-    std::fs::write(&path, "[camera]\nsorce = \"0\"\n").expect("write");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&path)
-        .arg("run")
-        .output()
-        .expect("runs");
-    assert_eq!(o.status.code(), Some(78));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown field `sorce`"));
+    assert!(run("[camera\nsource = 0\n").contains("is not valid TOML"));
+    assert!(run("[camera]\nsorce = \"0\"\n").contains("unknown field `sorce`"));
 }
 
 #[test]
@@ -511,7 +518,7 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         // Timed from `ready`, not from the spawn, so that a slow start (a debug build, a loaded
         // machine) does not leave every kill before the first punch.
         let roll = next(&mut seed);
-        if roll % 4 == 0 {
+        if roll.is_multiple_of(4) {
             std::thread::sleep(Duration::from_millis(roll / 4 % 400));
         } else {
             run.wait_for("ready:", false, Duration::from_secs(30));
@@ -656,13 +663,7 @@ fn end_to_end_punches_reach_sqlite_and_the_central_service_exactly_once() {
         while central.records().len() < 6 && start.elapsed() < Duration::from_secs(60) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        again.signal(libc::SIGTERM);
-        assert_eq!(
-            again.wait(Duration::from_secs(20)),
-            Some(0),
-            "{}",
-            again.stderr()
-        );
+        again.stop_cleanly();
     }
     let store = Store::open(&hall.db()).expect("db");
     let rows = store
@@ -803,13 +804,7 @@ fn metrics_are_served_on_loopback_while_running() {
     for name in ["hallclock_outbox_pending", "hallclock_unknowns_total"] {
         assert!(text.contains(name), "{name} missing in\n{text}");
     }
-    run.signal(libc::SIGTERM);
-    assert_eq!(
-        run.wait(Duration::from_secs(20)),
-        Some(0),
-        "{}",
-        run.stderr()
-    );
+    run.stop_cleanly();
 }
 
 /// ONNX Runtime 1.32's own telemetry (a device id and an event database under

@@ -275,10 +275,17 @@ impl Device {
     }
 }
 
-fn door_punch(base: Timestamp, i: usize) -> DoorPunch {
+/// The `i`-th of a run of door punches, 7 s apart from `base`, by three people in turn; roles,
+/// verdicts and the score vary with `i`.
+pub(crate) fn door_punch(base: Timestamp, i: usize) -> DoorPunch {
+    door_punch_by(base, i, ["0001", "0002", "0003"][i % 3])
+}
+
+/// [`door_punch`] by `staff`.
+pub(crate) fn door_punch_by(base: Timestamp, i: usize, staff: &str) -> DoorPunch {
     DoorPunch {
         punch: Punch {
-            staff: StaffId::new(["0001", "0002", "0003"][i % 3]).unwrap(),
+            staff: StaffId::new(staff).unwrap(),
             at: base + jiff::SignedDuration::from_secs(i as i64 * 7),
             clock_trusted: true,
         },

@@ -6,12 +6,12 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
-use rusqlite::{params, Transaction, TransactionBehavior};
+use rusqlite::{params, Transaction};
 
 use super::count;
 use crate::core::calendar::{Calendar, SummerRule};
 use crate::store::audit::{write_audit, Audit};
-use crate::store::{corrupt, date, sql, Store, StoreError};
+use crate::store::{corrupt, date, select, sql, Store, StoreError};
 
 impl Store {
     /// Replaces the calendar of `years` with `days` (date, holiday or not, name) and `summers`
@@ -27,10 +27,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let action = "import the calendar";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         for year in years {
             let (first, last) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
             tx.execute(
@@ -122,21 +119,20 @@ pub(super) fn load_calendar(
 ) -> Result<Calendar, StoreError> {
     let action = "load the calendar";
     let mut calendar = Calendar::new(summer_rule);
-    let mut stmt = tx
-        .prepare("SELECT date, kind, name FROM calendar_days ORDER BY date")
-        .map_err(sql(action))?;
-    let rows = stmt
-        .query_map([], |r| {
+    let days = select(
+        tx,
+        action,
+        "SELECT date, kind, name FROM calendar_days ORDER BY date",
+        [],
+        |c| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                date(&c.get::<String>(0)?, "calendar_days.date")?,
+                c.get::<String>(1)?,
+                c.get::<String>(2)?,
             ))
-        })
-        .map_err(sql(action))?;
-    for row in rows {
-        let (d, kind, name) = row.map_err(sql(action))?;
-        let d = date(&d, "calendar_days.date")?;
+        },
+    )?;
+    for (d, kind, name) in days {
         let added = match kind.as_str() {
             "holiday" => calendar.add_holiday(d, &name),
             "workday" => calendar.add_workday(d, &name),
@@ -144,19 +140,21 @@ pub(super) fn load_calendar(
         };
         added.map_err(|e| corrupt("calendar_days", e))?;
     }
-    let mut stmt = tx
-        .prepare("SELECT first_date, last_date FROM summer_periods ORDER BY year")
-        .map_err(sql(action))?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(sql(action))?;
-    for row in rows {
-        let (first, last) = row.map_err(sql(action))?;
+    let summers = select(
+        tx,
+        action,
+        "SELECT first_date, last_date FROM summer_periods ORDER BY year",
+        [],
+        |c| {
+            Ok((
+                date(&c.get::<String>(0)?, "summer_periods.first_date")?,
+                date(&c.get::<String>(1)?, "summer_periods.last_date")?,
+            ))
+        },
+    )?;
+    for (first, last) in summers {
         calendar
-            .set_summer(
-                date(&first, "summer_periods.first_date")?,
-                date(&last, "summer_periods.last_date")?,
-            )
+            .set_summer(first, last)
             .map_err(|e| corrupt("summer_periods", e))?;
     }
     Ok(calendar)

@@ -1,7 +1,7 @@
 //! The `duty_roster` table (值班 on days off): an import that widens an existing entry's
 //! sessions, and its count. Must not judge a duty day: the rules do.
 
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::params;
 
 use super::count;
 use super::staff::staff_ids_in;
@@ -22,10 +22,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<usize, StoreError> {
         let action = "import the duty roster";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let known = staff_ids_in(&tx)?;
         if let Some(e) = entries.iter().find(|e| !known.contains(&e.staff)) {
             return Err(StoreError::UnknownStaff(e.staff.clone()));

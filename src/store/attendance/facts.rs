@@ -16,7 +16,7 @@ use crate::core::ids::StaffId;
 use crate::core::leave::{LeaveBook, Post};
 use crate::core::rules::{Amendment, Enrollment, Facts, Meeting, Punch, SignIn};
 use crate::store::codes::{from_text, SESSIONS_CODES};
-use crate::store::{corrupt, date, instant, sql, staff_id, Store, StoreError};
+use crate::store::{corrupt, date, instant, select, sql, staff_id, Store, StoreError};
 
 /// What to load for a report.
 #[derive(Debug, Clone)]
@@ -76,64 +76,56 @@ impl Store {
 
         let mut staff = Vec::new();
         let mut names = BTreeMap::new();
-        {
-            let mut stmt = tx
-                .prepare("SELECT staff_id, name, active, active_from FROM staff ORDER BY staff_id")
-                .map_err(sql(action))?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, bool>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })
-                .map_err(sql(action))?;
-            for row in rows {
-                let (id, name, active, active_from) = row.map_err(sql(action))?;
-                let id = staff_id(&id, "staff.staff_id")?;
-                if active {
-                    let active_from = match active_from {
-                        Some(d) => date(&d, "staff.active_from")?,
-                        None => Date::MIN,
-                    };
-                    staff.push(Enrollment {
-                        staff: id.clone(),
-                        active_from,
-                    });
-                }
-                names.insert(id, name);
+        let rows = select(
+            &tx,
+            action,
+            "SELECT staff_id, name, active, active_from FROM staff ORDER BY staff_id",
+            [],
+            |c| {
+                let active_from = match c.get::<Option<String>>(3)? {
+                    Some(d) => date(&d, "staff.active_from")?,
+                    None => Date::MIN,
+                };
+                Ok((
+                    staff_id(&c.get::<String>(0)?, "staff.staff_id")?,
+                    c.get::<String>(1)?,
+                    c.get::<bool>(2)?,
+                    active_from,
+                ))
+            },
+        )?;
+        for (id, name, active, active_from) in rows {
+            if active {
+                staff.push(Enrollment {
+                    staff: id.clone(),
+                    active_from,
+                });
             }
+            names.insert(id, name);
         }
 
         let calendar = load_calendar(&tx, q.summer_rule)?;
 
         let mut roster = DutyRoster::new();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT staff_id, date, sessions FROM duty_roster
-                     WHERE date >= ?1 AND date <= ?2 ORDER BY date, staff_id",
-                )
-                .map_err(sql(action))?;
-            let rows = stmt
-                .query_map(params![q.first.to_string(), q.last.to_string()], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
+        for entry in select(
+            &tx,
+            action,
+            "SELECT staff_id, date, sessions FROM duty_roster
+             WHERE date >= ?1 AND date <= ?2 ORDER BY date, staff_id",
+            params![q.first.to_string(), q.last.to_string()],
+            |c| {
+                Ok(DutyEntry {
+                    staff: staff_id(&c.get::<String>(0)?, "duty_roster.staff_id")?,
+                    date: date(&c.get::<String>(1)?, "duty_roster.date")?,
+                    sessions: from_text(
+                        SESSIONS_CODES,
+                        "duty_roster.sessions",
+                        &c.get::<String>(2)?,
+                    )?,
                 })
-                .map_err(sql(action))?;
-            for row in rows {
-                let (id, d, sessions) = row.map_err(sql(action))?;
-                roster.add(DutyEntry {
-                    staff: staff_id(&id, "duty_roster.staff_id")?,
-                    date: date(&d, "duty_roster.date")?,
-                    sessions: from_text(SESSIONS_CODES, "duty_roster.sessions", &sessions)?,
-                });
-            }
+            },
+        )? {
+            roster.add(entry);
         }
 
         let mut leaves = LeaveBook::new();
@@ -149,66 +141,49 @@ impl Store {
         }
 
         let mut meetings = Vec::new();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT id, title, start_unix_ms, end_unix_ms FROM meetings
-                     WHERE start_unix_ms >= ?1 AND start_unix_ms < ?2 ORDER BY start_unix_ms, id",
-                )
-                .map_err(sql(action))?;
-            let mut invitees = tx
-                .prepare(
-                    "SELECT staff_id FROM meeting_invitees WHERE meeting_id = ?1 ORDER BY staff_id",
-                )
-                .map_err(sql(action))?;
-            let mut sign_ins = tx
-                .prepare(
-                    "SELECT staff_id, at_unix_ms FROM meeting_sign_ins WHERE meeting_id = ?1
-                     ORDER BY at_unix_ms, id",
-                )
-                .map_err(sql(action))?;
-            let rows = stmt
-                .query_map(params![from_ms, until_ms], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })
-                .map_err(sql(action))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql(action))?;
-            for (id, title, start, end) in rows {
-                let invited = invitees
-                    .query_map(params![id], |r| r.get::<_, String>(0))
-                    .map_err(sql(action))?
-                    .map(|r| {
-                        r.map_err(sql(action))
-                            .and_then(|s| staff_id(&s, "meeting_invitees.staff_id"))
+        let held = select(
+            &tx,
+            action,
+            "SELECT id, title, start_unix_ms, end_unix_ms FROM meetings
+             WHERE start_unix_ms >= ?1 AND start_unix_ms < ?2 ORDER BY start_unix_ms, id",
+            params![from_ms, until_ms],
+            |c| {
+                Ok((
+                    c.get::<i64>(0)?,
+                    c.get::<String>(1)?,
+                    instant(c.get(2)?, "meetings.start_unix_ms")?,
+                    instant(c.get(3)?, "meetings.end_unix_ms")?,
+                ))
+            },
+        )?;
+        for (id, title, start, end) in held {
+            let invited = select(
+                &tx,
+                action,
+                "SELECT staff_id FROM meeting_invitees WHERE meeting_id = ?1 ORDER BY staff_id",
+                params![id],
+                |c| staff_id(&c.get::<String>(0)?, "meeting_invitees.staff_id"),
+            )?;
+            let sign_ins = select(
+                &tx,
+                action,
+                "SELECT staff_id, at_unix_ms FROM meeting_sign_ins WHERE meeting_id = ?1
+                 ORDER BY at_unix_ms, id",
+                params![id],
+                |c| {
+                    Ok(SignIn {
+                        staff: staff_id(&c.get::<String>(0)?, "meeting_sign_ins.staff_id")?,
+                        at: instant(c.get(1)?, "meeting_sign_ins.at_unix_ms")?,
                     })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let signed = sign_ins
-                    .query_map(params![id], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .map_err(sql(action))?
-                    .map(|r| {
-                        let (s, ms) = r.map_err(sql(action))?;
-                        Ok(SignIn {
-                            staff: staff_id(&s, "meeting_sign_ins.staff_id")?,
-                            at: instant(ms, "meeting_sign_ins.at_unix_ms")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()?;
-                meetings.push(Meeting {
-                    title,
-                    start: instant(start, "meetings.start_unix_ms")?,
-                    end: instant(end, "meetings.end_unix_ms")?,
-                    invited,
-                    sign_ins: signed,
-                });
-            }
+                },
+            )?;
+            meetings.push(Meeting {
+                title,
+                start,
+                end,
+                invited,
+                sign_ins,
+            });
         }
 
         let mut punches = Vec::new();

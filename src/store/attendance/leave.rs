@@ -6,7 +6,7 @@
 
 use jiff::civil::Date;
 use jiff::Timestamp;
-use rusqlite::{params, Transaction, TransactionBehavior};
+use rusqlite::{params, Transaction};
 
 use super::staff::ensure_staff;
 use super::{to_i64, RecordError};
@@ -69,10 +69,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<LeaveId, RecordError> {
         let action = "record a leave";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         ensure_staff(&tx, &new.staff)?;
         if let Some(cover) = &new.cover {
             ensure_staff(&tx, cover)?;
@@ -169,10 +166,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), RecordError> {
         let action = "approve a leave";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let record = stored_leave(&tx, id)?;
         if record.approval.is_some() {
             return Err(RecordError::AlreadyApproved(id));
@@ -206,10 +200,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), RecordError> {
         let action = "close a leave";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let record = stored_leave(&tx, id)?;
         if record.leave.closed_at.is_some() {
             return Err(RecordError::AlreadyClosed(id));

@@ -2,7 +2,7 @@
 //! one transaction. Must not judge a sign-in (late, missed, excused): the rules do.
 
 use jiff::Timestamp;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::params;
 
 use super::staff::staff_ids_in;
 use crate::core::rules::Meeting;
@@ -21,10 +21,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<i64, StoreError> {
         let action = "record a meeting";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let known = staff_ids_in(&tx)?;
         let people = meeting
             .invited

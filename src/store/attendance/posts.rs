@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::staff::ensure_staff;
 use crate::core::leave::{Post, PostId};
 use crate::store::audit::{write_audit, Audit};
-use crate::store::{sql, staff_id, Store, StoreError};
+use crate::store::{select, sql, staff_id, Store, StoreError};
 
 impl Store {
     /// Sets (or replaces) a window post's A and B.
@@ -21,7 +21,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let action = "set a post";
-        let tx = self.conn.transaction().map_err(sql(action))?;
+        let tx = self.write(action)?;
         ensure_staff(&tx, &post.holder)?;
         ensure_staff(&tx, &post.backup)?;
         tx.execute(
@@ -46,29 +46,18 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
     pub fn posts(&self) -> Result<Vec<Post>, StoreError> {
-        let action = "list posts";
-        let mut stmt = self
-            .conn
-            .prepare("SELECT post_id, holder, backup FROM posts ORDER BY post_id")
-            .map_err(sql(action))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(sql(action))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, holder, backup) = row.map_err(sql(action))?;
-            out.push(Post {
-                id: PostId::new(&id),
-                holder: staff_id(&holder, "posts.holder")?,
-                backup: staff_id(&backup, "posts.backup")?,
-            });
-        }
-        Ok(out)
+        select(
+            &self.conn,
+            "list posts",
+            "SELECT post_id, holder, backup FROM posts ORDER BY post_id",
+            [],
+            |c| {
+                Ok(Post {
+                    id: PostId::new(&c.get::<String>(0)?),
+                    holder: staff_id(&c.get::<String>(1)?, "posts.holder")?,
+                    backup: staff_id(&c.get::<String>(2)?, "posts.backup")?,
+                })
+            },
+        )
     }
 }

@@ -7,14 +7,14 @@
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::params;
 
 use super::staff::{ensure_staff, staff_ids_in};
 use super::{count, to_i64, RecordError};
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction, Punch};
 use crate::store::audit::{write_audit, Audit};
-use crate::store::{corrupt, instant, sql, staff_id, stamp, Store, StoreError};
+use crate::store::{corrupt, instant, select, sql, staff_id, stamp, Store, StoreError};
 
 /// Where an imported punch came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Store {
         score: Option<f32>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction().map_err(sql("record a punch"))?;
+        let tx = self.write("record a punch")?;
         ensure_staff(&tx, &punch.staff)?;
         tx.execute(
             "INSERT INTO punches (staff_id, at_unix_ms, device, seq, score, clock_trusted, source,
@@ -112,10 +112,7 @@ impl Store {
             PunchImportFormat::Zkteco => ("zkteco", "import-zkteco"),
         };
         let action = "import punches";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         let known = staff_ids_in(&tx)?;
         if let Some(p) = punches.iter().find(|p| !known.contains(&p.staff)) {
             return Err(StoreError::UnknownStaff(p.staff.clone()));
@@ -206,55 +203,33 @@ impl Store {
         until: Timestamp,
         staff: Option<&StaffId>,
     ) -> Result<Vec<PunchRow>, StoreError> {
-        let action = "list punches";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, staff_id, at_unix_ms, clock_trusted, device, seq, score, source
-                 FROM punches
-                 WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2 AND (?3 IS NULL OR staff_id = ?3)
-                 ORDER BY at_unix_ms, id",
-            )
-            .map_err(sql(action))?;
-        let rows = stmt
-            .query_map(
-                params![
-                    from.as_millisecond(),
-                    until.as_millisecond(),
-                    staff.map(StaffId::as_str)
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, bool>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Option<f64>>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
-                },
-            )
-            .map_err(sql(action))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, staff, ms, clock_trusted, device, seq, score, source) =
-                row.map_err(sql(action))?;
-            out.push(PunchRow {
-                id,
-                punch: Punch {
-                    staff: staff_id(&staff, "punches.staff_id")?,
-                    at: instant(ms, "punches.at_unix_ms")?,
-                    clock_trusted,
-                },
-                device,
-                seq: u64::try_from(seq).unwrap_or(0),
-                score: score.map(|s| s as f32),
-                source,
-            });
-        }
-        Ok(out)
+        select(
+            &self.conn,
+            "list punches",
+            "SELECT id, staff_id, at_unix_ms, clock_trusted, device, seq, score, source
+             FROM punches
+             WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2 AND (?3 IS NULL OR staff_id = ?3)
+             ORDER BY at_unix_ms, id",
+            params![
+                from.as_millisecond(),
+                until.as_millisecond(),
+                staff.map(StaffId::as_str)
+            ],
+            |c| {
+                Ok(PunchRow {
+                    id: c.get(0)?,
+                    punch: Punch {
+                        staff: staff_id(&c.get::<String>(1)?, "punches.staff_id")?,
+                        at: instant(c.get(2)?, "punches.at_unix_ms")?,
+                        clock_trusted: c.get(3)?,
+                    },
+                    device: c.get(4)?,
+                    seq: u64::try_from(c.get::<i64>(5)?).unwrap_or(0),
+                    score: c.get::<Option<f64>>(6)?.map(|s| s as f32),
+                    source: c.get(7)?,
+                })
+            },
+        )
     }
 
     /// Amendments about instants `from <= at < until`, optionally of one person, by time.
@@ -267,57 +242,37 @@ impl Store {
         until: Timestamp,
         staff: Option<&StaffId>,
     ) -> Result<Vec<AmendmentRow>, StoreError> {
-        let action = "list amendments";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, staff_id, action, at_unix_ms, reason, author, created_at
-                 FROM punch_amendments
-                 WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2 AND (?3 IS NULL OR staff_id = ?3)
-                 ORDER BY id",
-            )
-            .map_err(sql(action))?;
-        let rows = stmt
-            .query_map(
-                params![
-                    from.as_millisecond(),
-                    until.as_millisecond(),
-                    staff.map(StaffId::as_str)
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .map_err(sql(action))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, staff, kind, ms, reason, author, created_at) = row.map_err(sql(action))?;
-            let at = instant(ms, "punch_amendments.at_unix_ms")?;
-            let correction = match kind.as_str() {
-                "add" => Correction::AddPunch { at },
-                "void" => Correction::VoidPunch { at },
-                other => return Err(corrupt("punch_amendments.action", other)),
-            };
-            out.push(AmendmentRow {
-                id,
-                amendment: Amendment {
-                    staff: staff_id(&staff, "punch_amendments.staff_id")?,
-                    correction,
-                    reason,
-                    author: staff_id(&author, "punch_amendments.author")?,
-                },
-                created_at: stamp(&created_at, "punch_amendments.created_at")?,
-            });
-        }
-        Ok(out)
+        select(
+            &self.conn,
+            "list amendments",
+            "SELECT id, staff_id, action, at_unix_ms, reason, author, created_at
+             FROM punch_amendments
+             WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2 AND (?3 IS NULL OR staff_id = ?3)
+             ORDER BY id",
+            params![
+                from.as_millisecond(),
+                until.as_millisecond(),
+                staff.map(StaffId::as_str)
+            ],
+            |c| {
+                let at = instant(c.get(3)?, "punch_amendments.at_unix_ms")?;
+                let correction = match c.get::<String>(2)?.as_str() {
+                    "add" => Correction::AddPunch { at },
+                    "void" => Correction::VoidPunch { at },
+                    other => return Err(corrupt("punch_amendments.action", other)),
+                };
+                Ok(AmendmentRow {
+                    id: c.get(0)?,
+                    amendment: Amendment {
+                        staff: staff_id(&c.get::<String>(1)?, "punch_amendments.staff_id")?,
+                        correction,
+                        reason: c.get(4)?,
+                        author: staff_id(&c.get::<String>(5)?, "punch_amendments.author")?,
+                    },
+                    created_at: stamp(&c.get::<String>(6)?, "punch_amendments.created_at")?,
+                })
+            },
+        )
     }
 
     /// Records a supervisor's correction. A void must name the exact instant of a punch (or of
@@ -332,10 +287,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<i64, RecordError> {
         let action = "record an amendment";
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql(action))?;
+        let tx = self.write(action)?;
         ensure_staff(&tx, &amendment.staff)?;
         let (kind, at) = match amendment.correction {
             Correction::AddPunch { at } => ("add", at),

@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::core::ids::StaffId;
 use crate::store::audit::{write_audit, Audit};
-use crate::store::{sql, staff_id, Store, StoreError};
+use crate::store::{select, sql, staff_id, Store, StoreError};
 
 impl Store {
     /// The ids of everyone on the staff list, active or not.
@@ -36,7 +36,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let action = "set the active-from date";
-        let tx = self.conn.transaction().map_err(sql(action))?;
+        let tx = self.write(action)?;
         let n = tx
             .execute(
                 "UPDATE staff SET active_from = ?2 WHERE staff_id = ?1",
@@ -53,18 +53,15 @@ impl Store {
 }
 
 pub(super) fn staff_ids_in(tx: &Transaction<'_>) -> Result<BTreeSet<StaffId>, StoreError> {
-    let action = "list staff ids";
-    let mut stmt = tx
-        .prepare("SELECT staff_id FROM staff")
-        .map_err(sql(action))?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(sql(action))?;
-    let mut out = BTreeSet::new();
-    for row in rows {
-        out.insert(staff_id(&row.map_err(sql(action))?, "staff.staff_id")?);
-    }
-    Ok(out)
+    Ok(select(
+        tx,
+        "list staff ids",
+        "SELECT staff_id FROM staff",
+        [],
+        |c| staff_id(&c.get::<String>(0)?, "staff.staff_id"),
+    )?
+    .into_iter()
+    .collect())
 }
 
 pub(super) fn ensure_staff(tx: &Transaction<'_>, id: &StaffId) -> Result<(), StoreError> {
