@@ -532,16 +532,7 @@ pub fn kind_zh(kind: LeaveKind) -> &'static str {
 }
 
 /// Every leave kind, in the order of the regulation.
-pub const LEAVE_KINDS: [LeaveKind; 8] = [
-    LeaveKind::Sick,
-    LeaveKind::Personal,
-    LeaveKind::Annual,
-    LeaveKind::HomeVisit,
-    LeaveKind::MarriageMaternity,
-    LeaveKind::Bereavement,
-    LeaveKind::OfficialErrand,
-    LeaveKind::OfficialDuty,
-];
+pub const LEAVE_KINDS: [LeaveKind; 8] = LeaveKind::ALL;
 
 /// 上午 or 下午.
 pub fn session_zh(session: Session) -> &'static str {

@@ -464,14 +464,7 @@ impl Console for StoreConsole {
                     &audit,
                 )
                 .map_err(by_kind)?;
-                store
-                    .record_consent(&ConsentRecord {
-                        staff: request.id.clone(),
-                        consented_at: request.consent.consented_at,
-                        notice_version: request.consent.notice_version.clone(),
-                        recorded_by: request.consent.recorded_by.clone(),
-                    })
-                    .map_err(failed)?;
+                record_consent(store, &request.id, &request.consent)?;
                 Ok(done)
             })
         })?;
@@ -935,14 +928,7 @@ impl Console for StoreConsole {
                     ),
                 )
                 .map_err(by_kind)?;
-                store
-                    .record_consent(&ConsentRecord {
-                        staff: request.id.clone(),
-                        consented_at: request.consent.consented_at,
-                        notice_version: request.consent.notice_version.clone(),
-                        recorded_by: request.consent.recorded_by.clone(),
-                    })
-                    .map_err(failed)?;
+                record_consent(store, &request.id, &request.consent)?;
                 Ok(done)
             })
         })?;
@@ -1302,4 +1288,20 @@ mod tests {
             Err(None)
         );
     }
+}
+
+/// Keeps the consent an enrolment was made under (who, when, which notice, recorded by whom).
+fn record_consent(
+    store: &mut Store,
+    staff: &StaffId,
+    consent: &web::Consent,
+) -> Result<(), ConsoleError> {
+    store
+        .record_consent(&ConsentRecord {
+            staff: staff.clone(),
+            consented_at: consent.consented_at,
+            notice_version: consent.notice_version.clone(),
+            recorded_by: consent.recorded_by.clone(),
+        })
+        .map_err(failed)
 }

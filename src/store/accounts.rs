@@ -50,6 +50,22 @@ pub struct ConsentRecord {
     pub recorded_by: String,
 }
 
+/// The failed count and lock of `account` from `client`, if any attempt is on record.
+fn attempts_row(
+    conn: &rusqlite::Connection,
+    account: &str,
+    client: &str,
+) -> Result<Option<(u32, Option<i64>)>, StoreError> {
+    conn.query_row(
+        "SELECT failed_count, locked_until_ms FROM console_sign_in
+         WHERE account = ?1 AND client = ?2",
+        params![account, client],
+        |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
+    )
+    .optional()
+    .map_err(sql("read the sign-in attempts"))
+}
+
 fn ts(ms: i64, what: &'static str) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
         what,
@@ -218,15 +234,7 @@ impl Store {
             params![now_ms - 86_400_000, now_ms],
         )
         .map_err(sql("sweep old sign-in attempts"))?;
-        let row = tx
-            .query_row(
-                "SELECT failed_count, locked_until_ms FROM console_sign_in
-                 WHERE account = ?1 AND client = ?2",
-                params![account, client],
-                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
-            )
-            .optional()
-            .map_err(sql("read the sign-in attempts"))?;
+        let row = attempts_row(&tx, account, client)?;
         let (count, locked) = match row {
             Some((count, locked)) => (
                 count,
@@ -272,16 +280,7 @@ impl Store {
         account: &str,
         client: &str,
     ) -> Result<(u32, Option<Timestamp>), StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT failed_count, locked_until_ms FROM console_sign_in
-                 WHERE account = ?1 AND client = ?2",
-                params![account, client],
-                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
-            )
-            .optional()
-            .map_err(sql("read the sign-in attempts"))?;
+        let row = attempts_row(&self.conn, account, client)?;
         match row {
             None => Ok((0, None)),
             Some((n, locked)) => Ok((

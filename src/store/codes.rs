@@ -111,29 +111,7 @@ mod tests {
     // a code in the table.
 
     fn every_leave_kind() -> Vec<LeaveKind> {
-        let every = vec![
-            LeaveKind::Sick,
-            LeaveKind::Personal,
-            LeaveKind::Annual,
-            LeaveKind::HomeVisit,
-            LeaveKind::MarriageMaternity,
-            LeaveKind::Bereavement,
-            LeaveKind::OfficialErrand,
-            LeaveKind::OfficialDuty,
-        ];
-        for kind in &every {
-            match kind {
-                LeaveKind::Sick
-                | LeaveKind::Personal
-                | LeaveKind::Annual
-                | LeaveKind::HomeVisit
-                | LeaveKind::MarriageMaternity
-                | LeaveKind::Bereavement
-                | LeaveKind::OfficialErrand
-                | LeaveKind::OfficialDuty => {}
-            }
-        }
-        every
+        LeaveKind::ALL.to_vec()
     }
 
     fn every_session() -> Vec<Session> {

@@ -1,9 +1,7 @@
 //! The store's health and limits, for the door daemon and `hallclock doctor`: the integrity check,
 //! a cap on the file's size, and the last sequence number a device used. SQL only; no decisions.
 
-use rusqlite::params;
-
-use super::{select, sql, Store, StoreError};
+use super::{last_seq, select, sql, Store, StoreError};
 
 impl Store {
     /// SQLite's `PRAGMA integrity_check`: `Ok(None)` when the file is sound, else the first
@@ -49,14 +47,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`].
     pub fn last_punch_seq(&self, device: &str) -> Result<u64, StoreError> {
-        let seq: i64 = self
-            .conn
-            .query_row(
-                "SELECT COALESCE(MAX(seq), 0) FROM punches WHERE device = ?1",
-                params![device],
-                |r| r.get(0),
-            )
-            .map_err(sql("read the last punch sequence number"))?;
+        let seq = last_seq(&self.conn, device, "read the last punch sequence number")?;
         Ok(u64::try_from(seq).unwrap_or(0))
     }
 }

@@ -102,6 +102,20 @@ fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |source| StoreError::Sql { action, source }
 }
 
+/// The last sequence number `device` gave a punch (0 before its first).
+fn last_seq(
+    conn: &rusqlite::Connection,
+    device: &str,
+    action: &'static str,
+) -> Result<i64, StoreError> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM punches WHERE device = ?1",
+        rusqlite::params![device],
+        |r| r.get(0),
+    )
+    .map_err(sql(action))
+}
+
 /// One result row, its columns read with the failure named after `action`.
 struct Cols<'a, 'r> {
     row: &'a rusqlite::Row<'r>,

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Row};
 
 use super::codes::{from_text, to_text, PUNCH_ROLE_CODES};
-use super::{corrupt, instant, select, sql, staff_id, Store, StoreError};
+use super::{corrupt, instant, last_seq, select, sql, staff_id, Store, StoreError};
 use crate::core::ids::StaffId;
 use crate::core::rules::Punch;
 use crate::core::schedule::{PunchRole, Verdict};
@@ -156,13 +156,7 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(sql(action))?;
-            let mut seq: i64 = tx
-                .query_row(
-                    "SELECT COALESCE(MAX(seq), 0) FROM punches WHERE device = ?1",
-                    params![device],
-                    |r| r.get(0),
-                )
-                .map_err(sql(action))?;
+            let mut seq = last_seq(&tx, device, action)?;
             let created = now.to_string();
             for p in punches {
                 if !known

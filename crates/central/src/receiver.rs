@@ -107,6 +107,20 @@ async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<TokenDevice,
     }
 }
 
+/// What every door request goes through first: the database (503 while it is away), the
+/// device's token (401) and a body of at most `limit` bytes (413).
+async fn admit(
+    handle: &StoreHandle,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<(Arc<Store>, TokenDevice, Bytes), Response> {
+    let store = handle.get().await.map_err(|e| unavailable(&e))?;
+    let device = authenticate(&store, headers).await?;
+    let body = read_body(body, limit).await?;
+    Ok((store, device, body))
+}
+
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
     to_bytes(body, limit).await.map_err(|_| {
         error(
@@ -121,16 +135,8 @@ async fn punches(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let store = match handle.get().await {
-        Ok(s) => s,
-        Err(e) => return unavailable(&e),
-    };
-    let device = match authenticate(&store, &headers).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let body = match read_body(body, ingest::MAX_BODY_BYTES).await {
-        Ok(b) => b,
+    let (store, device, body) = match admit(&handle, &headers, body, ingest::MAX_BODY_BYTES).await {
+        Ok(admitted) => admitted,
         Err(r) => return r,
     };
     let lines = match ingest::check_batch(&body, &device.id) {
@@ -181,16 +187,8 @@ async fn heartbeat(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let store = match handle.get().await {
-        Ok(s) => s,
-        Err(e) => return unavailable(&e),
-    };
-    let device = match authenticate(&store, &headers).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let body = match read_body(body, MAX_HEARTBEAT_BYTES).await {
-        Ok(b) => b,
+    let (store, device, body) = match admit(&handle, &headers, body, MAX_HEARTBEAT_BYTES).await {
+        Ok(admitted) => admitted,
         Err(r) => return r,
     };
     let beat: WireHeartbeat = match serde_json::from_slice(&body) {

@@ -58,6 +58,21 @@ pub enum LeaveKind {
     OfficialDuty,
 }
 
+impl LeaveKind {
+    /// Every kind, in the order of the regulation. A new variant must be added here: the
+    /// exhaustive `match` in this module's tests does not compile until it is.
+    pub const ALL: [LeaveKind; 8] = [
+        LeaveKind::Sick,
+        LeaveKind::Personal,
+        LeaveKind::Annual,
+        LeaveKind::HomeVisit,
+        LeaveKind::MarriageMaternity,
+        LeaveKind::Bereavement,
+        LeaveKind::OfficialErrand,
+        LeaveKind::OfficialDuty,
+    ];
+}
+
 /// 公假 or 私假: decides the points a day of leave costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LeaveClass {
@@ -500,6 +515,25 @@ pub fn gaps<'a>(posts: &'a [Post], present: &BTreeSet<StaffId>) -> Vec<&'a PostI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_leave_kind_is_listed_once() {
+        for kind in LeaveKind::ALL {
+            // Exhaustive: a new variant stops this compiling until ALL and this list have it.
+            match kind {
+                LeaveKind::Sick
+                | LeaveKind::Personal
+                | LeaveKind::Annual
+                | LeaveKind::HomeVisit
+                | LeaveKind::MarriageMaternity
+                | LeaveKind::Bereavement
+                | LeaveKind::OfficialErrand
+                | LeaveKind::OfficialDuty => {}
+            }
+        }
+        let distinct: std::collections::BTreeSet<_> = LeaveKind::ALL.into_iter().collect();
+        assert_eq!(distinct.len(), 8);
+    }
     use jiff::civil::date;
 
     fn staff(id: &str) -> StaffId {

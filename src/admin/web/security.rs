@@ -44,9 +44,43 @@ impl Role {
     }
 }
 
-/// What a request wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
+/// Declares [`Permission`], [`Permission::ALL`] and, in [`need`], one marker type per
+/// permission for the extractors' parameter, from one list.
+macro_rules! permissions {
+    ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
+        /// What a request wants to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Permission {
+            $($(#[doc = $doc])* $name,)*
+        }
+
+        impl Permission {
+            /// Every permission, in declaration order.
+            pub const ALL: &'static [Permission] = &[$(Permission::$name),*];
+        }
+
+        /// The permissions of [`Permission`] as types: a handler names what its route needs in
+        /// its signature (`SignedIn<need::Enrol>`).
+        pub mod need {
+            use super::Permission;
+
+            /// A permission a route needs.
+            pub trait Need {
+                const WHAT: Permission;
+            }
+
+            $(
+                #[doc = concat!("Needs [`Permission::", stringify!($name), "`].")]
+                pub struct $name;
+                impl Need for $name {
+                    const WHAT: Permission = Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions!(
     ViewStaff,
     ViewReports,
     ViewStatus,
@@ -59,9 +93,8 @@ pub enum Permission {
     EditRoster,
     /// The holiday calendar.
     EditCalendar,
-}
+);
 
-/// The role table.
 pub fn allowed(role: Role, what: Permission) -> bool {
     use Permission::*;
     match what {
@@ -445,21 +478,10 @@ mod tests {
     #[test]
     fn role_table() {
         use Permission::*;
-        let all = [
-            ViewStaff,
-            ViewReports,
-            ViewStatus,
-            EnterLeave,
-            ApproveLeave,
-            AmendPunches,
-            Enrol,
-            ViewAudit,
-            EditRoster,
-            EditCalendar,
-        ];
+        let all = Permission::ALL;
         let table: Vec<(Role, Vec<Permission>)> = [Role::Viewer, Role::Supervisor, Role::Admin]
             .into_iter()
-            .map(|r| (r, all.into_iter().filter(|p| allowed(r, *p)).collect()))
+            .map(|r| (r, all.iter().copied().filter(|p| allowed(r, *p)).collect()))
             .collect();
         assert_eq!(
             table,

@@ -33,39 +33,7 @@ const SESSION_COOKIE: &str = "hallclock_session";
 /// The sign-in form's pre-session CSRF cookie (double submit: the form carries the same value).
 const LOGIN_COOKIE: &str = "hallclock_login";
 
-/// The permissions of [`Permission`] as types, for the extractors' parameter: a handler names
-/// what its route needs in its signature (`SignedIn<need::Enrol>`).
-pub(super) mod need {
-    use super::Permission;
-
-    /// A permission a route needs.
-    pub trait Need {
-        const WHAT: Permission;
-    }
-
-    macro_rules! needs {
-        ($($name:ident),* $(,)?) => {$(
-            #[doc = concat!("Needs [`Permission::", stringify!($name), "`].")]
-            pub struct $name;
-            impl Need for $name {
-                const WHAT: Permission = Permission::$name;
-            }
-        )*};
-    }
-
-    needs!(
-        ViewStaff,
-        ViewReports,
-        ViewStatus,
-        EnterLeave,
-        ApproveLeave,
-        AmendPunches,
-        Enrol,
-        ViewAudit,
-        EditRoster,
-        EditCalendar,
-    );
-}
+pub(super) use super::security::need;
 
 /// What an anonymous request is answered.
 pub(super) trait Anonymous {

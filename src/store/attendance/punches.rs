@@ -14,7 +14,7 @@ use super::{count, to_i64, RecordError};
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction, Punch};
 use crate::store::audit::{write_audit, Audit};
-use crate::store::{corrupt, instant, select, sql, staff_id, stamp, Store, StoreError};
+use crate::store::{corrupt, instant, last_seq, select, sql, staff_id, stamp, Store, StoreError};
 
 /// Where an imported punch came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,13 +124,7 @@ impl Store {
         )
         .map_err(sql(action))?;
         let import_id = tx.last_insert_rowid();
-        let mut seq: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(seq), 0) FROM punches WHERE device = ?1",
-                params![device],
-                |r| r.get(0),
-            )
-            .map_err(sql(action))?;
+        let mut seq = last_seq(&tx, device, action)?;
         let (mut added, mut skipped) = (0usize, 0usize);
         {
             let mut exists = tx
@@ -387,34 +381,27 @@ mod tests {
             punch("0002", "2026-11-02T00:01:00Z"),
             punch("0002", "2026-11-02T00:01:00Z"),
         ];
-        let summary = store
-            .import_punches(
+        let audit = crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "");
+        let mut import = |punches: &[Punch]| {
+            store.import_punches(
                 "a.csv",
                 PunchImportFormat::Csv,
                 "import",
-                &good,
+                punches,
                 now(),
-                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+                &audit,
             )
-            .unwrap();
+        };
+        let summary = import(&good).unwrap();
         assert_eq!((summary.added, summary.skipped), (2, 1));
-        let again = store
-            .import_punches(
-                "a.csv",
-                PunchImportFormat::Csv,
-                "import",
-                &good,
-                now(),
-                &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-            )
-            .unwrap();
+        let again = import(&good).unwrap();
         assert_eq!((again.added, again.skipped), (0, 3));
         let bad = [
             punch("0001", "2026-11-03T00:00:00Z"),
             punch("0099", "2026-11-03T00:00:00Z"),
         ];
         assert!(matches!(
-            store.import_punches("b.csv", PunchImportFormat::Csv, "import", &bad, now(), &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "")),
+            import(&bad),
             Err(StoreError::UnknownStaff(s)) if s.as_str() == "0099"
         ));
         assert_eq!(store.punch_count().unwrap(), 2);
