@@ -21,8 +21,8 @@ use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
 use crate::core::leave::{
-    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, Leave, LeaveId,
-    LeaveKind, Post, PostId,
+    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId, LeaveKind,
+    Post, PostId,
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::ScheduleConfig;
@@ -218,15 +218,7 @@ pub fn record_leave(
     by: &Audit,
 ) -> Result<(LeaveId, u32, ApprovalLevel), AppError> {
     let calendar = store.calendar(config.rules.summer)?;
-    let candidate = Leave {
-        id: LeaveId(0),
-        staff: new.staff.clone(),
-        kind: new.kind,
-        first: new.first,
-        last: new.last,
-        cover: new.cover.clone(),
-        closed_at: None,
-    };
+    let candidate = new.to_leave(LeaveId(0));
     let half_days = candidate.working_half_days(&calendar);
     let level = config.rules.engine.leave.required_approval(half_days);
     new.approval_required = level;

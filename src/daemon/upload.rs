@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::config::UploadSettings;
 use crate::core::outbox::{BatchAnswer, Next, RetryState};
@@ -60,20 +59,8 @@ pub enum UploadError {
 /// [`UploadError::Uplink`] when the token cannot be read or the client built,
 /// [`UploadError::OpenStore`] when the database cannot be opened, [`UploadError::Worker`] when
 /// a blocking database call panicked.
+#[tracing::instrument(name = "uplink", skip_all, fields(device = %settings.device_id))]
 pub async fn run_uploader(
-    settings: UploadSettings,
-    wake: Arc<Notify>,
-    db: PathBuf,
-    cancel: CancellationToken,
-    status: watch::Sender<UploadStatus>,
-) -> Result<(), UploadError> {
-    let span = tracing::info_span!("uplink", device = %settings.device_id);
-    run(settings, wake, db, cancel, status)
-        .instrument(span)
-        .await
-}
-
-async fn run(
     settings: UploadSettings,
     wake: Arc<Notify>,
     db: PathBuf,

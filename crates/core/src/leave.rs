@@ -512,6 +512,16 @@ pub fn gaps<'a>(posts: &'a [Post], present: &BTreeSet<StaffId>) -> Vec<&'a PostI
         .collect()
 }
 
+/// A post for tests: `id` held by `holder` (A) with `backup` (B).
+#[cfg(test)]
+pub(crate) fn test_post(id: &str, holder: &str, backup: &str) -> Post {
+    Post {
+        id: PostId::new(id),
+        holder: StaffId::new(holder).unwrap(),
+        backup: StaffId::new(backup).unwrap(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,21 +763,9 @@ mod tests {
     #[test]
     fn gaps_are_posts_with_neither_a_nor_b() {
         let posts = [
-            Post {
-                id: PostId::new("tax-1"),
-                holder: staff("0001"),
-                backup: staff("0002"),
-            },
-            Post {
-                id: PostId::new("land-1"),
-                holder: staff("0003"),
-                backup: staff("0004"),
-            },
-            Post {
-                id: PostId::new("police-1"),
-                holder: staff("0005"),
-                backup: staff("0001"),
-            },
+            test_post("tax-1", "0001", "0002"),
+            test_post("land-1", "0003", "0004"),
+            test_post("police-1", "0005", "0001"),
         ];
         let rows: [(&[&str], &[&str]); 5] = [
             (&["0001", "0003", "0005"], &[]),

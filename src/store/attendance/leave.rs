@@ -33,6 +33,21 @@ pub struct NewLeave {
     pub approval_required: ApprovalLevel,
 }
 
+impl NewLeave {
+    /// The leave as the rules see it, under `id`, open (not yet closed).
+    pub fn to_leave(&self, id: LeaveId) -> Leave {
+        Leave {
+            id,
+            staff: self.staff.clone(),
+            kind: self.kind,
+            first: self.first,
+            last: self.last,
+            cover: self.cover.clone(),
+            closed_at: None,
+        }
+    }
+}
+
 /// Who approved a leave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
@@ -84,15 +99,7 @@ impl Store {
             })
             .map_err(sql(action))?;
         let id = LeaveId(u64::try_from(next_id).unwrap_or(0));
-        book.add(Leave {
-            id,
-            staff: new.staff.clone(),
-            kind: new.kind,
-            first: new.first,
-            last: new.last,
-            cover: new.cover.clone(),
-            closed_at: None,
-        })?;
+        book.add(new.to_leave(id))?;
         tx.execute(
             "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
                                 last_session, cover_staff_id, reason, approval_required, created_at)

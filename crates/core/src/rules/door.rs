@@ -356,17 +356,10 @@ mod tests {
     }
 
     fn posts() -> Vec<Post> {
+        use crate::leave::test_post;
         vec![
-            Post {
-                id: PostId::new("tax-1"),
-                holder: staff("0001"),
-                backup: staff("0002"),
-            },
-            Post {
-                id: PostId::new("land-1"),
-                holder: staff("0003"),
-                backup: staff("0004"),
-            },
+            test_post("tax-1", "0001", "0002"),
+            test_post("land-1", "0003", "0004"),
         ]
     }
 
