@@ -206,7 +206,8 @@ async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
                     r.hall,
                     r.id,
                     state,
-                    r.last_seen_at.as_deref().unwrap_or("never"),
+                    r.last_seen_at
+                        .map_or_else(|| "never".to_string(), |t| t.to_string()),
                     r.health.as_deref().unwrap_or("-"),
                 )?;
             }

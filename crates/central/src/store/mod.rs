@@ -89,6 +89,8 @@ pub enum StoreError {
         what: &'static str,
         cause: tokio_postgres::Error,
     },
+    #[error("the database holds a bad value in {what}: {value}")]
+    Corrupt { what: &'static str, value: String },
 }
 
 fn query(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
@@ -124,29 +126,34 @@ pub struct TokenDevice {
     pub hall: String,
 }
 
-/// One line of `device list`. Instants are RFC 3339 UTC text.
+/// One line of `device list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRow {
     pub id: String,
     pub hall: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
-    pub last_seen_at: Option<String>,
+    pub created_at: jiff::Timestamp,
+    pub revoked_at: Option<jiff::Timestamp>,
+    pub last_seen_at: Option<jiff::Timestamp>,
     /// The last heartbeat, as JSON text.
     pub health: Option<String>,
     /// Not revoked, and not seen for longer than the asked window (or never).
     pub silent: bool,
 }
 
-/// `to_char` of an instant as `2026-03-02T00:03:12Z`.
-macro_rules! utc_text {
+/// An instant column as milliseconds since the Unix epoch (`int8`, or NULL), for
+/// [`instant_ms`]: the driver reads no jiff 1 types.
+macro_rules! epoch_ms {
     ($col:literal) => {
-        concat!(
-            "to_char(",
-            $col,
-            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        )
+        concat!("(extract(epoch from ", $col, ") * 1000)::int8")
     };
+}
+
+/// The instant of [`epoch_ms!`]'s `ms`.
+fn instant_ms(ms: i64, what: &'static str) -> Result<jiff::Timestamp, StoreError> {
+    jiff::Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
+        what,
+        value: format!("{ms} ms: {e}"),
+    })
 }
 
 /// The connection to PostgreSQL. Queries take `&self` and are pipelined on the one connection.
@@ -398,11 +405,11 @@ impl Store {
             .query(
                 concat!(
                     "SELECT id, hall, ",
-                    utc_text!("created_at"),
+                    epoch_ms!("created_at"),
                     ", ",
-                    utc_text!("revoked_at"),
+                    epoch_ms!("revoked_at"),
                     ", ",
-                    utc_text!("last_seen_at"),
+                    epoch_ms!("last_seen_at"),
                     ", health::text,
                      revoked_at IS NULL AND (last_seen_at IS NULL
                          OR last_seen_at < now() - make_interval(mins => $1::int))
@@ -412,18 +419,20 @@ impl Store {
             )
             .await
             .map_err(query("listing devices"))?;
-        Ok(rows
-            .iter()
-            .map(|r| DeviceRow {
-                id: r.get(0),
-                hall: r.get(1),
-                created_at: r.get(2),
-                revoked_at: r.get(3),
-                last_seen_at: r.get(4),
-                health: r.get(5),
-                silent: r.get(6),
+        let optional = |ms: Option<i64>, what| ms.map(|ms| instant_ms(ms, what)).transpose();
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceRow {
+                    id: r.get(0),
+                    hall: r.get(1),
+                    created_at: instant_ms(r.get(2), "devices.created_at")?,
+                    revoked_at: optional(r.get(3), "devices.revoked_at")?,
+                    last_seen_at: optional(r.get(4), "devices.last_seen_at")?,
+                    health: r.get(5),
+                    silent: r.get(6),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The live (not revoked) device whose token has this sha256.
