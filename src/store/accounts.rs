@@ -504,8 +504,7 @@ mod tests {
 
     #[test]
     fn accounts_sessions_audit_and_consent_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("c.db")).unwrap();
+        let (_dir, mut s) = crate::store::testing::store_with(&[]);
         let now: Timestamp = "2026-11-26T01:00:00Z".parse().unwrap();
         assert!(s.add_account("admin", "admin", "$argon2id$x", now).unwrap());
         assert!(!s

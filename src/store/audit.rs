@@ -151,8 +151,7 @@ mod tests {
 
     #[test]
     fn pages_and_filters_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("a.db")).unwrap();
+        let (_dir, s) = crate::store::testing::store_with(&[]);
         let at = Timestamp::UNIX_EPOCH;
         s.record_audit(&Audit::cli(at, "post-set", "W01")).unwrap();
         for _ in 0..60 {

@@ -54,12 +54,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn a_fresh_store_is_sound_and_can_be_capped() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let (_dir, s) = crate::store::testing::store_with(&[]);
         assert_eq!(s.integrity_problems().unwrap(), None);
         assert_eq!(s.last_punch_seq("door-1").unwrap(), 0);
         assert!(s.limit_size(1 << 20).unwrap() <= 1 << 20);

@@ -354,17 +354,7 @@ impl Store {
         audit: &Audit,
     ) -> Result<(), StoreError> {
         let tx = self.write("add embeddings")?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM staff WHERE staff_id = ?1",
-                params![id.as_str()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql("add embeddings"))?;
-        if exists.is_none() {
-            return Err(StoreError::UnknownStaff(id.clone()));
-        }
+        attendance::ensure_staff(&tx, id)?;
         {
             let mut ins = tx
                 .prepare(
@@ -564,8 +554,7 @@ mod tests {
 
     #[test]
     fn images_are_kept_only_when_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("hc.db")).unwrap();
+        let (_dir, mut s) = crate::store::testing::store_with(&[]);
         let id = StaffId::new("7").unwrap();
         s.upsert_staff(
             &id,
@@ -620,5 +609,48 @@ mod tests {
             e.contains("schema version 999, newer than this hallclock knows"),
             "{e}"
         );
+    }
+}
+
+/// Helpers for the store's tests: a fixed `now`, ids, a fresh database with staff.
+#[cfg(test)]
+pub(crate) mod testing {
+    use jiff::Timestamp;
+
+    use crate::core::ids::StaffId;
+    use crate::core::rules::Punch;
+    use crate::store::Store;
+
+    pub(crate) fn now() -> Timestamp {
+        "2026-11-30T12:00:00Z".parse().unwrap()
+    }
+
+    pub(crate) fn id(s: &str) -> StaffId {
+        StaffId::new(s).unwrap()
+    }
+
+    pub(crate) fn store_with(staff: &[&str]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("hc.db")).unwrap();
+        for s in staff {
+            store
+                .upsert_staff(
+                    &id(s),
+                    s,
+                    None,
+                    now(),
+                    &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+                )
+                .unwrap();
+        }
+        (dir, store)
+    }
+
+    pub(crate) fn punch(s: &str, at: &str) -> Punch {
+        Punch {
+            staff: id(s),
+            at: at.parse().unwrap(),
+            clock_trusted: true,
+        }
     }
 }

@@ -499,8 +499,7 @@ mod tests {
     use super::*;
 
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let (dir, mut s) = crate::store::testing::store_with(&[]);
         let now: Timestamp = "2026-03-02T00:00:00Z".parse().unwrap();
         s.upsert_staff(
             &StaffId::new("0042").unwrap(),

@@ -31,6 +31,8 @@ mod posts;
 mod punches;
 mod staff;
 
+pub(super) use staff::ensure_staff;
+
 pub use facts::{AttendanceFacts, FactsQuery};
 pub use leave::{Approval, LeaveRecord, NewLeave};
 pub use punches::{AmendmentRow, PunchImportFormat, PunchImportSummary, PunchRow};
@@ -66,43 +68,4 @@ pub(super) fn to_i64(n: u64) -> i64 {
 }
 
 #[cfg(test)]
-mod testing {
-    use jiff::Timestamp;
-
-    use crate::core::ids::StaffId;
-    use crate::core::rules::Punch;
-    use crate::store::Store;
-
-    pub(super) fn now() -> Timestamp {
-        "2026-11-30T12:00:00Z".parse().unwrap()
-    }
-
-    pub(super) fn id(s: &str) -> StaffId {
-        StaffId::new(s).unwrap()
-    }
-
-    pub(super) fn store_with(staff: &[&str]) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("hc.db")).unwrap();
-        for s in staff {
-            store
-                .upsert_staff(
-                    &id(s),
-                    s,
-                    None,
-                    now(),
-                    &crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-                )
-                .unwrap();
-        }
-        (dir, store)
-    }
-
-    pub(super) fn punch(s: &str, at: &str) -> Punch {
-        Punch {
-            staff: id(s),
-            at: at.parse().unwrap(),
-            clock_trusted: true,
-        }
-    }
-}
+use crate::store::testing;

@@ -64,7 +64,7 @@ pub(super) fn staff_ids_in(tx: &Transaction<'_>) -> Result<BTreeSet<StaffId>, St
     .collect())
 }
 
-pub(super) fn ensure_staff(tx: &Transaction<'_>, id: &StaffId) -> Result<(), StoreError> {
+pub(in crate::store) fn ensure_staff(tx: &Transaction<'_>, id: &StaffId) -> Result<(), StoreError> {
     let found: Option<i64> = tx
         .query_row(
             "SELECT 1 FROM staff WHERE staff_id = ?1",
