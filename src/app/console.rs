@@ -1231,6 +1231,22 @@ pub fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, 
     Ok(Some(Arc::new(server)))
 }
 
+/// Keeps the consent an enrolment was made under (who, when, which notice, recorded by whom).
+fn record_consent(
+    store: &mut Store,
+    staff: &StaffId,
+    consent: &web::Consent,
+) -> Result<(), ConsoleError> {
+    store
+        .record_consent(&ConsentRecord {
+            staff: staff.clone(),
+            consented_at: consent.consented_at,
+            notice_version: consent.notice_version.clone(),
+            recorded_by: consent.recorded_by.clone(),
+        })
+        .map_err(failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1288,20 +1304,4 @@ mod tests {
             Err(None)
         );
     }
-}
-
-/// Keeps the consent an enrolment was made under (who, when, which notice, recorded by whom).
-fn record_consent(
-    store: &mut Store,
-    staff: &StaffId,
-    consent: &web::Consent,
-) -> Result<(), ConsoleError> {
-    store
-        .record_consent(&ConsentRecord {
-            staff: staff.clone(),
-            consented_at: consent.consented_at,
-            notice_version: consent.notice_version.clone(),
-            recorded_by: consent.recorded_by.clone(),
-        })
-        .map_err(failed)
 }

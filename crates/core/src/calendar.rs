@@ -376,8 +376,10 @@ fn parse_date(text: &str) -> Option<Date> {
 
 impl DutyRoster {
     /// An empty roster.
-    pub fn new() -> Self {
-        DutyRoster::default()
+    pub const fn new() -> Self {
+        DutyRoster {
+            entries: Vec::new(),
+        }
     }
 
     /// Adds an entry. A second entry for the same person and date widens the sessions.

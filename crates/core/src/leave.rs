@@ -283,8 +283,8 @@ impl Leave {
 
 impl LeaveBook {
     /// An empty book.
-    pub fn new() -> Self {
-        LeaveBook::default()
+    pub const fn new() -> Self {
+        LeaveBook { leaves: Vec::new() }
     }
 
     /// Records a leave.

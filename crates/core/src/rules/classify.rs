@@ -105,6 +105,25 @@ pub struct Facts<'a> {
     pub amendments: &'a [Amendment],
 }
 
+static NO_DUTY: DutyRoster = DutyRoster::new();
+static NO_LEAVE: LeaveBook = LeaveBook::new();
+
+impl<'a> Facts<'a> {
+    /// The facts of a hall with these staff and this calendar, and nothing else yet: no duty,
+    /// leave, meeting, punch or amendment (set the fields that have some).
+    pub fn new(staff: &'a [Enrollment], calendar: &'a Calendar) -> Facts<'a> {
+        Facts {
+            staff,
+            calendar,
+            roster: &NO_DUTY,
+            leaves: &NO_LEAVE,
+            meetings: &[],
+            punches: &[],
+            amendments: &[],
+        }
+    }
+}
+
 /// The days to classify, both inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -736,13 +755,11 @@ mod tests {
             active_from: date(2026, 1, 1),
         }];
         let facts = Facts {
-            staff: &enrollment,
-            calendar: &calendar,
             roster: &roster,
             leaves: &leaves,
-            meetings: &[],
             punches: &punches,
             amendments: &amendments,
+            ..Facts::new(&enrollment, &calendar)
         };
         let now = match case.now {
             Some(t) => local(case.date, t),
@@ -1017,13 +1034,8 @@ mod tests {
             author: staff("0900"),
         }];
         let facts = Facts {
-            staff: &enrollment,
-            calendar: &calendar,
-            roster: &DutyRoster::new(),
-            leaves: &LeaveBook::new(),
-            meetings: &[],
-            punches: &[],
             amendments: &amendment,
+            ..Facts::new(&enrollment, &calendar)
         };
         let period = Period { first: d, last: d };
         let err = classify(&config(), &facts, period, local(d, "21:00")).unwrap_err();
@@ -1059,13 +1071,8 @@ mod tests {
             clock_trusted: true,
         }];
         let facts = Facts {
-            staff: &enrollment,
-            calendar: &calendar,
-            roster: &DutyRoster::new(),
-            leaves: &LeaveBook::new(),
-            meetings: &[],
             punches: &punches,
-            amendments: &[],
+            ..Facts::new(&enrollment, &calendar)
         };
         let period = Period {
             first: date(2026, 1, 12),
@@ -1160,13 +1167,10 @@ mod tests {
             active_from: d,
         }];
         let facts = Facts {
-            staff: &enrollment,
-            calendar: &calendar,
-            roster: &DutyRoster::new(),
             leaves: &leaves,
             meetings: &meeting,
             punches: &punches,
-            amendments: &[],
+            ..Facts::new(&enrollment, &calendar)
         };
         let period = Period { first: d, last: d };
         let attendance = classify(&config(), &facts, period, local(d, case.now)).unwrap();
@@ -1272,13 +1276,8 @@ mod tests {
                 .unwrap();
         }
         let facts = Facts {
-            staff: &[],
-            calendar: &calendar,
-            roster: &DutyRoster::new(),
             leaves: &leaves,
-            meetings: &[],
-            punches: &[],
-            amendments: &[],
+            ..Facts::new(&[], &calendar)
         };
         let attendance = classify(
             &config(),

@@ -309,8 +309,6 @@ impl DoorEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::DutyRoster;
-    use crate::leave::LeaveBook;
     use crate::rules::testing::*;
     use crate::rules::{classify, Enrollment, Facts, Period};
     use jiff::civil::date;
@@ -663,13 +661,8 @@ mod tests {
             })
             .collect();
         let facts = Facts {
-            staff: &enrollment,
-            calendar: &calendar,
-            roster: &DutyRoster::new(),
-            leaves: &LeaveBook::new(),
-            meetings: &[],
             punches: &recorded,
-            amendments: &[],
+            ..Facts::new(&enrollment, &calendar)
         };
         let attendance =
             classify(&config(), &facts, Period { first: d, last: d }, end_of_day).unwrap();
