@@ -4,7 +4,6 @@
 //! Amendments are appended, never edited: the port writes a new record and its audit line in
 //! one transaction; this file only reads the form and reports the outcome.
 
-use std::fmt::Write;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
@@ -12,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, local, staff_param};
-use super::html::{csrf_field, esc, message};
+use super::html::{message, select, Form, Input};
 use super::i18n::t;
 use super::session::{need, CheckedForm, Signed, SignedIn};
 use super::AppState;
@@ -23,17 +22,35 @@ use crate::core::rules::{Amendment, Correction};
 fn amend_page(s: &Signed, status: StatusCode, note: &str) -> Response {
     let lang = s.lang;
     let mut b = note.to_string();
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"post\" action=\"/amend\">{}<label>{}<br><input name=\"staff\" id=\"amend-staff\" required></label><label>{}<br><input name=\"at\" id=\"amend-at\" placeholder=\"2026-11-03 08:05\" required></label><label>{}<br><select name=\"action\"><option value=\"add\">{}</option><option value=\"void\">{}</option></select></label><label>{}<br><input name=\"reason\" id=\"amend-reason\" required></label><button id=\"amend\">{}</button></form>",
-        csrf_field(&s.session.csrf),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "amend.at")),
-        esc(t(lang, "amend.action")),
-        esc(t(lang, "amend.add")),
-        esc(t(lang, "amend.void")),
-        esc(t(lang, "amend.reason")),
-        esc(t(lang, "amend.submit")),
+    b.push_str(
+        &Form::post("/amend", &s.session.csrf)
+            .field(
+                t(lang, "col.id"),
+                &Input::new("staff", "amend-staff").required().html(),
+            )
+            .field(
+                t(lang, "amend.at"),
+                &Input::new("at", "amend-at")
+                    .placeholder("2026-11-03 08:05")
+                    .required()
+                    .html(),
+            )
+            .field(
+                t(lang, "amend.action"),
+                &select(
+                    "action",
+                    None,
+                    &[
+                        ("add", t(lang, "amend.add")),
+                        ("void", t(lang, "amend.void")),
+                    ],
+                ),
+            )
+            .field(
+                t(lang, "amend.reason"),
+                &Input::new("reason", "amend-reason").required().html(),
+            )
+            .submit(Some("amend"), t(lang, "amend.submit")),
     );
     s.page(status, "nav.amend", &b)
 }

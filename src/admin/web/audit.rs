@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, local};
-use super::html::esc;
+use super::html::{esc, table_head};
 use super::i18n::t;
 use super::session::{need, SignedIn};
 use super::{AppState, AuditView};
@@ -43,14 +43,16 @@ pub async fn audit(State(state): State<AppState>, s: SignedIn<need::ViewAudit>) 
         link("sign-ins", 0, "sign-ins"),
         link("all", 0, "all")
     );
-    let _ = write!(
-        b,
-        "<table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>client</th></tr>",
-        esc(t(lang, "col.time")),
-        esc(t(lang, "audit.who")),
-        esc(t(lang, "audit.what")),
-        esc(t(lang, "audit.detail"))
-    );
+    b.push_str(&table_head(
+        "audit",
+        &[
+            t(lang, "col.time"),
+            t(lang, "audit.who"),
+            t(lang, "audit.what"),
+            t(lang, "audit.detail"),
+            "client",
+        ],
+    ));
     for l in &lines {
         let _ = write!(
             b,

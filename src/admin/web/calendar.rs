@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, month_param, session_text, staff_param};
-use super::html::esc;
+use super::html::{esc, Form, Input};
 use super::i18n::t;
 use super::session::{need, SignedIn};
 use super::{AppState, CalendarDay, SessionMark};
@@ -35,14 +35,21 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
         (Err(e), _) | (_, Err(e)) => return s.bad_request(&e),
     };
     let mut b = String::new();
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"/calendar\"><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><button>{}</button></form>",
-        esc(t(lang, "col.id")),
-        esc(&staff.as_ref().map(ToString::to_string).unwrap_or_default()),
-        esc(t(lang, "report.month")),
-        esc(&month.strftime("%Y-%m").to_string()),
-        esc(t(lang, "search")),
+    b.push_str(
+        &Form::get("/calendar")
+            .field(
+                t(lang, "col.id"),
+                &Input::new("staff", "staff")
+                    .value(&staff.as_ref().map(ToString::to_string).unwrap_or_default())
+                    .html(),
+            )
+            .field(
+                t(lang, "report.month"),
+                &Input::new("month", "month")
+                    .value(&month.strftime("%Y-%m").to_string())
+                    .html(),
+            )
+            .submit(None, t(lang, "search")),
     );
     if let Some(staff) = staff {
         let who = staff.clone();

@@ -16,8 +16,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{call, local, month_param, session_text, staff_param, Params, YEARS};
-use super::html::{csrf_field, esc, message};
+use super::common::{call, local, session_text, staff_param, Params, YEARS};
+use super::html::{esc, message, month_filter, table_head, textarea, Form, Input};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
@@ -59,13 +59,10 @@ async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCo
         Err(e) => return s.failure(e),
     };
     let mut b = note;
-    let _ = write!(
-        b,
-        "<table id=\"posts\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(t(lang, "col.post")),
-        esc(t(lang, "post.a")),
-        esc(t(lang, "post.b"))
-    );
+    b.push_str(&table_head(
+        "posts",
+        &[t(lang, "col.post"), t(lang, "post.a"), t(lang, "post.b")],
+    ));
     for p in &list {
         let _ = write!(
             b,
@@ -77,14 +74,21 @@ async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCo
     }
     b.push_str("</table>");
     if allowed(s.session.role, Permission::EditRoster) {
-        let _ = write!(
-            b,
-            "<form class=\"card\" method=\"post\" action=\"/posts\">{}<label>{}<br><input name=\"post\" id=\"post-id\" required></label><label>{}<br><input name=\"a\" id=\"post-a\" required></label><label>{}<br><input name=\"b\" id=\"post-b\" required></label><button id=\"post-set\">{}</button></form>",
-            csrf_field(&s.session.csrf),
-            esc(t(lang, "col.post")),
-            esc(t(lang, "post.a")),
-            esc(t(lang, "post.b")),
-            esc(t(lang, "post.set")),
+        b.push_str(
+            &Form::post("/posts", &s.session.csrf)
+                .field(
+                    t(lang, "col.post"),
+                    &Input::new("post", "post-id").required().html(),
+                )
+                .field(
+                    t(lang, "post.a"),
+                    &Input::new("a", "post-a").required().html(),
+                )
+                .field(
+                    t(lang, "post.b"),
+                    &Input::new("b", "post-b").required().html(),
+                )
+                .submit(Some("post-set"), t(lang, "post.set")),
         );
     }
     s.page(status, "nav.posts", &b)
@@ -139,26 +143,21 @@ pub async fn duty(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -
 
 async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
     let lang = s.lang;
-    let month = match month_param(state, &s.q) {
-        Ok(m) => m,
-        Err(e) => return s.bad_request(&e),
-    };
-    let list = match call(state, move |c| c.duty(month)).await {
-        Ok(l) => l,
-        Err(e) => return s.failure(e),
+    let (month, list) = match s.month_list(state, |c, month| c.duty(month)).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let mut b = note;
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"/duty\"><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><button>{}</button></form><table id=\"duty\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(t(lang, "report.month")),
-        esc(&month.strftime("%Y-%m").to_string()),
-        esc(t(lang, "search")),
-        esc(t(lang, "col.date")),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "col.name")),
-        esc(t(lang, "duty.sessions")),
-    );
+    b.push_str(&month_filter("/duty", lang, month));
+    b.push_str(&table_head(
+        "duty",
+        &[
+            t(lang, "col.date"),
+            t(lang, "col.id"),
+            t(lang, "col.name"),
+            t(lang, "duty.sessions"),
+        ],
+    ));
     for d in &list {
         let mut sessions = Vec::new();
         if d.morning {
@@ -181,12 +180,13 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
     }
     b.push_str("</table>");
     if allowed(s.session.role, Permission::EditRoster) {
-        let _ = write!(
-            b,
-            "<form class=\"card\" method=\"post\" action=\"/duty\">{}<label>{}<br><textarea name=\"csv\" id=\"duty-csv\" rows=\"8\" cols=\"60\" required></textarea></label><button id=\"duty-import\">{}</button></form>",
-            csrf_field(&s.session.csrf),
-            esc(t(lang, "duty.import")),
-            esc(t(lang, "duty.submit")),
+        b.push_str(
+            &Form::post("/duty", &s.session.csrf)
+                .field(
+                    t(lang, "duty.import"),
+                    &textarea("csv", "duty-csv", 8, 60, true),
+                )
+                .submit(Some("duty-import"), t(lang, "duty.submit")),
         );
     }
     s.page(status, "nav.duty", &b)
@@ -235,15 +235,22 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
         Err(e) => return s.failure(e),
     };
     let mut b = note;
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"/holidays\"><label>{} <input name=\"year\" id=\"year\" value=\"{year}\"></label><button>{}</button></form><table id=\"holidays\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(t(lang, "report.year")),
-        esc(t(lang, "search")),
-        esc(t(lang, "col.date")),
-        esc(t(lang, "holiday.kind")),
-        esc(t(lang, "col.name")),
+    b.push_str(
+        &Form::get("/holidays")
+            .field(
+                t(lang, "report.year"),
+                &Input::new("year", "year").value(&year.to_string()).html(),
+            )
+            .submit(None, t(lang, "search")),
     );
+    b.push_str(&table_head(
+        "holidays",
+        &[
+            t(lang, "col.date"),
+            t(lang, "holiday.kind"),
+            t(lang, "col.name"),
+        ],
+    ));
     for h in &list {
         let kind = if h.holiday {
             "holiday.holiday"
@@ -260,12 +267,13 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
     }
     b.push_str("</table>");
     if allowed(s.session.role, Permission::EditCalendar) {
-        let _ = write!(
-            b,
-            "<form class=\"card\" method=\"post\" action=\"/holidays\">{}<label>{}<br><textarea name=\"text\" id=\"holiday-text\" rows=\"10\" cols=\"60\" required></textarea></label><button id=\"holiday-import\">{}</button></form>",
-            csrf_field(&s.session.csrf),
-            esc(t(lang, "holiday.import")),
-            esc(t(lang, "duty.submit")),
+        b.push_str(
+            &Form::post("/holidays", &s.session.csrf)
+                .field(
+                    t(lang, "holiday.import"),
+                    &textarea("text", "holiday-text", 10, 60, true),
+                )
+                .submit(Some("holiday-import"), t(lang, "duty.submit")),
         );
     }
     s.page(status, "nav.holidays", &b)
@@ -306,27 +314,22 @@ pub async fn meetings(State(state): State<AppState>, s: SignedIn<need::ViewRepor
 
 async fn meetings_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
     let lang = s.lang;
-    let month = match month_param(state, &s.q) {
-        Ok(m) => m,
-        Err(e) => return s.bad_request(&e),
-    };
-    let list = match call(state, move |c| c.meetings(month)).await {
-        Ok(l) => l,
-        Err(e) => return s.failure(e),
+    let (month, list) = match s.month_list(state, |c, month| c.meetings(month)).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let mut b = note;
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"/meetings\"><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><button>{}</button></form><table id=\"meetings\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(t(lang, "report.month")),
-        esc(&month.strftime("%Y-%m").to_string()),
-        esc(t(lang, "search")),
-        esc(t(lang, "meeting.title")),
-        esc(t(lang, "meeting.start")),
-        esc(t(lang, "meeting.end")),
-        esc(t(lang, "meeting.invited")),
-        esc(t(lang, "meeting.signed")),
-    );
+    b.push_str(&month_filter("/meetings", lang, month));
+    b.push_str(&table_head(
+        "meetings",
+        &[
+            t(lang, "meeting.title"),
+            t(lang, "meeting.start"),
+            t(lang, "meeting.end"),
+            t(lang, "meeting.invited"),
+            t(lang, "meeting.signed"),
+        ],
+    ));
     for m in &list {
         let _ = write!(
             b,
@@ -340,16 +343,35 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     }
     b.push_str("</table>");
     if allowed(s.session.role, Permission::EditRoster) {
-        let _ = write!(
-            b,
-            "<form class=\"card\" method=\"post\" action=\"/meetings\">{}<label>{}<br><input name=\"title\" id=\"meeting-title\" required></label><label>{}<br><input name=\"start\" id=\"meeting-start\" placeholder=\"2026-11-05 15:00\" required></label><label>{}<br><input name=\"end\" id=\"meeting-end\" placeholder=\"2026-11-05 16:30\" required></label><label>{}<br><input name=\"invite\" id=\"meeting-invite\"></label><label>{}<br><textarea name=\"sign_in\" id=\"meeting-sign-in\" rows=\"6\" cols=\"40\"></textarea></label><button id=\"meeting-record\">{}</button></form>",
-            csrf_field(&s.session.csrf),
-            esc(t(lang, "meeting.title")),
-            esc(t(lang, "meeting.start")),
-            esc(t(lang, "meeting.end")),
-            esc(t(lang, "meeting.invite")),
-            esc(t(lang, "meeting.sign_in")),
-            esc(t(lang, "meeting.submit")),
+        b.push_str(
+            &Form::post("/meetings", &s.session.csrf)
+                .field(
+                    t(lang, "meeting.title"),
+                    &Input::new("title", "meeting-title").required().html(),
+                )
+                .field(
+                    t(lang, "meeting.start"),
+                    &Input::new("start", "meeting-start")
+                        .placeholder("2026-11-05 15:00")
+                        .required()
+                        .html(),
+                )
+                .field(
+                    t(lang, "meeting.end"),
+                    &Input::new("end", "meeting-end")
+                        .placeholder("2026-11-05 16:30")
+                        .required()
+                        .html(),
+                )
+                .field(
+                    t(lang, "meeting.invite"),
+                    &Input::new("invite", "meeting-invite").html(),
+                )
+                .field(
+                    t(lang, "meeting.sign_in"),
+                    &textarea("sign_in", "meeting-sign-in", 6, 40, false),
+                )
+                .submit(Some("meeting-record"), t(lang, "meeting.submit")),
         );
     }
     s.page(status, "nav.meetings", &b)
@@ -411,26 +433,33 @@ pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
         Err(e) => return s.failure(e),
     };
     let mut b = String::new();
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"/gaps\"><label>{} <input name=\"month\" id=\"month\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button>{}</button></form>",
-        esc(t(lang, "report.month")),
-        esc(&report.label),
-        esc(t(lang, "col.post")),
-        esc(query.post.as_deref().unwrap_or_default()),
-        esc(t(lang, "search")),
+    b.push_str(
+        &Form::get("/gaps")
+            .field(
+                t(lang, "report.month"),
+                &Input::new("month", "month").value(&report.label).html(),
+            )
+            .field(
+                t(lang, "col.post"),
+                &Input::new("post", "post")
+                    .value(query.post.as_deref().unwrap_or_default())
+                    .html(),
+            )
+            .submit(None, t(lang, "search")),
     );
     if report.gaps.is_empty() {
         b.push_str(&message("ok", t(lang, "report.none")));
     } else {
-        let _ = write!(
-            b,
-            "<table id=\"gaps\"><tr><th>{}</th><th></th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            esc(t(lang, "col.date")),
-            esc(t(lang, "col.post")),
-            esc(t(lang, "post.a")),
-            esc(t(lang, "post.b"))
-        );
+        b.push_str(&table_head(
+            "gaps",
+            &[
+                t(lang, "col.date"),
+                "",
+                t(lang, "col.post"),
+                t(lang, "post.a"),
+                t(lang, "post.b"),
+            ],
+        ));
         gap_rows(&mut b, lang, &report.gaps);
     }
     s.page(StatusCode::OK, "nav.gaps", &b)

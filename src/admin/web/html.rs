@@ -109,6 +109,142 @@ pub fn csrf_field(token: &str) -> String {
     )
 }
 
+/// A form in a card, built field by field; every label and value is escaped here. A `post`
+/// form carries the CSRF field and puts each label above its field; a `get` form (a filter)
+/// puts them side by side.
+pub struct Form {
+    html: String,
+    stacked: bool,
+}
+
+impl Form {
+    pub fn post(action: &str, csrf: &str) -> Form {
+        Form {
+            html: format!(
+                "<form class=\"card\" method=\"post\" action=\"{}\">{}",
+                esc(action),
+                csrf_field(csrf)
+            ),
+            stacked: true,
+        }
+    }
+
+    pub fn get(action: &str) -> Form {
+        Form {
+            html: format!(
+                "<form class=\"card\" method=\"get\" action=\"{}\">",
+                esc(action)
+            ),
+            stacked: false,
+        }
+    }
+
+    /// `label` around `fields` (HTML from [`Input`], [`select`] or [`textarea`]).
+    pub fn field(mut self, label: &str, fields: &str) -> Form {
+        let gap = if self.stacked { "<br>" } else { " " };
+        let _ = write!(self.html, "<label>{}{gap}{fields}</label>", esc(label));
+        self
+    }
+
+    /// The submit button (with `id`, when a test or a script needs it) and the end of the form.
+    pub fn submit(mut self, id: Option<&str>, text: &str) -> String {
+        match id {
+            Some(id) => {
+                let _ = write!(
+                    self.html,
+                    "<button id=\"{}\">{}</button>",
+                    esc(id),
+                    esc(text)
+                );
+            }
+            None => {
+                let _ = write!(self.html, "<button>{}</button>", esc(text));
+            }
+        }
+        self.html.push_str("</form>");
+        self.html
+    }
+}
+
+/// An `<input>`: `name` and `id`, then what the form needs.
+pub struct Input {
+    html: String,
+}
+
+impl Input {
+    pub fn new(name: &str, id: &str) -> Input {
+        Input {
+            html: format!("<input name=\"{}\" id=\"{}\"", esc(name), esc(id)),
+        }
+    }
+
+    pub fn value(mut self, value: &str) -> Input {
+        let _ = write!(self.html, " value=\"{}\"", esc(value));
+        self
+    }
+
+    pub fn placeholder(mut self, example: &str) -> Input {
+        let _ = write!(self.html, " placeholder=\"{}\"", esc(example));
+        self
+    }
+
+    pub fn required(mut self) -> Input {
+        self.html.push_str(" required");
+        self
+    }
+
+    pub fn html(mut self) -> String {
+        self.html.push('>');
+        self.html
+    }
+}
+
+/// A `<select>` of `(value, text)` options, the first selected.
+pub fn select(name: &str, id: Option<&str>, options: &[(&str, &str)]) -> String {
+    let mut h = format!("<select name=\"{}\"", esc(name));
+    if let Some(id) = id {
+        let _ = write!(h, " id=\"{}\"", esc(id));
+    }
+    h.push('>');
+    for (value, text) in options {
+        let _ = write!(h, "<option value=\"{}\">{}</option>", esc(value), esc(text));
+    }
+    h.push_str("</select>");
+    h
+}
+
+/// A required `<textarea>` of `rows` × `cols`.
+pub fn textarea(name: &str, id: &str, rows: u32, cols: u32, required: bool) -> String {
+    format!(
+        "<textarea name=\"{}\" id=\"{}\" rows=\"{rows}\" cols=\"{cols}\"{}></textarea>",
+        esc(name),
+        esc(id),
+        if required { " required" } else { "" }
+    )
+}
+
+/// A filter form for one month (`month=2026-11`) on `action`.
+pub fn month_filter(action: &str, lang: Lang, month: jiff::civil::Date) -> String {
+    Form::get(action)
+        .field(
+            t(lang, "report.month"),
+            &Input::new("month", "month")
+                .value(&month.strftime("%Y-%m").to_string())
+                .html(),
+        )
+        .submit(None, t(lang, "search"))
+}
+
+/// `<table id="…">` and its header row.
+pub fn table_head(id: &str, headers: &[&str]) -> String {
+    let mut h = format!("<table id=\"{}\"><tr>", esc(id));
+    for text in headers {
+        let _ = write!(h, "<th>{}</th>", esc(text));
+    }
+    h.push_str("</tr>");
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

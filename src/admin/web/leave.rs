@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
 
-use super::common::{call, month_param, session_text, staff_param};
-use super::html::{csrf_field, esc, message};
+use super::common::{call, session_text, staff_param};
+use super::html::{csrf_field, esc, message, select, table_head, Form, Input};
 use super::i18n::{t, Lang};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
@@ -39,57 +39,75 @@ pub async fn leave_page(State(state): State<AppState>, s: SignedIn<need::EnterLe
 
 async fn leave_view(state: &AppState, s: &Signed, note: String) -> Response {
     let lang = s.lang;
-    let month = match month_param(state, &s.q) {
-        Ok(m) => m,
-        Err(e) => return s.bad_request(&e),
-    };
-    let list = match call(state, move |c| c.leaves(month)).await {
-        Ok(l) => l,
-        Err(e) => return s.failure(e),
+    let (month, list) = match s.month_list(state, |c, month| c.leaves(month)).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let mut b = note;
-    let kinds: String = LEAVE_KINDS
+    let kind_names: Vec<(&str, String)> = LEAVE_KINDS
         .iter()
-        .map(|k| {
-            format!(
-                "<option value=\"{}\">{}</option>",
-                kind_key(*k),
-                esc(&format!("{} {}", kind_zh(*k), kind_key(*k)))
-            )
-        })
+        .map(|k| (kind_key(*k), format!("{} {}", kind_zh(*k), kind_key(*k))))
         .collect();
-    let sessions = format!(
-        "<option value=\"am\">{}</option><option value=\"pm\">{}</option>",
-        esc(t(lang, "session.am")),
-        esc(t(lang, "session.pm"))
+    let kinds: Vec<(&str, &str)> = kind_names.iter().map(|(k, n)| (*k, n.as_str())).collect();
+    let (am, pm) = (t(lang, "session.am"), t(lang, "session.pm"));
+    let half_day = |name: &str, id: &str, example: &str, first: (&str, &str), second| {
+        format!(
+            "{} {}",
+            Input::new(name, id).placeholder(example).required().html(),
+            select(
+                &format!("{name}_session"),
+                Some(&format!("{id}-session")),
+                &[first, second]
+            )
+        )
+    };
+    b.push_str(
+        &Form::post("/leave", &s.session.csrf)
+            .field(
+                t(lang, "col.id"),
+                &Input::new("staff", "leave-staff").required().html(),
+            )
+            .field(
+                t(lang, "leave.kind"),
+                &select("kind", Some("leave-kind"), &kinds),
+            )
+            .field(
+                t(lang, "leave.from"),
+                &half_day("from", "leave-from", "2026-11-03", ("am", am), ("pm", pm)),
+            )
+            .field(
+                t(lang, "leave.to"),
+                &half_day("to", "leave-to", "2026-11-03", ("pm", pm), ("am", am)),
+            )
+            .field(
+                t(lang, "leave.cover"),
+                &Input::new("cover", "leave-cover").html(),
+            )
+            .field(
+                t(lang, "leave.reason"),
+                &Input::new("reason", "leave-reason").html(),
+            )
+            .submit(Some("leave-add"), t(lang, "leave.submit")),
     );
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/leave\">{}<label>{}<br><input name=\"staff\" id=\"leave-staff\" required></label><label>{}<br><select name=\"kind\" id=\"leave-kind\">{kinds}</select></label><label>{}<br><input name=\"from\" id=\"leave-from\" placeholder=\"2026-11-03\" required> <select name=\"from_session\">{sessions}</select></label><label>{}<br><input name=\"to\" id=\"leave-to\" placeholder=\"2026-11-03\" required> <select name=\"to_session\" id=\"leave-to-session\"><option value=\"pm\">{}</option><option value=\"am\">{}</option></select></label><label>{}<br><input name=\"cover\" id=\"leave-cover\"></label><label>{}<br><input name=\"reason\" id=\"leave-reason\"></label><button id=\"leave-add\">{}</button></form>",
-        csrf_field(&s.session.csrf),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "leave.kind")),
-        esc(t(lang, "leave.from")),
-        esc(t(lang, "leave.to")),
-        esc(t(lang, "session.pm")),
-        esc(t(lang, "session.am")),
-        esc(t(lang, "leave.cover")),
-        esc(t(lang, "leave.reason")),
-        esc(t(lang, "leave.submit")),
-    );
-    let _ = write!(
-        b,
-        "<h2>{} {}</h2><table id=\"leaves\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>{} {}</h2>",
         esc(&month.strftime("%Y-%m").to_string()),
         esc(t(lang, "leave.list")),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "leave.kind")),
-        esc(t(lang, "leave.from")),
-        esc(t(lang, "leave.to")),
-        esc(t(lang, "leave.days")),
-        esc(t(lang, "leave.cover")),
-        esc(t(lang, "leave.approval")),
     );
+    b.push_str(&table_head(
+        "leaves",
+        &[
+            "#",
+            t(lang, "col.id"),
+            t(lang, "leave.kind"),
+            t(lang, "leave.from"),
+            t(lang, "leave.to"),
+            t(lang, "leave.days"),
+            t(lang, "leave.cover"),
+            t(lang, "leave.approval"),
+        ],
+    ));
     let can_approve = allowed(s.session.role, Permission::ApproveLeave);
     for l in &list {
         let approval = match &l.approved {

@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use super::common::{
     call, month_param, session_text, staff_param, url_component, year_in_range, Params,
 };
-use super::html::esc;
+use super::html::{esc, Form, Input};
 use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
@@ -170,16 +170,21 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         SpanKind::Month => "report.month",
         SpanKind::Year => "report.year",
     };
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"get\" action=\"{path}\"><label>{} <input name=\"{field}\" id=\"{field}\" value=\"{}\"></label><label>{} <input name=\"staff\" id=\"staff\" value=\"{}\"></label><label>{} <input name=\"post\" id=\"post\" value=\"{}\"></label><button id=\"filter\">{}</button></form>",
-        esc(t(lang, span_label)),
-        esc(&span_text),
-        esc(t(lang, "col.id")),
-        esc(&staff_text),
-        esc(t(lang, "col.post")),
-        esc(&post_text),
-        esc(t(lang, "search")),
+    b.push_str(
+        &Form::get(path)
+            .field(
+                t(lang, span_label),
+                &Input::new(field, field).value(&span_text).html(),
+            )
+            .field(
+                t(lang, "col.id"),
+                &Input::new("staff", "staff").value(&staff_text).html(),
+            )
+            .field(
+                t(lang, "col.post"),
+                &Input::new("post", "post").value(&post_text).html(),
+            )
+            .submit(Some("filter"), t(lang, "search")),
     );
     let qs = esc(&format!(
         "{field}={}&staff={}&post={}",

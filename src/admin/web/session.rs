@@ -22,11 +22,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use tracing::{info, warn};
 
-use super::common::{bad_request, call, cookie, failure, lang_of, record_audit, respond, Params};
+use super::common::{
+    bad_request, call, cookie, failure, lang_of, month_param, record_audit, respond, Params,
+};
 use super::html::{esc, message, page, Viewer};
 use super::i18n::{t, Lang};
 use super::security::{allowed, csrf_matches, random_token, token_digest, Permission};
-use super::{Actor, AppState, ClientIp, ConsoleError, SessionInfo};
+use super::{Actor, AppState, ClientIp, Console, ConsoleError, SessionInfo};
+use jiff::civil::Date;
 use need::Need;
 
 const SESSION_COOKIE: &str = "hallclock_session";
@@ -93,6 +96,20 @@ impl Signed {
     /// A wrong query parameter: 400 with the message.
     pub fn bad_request(&self, text: &str) -> Response {
         bad_request(self.lang, &self.q, text)
+    }
+
+    /// The month this page asks for (`month=YYYY-MM`, this month by default) and what `list`
+    /// finds in it; a bad month (400) or a failure as the answer instead.
+    pub async fn month_list<T, F>(&self, state: &AppState, list: F) -> Result<(Date, T), Response>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Console, Date) -> Result<T, ConsoleError> + Send + 'static,
+    {
+        let month = month_param(state, &self.q).map_err(|e| self.bad_request(&e))?;
+        let found = call(state, move |c| list(c, month))
+            .await
+            .map_err(|e| self.failure(e))?;
+        Ok((month, found))
     }
 
     /// The answer to a change, on the page it was made from (`again(note, status)`): the note

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, reload_gallery, staff_param};
-use super::html::{csrf_field, esc, message};
+use super::html::{csrf_field, esc, message, table_head, Form, Input};
 use super::i18n::t;
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
@@ -38,18 +38,28 @@ async fn staff_page(state: &AppState, s: &Signed, note: Option<String>) -> Respo
     if let Some(n) = note {
         b.push_str(&n);
     }
-    let _ = write!(
-        b,
-        "<form method=\"get\" action=\"/staff\"><input name=\"q\" id=\"q\" value=\"{}\" placeholder=\"{}\"> <button>{}</button></form><table id=\"staff\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-        esc(&search),
-        esc(t(lang, "staff.search")),
-        esc(t(lang, "search")),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "col.name")),
-        esc(t(lang, "col.post")),
-        esc(t(lang, "col.active")),
-        esc(t(lang, "col.faces")),
+    b.push_str(
+        &Form::get("/staff")
+            .field(
+                t(lang, "staff.search"),
+                &Input::new("q", "q")
+                    .value(&search)
+                    .placeholder(t(lang, "staff.search"))
+                    .html(),
+            )
+            .submit(None, t(lang, "search")),
     );
+    b.push_str(&table_head(
+        "staff",
+        &[
+            t(lang, "col.id"),
+            t(lang, "col.name"),
+            t(lang, "col.post"),
+            t(lang, "col.active"),
+            t(lang, "col.faces"),
+            "",
+        ],
+    ));
     let can_enrol = allowed(s.session.role, Permission::Enrol);
     let mut shown = 0;
     for p in list.iter().filter(|p| {
