@@ -79,6 +79,7 @@ fn main() {
                 role: PunchRole::ClockIn,
                 verdict: Some(Verdict::Late { minutes: 2 }),
                 score: None,
+                liveness: None,
             })
             .collect();
         store

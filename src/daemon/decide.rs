@@ -39,6 +39,8 @@ pub struct RecordJob {
     pub score: Option<f32>,
     pub signal: Signal,
     pub first_seen: Timestamp,
+    /// The liveness check's reading of the face, when it ran.
+    pub liveness: Option<crate::store::LivenessMark>,
 }
 
 /// A pattern to show at the door.
@@ -206,6 +208,7 @@ async fn carry_out(
                     score: ev.score,
                     signal: Signal::ClockedIn,
                     first_seen: ev.first_seen,
+                    liveness: None,
                 });
             }
             Action::Signal(signal) => match pending.take() {

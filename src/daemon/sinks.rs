@@ -51,6 +51,7 @@ pub fn run_record(
             role: job.role,
             verdict: job.verdict,
             score: job.score,
+            liveness: job.liveness.clone(),
         };
         let result = stage
             .store

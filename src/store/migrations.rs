@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_audit_client.sql"),
     include_str!("migrations/0006_rules_generation.sql"),
     include_str!("migrations/0007_console_sign_in.sql"),
+    include_str!("migrations/0008_liveness.sql"),
 ];
 
 /// The newest schema version.

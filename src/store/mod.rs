@@ -16,6 +16,7 @@ mod attendance;
 mod audit;
 mod codes;
 mod health;
+mod liveness;
 mod migrations;
 mod outbox;
 
@@ -25,9 +26,10 @@ pub use attendance::{
     PunchImportSummary, PunchRow, RecordError,
 };
 pub use audit::{Audit, AuditFilter};
+pub use liveness::{SpoofAttempt, SpoofLine, SpoofOutcome};
 pub use outbox::{
-    DoorPunch, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord, RecordedPunch,
-    UnclassifiedRecord,
+    DoorPunch, LivenessMark, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord,
+    RecordedPunch, UnclassifiedRecord,
 };
 
 /// Failures of the store.

@@ -33,6 +33,19 @@ pub struct DoorPunch {
     pub verdict: Option<Verdict>,
     /// The recognition score: stored with the punch, never in the outbox.
     pub score: Option<f32>,
+    /// The liveness check's reading, when it ran: stored with the punch.
+    pub liveness: Option<LivenessMark>,
+}
+
+/// What the door's liveness check said about a face (issue 11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivenessMark {
+    /// Suspected of being a photo or a screen (in `flag` mode the punch is kept, marked).
+    pub suspect: bool,
+    /// The combined live score, 0 to 1.
+    pub score: f32,
+    /// Why it is suspected (`model`, `flat`, `still`, `bezel`), comma-separated; empty if live.
+    pub reasons: String,
 }
 
 /// Where a recorded punch landed.
@@ -144,8 +157,9 @@ impl Store {
             let mut insert_punch = tx
                 .prepare_cached(
                     "INSERT INTO punches (staff_id, at_unix_ms, device, seq, score, clock_trusted,
-                                          source, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'door', ?7)",
+                                          source, created_at, liveness, liveness_score,
+                                          liveness_reasons)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'door', ?7, ?8, ?9, ?10)",
                 )
                 .map_err(sql(action))?;
             let mut insert_outbox = tx
@@ -175,7 +189,12 @@ impl Store {
                         seq,
                         p.score.map(f64::from),
                         p.punch.clock_trusted,
-                        created
+                        created,
+                        p.liveness
+                            .as_ref()
+                            .map(|l| if l.suspect { "suspect" } else { "live" }),
+                        p.liveness.as_ref().map(|l| f64::from(l.score)),
+                        p.liveness.as_ref().map(|l| l.reasons.as_str()),
                     ])
                     .map_err(sql(action))?;
                 let punch_id = tx.last_insert_rowid();
@@ -522,6 +541,7 @@ mod tests {
             role: PunchRole::ClockIn,
             verdict,
             score: Some(0.7),
+            liveness: None,
         }
     }
 

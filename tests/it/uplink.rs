@@ -301,6 +301,7 @@ pub(crate) fn door_punch_by(base: Timestamp, i: usize, staff: &str) -> DoorPunch
             _ => None,
         },
         score: Some(0.81),
+        liveness: None,
     }
 }
 
