@@ -435,6 +435,41 @@ impl Console for StoreConsole {
         })
     }
 
+    fn spoofs(&self, month: Date) -> Result<Vec<web::SpoofView>, ConsoleError> {
+        let schedule = &self.config.rules.engine.schedule;
+        let start = |d: Date| {
+            schedule
+                .to_instant(d.to_datetime(jiff::civil::Time::midnight()))
+                .map_err(|e| ConsoleError::Refused(e.to_string()))
+        };
+        let next = month
+            .last_of_month()
+            .tomorrow()
+            .map_err(|e| ConsoleError::Refused(e.to_string()))?;
+        let (from, until) = (start(month)?, start(next)?);
+        self.with_store(|s| {
+            let names: std::collections::BTreeMap<StaffId, String> = s
+                .list_staff("")
+                .map_err(failed)?
+                .into_iter()
+                .map(|l| (l.staff.staff_id, l.staff.name))
+                .collect();
+            Ok(s.spoof_lines(from, until)
+                .map_err(failed)?
+                .into_iter()
+                .map(|l| web::SpoofView {
+                    name: names.get(&l.staff).cloned().unwrap_or_default(),
+                    staff: l.staff,
+                    at: l.at,
+                    device: l.device,
+                    refused: l.outcome == crate::store::SpoofOutcome::Refused,
+                    live_score: l.live_score,
+                    reasons: l.reasons,
+                })
+                .collect())
+        })
+    }
+
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
         // Decoded from memory, one photo at a time: no face image is written anywhere.
         let photos: Vec<PhotoInput<'_>> = request

@@ -66,6 +66,7 @@ pub fn page(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: &str) ->
             ("/meetings", "nav.meetings", Permission::ViewReports),
             ("/amend", "nav.amend", Permission::AmendPunches),
             ("/status", "nav.status", Permission::ViewStatus),
+            ("/spoofs", "nav.spoofs", Permission::ViewReports),
             ("/audit", "nav.audit", Permission::ViewAudit),
         ];
         for (href, key, perm) in links {

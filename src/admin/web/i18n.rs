@@ -62,6 +62,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.amend", "补卡更正", "Amend punches"),
     ("nav.status", "运行状态", "Status"),
     ("nav.audit", "操作日志", "Audit log"),
+    ("nav.spoofs", "代打卡嫌疑", "Suspected spoofs"),
+    ("spoof.none", "本月没有代打卡嫌疑。", "No suspected spoof this month."),
+    ("spoof.door", "门禁", "Door"),
+    ("spoof.outcome", "处理", "Outcome"),
+    ("spoof.score", "活体分", "Live score"),
+    ("spoof.why", "原因", "Why"),
+    ("spoof.refused", "已拒绝，未记打卡", "Refused, no punch"),
+    ("spoof.flagged", "已记打卡，待核查", "Punch kept, to check"),
+    ("spoof.reason.model", "活体模型判为照片或屏幕", "the liveness model saw a photo or a screen"),
+    ("spoof.reason.flat", "人脸移动如同平面", "the face moved as a flat plane"),
+    ("spoof.reason.still", "走近时人脸纹丝不动", "the face stayed perfectly still"),
+    ("spoof.reason.bezel", "人脸在屏幕边框内", "the face was inside a screen's bezel"),
     ("nav.logout", "退出", "Sign out"),
     ("nav.gaps", "窗口断档", "Unattended windows"),
     ("nav.posts", "窗口岗位", "Window posts"),
@@ -252,6 +264,7 @@ mod tests {
             include_str!("status.rs"),
             include_str!("html.rs"),
             include_str!("hall.rs"),
+            include_str!("spoofs.rs"),
         ];
         let mut missing = Vec::new();
         for src in sources {

@@ -25,6 +25,7 @@ mod leave;
 mod report;
 pub mod security;
 mod session;
+mod spoofs;
 mod staff;
 mod status;
 pub mod upload;
@@ -344,6 +345,20 @@ pub struct MeetingForm {
     pub sign_in: Vec<String>,
 }
 
+/// A suspected spoof at the door (代打卡嫌疑): a flagged punch or a refused attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpoofView {
+    pub staff: StaffId,
+    pub name: String,
+    pub at: Timestamp,
+    pub device: String,
+    /// The door refused it (`refuse` mode); otherwise the punch was kept, flagged.
+    pub refused: bool,
+    pub live_score: Option<f32>,
+    /// `model`, `flat`, `still`, `bezel`, comma-separated.
+    pub reasons: String,
+}
+
 /// A recorded meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingLine {
@@ -409,6 +424,8 @@ pub trait Console: Send + Sync + 'static {
         per_page: usize,
     ) -> Result<(Vec<AuditLine>, bool), ConsoleError>;
     fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError>;
+    /// The month's suspected spoofs at the door, by time.
+    fn spoofs(&self, month: Date) -> Result<Vec<SpoofView>, ConsoleError>;
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError>;
     /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
     fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError>;
@@ -695,6 +712,7 @@ pub fn router(state: AppState) -> Router {
         .route("/amend", get(amend::amend_form).post(amend::amend))
         .route("/status", get(status::status))
         .route("/audit", get(audit::audit))
+        .route("/spoofs", get(spoofs::spoofs))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)

@@ -1,0 +1,127 @@
+//! Issue 11, the supervisor's side: suspected spoofs at the door (a punch the liveness check
+//! flagged, an attempt it refused) are listed on the console's 代打卡嫌疑 page for their month,
+//! with the claimed person, the door and the reasons in Chinese (English with `?lang=en`).
+
+use hallclock::core::ids::StaffId;
+use hallclock::core::rules::Punch;
+use hallclock::core::schedule::PunchRole;
+use hallclock::store::{DoorPunch, LivenessMark, SpoofAttempt, Store};
+use jiff::Timestamp;
+use reqwest::StatusCode;
+
+use super::console::{get, sign_in, Server, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
+    let s = Server::start_at("2026-11-18T10:00:00+08:00");
+    for (id, name) in [("0001", "张三"), ("0002", "李四")] {
+        let o = s
+            .hallclock()
+            .args(["staff", "add", "--id", id, "--name", name])
+            .output()
+            .expect("staff add runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let at = |t: &str| -> Timestamp { t.parse().expect("an instant") };
+    {
+        let mut store = Store::open(&s.dir.path().join("hallclock.db")).expect("the database");
+        let staff = |id: &str| StaffId::new(id).expect("an id");
+        let punch = |who: &str, t: &str, liveness| DoorPunch {
+            punch: Punch {
+                staff: staff(who),
+                at: at(t),
+                clock_trusted: true,
+            },
+            role: PunchRole::ClockIn,
+            verdict: None,
+            score: Some(0.88),
+            liveness,
+        };
+        store
+            .record_door_punches(
+                "door-east",
+                &[
+                    // live: not listed
+                    punch(
+                        "0001",
+                        "2026-11-17T23:55:00Z",
+                        Some(LivenessMark {
+                            suspect: false,
+                            score: 0.97,
+                            reasons: String::new(),
+                        }),
+                    ),
+                    // flagged in November
+                    punch(
+                        "0002",
+                        "2026-11-18T00:02:00Z",
+                        Some(LivenessMark {
+                            suspect: true,
+                            score: 0.21,
+                            reasons: "model,flat".into(),
+                        }),
+                    ),
+                ],
+                at("2026-11-18T00:02:01Z"),
+            )
+            .expect("punches recorded");
+        for (who, t) in [
+            ("0001", "2026-11-18T00:05:00Z"),
+            ("0002", "2026-12-01T00:05:00Z"),
+        ] {
+            store
+                .record_spoof_attempt(
+                    "door-east",
+                    &SpoofAttempt {
+                        staff: staff(who),
+                        at: at(t),
+                        match_score: Some(0.8),
+                        live_score: 0.04,
+                        reasons: "bezel".into(),
+                    },
+                    at(t),
+                )
+                .expect("attempt recorded");
+        }
+    }
+    let supervisor = sign_in(&s, "super1", PASSWORD)
+        .await
+        .expect("the supervisor signs in");
+    let (status, body) = get(&s, Some(&supervisor), "/spoofs?month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows: Vec<&str> = body.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{body}");
+    // By time, in the hall's zone: the flagged punch at 08:02, the refused attempt at 08:05.
+    assert!(rows[0].contains("2026-11-18 08:02"), "{}", rows[0]);
+    assert!(
+        rows[0].contains("李四") && rows[0].contains("door-east"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("已记打卡，待核查"), "{}", rows[0]);
+    assert!(
+        rows[0].contains("活体模型判为照片或屏幕，人脸移动如同平面"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("张三") && rows[1].contains("已拒绝，未记打卡"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains("人脸在屏幕边框内"), "{}", rows[1]);
+    assert!(
+        !body.contains("2026-12-01"),
+        "December's attempt is not November's"
+    );
+
+    let (_, english) = get(&s, Some(&supervisor), "/spoofs?month=2026-11&lang=en").await;
+    assert!(english.contains("Refused, no punch"), "{english}");
+    let (_, december) = get(&s, Some(&supervisor), "/spoofs?month=2026-10").await;
+    assert!(december.contains("本月没有代打卡嫌疑"), "{december}");
+    let (status, _) = get(&s, Some(&supervisor), "/spoofs?month=2026-13").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Viewers see reports, this page too; anonymous visitors are sent to sign in.
+    let (status, _) = get(&s, None, "/spoofs").await;
+    assert_ne!(status, StatusCode::OK);
+}
