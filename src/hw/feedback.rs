@@ -63,7 +63,9 @@ const OFF_GAP: Step = step(false, false, false, false, 120);
 /// - late: green and red together 1 s, two beeps (recorded, but late);
 /// - unknown: red 1 s, one long low beep; no relay;
 /// - fault (early clock-out, or a punch that could not be recorded): red blinks three times with
-///   three beeps.
+///   three beeps;
+/// - refused (not recorded, see the supervisor: a suspected photo or screen): red 1.2 s with one
+///   long beep, then a short one; no relay.
 pub fn pattern(signal: Signal) -> &'static [Step] {
     const CLOCKED_IN: &[Step] = &[
         step(true, false, true, true, 150),
@@ -92,7 +94,14 @@ pub fn pattern(signal: Signal) -> &'static [Step] {
         OFF_GAP,
         step(false, true, true, false, 150),
     ];
+    const REFUSED: &[Step] = &[
+        step(false, true, true, false, 800),
+        step(false, true, false, false, 150),
+        step(false, true, true, false, 150),
+        step(false, true, false, false, 100),
+    ];
     match signal {
+        Signal::Refused => REFUSED,
         Signal::ClockedIn => CLOCKED_IN,
         Signal::ClockedOut => CLOCKED_OUT,
         Signal::Late => LATE,
@@ -239,12 +248,13 @@ mod gpio {
 mod tests {
     use super::*;
 
-    const ALL: [Signal; 5] = [
+    const ALL: [Signal; 6] = [
         Signal::ClockedIn,
         Signal::ClockedOut,
         Signal::Late,
         Signal::Unknown,
         Signal::Fault,
+        Signal::Refused,
     ];
 
     #[test]
@@ -263,7 +273,7 @@ mod tests {
             assert!(any(s, |x| x.green), "{s:?}");
             assert!(any(s, |x| x.relay), "{s:?}");
         }
-        for s in [Signal::Unknown, Signal::Fault] {
+        for s in [Signal::Unknown, Signal::Fault, Signal::Refused] {
             assert!(!any(s, |x| x.green), "{s:?}");
             assert!(any(s, |x| x.red), "{s:?}");
             assert!(!any(s, |x| x.relay), "{s:?}");

@@ -54,6 +54,9 @@ pub enum Signal {
     Unknown,
     /// Recorded, but a fault: an early clock-out (早退).
     Fault,
+    /// Not recorded: see the supervisor (the liveness check refused the face as a photo or a
+    /// screen). Never a rules outcome: the shell shows it when it refuses a punch.
+    Refused,
 }
 
 /// Why a sighting was not recorded.
