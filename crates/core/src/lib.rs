@@ -17,6 +17,7 @@ pub mod track;
 
 pub mod calendar;
 pub mod leave;
+pub mod liveness;
 pub mod rules;
 pub mod schedule;
 pub mod scoring;
