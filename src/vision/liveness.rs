@@ -48,7 +48,10 @@ pub struct LivenessModel {
 impl std::fmt::Debug for LivenessModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LivenessModel")
-            .field("models", &[&self.nets[0].manifest.name, &self.nets[1].manifest.name])
+            .field(
+                "models",
+                &[&self.nets[0].manifest.name, &self.nets[1].manifest.name],
+            )
             .finish()
     }
 }
@@ -121,7 +124,9 @@ fn load_net(
     if h != w || !(16..=512).contains(&h) {
         return Err(VisionError::ModelShape {
             path: manifest.model_path.clone(),
-            message: format!("a liveness model takes a fixed square input; the manifest says {h}x{w}"),
+            message: format!(
+                "a liveness model takes a fixed square input; the manifest says {h}x{w}"
+            ),
         });
     }
     let session = build_session(rt, manifest, threads)?;

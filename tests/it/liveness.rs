@@ -21,7 +21,8 @@ fn largest_face(img: &BgrImage) -> hallclock::vision::Face {
 #[test]
 fn minifasnet_pair_scores_real_captures_as_live() {
     let rt = OrtRuntime::start(None).expect("ONNX Runtime");
-    let mut model = LivenessModel::load_from_dir(&rt, &repo().join("models"), 1).expect("both load");
+    let mut model =
+        LivenessModel::load_from_dir(&rt, &repo().join("models"), 1).expect("both load");
     assert_eq!(model.names(), ["minifasnet-v2", "minifasnet-v1se"]);
     for photo in ["demo/0001_enrol.jpg", "demo/0002_enrol.jpg"] {
         let img = hallclock::hw::read_photo(&fixture(photo)).expect("fixture decodes");
@@ -47,9 +48,15 @@ fn a_missing_liveness_model_says_which_and_what_to_do() {
     )
     .expect("copy manifest");
     let e = LivenessModel::load_from_dir(&rt, dir.path(), 1).expect_err("model file is missing");
-    assert!(matches!(e, VisionError::MissingLivenessModel { .. }), "{e:?}");
+    assert!(
+        matches!(e, VisionError::MissingLivenessModel { .. }),
+        "{e:?}"
+    );
     let text = e.to_string();
-    assert!(text.contains("minifasnet_v2.onnx") && text.contains("mode = \"off\""), "{text}");
+    assert!(
+        text.contains("minifasnet_v2.onnx") && text.contains("mode = \"off\""),
+        "{text}"
+    );
     std::fs::remove_file(dir.path().join("minifasnet_v2.toml")).expect("rm");
     let text = LivenessModel::load_from_dir(&rt, dir.path(), 1)
         .expect_err("manifest missing")
