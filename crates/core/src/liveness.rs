@@ -199,6 +199,29 @@ fn eye_distance(l: &[Point; 5]) -> f32 {
     ((l[0].x - l[1].x).powi(2) + (l[0].y - l[1].y).powi(2)).sqrt()
 }
 
+/// What the door does with a suspect verdict (`[liveness] mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LivenessMode {
+    /// No liveness check: the models are not loaded, nothing is judged.
+    Off,
+    /// Judge, store the punch with its verdict, let the supervisor see it (the default until
+    /// the site has calibrated).
+    Flag,
+    /// A suspect gets no punch; the claimed staff id is recorded as an attempt.
+    Refuse,
+}
+
+impl LivenessMode {
+    /// The config's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            LivenessMode::Off => "off",
+            LivenessMode::Flag => "flag",
+            LivenessMode::Refuse => "refuse",
+        }
+    }
+}
+
 /// What the judge learns about one frame of a track.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observation {
