@@ -11,6 +11,7 @@ mod doctor;
 mod enroll;
 mod eval;
 mod identify;
+mod make_attacks;
 mod run;
 mod staff;
 
@@ -57,6 +58,8 @@ enum Command {
     Identify(identify::IdentifyArgs),
     /// Measure detection and recognition accuracy on a folder of <identity>/<image> photos.
     Eval(eval::EvalArgs),
+    /// Make synthetic print and replay attacks from real captures (for eval-liveness).
+    MakeAttacks(make_attacks::MakeAttacksArgs),
     /// The door daemon: camera → recognition → rules → punches → feedback (and the uplink).
     Run(run::RunArgs),
     /// Check the camera, models, ONNX Runtime, clock, disk, database and uplink; say what to fix.
@@ -137,6 +140,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
+        Command::MakeAttacks(a) => make_attacks::run(&config, a),
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),

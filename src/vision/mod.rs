@@ -4,6 +4,7 @@
 //! Reads model files at start-up only; never writes a file, never reads the clock except to time
 //! its own stages, and never decides who a face belongs to (that is `core::matcher`).
 
+pub mod attack_synth;
 pub mod detector;
 pub mod embedder;
 pub mod liveness;
