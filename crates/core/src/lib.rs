@@ -13,6 +13,7 @@ pub mod ids;
 pub mod image;
 pub mod matcher;
 pub mod outbox;
+pub mod pad;
 pub mod track;
 
 pub mod calendar;
