@@ -17,14 +17,16 @@ pub struct RawLiveness {
     pub mode: Option<String>,
     /// Below this mean live share of the two models, a face is suspect (0..1, default 0.5).
     pub model_threshold: Option<f32>,
-    /// Frames between the two frames the motion check compares (default 3).
-    pub pair_gap_frames: Option<usize>,
-    /// Landmark motion, in eye distances, a pair needs to be tested for flatness (default 0.04).
+    /// Frames averaged to smooth the nose's path in the face plane (default 5).
+    pub smooth_frames: Option<usize>,
+    /// How far, in eye distances, the nose's path in the face plane must wander for a head;
+    /// less is a flat picture (default 0.03).
+    pub flat_parallax: Option<f32>,
+    /// Frames with a face before flatness is judged (default 12).
+    pub flat_frames: Option<usize>,
+    /// How far, in eye distances, a face must travel before flatness makes it suspect
+    /// (default 0.3).
     pub min_motion: Option<f32>,
-    /// Non-planar residual, in eye distances, below which a pair is flat (default 0.012).
-    pub flat_residual: Option<f32>,
-    /// Flat moving pairs in a row that make a track suspect (default 6).
-    pub flat_pairs: Option<usize>,
     /// Frame-to-frame motion, in eye distances, below which a face is still (default 0.004).
     pub still_motion: Option<f32>,
     /// Still frames in a row that make a track suspect (default 12).
@@ -89,8 +91,8 @@ pub fn liveness_from_raw(raw: RawLiveness, problems: &mut Vec<String>) -> Livene
         d.model_threshold,
         1.0,
     );
-    let min_motion = share("min-motion", raw.min_motion, d.min_motion, 2.0);
-    let flat_residual = share("flat-residual", raw.flat_residual, d.flat_residual, 1.0);
+    let min_motion = share("min-motion", raw.min_motion, d.min_motion, 10.0);
+    let flat_parallax = share("flat-parallax", raw.flat_parallax, d.flat_parallax, 1.0);
     let still_motion = share("still-motion", raw.still_motion, d.still_motion, 1.0);
     let mut count = |key: &str, v: Option<usize>, default: usize, max: usize| match v {
         None => default,
@@ -100,8 +102,8 @@ pub fn liveness_from_raw(raw: RawLiveness, problems: &mut Vec<String>) -> Livene
             default
         }
     };
-    let pair_gap = count("pair-gap-frames", raw.pair_gap_frames, d.pair_gap, 30);
-    let flat_pairs = count("flat-pairs", raw.flat_pairs, d.flat_pairs, 300);
+    let smooth_frames = count("smooth-frames", raw.smooth_frames, d.smooth_frames, 30);
+    let flat_frames = count("flat-frames", raw.flat_frames, d.flat_frames, 300);
     let still_frames = count("still-frames", raw.still_frames, d.still_frames, 300);
     let bezel_frames = count("bezel-frames", raw.bezel_frames, d.bezel_frames, 300);
     let days = match raw.evidence_retention_days {
@@ -135,17 +137,14 @@ pub fn liveness_from_raw(raw: RawLiveness, problems: &mut Vec<String>) -> Livene
         mode,
         policy: LivenessPolicy {
             model_threshold,
-            pair_gap,
+            smooth_frames,
+            flat_parallax,
+            flat_frames,
             min_motion,
-            flat_residual,
-            flat_pairs,
             still_motion,
             still_frames,
             bezel_frames,
-            max_frames: d
-                .max_frames
-                .max(pair_gap + flat_pairs + 1)
-                .max(still_frames),
+            max_frames: d.max_frames.max(flat_frames).max(still_frames),
         },
         evidence,
     }
@@ -174,12 +173,12 @@ mod tests {
     #[test]
     fn values_are_read() {
         let (c, p) = parse(
-            "mode = \"refuse\"\nmodel-threshold = 0.8\nflat-pairs = 4\nkeep-evidence = true\nevidence-retention-days = 7\n",
+            "mode = \"refuse\"\nmodel-threshold = 0.8\nflat-frames = 4\nkeep-evidence = true\nevidence-retention-days = 7\n",
         );
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(c.mode, LivenessMode::Refuse);
         assert_eq!(c.policy.model_threshold, 0.8);
-        assert_eq!(c.policy.flat_pairs, 4);
+        assert_eq!(c.policy.flat_frames, 4);
         assert_eq!(
             c.evidence,
             EvidenceFrames::Keep {

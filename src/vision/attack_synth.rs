@@ -268,8 +268,11 @@ fn phone(photo: &BgrImage, dice: &mut Dice) -> Layer {
             // the camera averages them), so the cell's mean is about the pixel's value.
             for (col, ch) in [2usize, 1, 0].into_iter().enumerate() {
                 for row in 0..cell {
-                    let mut px = [0.0; 3];
-                    px[ch] = v[ch] * 3.6 * if row + 1 < cell { 1.0 } else { 0.3 };
+                    // Light leaks into the neighbouring sub-pixels (diffuser, lens blur), so
+                    // the grid shows as a faint texture, not as separate dots.
+                    let lit = if row + 1 < cell { 1.0 } else { 0.7 };
+                    let mut px = v.map(|x| x * 0.6 * lit);
+                    px[ch] = v[ch] * 1.8 * lit;
                     layer.px[(top + j * cell + row) * w + side + i * cell + col] = px;
                 }
             }

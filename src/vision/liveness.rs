@@ -268,8 +268,8 @@ fn sub_image(img: &BgrImage, x0: usize, y0: usize, x1: usize, y1: usize) -> Opti
 /// Settings of the bezel check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BezelCheck {
-    /// How far around the face box to look, in face-box sizes from its centre (2.5: a phone or
-    /// sheet held up reaches a little beyond the face).
+    /// How far around the face box to look, in face-box sizes across (4: a phone or a sheet
+    /// held up reaches about a face beyond the face on each side).
     pub search_scale: f32,
     /// A grey-level step across a line that counts as an edge (0..255).
     pub edge_step: f32,
@@ -277,95 +277,125 @@ pub struct BezelCheck {
     pub min_coverage: f32,
     /// Sides (of 4) that must show a straight edge.
     pub min_sides: usize,
+    /// Steepest tilt tried, as a slope (0.3: about 17 degrees; a hand tilts what it holds).
+    pub max_slope: f32,
 }
 
 impl BezelCheck {
     pub fn defaults() -> Self {
         BezelCheck {
-            search_scale: 2.6,
+            search_scale: 4.0,
             edge_step: 24.0,
             min_coverage: 0.8,
             min_sides: 3,
+            max_slope: 0.3,
         }
     }
 
     /// Whether the face in `bbox` sits inside a rectangle of straight edges: on at least
-    /// `min_sides` of its four sides, a row (above, below) or column (left, right) outside the
-    /// face box and inside the search window where the grey level steps by `edge_step` with
-    /// one sign over `min_coverage` of the span. A screen's bezel or a sheet's white margin
-    /// gives four; a real head in a doorway rarely more than two.
+    /// `min_sides` of its four sides, a straight line (tilted up to `max_slope`) outside the
+    /// face box and inside the search window, along which the grey level steps by `edge_step`
+    /// with one sign over `min_coverage` of a span 1.8 face sizes long. A screen's bezel or a
+    /// sheet's margin gives three or four; a head in a doorway rarely more than two.
     pub fn sees_bezel(&self, frame: &BgrImage, bbox: &BoxF) -> bool {
         self.sides(frame, bbox) >= self.min_sides
     }
 
     /// How many sides show a straight edge (0 to 4).
     pub fn sides(&self, frame: &BgrImage, bbox: &BoxF) -> usize {
-        let (w, h) = (frame.width() as isize, frame.height() as isize);
-        if w < 4 || h < 4 || bbox.width() <= 1.0 || bbox.height() <= 1.0 {
+        let (fw, fh) = (frame.width(), frame.height());
+        let (bw, bh) = (bbox.width(), bbox.height());
+        if fw < 8 || fh < 8 || bw <= 2.0 || bh <= 2.0 {
             return 0;
         }
-        let d = frame.data();
-        let grey = |x: isize, y: isize| -> f32 {
-            let i = ((y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) * 3) as usize;
-            0.114 * f32::from(d[i]) + 0.587 * f32::from(d[i + 1]) + 0.299 * f32::from(d[i + 2])
-        };
         let c = bbox.center();
-        let (hw, hh) = (
-            bbox.width() * 0.5 * self.search_scale,
-            bbox.height() * 0.5 * self.search_scale,
-        );
-        let clampx = |v: f32| (v as isize).clamp(1, w - 2);
-        let clampy = |v: f32| (v as isize).clamp(1, h - 2);
-        // The face box grown a little: an edge must be outside it.
-        let (fx0, fx1) = (
-            clampx(bbox.x0 - 0.1 * bbox.width()),
-            clampx(bbox.x1 + 0.1 * bbox.width()),
-        );
+        // The window, in frame pixels, and its grey levels.
+        let wx0 = (c.x - bw * self.search_scale * 0.5).max(0.0) as usize;
+        let wy0 = (c.y - bh * self.search_scale * 0.5).max(0.0) as usize;
+        let wx1 = ((c.x + bw * self.search_scale * 0.5) as usize).min(fw - 1);
+        let wy1 = ((c.y + bh * self.search_scale * 0.5) as usize).min(fh - 1);
+        if wx1 < wx0 + 8 || wy1 < wy0 + 8 {
+            return 0;
+        }
+        let (gw, gh) = (wx1 - wx0 + 1, wy1 - wy0 + 1);
+        let d = frame.data();
+        let mut grey = vec![0f32; gw * gh];
+        for y in 0..gh {
+            for x in 0..gw {
+                let i = ((wy0 + y) * fw + wx0 + x) * 3;
+                grey[y * gw + x] = 0.114 * f32::from(d[i])
+                    + 0.587 * f32::from(d[i + 1])
+                    + 0.299 * f32::from(d[i + 2]);
+            }
+        }
+        // In window coordinates; (along, across) → (x, y) for rows, (y, x) for columns.
+        let g = |x: isize, y: isize| -> Option<f32> {
+            (x >= 0 && y >= 0 && (x as usize) < gw && (y as usize) < gh)
+                .then(|| grey[y as usize * gw + x as usize])
+        };
+        let (cx, cy) = (c.x - wx0 as f32, c.y - wy0 as f32);
+        let slopes: Vec<f32> = {
+            let n = (self.max_slope / 0.05).round() as i32;
+            (-n..=n).map(|k| k as f32 * 0.05).collect()
+        };
+        // Is there a straight edge line `across = a0 + slope * (along - centre_along)` for
+        // `a0` in `range` (rows when `horizontal`, else columns)?
+        let line_at = |horizontal: bool, range: (f32, f32)| -> bool {
+            let (centre_along, half) = if horizontal {
+                (cx, 0.9 * bw)
+            } else {
+                (cy, 0.9 * bh)
+            };
+            let (lo, hi) = (range.0.max(2.0), range.1);
+            let mut a0 = lo;
+            while a0 <= hi {
+                for &m in &slopes {
+                    let (mut pos, mut neg, mut n) = (0usize, 0usize, 0usize);
+                    let mut t = -half;
+                    while t <= half {
+                        let along = centre_along + t;
+                        let across = a0 + m * t;
+                        let (p, q) = if horizontal {
+                            (
+                                g(along as isize, (across + 2.0) as isize),
+                                g(along as isize, (across - 2.0) as isize),
+                            )
+                        } else {
+                            (
+                                g((across + 2.0) as isize, along as isize),
+                                g((across - 2.0) as isize, along as isize),
+                            )
+                        };
+                        n += 1;
+                        if let (Some(p), Some(q)) = (p, q) {
+                            if p - q > self.edge_step {
+                                pos += 1;
+                            } else if q - p > self.edge_step {
+                                neg += 1;
+                            }
+                        }
+                        t += 2.0;
+                    }
+                    if n > 0 && pos.max(neg) as f32 >= self.min_coverage * n as f32 {
+                        return true;
+                    }
+                }
+                a0 += 2.0;
+            }
+            false
+        };
         let (fy0, fy1) = (
-            clampy(bbox.y0 - 0.1 * bbox.height()),
-            clampy(bbox.y1 + 0.1 * bbox.height()),
+            bbox.y0 - wy0 as f32 - 0.15 * bh,
+            bbox.y1 - wy0 as f32 + 0.15 * bh,
         );
-        let (sx0, sx1) = (clampx(c.x - hw), clampx(c.x + hw));
-        let (sy0, sy1) = (clampy(c.y - hh), clampy(c.y + hh));
-        // Spans the lines must cover: the face's extent, widened by half a face.
-        let (spx0, spx1) = (
-            clampx(bbox.x0 - 0.5 * bbox.width()),
-            clampx(bbox.x1 + 0.5 * bbox.width()),
+        let (fx0, fx1) = (
+            bbox.x0 - wx0 as f32 - 0.15 * bw,
+            bbox.x1 - wx0 as f32 + 0.15 * bw,
         );
-        let (spy0, spy1) = (
-            clampy(bbox.y0 - 0.3 * bbox.height()),
-            clampy(bbox.y1 + 0.3 * bbox.height()),
-        );
-        let row_is_edge = |y: isize| -> bool {
-            let (mut pos, mut neg, mut n) = (0usize, 0usize, 0usize);
-            for x in spx0..=spx1 {
-                let step = grey(x, y + 1) - grey(x, y - 1);
-                n += 1;
-                if step > self.edge_step {
-                    pos += 1;
-                } else if step < -self.edge_step {
-                    neg += 1;
-                }
-            }
-            n > 0 && pos.max(neg) as f32 >= self.min_coverage * n as f32
-        };
-        let col_is_edge = |x: isize| -> bool {
-            let (mut pos, mut neg, mut n) = (0usize, 0usize, 0usize);
-            for y in spy0..=spy1 {
-                let step = grey(x + 1, y) - grey(x - 1, y);
-                n += 1;
-                if step > self.edge_step {
-                    pos += 1;
-                } else if step < -self.edge_step {
-                    neg += 1;
-                }
-            }
-            n > 0 && pos.max(neg) as f32 >= self.min_coverage * n as f32
-        };
-        let top = (sy0..fy0).any(row_is_edge);
-        let bottom = (fy1 + 1..=sy1).any(row_is_edge);
-        let left = (sx0..fx0).any(col_is_edge);
-        let right = (fx1 + 1..=sx1).any(col_is_edge);
+        let top = line_at(true, (0.0, fy0));
+        let bottom = line_at(true, (fy1, gh as f32 - 3.0));
+        let left = line_at(false, (0.0, fx0));
+        let right = line_at(false, (fx1, gw as f32 - 3.0));
         [top, bottom, left, right].iter().filter(|s| **s).count()
     }
 }

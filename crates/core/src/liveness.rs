@@ -195,6 +195,28 @@ pub fn landmark_motion(a: &[Point; 5], b: &[Point; 5]) -> f32 {
     sum / 5.0 / eye
 }
 
+/// The eyes and mouth corners of the ArcFace template, in eye distances.
+const FACE_FRAME: [(f64, f64); 4] = [
+    (38.2946 / 35.24, 51.6963 / 35.24),
+    (73.5318 / 35.24, 51.5014 / 35.24),
+    (41.5493 / 35.24, 92.3655 / 35.24),
+    (70.7299 / 35.24, 92.2041 / 35.24),
+];
+
+/// Where the nose tip sits in the face's own plane: the homography that takes the eyes and
+/// mouth corners onto a fixed template is applied to the nose (units: eye distances). For a
+/// flat picture this is a projective invariant, the same in every frame however the picture
+/// is turned or moved; on a real head the nose stands out of that plane, so the point moves
+/// as the head turns (parallax). `None` when the four points are degenerate.
+pub fn nose_in_face_plane(l: &[Point; 5]) -> Option<(f64, f64)> {
+    let four: Vec<(f64, f64)> = [l[0], l[1], l[3], l[4]]
+        .iter()
+        .map(|p| (f64::from(p.x), f64::from(p.y)))
+        .collect();
+    let h = Homography::fit(&four, &FACE_FRAME)?;
+    h.apply(f64::from(l[2].x), f64::from(l[2].y))
+}
+
 fn eye_distance(l: &[Point; 5]) -> f32 {
     ((l[0].x - l[1].x).powi(2) + (l[0].y - l[1].y).powi(2)).sqrt()
 }
@@ -239,15 +261,17 @@ pub struct Observation {
 pub struct LivenessPolicy {
     /// Below this mean live share, the model calls the face an attack.
     pub model_threshold: f32,
-    /// Frames between the two frames of a compared pair (the motion check looks at frame t
-    /// against frame t + gap, so that a head has time to turn).
-    pub pair_gap: usize,
-    /// Mean landmark motion (in eye distances) a pair needs for its flatness to say anything.
+    /// Frames averaged to smooth the nose's path in the face plane (landmark noise is
+    /// independent from frame to frame; parallax is not).
+    pub smooth_frames: usize,
+    /// How far (in eye distances) the nose's smoothed path in the face plane must wander for
+    /// the face to be a head; less is flat.
+    pub flat_parallax: f32,
+    /// Frames with a face before flatness is judged.
+    pub flat_frames: usize,
+    /// How far (in eye distances) the face must travel across the frame before flatness makes
+    /// it suspect (a face that does not move is the still check's business).
     pub min_motion: f32,
-    /// Planar residual (in eye distances) below which a moving pair is flat.
-    pub flat_residual: f32,
-    /// This many moving pairs in a row, all flat, make the track suspect.
-    pub flat_pairs: usize,
     /// Frame-to-frame landmark motion (in eye distances) below which a face is still.
     pub still_motion: f32,
     /// This many frames in a row, all still, make the track suspect.
@@ -264,10 +288,10 @@ impl LivenessPolicy {
     pub fn defaults() -> Self {
         LivenessPolicy {
             model_threshold: 0.5,
-            pair_gap: 3,
-            min_motion: 0.04,
-            flat_residual: 0.012,
-            flat_pairs: 6,
+            smooth_frames: 5,
+            flat_parallax: 0.03,
+            flat_frames: 12,
+            min_motion: 0.3,
             still_motion: 0.004,
             still_frames: 12,
             bezel_frames: 3,
@@ -281,8 +305,8 @@ impl LivenessPolicy {
 pub enum SuspectReason {
     /// The models' mean live share was below the threshold.
     ModelScore { mean: f32, threshold: f32 },
-    /// The landmarks followed one homography over this many moving pairs in a row.
-    Flat { pairs: usize, median_residual: f32 },
+    /// Over this many frames, the nose stayed put in the face's plane: a flat picture.
+    Flat { frames: usize, parallax: f32 },
     /// The face did not move for this many frames in a row.
     Still { frames: usize },
     /// The face sat inside a rectangle of straight edges in this many frames.
@@ -325,8 +349,8 @@ pub enum LivenessVerdict {
 pub struct LivenessScores {
     /// The models' mean live share over the frames they scored.
     pub model: Option<f32>,
-    /// The motion check: 0 for a still face, else `r / (r + flat_residual)` for the median
-    /// residual `r` of the moving pairs; `None` when no pair moved enough to tell.
+    /// The motion check: 0 for a still face, else `p / (p + flat_parallax)` for the parallax
+    /// `p` of the track; `None` with too few frames to tell.
     pub motion: Option<f32>,
     /// Share of frames without a bezel.
     pub no_bezel: f32,
@@ -335,8 +359,10 @@ pub struct LivenessScores {
     /// Both together: the lower of `model` (when known) and `model_free`.
     pub combined: f32,
     pub frames: usize,
-    /// Pairs that moved enough to test flatness.
-    pub moving_pairs: usize,
+    /// How far the nose's smoothed path wandered in the face plane (eye distances).
+    pub parallax: Option<f32>,
+    /// How far the face travelled across the frame (eye distances).
+    pub travel: f32,
 }
 
 /// Follows one track's frames and judges its liveness. A value: feed it [`Observation`]s with
@@ -350,9 +376,10 @@ pub struct LivenessJudge {
 /// What the motion check found over the kept frames.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct Motion {
-    moving_pairs: usize,
-    median_residual: Option<f32>,
-    longest_flat_run: usize,
+    /// The smoothed nose path's largest distance from its mean (eye distances).
+    parallax: Option<f32>,
+    /// The largest mean landmark displacement from the first frame (eye distances).
+    travel: f32,
     longest_still_run: usize,
 }
 
@@ -387,29 +414,39 @@ impl LivenessJudge {
 
     fn motion(&self) -> Motion {
         let p = &self.policy;
-        let gap = p.pair_gap.max(1);
         let mut m = Motion::default();
-        let mut residuals = Vec::new();
-        let mut run = 0usize;
-        for w in 0..self.frames.len().saturating_sub(gap) {
-            let (a, b) = (&self.frames[w].landmarks, &self.frames[w + gap].landmarks);
-            if landmark_motion(a, b) < p.min_motion {
-                continue;
-            }
-            let Some(r) = planar_residual(a, b) else {
-                continue;
-            };
-            m.moving_pairs += 1;
-            residuals.push(r);
-            if r < p.flat_residual {
-                run += 1;
-                m.longest_flat_run = m.longest_flat_run.max(run);
-            } else {
-                run = 0;
-            }
+        if let Some(first) = self.frames.first() {
+            m.travel = self
+                .frames
+                .iter()
+                .map(|f| landmark_motion(&first.landmarks, &f.landmarks))
+                .fold(0.0, f32::max);
         }
-        residuals.sort_by(f32::total_cmp);
-        m.median_residual = residuals.get(residuals.len() / 2).copied();
+        let path: Vec<(f64, f64)> = self
+            .frames
+            .iter()
+            .filter_map(|f| nose_in_face_plane(&f.landmarks))
+            .collect();
+        let k = p.smooth_frames.max(1);
+        if path.len() > k {
+            let smooth: Vec<(f64, f64)> = path
+                .windows(k)
+                .map(|w| {
+                    let n = w.len() as f64;
+                    w.iter()
+                        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n))
+                })
+                .collect();
+            let n = smooth.len() as f64;
+            let (mx, my) = smooth
+                .iter()
+                .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+            let spread = smooth
+                .iter()
+                .map(|(x, y)| ((x - mx).powi(2) + (y - my).powi(2)).sqrt())
+                .fold(0.0, f64::max);
+            m.parallax = Some(spread as f32);
+        }
         let mut still = 0usize;
         for w in self.frames.windows(2) {
             if landmark_motion(&w[0].landmarks, &w[1].landmarks) < p.still_motion {
@@ -433,8 +470,7 @@ impl LivenessJudge {
         let motion = if m.longest_still_run >= p.still_frames {
             Some(0.0)
         } else {
-            m.median_residual
-                .map(|r| r / (r + p.flat_residual.max(1e-6)))
+            m.parallax.map(|r| r / (r + p.flat_parallax.max(1e-6)))
         };
         let n = self.frames.len();
         let bezels = self.frames.iter().filter(|f| f.bezel).count();
@@ -452,7 +488,8 @@ impl LivenessJudge {
             model_free,
             combined,
             frames: n,
-            moving_pairs: m.moving_pairs,
+            parallax: m.parallax,
+            travel: m.travel,
         }
     }
 
@@ -471,11 +508,16 @@ impl LivenessJudge {
                 });
             }
         }
-        if m.longest_flat_run >= p.flat_pairs.max(1) {
-            reasons.push(SuspectReason::Flat {
-                pairs: m.longest_flat_run,
-                median_residual: m.median_residual.unwrap_or(0.0),
-            });
+        if let Some(parallax) = m.parallax {
+            if self.frames.len() >= p.flat_frames.max(2)
+                && m.travel >= p.min_motion
+                && parallax < p.flat_parallax
+            {
+                reasons.push(SuspectReason::Flat {
+                    frames: self.frames.len(),
+                    parallax,
+                });
+            }
         }
         if m.longest_still_run >= p.still_frames.max(2) {
             reasons.push(SuspectReason::Still {
@@ -562,6 +604,15 @@ mod tests {
         let real =
             planar_residual(&head(0.0, 800.0, 0.0, 30.0), &head(15.0, 700.0, 40.0, 30.0)).unwrap();
         assert!(real > 0.03, "{real}");
+        // Across the track: the nose in the face's plane stays put on a picture, moves on a head.
+        let at = |yaw, depth| nose_in_face_plane(&head(yaw, 800.0, 20.0, depth)).unwrap();
+        let (a, b) = (at(-15.0, 0.0), at(15.0, 0.0));
+        assert!(
+            (a.0 - b.0).abs() < 1e-4 && (a.1 - b.1).abs() < 1e-4,
+            "{a:?} {b:?}"
+        );
+        let (a, b) = (at(-15.0, 30.0), at(15.0, 30.0));
+        assert!((a.0 - b.0).abs() > 0.2, "{a:?} {b:?}");
     }
 
     fn judge_of(frames: impl IntoIterator<Item = [Point; 5]>) -> LivenessJudge {
@@ -619,7 +670,9 @@ mod tests {
         // Eleven frames are not yet "too long".
         let j = judge_of((0..11).map(|_| head(0.0, 800.0, 0.0, 30.0)));
         assert_eq!(j.verdict(), LivenessVerdict::Live);
-        assert_eq!(j.scores().motion, None);
+        // Not still for long enough, but no parallax either: a low motion score.
+        assert!(j.scores().motion.unwrap() < 0.01);
+        assert_eq!(j.scores().travel, 0.0);
     }
 
     #[test]

@@ -181,7 +181,11 @@ mod tests {
         close(r.bpcer, 0.5); // 0.6, 0.55, 0.5, 0.4, 0.2 refused
                              // Allowing one print in five: 0.6 itself may pass, so the threshold is just above 0.45.
         let r = s.bpcer_at_apcer(0.2).unwrap();
-        assert!(r.threshold > 0.45 && r.threshold < 0.4501, "{}", r.threshold);
+        assert!(
+            r.threshold > 0.45 && r.threshold < 0.4501,
+            "{}",
+            r.threshold
+        );
         close(r.apcer_max, 0.2);
         close(r.bpcer, 0.2); // 0.4, 0.2 refused
     }
