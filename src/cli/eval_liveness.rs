@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -90,6 +91,9 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
     let show_progress = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
 
     let mut scored = Vec::with_capacity(samples.len());
+    // Seconds spent per stage, over every frame with a face: what liveness adds per frame.
+    let (mut t_detect, mut t_models, mut t_bezel, mut t_judge) = (0f64, 0f64, 0f64, 0f64);
+    let mut scored_frames = 0usize;
     for (n, s) in samples.iter().enumerate() {
         if show_progress {
             eprint!("\r{}/{} samples", n + 1, samples.len());
@@ -98,10 +102,12 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
         let (mut frames, mut faces) = (0usize, 0usize);
         let mut look = |img: &BgrImage| -> anyhow::Result<()> {
             frames += 1;
+            let t = Instant::now();
             let found = vision
                 .recognizer
                 .faces(img, size)
                 .with_context(|| format!("detecting faces in {}", s.name))?;
+            t_detect += t.elapsed().as_secs_f64();
             let Some(face) = found
                 .iter()
                 .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
@@ -109,15 +115,24 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
                 return Ok(());
             };
             faces += 1;
+            scored_frames += 1;
+            let t = Instant::now();
             let live = model
                 .score(img, &face.bbox)
                 .with_context(|| format!("liveness models on {}", s.name))?;
+            t_models += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let framed = bezel.sees_bezel(img, &face.bbox);
+            t_bezel += t.elapsed().as_secs_f64();
+            let t = Instant::now();
             judge.observe(Observation {
                 landmarks: face.landmarks,
                 bbox: face.bbox,
                 model_score: Some(live.mean),
-                bezel: bezel.sees_bezel(img, &face.bbox),
+                bezel: framed,
             });
+            let _ = judge.scores();
+            t_judge += t.elapsed().as_secs_f64();
             Ok(())
         };
         match &s.source {
@@ -159,6 +174,15 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
     if show_progress {
         eprintln!();
     }
+    let per = |t: f64| t * 1e3 / scored_frames.max(1) as f64;
+    let stage_ms = json!({
+        "detect": per(t_detect),
+        "liveness_models": per(t_models),
+        "bezel": per(t_bezel),
+        "judge": per(t_judge),
+        "frames": scored_frames,
+        "build": if cfg!(debug_assertions) { "debug" } else { "release" },
+    });
 
     // Presentations in which no face was ever found are not scored (a failure to acquire, in
     // the standard's terms): counted and listed.
@@ -276,6 +300,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             "mode": config.liveness.mode.name(),
             "models": model.names(),
             "checks": checks_json,
+            "stage_ms": stage_ms,
             "samples": samples_json,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -331,6 +356,15 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             None => println!("  for BPCER <= {}: n/a", pct(args.target_bpcer)),
         }
     }
+    println!(
+        "per frame with a face ({} frames, {} build): detect {:.1} ms; liveness models {:.1} ms, bezel check {:.1} ms, judge {:.2} ms",
+        scored_frames,
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        per(t_detect),
+        per(t_models),
+        per(t_bezel),
+        per(t_judge)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

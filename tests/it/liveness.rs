@@ -122,10 +122,16 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
     assert_eq!(samples.len(), 12);
     for check in ["model", "motion", "combined", "verdict"] {
         let c = &v["checks"][check];
-        for rates in ["at_configured_threshold", "bpcer_at_apcer_5", "for_target_bpcer"] {
+        for rates in [
+            "at_configured_threshold",
+            "bpcer_at_apcer_5",
+            "for_target_bpcer",
+        ] {
             let r = &c[rates];
             assert!(r["threshold"].is_number(), "{check}.{rates}: {c:#}");
-            assert!(r["bpcer"].as_f64().is_some_and(|b| (0.0..=1.0).contains(&b)));
+            assert!(r["bpcer"]
+                .as_f64()
+                .is_some_and(|b| (0.0..=1.0).contains(&b)));
             for kind in ["print", "replay"] {
                 let a = r["apcer"][kind].as_f64().expect("APCER per kind");
                 assert!((0.0..=1.0).contains(&a));
@@ -157,5 +163,8 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
         .expect("eval-liveness runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("live/") && err.contains("make-attacks"), "{err}");
+    assert!(
+        err.contains("live/") && err.contains("make-attacks"),
+        "{err}"
+    );
 }
