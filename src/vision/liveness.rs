@@ -15,7 +15,7 @@ use crate::core::image::BgrImage;
 
 use super::manifest::{ColourOrder, LivenessSpec, ModelManifest, ModelRole};
 use super::pixels::Letterbox;
-use super::runtime::{build_session, OrtRuntime};
+use super::runtime::{bad_output, build_session, run_first_output, OrtRuntime};
 use super::VisionError;
 
 /// The manifests of the two liveness models, as shipped in `models/`.
@@ -37,6 +37,8 @@ struct LivenessNet {
     spec: LivenessSpec,
     side: usize,
     letterbox: Letterbox,
+    /// The crop's pixels, reused from frame to frame.
+    crop: Vec<u8>,
     input: Vec<f32>,
 }
 
@@ -136,6 +138,7 @@ fn load_net(
         spec,
         side: h as usize,
         letterbox: Letterbox::default(),
+        crop: Vec::new(),
         input: Vec::new(),
     })
 }
@@ -148,7 +151,8 @@ impl LivenessNet {
         };
         let (x0, y0, x1, y1) = crop_box(frame.width(), frame.height(), bbox, self.spec.crop_scale)
             .ok_or_else(bad_size)?;
-        let crop = sub_image(frame, x0, y0, x1, y1).ok_or_else(bad_size)?;
+        let crop = sub_image(frame, x0, y0, x1, y1, std::mem::take(&mut self.crop))
+            .ok_or_else(bad_size)?;
         let s = self.side;
         self.letterbox.fill(
             &crop,
@@ -161,43 +165,17 @@ impl LivenessNet {
             self.manifest.scale,
             &mut self.input,
         );
-        let name = self.manifest.name.clone();
-        let infer_err = |e: &dyn std::fmt::Display| VisionError::Inference {
-            model: name.clone(),
-            message: e.to_string(),
-        };
-        let tensor = ort::value::TensorRef::from_array_view(([1usize, 3, s, s], &self.input[..]))
-            .map_err(|e| infer_err(&e))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![tensor])
-            .map_err(|e| infer_err(&e))?;
-        let out_name = self
-            .manifest
-            .outputs
-            .first()
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default();
-        let value = outputs
-            .get(&out_name)
-            .ok_or_else(|| VisionError::BadOutput {
-                model: name.clone(),
-                output: out_name.clone(),
-                shape: vec![],
-                expected: "present".into(),
-            })?;
-        let (shape, logits) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| infer_err(&e))?;
+        self.crop = crop.into_data();
+        let (shape, logits) =
+            run_first_output(&mut self.session, &self.manifest, [1, 3, s, s], &self.input)?;
         if logits.len() <= self.spec.live_class {
-            return Err(VisionError::BadOutput {
-                model: name,
-                output: out_name,
-                shape: shape.to_vec(),
-                expected: format!("[1, more than {}]", self.spec.live_class),
-            });
+            return Err(bad_output(
+                &self.manifest,
+                shape,
+                format!("[1, more than {}]", self.spec.live_class),
+            ));
         }
-        Ok(softmax_share(logits, self.spec.live_class))
+        Ok(softmax_share(&logits, self.spec.live_class))
     }
 }
 
@@ -251,18 +229,25 @@ pub fn crop_box(
     (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
 }
 
-/// A copy of the inclusive rectangle `(x0, y0)..=(x1, y1)` of `img`.
-fn sub_image(img: &BgrImage, x0: usize, y0: usize, x1: usize, y1: usize) -> Option<BgrImage> {
+/// A copy of the inclusive rectangle `(x0, y0)..=(x1, y1)` of `img`, written into `buf`.
+fn sub_image(
+    img: &BgrImage,
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+    mut buf: Vec<u8>,
+) -> Option<BgrImage> {
     if x1 >= img.width() || y1 >= img.height() || x1 < x0 || y1 < y0 {
         return None;
     }
     let (w, h) = (x1 - x0 + 1, y1 - y0 + 1);
     let row = img.width() * 3;
-    let mut data = Vec::with_capacity(w * h * 3);
+    buf.clear();
     for y in y0..=y1 {
-        data.extend_from_slice(&img.data()[y * row + x0 * 3..y * row + (x1 + 1) * 3]);
+        buf.extend_from_slice(&img.data()[y * row + x0 * 3..y * row + (x1 + 1) * 3]);
     }
-    BgrImage::from_bgr(w, h, data).ok()
+    BgrImage::from_bgr(w, h, buf).ok()
 }
 
 /// Settings of the bezel check.
