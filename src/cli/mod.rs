@@ -10,7 +10,9 @@ mod demo;
 mod doctor;
 mod enroll;
 mod eval;
+mod eval_liveness;
 mod identify;
+mod make_attacks;
 mod run;
 mod staff;
 
@@ -57,6 +59,10 @@ enum Command {
     Identify(identify::IdentifyArgs),
     /// Measure detection and recognition accuracy on a folder of <identity>/<image> photos.
     Eval(eval::EvalArgs),
+    /// Liveness figures (APCER, BPCER) on folders live/ and attack/<kind>/: calibrate on site.
+    EvalLiveness(eval_liveness::EvalLivenessArgs),
+    /// Make synthetic print and replay attacks from real captures (for eval-liveness).
+    MakeAttacks(make_attacks::MakeAttacksArgs),
     /// The door daemon: camera → recognition → rules → punches → feedback (and the uplink).
     Run(run::RunArgs),
     /// Check the camera, models, ONNX Runtime, clock, disk, database and uplink; say what to fix.
@@ -137,6 +143,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
+        Command::EvalLiveness(a) => eval_liveness::run(&config, a),
+        Command::MakeAttacks(a) => make_attacks::run(&config, a),
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),

@@ -22,6 +22,7 @@ use crate::vision::quality::QualityGate;
 
 mod console;
 mod daemon;
+mod liveness;
 mod uplink;
 
 pub use console::{ConsoleConfig, RawConsole};
@@ -30,6 +31,7 @@ pub use daemon::{
     CameraConfig, ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera,
     RawDaemon, RawFeedback, RawMetrics,
 };
+pub use liveness::{EvidenceFrames, LivenessConfig, RawLiveness};
 pub use uplink::{uplink_from_raw, RawUplink, UploadSettings};
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +55,8 @@ pub struct RawConfig {
     pub uplink: RawUplink,
     #[serde(default)]
     pub console: console::RawConsole,
+    #[serde(default)]
+    pub liveness: liveness::RawLiveness,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +113,8 @@ pub struct Config {
     pub uplink: Option<UploadSettings>,
     /// `[console]`: the web console.
     pub console: console::ConsoleConfig,
+    /// `[liveness]`: photos and phones held up to the camera.
+    pub liveness: liveness::LivenessConfig,
     /// What "now" is. Not from the file: the system clock, unless the binary's edge was given
     /// `--now`/`HALLCLOCK_NOW` (tests, rehearsals).
     pub clock: crate::hw::clock::WallClock,
@@ -190,6 +196,7 @@ impl Config {
         let metrics = metrics_from_raw(raw.metrics, &mut problems);
         let uplink = uplink_from_raw(raw.uplink, &daemon.device_id, &mut problems);
         let console = console::console_from_raw(raw.console, &mut problems);
+        let liveness = liveness::liveness_from_raw(raw.liveness, &mut problems);
         let v = raw.vision;
         let threads = v.threads.unwrap_or(1);
         if !(1..=16).contains(&threads) {
@@ -303,6 +310,7 @@ impl Config {
             metrics,
             uplink,
             console,
+            liveness,
             clock: crate::hw::clock::WallClock::system(),
         })
     }
@@ -862,6 +870,10 @@ mod example_tests {
             format!("{:?}", c.console),
             format!("{:?}", d.console),
             "[console] in the example differs from the defaults"
+        );
+        assert_eq!(
+            c.liveness, d.liveness,
+            "[liveness] in the example differs from the defaults"
         );
         assert_eq!(
             c.store.database,

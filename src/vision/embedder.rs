@@ -10,7 +10,7 @@ use crate::core::matcher::{l2_normalize, Metric};
 use super::detector::Face;
 use super::manifest::{ColourOrder, EmbedderSpec, ModelManifest, ModelRole};
 use super::pixels::{crop_to_planar, warp_affine};
-use super::runtime::{build_session, OrtRuntime};
+use super::runtime::{bad_output, build_session, run_first_output, OrtRuntime};
 use super::VisionError;
 
 /// A face embedding as the model's metric expects it (L2-normalised for cosine models).
@@ -162,43 +162,19 @@ impl Embedder {
                 &mut self.input[i * per..(i + 1) * per],
             );
         }
-        let name = self.manifest.name.clone();
         let dim = self.dim();
-        let infer_err = |e: &dyn std::fmt::Display| VisionError::Inference {
-            model: name.clone(),
-            message: e.to_string(),
-        };
-        let tensor =
-            ort::value::TensorRef::from_array_view(([crops.len(), 3, s, s], &self.input[..]))
-                .map_err(|e| infer_err(&e))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![tensor])
-            .map_err(|e| infer_err(&e))?;
-        let out_name = self
-            .manifest
-            .outputs
-            .first()
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default();
-        let value = outputs
-            .get(&out_name)
-            .ok_or_else(|| VisionError::BadOutput {
-                model: name.clone(),
-                output: out_name.clone(),
-                shape: vec![],
-                expected: "present".into(),
-            })?;
-        let (shape, data) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| infer_err(&e))?;
+        let (shape, data) = run_first_output(
+            &mut self.session,
+            &self.manifest,
+            [crops.len(), 3, s, s],
+            &self.input,
+        )?;
         if dim == 0 || data.len() != dim * crops.len() {
-            return Err(VisionError::BadOutput {
-                model: name,
-                output: out_name,
-                shape: shape.to_vec(),
-                expected: format!("[{}, {dim}]", crops.len()),
-            });
+            return Err(bad_output(
+                &self.manifest,
+                shape,
+                format!("[{}, {dim}]", crops.len()),
+            ));
         }
         Ok(data.chunks_exact(dim).map(<[f32]>::to_vec).collect())
     }

@@ -51,6 +51,8 @@ pub enum ManifestError {
 pub enum ModelRole {
     Detector,
     Embedder,
+    /// Passive liveness (anti-spoofing): a face crop in, class scores out.
+    Liveness,
 }
 
 impl ModelRole {
@@ -58,6 +60,7 @@ impl ModelRole {
         match self {
             ModelRole::Detector => "detector",
             ModelRole::Embedder => "embedder",
+            ModelRole::Liveness => "liveness model",
         }
     }
 }
@@ -87,6 +90,7 @@ struct RawManifest {
     scale: f32,
     embedder: Option<RawEmbedder>,
     detector: Option<RawDetector>,
+    liveness: Option<RawLiveness>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +122,13 @@ struct RawDetector {
     strides: Vec<usize>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLiveness {
+    crop_scale: f32,
+    live_class: usize,
+}
+
 /// A validated manifest.
 #[derive(Debug, Clone)]
 pub struct ModelManifest {
@@ -137,6 +148,17 @@ pub struct ModelManifest {
     pub scale: f32,
     pub embedder: Option<EmbedderSpec>,
     pub detector: Option<DetectorSpec>,
+    pub liveness: Option<LivenessSpec>,
+}
+
+/// How to crop for a liveness model and read its answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LivenessSpec {
+    /// The detector's box is enlarged this many times around its centre (less where the frame
+    /// is too small), then resized to the model's input.
+    pub crop_scale: f32,
+    /// The output class (after softmax) that means a live face.
+    pub live_class: usize,
 }
 
 /// How to feed and compare an embedder.
@@ -242,7 +264,7 @@ impl ModelManifest {
             (ModelRole::Embedder, None) => {
                 return Err(bad("role = \"embedder\" needs an [embedder] table".into()))
             }
-            (ModelRole::Detector, _) => None,
+            (ModelRole::Detector | ModelRole::Liveness, _) => None,
         };
         let detector = match (&raw.role, raw.detector) {
             (ModelRole::Detector, Some(d)) => {
@@ -267,7 +289,36 @@ impl ModelManifest {
             (ModelRole::Detector, None) => {
                 return Err(bad("role = \"detector\" needs a [detector] table".into()))
             }
-            (ModelRole::Embedder, _) => None,
+            (ModelRole::Embedder | ModelRole::Liveness, _) => None,
+        };
+        let liveness = match (&raw.role, raw.liveness) {
+            (ModelRole::Liveness, Some(l)) => {
+                if !(l.crop_scale.is_finite() && (1.0..=8.0).contains(&l.crop_scale)) {
+                    return Err(bad(format!(
+                        "liveness.crop-scale = {}: expected 1 to 8",
+                        l.crop_scale
+                    )));
+                }
+                let classes = raw
+                    .outputs
+                    .first()
+                    .and_then(|t| t.shape.last().copied())
+                    .unwrap_or(0);
+                if l.live_class as i64 >= classes {
+                    return Err(bad(format!(
+                        "liveness.live-class = {}: expected below the {classes} output classes",
+                        l.live_class
+                    )));
+                }
+                Some(LivenessSpec {
+                    crop_scale: l.crop_scale,
+                    live_class: l.live_class,
+                })
+            }
+            (ModelRole::Liveness, None) => {
+                return Err(bad("role = \"liveness\" needs a [liveness] table".into()))
+            }
+            (ModelRole::Embedder | ModelRole::Detector, _) => None,
         };
         Ok(ModelManifest {
             name: raw.name,
@@ -285,6 +336,7 @@ impl ModelManifest {
             scale: raw.scale,
             embedder,
             detector,
+            liveness,
         })
     }
 

@@ -4,8 +4,10 @@
 //! Reads model files at start-up only; never writes a file, never reads the clock except to time
 //! its own stages, and never decides who a face belongs to (that is `core::matcher`).
 
+pub mod attack_synth;
 pub mod detector;
 pub mod embedder;
+pub mod liveness;
 pub mod manifest;
 pub mod pipeline;
 pub mod pixels;
@@ -14,6 +16,7 @@ pub mod runtime;
 
 pub use detector::{Detector, DetectorSize, Face};
 pub use embedder::{Embedder, Embedding};
+pub use liveness::{BezelCheck, LiveScore, LivenessModel};
 pub use manifest::{ModelManifest, ModelRole};
 pub use pipeline::{Recognizer, RecognizerConfig};
 pub use quality::{QualityGate, QualityReport, Rejection};
@@ -39,6 +42,8 @@ pub enum VisionError {
         shape: Vec<i64>,
         expected: String,
     },
+    #[error("liveness model {path} is missing: {hint}")]
+    MissingLivenessModel { path: PathBuf, hint: &'static str },
     #[error("image of {width}x{height} pixels is too small or too large for the detector")]
     BadImageSize { width: usize, height: usize },
 }

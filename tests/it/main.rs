@@ -19,6 +19,8 @@ mod console_ops;
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
+#[cfg(feature = "opencv")]
+mod liveness;
 mod spoofs;
 mod uplink;
 

@@ -13,10 +13,12 @@ pub mod ids;
 pub mod image;
 pub mod matcher;
 pub mod outbox;
+pub mod pad;
 pub mod track;
 
 pub mod calendar;
 pub mod leave;
+pub mod liveness;
 pub mod rules;
 pub mod schedule;
 pub mod scoring;
