@@ -18,7 +18,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::admin::export::{render_csv, render_json, render_table, write_xlsx};
 use crate::admin::import::{
-    check_known_staff, parse_csv_time, parse_date, parse_punch_csv, parse_zkteco,
+    decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
+    reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
 use crate::admin::report::{self, kind_key, kind_zh};
 use crate::admin::web::ReportSpan;
@@ -71,9 +72,11 @@ pub struct ReportOpts {
     /// Only these people (repeat, or separate with commas); the hall totals cover everyone.
     #[arg(long, value_delimiter = ',')]
     staff: Vec<String>,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    format: ReportFormat,
-    /// Output file (xlsx, csv, json); xlsx defaults to hallclock-<kind>-<period>.xlsx.
+    /// Output format (default: from the --out file's extension, else a table).
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
+    /// Output file (.xlsx, .csv, .json, .txt; the name picks the format); xlsx defaults to
+    /// hallclock-<kind>-<period>.xlsx.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Judge as of this instant (RFC 3339 or hall time) instead of now.
@@ -83,10 +86,41 @@ pub struct ReportOpts {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// A table for the terminal (CJK aligned).
     Table,
+    /// CSV for Chinese Excel (UTF-8 with a byte-order mark, ids kept as text).
     Csv,
+    /// One JSON object.
     Json,
+    /// An Excel workbook, one sheet per part.
     Xlsx,
+}
+
+impl ReportFormat {
+    /// The format `--format` names, else the one the `--out` file's extension names, else a
+    /// table.
+    fn pick(given: Option<Self>, out: Option<&Path>) -> anyhow::Result<Self> {
+        let ext = out
+            .and_then(Path::extension)
+            .map(|e| e.to_string_lossy().to_lowercase());
+        let by_name = match ext.as_deref() {
+            Some("csv") => Some(Self::Csv),
+            Some("json") => Some(Self::Json),
+            Some("xlsx") => Some(Self::Xlsx),
+            Some("txt") => Some(Self::Table),
+            _ => None,
+        };
+        match (given, by_name) {
+            (Some(g), Some(n)) if g != n => bail!(
+                "--format {} but --out names a .{} file; expected the two to agree (or drop --format)",
+                g.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string()),
+                ext.unwrap_or_default()
+            ),
+            (Some(g), _) => Ok(g),
+            (None, Some(n)) => Ok(n),
+            (None, None) => Ok(Self::Table),
+        }
+    }
 }
 
 /// `hallclock leave add|approve|close|list`.
@@ -208,15 +242,28 @@ pub enum MeetingCommand {
 /// `hallclock punch import|list|amend`.
 #[derive(Debug, Subcommand)]
 pub enum PunchCommand {
-    /// Import punches; the whole file or nothing.
+    /// Import punches (UTF-8 or GBK); the whole file or nothing, unless --skip-invalid.
     Import {
+        /// The file: a CSV with staff id and time columns (工号, 考勤时间, ...) or an ATTLOG.
         file: PathBuf,
+        /// The file's format.
         #[arg(long, value_enum, default_value_t = PunchFormat::Csv)]
         format: PunchFormat,
         /// Device name for the imported punches' sequence numbers (default: import-csv or
         /// import-zkteco).
         #[arg(long)]
         device: Option<String>,
+        /// A CSV mapping the device's user ids to staff ids, one `user id,staff id` a line
+        /// (e.g. `1,0001`).
+        #[arg(long)]
+        id_map: Option<PathBuf>,
+        /// Zero-pad all-digit user ids to this many digits (`1` → `0001` with 4), after --id-map.
+        #[arg(long)]
+        pad_ids: Option<usize>,
+        /// Import the valid lines and write the rejected ones, with line numbers and reasons, to
+        /// FILE.rejected.csv beside the file.
+        #[arg(long)]
+        skip_invalid: bool,
     },
     /// List punches and amendments of a day or a month.
     List {
@@ -321,7 +368,7 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         now,
         only.as_ref(),
     )?;
-    match opts.format {
+    match ReportFormat::pick(opts.format, opts.out.as_deref())? {
         ReportFormat::Table => emit(&opts.out, &render_table(&report))?,
         ReportFormat::Csv => emit(&opts.out, &render_csv(&report)?)?,
         ReportFormat::Json => {
@@ -388,36 +435,81 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             file,
             format,
             device,
+            id_map,
+            pad_ids,
+            skip_invalid,
         } => {
-            let text = read(&file)?;
             let refused = || refused_context("punch", &file);
-            let parsed = match format {
-                PunchFormat::Csv => parse_punch_csv(&text, schedule),
-                PunchFormat::Zkteco => parse_zkteco(&text, schedule),
-            }
-            .with_context(refused)?;
-            let known = store.staff_ids()?;
-            check_known_staff(&text, &parsed, |p| &p.staff, &known).with_context(refused)?;
-            let punches: Vec<_> = parsed.into_iter().map(|l| l.value).collect();
+            let (text, encoding) = decode_text(&read_bytes(&file)?);
+            let ids = IdMapping {
+                table: match &id_map {
+                    None => Default::default(),
+                    Some(path) => parse_id_map(&read(path)?)
+                        .with_context(|| format!("reading the id mapping {}", path.display()))?,
+                },
+                pad_to: pad_ids,
+            };
+            let now = config.clock.now();
+            let cx = PunchContext {
+                schedule,
+                ids: &ids,
+                now,
+            };
+            let mut parsed = match format {
+                PunchFormat::Csv => read_punch_csv(&text, &cx).with_context(refused)?,
+                PunchFormat::Zkteco => read_zkteco(&text, &cx),
+            };
+            reject_unknown_staff(&text, &mut parsed, |p| &p.staff, &store.staff_ids()?);
+            let (lines, rejected) = if skip_invalid {
+                (parsed.records, parsed.rejected)
+            } else {
+                (parsed.all_or_nothing().with_context(refused)?, Vec::new())
+            };
+            let punches: Vec<_> = lines.into_iter().map(|l| l.value).collect();
             let (fmt, default_device) = match format {
                 PunchFormat::Csv => (PunchImportFormat::Csv, "import-csv"),
                 PunchFormat::Zkteco => (PunchImportFormat::Zkteco, "import-zkteco"),
             };
             let device = device.unwrap_or_else(|| default_device.to_string());
             let name = file.display().to_string();
-            let now = config.clock.now();
+            let rejected_path = rejected_path(&file);
+            if !rejected.is_empty() {
+                std::fs::write(&rejected_path, rejected_csv(&rejected))
+                    .with_context(|| format!("writing {}", rejected_path.display()))?;
+            }
+            if punches.is_empty() {
+                bail!(
+                    "{}: no valid punch line (rejected lines are in {})",
+                    refused(),
+                    rejected_path.display()
+                );
+            }
             let audit = Audit::cli(
                 now,
                 "punch-import",
-                format!("{name}: {} punch line(s), device {device}", punches.len()),
+                format!(
+                    "{name} ({}): {} punch line(s), {} rejected, device {device}",
+                    encoding.label(),
+                    punches.len(),
+                    rejected.len()
+                ),
             );
             let summary = store
                 .import_punches(&name, fmt, &device, &punches, now, &audit)
                 .with_context(refused)?;
             println!(
-                "已导入 imported {name}: {} punch(es) added, {} already on record",
-                summary.added, summary.skipped
+                "已导入 imported {name} ({}): {} punch(es) added, {} already on record",
+                encoding.label(),
+                summary.added,
+                summary.skipped
             );
+            if !rejected.is_empty() {
+                println!(
+                    "已跳过 skipped {} invalid line(s), listed with their reasons in {}",
+                    rejected.len(),
+                    rejected_path.display()
+                );
+            }
         }
         PunchCommand::List { staff, date, month } => {
             let staff = staff
@@ -841,7 +933,18 @@ pub fn active_from(config: &Config, args: ActiveFromArgs) -> anyhow::Result<Exit
 // Parsing at the edge
 
 fn read(file: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+    Ok(decode_text(&read_bytes(file)?).0)
+}
+
+fn read_bytes(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}
+
+/// `FILE.rejected.csv` beside `FILE`.
+fn rejected_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejected.csv");
+    file.with_file_name(name)
 }
 
 fn refused_context(what: &str, file: &Path) -> String {

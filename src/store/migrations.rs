@@ -16,6 +16,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_audit_client.sql"),
     include_str!("migrations/0006_rules_generation.sql"),
     include_str!("migrations/0007_console_sign_in.sql"),
+    // Version 8 is the liveness branch's; this placeholder gives way to it at the merge.
+    include_str!("migrations/0008_reserved.sql"),
+    include_str!("migrations/0009_staff_department.sql"),
 ];
 
 /// The newest schema version.

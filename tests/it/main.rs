@@ -19,6 +19,7 @@ mod console_ops;
 mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
+mod imports;
 mod uplink;
 
 use std::path::{Path, PathBuf};

@@ -34,6 +34,7 @@ mod staff;
 pub use facts::{AttendanceFacts, FactsQuery};
 pub use leave::{Approval, LeaveRecord, NewLeave};
 pub use punches::{AmendmentRow, PunchImportFormat, PunchImportSummary, PunchRow};
+pub use staff::{StaffImportRow, StaffImportSummary};
 
 /// Refusals of an attendance write that are not database failures.
 #[derive(Debug, thiserror::Error)]
