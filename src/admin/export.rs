@@ -89,7 +89,8 @@ fn yuan(fund: FundEstimate) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-fn half_day_zh(h: HalfDay) -> String {
+/// A half day as the command line reads it back: `2026-11-03 上午`.
+pub fn half_day_zh(h: HalfDay) -> String {
     format!("{} {}", h.date, session_zh(h.session))
 }
 

@@ -677,13 +677,13 @@ pub fn parse_duty_csv(text: &str) -> Result<Vec<Lined<DutyEntry>>, ImportError> 
         })?;
         let sessions = match sessions_col.map(|c| row.get(c)) {
             None | Some("") | Some("both" | "全天") => Sessions::Both,
-            Some("morning" | "上午") => Sessions::Morning,
-            Some("afternoon" | "下午") => Sessions::Afternoon,
+            Some("morning" | "am" | "上午") => Sessions::Morning,
+            Some("afternoon" | "pm" | "下午") => Sessions::Afternoon,
             Some(other) => {
                 return Err(fail(Problem::BadField {
                     field: "sessions",
                     text: other.to_string(),
-                    expected: "morning (上午), afternoon (下午) or both (全天)",
+                    expected: "am (上午), pm (下午) or both (全天)",
                 }))
             }
         };
@@ -1241,7 +1241,7 @@ mod tests {
             ),
             (
                 "staff_id,date,sessions\n0001,2026-10-03,evening\n",
-                "line 2 (\"0001,2026-10-03,evening\"): sessions = \"evening\": expected morning (上午), afternoon (下午) or both (全天)",
+                "line 2 (\"0001,2026-10-03,evening\"): sessions = \"evening\": expected am (上午), pm (下午) or both (全天)",
             ),
         ];
         for (text, want) in rows {

@@ -44,9 +44,8 @@ use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
-    load_facts, record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText,
-    SpanParts,
+    amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, load_facts,
+    record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
 use super::enrol::{enrol, enrol_embeddings, FaceVector, PhotoInput};
@@ -567,12 +566,7 @@ impl Console for StoreConsole {
 
     fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
         let today = self.config.rules.engine.schedule.to_civil(now).date();
-        let SpanParts {
-            kind,
-            label,
-            period,
-            parts,
-        } = span_parts(query.span, today).map_err(by_kind)?;
+        let span = span_parts(query.span, today).map_err(by_kind)?;
         self.with_store(|s| {
             let mut only: Option<BTreeSet<StaffId>> = None;
             if let Some(id) = &query.staff {
@@ -596,18 +590,7 @@ impl Console for StoreConsole {
                     None => holders,
                 });
             }
-            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
-            build_report(
-                &self.config,
-                &facts,
-                kind,
-                &label,
-                period,
-                &parts,
-                now,
-                only.as_ref(),
-            )
-            .map_err(by_kind)
+            report_for(s, &self.config, &span, now, only.as_ref()).map_err(by_kind)
         })
     }
 

@@ -16,7 +16,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::admin::export::{render_csv, render_json, render_table, write_xlsx};
+use crate::admin::export::{
+    half_day_zh, render_csv, render_json, render_table, text_table, write_xlsx,
+};
 use crate::admin::import::{
     decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
     reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
@@ -24,9 +26,9 @@ use crate::admin::import::{
 use crate::admin::report::{self, kind_key, kind_zh};
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
-    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
-    level_key, level_zh, load_facts, local, record_leave, record_meeting_text, set_post_checked,
-    span_parts, MeetingText, SpanParts,
+    amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
+    level_zh, local, record_leave, record_meeting_text, report_for, set_post_checked, span_parts,
+    MeetingText,
 };
 use crate::app::setup::open_store;
 use crate::config::Config;
@@ -60,6 +62,7 @@ pub enum ReportCommand {
     },
     /// One year, month by month up to today (default: this year).
     Year {
+        /// The year, e.g. 2026.
         #[arg(long)]
         year: Option<i16>,
         #[command(flatten)]
@@ -129,12 +132,14 @@ pub enum LeaveCommand {
     /// Record a leave (请假). Half days: `2026-11-03` (from: morning, to: afternoon),
     /// `2026-11-03am`, `2026-11-03pm`, `2026-11-03上午`, `2026-11-03下午`.
     Add {
+        /// Who takes the leave (staff id).
         #[arg(long)]
         staff: String,
         /// sick 病假, personal 事假, annual 公休, home-visit 探亲, marriage-maternity 婚产,
         /// bereavement 丧假, official-errand 临时外出公务, official-duty 公务.
         #[arg(long)]
         kind: String,
+        /// First half day: YYYY-MM-DD (from the morning), or with am/上午 or pm/下午.
         #[arg(long)]
         from: String,
         /// Default: the end of the `--from` day (or the same half day if `--from` names one).
@@ -143,13 +148,17 @@ pub enum LeaveCommand {
         /// The B who covers the post (顶岗). Without one the leave counts as absence (脱岗).
         #[arg(long)]
         cover: Option<String>,
+        /// Why (事由), for the record.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// Approve a leave at the level its length needs (or higher).
     Approve {
+        /// The leave's number, as `leave list` shows it.
         #[arg(long)]
         id: u64,
+        /// Who approves: inspection-office (稽查督办科), deputy-director (分管领导), director
+        /// (主要领导); the Chinese names work too.
         #[arg(long, value_enum)]
         level: LevelArg,
         /// Who approved (name or staff id).
@@ -161,6 +170,7 @@ pub enum LeaveCommand {
     },
     /// Close a leave: the person reported back (销假).
     Close {
+        /// The leave's number, as `leave list` shows it.
         #[arg(long)]
         id: u64,
         /// When (default: now).
@@ -169,6 +179,7 @@ pub enum LeaveCommand {
     },
     /// List leaves.
     List {
+        /// Only this person's leaves (staff id).
         #[arg(long)]
         staff: Option<String>,
         /// YYYY-MM.
@@ -180,10 +191,13 @@ pub enum LeaveCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LevelArg {
     /// 稽查督办科
+    #[value(alias = "稽查督办科")]
     InspectionOffice,
     /// 分管领导
+    #[value(alias = "分管领导")]
     DeputyDirector,
     /// 主要领导
+    #[value(alias = "主要领导")]
     Director,
 }
 
@@ -192,10 +206,13 @@ pub enum LevelArg {
 pub enum PostCommand {
     /// Set a window post's A (holder) and B (backup).
     Set {
+        /// The window post's id, e.g. W03.
         #[arg(long)]
         post: String,
+        /// The A (holder, A角): staff id.
         #[arg(long)]
         a: String,
+        /// The B (backup, B角): staff id.
         #[arg(long)]
         b: String,
     },
@@ -208,14 +225,20 @@ pub enum PostCommand {
 pub enum CalendarCommand {
     /// Import a holiday file (holidays, make-up workdays 调休, summer period); it replaces the
     /// calendar of every year it mentions.
-    Import { file: PathBuf },
+    Import {
+        /// The holiday file (see firmware-config/holidays-2026.txt).
+        file: PathBuf,
+    },
 }
 
 /// `hallclock duty import FILE`.
 #[derive(Debug, Subcommand)]
 pub enum DutyCommand {
     /// Import a duty roster CSV (staff_id,date[,sessions]).
-    Import { file: PathBuf },
+    Import {
+        /// The CSV (UTF-8 or GBK; 工号, 日期, 时段 headers work too).
+        file: PathBuf,
+    },
 }
 
 /// `hallclock meeting record`.
@@ -223,11 +246,13 @@ pub enum DutyCommand {
 pub enum MeetingCommand {
     /// Record a centre meeting or study session and its sign-in sheet.
     Record {
+        /// The meeting's title.
         #[arg(long)]
         title: String,
         /// Start, hall time (2026-11-05 15:00) or RFC 3339.
         #[arg(long)]
         start: String,
+        /// End, hall time or RFC 3339.
         #[arg(long)]
         end: String,
         /// Who must attend (default: all active staff).
@@ -267,6 +292,7 @@ pub enum PunchCommand {
     },
     /// List punches and amendments of a day or a month.
     List {
+        /// Only this person's punches (staff id).
         #[arg(long)]
         staff: Option<String>,
         /// YYYY-MM-DD (default: today).
@@ -278,6 +304,7 @@ pub enum PunchCommand {
     },
     /// Correct the record: add a pass the door missed or void one. Never edits a punch.
     Amend {
+        /// Whose record (staff id).
         #[arg(long)]
         staff: String,
         /// Add a pass at this time.
@@ -286,6 +313,7 @@ pub enum PunchCommand {
         /// Void the punch at this time (to the second, as `punch list` shows it).
         #[arg(long)]
         void: Option<String>,
+        /// Why the record is corrected.
         #[arg(long)]
         reason: String,
         /// The supervisor's staff id.
@@ -305,6 +333,7 @@ pub enum PunchFormat {
 /// `hallclock active-from`.
 #[derive(Debug, Args)]
 pub struct ActiveFromArgs {
+    /// The person (staff id).
     #[arg(long)]
     staff: String,
     /// The first day the person is judged (YYYY-MM-DD), e.g. enrolled mid-month.
@@ -348,26 +377,12 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         }
     };
     let today = schedule.to_civil(as_of(&opts, config)?).date();
-    let SpanParts {
-        kind,
-        label,
-        period,
-        parts,
-    } = span_parts(span, today)?;
+    let span = span_parts(span, today)?;
+    let (kind, label) = (span.kind, span.label.clone());
     let now = as_of(&opts, config)?;
     let store = open_store(config)?;
     let only = staff_filter(&store, &opts.staff)?;
-    let facts = load_facts(&store, config, period)?;
-    let report = build_report(
-        config,
-        &facts,
-        kind,
-        &label,
-        period,
-        &parts,
-        now,
-        only.as_ref(),
-    )?;
+    let report = report_for(&store, config, &span, now, only.as_ref())?;
     match ReportFormat::pick(opts.format, opts.out.as_deref())? {
         ReportFormat::Table => emit(&opts.out, &render_table(&report))?,
         ReportFormat::Csv => emit(&opts.out, &render_csv(&report)?)?,
@@ -411,16 +426,21 @@ fn staff_filter(store: &Store, staff: &[String]) -> anyhow::Result<Option<BTreeS
     if staff.is_empty() {
         return Ok(None);
     }
-    let known = store.staff_ids()?;
     let mut only = BTreeSet::new();
     for s in staff {
-        let id = StaffId::new(s).context("reading --staff")?;
-        if !known.contains(&id) {
-            bail!("--staff {id}: no staff member with that id");
-        }
-        only.insert(id);
+        only.insert(known_staff(store, s, "--staff")?);
     }
     Ok(Some(only))
+}
+
+/// A staff id given on the command line that must be on the staff list: an unknown id is an
+/// error (exit 1), never an empty listing.
+fn known_staff(store: &Store, text: &str, flag: &str) -> anyhow::Result<StaffId> {
+    let id = StaffId::new(text).with_context(|| format!("reading {flag}"))?;
+    if !store.staff_ids()?.contains(&id) {
+        bail!("{flag} {id}: 没有这个工号 (no staff member with that id)");
+    }
+    Ok(id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,9 +533,8 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
         }
         PunchCommand::List { staff, date, month } => {
             let staff = staff
-                .map(|s| StaffId::new(&s))
-                .transpose()
-                .context("reading --staff")?;
+                .map(|s| known_staff(&store, &s, "--staff"))
+                .transpose()?;
             let (first, last) = match (date, month) {
                 (_, Some(m)) => {
                     let first = month_arg(&m)?;
@@ -537,27 +556,35 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                     .to_datetime(jiff::civil::Time::midnight()),
             )?;
             let rows = store.punches_between(from, until, staff.as_ref())?;
-            println!(
-                "{:<20} {:<10} {:<14} {:>6} {:<14} {:<7} 分数",
-                "时间 time", "工号", "设备 device", "序号", "来源 source", "时钟"
-            );
+            let mut table = vec![[
+                "时间 time",
+                "工号",
+                "设备 device",
+                "序号",
+                "来源 source",
+                "时钟",
+                "分数",
+            ]
+            .map(str::to_string)
+            .to_vec()];
             for r in &rows {
-                println!(
-                    "{:<20} {:<10} {:<14} {:>6} {:<14} {:<7} {}",
+                table.push(vec![
                     local(schedule, r.punch.at),
-                    r.punch.staff,
-                    r.device,
-                    r.seq,
-                    r.source,
+                    r.punch.staff.to_string(),
+                    r.device.clone(),
+                    r.seq.to_string(),
+                    r.source.clone(),
                     if r.punch.clock_trusted {
                         "ok"
                     } else {
                         "untrusted"
-                    },
+                    }
+                    .to_string(),
                     r.score
-                        .map_or_else(|| "-".to_string(), |s| format!("{s:.3}"))
-                );
+                        .map_or_else(|| "-".to_string(), |s| format!("{s:.3}")),
+                ]);
             }
+            print!("{}", text_table(&table, 7));
             let amendments = store.amendments_between(from, until, staff.as_ref())?;
             if !amendments.is_empty() {
                 println!("\n更正 amendments:");
@@ -674,10 +701,10 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 &Audit::cli(config.clock.now(), "leave-add", ""),
             )?;
             println!(
-                "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
+                "已记录请假 leave {id} for {staff}: {} {} 至 {}, {} working day(s), {}",
                 kind_zh(kind),
-                first,
-                last,
+                half_day_zh(first),
+                half_day_zh(last),
                 days_text(half_days),
                 match policy.class_of(kind) {
                     crate::core::leave::LeaveClass::Public => "公假 public",
@@ -743,9 +770,8 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
         }
         LeaveCommand::List { staff, month } => {
             let staff = staff
-                .map(|s| StaffId::new(&s))
-                .transpose()
-                .context("reading --staff")?;
+                .map(|s| known_staff(&store, &s, "--staff"))
+                .transpose()?;
             let dates = match month {
                 Some(m) => {
                     let first = month_arg(&m)?;
@@ -755,29 +781,33 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
             };
             let calendar = store.calendar(config.rules.summer)?;
             let records = store.leaves(staff.as_ref(), dates)?;
-            println!("编号  工号       类别      起                 止                 天数  顶岗       审批                  销假");
+            let mut rows = vec![[
+                "编号", "工号", "类别", "起", "止", "天数", "顶岗", "审批", "销假",
+            ]
+            .map(str::to_string)
+            .to_vec()];
             for r in &records {
                 let l = &r.leave;
                 let approval = match &r.approval {
                     Some(a) => format!("{} {}", level_zh(a.level), a.by),
-                    None => format!("待批 needs {}", level_key(r.approval_required)),
+                    None => format!("待批 needs {}", level_zh(r.approval_required)),
                 };
-                println!(
-                    "{:<5} {:<10} {:<8} {:<18} {:<18} {:>4}  {:<10} {:<21} {}",
-                    l.id.0,
-                    l.staff,
-                    kind_key(l.kind),
-                    l.first.to_string(),
-                    l.last.to_string(),
+                rows.push(vec![
+                    l.id.0.to_string(),
+                    l.staff.to_string(),
+                    kind_zh(l.kind).to_string(),
+                    half_day_zh(l.first),
+                    half_day_zh(l.last),
                     days_text(l.working_half_days(&calendar)),
                     l.cover
                         .as_ref()
                         .map_or("-(脱岗)".to_string(), ToString::to_string),
                     approval,
                     l.closed_at
-                        .map_or("未销假 open".to_string(), |t| local(schedule, t))
-                );
+                        .map_or("未销假 open".to_string(), |t| local(schedule, t)),
+                ]);
             }
+            print!("{}", text_table(&rows, 9));
             println!("{} leave(s)", records.len());
         }
     }
@@ -809,27 +839,47 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
             );
         }
         PostCommand::List => {
-            println!("窗口 post   A角 holder  B角 backup");
+            let mut rows = vec![["窗口 post", "A角 holder", "B角 backup"]
+                .map(str::to_string)
+                .to_vec()];
             for p in store.posts()? {
-                println!("{:<11} {:<11} {}", p.id, p.holder, p.backup);
+                rows.push(vec![
+                    p.id.to_string(),
+                    p.holder.to_string(),
+                    p.backup.to_string(),
+                ]);
             }
+            print!("{}", text_table(&rows, 3));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads `file` (UTF-8 or GBK) and hands its text to an import of `app`, with the audit record
+/// `action`; a refusal names the file and says nothing was imported.
+fn import_file<T>(
+    config: &Config,
+    file: &Path,
+    action: &str,
+    what: &str,
+    import: impl FnOnce(&mut Store, &str, &Audit) -> Result<T, crate::app::AppError>,
+) -> anyhow::Result<T> {
+    let text = read(file)?;
+    let mut store = open_store(config)?;
+    let audit = Audit::cli(config.clock.now(), action, file.display().to_string());
+    import(&mut store, &text, &audit).with_context(|| refused_context(what, file))
+}
+
 /// Runs `hallclock calendar import FILE`.
 pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCode> {
     let CalendarCommand::Import { file } = cmd;
-    let text = read(&file)?;
-    let mut store = open_store(config)?;
-    let audit = Audit::cli(
-        config.clock.now(),
+    let done = import_file(
+        config,
+        &file,
         "calendar-import",
-        file.display().to_string(),
-    );
-    let done = import_calendar_text(&mut store, config, &text, &audit)
-        .with_context(|| refused_context("calendar", &file))?;
+        "calendar",
+        |store, text, audit| import_calendar_text(store, config, text, audit),
+    )?;
     let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
         "已导入 imported {}: {} holiday(s), {} make-up workday(s), {} summer period(s) for {}",
@@ -849,15 +899,13 @@ pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCod
 /// Runs `hallclock duty import FILE`.
 pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
     let DutyCommand::Import { file } = cmd;
-    let text = read(&file)?;
-    let mut store = open_store(config)?;
-    let audit = Audit::cli(
-        config.clock.now(),
+    let done = import_file(
+        config,
+        &file,
         "duty-import",
-        file.display().to_string(),
-    );
-    let done = import_duty_text(&mut store, config, &text, &audit)
-        .with_context(|| refused_context("duty roster", &file))?;
+        "duty roster",
+        |store, text, audit| import_duty_text(store, config, text, audit),
+    )?;
     println!(
         "已导入 imported {}: {} duty entr(ies)",
         file.display(),

@@ -85,6 +85,7 @@ pub enum UserCommand {
     List,
     /// Set an account's password (clears its lock, ends its sessions).
     Passwd {
+        /// The account's name.
         #[arg(long)]
         name: String,
     },

@@ -97,6 +97,12 @@ enum Command {
 pub fn run() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Console(_) | Command::Demo(_)
+    ) {
+        quiet_on_closed_pipe();
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -106,6 +112,18 @@ pub fn run() -> ExitCode {
                 None => ExitCode::FAILURE,
             }
         }
+    }
+}
+
+/// `hallclock report year | head`: when the reader of our output goes away, end quietly as a
+/// Unix filter does (killed by SIGPIPE, which the shell does not report) instead of panicking in
+/// `println!` on EPIPE. Only for the commands that print and end: the daemon and the console keep
+/// Rust's default (SIGPIPE ignored, a closed socket is an error to handle, never a death).
+fn quiet_on_closed_pipe() {
+    // SAFETY: called once on the main thread before any other thread exists; restoring a
+    // signal's default disposition has no memory-safety effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -150,5 +168,40 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ActiveFrom(a) => attendance::active_from(&config, a),
         Command::Console(a) => console::run(&config, a),
         Command::User(c) => console::user(&config, c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every subcommand and every option or argument of every subcommand says what it is for
+    /// (`hallclock X --help` is the manual at the hall).
+    #[test]
+    fn issue12_every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" && sub.get_about().is_none() {
+                    missing.push(format!("{path} (the command)"));
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "hallclock", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n{}",
+            missing.join("\n")
+        );
     }
 }

@@ -20,8 +20,10 @@ pub enum StaffCommand {
     List,
     /// Add a person (no face needed; enrolment adds faces later).
     Add {
+        /// Staff id (letters, digits, '-' or '_'), e.g. 0042.
         #[arg(long)]
         id: String,
+        /// Full name (姓名).
         #[arg(long)]
         name: String,
         /// Window post, e.g. W03.
@@ -44,6 +46,7 @@ pub enum StaffCommand {
     },
     /// Erase a person's face data (all embeddings) and mark them inactive; attendance stays.
     Remove {
+        /// The person's staff id.
         #[arg(long)]
         id: String,
     },
@@ -82,7 +85,7 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
                     s.embeddings.to_string(),
                 ]);
             }
-            print!("{}", text_table(&rows, 5));
+            print!("{}", text_table(&rows, 6));
         }
         StaffCommand::Import { file, pad_ids } => {
             let bytes =

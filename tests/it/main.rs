@@ -9,6 +9,7 @@ mod attendance;
 mod central;
 #[cfg(feature = "opencv")]
 mod cli;
+mod cli_polish;
 #[cfg(feature = "opencv")]
 mod console;
 #[cfg(feature = "opencv")]
