@@ -48,7 +48,7 @@ use super::attendance::{
     record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
-use super::enrol::{enrol, enrol_embeddings, FaceVector, PhotoInput};
+use super::enrol::{enrol, enrol_embeddings, DuplicateFaces, FaceVector, PhotoInput};
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::{AppError, FailedWhile};
 use crate::config::{ClockCheck, Config};
@@ -157,6 +157,15 @@ const DOCTOR_FRESH: Duration = Duration::from_secs(120);
 
 fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
+}
+
+/// The enrolment form's "same person enrolled again" checkbox as the duplicate policy.
+fn duplicates(same_person: bool) -> DuplicateFaces {
+    if same_person {
+        DuplicateFaces::SamePerson
+    } else {
+        DuplicateFaces::Refuse
+    }
 }
 
 /// A shared operation's error, by its kind: the user's is shown to them, ours is a failure.
@@ -459,6 +468,7 @@ impl Console for StoreConsole {
                     request.post.as_deref(),
                     &photos,
                     self.config.store.keep_face_images,
+                    duplicates(request.same_person),
                     self.config.clock.now(),
                     &audit,
                 )
@@ -910,6 +920,7 @@ impl Console for StoreConsole {
                     request.post.as_deref(),
                     &faces,
                     "door camera",
+                    duplicates(request.same_person),
                     self.config.clock.now(),
                     &self.audit(
                         by,

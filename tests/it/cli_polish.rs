@@ -159,10 +159,7 @@ fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
         list.contains("2026-11-03 下午") && list.contains("2026-11-04 上午"),
         "{list}"
     );
-    assert!(
-        list.contains("事假") && list.contains("分管领导"),
-        "{list}"
-    );
+    assert!(list.contains("事假") && list.contains("分管领导"), "{list}");
     // What `leave list` prints is what `--from` reads.
     let out = stdout_of(
         d,

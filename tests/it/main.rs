@@ -18,6 +18,8 @@ mod console_attack;
 mod console_ops;
 #[cfg(feature = "opencv")]
 mod daemon;
+#[cfg(feature = "opencv")]
+mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 mod imports;

@@ -114,6 +114,9 @@ pub struct EnrolRequest {
     pub post: Option<String>,
     pub photos: Vec<Photo>,
     pub consent: Consent,
+    /// The admin confirmed a re-enrolment of the same person under this id: a face that matches
+    /// someone else is then accepted, and that other id loses its face data.
+    pub same_person: bool,
 }
 
 /// What an enrolment did.
@@ -157,6 +160,8 @@ pub struct CaptureRequest {
     pub name: Option<String>,
     pub post: Option<String>,
     pub consent: Consent,
+    /// As [`EnrolRequest::same_person`].
+    pub same_person: bool,
 }
 
 /// A leave as listed.
