@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::report::Report;
 use crate::admin::web::{
     self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
-    CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
-    Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine,
-    PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo, SessionMark, SignInGate,
-    StaffLine, StatusView,
+    CaptureRequest, CheckLine, CheckState, Console, ConsoleError, DutyImport, DutyLine,
+    EnrolRequest, Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm,
+    MeetingLine, PostLine, PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo,
+    SessionMark, SignInGate, StaffLine, StatusView,
 };
 use crate::admin::web::{Guard, LockoutPolicy};
 use crate::app::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace};
@@ -661,6 +661,7 @@ impl Console for StoreConsole {
                 .count();
             Ok(StatusView {
                 clock_trusted: trusted,
+                clock_checked: self.config.daemon.clock_check == ClockCheck::Kernel,
                 outbox_pending: counts.pending,
                 outbox_parked: counts.parked,
                 oldest_pending: counts.oldest_pending,
@@ -690,14 +691,15 @@ impl Console for StoreConsole {
         let lines: Vec<CheckLine> = doctor::checks_with(&self.config, false, loaded.as_deref())
             .into_iter()
             .map(|(name, outcome)| {
-                let (ok, detail) = match outcome {
-                    Outcome::Ok(d) => (true, d),
-                    Outcome::Failed(d) => (false, d),
-                    Outcome::Skipped(d) => (true, format!("skipped ({d})")),
+                let (state, detail) = match outcome {
+                    Outcome::Ok(d) => (CheckState::Ok, d),
+                    Outcome::Warning(d) => (CheckState::Warning, d),
+                    Outcome::Failed(d) => (CheckState::Failed, d),
+                    Outcome::Skipped(d) => (CheckState::Skipped, d),
                 };
                 CheckLine {
                     name: name.to_string(),
-                    ok,
+                    state,
                     detail,
                 }
             })

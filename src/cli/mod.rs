@@ -12,6 +12,7 @@ mod enroll;
 mod eval;
 mod identify;
 mod run;
+mod setup;
 mod staff;
 
 use std::path::PathBuf;
@@ -25,7 +26,8 @@ pub use crate::config::{ClockCheck, Config, ConfigError, FeedbackKind};
 #[derive(Debug, Parser)]
 #[command(name = "hallclock", version, about)]
 pub struct Cli {
-    /// Config file (TOML). Without it, development defaults: ./models, ./hallclock.db.
+    /// Config file (TOML). Without it, /etc/hallclock/hallclock.toml when that exists (another
+    /// file with HALLCLOCK_SYSTEM_CONFIG), else development defaults: ./models, ./hallclock.db.
     #[arg(long, global = true, env = "HALLCLOCK_CONFIG")]
     config: Option<PathBuf>,
     /// Database file; overrides the config's store.database.
@@ -91,6 +93,52 @@ enum Command {
     /// Web console accounts: add, list, passwd.
     #[command(subcommand)]
     User(console::UserCommand),
+    /// First run at a hall: its name, staff, posts, holidays, first judged days, first admin.
+    Setup(setup::SetupArgs),
+}
+
+/// The variable naming the system-wide config file read when `--config` is not given (tests
+/// point it elsewhere); without it, [`SYSTEM_CONFIG`].
+pub const SYSTEM_CONFIG_VARIABLE: &str = "HALLCLOCK_SYSTEM_CONFIG";
+/// The config file the .deb installs, read when `--config` is not given and it exists.
+pub const SYSTEM_CONFIG: &str = "/etc/hallclock/hallclock.toml";
+
+/// The config file to read: the one given, else the system-wide one when it exists.
+fn config_file(given: Option<PathBuf>) -> Option<PathBuf> {
+    given.or_else(|| {
+        let system = std::env::var_os(SYSTEM_CONFIG_VARIABLE)
+            .map_or_else(|| PathBuf::from(SYSTEM_CONFIG), PathBuf::from);
+        system.is_file().then_some(system)
+    })
+}
+
+/// Says which database a command is about to create, before it does: a mistyped path or a
+/// forgotten `--config` must not start an empty hall silently.
+fn note_new_database(config: &Config, config_file: Option<&std::path::Path>, command: &Command) {
+    let uses_store = !matches!(
+        command,
+        Command::Identify(_) | Command::Eval(_) | Command::Demo(_) | Command::Doctor(_)
+    );
+    let db = &config.store.database;
+    if !uses_store || db.exists() {
+        return;
+    }
+    let shown = std::path::absolute(db).unwrap_or_else(|_| db.clone());
+    match config_file {
+        Some(file) => eprintln!(
+            "注意: 将新建数据库 {} (note: creating a new database {}, as {} says)",
+            shown.display(),
+            shown.display(),
+            file.display()
+        ),
+        None => eprintln!(
+            "注意: 未找到配置文件 {SYSTEM_CONFIG},也未给 --config;将新建数据库 {} \
+             (note: no config file, so creating a new database {}; give --config FILE, or run \
+             `hallclock setup`)",
+            shown.display(),
+            shown.display()
+        ),
+    }
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -139,7 +187,8 @@ fn init_logging() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = Config::load(cli.config.as_deref())?;
+    let file = config_file(cli.config);
+    let mut config = Config::load(file.as_deref())?;
     config.clock = crate::hw::clock::WallClock::from_start(cli.now);
     if let Some(db) = cli.db {
         config.store.database = db;
@@ -150,7 +199,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(e) = cli.embedder {
         config.vision.embedder = e;
     }
+    note_new_database(&config, file.as_deref(), &cli.command);
     match cli.command {
+        Command::Setup(a) => setup::run(&config, file.as_deref(), a),
         Command::Enroll(a) => enroll::run(&config, a),
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),

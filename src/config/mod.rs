@@ -53,6 +53,16 @@ pub struct RawConfig {
     pub uplink: RawUplink,
     #[serde(default)]
     pub console: console::RawConsole,
+    #[serde(default)]
+    pub hall: RawHall,
+}
+
+/// `[hall]`: the hall itself (written by `hallclock setup`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHall {
+    /// The hall's name as printed on reports and sheets, e.g. "某某县政务服务中心".
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +119,8 @@ pub struct Config {
     pub uplink: Option<UploadSettings>,
     /// `[console]`: the web console.
     pub console: console::ConsoleConfig,
+    /// `[hall] name`: the hall's name, when set.
+    pub hall_name: Option<String>,
     /// What "now" is. Not from the file: the system clock, unless the binary's edge was given
     /// `--now`/`HALLCLOCK_NOW` (tests, rehearsals).
     pub clock: crate::hw::clock::WallClock,
@@ -314,6 +326,11 @@ impl Config {
             metrics,
             uplink,
             console,
+            hall_name: raw
+                .hall
+                .name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
             clock: crate::hw::clock::WallClock::system(),
         })
     }

@@ -1,6 +1,7 @@
-//! Issue 12 item 7 in the browser: a face already enrolled under someone else is refused by the
+//! Issue 12 in the browser. Item 7: a face already enrolled under someone else is refused by the
 //! console too, naming the person; the "same person enrolled again" checkbox lets it through and
-//! the old id loses its face data. Real console, real SQLite file, real models.
+//! the old id loses its face data. Item 6: the status page shows a skipped check as not checked.
+//! Real console, real SQLite file, real models.
 
 use reqwest::header::COOKIE;
 use reqwest::StatusCode;
@@ -90,4 +91,35 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
         "{list}"
     );
     assert!(line("0099").ends_with(" 1"), "{list}");
+}
+
+/// Issue 12 item 6: the status page never shows "正常" for a check that was not run: the
+/// camera (the console never opens it), the uplink (none configured) and the clock (these tests
+/// run with `daemon.clock-check = "off"`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue12_the_status_page_shows_skipped_checks_as_not_checked() {
+    let s = Server::start();
+    let admin = sign_in(&s, "admin", PASSWORD).await.expect("signed in");
+    let page = client()
+        .get(s.url("/status"))
+        .header(COOKIE, &admin)
+        .send()
+        .await
+        .expect("the page")
+        .text()
+        .await
+        .unwrap_or_default();
+    let row = |name: &str| {
+        page.split("<tr>")
+            .find(|r| r.starts_with(&format!("<td>{name}</td>")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for name in ["camera", "uplink"] {
+        let r = row(name);
+        assert!(r.contains("未检查") && !r.contains("正常"), "{name}: {r}");
+    }
+    assert!(row("database").contains("正常"), "a check that ran: {page}");
+    assert!(page.contains("未检查(已关闭时钟同步检查"), "{page}");
+    assert!(!page.contains("已同步(可信)"), "{page}");
 }

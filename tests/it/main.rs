@@ -23,6 +23,7 @@ mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 mod imports;
+mod setup;
 mod uplink;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,8 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env_remove("HALLCLOCK_CONFIG")
         .env_remove("HALLCLOCK_DB")
         .env_remove("NOTIFY_SOCKET")
+        // No test reads the machine's own /etc/hallclock/hallclock.toml.
+        .env("HALLCLOCK_SYSTEM_CONFIG", "/nonexistent/hallclock.toml")
         .env("HALLCLOCK_NOW", test_now())
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c

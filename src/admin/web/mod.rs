@@ -254,6 +254,9 @@ pub enum CalendarDay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusView {
     pub clock_trusted: bool,
+    /// Whether the clock's synchronisation is asked at all (`daemon.clock-check = "kernel"`);
+    /// without it `clock_trusted` is an assumption, shown as "not checked".
+    pub clock_checked: bool,
     pub outbox_pending: u64,
     pub outbox_parked: u64,
     pub oldest_pending: Option<Timestamp>,
@@ -363,8 +366,17 @@ pub struct MeetingLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
     pub name: String,
-    pub ok: bool,
+    pub state: CheckState,
     pub detail: String,
+}
+
+/// How a doctor's check came out, as the status page shows it: a skipped check is never "ok".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckState {
+    Ok,
+    Warning,
+    Failed,
+    Skipped,
 }
 
 /// The operations the console's pages need. Every call blocks (SQLite, inference): the web side

@@ -89,6 +89,29 @@ impl Store {
         Ok(summary)
     }
 
+    /// Sets the first judged day of every active person who has none yet (a mid-year
+    /// installation: nobody is judged absent for the months before it). Returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn set_active_from_where_unset(
+        &mut self,
+        from: Date,
+        audit: &Audit,
+    ) -> Result<usize, StoreError> {
+        let action = "set the first judged day of everyone without one";
+        let tx = self.conn.transaction().map_err(sql(action))?;
+        let n = tx
+            .execute(
+                "UPDATE staff SET active_from = ?1 WHERE active_from IS NULL AND active = 1",
+                params![from.to_string()],
+            )
+            .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(n)
+    }
+
     /// Everyone's department (派驻单位), for who has one on record.
     ///
     /// # Errors
