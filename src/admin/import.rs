@@ -303,41 +303,28 @@ pub fn read_punch_csv(text: &str, cx: &PunchContext<'_>) -> Result<Parsed<Punch>
     let staff_col = table.column(PUNCH_STAFF_NAMES, "staff_id", PUNCH_COLUMNS)?;
     let time_col = table.column(PUNCH_TIME_NAMES, "time", PUNCH_COLUMNS)?;
     let trusted_col = table.optional_column(&["clock_trusted"]);
-    let mut out = Parsed::new();
-    for row in table.rows() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                out.rejected.push(e);
-                continue;
+    Ok(table.read_rows(|row| {
+        let staff = cx.ids.resolve(row.get(staff_col))?;
+        let at = parse_csv_time(row.get(time_col), cx.schedule)?;
+        plausible(at, cx)?;
+        let clock_trusted = match trusted_col.map(|c| row.get(c)) {
+            None | Some("") => true,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(Problem::BadField {
+                    field: "clock_trusted",
+                    text: other.to_string(),
+                    expected: "true or false",
+                })
             }
         };
-        let record = (|| {
-            no_nul(row.raw)?;
-            let staff = cx.ids.resolve(row.get(staff_col))?;
-            let at = parse_csv_time(row.get(time_col), cx.schedule)?;
-            plausible(at, cx)?;
-            let clock_trusted = match trusted_col.map(|c| row.get(c)) {
-                None | Some("") => true,
-                Some("true" | "1" | "yes") => true,
-                Some("false" | "0" | "no") => false,
-                Some(other) => {
-                    return Err(Problem::BadField {
-                        field: "clock_trusted",
-                        text: other.to_string(),
-                        expected: "true or false",
-                    })
-                }
-            };
-            Ok(Punch {
-                staff,
-                at,
-                clock_trusted,
-            })
-        })();
-        out.push(row.line, row.raw, record);
-    }
-    Ok(out)
+        Ok(Punch {
+            staff,
+            at,
+            clock_trusted,
+        })
+    }))
 }
 
 /// [`read_punch_csv`], all or nothing, with the ids as written and no date bound: for tests and
@@ -559,57 +546,44 @@ pub fn read_staff_csv(text: &str, ids: &IdMapping) -> Result<Parsed<StaffLine>, 
         "起始日期",
         "首个考勤日",
     ]);
-    let mut out = Parsed::new();
     let mut seen = BTreeSet::new();
-    for row in table.rows() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                out.rejected.push(e);
-                continue;
-            }
-        };
+    Ok(table.read_rows(|row| {
         let optional = |col: Option<usize>| {
             col.map(|c| row.get(c).to_string())
                 .filter(|v| !v.is_empty())
         };
-        let record = (|| {
-            no_nul(row.raw)?;
-            let id = ids.resolve(row.get(id_col))?;
-            if !seen.insert(id.clone()) {
-                return Err(Problem::BadField {
-                    field: "staff_id",
-                    text: id.to_string(),
-                    expected: "each person once in the file",
-                });
-            }
-            let name = row.get(name_col).to_string();
-            if name.is_empty() {
-                return Err(Problem::BadField {
-                    field: "name",
-                    text: name,
-                    expected: "the person's name (姓名)",
-                });
-            }
-            let active_from = match optional(from_col) {
-                None => None,
-                Some(text) => Some(loose_date(&text).ok_or(Problem::BadField {
-                    field: "active_from",
-                    text,
-                    expected: "a real date as YYYY-MM-DD or YYYY/M/D",
-                })?),
-            };
-            Ok(StaffLine {
-                id,
-                name,
-                post: optional(post_col),
-                department: optional(dept_col),
-                active_from,
-            })
-        })();
-        out.push(row.line, row.raw, record);
-    }
-    Ok(out)
+        let id = ids.resolve(row.get(id_col))?;
+        if !seen.insert(id.clone()) {
+            return Err(Problem::BadField {
+                field: "staff_id",
+                text: id.to_string(),
+                expected: "each person once in the file",
+            });
+        }
+        let name = row.get(name_col).to_string();
+        if name.is_empty() {
+            return Err(Problem::BadField {
+                field: "name",
+                text: name,
+                expected: "the person's name (姓名)",
+            });
+        }
+        let active_from = match optional(from_col) {
+            None => None,
+            Some(text) => Some(loose_date(&text).ok_or(Problem::BadField {
+                field: "active_from",
+                text,
+                expected: "a real date as YYYY-MM-DD or YYYY/M/D",
+            })?),
+        };
+        Ok(StaffLine {
+            id,
+            name,
+            post: optional(post_col),
+            department: optional(dept_col),
+            active_from,
+        })
+    }))
 }
 
 /// A date as `YYYY-MM-DD`, or as spreadsheets write it: `2026/7/1`, `2026.07.01`.
@@ -932,6 +906,22 @@ impl<'a> Table<'a> {
 
     fn optional_column(&self, names: &[&str]) -> Option<usize> {
         self.position(names)
+    }
+
+    /// Every row read to the end: `record` makes each good row's value (a line with NUL bytes is
+    /// refused before it is asked), and every bad row is kept with its reason.
+    fn read_rows<T>(&self, mut record: impl FnMut(&Row<'_>) -> Result<T, Problem>) -> Parsed<T> {
+        let mut out = Parsed::new();
+        for row in self.rows() {
+            match row {
+                Ok(row) => {
+                    let value = no_nul(row.raw).and_then(|()| record(&row));
+                    out.push(row.line, row.raw, value);
+                }
+                Err(e) => out.rejected.push(e),
+            }
+        }
+        out
     }
 
     fn rows(&self) -> impl Iterator<Item = Result<Row<'a>, ImportError>> + 'a {

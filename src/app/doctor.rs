@@ -152,12 +152,7 @@ fn holidays(config: &Config) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let today = config
-        .rules
-        .engine
-        .schedule
-        .to_civil(config.clock.now())
-        .date();
+    let today = config.today();
     let until = today.checked_add(30.days()).unwrap_or(today);
     let mut missing = Vec::new();
     for year in today.year()..=until.year() {

@@ -112,9 +112,9 @@ pub fn enrol(
     now: Timestamp,
     by: &Audit,
 ) -> Result<Enrolled, AppError> {
-    let name = resolve_name(store, id, name)?;
+    let person = Person::resolve(store, id, name, post)?;
     let gate = QualityGate::enrolment_defaults();
-    let mut faces_found = Vec::new();
+    let mut checked = Vec::new();
     let mut refusals = Vec::new();
     for input in photos {
         let photo = input.label();
@@ -185,7 +185,7 @@ pub fn enrol(
         } else {
             None
         };
-        faces_found.push(NewFace {
+        checked.push(NewFace {
             vector: e.0,
             sharpness: report.sharpness,
             source: input.source(),
@@ -199,28 +199,37 @@ pub fn enrol(
         )));
     }
     let from = format!("{} photo(s)", photos.len());
-    save(
-        vision,
-        store,
-        Person {
-            id,
-            name: &name,
-            post,
-        },
-        &faces_found,
-        &from,
-        duplicates,
-        now,
-        by,
-    )
+    save(vision, store, &person, &checked, &from, duplicates, now, by)
 }
 
 /// Who an enrolment is for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Person<'a> {
     id: &'a StaffId,
-    name: &'a str,
+    name: String,
     post: Option<&'a str>,
+}
+
+impl<'a> Person<'a> {
+    /// `id` with the name given, else the one on the staff list.
+    fn resolve(
+        store: &Store,
+        id: &'a StaffId,
+        name: Option<&str>,
+        post: Option<&'a str>,
+    ) -> Result<Self, AppError> {
+        let existing = store.staff(id)?;
+        let name = match (name, &existing) {
+            (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+            (_, Some(rec)) => rec.name.clone(),
+            _ => {
+                return Err(AppError::refused(format!(
+                    "{id} 不在人员名单上,请填写姓名 ({id} is not on the staff list yet: give their name)"
+                )))
+            }
+        };
+        Ok(Person { id, name, post })
+    }
 }
 
 /// Saves checked faces for `person`: the duplicate check first (a refusal writes nothing), then
@@ -233,14 +242,14 @@ struct Person<'a> {
 fn save(
     vision: &mut Vision,
     store: &mut Store,
-    person: Person<'_>,
+    person: &Person<'_>,
     faces: &[NewFace],
     from: &str,
     duplicates: DuplicateFaces,
     now: Timestamp,
     by: &Audit,
 ) -> Result<Enrolled, AppError> {
-    let Person { id, name, post } = person;
+    let (id, name, post) = (person.id, person.name.as_str(), person.post);
     let gallery = vision.gallery(store)?;
     let mut scratch = SearchScratch::default();
     let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
@@ -321,20 +330,6 @@ fn staff_audit(by: &Audit, id: &StaffId, name: &str, post: Option<&str>) -> Audi
     }
 }
 
-/// The name to store for `id`: the one given, else the one on the staff list.
-fn resolve_name(store: &Store, id: &StaffId, name: Option<&str>) -> Result<String, AppError> {
-    let existing = store.staff(id)?;
-    Ok(match (name, &existing) {
-        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
-        (_, Some(rec)) => rec.name.clone(),
-        _ => {
-            return Err(AppError::refused(format!(
-            "{id} 不在人员名单上,请填写姓名 ({id} is not on the staff list yet: give their name)"
-        )))
-        }
-    })
-}
-
 /// Adds to `lookalikes` the other people `vector` already matches (the duplicate check).
 fn note_lookalikes(
     vision: &Vision,
@@ -393,7 +388,7 @@ pub fn enrol_embeddings(
             "未采集到人脸,录入被拒绝 (enrolment of {id} refused: no face was captured)"
         )));
     }
-    let name = resolve_name(store, id, name)?;
+    let person = Person::resolve(store, id, name, post)?;
     let faces: Vec<NewFace> = vectors
         .iter()
         .map(|v| NewFace {
@@ -403,18 +398,5 @@ pub fn enrol_embeddings(
             jpeg: v.jpeg.clone(),
         })
         .collect();
-    save(
-        vision,
-        store,
-        Person {
-            id,
-            name: &name,
-            post,
-        },
-        &faces,
-        source,
-        duplicates,
-        now,
-        by,
-    )
+    save(vision, store, &person, &faces, source, duplicates, now, by)
 }

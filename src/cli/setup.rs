@@ -56,12 +56,7 @@ pub fn run(
     args: SetupArgs,
 ) -> anyhow::Result<ExitCode> {
     let ask = std::io::stdin().is_terminal() && !args.no_prompt;
-    let today = config
-        .rules
-        .engine
-        .schedule
-        .to_civil(config.clock.now())
-        .date();
+    let today = config.today();
     println!(
         "hallclock 初始设置 setup: 数据库 database {}, 配置 config {}",
         config.store.database.display(),

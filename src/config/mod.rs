@@ -170,6 +170,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The hall's date now: [`Config::clock`] in the hall's zone.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.rules.engine.schedule.to_civil(self.clock.now()).date()
+    }
+
     /// Reads and validates `path`; `None` gives the defaults.
     ///
     /// # Errors

@@ -214,12 +214,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
         "{out}"
     );
     let (list, _) = text(&hallclock(d, &["staff", "list"]));
-    let line = |id: &str| {
-        list.lines()
-            .find(|l| l.starts_with(id))
-            .unwrap_or_default()
-            .to_string()
-    };
+    let line = |id: &str| super::line_starting(&list, id);
     assert!(
         line("0001").contains("否 no") && line("0001").ends_with(" 0"),
         "{list}"

@@ -27,10 +27,13 @@ fn stdout_of(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn hall(dir: &Path) {
+/// A temporary hall with three people, one with a Latin name.
+fn hall() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
     for (id, name) in [("0001", "王芳"), ("0002", "Li Qiang"), ("0003", "欧阳娜娜")] {
-        stdout_of(dir, &["staff", "add", "--id", id, "--name", name]);
+        stdout_of(dir.path(), &["staff", "add", "--id", id, "--name", name]);
     }
+    dir
 }
 
 /// Where each column of a table line starts, in terminal columns (CJK counts twice).
@@ -54,9 +57,8 @@ fn column_starts(line: &str) -> Vec<usize> {
 
 #[test]
 fn issue12_tables_are_aligned_for_chinese_names() {
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = hall();
     let d = dir.path();
-    hall(d);
     let out = stdout_of(d, &["staff", "list"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
@@ -74,9 +76,8 @@ fn issue12_tables_are_aligned_for_chinese_names() {
 /// `hallclock report year | head` with the reader gone before we write: no panic, no exit 101.
 #[test]
 fn issue12_a_closed_pipe_is_no_panic() {
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = hall();
     let d = dir.path();
-    hall(d);
     for args in [
         &["report", "year", "--year", "2026"][..],
         &["staff", "list"][..],
@@ -97,9 +98,8 @@ fn issue12_a_closed_pipe_is_no_panic() {
 
 #[test]
 fn issue12_unknown_ids_exit_non_zero() {
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = hall();
     let d = dir.path();
-    hall(d);
     for args in [
         &["punch", "list", "--staff", "9999"][..],
         &["leave", "list", "--staff", "9999"][..],
@@ -120,9 +120,8 @@ fn issue12_unknown_ids_exit_non_zero() {
 
 #[test]
 fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = hall();
     let d = dir.path();
-    hall(d);
     let out = stdout_of(
         d,
         &[
@@ -206,9 +205,8 @@ fn issue12_a_config_with_several_bad_keys_names_them_all() {
 
 #[test]
 fn issue12_cli_changes_are_in_the_audit_log() {
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = hall();
     let d = dir.path();
-    hall(d);
     std::fs::write(d.join("p.csv"), "工号,考勤时间\n0001,2026/11/02 07:52\n").expect("a file");
     stdout_of(d, &["punch", "import", "p.csv"]);
     stdout_of(

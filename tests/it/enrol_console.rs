@@ -9,6 +9,16 @@ use reqwest::StatusCode;
 use super::console::{client, csrf, sign_in, Server, PASSWORD};
 use super::fixture;
 
+/// A signed-in page's HTML.
+async fn page(s: &Server, cookie: &str, path: &str) -> String {
+    let r = client()
+        .get(s.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await;
+    r.expect("the page").text().await.unwrap_or_default()
+}
+
 async fn enrol(
     s: &Server,
     cookie: &str,
@@ -44,17 +54,9 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
     let s = Server::start();
     let admin = sign_in(&s, "admin", PASSWORD).await.expect("signed in");
     let token = csrf(&s, &admin).await;
-    let page = client()
-        .get(s.url("/enrol"))
-        .header(COOKIE, &admin)
-        .send()
-        .await
-        .expect("the page")
-        .text()
-        .await
-        .unwrap_or_default();
+    let form = page(&s, &admin, "/enrol").await;
     assert!(
-        page.contains("name=\"same_person\"") && page.contains("同一人换工号重新录入"),
+        form.contains("name=\"same_person\"") && form.contains("同一人换工号重新录入"),
         "the checkbox is on the form"
     );
 
@@ -80,12 +82,7 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
         .output()
         .expect("staff list");
     let list = String::from_utf8_lossy(&out.stdout);
-    let line = |id: &str| {
-        list.lines()
-            .find(|l| l.starts_with(id))
-            .unwrap_or_default()
-            .to_string()
-    };
+    let line = |id: &str| super::line_starting(&list, id);
     assert!(
         line("0001").contains("否 no") && line("0001").ends_with(" 0"),
         "{list}"
@@ -100,15 +97,7 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
 async fn issue12_the_status_page_shows_skipped_checks_as_not_checked() {
     let s = Server::start();
     let admin = sign_in(&s, "admin", PASSWORD).await.expect("signed in");
-    let page = client()
-        .get(s.url("/status"))
-        .header(COOKIE, &admin)
-        .send()
-        .await
-        .expect("the page")
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = page(&s, &admin, "/status").await;
     let row = |name: &str| {
         page.split("<tr>")
             .find(|r| r.starts_with(&format!("<td>{name}</td>")))

@@ -5,11 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hallclock::core::calendar::SummerRule;
-use hallclock::store::{FactsQuery, Store};
-use jiff::civil::date;
+use hallclock::store::Store;
 
-use crate::hallclock_command;
+use crate::{first_judged_days, hallclock_command};
 
 /// Runs the binary in `dir`: (succeeded, stdout, stderr).
 fn bin(dir: &Path, args: &[&str]) -> (bool, String, String) {
@@ -111,21 +109,7 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
     );
 
     // The first judged days reached the store.
-    let store = Store::open(&d.join("hallclock.db")).expect("the database");
-    let facts = store
-        .load_facts(&FactsQuery {
-            first: date(2026, 9, 1),
-            last: date(2026, 9, 30),
-            from: "2026-08-31T00:00:00Z".parse().unwrap(),
-            until: "2026-10-01T00:00:00Z".parse().unwrap(),
-            summer_rule: SummerRule::hall_defaults(),
-        })
-        .expect("facts");
-    let from: Vec<(String, String)> = facts
-        .staff
-        .iter()
-        .map(|e| (e.staff.to_string(), e.active_from.to_string()))
-        .collect();
+    let from = first_judged_days(&d.join("hallclock.db"));
     assert!(
         from.contains(&("0001".into(), "2026-07-01".into())),
         "{from:?}"

@@ -8,11 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use hallclock::core::calendar::SummerRule;
-use hallclock::store::{FactsQuery, Store};
-use jiff::civil::date;
-
-use crate::hallclock_command;
+use crate::{first_judged_days, hallclock_command};
 
 fn run_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut c = hallclock_command(dir);
@@ -132,22 +128,7 @@ fn issue12_setup_for_a_mid_year_installation() {
     let o = run_with(d, &[c[0], c[1], "user", "list"], "", &now);
     assert!(texts(&o).0.contains("admin"), "{:?}", texts(&o));
 
-    let store = Store::open(&d.join("hall.db")).expect("the database");
-    let facts = store
-        .load_facts(&FactsQuery {
-            first: date(2026, 11, 1),
-            last: date(2026, 11, 30),
-            from: "2026-10-31T00:00:00Z".parse().unwrap(),
-            until: "2026-12-01T00:00:00Z".parse().unwrap(),
-            summer_rule: SummerRule::hall_defaults(),
-        })
-        .expect("facts");
-    let mut from: Vec<(String, String)> = facts
-        .staff
-        .iter()
-        .map(|e| (e.staff.to_string(), e.active_from.to_string()))
-        .collect();
-    from.sort();
+    let from = first_judged_days(&d.join("hall.db"));
     assert_eq!(
         from,
         [
