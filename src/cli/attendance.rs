@@ -862,12 +862,12 @@ fn import_file<T>(
     file: &Path,
     action: &str,
     what: &str,
-    import: impl FnOnce(&mut Store, &str, &Audit) -> Result<T, crate::app::AppError>,
+    import: impl FnOnce(&mut Store, &Config, &str, &Audit) -> Result<T, crate::app::AppError>,
 ) -> anyhow::Result<T> {
     let text = read(file)?;
     let mut store = open_store(config)?;
     let audit = Audit::cli(config.clock.now(), action, file.display().to_string());
-    import(&mut store, &text, &audit).with_context(|| refused_context(what, file))
+    import(&mut store, config, &text, &audit).with_context(|| refused_context(what, file))
 }
 
 /// Runs `hallclock calendar import FILE`.
@@ -878,7 +878,7 @@ pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCod
         &file,
         "calendar-import",
         "calendar",
-        |store, text, audit| import_calendar_text(store, config, text, audit),
+        import_calendar_text,
     )?;
     let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
@@ -904,7 +904,7 @@ pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
         &file,
         "duty-import",
         "duty roster",
-        |store, text, audit| import_duty_text(store, config, text, audit),
+        import_duty_text,
     )?;
     println!(
         "已导入 imported {}: {} duty entr(ies)",
