@@ -113,6 +113,10 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::Passwd { name } => {
+            // An unknown account is an error before any password is asked for.
+            if !store.accounts()?.iter().any(|a| a.name == name) {
+                bail!("no account named {name} (list them with `hallclock user list`)");
+            }
             let password = read_password()?;
             let hash = hash_password(&password)?;
             if !store.set_account_password(&name, &hash)? {

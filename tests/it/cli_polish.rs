@@ -107,6 +107,7 @@ fn issue12_unknown_ids_exit_non_zero() {
         &["active-from", "--staff", "9999", "--date", "2026-11-01"][..],
         &["staff", "remove", "--id", "9999"][..],
         &["leave", "close", "--id", "42"][..],
+        &["user", "passwd", "--name", "nobody9999"][..],
     ] {
         let o = run(d, args);
         let err = String::from_utf8_lossy(&o.stderr);
