@@ -130,10 +130,7 @@ pub enum Problem {
         text: String,
         expected: &'static str,
     },
-    #[error(
-        "the line holds {0} NUL byte(s), a damaged block of the device's file; expected text \
-         (hint: --skip-invalid imports the other lines)"
-    )]
+    #[error("the line holds {0} NUL byte(s), a damaged block of the device's file; expected text")]
     NulBytes(usize),
     #[error(
         "time {at} is before 2000: the device's clock was not set; expected a real punch time"
@@ -141,7 +138,7 @@ pub enum Problem {
     BeforeClockSet { at: String },
     #[error("time {at} is in the future (now is {now}); expected a punch that has happened")]
     InFuture { at: String, now: String },
-    #[error("{first} (and {more} more bad line(s); hint: --skip-invalid imports the good lines)")]
+    #[error("{first} (and {more} more bad line(s))")]
     More { first: Box<Problem>, more: usize },
 }
 

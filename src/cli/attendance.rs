@@ -459,7 +459,12 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             pad_ids,
             skip_invalid,
         } => {
-            let refused = || refused_context("punch", &file);
+            let refused = || {
+                format!(
+                    "{} (--skip-invalid imports the valid lines and lists the others)",
+                    refused_context("punch", &file)
+                )
+            };
             let (text, encoding) = decode_text(&read_bytes(&file)?);
             let ids = IdMapping {
                 table: match &id_map {
