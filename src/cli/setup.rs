@@ -73,8 +73,9 @@ pub fn run(
         (None, None) if ask => prompt("大厅名称 hall name (e.g. 某某县政务服务中心)", "")?,
         (None, None) => None,
     };
+    let mut hall_named = config.hall_name.is_some();
     if let Some(name) = hall_name.filter(|n| !n.is_empty()) {
-        write_hall_name(config_file, &name)?;
+        hall_named |= write_hall_name(config_file, &name)?;
     }
 
     // 2. The staff list.
@@ -167,7 +168,7 @@ pub fn run(
 
     // What is still missing.
     let mut todo = Vec::new();
-    if config.hall_name.is_none() && args.hall_name.is_none() {
+    if !hall_named {
         todo.push("大厅名称 hall name: hallclock setup --hall-name NAME".to_string());
     }
     let (holiday_days, workdays) = store.calendar_counts()?;
@@ -232,14 +233,15 @@ fn post_arg(text: &str) -> anyhow::Result<(String, String, String)> {
 }
 
 /// Adds `[hall] name` to the config file, never editing what is there: a file that has a
-/// `[hall]` section already is left alone, with the line to put in it.
-fn write_hall_name(config_file: Option<&Path>, name: &str) -> anyhow::Result<()> {
+/// `[hall]` section already is left alone, with the line to put in it. Returns whether the name
+/// is in the file now.
+fn write_hall_name(config_file: Option<&Path>, name: &str) -> anyhow::Result<bool> {
     let line = format!("name = {}", toml_string(name));
     let Some(path) = config_file else {
         println!(
             "注意 note: no config file, so the hall's name is not kept; put `[hall]` and `{line}` in /etc/hallclock/hallclock.toml (or the file given with --config)"
         );
-        return Ok(());
+        return Ok(false);
     };
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -248,7 +250,7 @@ fn write_hall_name(config_file: Option<&Path>, name: &str) -> anyhow::Result<()>
             "注意 note: {} has a [hall] section already; set `{line}` in it",
             path.display()
         );
-        return Ok(());
+        return Ok(false);
     }
     let mut file = std::fs::OpenOptions::new()
         .append(true)
@@ -262,7 +264,7 @@ fn write_hall_name(config_file: Option<&Path>, name: &str) -> anyhow::Result<()>
     write!(file, "{sep}\n[hall]\n{line}\n")
         .with_context(|| format!("adding the hall's name to {}", path.display()))?;
     println!("大厅名称 hall name written to {}: {name}", path.display());
-    Ok(())
+    Ok(true)
 }
 
 /// A TOML basic string.
