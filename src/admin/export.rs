@@ -89,7 +89,8 @@ fn yuan(fund: FundEstimate) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-fn half_day_zh(h: HalfDay) -> String {
+/// A half day as the command line reads it back: `2026-11-03 上午`.
+pub fn half_day_zh(h: HalfDay) -> String {
     format!("{} {}", h.date, session_zh(h.session))
 }
 
@@ -120,7 +121,7 @@ pub fn render_table(report: &Report) -> String {
     let mut rows: Vec<Vec<String>> = vec![header];
     rows.extend(report.people.iter().map(|r| cells(r).to_vec()));
     rows.push(cells(&report.hall).to_vec());
-    out.push_str(&align(&rows));
+    out.push_str(&text_table(&rows, 2));
     let _ = writeln!(out, "注: {FUND_NOTE_ZH}");
     if report.people.iter().any(|r| r.counts.pending_sessions > 0) {
         let _ = writeln!(
@@ -225,7 +226,9 @@ pub fn display_width(text: &str) -> usize {
         .sum()
 }
 
-fn align(rows: &[Vec<String>]) -> String {
+/// Rows as a terminal table, columns aligned by [`display_width`] (CJK counts twice): the first
+/// `left` columns are text, aligned left; the others are numbers, aligned right.
+pub fn text_table(rows: &[Vec<String>], left: usize) -> String {
     let n = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..n)
         .map(|i| {
@@ -241,7 +244,7 @@ fn align(rows: &[Vec<String>]) -> String {
         for (i, cell) in row.iter().enumerate() {
             let pad = widths[i].saturating_sub(display_width(cell));
             // text columns left, numbers right
-            if i < 2 {
+            if i < left {
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad));
             } else {
@@ -275,20 +278,38 @@ pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The per-person part as CSV (every cell through [`csv_cell`]): a bilingual header (`迟到次数/late`), one line per person, and
-/// the hall's total as the last line (工号 `全厅`).
+/// A byte-order mark: Chinese Excel reads a CSV without one as GBK and garbles the headers.
+pub const CSV_BOM: &str = "\u{feff}";
+
+/// A staff id cell that a spreadsheet keeps as text: an all-digit id (`0001`) becomes the
+/// formula `="0001"`, which Excel and LibreOffice show as `0001` rather than the number 1. Other
+/// cells go through [`csv_cell`]. Only digits go inside the formula, so nothing can be injected.
+pub fn csv_id_cell(text: &str) -> String {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        format!("=\"{text}\"")
+    } else {
+        csv_cell(text).into_owned()
+    }
+}
+
+/// The per-person part as CSV for Chinese Excel: a byte-order mark, a bilingual header
+/// (`迟到次数/late`), one line per person, and the hall's total as the last line (工号 `全厅`);
+/// staff ids kept as text ([`csv_id_cell`]), every other cell through [`csv_cell`].
 ///
 /// # Errors
 /// [`ExportError::Csv`] (only on an internal writer failure).
 pub fn render_csv(report: &Report) -> Result<String, ExportError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
     let header: Vec<String> = COLUMNS
         .iter()
         .map(|(zh, en)| format!("{zh}/{en}"))
         .collect();
     w.write_record(&header)?;
     for r in report.people.iter().chain(std::iter::once(&report.hall)) {
-        w.write_record(cells(r).iter().map(|c| csv_cell(c).into_owned()))?;
+        w.write_record(cells(r).iter().enumerate().map(|(i, c)| match i {
+            0 => csv_id_cell(c),
+            _ => csv_cell(c).into_owned(),
+        }))?;
     }
     let bytes = w
         .into_inner()
@@ -757,6 +778,21 @@ mod tests {
         ];
         for (given, want) in rows {
             assert_eq!(csv_cell(given), want, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn issue12_csv_ids_stay_text() {
+        let rows = [
+            ("0001", "=\"0001\""),
+            ("42", "=\"42\""),
+            ("A-01", "A-01"),
+            ("全厅", "全厅"),
+            ("=1+1", "'=1+1"),
+            ("", ""),
+        ];
+        for (given, want) in rows {
+            assert_eq!(csv_id_cell(given), want, "{given:?}");
         }
     }
 }

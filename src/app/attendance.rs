@@ -135,6 +135,31 @@ pub fn load_facts(
         .failed_while(|| "loading attendance records".into())
 }
 
+/// The report of a span: its facts loaded from the store, then [`build_report`]. Shared by
+/// `hallclock report` and the console.
+///
+/// # Errors
+/// As [`load_facts`] and [`build_report`].
+pub fn report_for(
+    store: &Store,
+    config: &Config,
+    span: &SpanParts,
+    now: Timestamp,
+    only: Option<&BTreeSet<StaffId>>,
+) -> Result<report::Report, AppError> {
+    let facts = load_facts(store, config, span.period)?;
+    build_report(
+        config,
+        &facts,
+        span.kind,
+        &span.label,
+        span.period,
+        &span.parts,
+        now,
+        only,
+    )
+}
+
 /// Classifies each scoring part (a day, or a month) and builds the report.
 #[allow(
     clippy::too_many_arguments,

@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::report::Report;
 use crate::admin::web::{
     self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
-    CaptureRequest, CheckLine, Console, ConsoleError, DutyImport, DutyLine, EnrolRequest,
-    Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm, MeetingLine, PostLine,
-    PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo, SessionMark, SignInGate,
-    StaffLine, StatusView,
+    CaptureRequest, CheckLine, CheckState, Console, ConsoleError, DutyImport, DutyLine,
+    EnrolRequest, Enrolment, HolidayLine, LeaveAdded, LeaveForm, LeaveLine, MeetingForm,
+    MeetingLine, PostLine, PreviewFrame, PreviewVerdict, ReportQuery, Role, SessionInfo,
+    SessionMark, SignInGate, StaffLine, StatusView,
 };
 use crate::admin::web::{Guard, LockoutPolicy};
 use crate::app::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace};
@@ -44,12 +44,11 @@ use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
-    load_facts, record_leave, record_meeting_text, set_post_checked, span_parts, MeetingText,
-    SpanParts,
+    amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, load_facts,
+    record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
-use super::enrol::{enrol, enrol_embeddings, FaceVector, PhotoInput};
+use super::enrol::{enrol, enrol_embeddings, DuplicateFaces, FaceVector, PhotoInput};
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::{AppError, FailedWhile};
 use crate::config::{ClockCheck, Config};
@@ -158,6 +157,15 @@ const DOCTOR_FRESH: Duration = Duration::from_secs(120);
 
 fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
+}
+
+/// The enrolment form's "same person enrolled again" checkbox as the duplicate policy.
+fn duplicates(same_person: bool) -> DuplicateFaces {
+    if same_person {
+        DuplicateFaces::SamePerson
+    } else {
+        DuplicateFaces::Refuse
+    }
 }
 
 /// A shared operation's error, by its kind: the user's is shown to them, ours is a failure.
@@ -495,6 +503,7 @@ impl Console for StoreConsole {
                     request.post.as_deref(),
                     &photos,
                     self.config.store.keep_face_images,
+                    duplicates(request.same_person),
                     self.config.clock.now(),
                     &audit,
                 )
@@ -595,12 +604,7 @@ impl Console for StoreConsole {
 
     fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
         let today = self.config.rules.engine.schedule.to_civil(now).date();
-        let SpanParts {
-            kind,
-            label,
-            period,
-            parts,
-        } = span_parts(query.span, today).map_err(by_kind)?;
+        let span = span_parts(query.span, today).map_err(by_kind)?;
         self.with_store(|s| {
             let mut only: Option<BTreeSet<StaffId>> = None;
             if let Some(id) = &query.staff {
@@ -624,18 +628,7 @@ impl Console for StoreConsole {
                     None => holders,
                 });
             }
-            let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
-            build_report(
-                &self.config,
-                &facts,
-                kind,
-                &label,
-                period,
-                &parts,
-                now,
-                only.as_ref(),
-            )
-            .map_err(by_kind)
+            report_for(s, &self.config, &span, now, only.as_ref()).map_err(by_kind)
         })
     }
 
@@ -696,6 +689,7 @@ impl Console for StoreConsole {
                 .count();
             Ok(StatusView {
                 clock_trusted: trusted,
+                clock_checked: self.config.daemon.clock_check == ClockCheck::Kernel,
                 outbox_pending: counts.pending,
                 outbox_parked: counts.parked,
                 oldest_pending: counts.oldest_pending,
@@ -725,14 +719,15 @@ impl Console for StoreConsole {
         let lines: Vec<CheckLine> = doctor::checks_with(&self.config, false, loaded.as_deref())
             .into_iter()
             .map(|(name, outcome)| {
-                let (ok, detail) = match outcome {
-                    Outcome::Ok(d) => (true, d),
-                    Outcome::Failed(d) => (false, d),
-                    Outcome::Skipped(d) => (true, format!("skipped ({d})")),
+                let (state, detail) = match outcome {
+                    Outcome::Ok(d) => (CheckState::Ok, d),
+                    Outcome::Warning(d) => (CheckState::Warning, d),
+                    Outcome::Failed(d) => (CheckState::Failed, d),
+                    Outcome::Skipped(d) => (CheckState::Skipped, d),
                 };
                 CheckLine {
                     name: name.to_string(),
-                    ok,
+                    state,
                     detail,
                 }
             })
@@ -955,6 +950,7 @@ impl Console for StoreConsole {
                     request.post.as_deref(),
                     &faces,
                     "door camera",
+                    duplicates(request.same_person),
                     self.config.clock.now(),
                     &self.audit(
                         by,

@@ -1,16 +1,20 @@
 //! The doctor's checks, shared by `hallclock doctor` and the console's status page: what the
-//! door daemon needs, each `Ok`, `Failed` with what to do, or `Skipped`: the camera (opens and
-//! grabs a frame), ONNX Runtime, the models (manifests, sha256, shapes), the clock's
-//! synchronisation, free disk space beside the database, the database's integrity, and the
-//! central service's reachability when uploading is on. It reads and tries; it changes nothing,
-//! and prints nothing (the CLI and the console do).
+//! door daemon needs, each `Ok`, `Warning` or `Failed` with what to do, or `Skipped`: the camera
+//! (opens and grabs a frame), ONNX Runtime, the models (manifests, sha256, shapes), the clock's
+//! synchronisation (and whether the status page, which follows `daemon.clock-check`, says the
+//! same as the kernel), free disk space beside the database, the database's integrity, the
+//! holiday calendar of the next 30 days, and the central service's reachability when uploading
+//! is on. It reads and tries; it changes nothing, and prints nothing (the CLI and the console
+//! do). "Now" is `Config::clock`'s.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::hw::clock::{ClockTrust, KernelClock};
+use jiff::ToSpan;
+
+use crate::hw::clock::{ClockStatus, ClockTrust, KernelClock};
 use crate::hw::frames::open;
 use crate::store::Store;
 use crate::vision::runtime::search_path;
@@ -25,6 +29,8 @@ const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Ok(String),
+    /// It works, but something will go wrong or mislead: what, and what to do.
+    Warning(String),
     /// What is wrong and what to do.
     Failed(String),
     /// Why the check was not run.
@@ -69,9 +75,10 @@ pub fn checks_with(
                 .map_err(|e| e.chain())),
         },
     ));
-    out.push(("clock", of(clock(config))));
+    out.push(("clock", clock(config, KernelClock.status())));
     out.push(("disk space", of(disk(&config.store.database))));
     out.push(("database", of(database(&config.store.database))));
+    out.push(("holiday calendar", holidays(config)));
     out.push((
         "uplink",
         match &config.uplink {
@@ -123,12 +130,49 @@ fn onnx_runtime(config: &Config) -> Result<String, String> {
         .ok_or_else(|| "libonnxruntime.so.1.32.0 not found; install it with scripts/install-onnxruntime or the .deb, or set vision.onnxruntime".to_string())
 }
 
-fn clock(config: &Config) -> Result<String, String> {
-    let s = KernelClock.status();
+/// The kernel's word on the clock, and whether the status page (which follows
+/// `daemon.clock-check`) says the same: with the check off it shows the clock as trusted, which
+/// is a warning when the kernel says otherwise.
+fn clock(config: &Config, s: ClockStatus) -> Outcome {
     match (s.trusted, config.daemon.clock_check) {
-        (true, _) => Ok(s.to_string()),
-        (false, ClockCheck::Off) => Ok(format!("{s}; daemon.clock-check = \"off\", so punches are judged anyway")),
-        (false, ClockCheck::Kernel) => Err(format!("{s}: punches are recorded but not judged late/early until NTP syncs; check `timedatectl` and network access to an NTP server (or fit an RTC battery)")),
+        (true, _) => Outcome::Ok(s.to_string()),
+        (false, ClockCheck::Off) => Outcome::Warning(format!("{s}, but daemon.clock-check = \"off\": the status page shows the clock as trusted and punches are judged on it; set clock-check = \"kernel\" once NTP works (`timedatectl`)")),
+        (false, ClockCheck::Kernel) => Outcome::Failed(format!("{s}: punches are recorded but not judged late/early until NTP syncs; check `timedatectl` and network access to an NTP server (or fit an RTC battery)")),
+    }
+}
+
+/// Whether every year the next 30 days touch has a holiday calendar: without one, 元旦, 春节 and
+/// the other holidays count as working days, and everybody as absent.
+fn holidays(config: &Config) -> Outcome {
+    let db = &config.store.database;
+    if !db.exists() {
+        return Outcome::Skipped(format!("{} does not exist yet", db.display()));
+    }
+    let calendar = match Store::open(db).and_then(|s| s.calendar(config.rules.summer)) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let today = config.today();
+    let until = today.checked_add(30.days()).unwrap_or(today);
+    let mut missing = Vec::new();
+    for year in today.year()..=until.year() {
+        let mut days = jiff::civil::date(year, 1, 1)
+            .series(1.day())
+            .take_while(|d| d.year() == year);
+        if !days.any(|d| calendar.day_name(d).is_some()) {
+            missing.push(year);
+        }
+    }
+    match missing.as_slice() {
+        [] => Outcome::Ok(format!("holidays on record up to {until}")),
+        years => {
+            let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+            Outcome::Warning(format!(
+                "no holiday calendar for {} (the next 30 days, to {until}): its holidays would count as working days and everybody as absent; import the year's holiday file (hallclock calendar import holidays-{}.txt, or the console's calendar page)",
+                years.join(", "),
+                years[0]
+            ))
+        }
     }
 }
 
@@ -197,4 +241,48 @@ fn reach(endpoint: &str) -> Result<String, String> {
             Err(e) => Err(format!("{endpoint} unreachable: {e}; check the network, DNS and uplink.endpoint (punches wait in the outbox meanwhile)")),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The clock check against what the status page shows: with `clock-check = "off"` the page
+    /// calls the clock trusted, so an unsynchronised kernel is a warning, never an "OK".
+    #[test]
+    fn issue12_the_clock_check_and_the_status_page_agree() {
+        let synced = ClockStatus {
+            trusted: true,
+            max_error_us: Some(2_000),
+            unsynced_flag: false,
+        };
+        let unsynced = ClockStatus {
+            trusted: false,
+            max_error_us: Some(16_000_000),
+            unsynced_flag: true,
+        };
+        let mut config = Config::load(None).expect("the defaults");
+        let rows = [
+            (ClockCheck::Kernel, synced, "ok"),
+            (ClockCheck::Off, synced, "ok"),
+            (ClockCheck::Kernel, unsynced, "failed"),
+            (ClockCheck::Off, unsynced, "warning"),
+        ];
+        for (check, status, want) in rows {
+            config.daemon.clock_check = check;
+            let got = match clock(&config, status) {
+                Outcome::Ok(_) => "ok",
+                Outcome::Warning(w) => {
+                    assert!(
+                        w.contains("the status page shows the clock as trusted"),
+                        "{w}"
+                    );
+                    "warning"
+                }
+                Outcome::Failed(_) => "failed",
+                Outcome::Skipped(_) => "skipped",
+            };
+            assert_eq!(got, want, "{check:?} {status:?}");
+        }
+    }
 }

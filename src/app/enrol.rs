@@ -1,9 +1,10 @@
 //! Enrolment, shared by `hallclock enroll`, the demo and the console: a staff member's face from
 //! one or more photos (files, or uploads decoded in memory), or from embeddings the door daemon
 //! already computed (a capture at the console). All photos must pass, or nothing is written;
-//! each refusal says which photo and why. A photo that does not pass, a person without a name or
-//! a capture without a face is [`AppError::Refused`]; the models or the store failing is
-//! [`AppError::Failed`].
+//! each refusal says which photo and why. A photo that does not pass, a person without a name, a
+//! capture without a face, or a face already enrolled under someone else (unless the admin
+//! confirms a re-enrolment of the same person, [`DuplicateFaces::SamePerson`]) is
+//! [`AppError::Refused`]; the models or the store failing is [`AppError::Failed`].
 
 use std::path::Path;
 
@@ -59,15 +60,42 @@ impl PhotoInput<'_> {
 #[derive(Debug)]
 pub struct Enrolled {
     pub faces: usize,
-    /// (other person, similarity) when the new face already matches somebody else.
+    /// (other id, similarity): the ids the face already matched, confirmed as the same person
+    /// ([`DuplicateFaces::SamePerson`]); their face data is erased and they are inactive now.
     pub lookalikes: Vec<(StaffId, f32)>,
+}
+
+/// What to do when the new face already matches somebody else on the staff list: two people
+/// with one face make both "unknown" at the door (the margin between them is nil).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateFaces {
+    /// Refuse the enrolment, naming who the face matches (the default).
+    Refuse,
+    /// The admin confirmed a re-enrolment of the same person under this id: the enrolment goes
+    /// ahead, and the ids it matched lose their face data and become inactive (as `staff
+    /// remove`), so that the door knows the person by one id only.
+    SamePerson,
+}
+
+/// The words a refusal for a face enrolled under someone else starts its English part with (the
+/// CLI adds its flag's name to such a refusal).
+pub const ALREADY_ENROLLED: &str = "this face is already enrolled as";
+
+/// A face ready to be saved: its embedding, sharpness, source name and, when face images are
+/// kept, its aligned crop as JPEG.
+struct NewFace {
+    vector: Vec<f32>,
+    sharpness: f32,
+    source: Option<String>,
+    jpeg: Option<Vec<u8>>,
 }
 
 /// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
 ///
 /// # Errors
-/// [`AppError::Refused`] when a photo does not pass (every photo's reason, nothing saved) or
-/// `id` is new and has no name; [`AppError::Failed`] when the models or the store fail.
+/// [`AppError::Refused`] when a photo does not pass (every photo's reason, nothing saved), `id`
+/// is new and has no name, or a face matches somebody else and `duplicates` is
+/// [`DuplicateFaces::Refuse`]; [`AppError::Failed`] when the models or the store fail.
 #[allow(
     clippy::too_many_arguments,
     reason = "the CLI's, the demo's and the console's enrolment; the values are all distinct"
@@ -80,16 +108,14 @@ pub fn enrol(
     post: Option<&str>,
     photos: &[PhotoInput<'_>],
     keep_images: bool,
+    duplicates: DuplicateFaces,
     now: Timestamp,
     by: &Audit,
 ) -> Result<Enrolled, AppError> {
-    let name = resolve_name(store, id, name)?;
+    let person = Person::resolve(store, id, name, post)?;
     let gate = QualityGate::enrolment_defaults();
-    let gallery = vision.gallery(store)?;
-    let mut scratch = SearchScratch::default();
-    let mut vectors = Vec::new();
+    let mut checked = Vec::new();
     let mut refusals = Vec::new();
-    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
     for input in photos {
         let photo = input.label();
         let img = match input.decode() {
@@ -154,13 +180,17 @@ pub fn enrol(
                 "the embedder returned nothing for {photo}"
             )));
         };
-        note_lookalikes(vision, &gallery, &mut scratch, id, &e.0, &mut lookalikes);
         let jpeg = if keep_images {
             Some(encode_jpeg(&crop).failed_while(|| "keeping the face image".into())?)
         } else {
             None
         };
-        vectors.push((e.0, report.sharpness, input.source(), jpeg));
+        checked.push(NewFace {
+            vector: e.0,
+            sharpness: report.sharpness,
+            source: input.source(),
+            jpeg,
+        });
     }
     if !refusals.is_empty() {
         return Err(AppError::refused(format!(
@@ -168,26 +198,96 @@ pub fn enrol(
             refusals.join("\n  ")
         )));
     }
-    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
-    let news: Vec<NewEmbedding<'_>> = vectors
+    let from = format!("{} photo(s)", photos.len());
+    save(vision, store, &person, &checked, &from, duplicates, now, by)
+}
+
+/// Who an enrolment is for.
+#[derive(Debug, Clone)]
+struct Person<'a> {
+    id: &'a StaffId,
+    name: String,
+    post: Option<&'a str>,
+}
+
+impl<'a> Person<'a> {
+    /// `id` with the name given, else the one on the staff list.
+    fn resolve(
+        store: &Store,
+        id: &'a StaffId,
+        name: Option<&str>,
+        post: Option<&'a str>,
+    ) -> Result<Self, AppError> {
+        let existing = store.staff(id)?;
+        let name = match (name, &existing) {
+            (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+            (_, Some(rec)) => rec.name.clone(),
+            _ => {
+                return Err(AppError::refused(format!(
+                    "{id} 不在人员名单上,请填写姓名 ({id} is not on the staff list yet: give their name)"
+                )))
+            }
+        };
+        Ok(Person { id, name, post })
+    }
+}
+
+/// Saves checked faces for `person`: the duplicate check first (a refusal writes nothing), then
+/// the staff row, the embeddings (and kept images) and, for a confirmed re-enrolment, the erasure
+/// of the ids the face matched. `from` says where the faces came from, for the audit line.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the two enrolments' shared tail; the values are all distinct"
+)]
+fn save(
+    vision: &mut Vision,
+    store: &mut Store,
+    person: &Person<'_>,
+    faces: &[NewFace],
+    from: &str,
+    duplicates: DuplicateFaces,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<Enrolled, AppError> {
+    let (id, name, post) = (person.id, person.name.as_str(), person.post);
+    let gallery = vision.gallery(store)?;
+    let mut scratch = SearchScratch::default();
+    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
+    for face in faces {
+        note_lookalikes(
+            vision,
+            &gallery,
+            &mut scratch,
+            id,
+            &face.vector,
+            &mut lookalikes,
+        );
+    }
+    if duplicates == DuplicateFaces::Refuse && !lookalikes.is_empty() {
+        let mut named = Vec::new();
+        for (other, score) in &lookalikes {
+            let who = store.staff(other)?.map(|r| r.name).unwrap_or_default();
+            named.push(format!("{other} {who} (相似度 similarity {score:.3})"));
+        }
+        return Err(AppError::refused(format!(
+            "此人脸已录入为 {},录入被拒绝,未保存任何数据;若确为同一人换工号重新录入,请确认“同一人重新录入”\n\
+             ({ALREADY_ENROLLED} {}: enrolment of {id} refused, nothing was saved; \
+             if it is the same person enrolled again under a new id, confirm the re-enrolment)",
+            named.join("、"),
+            named.join(", ")
+        )));
+    }
+    store.upsert_staff(id, name, post, now, &staff_audit(by, id, name, post))?;
+    let news: Vec<NewEmbedding<'_>> = faces
         .iter()
-        .map(|(v, q, src, _)| NewEmbedding {
-            vector: v,
-            quality: Some(*q),
-            source: src.as_deref(),
+        .map(|f| NewEmbedding {
+            vector: &f.vector,
+            quality: Some(f.sharpness),
+            source: f.source.as_deref(),
         })
         .collect();
-    let images: Option<Vec<Vec<u8>>> = if keep_images {
-        vectors.iter().map(|v| v.3.clone()).collect()
-    } else {
-        None
-    };
-    let detail = format!(
-        "{id}: {} face(s) from {} photo(s){}",
-        news.len(),
-        photos.len(),
-        note(by)
-    );
+    let images: Option<Vec<Vec<u8>>> = faces.iter().map(|f| f.jpeg.clone()).collect();
+    let detail = format!("{id}: {} face(s) from {from}{}", news.len(), note(by));
     store.add_embeddings(
         id,
         &vision.model_key(),
@@ -196,6 +296,16 @@ pub fn enrol(
         now,
         &by.clone().with_detail(detail),
     )?;
+    for (other, score) in &lookalikes {
+        let audit = Audit {
+            action: format!("{}-same-person", by.action),
+            detail: format!(
+                "{other}: face data erased and inactive, re-enrolled as {id} (similarity {score:.3})"
+            ),
+            ..by.clone()
+        };
+        store.remove_staff(other, &audit)?;
+    }
     Ok(Enrolled {
         faces: news.len(),
         lookalikes,
@@ -218,20 +328,6 @@ fn staff_audit(by: &Audit, id: &StaffId, name: &str, post: Option<&str>) -> Audi
         detail: format!("{id} {name}, post {}", post.unwrap_or("-")),
         ..by.clone()
     }
-}
-
-/// The name to store for `id`: the one given, else the one on the staff list.
-fn resolve_name(store: &Store, id: &StaffId, name: Option<&str>) -> Result<String, AppError> {
-    let existing = store.staff(id)?;
-    Ok(match (name, &existing) {
-        (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
-        (_, Some(rec)) => rec.name.clone(),
-        _ => {
-            return Err(AppError::refused(format!(
-            "{id} 不在人员名单上,请填写姓名 ({id} is not on the staff list yet: give their name)"
-        )))
-        }
-    })
 }
 
 /// Adds to `lookalikes` the other people `vector` already matches (the duplicate check).
@@ -269,7 +365,8 @@ pub struct FaceVector {
 /// face has one: the caller encodes them only with `store.keep-face-images` on.
 ///
 /// # Errors
-/// When `id` is new and has no name, when `vectors` is empty, or the store fails.
+/// When `id` is new and has no name, when `vectors` is empty, when a face matches somebody
+/// else and `duplicates` is [`DuplicateFaces::Refuse`], or the store fails.
 #[allow(
     clippy::too_many_arguments,
     reason = "one call site (the console's capture); the values are all distinct"
@@ -282,6 +379,7 @@ pub fn enrol_embeddings(
     post: Option<&str>,
     vectors: &[FaceVector],
     source: &str,
+    duplicates: DuplicateFaces,
     now: Timestamp,
     by: &Audit,
 ) -> Result<Enrolled, AppError> {
@@ -290,41 +388,15 @@ pub fn enrol_embeddings(
             "未采集到人脸,录入被拒绝 (enrolment of {id} refused: no face was captured)"
         )));
     }
-    let name = resolve_name(store, id, name)?;
-    let gallery = vision.gallery(store)?;
-    let mut scratch = SearchScratch::default();
-    let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
-    for v in vectors {
-        note_lookalikes(
-            vision,
-            &gallery,
-            &mut scratch,
-            id,
-            &v.vector,
-            &mut lookalikes,
-        );
-    }
-    store.upsert_staff(id, &name, post, now, &staff_audit(by, id, &name, post))?;
-    let news: Vec<NewEmbedding<'_>> = vectors
+    let person = Person::resolve(store, id, name, post)?;
+    let faces: Vec<NewFace> = vectors
         .iter()
-        .map(|v| NewEmbedding {
-            vector: &v.vector,
-            quality: Some(v.sharpness),
-            source: Some(source),
+        .map(|v| NewFace {
+            vector: v.vector.clone(),
+            sharpness: v.sharpness,
+            source: Some(source.to_string()),
+            jpeg: v.jpeg.clone(),
         })
         .collect();
-    let images: Option<Vec<Vec<u8>>> = vectors.iter().map(|v| v.jpeg.clone()).collect();
-    let detail = format!("{id}: {} face(s) from {source}{}", news.len(), note(by));
-    store.add_embeddings(
-        id,
-        &vision.model_key(),
-        &news,
-        images.as_deref(),
-        now,
-        &by.clone().with_detail(detail),
-    )?;
-    Ok(Enrolled {
-        faces: news.len(),
-        lookalikes,
-    })
+    save(vision, store, &person, &faces, source, duplicates, now, by)
 }

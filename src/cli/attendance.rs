@@ -16,16 +16,19 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::admin::export::{render_csv, render_json, render_table, write_xlsx};
+use crate::admin::export::{
+    half_day_zh, render_csv, render_json, render_table, text_table, write_xlsx,
+};
 use crate::admin::import::{
-    check_known_staff, parse_csv_time, parse_date, parse_punch_csv, parse_zkteco,
+    decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
+    reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
 use crate::admin::report::{self, kind_key, kind_zh};
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
-    amendment_detail, approve_leave_checked, build_report, import_calendar_text, import_duty_text,
-    level_key, level_zh, load_facts, local, record_leave, record_meeting_text, set_post_checked,
-    span_parts, MeetingText, SpanParts,
+    amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
+    level_zh, local, record_leave, record_meeting_text, report_for, set_post_checked, span_parts,
+    MeetingText,
 };
 use crate::app::setup::open_store;
 use crate::config::Config;
@@ -59,6 +62,7 @@ pub enum ReportCommand {
     },
     /// One year, month by month up to today (default: this year).
     Year {
+        /// The year, e.g. 2026.
         #[arg(long)]
         year: Option<i16>,
         #[command(flatten)]
@@ -71,9 +75,11 @@ pub struct ReportOpts {
     /// Only these people (repeat, or separate with commas); the hall totals cover everyone.
     #[arg(long, value_delimiter = ',')]
     staff: Vec<String>,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    format: ReportFormat,
-    /// Output file (xlsx, csv, json); xlsx defaults to hallclock-<kind>-<period>.xlsx.
+    /// Output format (default: from the --out file's extension, else a table).
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
+    /// Output file (.xlsx, .csv, .json, .txt; the name picks the format); xlsx defaults to
+    /// hallclock-<kind>-<period>.xlsx.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Judge as of this instant (RFC 3339 or hall time) instead of now.
@@ -83,10 +89,41 @@ pub struct ReportOpts {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// A table for the terminal (CJK aligned).
     Table,
+    /// CSV for Chinese Excel (UTF-8 with a byte-order mark, ids kept as text).
     Csv,
+    /// One JSON object.
     Json,
+    /// An Excel workbook, one sheet per part.
     Xlsx,
+}
+
+impl ReportFormat {
+    /// The format `--format` names, else the one the `--out` file's extension names, else a
+    /// table.
+    fn pick(given: Option<Self>, out: Option<&Path>) -> anyhow::Result<Self> {
+        let ext = out
+            .and_then(Path::extension)
+            .map(|e| e.to_string_lossy().to_lowercase());
+        let by_name = match ext.as_deref() {
+            Some("csv") => Some(Self::Csv),
+            Some("json") => Some(Self::Json),
+            Some("xlsx") => Some(Self::Xlsx),
+            Some("txt") => Some(Self::Table),
+            _ => None,
+        };
+        match (given, by_name) {
+            (Some(g), Some(n)) if g != n => bail!(
+                "--format {} but --out names a .{} file; expected the two to agree (or drop --format)",
+                g.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string()),
+                ext.unwrap_or_default()
+            ),
+            (Some(g), _) => Ok(g),
+            (None, Some(n)) => Ok(n),
+            (None, None) => Ok(Self::Table),
+        }
+    }
 }
 
 /// `hallclock leave add|approve|close|list`.
@@ -95,12 +132,14 @@ pub enum LeaveCommand {
     /// Record a leave (请假). Half days: `2026-11-03` (from: morning, to: afternoon),
     /// `2026-11-03am`, `2026-11-03pm`, `2026-11-03上午`, `2026-11-03下午`.
     Add {
+        /// Who takes the leave (staff id).
         #[arg(long)]
         staff: String,
         /// sick 病假, personal 事假, annual 公休, home-visit 探亲, marriage-maternity 婚产,
         /// bereavement 丧假, official-errand 临时外出公务, official-duty 公务.
         #[arg(long)]
         kind: String,
+        /// First half day: YYYY-MM-DD (from the morning), or with am/上午 or pm/下午.
         #[arg(long)]
         from: String,
         /// Default: the end of the `--from` day (or the same half day if `--from` names one).
@@ -109,13 +148,17 @@ pub enum LeaveCommand {
         /// The B who covers the post (顶岗). Without one the leave counts as absence (脱岗).
         #[arg(long)]
         cover: Option<String>,
+        /// Why (事由), for the record.
         #[arg(long, default_value = "")]
         reason: String,
     },
     /// Approve a leave at the level its length needs (or higher).
     Approve {
+        /// The leave's number, as `leave list` shows it.
         #[arg(long)]
         id: u64,
+        /// Who approves: inspection-office (稽查督办科), deputy-director (分管领导), director
+        /// (主要领导); the Chinese names work too.
         #[arg(long, value_enum)]
         level: LevelArg,
         /// Who approved (name or staff id).
@@ -127,6 +170,7 @@ pub enum LeaveCommand {
     },
     /// Close a leave: the person reported back (销假).
     Close {
+        /// The leave's number, as `leave list` shows it.
         #[arg(long)]
         id: u64,
         /// When (default: now).
@@ -135,6 +179,7 @@ pub enum LeaveCommand {
     },
     /// List leaves.
     List {
+        /// Only this person's leaves (staff id).
         #[arg(long)]
         staff: Option<String>,
         /// YYYY-MM.
@@ -146,10 +191,13 @@ pub enum LeaveCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LevelArg {
     /// 稽查督办科
+    #[value(alias = "稽查督办科")]
     InspectionOffice,
     /// 分管领导
+    #[value(alias = "分管领导")]
     DeputyDirector,
     /// 主要领导
+    #[value(alias = "主要领导")]
     Director,
 }
 
@@ -158,10 +206,13 @@ pub enum LevelArg {
 pub enum PostCommand {
     /// Set a window post's A (holder) and B (backup).
     Set {
+        /// The window post's id, e.g. W03.
         #[arg(long)]
         post: String,
+        /// The A (holder, A角): staff id.
         #[arg(long)]
         a: String,
+        /// The B (backup, B角): staff id.
         #[arg(long)]
         b: String,
     },
@@ -174,14 +225,20 @@ pub enum PostCommand {
 pub enum CalendarCommand {
     /// Import a holiday file (holidays, make-up workdays 调休, summer period); it replaces the
     /// calendar of every year it mentions.
-    Import { file: PathBuf },
+    Import {
+        /// The holiday file (see firmware-config/holidays-2026.txt).
+        file: PathBuf,
+    },
 }
 
 /// `hallclock duty import FILE`.
 #[derive(Debug, Subcommand)]
 pub enum DutyCommand {
     /// Import a duty roster CSV (staff_id,date[,sessions]).
-    Import { file: PathBuf },
+    Import {
+        /// The CSV (UTF-8 or GBK; 工号, 日期, 时段 headers work too).
+        file: PathBuf,
+    },
 }
 
 /// `hallclock meeting record`.
@@ -189,11 +246,13 @@ pub enum DutyCommand {
 pub enum MeetingCommand {
     /// Record a centre meeting or study session and its sign-in sheet.
     Record {
+        /// The meeting's title.
         #[arg(long)]
         title: String,
         /// Start, hall time (2026-11-05 15:00) or RFC 3339.
         #[arg(long)]
         start: String,
+        /// End, hall time or RFC 3339.
         #[arg(long)]
         end: String,
         /// Who must attend (default: all active staff).
@@ -208,18 +267,32 @@ pub enum MeetingCommand {
 /// `hallclock punch import|list|amend`.
 #[derive(Debug, Subcommand)]
 pub enum PunchCommand {
-    /// Import punches; the whole file or nothing.
+    /// Import punches (UTF-8 or GBK); the whole file or nothing, unless --skip-invalid.
     Import {
+        /// The file: a CSV with staff id and time columns (工号, 考勤时间, ...) or an ATTLOG.
         file: PathBuf,
+        /// The file's format.
         #[arg(long, value_enum, default_value_t = PunchFormat::Csv)]
         format: PunchFormat,
         /// Device name for the imported punches' sequence numbers (default: import-csv or
         /// import-zkteco).
         #[arg(long)]
         device: Option<String>,
+        /// A CSV mapping the device's user ids to staff ids, one `user id,staff id` a line
+        /// (e.g. `1,0001`).
+        #[arg(long)]
+        id_map: Option<PathBuf>,
+        /// Zero-pad all-digit user ids to this many digits (`1` → `0001` with 4), after --id-map.
+        #[arg(long)]
+        pad_ids: Option<usize>,
+        /// Import the valid lines and write the rejected ones, with line numbers and reasons, to
+        /// FILE.rejected.csv beside the file.
+        #[arg(long)]
+        skip_invalid: bool,
     },
     /// List punches and amendments of a day or a month.
     List {
+        /// Only this person's punches (staff id).
         #[arg(long)]
         staff: Option<String>,
         /// YYYY-MM-DD (default: today).
@@ -231,6 +304,7 @@ pub enum PunchCommand {
     },
     /// Correct the record: add a pass the door missed or void one. Never edits a punch.
     Amend {
+        /// Whose record (staff id).
         #[arg(long)]
         staff: String,
         /// Add a pass at this time.
@@ -239,6 +313,7 @@ pub enum PunchCommand {
         /// Void the punch at this time (to the second, as `punch list` shows it).
         #[arg(long)]
         void: Option<String>,
+        /// Why the record is corrected.
         #[arg(long)]
         reason: String,
         /// The supervisor's staff id.
@@ -258,6 +333,7 @@ pub enum PunchFormat {
 /// `hallclock active-from`.
 #[derive(Debug, Args)]
 pub struct ActiveFromArgs {
+    /// The person (staff id).
     #[arg(long)]
     staff: String,
     /// The first day the person is judged (YYYY-MM-DD), e.g. enrolled mid-month.
@@ -301,27 +377,13 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         }
     };
     let today = schedule.to_civil(as_of(&opts, config)?).date();
-    let SpanParts {
-        kind,
-        label,
-        period,
-        parts,
-    } = span_parts(span, today)?;
+    let span = span_parts(span, today)?;
+    let (kind, label) = (span.kind, span.label.clone());
     let now = as_of(&opts, config)?;
     let store = open_store(config)?;
     let only = staff_filter(&store, &opts.staff)?;
-    let facts = load_facts(&store, config, period)?;
-    let report = build_report(
-        config,
-        &facts,
-        kind,
-        &label,
-        period,
-        &parts,
-        now,
-        only.as_ref(),
-    )?;
-    match opts.format {
+    let report = report_for(&store, config, &span, now, only.as_ref())?;
+    match ReportFormat::pick(opts.format, opts.out.as_deref())? {
         ReportFormat::Table => emit(&opts.out, &render_table(&report))?,
         ReportFormat::Csv => emit(&opts.out, &render_csv(&report)?)?,
         ReportFormat::Json => {
@@ -364,16 +426,21 @@ fn staff_filter(store: &Store, staff: &[String]) -> anyhow::Result<Option<BTreeS
     if staff.is_empty() {
         return Ok(None);
     }
-    let known = store.staff_ids()?;
     let mut only = BTreeSet::new();
     for s in staff {
-        let id = StaffId::new(s).context("reading --staff")?;
-        if !known.contains(&id) {
-            bail!("--staff {id}: no staff member with that id");
-        }
-        only.insert(id);
+        only.insert(known_staff(store, s, "--staff")?);
     }
     Ok(Some(only))
+}
+
+/// A staff id given on the command line that must be on the staff list: an unknown id is an
+/// error (exit 1), never an empty listing.
+fn known_staff(store: &Store, text: &str, flag: &str) -> anyhow::Result<StaffId> {
+    let id = StaffId::new(text).with_context(|| format!("reading {flag}"))?;
+    if !store.staff_ids()?.contains(&id) {
+        bail!("{flag} {id}: 没有这个工号 (no staff member with that id)");
+    }
+    Ok(id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,42 +455,91 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
             file,
             format,
             device,
+            id_map,
+            pad_ids,
+            skip_invalid,
         } => {
-            let text = read(&file)?;
-            let refused = || refused_context("punch", &file);
-            let parsed = match format {
-                PunchFormat::Csv => parse_punch_csv(&text, schedule),
-                PunchFormat::Zkteco => parse_zkteco(&text, schedule),
-            }
-            .with_context(refused)?;
-            let known = store.staff_ids()?;
-            check_known_staff(&text, &parsed, |p| &p.staff, &known).with_context(refused)?;
-            let punches: Vec<_> = parsed.into_iter().map(|l| l.value).collect();
+            let refused = || {
+                format!(
+                    "{} (--skip-invalid imports the valid lines and lists the others)",
+                    refused_context("punch", &file)
+                )
+            };
+            let (text, encoding) = decode_text(&read_bytes(&file)?);
+            let ids = IdMapping {
+                table: match &id_map {
+                    None => Default::default(),
+                    Some(path) => parse_id_map(&read(path)?)
+                        .with_context(|| format!("reading the id mapping {}", path.display()))?,
+                },
+                pad_to: pad_ids,
+            };
+            let now = config.clock.now();
+            let cx = PunchContext {
+                schedule,
+                ids: &ids,
+                now,
+            };
+            let mut parsed = match format {
+                PunchFormat::Csv => read_punch_csv(&text, &cx).with_context(refused)?,
+                PunchFormat::Zkteco => read_zkteco(&text, &cx),
+            };
+            reject_unknown_staff(&text, &mut parsed, |p| &p.staff, &store.staff_ids()?);
+            let (lines, rejected) = if skip_invalid {
+                (parsed.records, parsed.rejected)
+            } else {
+                (parsed.all_or_nothing().with_context(refused)?, Vec::new())
+            };
+            let punches: Vec<_> = lines.into_iter().map(|l| l.value).collect();
             let (fmt, default_device) = match format {
                 PunchFormat::Csv => (PunchImportFormat::Csv, "import-csv"),
                 PunchFormat::Zkteco => (PunchImportFormat::Zkteco, "import-zkteco"),
             };
             let device = device.unwrap_or_else(|| default_device.to_string());
             let name = file.display().to_string();
-            let now = config.clock.now();
+            let rejected_path = rejected_path(&file);
+            if !rejected.is_empty() {
+                std::fs::write(&rejected_path, rejected_csv(&rejected))
+                    .with_context(|| format!("writing {}", rejected_path.display()))?;
+            }
+            if punches.is_empty() {
+                bail!(
+                    "{}: no valid punch line (rejected lines are in {})",
+                    refused(),
+                    rejected_path.display()
+                );
+            }
             let audit = Audit::cli(
                 now,
                 "punch-import",
-                format!("{name}: {} punch line(s), device {device}", punches.len()),
+                format!(
+                    "{name} ({}): {} punch line(s), {} rejected, device {device}",
+                    encoding.label(),
+                    punches.len(),
+                    rejected.len()
+                ),
             );
             let summary = store
                 .import_punches(&name, fmt, &device, &punches, now, &audit)
                 .with_context(refused)?;
             println!(
-                "已导入 imported {name}: {} punch(es) added, {} already on record",
-                summary.added, summary.skipped
+                "已导入 imported {name} ({}): {} punch(es) added, {} already on record",
+                encoding.label(),
+                summary.added,
+                summary.skipped
             );
+            if !rejected.is_empty() {
+                println!(
+                    "已跳过 skipped {} invalid line(s), listed with their reasons in {}",
+                    rejected.len(),
+                    rejected_path.display()
+                );
+            }
         }
         PunchCommand::List { staff, date, month } => {
             let staff = staff
-                .map(|s| StaffId::new(&s))
-                .transpose()
-                .context("reading --staff")?;
+                .map(|s| known_staff(&store, &s, "--staff"))
+                .transpose()?;
             let (first, last) = match (date, month) {
                 (_, Some(m)) => {
                     let first = month_arg(&m)?;
@@ -445,27 +561,35 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                     .to_datetime(jiff::civil::Time::midnight()),
             )?;
             let rows = store.punches_between(from, until, staff.as_ref())?;
-            println!(
-                "{:<20} {:<10} {:<14} {:>6} {:<14} {:<7} 分数",
-                "时间 time", "工号", "设备 device", "序号", "来源 source", "时钟"
-            );
+            let mut table = vec![[
+                "时间 time",
+                "工号",
+                "设备 device",
+                "序号",
+                "来源 source",
+                "时钟",
+                "分数",
+            ]
+            .map(str::to_string)
+            .to_vec()];
             for r in &rows {
-                println!(
-                    "{:<20} {:<10} {:<14} {:>6} {:<14} {:<7} {}",
+                table.push(vec![
                     local(schedule, r.punch.at),
-                    r.punch.staff,
-                    r.device,
-                    r.seq,
-                    r.source,
+                    r.punch.staff.to_string(),
+                    r.device.clone(),
+                    r.seq.to_string(),
+                    r.source.clone(),
                     if r.punch.clock_trusted {
                         "ok"
                     } else {
                         "untrusted"
-                    },
+                    }
+                    .to_string(),
                     r.score
-                        .map_or_else(|| "-".to_string(), |s| format!("{s:.3}"))
-                );
+                        .map_or_else(|| "-".to_string(), |s| format!("{s:.3}")),
+                ]);
             }
+            print!("{}", text_table(&table, 7));
             let amendments = store.amendments_between(from, until, staff.as_ref())?;
             if !amendments.is_empty() {
                 println!("\n更正 amendments:");
@@ -582,10 +706,10 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
                 &Audit::cli(config.clock.now(), "leave-add", ""),
             )?;
             println!(
-                "已记录请假 leave {id} for {staff}: {} {} to {}, {} working day(s), {}",
+                "已记录请假 leave {id} for {staff}: {} {} 至 {}, {} working day(s), {}",
                 kind_zh(kind),
-                first,
-                last,
+                half_day_zh(first),
+                half_day_zh(last),
                 days_text(half_days),
                 match policy.class_of(kind) {
                     crate::core::leave::LeaveClass::Public => "公假 public",
@@ -651,9 +775,8 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
         }
         LeaveCommand::List { staff, month } => {
             let staff = staff
-                .map(|s| StaffId::new(&s))
-                .transpose()
-                .context("reading --staff")?;
+                .map(|s| known_staff(&store, &s, "--staff"))
+                .transpose()?;
             let dates = match month {
                 Some(m) => {
                     let first = month_arg(&m)?;
@@ -663,29 +786,33 @@ pub fn leave(config: &Config, cmd: LeaveCommand) -> anyhow::Result<ExitCode> {
             };
             let calendar = store.calendar(config.rules.summer)?;
             let records = store.leaves(staff.as_ref(), dates)?;
-            println!("编号  工号       类别      起                 止                 天数  顶岗       审批                  销假");
+            let mut rows = vec![[
+                "编号", "工号", "类别", "起", "止", "天数", "顶岗", "审批", "销假",
+            ]
+            .map(str::to_string)
+            .to_vec()];
             for r in &records {
                 let l = &r.leave;
                 let approval = match &r.approval {
                     Some(a) => format!("{} {}", level_zh(a.level), a.by),
-                    None => format!("待批 needs {}", level_key(r.approval_required)),
+                    None => format!("待批 needs {}", level_zh(r.approval_required)),
                 };
-                println!(
-                    "{:<5} {:<10} {:<8} {:<18} {:<18} {:>4}  {:<10} {:<21} {}",
-                    l.id.0,
-                    l.staff,
-                    kind_key(l.kind),
-                    l.first.to_string(),
-                    l.last.to_string(),
+                rows.push(vec![
+                    l.id.0.to_string(),
+                    l.staff.to_string(),
+                    kind_zh(l.kind).to_string(),
+                    half_day_zh(l.first),
+                    half_day_zh(l.last),
                     days_text(l.working_half_days(&calendar)),
                     l.cover
                         .as_ref()
                         .map_or("-(脱岗)".to_string(), ToString::to_string),
                     approval,
                     l.closed_at
-                        .map_or("未销假 open".to_string(), |t| local(schedule, t))
-                );
+                        .map_or("未销假 open".to_string(), |t| local(schedule, t)),
+                ]);
             }
+            print!("{}", text_table(&rows, 9));
             println!("{} leave(s)", records.len());
         }
     }
@@ -717,27 +844,47 @@ pub fn post(config: &Config, cmd: PostCommand) -> anyhow::Result<ExitCode> {
             );
         }
         PostCommand::List => {
-            println!("窗口 post   A角 holder  B角 backup");
+            let mut rows = vec![["窗口 post", "A角 holder", "B角 backup"]
+                .map(str::to_string)
+                .to_vec()];
             for p in store.posts()? {
-                println!("{:<11} {:<11} {}", p.id, p.holder, p.backup);
+                rows.push(vec![
+                    p.id.to_string(),
+                    p.holder.to_string(),
+                    p.backup.to_string(),
+                ]);
             }
+            print!("{}", text_table(&rows, 3));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads `file` (UTF-8 or GBK) and hands its text to an import of `app`, with the audit record
+/// `action`; a refusal names the file and says nothing was imported.
+fn import_file<T>(
+    config: &Config,
+    file: &Path,
+    action: &str,
+    what: &str,
+    import: impl FnOnce(&mut Store, &Config, &str, &Audit) -> Result<T, crate::app::AppError>,
+) -> anyhow::Result<T> {
+    let text = read(file)?;
+    let mut store = open_store(config)?;
+    let audit = Audit::cli(config.clock.now(), action, file.display().to_string());
+    import(&mut store, config, &text, &audit).with_context(|| refused_context(what, file))
+}
+
 /// Runs `hallclock calendar import FILE`.
 pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCode> {
     let CalendarCommand::Import { file } = cmd;
-    let text = read(&file)?;
-    let mut store = open_store(config)?;
-    let audit = Audit::cli(
-        config.clock.now(),
+    let done = import_file(
+        config,
+        &file,
         "calendar-import",
-        file.display().to_string(),
-    );
-    let done = import_calendar_text(&mut store, config, &text, &audit)
-        .with_context(|| refused_context("calendar", &file))?;
+        "calendar",
+        import_calendar_text,
+    )?;
     let years: Vec<String> = done.years.iter().map(ToString::to_string).collect();
     println!(
         "已导入 imported {}: {} holiday(s), {} make-up workday(s), {} summer period(s) for {}",
@@ -757,15 +904,13 @@ pub fn calendar(config: &Config, cmd: CalendarCommand) -> anyhow::Result<ExitCod
 /// Runs `hallclock duty import FILE`.
 pub fn duty(config: &Config, cmd: DutyCommand) -> anyhow::Result<ExitCode> {
     let DutyCommand::Import { file } = cmd;
-    let text = read(&file)?;
-    let mut store = open_store(config)?;
-    let audit = Audit::cli(
-        config.clock.now(),
+    let done = import_file(
+        config,
+        &file,
         "duty-import",
-        file.display().to_string(),
-    );
-    let done = import_duty_text(&mut store, config, &text, &audit)
-        .with_context(|| refused_context("duty roster", &file))?;
+        "duty roster",
+        import_duty_text,
+    )?;
     println!(
         "已导入 imported {}: {} duty entr(ies)",
         file.display(),
@@ -841,7 +986,18 @@ pub fn active_from(config: &Config, args: ActiveFromArgs) -> anyhow::Result<Exit
 // Parsing at the edge
 
 fn read(file: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+    Ok(decode_text(&read_bytes(file)?).0)
+}
+
+fn read_bytes(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}
+
+/// `FILE.rejected.csv` beside `FILE`.
+fn rejected_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejected.csv");
+    file.with_file_name(name)
 }
 
 fn refused_context(what: &str, file: &Path) -> String {

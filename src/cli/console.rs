@@ -85,6 +85,7 @@ pub enum UserCommand {
     List,
     /// Set an account's password (clears its lock, ends its sessions).
     Passwd {
+        /// The account's name.
         #[arg(long)]
         name: String,
     },
@@ -96,22 +97,10 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let now = config.clock.now();
     match cmd {
         UserCommand::Add { name, role } => {
-            StaffId::new(&name).context("reading --name")?;
             let Some(role) = Role::parse(&role) else {
                 bail!("--role {role:?}: expected admin, supervisor or viewer");
             };
-            let password = read_password()?;
-            let hash = hash_password(&password)?;
-            if !store.add_account(&name, role.key(), &hash, now)? {
-                bail!("account {name} exists already (change its password with `hallclock user passwd --name {name}`)");
-            }
-            store.append_audit(
-                now,
-                "cli",
-                "account-add",
-                &format!("{name} ({})", role.key()),
-            )?;
-            println!("added account {name} ({})", role.key());
+            add_account(&mut store, &name, role, now)?;
         }
         UserCommand::List => {
             println!("{:<20} {:<11} locked", "name", "role");
@@ -124,6 +113,10 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::Passwd { name } => {
+            // An unknown account is an error before any password is asked for.
+            if !store.accounts()?.iter().any(|a| a.name == name) {
+                bail!("no account named {name} (list them with `hallclock user list`)");
+            }
             let password = read_password()?;
             let hash = hash_password(&password)?;
             if !store.set_account_password(&name, &hash)? {
@@ -134,6 +127,32 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds a console account, its password read by [`read_password`], with its audit line.
+///
+/// # Errors
+/// A bad name or password, an account of that name already, or the store failing.
+pub(super) fn add_account(
+    store: &mut crate::store::Store,
+    name: &str,
+    role: Role,
+    now: jiff::Timestamp,
+) -> anyhow::Result<()> {
+    StaffId::new(name).context("reading --name")?;
+    let password = read_password()?;
+    let hash = hash_password(&password)?;
+    if !store.add_account(name, role.key(), &hash, now)? {
+        bail!("account {name} exists already (change its password with `hallclock user passwd --name {name}`)");
+    }
+    store.append_audit(
+        now,
+        "cli",
+        "account-add",
+        &format!("{name} ({})", role.key()),
+    )?;
+    println!("added account {name} ({})", role.key());
+    Ok(())
 }
 
 /// The password: the first line of standard input, or asked for twice without echo on a terminal.

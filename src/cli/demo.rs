@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::core::ids::StaffId;
 
-use crate::app::enrol::{enrol, PhotoInput};
+use crate::app::enrol::{enrol, DuplicateFaces, PhotoInput};
 use crate::app::setup::{open_store, Vision};
 use crate::config::demo_sources;
 use crate::config::{ClockCheck, Config, FeedbackKind};
@@ -87,7 +87,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let staff = read_staff(&args.fixtures)?;
     for s in &staff {
-        let done = enrol(
+        enrol(
             &mut vision,
             &mut store,
             &s.id,
@@ -95,6 +95,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             Some(&s.post),
             &[PhotoInput::File(s.photo.as_path())],
             false,
+            DuplicateFaces::Refuse,
             config.clock.now(),
             &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),
         )
@@ -106,9 +107,6 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
             s.post,
             s.photo.display()
         );
-        for (other, score) in done.lookalikes {
-            println!("  warning: also matches {other} at {score:.3}");
-        }
     }
     drop(store);
     drop(vision);

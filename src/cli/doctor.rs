@@ -20,6 +20,7 @@ pub fn run(config: &Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     for (what, outcome) in checks(config, !args.no_camera) {
         match outcome {
             Outcome::Ok(detail) => println!("OK    {what}: {detail}"),
+            Outcome::Warning(todo) => println!("WARN  {what}: {todo}"),
             Outcome::Failed(todo) => {
                 failed += 1;
                 println!("FAIL  {what}: {todo}");

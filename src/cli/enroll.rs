@@ -1,6 +1,7 @@
 //! `hallclock enroll` (alias `enrol`): a staff member's face from one or more photos. The
 //! enrolment itself is `app::enrol`'s (shared with the console and the demo); this file reads
-//! the flags and prints.
+//! the flags and prints. A face already enrolled under someone else is refused unless
+//! `--same-person` confirms a re-enrolment of that person under this id.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,8 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::app::enrol::{enrol, PhotoInput};
+use crate::app::enrol::{enrol, DuplicateFaces, PhotoInput, ALREADY_ENROLLED};
 use crate::app::setup::{open_store, Vision};
+use crate::app::AppError;
 use crate::config::Config;
 use crate::core::ids::StaffId;
 use crate::store::Audit;
@@ -25,6 +27,11 @@ pub struct EnrollArgs {
     /// Window post, e.g. W03.
     #[arg(long)]
     pub post: Option<String>,
+    /// Confirm that this is the same person as the enrolled id the face matches, enrolled again
+    /// under this id: that id's face data is erased and it becomes inactive. Without it, a face
+    /// that matches someone else is refused.
+    #[arg(long)]
+    pub same_person: bool,
     /// One or more photos of the person, alone, facing the camera.
     #[arg(required = true)]
     pub photos: Vec<PathBuf>,
@@ -47,16 +54,35 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
         args.post.as_deref(),
         &photos,
         config.store.keep_face_images,
+        if args.same_person {
+            DuplicateFaces::SamePerson
+        } else {
+            DuplicateFaces::Refuse
+        },
         config.clock.now(),
         &Audit::cli(config.clock.now(), "enrol", ""),
-    )?;
-    for (other, score) in &done.lookalikes {
-        eprintln!("warning: this face already matches {other} (similarity {score:.3}); check that {id} and {other} are not the same person");
-    }
+    )
+    .map_err(|e| {
+        let duplicate = matches!(&e, AppError::Refused(m) if m.contains(ALREADY_ENROLLED));
+        let e = anyhow::Error::from(e);
+        match duplicate {
+            true => e.context(format!(
+                "{id}: 如确为同一人重新录入,请加 --same-person (if it really is the same person, add --same-person)"
+            )),
+            false => e,
+        }
+    })?;
     println!(
         "enrolled {id}: {} face(s) from {} photo(s)",
         done.faces,
         photos.len()
+    );
+    for (other, score) in &done.lookalikes {
+        println!("同一人重新录入 re-enrolment: {other} (similarity {score:.3}) lost its face data and is inactive now");
+    }
+    println!(
+        "门禁正在运行时,请执行 systemctl reload hallclock 使新人脸生效 \
+         (a running door picks the new face up after a reload: systemctl reload hallclock)"
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,7 @@ pub struct EvalArgs {
     /// Random splits of the open-set run (results are summed over them).
     #[arg(long, default_value_t = 20)]
     pub rounds: u64,
+    /// Seed of the shuffle that picks each round's gallery and probes (same seed, same split).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Embed each face's mirror image too and average.

@@ -14,6 +14,7 @@ mod eval_liveness;
 mod identify;
 mod make_attacks;
 mod run;
+mod setup;
 mod staff;
 
 use std::path::PathBuf;
@@ -27,7 +28,8 @@ pub use crate::config::{ClockCheck, Config, ConfigError, FeedbackKind};
 #[derive(Debug, Parser)]
 #[command(name = "hallclock", version, about)]
 pub struct Cli {
-    /// Config file (TOML). Without it, development defaults: ./models, ./hallclock.db.
+    /// Config file (TOML). Without it, /etc/hallclock/hallclock.toml when that exists (another
+    /// file with HALLCLOCK_SYSTEM_CONFIG), else development defaults: ./models, ./hallclock.db.
     #[arg(long, global = true, env = "HALLCLOCK_CONFIG")]
     config: Option<PathBuf>,
     /// Database file; overrides the config's store.database.
@@ -97,12 +99,64 @@ enum Command {
     /// Web console accounts: add, list, passwd.
     #[command(subcommand)]
     User(console::UserCommand),
+    /// First run at a hall: its name, staff, posts, holidays, first judged days, first admin.
+    Setup(setup::SetupArgs),
+}
+
+/// The variable naming the system-wide config file read when `--config` is not given (tests
+/// point it elsewhere); without it, [`SYSTEM_CONFIG`].
+pub const SYSTEM_CONFIG_VARIABLE: &str = "HALLCLOCK_SYSTEM_CONFIG";
+/// The config file the .deb installs, read when `--config` is not given and it exists.
+pub const SYSTEM_CONFIG: &str = "/etc/hallclock/hallclock.toml";
+
+/// The config file to read: the one given, else the system-wide one when it exists.
+fn config_file(given: Option<PathBuf>) -> Option<PathBuf> {
+    given.or_else(|| {
+        let system = std::env::var_os(SYSTEM_CONFIG_VARIABLE)
+            .map_or_else(|| PathBuf::from(SYSTEM_CONFIG), PathBuf::from);
+        system.is_file().then_some(system)
+    })
+}
+
+/// Says which database a command is about to create, before it does: a mistyped path or a
+/// forgotten `--config` must not start an empty hall silently.
+fn note_new_database(config: &Config, config_file: Option<&std::path::Path>, command: &Command) {
+    let uses_store = !matches!(
+        command,
+        Command::Identify(_) | Command::Eval(_) | Command::Demo(_) | Command::Doctor(_)
+    );
+    let db = &config.store.database;
+    if !uses_store || db.exists() {
+        return;
+    }
+    let shown = std::path::absolute(db).unwrap_or_else(|_| db.clone());
+    match config_file {
+        Some(file) => eprintln!(
+            "注意: 将新建数据库 {} (note: creating a new database {}, as {} says)",
+            shown.display(),
+            shown.display(),
+            file.display()
+        ),
+        None => eprintln!(
+            "注意: 未找到配置文件 {SYSTEM_CONFIG},也未给 --config;将新建数据库 {} \
+             (note: no config file, so creating a new database {}; give --config FILE, or run \
+             `hallclock setup`)",
+            shown.display(),
+            shown.display()
+        ),
+    }
 }
 
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Console(_) | Command::Demo(_)
+    ) {
+        quiet_on_closed_pipe();
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -112,6 +166,18 @@ pub fn run() -> ExitCode {
                 None => ExitCode::FAILURE,
             }
         }
+    }
+}
+
+/// `hallclock report year | head`: when the reader of our output goes away, end quietly as a
+/// Unix filter does (killed by SIGPIPE, which the shell does not report) instead of panicking in
+/// `println!` on EPIPE. Only for the commands that print and end: the daemon and the console keep
+/// Rust's default (SIGPIPE ignored, a closed socket is an error to handle, never a death).
+fn quiet_on_closed_pipe() {
+    // SAFETY: called once on the main thread before any other thread exists; restoring a
+    // signal's default disposition has no memory-safety effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -127,7 +193,8 @@ fn init_logging() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = Config::load(cli.config.as_deref())?;
+    let file = config_file(cli.config);
+    let mut config = Config::load(file.as_deref())?;
     config.clock = crate::hw::clock::WallClock::from_start(cli.now);
     if let Some(db) = cli.db {
         config.store.database = db;
@@ -138,7 +205,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(e) = cli.embedder {
         config.vision.embedder = e;
     }
+    note_new_database(&config, file.as_deref(), &cli.command);
     match cli.command {
+        Command::Setup(a) => setup::run(&config, file.as_deref(), a),
         Command::Enroll(a) => enroll::run(&config, a),
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),
@@ -158,5 +227,40 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ActiveFrom(a) => attendance::active_from(&config, a),
         Command::Console(a) => console::run(&config, a),
         Command::User(c) => console::user(&config, c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every subcommand and every option or argument of every subcommand says what it is for
+    /// (`hallclock X --help` is the manual at the hall).
+    #[test]
+    fn issue12_every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" && sub.get_about().is_none() {
+                    missing.push(format!("{path} (the command)"));
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "hallclock", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n{}",
+            missing.join("\n")
+        );
     }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use jiff::SignedDuration;
 use serde::Deserialize;
 
+use super::ranged;
 use crate::admin::web::{LockoutPolicy, WebSettings};
 use crate::core::leave::{ApprovalLevel, ApprovalRights};
 
@@ -109,13 +110,8 @@ pub fn console_from_raw(raw: RawConsole, problems: &mut Vec<String>) -> ConsoleC
             SocketAddr::from(([127, 0, 0, 1], 8080))
         }
     };
-    let mut positive = |key: &str, v: Option<u32>, default: u32, max: u32| match v {
-        None => default,
-        Some(n) if (1..=max).contains(&n) => n,
-        Some(n) => {
-            problems.push(format!("console.{key}: expected 1 to {max}, found {n}"));
-            default
-        }
+    let mut positive = |key: &str, v: Option<u32>, default: u32, max: u32| {
+        ranged(&format!("console.{key}"), v, default, 1..=max, "", problems)
     };
     let hours = positive("session-hours", raw.session_hours, 8, 24 * 30);
     let failures = positive("lockout-failures", raw.lockout_failures, 5, 100);

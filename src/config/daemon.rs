@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::ranged;
 use crate::hw::feedback::GpioPins;
 use crate::hw::frames::SourceSpec;
 
@@ -145,24 +146,28 @@ pub fn camera_from_raw(raw: RawCamera, problems: &mut Vec<String>) -> CameraConf
                 .to_string(),
         );
     }
-    let queue_frames = raw.queue_frames.unwrap_or(2);
-    if !(1..=64).contains(&queue_frames) {
-        problems.push(format!(
-            "camera.queue-frames = {queue_frames}: expected 1 to 64"
-        ));
-    }
+    let queue_frames = ranged(
+        "camera.queue-frames",
+        raw.queue_frames,
+        2,
+        1..=64,
+        "",
+        problems,
+    );
     let motion_threshold = raw.motion_threshold.unwrap_or(4.0);
     if !(motion_threshold.is_finite() && (0.0..=255.0).contains(&motion_threshold)) {
         problems.push(format!(
             "camera.motion-threshold = {motion_threshold}: expected 0 to 255"
         ));
     }
-    let idle_detect_every = raw.idle_detect_every.unwrap_or(10);
-    if !(1..=1000).contains(&idle_detect_every) {
-        problems.push(format!(
-            "camera.idle-detect-every = {idle_detect_every}: expected 1 to 1000 frames"
-        ));
-    }
+    let idle_detect_every = ranged(
+        "camera.idle-detect-every",
+        raw.idle_detect_every,
+        10,
+        1..=1000,
+        " frames",
+        problems,
+    );
     if let Some(f) = raw.pace_fps {
         if !(f.is_finite() && f > 0.0 && f <= 120.0) {
             problems.push(format!(
@@ -238,12 +243,14 @@ pub fn daemon_from_raw(raw: RawDaemon, problems: &mut Vec<String>) -> DaemonConf
             "daemon.device-id = {device_id:?}: expected 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' or '.'"
         ));
     }
-    let drain = raw.drain_timeout_secs.unwrap_or(10);
-    if !(1..=300).contains(&drain) {
-        problems.push(format!(
-            "daemon.drain-timeout-secs = {drain}: expected 1 to 300 seconds"
-        ));
-    }
+    let drain = ranged(
+        "daemon.drain-timeout-secs",
+        raw.drain_timeout_secs,
+        10,
+        1..=300,
+        " seconds",
+        problems,
+    );
     let clock_check = match raw.clock_check.as_deref() {
         None | Some("kernel") => ClockCheck::Kernel,
         Some("off") => ClockCheck::Off,

@@ -57,6 +57,15 @@ pub struct RawConfig {
     pub console: console::RawConsole,
     #[serde(default)]
     pub liveness: liveness::RawLiveness,
+    pub hall: RawHall,
+}
+
+/// `[hall]`: the hall itself (written by `hallclock setup`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHall {
+    /// The hall's name as printed on reports and sheets, e.g. "某某县政务服务中心".
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +124,8 @@ pub struct Config {
     pub console: console::ConsoleConfig,
     /// `[liveness]`: photos and phones held up to the camera.
     pub liveness: liveness::LivenessConfig,
+    /// `[hall] name`: the hall's name, when set.
+    pub hall_name: Option<String>,
     /// What "now" is. Not from the file: the system clock, unless the binary's edge was given
     /// `--now`/`HALLCLOCK_NOW` (tests, rehearsals).
     pub clock: crate::hw::clock::WallClock,
@@ -164,6 +175,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The hall's date now: [`Config::clock`] in the hall's zone.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.rules.engine.schedule.to_civil(self.clock.now()).date()
+    }
+
     /// Reads and validates `path`; `None` gives the defaults.
     ///
     /// # Errors
@@ -176,11 +192,25 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let (raw, mut problems) = read_raw(&text).map_err(|message| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
-        Config::from_raw(raw, path)
+        match Config::from_raw(raw, path) {
+            Ok(config) if problems.is_empty() => Ok(config),
+            Ok(_) => Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            }),
+            Err(ConfigError::Invalid { problems: more, .. }) => {
+                problems.extend(more);
+                Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    problems,
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Validates a parsed file.
@@ -198,10 +228,7 @@ impl Config {
         let console = console::console_from_raw(raw.console, &mut problems);
         let liveness = liveness::liveness_from_raw(raw.liveness, &mut problems);
         let v = raw.vision;
-        let threads = v.threads.unwrap_or(1);
-        if !(1..=16).contains(&threads) {
-            problems.push(format!("vision.threads = {threads}: expected 1 to 16"));
-        }
+        let threads = ranged("vision.threads", v.threads, 1, 1..=16, "", &mut problems);
         let detector_width = v.detector_width.unwrap_or(320);
         if !(64..=1920).contains(&detector_width) || !detector_width.is_multiple_of(32) {
             problems.push(format!("vision.detector-width = {detector_width}: expected a multiple of 32 from 64 to 1920"));
@@ -311,9 +338,121 @@ impl Config {
             uplink,
             console,
             liveness,
+            hall_name: raw
+                .hall
+                .name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
             clock: crate::hw::clock::WallClock::system(),
         })
     }
+}
+
+/// A number key checked against its range, the one check every section uses: the value, or
+/// `default` when the key is absent; a value out of range is noted in `problems` as
+/// `{key} = {v}: expected {lo} to {hi}{unit}` and `default` is returned in its place.
+pub(crate) fn ranged<T>(
+    key: &str,
+    value: Option<T>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+    problems: &mut Vec<String>,
+) -> T
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    match value {
+        None => default,
+        Some(v) if range.contains(&v) => v,
+        Some(v) => {
+            problems.push(format!(
+                "{key} = {v}: expected {} to {}{unit}",
+                range.start(),
+                range.end()
+            ));
+            default
+        }
+    }
+}
+
+/// Reads the file's text into a [`RawConfig`], collecting every key it cannot take (an unknown
+/// key or section, a value of the wrong type) rather than stopping at the first: each one found is
+/// noted with its line and key, commented out (a whole unknown section with its keys), and the
+/// text read again, a few dozen times at most. The keys it could take are then validated as usual.
+///
+/// # Errors
+/// The TOML error when the text is not TOML at all (nothing can be read around a syntax error).
+fn read_raw(text: &str) -> Result<(RawConfig, Vec<String>), String> {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut problems = Vec::new();
+    for round in 0..64 {
+        let current = lines.join("\n");
+        let e = match toml::from_str::<RawConfig>(&current) {
+            Ok(raw) => return Ok((raw, in_file_order(problems))),
+            Err(e) => e,
+        };
+        let at = e
+            .span()
+            .map(|span| current[..span.start].matches('\n').count());
+        let schema = [
+            "unknown field",
+            "invalid type",
+            "invalid value",
+            "invalid length",
+        ]
+        .iter()
+        .any(|m| e.message().starts_with(m));
+        let (Some(line), true) = (at, schema) else {
+            // The text itself is not TOML (first round), or our own edit made it so: report
+            // what was found until then.
+            return if round == 0 || problems.is_empty() {
+                Err(e.to_string())
+            } else {
+                Ok((RawConfig::default(), in_file_order(problems)))
+            };
+        };
+        let Some(header_line) = lines.get(line).map(|l| l.trim_start().starts_with('[')) else {
+            return Err(e.to_string());
+        };
+        let section = lines[..line]
+            .iter()
+            .rev()
+            .find(|l| l.trim_start().starts_with('['))
+            .map(|l| l.trim().trim_matches(['[', ']']).trim().to_string());
+        let key = lines[line]
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['[', ']'])
+            .to_string();
+        let name = match (&section, header_line) {
+            (Some(section), false) => format!("{section}.{key}"),
+            _ => key,
+        };
+        problems.push((line, format!("{name} (line {}): {}", line + 1, e.message())));
+        let end = if header_line {
+            lines[line + 1..]
+                .iter()
+                .position(|l| l.trim_start().starts_with('['))
+                .map_or(lines.len(), |n| line + 1 + n)
+        } else {
+            line + 1
+        };
+        for l in &mut lines[line..end] {
+            l.insert(0, '#');
+        }
+    }
+    Err(format!(
+        "more than 64 unreadable keys; {}",
+        in_file_order(problems).join("; ")
+    ))
+}
+
+fn in_file_order(mut problems: Vec<(usize, String)>) -> Vec<String> {
+    problems.sort();
+    problems.into_iter().map(|(_, p)| p).collect()
 }
 
 /// `[rules]`: the attendance rules. Every default of `attendance-rules.md` is a key here.
@@ -446,15 +585,9 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
         }
     }
     let minutes =
-        |key: &str, value: Option<i64>, default: SignedDuration, problems: &mut Vec<String>| {
-            match value {
-                None => default,
-                Some(v) if (0..=24 * 60).contains(&v) => SignedDuration::from_mins(v),
-                Some(v) => {
-                    problems.push(format!("{key} = {v}: expected 0 to 1440 minutes"));
-                    default
-                }
-            }
+        |key: &str, value: Option<i64>, default: SignedDuration, problems: &mut _| match value {
+            None => default,
+            v => SignedDuration::from_mins(ranged(key, v, 0, 0..=24 * 60, " minutes", problems)),
         };
     schedule.late_grace = minutes(
         "rules.late-grace-mins",
@@ -489,14 +622,16 @@ pub fn rules_from_raw(raw: RawRules, problems: &mut Vec<String>) -> RulesSetting
         engine.meeting_late_grace,
         problems,
     );
-    match raw.same_pass_secs {
-        None => {}
-        Some(v) if (0..=3600).contains(&v) => {
-            engine.same_pass_within = SignedDuration::from_secs(v)
-        }
-        Some(v) => problems.push(format!(
-            "rules.same-pass-secs = {v}: expected 0 to 3600 seconds"
-        )),
+    if let Some(v) = raw.same_pass_secs {
+        let secs = ranged(
+            "rules.same-pass-secs",
+            Some(v),
+            engine.same_pass_within.as_secs(),
+            0..=3600,
+            " seconds",
+            problems,
+        );
+        engine.same_pass_within = SignedDuration::from_secs(secs);
     }
 
     let summer_default = SummerRule::hall_defaults();
@@ -747,11 +882,16 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: "t.toml".into(),
-            message: e.to_string(),
-        })?;
-        Config::from_raw(raw, Path::new("t.toml"))
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path)).map_err(|e| match e {
+            ConfigError::Invalid { problems, .. } => ConfigError::Invalid {
+                path: "t.toml".into(),
+                problems,
+            },
+            other => other,
+        })
     }
 
     #[test]
@@ -849,6 +989,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `threshhold`"), "{e}");
+    }
+
+    #[test]
+    fn issue12_several_bad_keys_are_all_named() {
+        let e = parse(
+            "[vision]\nthreshhold = 0.5\nthreads = \"two\"\ndetector-width = 300\n\
+             [vision.gate]\nmin-scor = 0.5\n[rulez]\nzone = \"x\"\nmorning = 1\n\
+             [rules]\nlate-grace-mins = 5000\nzome = \"Asia/Shanghai\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "has 7 problem(s)",
+            "vision.detector-width = 300: expected a multiple of 32",
+            "vision.threshhold (line 2): unknown field `threshhold`",
+            "vision.threads (line 3): invalid type: string \"two\", expected usize",
+            "vision.gate.min-scor (line 6): unknown field `min-scor`",
+            "rulez (line 7): unknown field `rulez`",
+            "rules.zome (line 12): unknown field `zome`",
+            "rules.late-grace-mins = 5000: expected 0 to 1440 minutes",
+        ] {
+            assert!(e.contains(want), "{want:?} in {e}");
+        }
+        let first = e.find("vision.threshhold").unwrap_or(usize::MAX);
+        assert!(
+            first < e.find("rules.zome").unwrap_or(0),
+            "in file order: {e}"
+        );
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::ranged;
 use crate::core::backoff::Backoff;
 use crate::core::outbox::OutboxPolicy;
 use crate::uplink::{ClientSettings, TokenSource, DEFAULT_TOKEN_CREDENTIAL};
@@ -56,14 +57,8 @@ pub fn uplink_from_raw(
 ) -> Option<UploadSettings> {
     let enabled = raw.enabled.unwrap_or(raw.endpoint.is_some());
     let mut number = |key: &str, value: Option<u64>, default: u64, range: (u64, u64)| {
-        let v = value.unwrap_or(default);
-        if !(range.0..=range.1).contains(&v) {
-            problems.push(format!(
-                "uplink.{key} = {v}: expected {} to {}",
-                range.0, range.1
-            ));
-        }
-        v
+        let key = format!("uplink.{key}");
+        ranged(&key, value, default, range.0..=range.1, "", problems)
     };
     let batch_size = number(
         "batch-size",

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_rules_generation.sql"),
     include_str!("migrations/0007_console_sign_in.sql"),
     include_str!("migrations/0008_liveness.sql"),
+    include_str!("migrations/0009_staff_department.sql"),
 ];
 
 /// The newest schema version.

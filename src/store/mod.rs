@@ -23,7 +23,7 @@ mod outbox;
 pub use accounts::{AccountRecord, AuditRecord, ConsentRecord, SessionRecord};
 pub use attendance::{
     AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
-    PunchImportSummary, PunchRow, RecordError,
+    PunchImportSummary, PunchRow, RecordError, StaffImportRow, StaffImportSummary,
 };
 pub use audit::{Audit, AuditFilter};
 pub use liveness::{SpoofAttempt, SpoofLine, SpoofOutcome};

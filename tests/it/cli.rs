@@ -170,41 +170,66 @@ fn enrolment_refuses_bad_photos_and_saves_nothing() {
     );
 }
 
+/// Issue 12 item 7: a face already enrolled under someone else is refused, naming the person,
+/// and nothing is saved; `--same-person` re-enrols it under the new id, and the old id loses its
+/// face data (the door would otherwise know neither).
 #[test]
-fn a_lookalike_is_warned_about() {
+fn issue12_a_face_enrolled_under_someone_else_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(hallclock(
-        d,
-        &[
-            "enroll",
-            "--id",
-            "0001",
-            "--name",
-            "王芳",
-            &f("demo/0001_enrol.jpg")
-        ]
-    )
-    .status
-    .success());
+    let enrol = |id: &str, name: &str, photo: &str, more: &[&str]| {
+        let mut args = vec!["enroll", "--id", id, "--name", name];
+        args.extend(more);
+        let photo = f(photo);
+        args.push(&photo);
+        hallclock(d, &args)
+    };
+    assert!(enrol("0001", "王芳", "demo/0001_enrol.jpg", &[])
+        .status
+        .success());
+    assert!(enrol("0002", "李强", "demo/0002_enrol.jpg", &[])
+        .status
+        .success());
     // The same face under a second id.
-    let o = hallclock(
-        d,
-        &[
-            "enroll",
-            "--id",
-            "0099",
-            "--name",
-            "Someone",
-            &f("demo/0001_enrol.jpg"),
-        ],
-    );
+    let o = enrol("0099", "Someone", "demo/0001_enrol.jpg", &[]);
     let (_, err) = text(&o);
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("warning: this face already matches 0001"),
+        err.contains("此人脸已录入为 0001 王芳") && err.contains("nothing was saved"),
         "{err}"
     );
+    assert!(err.contains("--same-person"), "{err}");
+    let (list, _) = text(&hallclock(d, &["staff", "list"]));
+    assert!(
+        !list.contains("0099"),
+        "a refused enrolment writes nothing: {list}"
+    );
+
+    // Confirmed: the same person, enrolled again under 0099.
+    let o = enrol("0099", "王芳", "demo/0001_enrol.jpg", &["--same-person"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("re-enrolment: 0001") && out.contains("inactive"),
+        "{out}"
+    );
+    let (list, _) = text(&hallclock(d, &["staff", "list"]));
+    let line = |id: &str| super::line_starting(&list, id);
+    assert!(
+        line("0001").contains("否 no") && line("0001").ends_with(" 0"),
+        "{list}"
+    );
+    assert!(
+        line("0099").contains("是 yes") && line("0099").ends_with(" 1"),
+        "{list}"
+    );
+    assert!(
+        line("0002").ends_with(" 1"),
+        "a person the face does not match keeps theirs: {list}"
+    );
+    // The door now knows the face as 0099 only.
+    let (out, err) = text(&hallclock(d, &["identify", &f("demo/0001_enrol.jpg")]));
+    assert!(out.contains("0099") && !out.contains("0001 "), "{out}{err}");
 }
 
 #[test]

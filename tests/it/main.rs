@@ -9,6 +9,7 @@ mod attendance;
 mod central;
 #[cfg(feature = "opencv")]
 mod cli;
+mod cli_polish;
 #[cfg(feature = "opencv")]
 mod console;
 #[cfg(feature = "opencv")]
@@ -17,11 +18,15 @@ mod console_attack;
 mod console_ops;
 #[cfg(feature = "opencv")]
 mod daemon;
+#[cfg(feature = "opencv")]
+mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 #[cfg(feature = "opencv")]
 mod liveness;
 mod spoofs;
+mod imports;
+mod setup;
 mod uplink;
 
 use std::path::{Path, PathBuf};
@@ -88,7 +93,39 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env_remove("HALLCLOCK_CONFIG")
         .env_remove("HALLCLOCK_DB")
         .env_remove("NOTIFY_SOCKET")
+        // No test reads the machine's own /etc/hallclock/hallclock.toml.
+        .env("HALLCLOCK_SYSTEM_CONFIG", "/nonexistent/hallclock.toml")
         .env("HALLCLOCK_NOW", test_now())
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c
+}
+
+/// The first line of `text` that starts with `start` (empty when none): a row of a table the
+/// binary printed.
+pub fn line_starting(text: &str, start: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Each active person's first judged day in the database `db`, `(id, YYYY-MM-DD)` by id.
+pub fn first_judged_days(db: &Path) -> Vec<(String, String)> {
+    let store = hallclock::store::Store::open(db).expect("the database");
+    let facts = store
+        .load_facts(&hallclock::store::FactsQuery {
+            first: jiff::civil::date(2026, 11, 1),
+            last: jiff::civil::date(2026, 11, 30),
+            from: "2026-10-31T00:00:00Z".parse().expect("an instant"),
+            until: "2026-12-01T00:00:00Z".parse().expect("an instant"),
+            summer_rule: hallclock::core::calendar::SummerRule::hall_defaults(),
+        })
+        .expect("the facts");
+    let mut days: Vec<(String, String)> = facts
+        .staff
+        .iter()
+        .map(|e| (e.staff.to_string(), e.active_from.to_string()))
+        .collect();
+    days.sort();
+    days
 }

@@ -31,7 +31,7 @@ fn enrol_page(s: &Signed, notice: &str, status: StatusCode, note: &str) -> Respo
     let mut b = note.to_string();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}<label>{}<br><input name=\"id\" id=\"id\" required></label><label>{}<br><input name=\"name\" id=\"name\"></label><label>{}<br><input name=\"post\" id=\"post\"></label><label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"consent\" value=\"yes\"> {}</label><input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}<label>{}<br><input name=\"id\" id=\"id\" required></label><label>{}<br><input name=\"name\" id=\"name\"></label><label>{}<br><input name=\"post\" id=\"post\"></label><label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"same-person\" value=\"yes\"> {}</label><input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
         csrf_field(&s.session.csrf),
         esc(t(lang, "col.id")),
         esc(t(lang, "enrol.name")),
@@ -41,6 +41,7 @@ fn enrol_page(s: &Signed, notice: &str, status: StatusCode, note: &str) -> Respo
         esc(t(lang, "enrol.notice_version")),
         esc(notice),
         esc(t(lang, "enrol.consent")),
+        esc(t(lang, "enrol.same_person")),
         esc(notice),
         esc(t(lang, "enrol.submit")),
     );
@@ -54,7 +55,7 @@ fn camera_section(lang: Lang, csrf: &str, notice: &str) -> String {
     let mut b = String::new();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" hidden><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" hidden><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"cam-same-person\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
         esc(t(lang, "enrol.camera")),
         esc(t(lang, "enrol.camera_help")),
         esc(t(lang, "enrol.camera")),
@@ -67,6 +68,7 @@ fn camera_section(lang: Lang, csrf: &str, notice: &str) -> String {
         esc(t(lang, "enrol.notice_version")),
         esc(notice),
         esc(t(lang, "enrol.consent")),
+        esc(t(lang, "enrol.same_person")),
         esc(t(lang, "enrol.capture")),
     );
     // A script of our own origin (the Content-Security-Policy allows no inline script); it reads
@@ -222,6 +224,7 @@ pub async fn capture(
             notice_version: notice.clone(),
             recorded_by: s.session.account.clone(),
         },
+        same_person: same_person_field(&f),
     };
     let by = s.actor(peer);
     let result = call(&state, move |c| c.capture(request, &by)).await;
@@ -334,6 +337,7 @@ pub async fn enrol(
             notice_version: settings.notice_version.clone(),
             recorded_by: s.session.account.clone(),
         },
+        same_person: same_person_field(&fields),
     };
     let count = request.photos.len();
     let by = s.actor(peer);
@@ -388,6 +392,11 @@ async fn read_upload(
         }
     }
     Ok((fields, photos))
+}
+
+/// Whether the admin ticked "the same person, enrolled again under this id".
+fn same_person_field(fields: &Params) -> bool {
+    fields.get("same_person").map(String::as_str) == Some("yes")
 }
 
 /// The form's staff id, or the note saying what is wrong with it.

@@ -115,6 +115,9 @@ pub struct EnrolRequest {
     pub post: Option<String>,
     pub photos: Vec<Photo>,
     pub consent: Consent,
+    /// The admin confirmed a re-enrolment of the same person under this id: a face that matches
+    /// someone else is then accepted, and that other id loses its face data.
+    pub same_person: bool,
 }
 
 /// What an enrolment did.
@@ -158,6 +161,8 @@ pub struct CaptureRequest {
     pub name: Option<String>,
     pub post: Option<String>,
     pub consent: Consent,
+    /// As [`EnrolRequest::same_person`].
+    pub same_person: bool,
 }
 
 /// A leave as listed.
@@ -250,6 +255,9 @@ pub enum CalendarDay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusView {
     pub clock_trusted: bool,
+    /// Whether the clock's synchronisation is asked at all (`daemon.clock-check = "kernel"`);
+    /// without it `clock_trusted` is an assumption, shown as "not checked".
+    pub clock_checked: bool,
     pub outbox_pending: u64,
     pub outbox_parked: u64,
     pub oldest_pending: Option<Timestamp>,
@@ -373,8 +381,17 @@ pub struct MeetingLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
     pub name: String,
-    pub ok: bool,
+    pub state: CheckState,
     pub detail: String,
+}
+
+/// How a doctor's check came out, as the status page shows it: a skipped check is never "ok".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckState {
+    Ok,
+    Warning,
+    Failed,
+    Skipped,
 }
 
 /// The operations the console's pages need. Every call blocks (SQLite, inference): the web side

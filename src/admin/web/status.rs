@@ -1,7 +1,9 @@
 //! The status page: the clock, the upload outbox, enrolled people, the schema version, the
 //! latest recognitions (staff id and time only) and `doctor`'s checks.
 //!
-//! It shows no face data, and a check's detail (file paths) only to admins.
+//! It shows no face data, and a check's detail (file paths) only to admins. A check that was not
+//! run (the clock with `daemon.clock-check = "off"`, a skipped doctor's check) is shown as not
+//! checked, never as "正常".
 
 use std::fmt::Write;
 
@@ -15,7 +17,7 @@ use super::html::esc;
 use super::i18n::t;
 use super::security::Role;
 use super::session::{need, SignedIn};
-use super::AppState;
+use super::{AppState, CheckState};
 
 pub async fn status(State(state): State<AppState>, s: SignedIn<need::ViewStatus>) -> Response {
     let lang = s.lang;
@@ -31,7 +33,11 @@ pub async fn status(State(state): State<AppState>, s: SignedIn<need::ViewStatus>
     let mut b = format!(
         "<table id=\"status\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
         esc(t(lang, "status.clock")),
-        esc(t(lang, if st.clock_trusted { "status.trusted" } else { "status.untrusted" })),
+        esc(t(lang, match (st.clock_checked, st.clock_trusted) {
+            (false, _) => "status.clock_unchecked",
+            (true, true) => "status.trusted",
+            (true, false) => "status.untrusted",
+        })),
         esc(t(lang, "status.outbox")),
         st.outbox_pending,
         esc(t(lang, "status.parked")),
@@ -71,10 +77,11 @@ pub async fn status(State(state): State<AppState>, s: SignedIn<need::ViewStatus>
     let paths = s.session.role == Role::Admin;
     for c in &checks {
         let detail = if paths { c.detail.as_str() } else { "" };
-        let (class, key) = if c.ok {
-            ("on_time", "status.ok")
-        } else {
-            ("missing", "status.problem")
+        let (class, key) = match c.state {
+            CheckState::Ok => ("on_time", "status.ok"),
+            CheckState::Warning => ("late", "status.warning"),
+            CheckState::Failed => ("missing", "status.problem"),
+            CheckState::Skipped => ("pending", "status.skipped"),
         };
         let _ = write!(
             b,

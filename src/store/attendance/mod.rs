@@ -36,6 +36,7 @@ pub(super) use staff::ensure_staff;
 pub use facts::{AttendanceFacts, FactsQuery};
 pub use leave::{Approval, LeaveRecord, NewLeave};
 pub use punches::{AmendmentRow, PunchImportFormat, PunchImportSummary, PunchRow};
+pub use staff::{StaffImportRow, StaffImportSummary};
 
 /// Refusals of an attendance write that are not database failures.
 #[derive(Debug, thiserror::Error)]

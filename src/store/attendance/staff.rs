@@ -1,18 +1,138 @@
-//! Who is on the list and from when: the staff ids the attendance writes check against, and each
-//! person's active-from date (someone enrolled mid-month is judged from that day). The staff table
-//! itself (names, embeddings) is `store/mod.rs`'s; this file only reads its ids and sets
-//! `active_from`. Must not decide anything about a day before the active-from date: the rules do.
+//! Who is on the list and from when: the staff ids the attendance writes check against, each
+//! person's active-from date (someone enrolled mid-month is judged from that day) and department
+//! (派驻单位), and the staff list's bulk import. The staff table's single-person writes (names,
+//! embeddings) are `store/mod.rs`'s. Must not decide anything about a day before the active-from
+//! date: the rules do.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
-use rusqlite::{params, OptionalExtension, Transaction};
+use jiff::Timestamp;
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::core::ids::StaffId;
 use crate::store::audit::{write_audit, Audit};
 use crate::store::{select, sql, staff_id, Store, StoreError};
 
+/// One person of a staff list import. `None` leaves what is on record (a new person gets none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffImportRow {
+    pub id: StaffId,
+    pub name: String,
+    pub post: Option<String>,
+    pub department: Option<String>,
+    pub active_from: Option<Date>,
+}
+
+/// What a staff list import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffImportSummary {
+    pub added: usize,
+    pub updated: usize,
+}
+
 impl Store {
+    /// Adds or updates everyone of a staff list in one transaction, with one audit record: all or
+    /// nothing. An updated person keeps their post, department and active-from date where the row
+    /// leaves them empty, and becomes active again.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn import_staff(
+        &mut self,
+        rows: &[StaffImportRow],
+        now: Timestamp,
+        audit: &Audit,
+    ) -> Result<StaffImportSummary, StoreError> {
+        let action = "import the staff list";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(action))?;
+        let known = staff_ids_in(&tx)?;
+        let mut summary = StaffImportSummary {
+            added: 0,
+            updated: 0,
+        };
+        {
+            let mut upsert = tx
+                .prepare(
+                    "INSERT INTO staff (staff_id, name, post, department, active_from, active, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                     ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name,
+                         post = COALESCE(excluded.post, staff.post),
+                         department = COALESCE(excluded.department, staff.department),
+                         active_from = COALESCE(excluded.active_from, staff.active_from),
+                         active = 1",
+                )
+                .map_err(sql(action))?;
+            for r in rows {
+                upsert
+                    .execute(params![
+                        r.id.as_str(),
+                        r.name,
+                        r.post,
+                        r.department,
+                        r.active_from.map(|d| d.to_string()),
+                        now.to_string()
+                    ])
+                    .map_err(sql(action))?;
+                if known.contains(&r.id) {
+                    summary.updated += 1;
+                } else {
+                    summary.added += 1;
+                }
+            }
+        }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(summary)
+    }
+
+    /// Sets the first judged day of every active person who has none yet (a mid-year
+    /// installation: nobody is judged absent for the months before it). Returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn set_active_from_where_unset(
+        &mut self,
+        from: Date,
+        audit: &Audit,
+    ) -> Result<usize, StoreError> {
+        let action = "set the first judged day of everyone without one";
+        let tx = self.conn.transaction().map_err(sql(action))?;
+        let n = tx
+            .execute(
+                "UPDATE staff SET active_from = ?1 WHERE active_from IS NULL AND active = 1",
+                params![from.to_string()],
+            )
+            .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(n)
+    }
+
+    /// Everyone's department (派驻单位), for who has one on record.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn departments(&self) -> Result<BTreeMap<StaffId, String>, StoreError> {
+        let action = "list departments";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT staff_id, department FROM staff WHERE department IS NOT NULL")
+            .map_err(sql(action))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(sql(action))?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (id, department) = row.map_err(sql(action))?;
+            out.insert(staff_id(&id, "staff.staff_id")?, department);
+        }
+        Ok(out)
+    }
+
     /// The ids of everyone on the staff list, active or not.
     ///
     /// # Errors
