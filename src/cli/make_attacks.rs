@@ -33,6 +33,7 @@ pub struct MakeAttacksArgs {
     /// Output folder (created; must be empty or new).
     #[arg(long)]
     pub out: PathBuf,
+    /// The seed: the same seed and sources make the same set.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Clips per source and kind (live, print, replay).

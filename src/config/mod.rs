@@ -57,6 +57,7 @@ pub struct RawConfig {
     pub console: console::RawConsole,
     #[serde(default)]
     pub liveness: liveness::RawLiveness,
+    #[serde(default)]
     pub hall: RawHall,
 }
 

@@ -22,11 +22,11 @@ mod daemon;
 mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
+mod imports;
 #[cfg(feature = "opencv")]
 mod liveness;
-mod spoofs;
-mod imports;
 mod setup;
+mod spoofs;
 mod uplink;
 
 use std::path::{Path, PathBuf};
