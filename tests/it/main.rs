@@ -7,8 +7,12 @@
 
 mod attendance;
 mod central;
+#[path = "../../crates/central/tests/it/api.rs"]
+mod central_api;
 #[cfg(feature = "opencv")]
 mod cli;
+#[path = "../../crates/central/tests/it/cluster.rs"]
+mod cluster;
 #[cfg(feature = "opencv")]
 mod console;
 #[cfg(feature = "opencv")]
@@ -20,6 +24,7 @@ mod daemon;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 mod uplink;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,4 +93,24 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env("HALLCLOCK_NOW", test_now())
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c
+}
+
+/// A single-threaded tokio runtime, for a synchronous test that talks HTTP.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `c` to its end (`runs` says what failed to start it otherwise); it must succeed, or its
+/// standard error is the failure. Its output.
+pub fn output_ok(c: &mut Command, runs: &str) -> std::process::Output {
+    let out = c.output().expect(runs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
