@@ -5,13 +5,15 @@
 //!
 //! This bench builds its own database in a temp folder; it never touches the real one.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports, dead_code)]
 #[path = "common/hall.rs"]
 mod hall;
+#[allow(dead_code)]
+#[path = "../tests/it/web.rs"]
+mod web;
 
 const PASSWORD: &str = "bench-password-1";
 
@@ -20,63 +22,34 @@ fn main() {
     let db = fixture.store.path().to_path_buf();
     let dir = fixture._dir.path().to_path_buf();
     let exe = env!("CARGO_BIN_EXE_hallclock");
-    let mut add = Command::new(exe)
-        .current_dir(&dir)
-        .args(["--db"])
-        .arg(&db)
-        .args(["user", "add", "--name", "admin", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
-    assert!(add.wait().expect("user add ends").success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut server = Command::new(exe)
-        .current_dir(&dir)
-        .arg("--db")
-        .arg(&db)
+    let hallclock = || {
+        let mut c = Command::new(exe);
+        c.current_dir(&dir)
+            .env_remove("HALLCLOCK_CONFIG")
+            .arg("--db")
+            .arg(&db);
+        c
+    };
+    web::user_add_with(hallclock(), "admin", "admin", PASSWORD);
+    let port = web::free_port();
+    let mut server = hallclock()
         .args(["console", "--listen", &format!("127.0.0.1:{port}")])
-        .env_remove("HALLCLOCK_CONFIG")
         .stdout(Stdio::null())
         .spawn()
         .expect("console starts");
+    web::wait_listening(port);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let result = rt.block_on(async {
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "the console never listened");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let r = client
-            .post(format!("{base}/login"))
-            .form(&[("name", "admin"), ("password", PASSWORD)])
-            .send()
+        let client = web::client();
+        // With the sign-in form's CSRF pair, as a browser signs in.
+        let r = web::login_request(&client, &base, "admin", PASSWORD)
             .await
             .expect("sign in");
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("hallclock_session="))
-            .and_then(|v| v.split(';').next())
-            .expect("a session cookie")
-            .to_string();
+        let cookie = web::session_cookie(&r).expect("a session cookie");
         let runs = 11;
         let mut times = Vec::with_capacity(runs);
         let mut bytes = 0;

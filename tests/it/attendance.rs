@@ -23,6 +23,8 @@ use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
 use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
 
+use super::output_ok;
+
 fn id(s: &str) -> StaffId {
     StaffId::new(s).unwrap()
 }
@@ -452,6 +454,31 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     out
 }
 
+/// The arguments of `leave add` for `staff`: `kind` from `from`, then `more` (`--to`,
+/// `--cover`…).
+fn leave_add<'a>(staff: &'a str, kind: &'a str, from: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "leave", "add", "--staff", staff, "--kind", kind, "--from", from,
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
+/// The arguments of `leave approve` for leave `id` at `level` by `by`, then `more`.
+fn leave_approve<'a>(id: &'a str, level: &'a str, by: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["leave", "approve", "--id", id, "--level", level, "--by", by];
+    args.extend_from_slice(more);
+    args
+}
+
+/// The arguments of `report month` for November 2026 as of `as_of`, then `more` (`--format`,
+/// `--out`…).
+fn november_report<'a>(as_of: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["report", "month", "--month", "2026-11", "--as-of", as_of];
+    args.extend_from_slice(more);
+    args
+}
+
 #[track_caller]
 fn refused(dir: &Path, args: &[&str]) -> String {
     let o = hallclock(dir, args);
@@ -553,80 +580,22 @@ fn import_then_month_report_with_the_binary() {
     // 0002 takes a covered personal day on Wednesday 4th; 0003 an uncovered one on Thursday 5th.
     let out = ok(
         d,
-        &[
-            "leave",
-            "add",
-            "--staff",
-            "0002",
-            "--kind",
-            "事假",
-            "--from",
-            "2026-11-04",
-            "--cover",
-            "0001",
-        ],
+        &leave_add("0002", "事假", "2026-11-04", &["--cover", "0001"]),
     );
     assert!(out.contains("leave #1"), "{out}");
     assert!(out.contains("--level deputy-director"), "{out}");
-    let err = refused(
-        d,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "inspection-office",
-            "--by",
-            "科长",
-        ],
-    );
+    let err = refused(d, &leave_approve("1", "inspection-office", "科长", &[]));
     assert!(err.contains("leave #1 needs approval by 分管领导"), "{err}");
-    ok(
-        d,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "deputy-director",
-            "--by",
-            "分管领导",
-        ],
-    );
+    ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
     ok(
         d,
         &["leave", "close", "--id", "1", "--at", "2026-11-05 08:00"],
     );
-    let out = ok(
-        d,
-        &[
-            "leave",
-            "add",
-            "--staff",
-            "0003",
-            "--kind",
-            "personal",
-            "--from",
-            "2026-11-05",
-        ],
-    );
+    let out = ok(d, &leave_add("0003", "personal", "2026-11-05", &[]));
     assert!(out.contains("无人顶岗"), "{out}");
     ok(
         d,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "2",
-            "--level",
-            "director",
-            "--by",
-            "主任",
-            "--certified-by",
-            "负责人",
-        ],
+        &leave_approve("2", "director", "主任", &["--certified-by", "负责人"]),
     );
     let out = ok(d, &["leave", "list", "--month", "2026-11"]);
     assert!(out.contains("2 leave(s)"), "{out}");
@@ -674,16 +643,7 @@ fn import_then_month_report_with_the_binary() {
 
     let out = ok(
         d,
-        &[
-            "report",
-            "month",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-            "--as-of",
-            "2026-11-03T00:00:00+08:00",
-        ],
+        &november_report("2026-11-03T00:00:00+08:00", &["--format", "json"]),
     );
     let json: Value = serde_json::from_str(&out).expect("one JSON object");
     let staff = &json["staff"];
@@ -723,16 +683,7 @@ fn import_then_month_report_with_the_binary() {
     // the whole month, judged after it ended
     let out = ok(
         d,
-        &[
-            "report",
-            "month",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-            "--as-of",
-            "2026-12-01T09:00:00+08:00",
-        ],
+        &november_report("2026-12-01T09:00:00+08:00", &["--format", "json"]),
     );
     let json: Value = serde_json::from_str(&out).unwrap();
     let s2 = &json["staff"]["0002"];
@@ -756,17 +707,7 @@ fn import_then_month_report_with_the_binary() {
     assert!(!gaps.iter().any(|g| g["date"] == "2026-11-02"), "{gaps:?}");
     assert_eq!(json["open_leaves"].as_array().unwrap().len(), 1); // leave #2 never closed
 
-    let out = ok(
-        d,
-        &[
-            "report",
-            "month",
-            "--month",
-            "2026-11",
-            "--as-of",
-            "2026-12-01T09:00:00+08:00",
-        ],
-    );
+    let out = ok(d, &november_report("2026-12-01T09:00:00+08:00", &[]));
     assert!(
         out.contains("考勤月报 2026-11") && out.contains("迟到次数") && out.contains("王芳"),
         "{out}"
@@ -775,18 +716,10 @@ fn import_then_month_report_with_the_binary() {
 
     ok(
         d,
-        &[
-            "report",
-            "month",
-            "--month",
-            "2026-11",
-            "--format",
-            "csv",
-            "--out",
-            "m.csv",
-            "--as-of",
+        &november_report(
             "2026-12-01T09:00:00+08:00",
-        ],
+            &["--format", "csv", "--out", "m.csv"],
+        ),
     );
     let csv = std::fs::read_to_string(d.join("m.csv")).unwrap();
     assert!(
@@ -847,18 +780,7 @@ fn bad_input_never_half_imports() {
     ok(d, &["punch", "import", good.to_str().unwrap()]);
     ok(
         d,
-        &[
-            "leave",
-            "add",
-            "--staff",
-            "0001",
-            "--kind",
-            "sick",
-            "--from",
-            "2026-11-04",
-            "--cover",
-            "0002",
-        ],
+        &leave_add("0001", "sick", "2026-11-04", &["--cover", "0002"]),
     );
     let cal = write(d, "cal.txt", "2026-10-01 holiday 国庆节\n");
     ok(d, &["calendar", "import", cal.to_str().unwrap()]);
@@ -927,20 +849,12 @@ fn bad_input_never_half_imports() {
     // an overlapping leave is refused with the existing one named
     let err = refused(
         d,
-        &[
-            "leave",
-            "add",
-            "--staff",
+        &leave_add(
             "0001",
-            "--kind",
             "personal",
-            "--from",
             "2026-11-04pm",
-            "--to",
-            "2026-11-05",
-            "--cover",
-            "0002",
-        ],
+            &["--to", "2026-11-05", "--cover", "0002"],
+        ),
     );
     assert!(
         err.contains("overlaps leave #1 (2026-11-04 morning to 2026-11-04 afternoon)"),
@@ -969,62 +883,27 @@ fn xlsx_report_opens_in_libreoffice_with_chinese_headers() {
     ok(d, &["punch", "import", csv.to_str().unwrap()]);
     ok(
         d,
-        &[
-            "leave",
-            "add",
-            "--staff",
-            "0002",
-            "--kind",
-            "病假",
-            "--from",
-            "2026-11-02",
-            "--cover",
-            "0001",
-        ],
+        &leave_add("0002", "病假", "2026-11-02", &["--cover", "0001"]),
     );
-    ok(
-        d,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "deputy-director",
-            "--by",
-            "分管领导",
-        ],
-    );
+    ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
     let out = ok(
         d,
-        &[
-            "report",
-            "month",
-            "--month",
-            "2026-11",
-            "--format",
-            "xlsx",
-            "--out",
-            "report.xlsx",
-            "--as-of",
+        &november_report(
             "2026-11-03T12:00:00+08:00",
-        ],
+            &["--format", "xlsx", "--out", "report.xlsx"],
+        ),
     );
     assert!(out.contains("report.xlsx"), "{out}");
     let xlsx = d.join("report.xlsx");
     assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
 
     let profile = format!("-env:UserInstallation=file://{}/lo-profile", d.display());
-    let converted = Command::new("libreoffice")
-        .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(d)
-        .arg(&xlsx)
-        .output()
-        .expect("libreoffice is installed (scripts/bootstrap --test)");
-    assert!(
-        converted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&converted.stderr)
+    output_ok(
+        Command::new("libreoffice")
+            .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(d)
+            .arg(&xlsx),
+        "libreoffice is installed (scripts/bootstrap --test)",
     );
     let pdf = d.join("report.pdf");
     let text = Command::new("pdftotext")

@@ -5,63 +5,23 @@
 //! parked on the door, and a restarted uploader sends nothing twice. The centre's answers (200,
 //! and a whole-batch refusal) fit the published schema.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use hallclock::config::UploadSettings;
-use hallclock::core::backoff::Backoff;
 use hallclock::core::ids::StaffId;
-use hallclock::core::outbox::OutboxPolicy;
-use hallclock::daemon::upload::{run_uploader, UploadStatus};
 use hallclock::store::{Audit, DoorPunch, Store};
-use hallclock::uplink::{ClientSettings, TokenSource};
 use hallclock_central::receiver::StoreHandle;
 use hallclock_central::store::{DbSettings, Store as CentralStore};
 use hallclock_central::token::NewToken;
 
-use super::repo;
-use super::uplink::check_schema;
-
-const DEVICE: &str = "door-1";
-
-/// A throwaway PostgreSQL cluster, stopped when dropped.
-struct Cluster {
-    dir: tempfile::TempDir,
-    url: String,
-}
-
-impl Cluster {
-    fn start() -> Cluster {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(repo().join("scripts/pg-throwaway"))
-            .arg("start")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "pg-throwaway start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        Cluster { dir, url }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/pg-throwaway"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .output();
-    }
-}
+use super::central_api::{post, post_json};
+use super::cluster::{connect, Cluster};
+use super::uplink::{check_schema, start_uploader, texts, upload_schema, upload_settings, DEVICE};
 
 /// The central service: hall `east` with staff 0001-0003 and device `door-1`; the token.
 async fn central(url: &str) -> (Arc<StoreHandle>, String) {
@@ -94,33 +54,13 @@ fn door_punch(i: usize, staff: &str) -> DoorPunch {
     super::uplink::door_punch_by(base, i, staff)
 }
 
-fn settings(endpoint: String, token_file: PathBuf) -> UploadSettings {
-    UploadSettings {
-        client: ClientSettings {
-            endpoint: endpoint.parse().unwrap(),
-            timeout: Duration::from_secs(5),
-        },
-        token: TokenSource::File(token_file),
-        device_id: DEVICE.into(),
-        policy: OutboxPolicy {
-            backoff: Backoff {
-                base: Duration::from_millis(10),
-                cap: Duration::from_millis(200),
-                jitter: 0.25,
-            },
-            batch_size: 200,
-        },
-        poll_interval: Duration::from_millis(50),
-        keep_acked_for: Duration::from_secs(30 * 86_400),
-    }
+fn settings(endpoint: &str, token_file: &Path) -> UploadSettings {
+    upload_settings(endpoint, Duration::from_secs(5), token_file.to_path_buf())
 }
 
 async fn punch_count(url: &str) -> i64 {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+    connect(url)
         .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
         .query_one("SELECT count(*) FROM punches", &[])
         .await
         .unwrap()
@@ -167,19 +107,7 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         .unwrap();
 
     let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
-    let run = |settings: UploadSettings| {
-        let cancel = CancellationToken::new();
-        let (tx, status) = watch::channel(UploadStatus::default());
-        let task = tokio::spawn(run_uploader(
-            settings,
-            Arc::default(),
-            db.clone(),
-            cancel.clone(),
-            tx,
-        ));
-        (cancel, status, task)
-    };
-    let (cancel, status, task) = run(settings(endpoint.clone(), token_file.clone()));
+    let up = start_uploader(settings(&endpoint, &token_file), &db);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let c = door.outbox_counts().unwrap();
@@ -189,16 +117,11 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         assert!(
             Instant::now() < deadline,
             "timed out: {c:?}, {:?}",
-            status.borrow()
+            up.status.borrow()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    up.cancel_and_join().await;
     assert_eq!(punch_count(&cluster.url).await, 450);
     let parked = door.parked_outbox(10).unwrap();
     assert_eq!(parked.len(), 1);
@@ -206,23 +129,14 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
     assert!(why.contains("unknown staff id 0009 at hall east"), "{why}");
 
     // A restarted uploader finds nothing to send; the centre still holds each punch once.
-    let (cancel, status, task) = run(settings(endpoint, token_file));
+    let up = start_uploader(settings(&endpoint, &token_file), &db);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.borrow().pending, 0);
+    assert_eq!(up.cancel_and_join().await.pending, 0);
     assert_eq!(punch_count(&cluster.url).await, 450);
 
     // The centre's answers fit docs/upload-batch.schema.json: accepted, duplicate, rejected with
     // a reason, and the error body of a refused batch.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/upload-batch.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let schema = upload_schema();
     let record = |seq: u64, staff: &str| {
         serde_json::json!({
             "idempotency_key": format!("{DEVICE}:{seq}"), "device": DEVICE, "seq": seq,
@@ -234,33 +148,15 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         "protocol": 1, "device": DEVICE, "sent_at": "2026-11-18T00:31:15.000Z",
         "records": [record(1, "0001"), record(9001, "0002"), record(9002, "0099")]
     });
-    let http = reqwest::Client::new();
-    let answer = http
-        .post(format!("http://{addr}/api/hallclock/v1/punches"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 200);
-    let answer: serde_json::Value = answer.json().await.unwrap();
+    let (status, answer) = post_json(&endpoint, &token, &body).await;
+    assert_eq!(status, 200);
     check_schema(&schema, &schema["$defs"]["response"], &answer, "response");
-    let statuses: Vec<&str> = answer["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["duplicate", "accepted", "rejected"]);
-    let refused = http
-        .post(format!("http://{addr}/api/hallclock/v1/punches"))
-        .bearer_auth(&token)
-        .body("{\"protocol\": 1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status().as_u16(), 400);
-    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        texts(&answer["results"], "status"),
+        ["duplicate", "accepted", "rejected"]
+    );
+    let (status, refused) = post(&endpoint, &token, "{\"protocol\": 1").await;
+    assert_eq!(status, 400);
     check_schema(&schema, &schema["$defs"]["error"], &refused, "error");
     assert_eq!(punch_count(&cluster.url).await, 451);
 

@@ -9,44 +9,34 @@ use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{COOKIE, SET_COOKIE};
-use reqwest::{redirect, Client, StatusCode};
+use reqwest::header::COOKIE;
+use reqwest::{Client, StatusCode};
 
-use super::console::{
-    client, csrf, free_port, get, login_request, login_token, sign_in, Server, PASSWORD,
-};
+use super::console::{get, get_response, sign_in, Server, Site, PASSWORD};
+use super::daemon::DoorWithConsole;
+use super::web::{client, client_builder, login_token, post_login};
 
 /// Sign-in rate limits out of the way, so that the lock-out itself is what answers.
 const LENIENT: &str = "sign-ins-per-minute = 1000\n";
 
 /// A client whose connections come from `ip` (any 127.0.0.0/8 address reaches the loopback).
 fn client_from(ip: Ipv4Addr) -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
+    client_builder()
         .local_address(IpAddr::V4(ip))
         .build()
         .expect("http client")
 }
 
-/// Posts the sign-in form with a ready CSRF pair.
-async fn post_login(
+/// Posts the sign-in form with a ready CSRF pair; the answer's status and body (418 and the
+/// error when none came).
+async fn try_login(
     c: &Client,
     base: &str,
     pair: &(String, String),
     name: &str,
     password: &str,
 ) -> (StatusCode, String) {
-    match c
-        .post(format!("{base}/login"))
-        .header(COOKIE, &pair.0)
-        .form(&[
-            ("name", name),
-            ("password", password),
-            ("login_csrf", &pair.1),
-        ])
-        .send()
-        .await
-    {
+    match post_login(c, base, pair, name, password).await {
         Ok(r) => (r.status(), r.text().await.unwrap_or_default()),
         Err(e) => (StatusCode::IM_A_TEAPOT, e.to_string()),
     }
@@ -60,7 +50,7 @@ async fn issue8_2_forty_parallel_wrong_passwords_lock_the_account_after_five() {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..40 {
         let (c, base, pair) = (c.clone(), s.base.clone(), pair.clone());
-        set.spawn(async move { post_login(&c, &base, &pair, "locky", "wrong-password").await });
+        set.spawn(async move { try_login(&c, &base, &pair, "locky", "wrong-password").await });
     }
     let mut answers = Vec::new();
     while let Some(a) = set.join_next().await {
@@ -105,17 +95,15 @@ fn peak_mib(pid: u32) -> u64 {
 
 #[test]
 fn issue8_3_a_sign_in_flood_leaves_memory_other_pages_and_the_door_alone() {
-    use super::daemon::Hall;
-    let hall = Hall::new();
-    hall.enrol(&["0002", "0003"]);
-    hall.frames("frames", "0002", "0003", 2);
-    let port = free_port();
-    let config = hall.console_config("frames", 10, port);
-    hall.user_add(&config, "admin", "admin");
-
-    let mut run = hall.start(&config);
+    let door = DoorWithConsole::new(
+        &["0002", "0003"],
+        ("0002", "0003"),
+        10,
+        &[("admin", "admin")],
+    );
+    let mut run = door.start();
     run.wait_for("  punch 000", false, Duration::from_secs(90));
-    let base = format!("http://127.0.0.1:{port}");
+    let base = door.base.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,22 +111,10 @@ fn issue8_3_a_sign_in_flood_leaves_memory_other_pages_and_the_door_alone() {
         .expect("runtime");
     let pid = run.child.id();
     let (baseline, punches_before, punches_during, mut probes, answers) = rt.block_on(async {
-        let r = login_request(&client(), &base, "admin", PASSWORD)
-            .await
-            .expect("sign-in answers");
-        let session = r
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("hallclock_session="))
-            .and_then(|v| v.split(';').next())
-            .expect("a session cookie")
-            .to_string();
+        let (session, _) = door.session("admin").await;
         let baseline = peak_mib(pid);
         let punches_before = run.punch_lines().len();
-        let flooder = Client::builder()
-            .redirect(redirect::Policy::none())
+        let flooder = client_builder()
             .timeout(Duration::from_secs(180))
             .build()
             .expect("client");
@@ -147,15 +123,12 @@ fn issue8_3_a_sign_in_flood_leaves_memory_other_pages_and_the_door_alone() {
         for i in 0..60 {
             let (c, base, pair) = (flooder.clone(), base.clone(), pair.clone());
             set.spawn(async move {
-                post_login(&c, &base, &pair, &format!("nobody{i}"), "wrong-password-x").await
+                try_login(&c, &base, &pair, &format!("nobody{i}"), "wrong-password-x").await
             });
         }
         // An unrelated signed-in page, while the flood runs.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let probe = Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client");
+        let probe = client();
         let mut probes = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
@@ -210,10 +183,7 @@ fn issue8_3_slow_and_idle_connections_are_closed_within_the_timeouts() {
         .next()
         .and_then(|p| p.parse().ok())
         .expect("port");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = super::runtime();
     // Serving (not only listening): the timeouts count from a connection's acceptance.
     rt.block_on(async {
         assert_eq!(get(&s, None, "/login").await.0, StatusCode::OK);
@@ -296,15 +266,7 @@ async fn issue8_4_formulas_in_staff_names_are_neutralised_in_the_csv() {
         ("0104", "-2+3+cmd|' /C calc'!A0"),
         ("0105", "\tTAB=1"),
     ];
-    for (id, name) in names {
-        let o = s
-            .hallclock()
-            .args(["staff", "add", "--id", id])
-            .arg(format!("--name={name}"))
-            .output()
-            .expect("staff add runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    s.staff_add(&names);
     let admin = sign_in(&s, "admin", PASSWORD).await.expect("admin");
     for path in [
         "/report?month=2026-11&format=csv",
@@ -349,7 +311,7 @@ async fn issue8_5_a_stranger_cannot_lock_the_admin_out_and_every_failure_answers
     let pair = login_token(&stranger, &s.base).await.expect("sign-in page");
     let mut wrong = Vec::new();
     for _ in 0..7 {
-        wrong.push(post_login(&stranger, &s.base, &pair, "admin", "not-the-password").await);
+        wrong.push(try_login(&stranger, &s.base, &pair, "admin", "not-the-password").await);
     }
     // The stranger's admin is locked now: it answers as an unknown name does, as slowly.
     let timed = |name: &'static str| {
@@ -359,7 +321,7 @@ async fn issue8_5_a_stranger_cannot_lock_the_admin_out_and_every_failure_answers
             let mut answer = None;
             for _ in 0..3 {
                 let t = Instant::now();
-                let a = post_login(&stranger, &base, &pair, name, "not-the-password").await;
+                let a = try_login(&stranger, &base, &pair, name, "not-the-password").await;
                 times.push(t.elapsed());
                 answer = Some(a);
             }
@@ -385,7 +347,7 @@ async fn issue8_5_a_stranger_cannot_lock_the_admin_out_and_every_failure_answers
         .await
         .expect("the admin is not locked out by a stranger");
     // And the stranger stays locked out even with the right password.
-    let (status, _) = post_login(&stranger, &s.base, &pair, "admin", PASSWORD).await;
+    let (status, _) = try_login(&stranger, &s.base, &pair, "admin", PASSWORD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -403,15 +365,7 @@ async fn issue8_8_the_sign_in_form_needs_its_csrf_pair() {
     let (cookie, token) = login_token(&c, &s.base).await.expect("sign-in page");
     assert!(!cookie.is_empty() && token.len() == 64, "{cookie} {token}");
     let (other_cookie, _) = login_token(&c, &s.base).await.expect("sign-in page");
-    let forged = c
-        .post(s.url("/login"))
-        .header(COOKIE, other_cookie)
-        .form(&[
-            ("name", "admin"),
-            ("password", PASSWORD),
-            ("login_csrf", &token),
-        ])
-        .send()
+    let forged = post_login(&c, &s.base, &(other_cookie, token), "admin", PASSWORD)
         .await
         .expect("answers");
     assert_eq!(
@@ -433,11 +387,7 @@ async fn issue8_8_every_answer_carries_the_security_headers_and_downloads_are_no
         ("/report?month=2026-11&format=xlsx", Some(admin.as_str())),
         ("/staff", None),
     ] {
-        let mut req = client().get(s.url(path));
-        if let Some(c) = cookie {
-            req = req.header(COOKIE, c);
-        }
-        let r = req.send().await.expect("answers");
+        let r = get_response(&s, cookie, path).await;
         let h = |name: &str| {
             r.headers()
                 .get(name)
@@ -561,5 +511,4 @@ async fn issue8_8_only_admins_see_file_paths_on_the_status_page() {
     for path in ["found /", "hallclock.db", "free in", "libonnxruntime"] {
         assert!(!viewer_page.contains(path), "{path}: {viewer_page}");
     }
-    let _ = csrf;
 }

@@ -8,6 +8,7 @@
 //! `vote-n = 1` and `same-pass-secs = 0`: every photo change is a punch, and a run of a few
 //! hundred milliseconds records several.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use hallclock::store::Store;
 
-use super::fixture;
+use super::console::{session, Site};
+use super::web::{client, free_port, login_token};
+use super::{fixture, output_ok};
 
 /// A hall in a temporary folder: config, database, frames.
 pub struct Hall {
@@ -28,6 +31,15 @@ impl Hall {
         Hall {
             dir: tempfile::tempdir().expect("temp dir"),
         }
+    }
+
+    /// A hall with `enrolled` enrolled and a door folder `frames/` of `n` frames alternating the
+    /// photos of `a` and `b` ([`Hall::frames`]).
+    pub fn with_frames(enrolled: &[&str], (a, b): (&str, &str), n: usize) -> Hall {
+        let hall = Hall::new();
+        hall.enrol(enrolled);
+        hall.frames("frames", a, b, n);
+        hall
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -51,44 +63,53 @@ impl Hall {
         path
     }
 
+    /// `hall.toml` for a door reading the demo clip of one face, with no clock check.
+    pub fn clip_config(&self) -> PathBuf {
+        let clip = fixture("demo/single_face.mp4");
+        self.config(&clip.to_string_lossy(), "[daemon]\nclock-check = \"off\"\n")
+    }
+
     /// `hall.toml` for a door reading the folder `source` in a loop at `fps` frames a second,
-    /// with no clock check and its console on `127.0.0.1:port`.
-    pub fn console_config(&self, source: &str, fps: u32, port: u16) -> PathBuf {
+    /// with no clock check; then `more`.
+    pub fn looping_config(&self, source: &str, fps: u32, more: &str) -> PathBuf {
         self.config(
             source,
-            &format!(
-                "loop-file = true\npace-fps = {fps}\n[daemon]\nclock-check = \"off\"\n\
-                 [console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"
-            ),
+            &format!("loop-file = true\npace-fps = {fps}\n[daemon]\nclock-check = \"off\"\n{more}"),
+        )
+    }
+
+    /// [`Hall::looping_config`] with the console on `127.0.0.1:port`.
+    pub fn console_config(&self, source: &str, fps: u32, port: u16) -> PathBuf {
+        self.looping_config(
+            source,
+            fps,
+            &format!("[console]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"),
         )
     }
 
     /// Adds a console account through the CLI, the test password typed on its standard input.
     pub fn user_add(&self, config: &Path, name: &str, role: &str) {
-        let mut c = self.cmd();
-        c.arg("--config").arg(config);
-        super::console::user_add_through(c, name, role);
+        super::console::user_add_through(self.with_config(config), name, role);
     }
 
     /// Enrols demo staff (`"0001"` … `"0004"`) through the binary.
     pub fn enrol(&self, ids: &[&str]) {
         for id in ids {
             let photo = fixture(&format!("demo/{id}_enrol.jpg"));
-            let o = self
-                .cmd()
-                .args([
-                    "--db",
-                    &self.db().to_string_lossy(),
-                    "enroll",
-                    "--id",
-                    id,
-                    "--name",
-                ])
-                .arg(format!("Staff {id}"))
-                .arg(&photo)
-                .output()
-                .expect("enroll runs");
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            output_ok(
+                self.cmd()
+                    .args([
+                        "--db",
+                        &self.db().to_string_lossy(),
+                        "enroll",
+                        "--id",
+                        id,
+                        "--name",
+                    ])
+                    .arg(format!("Staff {id}"))
+                    .arg(&photo),
+                "enroll runs",
+            );
         }
     }
 
@@ -110,12 +131,23 @@ impl Hall {
         c
     }
 
+    /// [`Hall::cmd`] with `--config config`.
+    pub fn with_config(&self, config: &Path) -> Command {
+        let mut c = self.cmd();
+        c.arg("--config").arg(config);
+        c
+    }
+
     /// Starts `hallclock --config hall.toml run`, its output collected line by line.
     pub fn start(&self, config: &Path) -> Running {
+        self.start_env(config, &[])
+    }
+
+    /// [`Hall::start`] with the environment variables `env` set.
+    pub fn start_env(&self, config: &Path, env: &[(&str, &OsStr)]) -> Running {
         let mut child = self
-            .cmd()
-            .arg("--config")
-            .arg(config)
+            .with_config(config)
+            .envs(env.iter().copied())
             .arg("run")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -142,6 +174,59 @@ impl Hall {
             .collect();
         rows.sort_by_key(|r| r.1);
         rows
+    }
+}
+
+/// A door with its console on: `enrolled` enrolled, the photos of `a` and `b` taking turns in
+/// the two frames of `frames/` at `fps` frames a second, the console on a free loopback port
+/// ([`Hall::console_config`]) and its accounts `users` (name, role) added. Not running until
+/// [`DoorWithConsole::start`].
+pub struct DoorWithConsole {
+    pub hall: Hall,
+    pub config: PathBuf,
+    pub base: String,
+}
+
+impl DoorWithConsole {
+    pub fn new(
+        enrolled: &[&str],
+        (a, b): (&str, &str),
+        fps: u32,
+        users: &[(&str, &str)],
+    ) -> DoorWithConsole {
+        let hall = Hall::with_frames(enrolled, (a, b), 2);
+        let port = free_port();
+        let config = hall.console_config("frames", fps, port);
+        for (name, role) in users {
+            hall.user_add(&config, name, role);
+        }
+        DoorWithConsole {
+            hall,
+            config,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Starts `hallclock run` with the console.
+    pub fn start(&self) -> Running {
+        self.hall.start(&self.config)
+    }
+
+    /// Signs `name` in with the test password once the console (which comes up with the
+    /// daemon) answers, within 60 s; the session cookie and its CSRF token.
+    pub async fn session(&self, name: &str) -> (String, String) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Err(e) = login_token(&client(), &self.base).await {
+            assert!(Instant::now() < deadline, "the console never answered: {e}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        session(self, name).await
+    }
+}
+
+impl Site for DoorWithConsole {
+    fn base(&self) -> &str {
+        &self.base
     }
 }
 
@@ -262,9 +347,7 @@ const START: Duration = Duration::from_secs(60);
 
 #[test]
 fn run_records_each_punch_and_exits_when_the_source_ends() {
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 6);
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 6);
     let config = hall.config("frames", "[daemon]\nclock-check = \"off\"\n");
     let mut run = hall.start(&config);
     assert_eq!(run.wait(START), Some(0), "{}", run.stderr());
@@ -292,8 +375,7 @@ fn run_records_each_punch_and_exits_when_the_source_ends() {
 fn a_video_file_is_a_camera() {
     let hall = Hall::new();
     hall.enrol(&["0002"]);
-    let clip = fixture("demo/single_face.mp4");
-    let config = hall.config(&clip.to_string_lossy(), "[daemon]\nclock-check = \"off\"\n");
+    let config = hall.clip_config();
     // With vote 1 of 1 and no de-duplication the clip gives one punch per track of its face.
     let mut run = hall.start(&config);
     assert_eq!(run.wait(START), Some(0), "{}", run.stderr());
@@ -305,13 +387,8 @@ fn a_video_file_is_a_camera() {
 
 #[test]
 fn sigterm_drains_and_exits_zero_with_every_printed_punch_stored() {
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 4);
-    let config = hall.config(
-        "frames",
-        "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n",
-    );
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 4);
+    let config = hall.looping_config("frames", 20, "");
     let mut run = hall.start(&config);
     run.wait_for("  punch 0002", false, START);
     std::thread::sleep(Duration::from_millis(300));
@@ -324,14 +401,9 @@ fn sigterm_drains_and_exits_zero_with_every_printed_punch_stored() {
 
 #[test]
 fn sighup_reloads_enrolments() {
-    let hall = Hall::new();
-    hall.enrol(&["0003"]);
     // 0002 (not enrolled yet) and 0003 take turns at the door.
-    hall.frames("frames", "0002", "0003", 2);
-    let config = hall.config(
-        "frames",
-        "loop-file = true\npace-fps = 10\n[daemon]\nclock-check = \"off\"\n",
-    );
+    let hall = Hall::with_frames(&["0003"], ("0002", "0003"), 2);
+    let config = hall.looping_config("frames", 10, "");
     let mut run = hall.start(&config);
     run.wait_for("unknown face", false, START);
     run.wait_for("  punch 0003", false, START);
@@ -349,10 +421,7 @@ fn sighup_reloads_enrolments() {
 fn the_camera_source_vanishing_and_coming_back() {
     let hall = Hall::new();
     hall.enrol(&["0001", "0002"]);
-    let config = hall.config(
-        "frames",
-        "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n",
-    );
+    let config = hall.looping_config("frames", 20, "");
     // The source is not there at start: no readiness, retries with backoff, no exit.
     let mut run = hall.start(&config);
     run.wait_for("Cannot open the camera source; retrying", true, START);
@@ -398,9 +467,7 @@ fn the_camera_source_vanishing_and_coming_back() {
 /// with SQLITE_FULL, "database or disk is full". No root, loop device or tmpfs needed.
 #[test]
 fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 300);
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 300);
     let config = hall.config("frames", "[daemon]\nclock-check = \"off\"\n");
     let cfg = std::fs::read_to_string(&config).expect("config");
     std::fs::write(
@@ -440,13 +507,7 @@ fn a_corrupt_config_exits_78_naming_the_key() {
     // `hallclock run` on `text`: exit status 78 (EX_CONFIG), and its standard error.
     let run = |text: &str| {
         std::fs::write(&path, text).expect("write");
-        let o = hall
-            .cmd()
-            .arg("--config")
-            .arg(&path)
-            .arg("run")
-            .output()
-            .expect("runs");
+        let o = hall.with_config(&path).arg("run").output().expect("runs");
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert_eq!(o.status.code(), Some(78), "{err}");
         err
@@ -468,13 +529,7 @@ fn gpio_feedback_off_a_pi_is_a_clear_start_up_error() {
     }
     let hall = Hall::new();
     let config = hall.config("frames", "[feedback]\nkind = \"gpio\"\n");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .output()
-        .expect("runs");
+    let o = hall.with_config(&config).arg("run").output().expect("runs");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -501,9 +556,7 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 6);
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 6);
     let config = hall.config(
         "frames",
         "loop-file = true\n[daemon]\nclock-check = \"off\"\n",
@@ -627,9 +680,7 @@ impl Central {
 /// each once, with the bearer token from the token file.
 #[test]
 fn end_to_end_punches_reach_sqlite_and_the_central_service_exactly_once() {
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 6);
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 6);
     let central = Central::start();
     let token = hall.path("token");
     std::fs::write(&token, "s3cret-token\n").expect("token");
@@ -709,17 +760,20 @@ fn end_to_end_punches_reach_sqlite_and_the_central_service_exactly_once() {
 fn doctor_says_ok_or_what_to_do_for_each_check() {
     let hall = Hall::new();
     hall.enrol(&["0001"]);
-    let clip = fixture("demo/single_face.mp4");
-    let config = hall.config(&clip.to_string_lossy(), "[daemon]\nclock-check = \"off\"\n");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .arg("doctor")
-        .output()
-        .expect("doctor runs");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}");
+    // `hallclock doctor` on `config`: its exit code and standard output.
+    let doctor = |config: &Path| {
+        let o = hall
+            .with_config(config)
+            .arg("doctor")
+            .output()
+            .expect("doctor runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = doctor(&hall.clip_config());
+    assert_eq!(code, Some(0), "{out}");
     for line in [
         "OK    camera: video file",
         "OK    ONNX Runtime: found",
@@ -738,15 +792,8 @@ fn doctor_says_ok_or_what_to_do_for_each_check() {
     let bad = hall.config("/nonexistent/clip.mp4", "[daemon]\nclock-check = \"off\"\n");
     let text = std::fs::read_to_string(&bad).expect("config");
     std::fs::write(&bad, text.replace("hall.db", "missing.db")).expect("config");
-    let o = hall
-        .cmd()
-        .arg("--config")
-        .arg(&bad)
-        .arg("doctor")
-        .output()
-        .expect("doctor runs");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let (code, out) = doctor(&bad);
+    assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains(
             "FAIL  camera: cannot open video file /nonexistent/clip.mp4: no such file; check"
@@ -764,19 +811,12 @@ fn doctor_says_ok_or_what_to_do_for_each_check() {
 #[test]
 fn metrics_are_served_on_loopback_while_running() {
     use std::io::{Read, Write};
-    let hall = Hall::new();
-    hall.enrol(&["0001", "0002"]);
-    hall.frames("frames", "0001", "0002", 4);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("a free port")
-        .local_addr()
-        .expect("its address")
-        .port();
-    let config = hall.config(
+    let hall = Hall::with_frames(&["0001", "0002"], ("0001", "0002"), 4);
+    let port = free_port();
+    let config = hall.looping_config(
         "frames",
-        &format!(
-            "loop-file = true\npace-fps = 20\n[daemon]\nclock-check = \"off\"\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n"
-        ),
+        20,
+        &format!("[metrics]\nlisten = \"127.0.0.1:{port}\"\n"),
     );
     let mut run = hall.start(&config);
     run.wait_for("  punch 0002", false, START);
@@ -823,27 +863,26 @@ fn onnx_runtime_keeps_no_device_id_and_sends_nothing() {
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".local/share")
         });
-    let o = hall
-        .cmd()
-        // Where scripts/install-onnxruntime put the library, found as before.
-        .env("XDG_DATA_HOME", &data_home)
-        .env("HOME", &home)
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("ORT_DISABLE_TELEMETRY")
-        .env_remove("ORT_TELEMETRY_DISABLED")
-        .args([
-            "--db",
-            &hall.db().to_string_lossy(),
-            "enroll",
-            "--id",
-            "0001",
-            "--name",
-            "A",
-        ])
-        .arg(&photo)
-        .output()
-        .expect("enroll runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    output_ok(
+        hall.cmd()
+            // Where scripts/install-onnxruntime put the library, found as before.
+            .env("XDG_DATA_HOME", &data_home)
+            .env("HOME", &home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("ORT_DISABLE_TELEMETRY")
+            .env_remove("ORT_TELEMETRY_DISABLED")
+            .args([
+                "--db",
+                &hall.db().to_string_lossy(),
+                "enroll",
+                "--id",
+                "0001",
+                "--name",
+                "A",
+            ])
+            .arg(&photo),
+        "enroll runs",
+    );
     let left: Vec<_> = walk(&home);
     assert!(left.is_empty(), "files written under HOME: {left:?}");
 }

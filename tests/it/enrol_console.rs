@@ -6,7 +6,7 @@
 use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
-use super::console::{client, csrf, sign_in, Server, PASSWORD};
+use super::console::{client, csrf, sign_in, Server, Site, PASSWORD};
 use super::fixture;
 
 /// A signed-in page's HTML.

@@ -8,16 +8,21 @@ use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime, VisionErr
 
 use super::{fixture, manifest, models, read_json};
 
-#[test]
-fn embedding_of_the_aligned_face_matches_the_reference() {
-    let (_rt, _det, mut emb) = models();
+/// The reference embedding of the photo `name` (`golden/golden.json`).
+fn reference_embedding(name: &str) -> Vec<f32> {
     let golden = read_json(&fixture("golden/golden.json"));
-    let want: Vec<f32> = golden["embeddings"]["Tom_Hanks_54745.png"]["vector"]
+    golden["embeddings"][name]["vector"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
+        .collect()
+}
+
+#[test]
+fn embedding_of_the_aligned_face_matches_the_reference() {
+    let (_rt, _det, mut emb) = models();
+    let want = reference_embedding("Tom_Hanks_54745.png");
     let img = read_photo(&fixture("golden/Tom_Hanks_54745.png")).unwrap();
     assert_eq!((img.width(), img.height()), (112, 112));
     let got = emb.embed(&[&img], false).unwrap().remove(0);
@@ -29,13 +34,7 @@ fn embedding_of_the_aligned_face_matches_the_reference() {
 #[test]
 fn detect_align_embed_matches_the_reference() {
     let (_rt, mut det, mut emb) = models();
-    let golden = read_json(&fixture("golden/golden.json"));
-    let want: Vec<f32> = golden["embeddings"]["astronaut.png"]["vector"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
+    let want = reference_embedding("astronaut.png");
     let img = read_photo(&fixture("golden/astronaut.png")).unwrap();
     let faces = det
         .detect(&img, DetectorSize::Native { max_side: 4096 })

@@ -7,9 +7,13 @@
 
 mod attendance;
 mod central;
+#[path = "../../crates/central/tests/it/api.rs"]
+mod central_api;
 #[cfg(feature = "opencv")]
 mod cli;
 mod cli_polish;
+#[path = "../../crates/central/tests/it/cluster.rs"]
+mod cluster;
 #[cfg(feature = "opencv")]
 mod console;
 #[cfg(feature = "opencv")]
@@ -28,6 +32,7 @@ mod liveness;
 mod setup;
 mod spoofs;
 mod uplink;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,4 +133,24 @@ pub fn first_judged_days(db: &Path) -> Vec<(String, String)> {
         .collect();
     days.sort();
     days
+}
+
+/// A single-threaded tokio runtime, for a synchronous test that talks HTTP.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `c` to its end (`runs` says what failed to start it otherwise); it must succeed, or its
+/// standard error is the failure. Its output.
+pub fn output_ok(c: &mut Command, runs: &str) -> std::process::Output {
+    let out = c.output().expect(runs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

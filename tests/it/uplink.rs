@@ -36,7 +36,7 @@ use hallclock::uplink::{ClientSettings, TokenSource};
 use super::repo;
 
 const TOKEN: &str = "hc-test-token-7f3a9c1e55";
-const DEVICE: &str = "door-1";
+pub(crate) const DEVICE: &str = "door-1";
 
 // ---------------------------------------------------------------------------------------------
 // The fake central service.
@@ -163,6 +163,14 @@ struct Server {
 }
 
 impl Server {
+    /// A central on a free loopback address, set up by `configure` before it serves.
+    async fn serving(configure: impl FnOnce(&mut Central)) -> (SocketAddr, Server) {
+        let addr = free_addr();
+        let central = Shared::default();
+        configure(&mut central.lock().unwrap());
+        (addr, Server::start(addr, central).await)
+    }
+
     async fn start(addr: SocketAddr, central: Shared) -> Server {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let app = Router::new()
@@ -254,24 +262,39 @@ impl Device {
     }
 
     fn settings(&self, addr: SocketAddr) -> UploadSettings {
-        UploadSettings {
-            client: ClientSettings {
-                endpoint: format!("http://{addr}/v1/punches").parse().unwrap(),
-                timeout: Duration::from_millis(400),
+        upload_settings(
+            &format!("http://{addr}/v1/punches"),
+            Duration::from_millis(400),
+            self.token_file.clone(),
+        )
+    }
+}
+
+/// The test uploader's settings: device [`DEVICE`] posting to `endpoint` with the token in
+/// `token_file`, each request given `timeout`; quick retries (10 ms to 200 ms), batches of 200,
+/// a poll every 50 ms.
+pub(crate) fn upload_settings(
+    endpoint: &str,
+    timeout: Duration,
+    token_file: PathBuf,
+) -> UploadSettings {
+    UploadSettings {
+        client: ClientSettings {
+            endpoint: endpoint.parse().unwrap(),
+            timeout,
+        },
+        token: TokenSource::File(token_file),
+        device_id: DEVICE.into(),
+        policy: OutboxPolicy {
+            backoff: Backoff {
+                base: Duration::from_millis(10),
+                cap: Duration::from_millis(200),
+                jitter: 0.25,
             },
-            token: TokenSource::File(self.token_file.clone()),
-            device_id: DEVICE.into(),
-            policy: OutboxPolicy {
-                backoff: Backoff {
-                    base: Duration::from_millis(10),
-                    cap: Duration::from_millis(200),
-                    jitter: 0.25,
-                },
-                batch_size: 200,
-            },
-            poll_interval: Duration::from_millis(50),
-            keep_acked_for: Duration::from_secs(30 * 86_400),
-        }
+            batch_size: 200,
+        },
+        poll_interval: Duration::from_millis(50),
+        keep_acked_for: Duration::from_secs(30 * 86_400),
     }
 }
 
@@ -305,13 +328,15 @@ pub(crate) fn door_punch_by(base: Timestamp, i: usize, staff: &str) -> DoorPunch
     }
 }
 
-struct Running {
+/// A running uploader task.
+pub(crate) struct Running {
     cancel: CancellationToken,
-    status: watch::Receiver<UploadStatus>,
+    pub(crate) status: watch::Receiver<UploadStatus>,
     task: JoinHandle<Result<(), UploadError>>,
 }
 
-fn start_uploader(settings: UploadSettings, db: &Path) -> Running {
+/// Starts the real uploader on the outbox of the database `db`.
+pub(crate) fn start_uploader(settings: UploadSettings, db: &Path) -> Running {
     let cancel = CancellationToken::new();
     let (tx, status) = watch::channel(UploadStatus::default());
     let task = tokio::spawn(run_uploader(
@@ -331,17 +356,63 @@ fn start_uploader(settings: UploadSettings, db: &Path) -> Running {
 impl Running {
     /// Cancels and waits: the uploader must stop promptly and cleanly.
     async fn stop(self) -> UploadStatus {
-        self.cancel.cancel();
         let started = Instant::now();
+        let st = self.cancel_and_join().await;
+        assert!(started.elapsed() < Duration::from_secs(2), "slow stop");
+        st
+    }
+
+    /// Cancels and waits: the uploader must stop cleanly within 5 s; its last status.
+    pub(crate) async fn cancel_and_join(self) -> UploadStatus {
+        self.cancel.cancel();
         tokio::time::timeout(Duration::from_secs(5), self.task)
             .await
             .expect("uploader stops within 5 s of cancel")
             .unwrap()
             .unwrap();
-        assert!(started.elapsed() < Duration::from_secs(2), "slow stop");
         let st = self.status.borrow().clone();
         st
     }
+}
+
+/// The text field `field` of each object in the array `list`.
+pub(crate) fn texts<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[field].as_str().unwrap())
+        .collect()
+}
+
+/// The published schema of the upload batch, its answers and its errors.
+pub(crate) fn upload_schema() -> Value {
+    super::read_json(&repo().join("docs/upload-batch.schema.json"))
+}
+
+/// Waits (`limit` at most) until the `n` punches queued on `dev` are acknowledged, then stops
+/// the uploader `up`: `server` stored each exactly once, in order, and the outbox holds them
+/// all acknowledged, none pending or parked. The uploader's last status.
+async fn deliver_all(
+    dev: &Device,
+    up: Running,
+    server: &Server,
+    n: usize,
+    limit: Duration,
+) -> UploadStatus {
+    until(&format!("all {n} delivered"), limit, || {
+        dev.store.outbox_counts().unwrap().acked == n as u64
+    })
+    .await;
+    let st = up.stop().await;
+    server.with(|c| assert_exactly_once_in_order(&c.stored, n));
+    let c = counts(&dev.db);
+    assert_eq!((c.pending, c.parked, c.acked), (0, 0, n as u64));
+    st
+}
+
+/// The uploader's last error, empty when there was none.
+fn last_error(status: &watch::Receiver<UploadStatus>) -> String {
+    status.borrow().last_error.clone().unwrap_or_default()
 }
 
 /// Waits (bounded) until `done` holds.
@@ -394,19 +465,12 @@ async fn server_down_for_long_with_thousands_queued_then_back() {
 
     let central = Shared::default();
     let server = Server::start(addr, central.clone()).await;
-    until("all 3,000 delivered", Duration::from_secs(60), || {
-        dev.store.outbox_counts().unwrap().acked == 3_000
-    })
-    .await;
-    let st = up.stop().await;
-    server.with(|c| assert_exactly_once_in_order(&c.stored, 3_000));
+    let st = deliver_all(&dev, up, &server, 3_000, Duration::from_secs(60)).await;
     assert_eq!((st.pending, st.parked), (0, 0));
     assert!(
         st.last_success.is_some() && st.last_error.is_none(),
         "{st:?}"
     );
-    let c = counts(&dev.db);
-    assert_eq!((c.pending, c.parked, c.acked), (0, 0, 3_000));
     server.stop().await;
 }
 
@@ -416,10 +480,7 @@ async fn server_down_for_long_with_thousands_queued_then_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_timeouts_and_double_acks_still_deliver_exactly_once() {
     let mut dev = Device::new();
-    let addr = free_addr();
-    let central = Shared::default();
-    central.lock().unwrap().mode = Mode::Fail500;
-    let server = Server::start(addr, central).await;
+    let (addr, server) = Server::serving(|c| c.mode = Mode::Fail500).await;
     let up = start_uploader(dev.settings(addr), &dev.db);
     dev.record(1_000, 250);
 
@@ -428,13 +489,7 @@ async fn errors_timeouts_and_double_acks_still_deliver_exactly_once() {
     })
     .await;
     assert_eq!(server.with(|c| c.stored.len()), 0);
-    assert!(up
-        .status
-        .borrow()
-        .last_error
-        .as_deref()
-        .unwrap_or("")
-        .contains("500"));
+    assert!(last_error(&up.status).contains("500"));
 
     let before = server.with(|c| {
         c.mode = Mode::HangAfterStoring(Duration::from_secs(2));
@@ -458,20 +513,11 @@ async fn errors_timeouts_and_double_acks_still_deliver_exactly_once() {
         "nothing acknowledged without an answer"
     );
 
-    until("all 1,000 delivered", Duration::from_secs(30), || {
-        dev.store.outbox_counts().unwrap().acked == 1_000
-    })
-    .await;
-    up.stop().await;
-    server.with(|c| {
-        assert_exactly_once_in_order(&c.stored, 1_000);
-        assert!(
-            c.duplicates >= stored_while_hanging,
-            "the resent batch came back as duplicates"
-        );
-    });
-    let c = counts(&dev.db);
-    assert_eq!((c.pending, c.parked, c.acked), (0, 0, 1_000));
+    deliver_all(&dev, up, &server, 1_000, Duration::from_secs(30)).await;
+    assert!(
+        server.with(|c| c.duplicates) >= stored_while_hanging,
+        "the resent batch came back as duplicates"
+    );
     server.stop().await;
 }
 
@@ -481,17 +527,14 @@ async fn errors_timeouts_and_double_acks_still_deliver_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_records_are_parked_with_their_reason_and_the_rest_flow() {
     let mut dev = Device::new();
-    let addr = free_addr();
-    let central = Shared::default();
-    {
-        let mut c = central.lock().unwrap();
+    let (addr, server) = Server::serving(|c| {
         c.reject.insert(
             format!("{DEVICE}:5"),
             "unknown staff id 0002 at this hall".into(),
         );
         c.poison.insert(format!("{DEVICE}:9"));
-    }
-    let server = Server::start(addr, central).await;
+    })
+    .await;
     let mut settings = dev.settings(addr);
     settings.policy.batch_size = 20;
     dev.record(50, 50);
@@ -640,29 +683,15 @@ async fn the_bearer_token_never_appears_in_logs_or_errors() {
     until(
         "a 401 with the token echoed",
         Duration::from_secs(10),
-        || {
-            status
-                .borrow()
-                .last_error
-                .as_deref()
-                .unwrap_or("")
-                .contains("401")
-        },
+        || last_error(&status).contains("401"),
     )
     .await;
-    let error_401 = status.borrow().last_error.clone().unwrap_or_default();
+    let error_401 = last_error(&status);
     server.with(|c| c.echo_token_status = Some(StatusCode::INTERNAL_SERVER_ERROR));
     until(
         "a 500 with the token echoed",
         Duration::from_secs(10),
-        || {
-            status
-                .borrow()
-                .last_error
-                .as_deref()
-                .unwrap_or("")
-                .contains("500")
-        },
+        || last_error(&status).contains("500"),
     )
     .await;
     server.with(|c| c.echo_token_status = None);
@@ -728,8 +757,7 @@ async fn the_bearer_token_never_appears_in_logs_or_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wire_json_matches_the_published_schema() {
     let mut dev = Device::new();
-    let addr = free_addr();
-    let server = Server::start(addr, Shared::default()).await;
+    let (addr, server) = Server::serving(|_| {}).await;
     dev.record(8, 8);
     let up = start_uploader(dev.settings(addr), &dev.db);
     let status = up.status.clone();
@@ -739,18 +767,10 @@ async fn the_wire_json_matches_the_published_schema() {
     .await;
     up.stop().await;
 
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/upload-batch.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let schema = upload_schema();
     let body = server.with(|c| c.bodies[0].clone());
     check_schema(&schema, &schema["$defs"]["request"], &body, "request");
-    let verdicts: HashSet<&str> = body["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["verdict"].as_str().unwrap())
-        .collect();
+    let verdicts: HashSet<&str> = texts(&body["records"], "verdict").into_iter().collect();
     assert_eq!(verdicts.len(), 4, "all four verdicts were exercised");
     let text = body.to_string();
     for never in ["score", "embedding", "image", "name", "0.81"] {

@@ -3,7 +3,9 @@
 //! one fresh database per test, and the real `hallclock-central` binary, run as an operator
 //! would and serving on loopback. Nothing is mocked.
 
+mod api;
 mod cli;
+mod cluster;
 mod receiver;
 
 use std::io::{BufRead, BufReader};
@@ -12,57 +14,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+pub use cluster::{connect, Cluster};
+
 /// The repository's top folder.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A throwaway cluster; stopped when dropped.
-pub struct Cluster {
-    dir: tempfile::TempDir,
-    url: String,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(repo().join("scripts/pg-throwaway"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .output();
-    }
-}
-
-impl Cluster {
-    /// Starts a cluster in a new temporary folder.
-    pub fn start() -> Cluster {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let url = pg_throwaway("start", dir.path());
-        Cluster { dir, url }
-    }
-
-    /// Stops the server (the data stays), as an outage would.
-    pub fn stop(&self) {
-        pg_throwaway("stop", self.dir.path());
-    }
-
-    /// Starts it again after [`Cluster::stop`].
-    pub fn restart(&self) {
-        pg_throwaway("start", self.dir.path());
-    }
-}
-
-fn pg_throwaway(command: &str, dir: &std::path::Path) -> String {
-    let out = Command::new(repo().join("scripts/pg-throwaway"))
-        .arg(command)
-        .arg(dir)
-        .output()
-        .expect("scripts/pg-throwaway runs");
-    assert!(
-        out.status.success(),
-        "pg-throwaway {command} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 fn cluster() -> Arc<Cluster> {
@@ -180,14 +136,6 @@ impl Db {
             base: format!("http://{addr}"),
         }
     }
-}
-
-pub async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
 }
 
 pub fn central() -> Command {

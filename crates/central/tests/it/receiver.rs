@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::Db;
+use super::api::{post, post_json};
+use super::{Db, Server};
 
 fn record(device: &str, seq: u64, staff: &str) -> Value {
     json!({
@@ -21,27 +22,6 @@ fn record(device: &str, seq: u64, staff: &str) -> Value {
 
 fn batch(records: Vec<Value>) -> Value {
     json!({ "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z", "records": records })
-}
-
-async fn post(url: &str, token: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn post_json(url: &str, token: &str, body: &Value) -> (u16, Value) {
-    post(url, token, serde_json::to_vec(body).unwrap()).await
 }
 
 /// key → status of a 200 answer.
@@ -85,11 +65,16 @@ async fn last_seen(db: &Db) -> Option<String> {
         .get(0)
 }
 
-#[tokio::test]
-async fn a_batch_is_stored_once_when_posted_twice() {
-    let db = Db::new().await;
+/// `db` seeded ([`Db::seeded`]) and served: the database, the device's token and the server.
+fn serving(db: Db) -> (Db, String, Server) {
     let token = db.seeded();
     let server = db.serve();
+    (db, token, server)
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_once_when_posted_twice() {
+    let (db, token, server) = serving(Db::new().await);
     let body = batch((1..=3).map(|s| record("door-1", s, "0042")).collect());
     let (status, first) = post_json(&server.punches_url(), &token, &body).await;
     assert_eq!(status, 200, "{first}");
@@ -125,9 +110,7 @@ async fn a_batch_is_stored_once_when_posted_twice() {
 
 #[tokio::test]
 async fn a_batch_posted_twice_at_once_is_accepted_once() {
-    let db = Db::new().await;
-    let token = db.seeded();
-    let server = db.serve();
+    let (db, token, server) = serving(Db::new().await);
     let body = batch((1..=200).map(|s| record("door-1", s, "0043")).collect());
     let url = server.punches_url();
     let (a, b) = tokio::join!(
@@ -147,9 +130,7 @@ async fn a_batch_posted_twice_at_once_is_accepted_once() {
 
 #[tokio::test]
 async fn other_halls_staff_and_other_devices_records_are_rejected_and_not_stored() {
-    let db = Db::new().await;
-    let token = db.seeded();
-    let server = db.serve();
+    let (db, token, server) = serving(Db::new().await);
     let mut malformed = record("door-1", 4, "0042");
     malformed["direction"] = json!("sideways");
     let body = batch(vec![
@@ -181,9 +162,7 @@ async fn other_halls_staff_and_other_devices_records_are_rejected_and_not_stored
 
 #[tokio::test]
 async fn refused_batches_change_nothing() {
-    let db = Db::new().await;
-    let token = db.seeded();
-    let server = db.serve();
+    let (db, token, server) = serving(Db::new().await);
     let url = server.punches_url();
     let good = batch(vec![record("door-1", 1, "0042")]);
 
@@ -240,9 +219,7 @@ async fn refused_batches_change_nothing() {
 
 #[tokio::test]
 async fn a_revoked_token_is_refused_and_a_rotated_one_works() {
-    let db = Db::new().await;
-    let token = db.seeded();
-    let server = db.serve();
+    let (db, token, server) = serving(Db::new().await);
     let url = server.punches_url();
     db.ok(&["device", "revoke", "--id", "door-1"]);
     let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
@@ -307,9 +284,7 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
 
 #[tokio::test]
 async fn a_database_outage_is_a_503_and_the_receiver_reconnects() {
-    let db = Db::alone().await;
-    let token = db.seeded();
-    let server = db.serve();
+    let (db, token, server) = serving(Db::alone().await);
     let url = server.punches_url();
     let (status, _) = post_json(&url, &token, &batch(vec![record("door-1", 1, "0042")])).await;
     assert_eq!(status, 200);

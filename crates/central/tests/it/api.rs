@@ -1,0 +1,29 @@
+//! The centre's punches endpoint as a door calls it: a batch posted with a device token, the
+//! status and the JSON answer. Shared by the central service's tests and the door's
+//! (`tests/it/central.rs`, through `#[path]`).
+
+use serde_json::Value;
+
+/// Posts `body` (as JSON) to `url` with the bearer `token`; the status and the answer (JSON, or
+/// the text when it is not).
+pub async fn post(url: &str, token: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// [`post`] of a JSON value.
+pub async fn post_json(url: &str, token: &str, body: &Value) -> (u16, Value) {
+    post(url, token, serde_json::to_vec(body).unwrap()).await
+}
