@@ -14,6 +14,7 @@ pub mod image;
 pub mod matcher;
 pub mod outbox;
 pub mod track;
+pub mod tracks;
 
 pub mod calendar;
 pub mod leave;
