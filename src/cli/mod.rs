@@ -8,8 +8,10 @@ mod attendance;
 mod console;
 mod demo;
 mod doctor;
+mod door_clip;
 mod enroll;
 mod eval;
+mod eval_door;
 mod identify;
 mod run;
 mod staff;
@@ -57,6 +59,10 @@ enum Command {
     Identify(identify::IdentifyArgs),
     /// Measure detection and recognition accuracy on a folder of <identity>/<image> photos.
     Eval(eval::EvalArgs),
+    /// Compose a seeded rush-hour clip (people entering in pairs, queues, crossing) with its truth.
+    DoorClip(door_clip::DoorClipArgs),
+    /// Run the door's recognise, decide and record stages on a door-clip clip and score them.
+    EvalDoor(eval_door::EvalDoorArgs),
     /// The door daemon: camera → recognition → rules → punches → feedback (and the uplink).
     Run(run::RunArgs),
     /// Check the camera, models, ONNX Runtime, clock, disk, database and uplink; say what to fix.
@@ -137,6 +143,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Staff(c) => staff::run(&config, c),
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
+        Command::DoorClip(a) => door_clip::run(&config, a),
+        Command::EvalDoor(a) => eval_door::run(&config, a),
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),

@@ -4,7 +4,8 @@
 //! detect every face inside the region of interest → associate the boxes with the tracks →
 //! gate, embed and match only the faces whose track asks for it (voting, or its once-a-second
 //! re-check) → vote. A concluded vote becomes a `SightingEvent` for the decide stage; a concluded
-//! track is followed by its boxes alone. A bad frame is logged and counted, never fatal. On
+//! track is followed by its boxes alone, and while every face in view has concluded the detector
+//! runs on one frame in [`SETTLED_DETECT_EVERY`]. A bad frame is logged and counted, never fatal. On
 //! SIGHUP the gallery is rebuilt from the store between two frames. The work done (frames
 //! detected, faces embedded, the thread's CPU time) is counted in [`RecogniseWork`].
 //!
@@ -47,7 +48,7 @@ pub struct SightingEvent {
     pub score: Option<f32>,
     /// The grab time of the frame the vote concluded on: the punch's time.
     pub at: Timestamp,
-    /// The grab time of the track's first frame.
+    /// The grab time of the first frame of the track's concluding vote.
     pub first_seen: Timestamp,
     /// The tracker's id of the face (unique in this run).
     pub track: u64,
@@ -102,6 +103,9 @@ impl FaceCheck for NoFaceCheck {
     }
     fn forget(&mut self, _track: u64) {}
 }
+
+/// While every followed face has concluded, the detector runs on one frame in this many.
+pub const SETTLED_DETECT_EVERY: u32 = 3;
 
 /// The idle gate's settings.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +208,16 @@ pub fn run(
                 continue;
             }
         }
+        // Everyone in view concluded and no re-check due: detect on every few frames only (a
+        // newcomer is found within SETTLED_DETECT_EVERY frames; nobody would be embedded anyway).
+        if stage.embed == EmbedPolicy::Tracked && tracker.is_following() && tracker.settled(at) {
+            since_detect += 1;
+            if since_detect < SETTLED_DETECT_EVERY {
+                telemetry.frame_idle_skipped();
+                count_cpu(&stage.work, cpu_before);
+                continue;
+            }
+        }
         since_detect = 0;
         // The console may be enrolling with the models: skip the frame rather than wait.
         let mut models = match stage.vision.try_lock() {
@@ -296,6 +310,11 @@ pub fn run(
                     if voting {
                         stage.face_check.face(a.track, &crop, &report);
                     }
+                    if let crate::core::matcher::Decision::Known { staff, score, .. } = &decision {
+                        tracing::trace!(track = a.track, %staff, score = score.0, "Face matched.");
+                    } else {
+                        tracing::trace!(track = a.track, "Face not matched.");
+                    }
                     match tracker.vote(at, a.track, &decision) {
                         VoteOutcome::Concluded(c) => concluded.push(c),
                         VoteOutcome::Contradicted {
@@ -335,7 +354,7 @@ pub fn run(
                 );
                 continue;
             }
-            let first_seen = tracker.track(track).map_or(at, |t| t.first_seen);
+            let first_seen = tracker.track(track).map_or(at, |t| t.voting_since);
             let event = SightingEvent {
                 sighting_id: next_sighting,
                 face,

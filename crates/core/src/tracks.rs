@@ -8,8 +8,11 @@
 //! says which track it belongs to and whether the caller should embed it: always while the track
 //! is voting, then only once per `recheck_every` (the re-identification of a concluded track). The
 //! caller embeds those faces, matches them and hands each decision back with [`CrowdTracker::vote`]:
-//! `k` of the last `n` decisions of one track naming the same person conclude it, once. A
-//! re-check that confidently names someone else ends the track instead of punching anybody: the
+//! `k` of the last `n` decisions of one track naming the same person conclude it. A track lost
+//! for a frame or more (hidden behind someone, blurred), or whose box fits its prediction poorly
+//! (IoU under 0.5: someone else stepped into its place), votes again from scratch when found, so
+//! it may conclude again: the engine's de-duplication keeps that from a second punch. A re-check
+//! that confidently names someone else ends the track instead of punching anybody: the
 //! next frame starts a fresh track there that must win its own vote (two people crossing never
 //! swap names). De-duplication across broken tracks is the rules engine's (`DoorEngine` refuses a
 //! second punch of a person within `same_pass_within`), tested here with the tracker in front.
@@ -96,11 +99,15 @@ struct Tracked {
     velocity: [f32; 4],
     last_seen: Timestamp,
     first_seen: Timestamp,
+    /// When the current vote began (the track's start, or its re-finding after a loss).
+    voting_since: Timestamp,
     votes: VecDeque<Option<(StaffId, Similarity)>>,
     frames: usize,
     state: State,
     /// Set when a re-check contradicted the track: it is dropped at the next association.
     ended: bool,
+    /// Not found on the last frame the detector ran on (hidden, blurred, or gone).
+    missed: bool,
 }
 
 impl Tracked {
@@ -129,6 +136,9 @@ pub struct TrackView {
     pub id: u64,
     pub last_box: BoxF,
     pub first_seen: Timestamp,
+    /// When the current vote began: the first frame of the face it concludes on (a track lost
+    /// and found again may be someone else, who is first seen there).
+    pub voting_since: Timestamp,
     pub last_seen: Timestamp,
     /// Frames associated so far.
     pub frames: usize,
@@ -145,6 +155,9 @@ pub struct CrowdTracker {
     /// Scratch for the association (pairs of IoU, track index, box index).
     pairs: Vec<(f32, usize, usize)>,
 }
+
+/// An association overlapping the track's predicted box by less than this makes it vote again.
+const REVOTE_BELOW_IOU: f32 = 0.5;
 
 /// How much of the newest frame-to-frame motion the velocity takes.
 const VELOCITY_GAIN: f32 = 0.5;
@@ -169,12 +182,22 @@ impl CrowdTracker {
         !self.tracks.is_empty()
     }
 
+    /// Whether every face followed has concluded and none is due for its re-check at `now`:
+    /// the caller may then run the detector less often (nothing would be embedded).
+    pub fn settled(&self, now: Timestamp) -> bool {
+        let recheck = self.policy.recheck_every;
+        self.tracks
+            .iter()
+            .all(|t| !t.missed && !t.wants_embedding(now, recheck))
+    }
+
     /// The tracks alive now.
     pub fn tracks(&self) -> impl Iterator<Item = TrackView> + '_ {
         self.tracks.iter().map(|t| TrackView {
             id: t.id,
             last_box: t.last_box,
             first_seen: t.first_seen,
+            voting_since: t.voting_since,
             last_seen: t.last_seen,
             frames: t.frames,
             concluded: match &t.state {
@@ -192,6 +215,9 @@ impl CrowdTracker {
     /// A frame without any face box: tracks end once their gap is too long.
     pub fn observe_nothing(&mut self, now: Timestamp) {
         self.expire(now);
+        for t in &mut self.tracks {
+            t.missed = true;
+        }
     }
 
     fn expire(&mut self, now: Timestamp) {
@@ -214,21 +240,39 @@ impl CrowdTracker {
                 }
             }
         }
-        self.pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut box_track: Vec<Option<usize>> = vec![None; boxes.len()];
+        // Tracks found on the last frame first (a stale track must not take the box of a face
+        // followed without a break), then by overlap.
+        let tracks = &self.tracks;
+        self.pairs.sort_by(|a, b| {
+            tracks[a.1]
+                .missed
+                .cmp(&tracks[b.1].missed)
+                .then(b.0.total_cmp(&a.0))
+        });
+        let mut box_track: Vec<Option<(usize, f32)>> = vec![None; boxes.len()];
         let mut track_taken = vec![false; self.tracks.len()];
-        for &(_, ti, bi) in &self.pairs {
+        for &(iou, ti, bi) in &self.pairs {
             if box_track[bi].is_none() && !track_taken[ti] {
-                box_track[bi] = Some(ti);
+                box_track[bi] = Some((ti, iou));
                 track_taken[ti] = true;
+            }
+        }
+        for (ti, t) in self.tracks.iter_mut().enumerate() {
+            if !track_taken[ti] {
+                t.missed = true;
             }
         }
         let recheck = self.policy.recheck_every;
         let mut out = Vec::with_capacity(boxes.len());
         for (bi, b) in boxes.iter().enumerate() {
             match box_track[bi] {
-                Some(ti) => {
+                Some((ti, iou)) => {
                     let t = &mut self.tracks[ti];
+                    // A poor fit (the box jumped or changed size: someone else stepped into the
+                    // place) counts as a loss: who it is must be voted again.
+                    if iou < REVOTE_BELOW_IOU {
+                        t.missed = true;
+                    }
                     let dt = seconds(now.duration_since(t.last_seen));
                     if dt > 0.0 {
                         let d = [
@@ -244,6 +288,14 @@ impl CrowdTracker {
                     t.last_box = *b;
                     t.last_seen = now;
                     t.frames += 1;
+                    if t.missed {
+                        // Lost for a frame or more (hidden behind someone, or gone and someone
+                        // else stepped in): who it is must be voted again.
+                        t.missed = false;
+                        t.state = State::Voting;
+                        t.votes.clear();
+                        t.voting_since = now;
+                    }
                     out.push(Assigned {
                         track: t.id,
                         embed: t.wants_embedding(now, recheck),
@@ -259,10 +311,12 @@ impl CrowdTracker {
                         velocity: [0.0; 4],
                         last_seen: now,
                         first_seen: now,
+                        voting_since: now,
                         votes: VecDeque::with_capacity(self.policy.vote.n),
                         frames: 1,
                         state: State::Voting,
                         ended: false,
+                        missed: false,
                     });
                     out.push(Assigned {
                         track: id,
@@ -589,6 +643,26 @@ mod tests {
             }
         }
         assert_eq!((conclusions, punches), (3, 1));
+    }
+
+    #[test]
+    fn a_face_lost_for_a_frame_votes_again_and_settled_tracks_say_so() {
+        let mut tr = CrowdTracker::new(CrowdPolicy::door_defaults());
+        for i in 0..3 {
+            let a = tr.associate(t(i * 66), &[b(100.0, 100.0)]);
+            tr.vote(t(i * 66), a[0].track, &known("a"));
+        }
+        assert!(tr.settled(t(200)));
+        assert!(!tr.settled(t(1300)), "the re-check is due");
+        // Hidden for a frame: found again, same track, voting again.
+        tr.observe_nothing(t(264));
+        assert!(!tr.settled(t(300)));
+        let a = tr.associate(t(330), &[b(100.0, 100.0)]);
+        assert_eq!((a[0].track, a[0].embed), (1, true));
+        assert_eq!(tr.track(1).unwrap().concluded, None);
+        // A face that appears is never settled.
+        tr.associate(t(400), &[b(100.0, 100.0), b(500.0, 100.0)]);
+        assert!(!tr.settled(t(400)));
     }
 
     #[test]
