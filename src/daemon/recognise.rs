@@ -107,6 +107,10 @@ impl FaceCheck for NoFaceCheck {
 /// While every followed face has concluded, the detector runs on one frame in this many.
 pub const SETTLED_DETECT_EVERY: u32 = 3;
 
+/// A frame whose grey thumbnail differs from the previous one by more than this (mean absolute
+/// difference, 0..255) is a scene cut, never skipped.
+const SCENE_CUT_LEVELS: f32 = 30.0;
+
 /// The idle gate's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct IdleGate {
@@ -155,6 +159,7 @@ pub fn run(
     let mut tracker = CrowdTracker::new(CrowdPolicy::with_vote(vote));
     let mut scratch = SearchScratch::default();
     let mut gate = MotionGate::new(stage.idle.threshold);
+    let mut cut_gate = MotionGate::new(SCENE_CUT_LEVELS);
     let mut since_detect = 0u32;
     let mut next_sighting = 1u64;
     let mut preview = stage.preview.clone().map(PreviewPublisher::new);
@@ -210,9 +215,12 @@ pub fn run(
         }
         // Everyone in view concluded and no re-check due: detect on every few frames only (a
         // newcomer is found within SETTLED_DETECT_EVERY frames; nobody would be embedded anyway).
+        // A scene cut (the camera moved, the light switched, a test's folder of unrelated
+        // photos) is detected at once.
+        let cut = tracker.is_following() && cut_gate.moved(&frame.image);
         if stage.embed == EmbedPolicy::Tracked && tracker.is_following() && tracker.settled(at) {
             since_detect += 1;
-            if since_detect < SETTLED_DETECT_EVERY {
+            if !cut && since_detect < SETTLED_DETECT_EVERY {
                 telemetry.frame_idle_skipped();
                 count_cpu(&stage.work, cpu_before);
                 continue;
@@ -254,6 +262,7 @@ pub fn run(
         boxes.clear();
         boxes.extend(faces.iter().map(|f| f.bbox));
         let assigned = tracker.associate(at, &boxes);
+        tracing::trace!(seq = frame.seq, ?assigned, "Faces associated.");
         let largest = faces
             .iter()
             .enumerate()
