@@ -1,7 +1,8 @@
 //! `hallclock door-clip`: composes a seeded rush-hour clip for `eval-door`. Enrolled people's
 //! photos (folders of `<identity>/<image>`, e.g. `../shared/eval/github-snapshot/identities`,
-//! read in place and never copied) are cut out around the face and pasted onto real background
-//! frames of a sample video (its own faces blurred away), walking in: in pairs side by side, in
+//! read in place and never copied) are cut out around the face and pasted onto a real frame of
+//! a sample video (its own faces pixelated away; the door camera is fixed, so one frame, with
+//! sensor noise on each), walking in: in pairs side by side, in
 //! a queue (the one behind half hidden by the one in front), crossing each other, growing as
 //! they approach, with motion blur and the hall's light dimming half-way. Out come the frames
 //! (`frames/NNNNNN.jpg`) and `truth.json`: who enters, when, from which enrolment photo.
@@ -178,8 +179,22 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let backgrounds = read_backgrounds(config, &mut vision, &args.background)?;
-    let (width, height) = (backgrounds[0].width(), backgrounds[0].height());
+    // A door camera is fixed: one real frame of the video (chosen by the seed), with sensor
+    // noise on every frame.
+    let backgrounds = read_backgrounds(config, &args.background)?;
+    let mut background = backgrounds[(rng.next_u64() % backgrounds.len() as u64) as usize].clone();
+    for _ in 0..2 {
+        let faces = vision
+            .recognizer
+            .faces(&background, DetectorSize::Native { max_side: 1280 })?;
+        if faces.is_empty() {
+            break;
+        }
+        for f in &faces {
+            blur_out(&mut background, f);
+        }
+    }
+    let (width, height) = (background.width(), background.height());
     let (w, h) = (width as f32, height as f32);
 
     // Groups of two, each entering in one of the scenarios.
@@ -263,7 +278,8 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("creating {}", frame_dir.display()))?;
     let sprites: Vec<&Sprite> = chosen.iter().map(|c| &c.3).collect();
     for f in 0..frames {
-        let mut img = backgrounds[(f as usize) % backgrounds.len()].clone();
+        let mut img = background.clone();
+        add_noise(&mut img, &mut rng, 2);
         let mut here: Vec<&Walk> = walks
             .iter()
             .filter(|wk| f >= wk.first && f < wk.first + wk.len)
@@ -433,12 +449,8 @@ fn scale_brightness(img: &mut BgrImage, k: f32) {
     }
 }
 
-/// Up to 300 frames of the background video, its faces blurred beyond recognition.
-fn read_backgrounds(
-    config: &Config,
-    vision: &mut Vision,
-    video: &Path,
-) -> anyhow::Result<Vec<BgrImage>> {
+/// Up to 300 frames of the background video.
+fn read_backgrounds(config: &Config, video: &Path) -> anyhow::Result<Vec<BgrImage>> {
     let mut src = frames::open(
         &SourceSpec::File(video.to_path_buf()),
         Arc::new(AtomicBool::new(false)),
@@ -450,24 +462,26 @@ fn read_backgrounds(
         let Some(frame) = src.next_frame().context("reading the background video")? else {
             break;
         };
-        let mut img = frame.image;
-        for _ in 0..2 {
-            let faces = vision
-                .recognizer
-                .faces(&img, DetectorSize::Native { max_side: 1280 })?;
-            if faces.is_empty() {
-                break;
-            }
-            for f in &faces {
-                blur_out(&mut img, f);
-            }
-        }
-        out.push(img);
+        out.push(frame.image);
     }
     if out.is_empty() {
         bail!("{} has no frames", video.display());
     }
     Ok(out)
+}
+
+/// Sensor noise: every byte moved by up to `levels` either way.
+fn add_noise(img: &mut BgrImage, rng: &mut SplitMix, levels: u8) {
+    let span = u64::from(levels) * 2 + 1;
+    let mut bits = 0u64;
+    for (i, v) in img.data_mut().iter_mut().enumerate() {
+        if i % 8 == 0 {
+            bits = rng.next_u64();
+        }
+        let d = ((bits & 0xff) % span) as i16 - i16::from(levels);
+        bits >>= 8;
+        *v = (i16::from(*v) + d).clamp(0, 255) as u8;
+    }
 }
 
 /// Replaces the face's surroundings with a heavy box blur.

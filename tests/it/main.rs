@@ -17,6 +17,8 @@ mod console_attack;
 mod console_ops;
 #[cfg(feature = "opencv")]
 mod daemon;
+#[cfg(feature = "opencv")]
+mod door_crowd;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
 mod uplink;
