@@ -410,23 +410,10 @@ fn seconds(d: SignedDuration) -> f32 {
 mod tests {
     use super::*;
     use crate::calendar::Calendar;
-    use crate::matcher::UnknownReason;
     use crate::rules::{Action, DoorEngine, Face, RulesConfig, Sighting};
+    use crate::track::tests::{known, unknown};
     use jiff::tz::TimeZone;
 
-    fn known(s: &str) -> Decision {
-        Decision::Known {
-            staff: StaffId::new(s).unwrap(),
-            score: Similarity(0.7),
-            margin: 0.5,
-        }
-    }
-    fn unknown() -> Decision {
-        Decision::Unknown {
-            reason: UnknownReason::BelowThreshold,
-            best: None,
-        }
-    }
     /// A face box 100 px wide at (x, y).
     fn b(x: f32, y: f32) -> BoxF {
         BoxF {
