@@ -137,6 +137,7 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
 
     // Pick people: an enrolment photo that passes the enrolment gate and another photo to walk in.
     let gate = QualityGate::enrolment_defaults();
+    let door_gate = QualityGate::door_defaults();
     let mut chosen: Vec<(String, PathBuf, PathBuf, Sprite)> = Vec::new();
     for (identity, photos) in &identities {
         if chosen.len() == args.people {
@@ -159,8 +160,13 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             }
+            // The photo walking in must pass the door's own gate standing still (a face the
+            // door refuses when sharp and still says nothing about crowds).
             if clip.is_none() && face.bbox.width() >= 48.0 && faces.len() == 1 {
-                clip = Some((p.clone(), cut_out(&img, &face)));
+                let (_, report) = vision.recognizer.describe(&img, &face)?;
+                if door_gate.check(&report).is_empty() {
+                    clip = Some((p.clone(), cut_out(&img, &face)));
+                }
             }
             if enrol.is_some() && clip.is_some() {
                 break;
@@ -294,7 +300,8 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
                 lerp(wk.from.2, wk.to.2),
             );
             let dx_per_frame = (wk.to.0 - wk.from.0).abs() / wk.len as f32;
-            let blur = (dx_per_frame * 0.8).round() as usize + 1;
+            // Exposure of 1/30 s at 15 fps: the face smears over half its per-frame travel.
+            let blur = (dx_per_frame * 0.5).round() as usize + 1;
             paste(&mut img, sprites[wk.sprite], cx, cy, fw, blur);
         }
         // The light dims by a third over a second, half-way through the clip.
@@ -392,7 +399,9 @@ fn cut_out(img: &BgrImage, face: &Face) -> Sprite {
 /// Pastes `s` scaled so that its face is `face_w` wide and centred at (`cx`, `cy`), inside a
 /// feathered ellipse, smeared horizontally over `blur` pixels (motion blur).
 fn paste(dst: &mut BgrImage, s: &Sprite, cx: f32, cy: f32, face_w: f32, blur: usize) {
-    let scale = face_w / s.face_w.max(1.0);
+    // Never larger than the photo itself: an upscaled face is blurred by the scaling, not by the
+    // walk.
+    let scale = (face_w / s.face_w.max(1.0)).min(1.0);
     let (sw, sh) = (s.img.width() as f32, s.img.height() as f32);
     let ox = cx - s.face_cx * scale;
     let oy = cy - s.face_cy * scale;
