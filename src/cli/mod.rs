@@ -8,8 +8,10 @@ mod attendance;
 mod console;
 mod demo;
 mod doctor;
+mod door_clip;
 mod enroll;
 mod eval;
+mod eval_door;
 mod eval_liveness;
 mod identify;
 mod make_attacks;
@@ -65,6 +67,10 @@ enum Command {
     EvalLiveness(eval_liveness::EvalLivenessArgs),
     /// Make synthetic print and replay attacks from real captures (for eval-liveness).
     MakeAttacks(make_attacks::MakeAttacksArgs),
+    /// Compose a seeded rush-hour clip (people entering in pairs, queues, crossing) with its truth.
+    DoorClip(door_clip::DoorClipArgs),
+    /// Run the door's recognise, decide and record stages on a door-clip clip and score them.
+    EvalDoor(eval_door::EvalDoorArgs),
     /// The door daemon: camera → recognition → rules → punches → feedback (and the uplink).
     Run(run::RunArgs),
     /// Check the camera, models, ONNX Runtime, clock, disk, database and uplink; say what to fix.
@@ -214,6 +220,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(a) => eval::run(&config, a),
         Command::EvalLiveness(a) => eval_liveness::run(&config, a),
         Command::MakeAttacks(a) => make_attacks::run(&config, a),
+        Command::DoorClip(a) => door_clip::run(&config, a),
+        Command::EvalDoor(a) => eval_door::run(&config, a),
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),

@@ -147,7 +147,7 @@ pub async fn run(
                 _ = tokio::time::sleep(sleep) => {
                     let now = wall.now();
                     if engine.next_deadline().is_some_and(|d| d <= now) {
-                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now };
+                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0 };
                         carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;
                     }
                 }

@@ -252,6 +252,9 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             db_path: config.store.database.clone(),
             preview: door_preview.clone(),
             keep_face_crops: config.store.keep_face_images,
+            embed: recognise::EmbedPolicy::Tracked,
+            work: Arc::new(recognise::RecogniseWork::default()),
+            face_check: Box::new(recognise::NoFaceCheck),
         };
         let (reload, cancel, t, exit) = (
             reload.clone(),

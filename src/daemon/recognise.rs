@@ -1,12 +1,19 @@
 //! The recognise stage, on a thread of its own (inference never runs on the async runtime): owns
-//! the `Recognizer`, the gallery and the `DoorTracker`. For each frame: the idle gate (skip the
+//! the `Recognizer`, the gallery and the `CrowdTracker`. For each frame: the idle gate (skip the
 //! detector while the scene is still and nobody is followed, but for every k-th frame), then
-//! detect → gate → embed → match → vote; a concluded vote becomes a `SightingEvent` for the decide
-//! stage. A bad frame is logged and counted, never fatal. On SIGHUP the gallery is rebuilt from
-//! the store between two frames.
+//! detect every face inside the region of interest → associate the boxes with the tracks →
+//! gate, embed and match only the faces whose track asks for it (voting, or its once-a-second
+//! re-check) → vote. A concluded vote becomes a `SightingEvent` for the decide stage; a concluded
+//! track is followed by its boxes alone, and while every face in view has concluded the detector
+//! runs on one frame in [`SETTLED_DETECT_EVERY`]. A bad frame is logged and counted, never fatal. On
+//! SIGHUP the gallery is rebuilt from the store between two frames. The work done (frames
+//! detected, faces embedded, the thread's CPU time) is counted in [`RecogniseWork`].
+//!
+//! Liveness (issue 11) plugs in through [`FaceCheck`]: it sees each embedded face's aligned crop
+//! and quality report per track while the track votes, and may veto the track's conclusion.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
@@ -18,13 +25,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn};
 
 use crate::app::setup::Vision;
+use crate::core::image::BgrImage;
 use crate::core::matcher::{Gallery, SearchScratch};
 use crate::core::rules::Face;
-use crate::core::track::{Conclusion, DoorTracker};
+use crate::core::track::Conclusion;
+use crate::core::tracks::{CrowdPolicy, CrowdTracker, VoteOutcome};
 use crate::hw::frames::Frame;
 use crate::store::Store;
-use crate::vision::pipeline::DoorOutcome;
-use crate::vision::quality::QualityGate;
+use crate::vision::pipeline::Examined;
+use crate::vision::quality::{QualityGate, QualityReport};
 
 use super::motion::MotionGate;
 use crate::app::preview::{DoorPreview, FrameVerdict, PassedFace, PreviewPublisher};
@@ -39,9 +48,68 @@ pub struct SightingEvent {
     pub score: Option<f32>,
     /// The grab time of the frame the vote concluded on: the punch's time.
     pub at: Timestamp,
-    /// The grab time of the track's first frame.
+    /// The grab time of the first frame of the track's concluding vote.
     pub first_seen: Timestamp,
+    /// The tracker's id of the face (unique in this run).
+    pub track: u64,
 }
+
+/// Which faces are embedded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbedPolicy {
+    /// Only what decides: a voting track's faces and a concluded track's re-check.
+    Tracked,
+    /// Every face on every frame (the naive pipeline, for `eval-door`'s comparison).
+    EveryFrame,
+}
+
+/// The work the stage did, counted as it goes (read by `eval-door` and the logs).
+#[derive(Debug, Default)]
+pub struct RecogniseWork {
+    pub frames: AtomicU64,
+    pub frames_detected: AtomicU64,
+    pub faces_detected: AtomicU64,
+    pub faces_embedded: AtomicU64,
+    /// CPU time of the stage's thread (nanoseconds); ONNX Runtime runs on it with one thread.
+    pub cpu_nanos: AtomicU64,
+}
+
+impl RecogniseWork {
+    /// The stage thread's CPU time so far.
+    pub fn cpu(&self) -> Duration {
+        Duration::from_nanos(self.cpu_nanos.load(Ordering::Relaxed))
+    }
+}
+
+/// A check a track must pass before its conclusion becomes a sighting (liveness, issue 11).
+/// It sees every face of the track that was embedded while the track voted.
+pub trait FaceCheck: Send {
+    /// One embedded face of `track`: its aligned crop and quality report.
+    fn face(&mut self, track: u64, crop: &BgrImage, report: &QualityReport);
+    /// Whether `track` may conclude (called once, when its vote concludes).
+    fn passes(&mut self, track: u64) -> bool;
+    /// `track` ended or concluded: forget it.
+    fn forget(&mut self, track: u64);
+}
+
+/// No check: every concluded track counts (until the liveness library is wired in).
+#[derive(Debug, Default)]
+pub struct NoFaceCheck;
+
+impl FaceCheck for NoFaceCheck {
+    fn face(&mut self, _track: u64, _crop: &BgrImage, _report: &QualityReport) {}
+    fn passes(&mut self, _track: u64) -> bool {
+        true
+    }
+    fn forget(&mut self, _track: u64) {}
+}
+
+/// While every followed face has concluded, the detector runs on one frame in this many.
+pub const SETTLED_DETECT_EVERY: u32 = 3;
+
+/// A frame whose grey thumbnail differs from the previous one by more than this (mean absolute
+/// difference, 0..255) is a scene cut, never skipped.
+const SCENE_CUT_LEVELS: f32 = 30.0;
 
 /// The idle gate's settings.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +130,9 @@ pub struct Recognise {
     pub preview: Option<Arc<DoorPreview>>,
     /// Keep the aligned crops of passing faces in the preview slot (`store.keep-face-images`).
     pub keep_face_crops: bool,
+    pub embed: EmbedPolicy,
+    pub work: Arc<RecogniseWork>,
+    pub face_check: Box<dyn FaceCheck>,
 }
 
 /// Runs until the frame queue closes (source finished) or `cancel` fires (a fatal error
@@ -85,14 +156,15 @@ pub fn run(
             .map_err(|_| anyhow::anyhow!("the models lock is poisoned"))?;
         (v.vote, v.policy)
     };
-    let mut tracker = DoorTracker::new(vote);
+    let mut tracker = CrowdTracker::new(CrowdPolicy::with_vote(vote));
     let mut scratch = SearchScratch::default();
     let mut gate = MotionGate::new(stage.idle.threshold);
+    let mut cut_gate = MotionGate::new(SCENE_CUT_LEVELS);
     let mut since_detect = 0u32;
-    let mut track_start: Option<(u64, Timestamp)> = None;
     let mut next_sighting = 1u64;
     let mut preview = stage.preview.clone().map(PreviewPublisher::new);
     let enrol_gate = QualityGate::enrolment_defaults();
+    let mut boxes = Vec::new();
     loop {
         if cancel.is_cancelled() {
             return Ok(());
@@ -128,13 +200,29 @@ pub fn run(
         };
         telemetry.queue_depth_changed(-1);
         telemetry.beat(Stage::Recognise);
+        let cpu_before = thread_cpu();
+        stage.work.frames.fetch_add(1, Ordering::Relaxed);
         let at = frame.captured_at;
-        if stage.idle.enabled && tracker.current_track().is_none() {
+        if stage.idle.enabled && !tracker.is_following() {
             let moved = gate.moved(&frame.image);
             since_detect += 1;
             if !moved && since_detect < stage.idle.detect_every {
                 telemetry.frame_idle_skipped();
                 tracker.observe_nothing(at);
+                count_cpu(&stage.work, cpu_before);
+                continue;
+            }
+        }
+        // Everyone in view concluded and no re-check due: detect on every few frames only (a
+        // newcomer is found within SETTLED_DETECT_EVERY frames; nobody would be embedded anyway).
+        // A scene cut (the camera moved, the light switched, a test's folder of unrelated
+        // photos) is detected at once.
+        let cut = tracker.is_following() && cut_gate.moved(&frame.image);
+        if stage.embed == EmbedPolicy::Tracked && tracker.is_following() && tracker.settled(at) {
+            since_detect += 1;
+            if !cut && since_detect < SETTLED_DETECT_EVERY {
+                telemetry.frame_idle_skipped();
+                count_cpu(&stage.work, cpu_before);
                 continue;
             }
         }
@@ -149,102 +237,208 @@ pub fn run(
             }
             Err(TryLockError::Poisoned(_)) => anyhow::bail!("the models lock is poisoned"),
         };
-        let outcome = match models.recognizer.door_frame(&frame.image) {
-            Ok((outcome, _times)) => outcome,
+        let faces = match models.recognizer.door_faces(&frame.image) {
+            Ok((faces, _)) => faces,
             Err(error) => {
                 telemetry.frame_failed();
-                warn!(%error, seq = frame.seq, "Cannot recognise a frame; skipping it.");
+                warn!(%error, seq = frame.seq, "Cannot detect faces in a frame; skipping it.");
+                count_cpu(&stage.work, cpu_before);
                 continue;
             }
         };
-        if let Some(p) = preview.as_mut() {
-            match &outcome {
-                DoorOutcome::NoFace { .. } => {
-                    p.publish(&frame.image, None, FrameVerdict::NoFace, None);
+        stage.work.frames_detected.fetch_add(1, Ordering::Relaxed);
+        stage
+            .work
+            .faces_detected
+            .fetch_add(faces.len() as u64, Ordering::Relaxed);
+        if faces.is_empty() {
+            tracker.observe_nothing(at);
+            if let Some(p) = preview.as_mut() {
+                p.publish(&frame.image, None, FrameVerdict::NoFace, None);
+            }
+            count_cpu(&stage.work, cpu_before);
+            continue;
+        }
+        boxes.clear();
+        boxes.extend(faces.iter().map(|f| f.bbox));
+        let assigned = tracker.associate(at, &boxes);
+        tracing::trace!(seq = frame.seq, ?assigned, "Faces associated.");
+        let largest = faces
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.bbox.area().total_cmp(&b.1.bbox.area()))
+            .map(|(i, _)| i);
+        let mut concluded = Vec::new();
+        let mut preview_done = false;
+        for (i, (face, a)) in faces.iter().zip(&assigned).enumerate() {
+            telemetry.face_seen();
+            let embed = a.embed || stage.embed == EmbedPolicy::EveryFrame;
+            if !embed {
+                continue;
+            }
+            let examined = match models.recognizer.examine(&frame.image, face) {
+                Ok(e) => e,
+                Err(error) => {
+                    telemetry.frame_failed();
+                    warn!(%error, seq = frame.seq, track = a.track, "Cannot embed a face; skipping it.");
+                    continue;
                 }
-                DoorOutcome::Rejected { face, reasons, .. } => {
-                    let v = reasons
-                        .first()
-                        .map_or(FrameVerdict::NoFace, |r| FrameVerdict::Refused(*r));
-                    p.publish(&frame.image, Some(face.bbox), v, None);
-                }
-                DoorOutcome::Embedded {
-                    face,
-                    report,
-                    embedding,
-                } => match enrol_gate.check(report).first() {
-                    Some(r) => p.publish(
-                        &frame.image,
-                        Some(face.bbox),
-                        FrameVerdict::Refused(*r),
-                        None,
-                    ),
-                    None => {
-                        let crop = if stage.keep_face_crops {
-                            models.recognizer.embedder.align(&frame.image, face)
-                        } else {
-                            None
-                        };
-                        let passed = PassedFace {
-                            vector: embedding.0.clone(),
-                            sharpness: report.sharpness,
-                            crop,
-                        };
-                        p.publish(
-                            &frame.image,
-                            Some(face.bbox),
-                            FrameVerdict::Pass,
-                            Some(passed),
+            };
+            if let (Some(p), true) = (preview.as_mut(), Some(i) == largest) {
+                publish_examined(
+                    p,
+                    &frame.image,
+                    face.bbox,
+                    &examined,
+                    &enrol_gate,
+                    stage.keep_face_crops,
+                );
+                preview_done = true;
+            }
+            match examined {
+                Examined::NoAlignment => {}
+                Examined::Rejected { reasons, .. } => {
+                    if let Some(r) = reasons.first() {
+                        debug!(
+                            reason = r.code(),
+                            track = a.track,
+                            "Face refused by the quality gate."
                         );
                     }
-                },
+                }
+                Examined::Embedded {
+                    report,
+                    embedding,
+                    crop,
+                } => {
+                    stage.work.faces_embedded.fetch_add(1, Ordering::Relaxed);
+                    let decision = policy.decide(&stage.gallery.search(&embedding.0, &mut scratch));
+                    let voting = tracker
+                        .track(a.track)
+                        .is_some_and(|t| t.concluded.is_none());
+                    if voting {
+                        stage.face_check.face(a.track, &crop, &report);
+                    }
+                    if let crate::core::matcher::Decision::Known { staff, score, .. } = &decision {
+                        tracing::trace!(track = a.track, %staff, score = score.0, "Face matched.");
+                    } else {
+                        tracing::trace!(track = a.track, "Face not matched.");
+                    }
+                    match tracker.vote(at, a.track, &decision) {
+                        VoteOutcome::Concluded(c) => concluded.push(c),
+                        VoteOutcome::Contradicted {
+                            track,
+                            concluded,
+                            seen,
+                        } => {
+                            debug!(track, ?concluded, %seen, "A re-check named someone else; the track ends.");
+                        }
+                        VoteOutcome::Counted | VoteOutcome::NoTrack => {}
+                    }
+                }
             }
+        }
+        if let (Some(p), false, Some(i)) = (preview.as_mut(), preview_done, largest) {
+            // Followed by its box alone: the face passed when its track voted.
+            p.publish(&frame.image, Some(faces[i].bbox), FrameVerdict::Pass, None);
         }
         drop(models);
-        let verdict = match outcome {
-            DoorOutcome::NoFace { .. } => {
-                tracker.observe_nothing(at);
-                None
+        count_cpu(&stage.work, cpu_before);
+        for verdict in concluded {
+            let (track, face, score) = match verdict {
+                Conclusion::Recognised {
+                    track,
+                    staff,
+                    score,
+                    ..
+                } => (track, Face::Known(staff), Some(score.0)),
+                Conclusion::Unrecognised { track, .. } => (track, Face::Unknown, None),
+            };
+            let live = stage.face_check.passes(track);
+            stage.face_check.forget(track);
+            if !live {
+                info!(
+                    track,
+                    "A track's faces failed the liveness check; not a sighting."
+                );
+                continue;
             }
-            DoorOutcome::Rejected { reasons, .. } => {
-                telemetry.face_seen();
-                if let Some(r) = reasons.first() {
-                    debug!(reason = r.code(), "Face refused by the quality gate.");
-                }
-                tracker.observe_nothing(at);
-                None
+            let first_seen = tracker.track(track).map_or(at, |t| t.voting_since);
+            let event = SightingEvent {
+                sighting_id: next_sighting,
+                face,
+                score,
+                at,
+                first_seen,
+                track,
+            };
+            next_sighting += 1;
+            telemetry.sighting_concluded();
+            debug!(
+                sighting_id = event.sighting_id,
+                track, "Sighting concluded."
+            );
+            if sightings.blocking_send(event).is_err() {
+                anyhow::bail!("the decide stage stopped taking sightings");
             }
-            DoorOutcome::Embedded {
-                face, embedding, ..
-            } => {
-                telemetry.face_seen();
-                let decision = policy.decide(&stage.gallery.search(&embedding.0, &mut scratch));
-                tracker.observe(at, face.bbox, &decision)
-            }
-        };
-        match tracker.current_track() {
-            Some(id) if track_start.is_none_or(|(t, _)| t != id) => track_start = Some((id, at)),
-            Some(_) => {}
-            None => track_start = None,
-        }
-        let Some(verdict) = verdict else { continue };
-        let first_seen = track_start.map(|(_, t)| t).unwrap_or(at);
-        let (face, score) = match verdict {
-            Conclusion::Recognised { staff, score, .. } => (Face::Known(staff), Some(score.0)),
-            Conclusion::Unrecognised { .. } => (Face::Unknown, None),
-        };
-        let event = SightingEvent {
-            sighting_id: next_sighting,
-            face,
-            score,
-            at,
-            first_seen,
-        };
-        next_sighting += 1;
-        telemetry.sighting_concluded();
-        debug!(sighting_id = event.sighting_id, "Sighting concluded.");
-        if sightings.blocking_send(event).is_err() {
-            anyhow::bail!("the decide stage stopped taking sightings");
         }
     }
+}
+
+/// The preview of the frame's largest face, when it was examined on this frame.
+fn publish_examined(
+    p: &mut PreviewPublisher,
+    image: &BgrImage,
+    bbox: crate::core::geometry::BoxF,
+    examined: &Examined,
+    enrol_gate: &QualityGate,
+    keep_face_crops: bool,
+) {
+    match examined {
+        Examined::NoAlignment => p.publish(image, None, FrameVerdict::NoFace, None),
+        Examined::Rejected { reasons, .. } => {
+            let v = reasons
+                .first()
+                .map_or(FrameVerdict::NoFace, |r| FrameVerdict::Refused(*r));
+            p.publish(image, Some(bbox), v, None);
+        }
+        Examined::Embedded {
+            report,
+            embedding,
+            crop,
+        } => match enrol_gate.check(report).first() {
+            Some(r) => p.publish(image, Some(bbox), FrameVerdict::Refused(*r), None),
+            None => {
+                let passed = PassedFace {
+                    vector: embedding.0.clone(),
+                    sharpness: report.sharpness,
+                    crop: keep_face_crops.then(|| crop.clone()),
+                };
+                p.publish(image, Some(bbox), FrameVerdict::Pass, Some(passed));
+            }
+        },
+    }
+}
+
+/// The calling thread's CPU time (zero where the clock is unavailable).
+pub fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
+    if !ok {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
+
+fn count_cpu(work: &RecogniseWork, before: Duration) {
+    let spent = thread_cpu().saturating_sub(before);
+    work.cpu_nanos
+        .fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
 }

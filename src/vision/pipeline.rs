@@ -1,4 +1,6 @@
-//! The recognition hot path for one frame: detect → pick the door face → gate → align → embed.
+//! The recognition hot path for one frame: detect → pick the door face → gate → align → embed;
+//! and the crowd path's two halves, `door_faces` (detect inside the region of interest) and
+//! `examine` (align → gate → embed one face the tracker asks for).
 //!
 //! Owns the two models and their reusable buffers; times each stage. It does not match (that is
 //! `core::matcher`, run by the caller against its gallery) and keeps no image.
@@ -64,6 +66,25 @@ pub enum DoorOutcome {
     },
 }
 
+/// What became of one face [`Recognizer::examine`] looked at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Examined {
+    /// The landmarks define no alignment (degenerate detection).
+    NoAlignment,
+    /// The face failed the gate.
+    Rejected {
+        report: QualityReport,
+        reasons: Vec<Rejection>,
+    },
+    /// The face passed and was embedded; `crop` is its aligned crop (for a liveness check or
+    /// the console's preview; never stored unless `store.keep-face-images`).
+    Embedded {
+        report: QualityReport,
+        embedding: Embedding,
+        crop: BgrImage,
+    },
+}
+
 /// Detector and embedder with their settings.
 #[derive(Debug)]
 pub struct Recognizer {
@@ -79,6 +100,52 @@ impl Recognizer {
             embedder,
             config,
         }
+    }
+
+    /// Detects the faces of a door frame centred inside the region of interest, in the
+    /// detector's order; also returns the detection time. The crowd path: the caller's tracker
+    /// then picks which of them to [`examine`](Self::examine).
+    ///
+    /// # Errors
+    /// [`VisionError`] when the detector fails or the frame has an impossible size.
+    pub fn door_faces(&mut self, img: &BgrImage) -> Result<(Vec<Face>, Duration), VisionError> {
+        let t0 = Instant::now();
+        let mut faces = self.detector.detect(img, self.config.detector_size)?;
+        if let Some(r) = self.config.roi {
+            let roi = BoxF {
+                x0: r.x0 * img.width() as f32,
+                y0: r.y0 * img.height() as f32,
+                x1: r.x1 * img.width() as f32,
+                y1: r.y1 * img.height() as f32,
+            };
+            faces.retain(|f| f.bbox.center_in(&roi));
+        }
+        Ok((faces, t0.elapsed()))
+    }
+
+    /// Aligns, gates and (when it passes) embeds one face of `img`.
+    ///
+    /// # Errors
+    /// [`VisionError`] when the embedder fails.
+    pub fn examine(&mut self, img: &BgrImage, face: &Face) -> Result<Examined, VisionError> {
+        let Some(crop) = self.embedder.align(img, face) else {
+            return Ok(Examined::NoAlignment);
+        };
+        let report = measure(img, face, &crop);
+        let reasons = self.config.gate.check(&report);
+        if !reasons.is_empty() {
+            return Ok(Examined::Rejected { report, reasons });
+        }
+        let mut e = self.embedder.embed(&[&crop], self.config.flip)?;
+        let embedding = e.pop().ok_or_else(|| VisionError::Inference {
+            model: self.embedder.manifest().name.clone(),
+            message: "no embedding returned".into(),
+        })?;
+        Ok(Examined::Embedded {
+            report,
+            embedding,
+            crop,
+        })
     }
 
     /// Runs one door frame: only the largest face inside the region of interest is considered.

@@ -15,6 +15,7 @@ pub mod matcher;
 pub mod outbox;
 pub mod pad;
 pub mod track;
+pub mod tracks;
 
 pub mod calendar;
 pub mod leave;

@@ -177,18 +177,20 @@ fn decision_staff(d: &Decision) -> Option<(&StaffId, Similarity)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::matcher::UnknownReason;
 
-    fn known(s: &str) -> Decision {
+    /// A confident decision for `s` (also used by `tracks`' tests).
+    pub(crate) fn known(s: &str) -> Decision {
         Decision::Known {
             staff: StaffId::new(s).unwrap(),
             score: Similarity(0.7),
             margin: 0.5,
         }
     }
-    fn unknown() -> Decision {
+    /// An unsure decision.
+    pub(crate) fn unknown() -> Decision {
         Decision::Unknown {
             reason: UnknownReason::BelowThreshold,
             best: None,
