@@ -21,6 +21,8 @@ pub struct Vision {
     pub vote: TrackPolicy,
     pub model_name: String,
     pub model_sha256: String,
+    /// The folder the models were found in (the liveness models are read from it too).
+    pub models_dir: PathBuf,
     // Kept alive for the sessions' sake.
     _runtime: OrtRuntime,
 }
@@ -78,6 +80,7 @@ impl Vision {
             vote: v.vote,
             model_name: emb_manifest.name.clone(),
             model_sha256: emb_manifest.sha256.clone(),
+            models_dir: dir,
             _runtime: runtime,
         })
     }

@@ -280,6 +280,8 @@ fn run_once(
 
     let telemetry = Arc::new(Telemetry::default());
     let work = Arc::new(RecogniseWork::default());
+    // The door's liveness check as `[liveness]` sets it: its CPU is the door's.
+    let face_check = crate::daemon::liveness::face_check(&config, &vision)?;
     let stage = recognise::Recognise {
         vision: Arc::new(Mutex::new(vision)),
         gallery,
@@ -293,7 +295,7 @@ fn run_once(
         keep_face_crops: false,
         embed,
         work: work.clone(),
-        face_check: Box::new(recognise::NoFaceCheck),
+        face_check,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -329,13 +331,15 @@ fn run_once(
         config.clock,
         telemetry.clone(),
         watch,
+        config.liveness.mode,
     ));
     // Between decide and record: note each punch (who, when) on its way to the commit.
     let jobs: Arc<Mutex<BTreeMap<u64, RecordJob>>> = Arc::default();
     let j = jobs.clone();
     let forwarder = rt.spawn(async move {
         while let Some(job) = rec_rx.recv().await {
-            if let Ok(mut m) = j.lock() {
+            // A face the liveness check refused is an attempt, not a punch.
+            if let (false, Ok(mut m)) = (job.refused, j.lock()) {
                 m.insert(job.sighting_id, job.clone());
             }
             if commit_tx.send(job).await.is_err() {

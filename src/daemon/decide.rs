@@ -21,6 +21,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use crate::core::calendar::{Calendar, SummerRule};
 use crate::core::leave::Post;
+use crate::core::liveness::LivenessMode;
 use crate::core::rules::{Action, DoorEngine, Face, Punch, RejectReason, Sighting, Signal};
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::clock::{ClockTrust, WallClock};
@@ -41,6 +42,10 @@ pub struct RecordJob {
     pub first_seen: Timestamp,
     /// The liveness check's reading of the face, when it ran.
     pub liveness: Option<crate::store::LivenessMark>,
+    /// `[liveness] mode = "refuse"` refused the face as a photo or a screen: the record stage
+    /// keeps it as a spoof attempt against `punch.staff`, not as a punch, and shows
+    /// [`Signal::Refused`].
+    pub refused: bool,
 }
 
 /// A pattern to show at the door.
@@ -116,6 +121,7 @@ pub async fn run(
     wall: WallClock,
     telemetry: Arc<Telemetry>,
     watch: FactsWatch,
+    liveness: LivenessMode,
 ) -> anyhow::Result<()> {
     let span = tracing::info_span!("stage", stage = %Stage::Decide);
     async move {
@@ -138,6 +144,14 @@ pub async fn run(
                     let status = clock.status();
                     telemetry.clock_checked(status.trusted);
                     let span = tracing::info_span!("sighting", sighting_id = ev.sighting_id);
+                    if let Some(job) = refused(liveness, &ev, status.trusted) {
+                        // No punch reaches the engine: the person has not clocked in.
+                        info!(parent: &span, staff = %job.punch.staff, reasons = job.liveness.as_ref().map_or("", |l| l.reasons.as_str()), "Refused a suspected photo or screen.");
+                        if record.send(job).await.is_err() {
+                            anyhow::bail!("the record stage stopped taking punches");
+                        }
+                        continue;
+                    }
                     let actions = engine.handle_sighting(
                         ev.at,
                         Sighting { face: ev.face.clone(), clock_trusted: status.trusted },
@@ -147,7 +161,7 @@ pub async fn run(
                 _ = tokio::time::sleep(sleep) => {
                     let now = wall.now();
                     if engine.next_deadline().is_some_and(|d| d <= now) {
-                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0 };
+                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0, liveness: None };
                         carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;
                     }
                 }
@@ -185,6 +199,30 @@ pub async fn run(
     .await
 }
 
+/// The attempt to keep instead of a punch when `mode` refuses what the liveness check suspects
+/// of a recognised face; `None` to go on as usual (in `flag` mode the punch carries the reading).
+fn refused(mode: LivenessMode, ev: &SightingEvent, clock_trusted: bool) -> Option<RecordJob> {
+    let Face::Known(staff) = &ev.face else {
+        return None;
+    };
+    let suspect = ev.liveness.as_ref().is_some_and(|l| l.suspect);
+    (mode == LivenessMode::Refuse && suspect).then(|| RecordJob {
+        sighting_id: ev.sighting_id,
+        punch: Punch {
+            staff: staff.clone(),
+            at: ev.at,
+            clock_trusted,
+        },
+        role: PunchRole::ClockIn,
+        verdict: None,
+        score: ev.score,
+        signal: Signal::Refused,
+        first_seen: ev.first_seen,
+        liveness: ev.liveness.clone(),
+        refused: true,
+    })
+}
+
 async fn carry_out(
     actions: Vec<Action>,
     ev: &SightingEvent,
@@ -208,7 +246,8 @@ async fn carry_out(
                     score: ev.score,
                     signal: Signal::ClockedIn,
                     first_seen: ev.first_seen,
-                    liveness: None,
+                    liveness: ev.liveness.clone(),
+                    refused: false,
                 });
             }
             Action::Signal(signal) => match pending.take() {

@@ -14,6 +14,7 @@
 //! module wires; it decides nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
+pub mod liveness;
 pub mod metrics;
 pub mod motion;
 pub mod notify;
@@ -59,6 +60,8 @@ pub struct Prepared {
     engine: DoorEngine,
     /// The store's rules generation the engine's facts were loaded at.
     facts_generation: i64,
+    /// The liveness check the recognise stage runs on each track (none when `mode = "off"`).
+    face_check: Box<dyn recognise::FaceCheck>,
     /// The door's outputs (replaceable, e.g. by a benchmark that times the light).
     pub feedback: Box<dyn Feedback>,
     pub clock: Arc<dyn ClockTrust>,
@@ -92,6 +95,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         info!(bytes = capped, "Database size capped.");
     }
     let vision = Vision::load(config)?;
+    let face_check = liveness::face_check(config, &vision)?;
     let gallery = vision.gallery(&store)?;
     if gallery.is_empty() {
         warn!("Nobody is enrolled for this embedder; every face will be unknown.");
@@ -123,6 +127,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         store,
         engine,
         facts_generation,
+        face_check,
         feedback,
         clock,
         telemetry: Arc::new(Telemetry::default()),
@@ -149,6 +154,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
         store,
         engine,
         facts_generation,
+        face_check,
         feedback,
         clock,
         telemetry,
@@ -254,7 +260,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             keep_face_crops: config.store.keep_face_images,
             embed: recognise::EmbedPolicy::Tracked,
             work: Arc::new(recognise::RecogniseWork::default()),
-            face_check: Box::new(recognise::NoFaceCheck),
+            face_check,
         };
         let (reload, cancel, t, exit) = (
             reload.clone(),
@@ -271,6 +277,7 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
     {
         let (t, exit, fb) = (telemetry.clone(), exit_tx.clone(), fb_tx.clone());
         let (clock, wall) = (clock.clone(), config.clock);
+        let liveness_mode = config.liveness.mode;
         let watch = decide::FactsWatch {
             db_path: config.store.database.clone(),
             summer: config.rules.summer,
@@ -279,7 +286,18 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             every: FACTS_LOOK_EVERY,
         };
         tracker.spawn(async move {
-            let r = decide::run(engine, sight_rx, rec_tx, fb, clock, wall, t, watch).await;
+            let r = decide::run(
+                engine,
+                sight_rx,
+                rec_tx,
+                fb,
+                clock,
+                wall,
+                t,
+                watch,
+                liveness_mode,
+            )
+            .await;
             let _ = exit.send((Stage::Decide, r)).await;
         });
     }

@@ -31,9 +31,11 @@ use crate::core::rules::Face;
 use crate::core::track::Conclusion;
 use crate::core::tracks::{CrowdPolicy, CrowdTracker, VoteOutcome};
 use crate::hw::frames::Frame;
+use crate::store::LivenessMark;
 use crate::store::Store;
+use crate::vision::detector::Face as DetectedFace;
 use crate::vision::pipeline::Examined;
-use crate::vision::quality::{QualityGate, QualityReport};
+use crate::vision::quality::QualityGate;
 
 use super::motion::MotionGate;
 use crate::app::preview::{DoorPreview, FrameVerdict, PassedFace, PreviewPublisher};
@@ -52,6 +54,8 @@ pub struct SightingEvent {
     pub first_seen: Timestamp,
     /// The tracker's id of the face (unique in this run).
     pub track: u64,
+    /// The liveness check's reading of the track's faces, when it ran.
+    pub liveness: Option<LivenessMark>,
 }
 
 /// Which faces are embedded.
@@ -81,27 +85,25 @@ impl RecogniseWork {
     }
 }
 
-/// A check a track must pass before its conclusion becomes a sighting (liveness, issue 11).
-/// It sees every face of the track that was embedded while the track voted.
+/// A check that reads a track's faces while it votes and says, when its vote concludes, whether
+/// they looked alive (liveness, issue 11: [`super::liveness::LivenessCheck`]). It decides
+/// nothing: the decide stage applies `[liveness] mode` to its reading.
 pub trait FaceCheck: Send {
-    /// One embedded face of `track`: its aligned crop and quality report.
-    fn face(&mut self, track: u64, crop: &BgrImage, report: &QualityReport);
-    /// Whether `track` may conclude (called once, when its vote concludes).
-    fn passes(&mut self, track: u64) -> bool;
-    /// `track` ended or concluded: forget it.
-    fn forget(&mut self, track: u64);
+    /// One face of `track` that passed the quality gate while the track votes, in its frame.
+    fn face(&mut self, track: u64, frame: &BgrImage, face: &DetectedFace);
+    /// Its reading of `track`, once, when the track's vote concludes (`None`: it did not run).
+    fn verdict(&mut self, track: u64) -> Option<LivenessMark>;
 }
 
-/// No check: every concluded track counts (until the liveness library is wired in).
+/// No check (`[liveness] mode = "off"`): no reading.
 #[derive(Debug, Default)]
 pub struct NoFaceCheck;
 
 impl FaceCheck for NoFaceCheck {
-    fn face(&mut self, _track: u64, _crop: &BgrImage, _report: &QualityReport) {}
-    fn passes(&mut self, _track: u64) -> bool {
-        true
+    fn face(&mut self, _track: u64, _frame: &BgrImage, _face: &DetectedFace) {}
+    fn verdict(&mut self, _track: u64) -> Option<LivenessMark> {
+        None
     }
-    fn forget(&mut self, _track: u64) {}
 }
 
 /// While every followed face has concluded, the detector runs on one frame in this many.
@@ -306,18 +308,14 @@ pub fn run(
                         );
                     }
                 }
-                Examined::Embedded {
-                    report,
-                    embedding,
-                    crop,
-                } => {
+                Examined::Embedded { embedding, .. } => {
                     stage.work.faces_embedded.fetch_add(1, Ordering::Relaxed);
                     let decision = policy.decide(&stage.gallery.search(&embedding.0, &mut scratch));
                     let voting = tracker
                         .track(a.track)
                         .is_some_and(|t| t.concluded.is_none());
                     if voting {
-                        stage.face_check.face(a.track, &crop, &report);
+                        stage.face_check.face(a.track, &frame.image, face);
                     }
                     if let crate::core::matcher::Decision::Known { staff, score, .. } = &decision {
                         tracing::trace!(track = a.track, %staff, score = score.0, "Face matched.");
@@ -354,15 +352,7 @@ pub fn run(
                 } => (track, Face::Known(staff), Some(score.0)),
                 Conclusion::Unrecognised { track, .. } => (track, Face::Unknown, None),
             };
-            let live = stage.face_check.passes(track);
-            stage.face_check.forget(track);
-            if !live {
-                info!(
-                    track,
-                    "A track's faces failed the liveness check; not a sighting."
-                );
-                continue;
-            }
+            let liveness = stage.face_check.verdict(track);
             let first_seen = tracker.track(track).map_or(at, |t| t.voting_since);
             let event = SightingEvent {
                 sighting_id: next_sighting,
@@ -371,6 +361,7 @@ pub fn run(
                 at,
                 first_seen,
                 track,
+                liveness,
             };
             next_sighting += 1;
             telemetry.sighting_concluded();

@@ -14,7 +14,7 @@ use crate::core::rules::Signal;
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::clock::WallClock;
 use crate::hw::feedback::Feedback;
-use crate::store::{DoorPunch, Store};
+use crate::store::{DoorPunch, SpoofAttempt, Store};
 
 use super::decide::{FeedbackJob, RecordJob};
 use crate::app::telemetry::{Stage, Telemetry};
@@ -45,6 +45,10 @@ pub fn run_record(
     while let Some(job) = jobs.blocking_recv() {
         telemetry.beat(Stage::Record);
         let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
+        if job.refused {
+            record_attempt(&mut stage, &job, &feedback, &telemetry);
+            continue;
+        }
         // One transaction: the punch and its outbox row.
         let door = DoorPunch {
             punch: job.punch.clone(),
@@ -94,6 +98,55 @@ pub fn run_record(
     Ok(())
 }
 
+/// Keeps a face the liveness check refused as a spoof attempt against the person it matched,
+/// prints it, and shows [`Signal::Refused`] (a failed write shows the fault pattern).
+fn record_attempt(
+    stage: &mut Record,
+    job: &RecordJob,
+    feedback: &Sender<FeedbackJob>,
+    telemetry: &Telemetry,
+) {
+    let mark = job.liveness.as_ref();
+    let attempt = SpoofAttempt {
+        staff: job.punch.staff.clone(),
+        at: job.punch.at,
+        match_score: job.score,
+        live_score: mark.map_or(0.0, |m| m.score),
+        reasons: mark.map(|m| m.reasons.clone()).unwrap_or_default(),
+    };
+    let signal = match stage.store.record_spoof_attempt(
+        &stage.device_id,
+        &attempt,
+        stage.clock.now(),
+    ) {
+        Ok(_) => {
+            warn!(staff = %attempt.staff, reasons = %attempt.reasons, "Spoof attempt recorded; no punch.");
+            say(&format!(
+                "{}  refused {}  not recorded: see the supervisor (liveness: {})",
+                stage
+                    .zone
+                    .to_datetime(job.punch.at)
+                    .strftime("%Y-%m-%d %H:%M:%S"),
+                attempt.staff,
+                attempt.reasons
+            ));
+            Signal::Refused
+        }
+        Err(e) => {
+            error!(staff = %attempt.staff, error = %e, "Cannot record a spoof attempt.");
+            Signal::Fault
+        }
+    };
+    let fb = FeedbackJob {
+        sighting_id: job.sighting_id,
+        signal,
+        first_seen: job.first_seen,
+    };
+    if feedback.try_send(fb).is_err() {
+        telemetry.feedback_dropped();
+    }
+}
+
 /// Runs until every sender is gone.
 ///
 /// # Errors
@@ -139,8 +192,12 @@ fn verdict_text(job: &RecordJob) -> String {
 /// The line `hallclock run` prints for each committed punch.
 pub fn punch_line(job: &RecordJob, zone: &TimeZone) -> String {
     let local = zone.to_datetime(job.punch.at);
+    let flag = match &job.liveness {
+        Some(l) if l.suspect => format!("  (liveness suspect: {})", l.reasons),
+        _ => String::new(),
+    };
     format!(
-        "{}  punch {}  {}  {}{}",
+        "{}  punch {}  {}  {}{}{flag}",
         local.strftime("%Y-%m-%d %H:%M:%S"),
         job.punch.staff,
         role_text(job.role),

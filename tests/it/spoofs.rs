@@ -1,11 +1,11 @@
-//! Issue 11, the supervisor's side: suspected spoofs at the door (a punch the liveness check
+//! Issue 11 at the door and for the supervisor: suspected spoofs at the door (a punch the liveness check
 //! flagged, an attempt it refused) are listed on the console's 代打卡嫌疑 page for their month,
 //! with the claimed person, the door and the reasons in Chinese (English with `?lang=en`).
 
 use hallclock::core::ids::StaffId;
 use hallclock::core::rules::Punch;
 use hallclock::core::schedule::PunchRole;
-use hallclock::store::{DoorPunch, LivenessMark, SpoofAttempt, Store};
+use hallclock::store::{DoorPunch, LivenessMark, SpoofAttempt, SpoofOutcome, Store};
 use jiff::Timestamp;
 use reqwest::StatusCode;
 
@@ -124,4 +124,118 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
     // Viewers see reports, this page too; anonymous visitors are sent to sign in.
     let (status, _) = get(&s, None, "/spoofs").await;
     assert_ne!(status, StatusCode::OK);
+}
+
+/// Issue 11 through the real daemon: synthetic replay and print attacks (`make-attacks` from a
+/// sample video, seeded) showing an enrolled person get no punch in `refuse` mode (an attempt is
+/// kept instead, and the door says so) and a flagged punch in `flag` mode; the real person in the
+/// same video still punches, unflagged, in `refuse` mode.
+#[test]
+fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let out = super::hallclock_command(dir.path())
+            .args(args)
+            .output()
+            .expect("hallclock runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    let set = dir.path().join("set");
+    let video = super::fixture("demo/single_face.mp4");
+    run(&[
+        "make-attacks",
+        "--out",
+        &set.to_string_lossy(),
+        "--source",
+        &video.to_string_lossy(),
+        "--clips",
+        "1",
+        "--frames",
+        "24",
+        "--images",
+        "1",
+        "--max-frames",
+        "150",
+        "--seed",
+        "11",
+    ]);
+    let enrolled = dir.path().join("enrolled.db");
+    run(&[
+        "--db",
+        &enrolled.to_string_lossy(),
+        "enroll",
+        "--id",
+        "0001",
+        "--name",
+        "张三",
+        &set.join("live/single_face_still00.jpg").to_string_lossy(),
+    ]);
+    // The door on a clip of `kind`, in `mode`: what it printed and what its database holds.
+    let door = |kind: &str, mode: &str| {
+        let db = dir
+            .path()
+            .join(format!("{mode}-{}.db", kind.replace('/', "-")));
+        std::fs::copy(&enrolled, &db).expect("a copy of the enrolled database");
+        let config = dir.path().join("door.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
+                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
+                 [liveness]\nmode = \"{mode}\"\n",
+                src = set.join(kind).join("single_face_00"),
+            ),
+        )
+        .expect("config");
+        let printed = run(&["--config", &config.to_string_lossy(), "run"]);
+        let store = Store::open(&db).expect("the door's database");
+        let day = |t: &str| -> Timestamp { t.parse().expect("an instant") };
+        let (from, until) = (day("2026-11-17T00:00:00Z"), day("2026-11-19T00:00:00Z"));
+        let punches = store.punches_between(from, until, None).expect("punches");
+        let spoofs = store.spoof_lines(from, until).expect("spoof lines");
+        (printed, punches.len(), spoofs)
+    };
+    for kind in ["attack/replay", "attack/print"] {
+        let (printed, punches, spoofs) = door(kind, "refuse");
+        assert_eq!(
+            punches, 0,
+            "{kind}: a refused attack is no punch\n{printed}"
+        );
+        assert!(!spoofs.is_empty(), "{kind}: the attempt is kept\n{printed}");
+        assert!(
+            spoofs
+                .iter()
+                .all(|l| l.outcome == SpoofOutcome::Refused && l.staff.as_str() == "0001"),
+            "{spoofs:?}"
+        );
+        assert!(
+            printed.contains("refused 0001  not recorded: see the supervisor"),
+            "{printed}"
+        );
+
+        let (printed, punches, spoofs) = door(kind, "flag");
+        assert!(punches > 0, "{kind}: flag mode keeps the punch\n{printed}");
+        assert_eq!(
+            spoofs.len(),
+            punches,
+            "{kind}: every punch is flagged\n{printed}"
+        );
+        assert!(
+            spoofs.iter().all(|l| l.outcome == SpoofOutcome::Flagged),
+            "{spoofs:?}"
+        );
+        assert!(printed.contains("(liveness suspect: "), "{printed}");
+    }
+    let (printed, punches, spoofs) = door("live", "refuse");
+    assert!(punches > 0, "the real person punches\n{printed}");
+    assert!(
+        spoofs.is_empty(),
+        "and is not suspected: {spoofs:?}\n{printed}"
+    );
 }
