@@ -498,7 +498,7 @@ mod tests {
         // a walks through in 20 frames, b appears where a was two frames after a left.
         let (got, _, _) = run(
             &[
-                walker("a", |f| (f < 20).then(|| (200.0, 40.0 + 6.0 * f as f32))),
+                walker("a", |f| (f < 20).then_some((200.0, 40.0 + 6.0 * f as f32))),
                 walker("b", |f| {
                     (22..45)
                         .contains(&f)
@@ -594,7 +594,7 @@ mod tests {
         let mut engine = DoorEngine::new(config, Calendar::hall_defaults(), vec![], vec![], t(0));
         let visible = |f: usize| !(20..45).contains(&f) && !(65..90).contains(&f);
         let walkers = [walker("a", move |f| {
-            visible(f).then(|| (100.0 + f as f32, 100.0))
+            visible(f).then_some((100.0 + f as f32, 100.0))
         })];
         let mut tr = CrowdTracker::new(CrowdPolicy::door_defaults());
         let (mut conclusions, mut punches) = (0, 0);
