@@ -148,7 +148,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
                 let mut src = crate::hw::frames::open(
                     &SourceSpec::File(p.clone()),
                     Arc::new(AtomicBool::new(false)),
-                    config.clock.clone(),
+                    config.clock,
                 )
                 .with_context(|| format!("opening {}", p.display()))?;
                 for _ in 0..args.max_frames {

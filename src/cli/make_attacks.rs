@@ -236,7 +236,7 @@ fn open_source(config: &Config, source: &Path) -> anyhow::Result<Box<dyn crate::
     crate::hw::frames::open(
         &SourceSpec::File(source.to_path_buf()),
         Arc::new(AtomicBool::new(false)),
-        config.clock.clone(),
+        config.clock,
     )
     .with_context(|| format!("opening {}", source.display()))
 }

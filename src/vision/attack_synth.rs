@@ -192,7 +192,7 @@ fn print_sheet(photo: &BgrImage, dice: &mut Dice) -> Layer {
             (
                 dice.range(0.02, 0.2),
                 dice.range(0.02, 0.2),
-                dice.range(0.0, 6.28),
+                dice.range(0.0, std::f64::consts::TAU),
             )
         })
         .collect();
@@ -353,7 +353,7 @@ impl HandMotion {
             pitch_amp: dice.range(3.0, 9.0) * k,
             roll_amp: dice.range(2.0, 6.0) * k,
             freq: dice.range(0.15, 0.45),
-            phase: dice.range(0.0, 6.28),
+            phase: dice.range(0.0, std::f64::consts::TAU),
             z0: dice.range(1.15, 1.4),
             z1: dice.range(0.85, 1.0),
             drift: (dice.range(-0.08, 0.08), dice.range(-0.05, 0.05)),
@@ -380,8 +380,9 @@ impl HandMotion {
         } else {
             0.0
         };
-        let wob = (self.freq * t as f64 * 6.28 / 4.0 + self.phase).sin();
-        let wob2 = (self.freq * 1.7 * t as f64 * 6.28 / 4.0 + self.phase * 0.5).cos();
+        let wob = (self.freq * t as f64 * std::f64::consts::TAU / 4.0 + self.phase).sin();
+        let wob2 =
+            (self.freq * 1.7 * t as f64 * std::f64::consts::TAU / 4.0 + self.phase * 0.5).cos();
         let yaw = (self.yaw0 + self.yaw_amp * wob).to_radians();
         let pitch = (self.pitch_amp * wob2).to_radians();
         let roll = (self.roll_amp * wob * wob2).to_radians();
