@@ -150,12 +150,12 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
         b.swap(col, pivot);
         let (above, below) = a.split_at_mut(col + 1);
         let pivot_row = &above[col];
-        for (i, row) in below.iter_mut().enumerate() {
+        for (k, row) in below.iter_mut().enumerate() {
             let f = row[col] / pivot_row[col];
-            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                *x -= f * p;
+            for (v, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
             }
-            b[col + 1 + i] -= f * b[col];
+            b[col + 1 + k] -= f * b[col];
         }
     }
     let mut x = [0.0f64; 8];
