@@ -40,6 +40,7 @@ pub struct DoorClipArgs {
     /// People entering.
     #[arg(long, default_value_t = 20)]
     pub people: usize,
+    /// The seed: the same seed and photos make the same clip.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Frames per second of the clip (the times in truth.json).
