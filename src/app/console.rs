@@ -897,6 +897,7 @@ impl Console for StoreConsole {
                 "no camera here: this console runs without the door daemon (hallclock console); capture from the camera at the console of hallclock run, or upload photos".into(),
             ));
         };
+        let _waiting = slot.capture_waiting();
         let start = slot.snapshot().map(|p| p.frame).unwrap_or(0);
         let deadline = std::time::Instant::now() + CAPTURE_TIMEOUT;
         let mut why: Option<String> = None;

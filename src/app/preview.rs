@@ -10,6 +10,7 @@
 //! the daemon (which writes it) and the console (which reads it) reach it without an upward import.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,9 +76,35 @@ impl Preview {
 #[derive(Debug, Default)]
 pub struct DoorPreview {
     slot: Mutex<Preview>,
+    /// Captures waiting for good frames: while any waits, the recognise stage embeds the
+    /// largest face on every frame, even one whose track has concluded (it is otherwise followed
+    /// by its box alone, with nothing to enrol from).
+    captures: AtomicUsize,
+}
+
+/// A capture waiting on the slot; dropping it ends the wait.
+#[derive(Debug)]
+pub struct CaptureWaiting<'a>(&'a DoorPreview);
+
+impl Drop for CaptureWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.captures.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl DoorPreview {
+    /// Asks the recognise stage for embeddings of the largest face on every frame, until the
+    /// returned guard is dropped.
+    pub fn capture_waiting(&self) -> CaptureWaiting<'_> {
+        self.captures.fetch_add(1, Ordering::SeqCst);
+        CaptureWaiting(self)
+    }
+
+    /// Whether a capture waits for good frames.
+    pub fn capture_wanted(&self) -> bool {
+        self.captures.load(Ordering::SeqCst) > 0
+    }
+
     /// A copy of what the slot holds (the JPEG is shared, not copied); `None` when the lock is
     /// poisoned.
     pub fn snapshot(&self) -> Option<Preview> {
@@ -102,6 +129,11 @@ impl PreviewPublisher {
             recent: VecDeque::with_capacity(RECENT_FRAMES + 1),
             last_encode: None,
         }
+    }
+
+    /// Whether the console waits for good frames to enrol from (see [`DoorPreview::capture_waiting`]).
+    pub fn capture_wanted(&self) -> bool {
+        self.shared.capture_wanted()
     }
 
     /// Records one processed frame: its verdict, the chosen face's box in `image` and, when it

@@ -274,7 +274,10 @@ pub fn run(
         let mut preview_done = false;
         for (i, (face, a)) in faces.iter().zip(&assigned).enumerate() {
             telemetry.face_seen();
-            let embed = a.embed || stage.embed == EmbedPolicy::EveryFrame;
+            // A capture at the console wants the largest face embedded on every frame.
+            let capture =
+                Some(i) == largest && preview.as_ref().is_some_and(|p| p.capture_wanted());
+            let embed = a.embed || stage.embed == EmbedPolicy::EveryFrame || capture;
             if !embed {
                 continue;
             }

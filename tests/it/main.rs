@@ -31,6 +31,7 @@ mod imports;
 #[cfg(feature = "opencv")]
 mod liveness;
 mod setup;
+#[cfg(feature = "opencv")]
 mod spoofs;
 mod uplink;
 mod web;
