@@ -22,6 +22,7 @@ mod console_attack;
 mod console_ops;
 #[cfg(feature = "opencv")]
 mod daemon;
+#[cfg(feature = "opencv")]
 mod door_crowd;
 #[cfg(feature = "opencv")]
 mod enrol_console;
