@@ -40,9 +40,9 @@ pub fn face_check(config: &Config, vision: &Vision) -> anyhow::Result<Box<dyn Fa
 }
 
 /// Faces of a track the two models score, at most.
-pub const MODEL_FRAMES: usize = 3;
+pub const MODEL_FRAMES: usize = 2;
 /// Faces of a track the bezel check looks around, at most.
-pub const BEZEL_FRAMES: usize = 4;
+pub const BEZEL_FRAMES: usize = 3;
 /// Tracks followed at once; an older one that never concluded is forgotten first.
 const MAX_TRACKS: usize = 64;
 
