@@ -84,14 +84,7 @@ pub fn run_record(
                 Signal::Fault
             }
         };
-        let fb = FeedbackJob {
-            sighting_id: job.sighting_id,
-            signal,
-            first_seen: job.first_seen,
-        };
-        if feedback.try_send(fb).is_err() {
-            telemetry.feedback_dropped();
-        }
+        show(&feedback, &telemetry, &job, signal);
     }
     info!("Record stage drained; closing the database.");
     drop(stage.store);
@@ -137,6 +130,12 @@ fn record_attempt(
             Signal::Fault
         }
     };
+    show(feedback, telemetry, job, signal);
+}
+
+/// Hands `signal` for `job` to the feedback stage (never waits: a full queue drops the light,
+/// counted, never the punch).
+fn show(feedback: &Sender<FeedbackJob>, telemetry: &Telemetry, job: &RecordJob, signal: Signal) {
     let fb = FeedbackJob {
         sighting_id: job.sighting_id,
         signal,

@@ -489,7 +489,7 @@ async fn errors_timeouts_and_double_acks_still_deliver_exactly_once() {
     })
     .await;
     assert_eq!(server.with(|c| c.stored.len()), 0);
-    assert!(last_error(&up.status).contains("500"));
+    assert!(last_error(&up.status).contains("answered 500"));
 
     let before = server.with(|c| {
         c.mode = Mode::HangAfterStoring(Duration::from_secs(2));
