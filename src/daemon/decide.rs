@@ -267,14 +267,7 @@ async fn carry_out(
                             ev.at.strftime("%H:%M:%S")
                         ));
                     }
-                    let job = FeedbackJob {
-                        sighting_id: ev.sighting_id,
-                        signal,
-                        first_seen: ev.first_seen,
-                    };
-                    if feedback.try_send(job).is_err() {
-                        telemetry.feedback_dropped();
-                    }
+                    super::sinks::show(feedback, telemetry, ev.sighting_id, ev.first_seen, signal);
                 }
             },
             Action::Reject {

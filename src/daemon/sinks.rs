@@ -84,7 +84,13 @@ pub fn run_record(
                 Signal::Fault
             }
         };
-        show(&feedback, &telemetry, &job, signal);
+        show(
+            &feedback,
+            &telemetry,
+            job.sighting_id,
+            job.first_seen,
+            signal,
+        );
     }
     info!("Record stage drained; closing the database.");
     drop(stage.store);
@@ -130,16 +136,22 @@ fn record_attempt(
             Signal::Fault
         }
     };
-    show(feedback, telemetry, job, signal);
+    show(feedback, telemetry, job.sighting_id, job.first_seen, signal);
 }
 
-/// Hands `signal` for `job` to the feedback stage (never waits: a full queue drops the light,
-/// counted, never the punch).
-fn show(feedback: &Sender<FeedbackJob>, telemetry: &Telemetry, job: &RecordJob, signal: Signal) {
+/// Hands `signal` for the sighting `sighting_id` to the feedback stage (never waits: a full
+/// queue drops the light, counted, never the punch).
+pub(super) fn show(
+    feedback: &Sender<FeedbackJob>,
+    telemetry: &Telemetry,
+    sighting_id: u64,
+    first_seen: jiff::Timestamp,
+    signal: Signal,
+) {
     let fb = FeedbackJob {
-        sighting_id: job.sighting_id,
+        sighting_id,
         signal,
-        first_seen: job.first_seen,
+        first_seen,
     };
     if feedback.try_send(fb).is_err() {
         telemetry.feedback_dropped();

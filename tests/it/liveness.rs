@@ -64,25 +64,23 @@ fn a_missing_liveness_model_says_which_and_what_to_do() {
     assert!(text.contains("minifasnet_v2.toml is missing"), "{text}");
 }
 
-/// `make-attacks` then `eval-liveness --json`, through the real binary: a small synthetic set
-/// from the repository's sample videos (real captures of live people), the output's shape, and
-/// the synthetic attacks scoring below the live samples on average.
-#[test]
-fn synthetic_attacks_score_below_live_people_end_to_end() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let set = dir.path().join("set");
-    let out = super::hallclock_command(dir.path())
-        .args(["make-attacks", "--out"])
-        .arg(&set)
-        .arg("--source")
-        .arg(fixture("demo/WolfgangLanger_Pexels.mp4"))
-        .arg("--source")
-        .arg(fixture("demo/single_face.mp4"))
+/// `hallclock make-attacks` into `set` (run in `dir`) from the fixture videos `sources`: one clip
+/// of `frames` frames and one still per source and kind, seed 11; it must succeed.
+pub(crate) fn make_attacks(
+    dir: &std::path::Path,
+    set: &std::path::Path,
+    sources: &[&str],
+    frames: u32,
+) {
+    let mut c = super::hallclock_command(dir);
+    c.args(["make-attacks", "--out"]).arg(set);
+    for source in sources {
+        c.arg("--source").arg(fixture(source));
+    }
+    let out = c
         .args([
             "--clips",
             "1",
-            "--frames",
-            "12",
             "--images",
             "1",
             "--max-frames",
@@ -90,12 +88,28 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
             "--seed",
             "11",
         ])
+        .args(["--frames", &frames.to_string()])
         .output()
         .expect("make-attacks runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `make-attacks` then `eval-liveness --json`, through the real binary: a small synthetic set
+/// from the repository's sample videos (real captures of live people), the output's shape, and
+/// the synthetic attacks scoring below the live samples on average.
+#[test]
+fn synthetic_attacks_score_below_live_people_end_to_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let set = dir.path().join("set");
+    make_attacks(
+        dir.path(),
+        &set,
+        &["demo/WolfgangLanger_Pexels.mp4", "demo/single_face.mp4"],
+        12,
     );
     for sub in ["live", "attack/print", "attack/replay"] {
         let n = std::fs::read_dir(set.join(sub)).expect(sub).count();

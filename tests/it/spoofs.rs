@@ -147,24 +147,7 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
         text
     };
     let set = dir.path().join("set");
-    let video = super::fixture("demo/single_face.mp4");
-    run(&[
-        "make-attacks",
-        "--out",
-        &set.to_string_lossy(),
-        "--source",
-        &video.to_string_lossy(),
-        "--clips",
-        "1",
-        "--frames",
-        "24",
-        "--images",
-        "1",
-        "--max-frames",
-        "150",
-        "--seed",
-        "11",
-    ]);
+    super::liveness::make_attacks(dir.path(), &set, &["demo/single_face.mp4"], 24);
     let enrolled = dir.path().join("enrolled.db");
     run(&[
         "--db",
