@@ -580,7 +580,7 @@ pub fn record_meeting_text(
 }
 
 /// The first instant of a civil day in `zone` (a midnight in a DST gap moves later).
-fn day_start(zone: &jiff::tz::TimeZone, d: Date) -> Result<Timestamp, AppError> {
+pub(crate) fn day_start(zone: &jiff::tz::TimeZone, d: Date) -> Result<Timestamp, AppError> {
     zone.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
         .compatible()
         .failed_while(|| format!("placing {d} in the hall's zone"))

@@ -444,17 +444,13 @@ impl Console for StoreConsole {
     }
 
     fn spoofs(&self, month: Date) -> Result<Vec<web::SpoofView>, ConsoleError> {
-        let schedule = &self.config.rules.engine.schedule;
-        let start = |d: Date| {
-            schedule
-                .to_instant(d.to_datetime(jiff::civil::Time::midnight()))
-                .map_err(|e| ConsoleError::Refused(e.to_string()))
-        };
+        let zone = &self.config.rules.engine.schedule.zone;
         let next = month
             .last_of_month()
             .tomorrow()
             .map_err(|e| ConsoleError::Refused(e.to_string()))?;
-        let (from, until) = (start(month)?, start(next)?);
+        let from = crate::app::attendance::day_start(zone, month).map_err(by_kind)?;
+        let until = crate::app::attendance::day_start(zone, next).map_err(by_kind)?;
         self.with_store(|s| {
             let names: std::collections::BTreeMap<StaffId, String> = s
                 .list_staff("")
