@@ -9,6 +9,9 @@
 
 pub mod cli;
 pub mod ingest;
+pub mod month;
 pub mod receiver;
+pub mod render;
+pub mod sheet;
 pub mod store;
 pub mod token;
