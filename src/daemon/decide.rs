@@ -56,6 +56,14 @@ pub struct RecordJob {
     pub refused: bool,
 }
 
+impl RecordJob {
+    /// Whether the record stage writes a punch for this job (not for a refused face, nor for the
+    /// acknowledgement of a repeat pass).
+    pub fn writes_punch(&self) -> bool {
+        !self.refused && !matches!(self.kind, PassKind::AlreadyRecorded { .. })
+    }
+}
+
 /// A pattern to show at the door.
 #[derive(Debug, Clone)]
 pub struct FeedbackJob {
