@@ -54,6 +54,10 @@ struct Pass {
     shown: Signal,
 }
 
+fn pass(who: &'static str, at: &'static str, shown: Signal) -> Pass {
+    Pass { who, at, shown }
+}
+
 /// The decide and record stages on a fresh database in `dir`, with `policy`, the hall's other
 /// defaults and `[liveness] mode = "refuse"`; plays `passes` in order, each waiting for its
 /// light, and returns the store's path.
@@ -206,68 +210,24 @@ fn each_pass_kind_shows_its_own_pattern() {
     let dir = tempfile::tempdir().expect("temp dir");
     let passes = [
         // on time
-        Pass {
-            who: "0001",
-            at: "07:52",
-            shown: Signal::ClockedIn,
-        },
+        pass("0001", "07:52", Signal::ClockedIn),
         // a second pass within the same-pass minute: acknowledged, not ignored
-        Pass {
-            who: "0001",
-            at: "07:52:30",
-            shown: Signal::AlreadyRecorded,
-        },
+        pass("0001", "07:52:30", Signal::AlreadyRecorded),
         // late
-        Pass {
-            who: "0002",
-            at: "08:07",
-            shown: Signal::Late,
-        },
-        // mid-morning arrival: a late clock-in, not an early clock-out
-        Pass {
-            who: "0003",
-            at: "10:05",
-            shown: Signal::Late,
-        },
+        pass("0002", "08:07", Signal::Late),
         // stepping out and back: neither pass is early
-        Pass {
-            who: "0001",
-            at: "10:00",
-            shown: Signal::ClockedOut,
-        },
-        Pass {
-            who: "0001",
-            at: "10:20",
-            shown: Signal::ClockedOut,
-        },
+        pass("0001", "10:00", Signal::ClockedOut),
+        // mid-morning arrival: a late clock-in, not an early clock-out
+        pass("0003", "10:05", Signal::Late),
+        pass("0001", "10:20", Signal::ClockedOut),
         // an unknown face (a citizen): nothing shown
-        Pass {
-            who: "?",
-            at: "10:30",
-            shown: Signal::Quiet,
-        },
+        pass("?", "10:30", Signal::Quiet),
         // a face refused as a photo: not recorded, see the supervisor
-        Pass {
-            who: "!0002",
-            at: "10:40",
-            shown: Signal::Refused,
-        },
+        pass("!0002", "10:40", Signal::Refused),
         // the session's last pass: on time
-        Pass {
-            who: "0001",
-            at: "11:31",
-            shown: Signal::ClockedOut,
-        },
-        Pass {
-            who: "0002",
-            at: "11:32",
-            shown: Signal::ClockedOut,
-        },
-        Pass {
-            who: "0003",
-            at: "11:33",
-            shown: Signal::ClockedOut,
-        },
+        pass("0001", "11:31", Signal::ClockedOut),
+        pass("0002", "11:32", Signal::ClockedOut),
+        pass("0003", "11:33", Signal::ClockedOut),
     ];
     let db = play(dir.path(), DoorPolicy::hall_defaults(), &passes);
     assert!(pattern(Signal::Quiet).is_empty());
@@ -297,28 +257,12 @@ fn each_pass_counts_and_the_unknown_alarm_are_settings() {
         unknown_alarm: true,
     };
     let passes = [
-        Pass {
-            who: "0001",
-            at: "07:52",
-            shown: Signal::ClockedIn,
-        },
+        pass("0001", "07:52", Signal::ClockedIn),
         // with each pass counting, stepping out shows early (amber, never the fault's red)
-        Pass {
-            who: "0001",
-            at: "10:00",
-            shown: Signal::Early,
-        },
+        pass("0001", "10:00", Signal::Early),
         // arriving mid-morning is still a late clock-in
-        Pass {
-            who: "0003",
-            at: "10:05",
-            shown: Signal::Late,
-        },
-        Pass {
-            who: "?",
-            at: "10:30",
-            shown: Signal::Unknown,
-        },
+        pass("0003", "10:05", Signal::Late),
+        pass("?", "10:30", Signal::Unknown),
     ];
     play(dir.path(), policy, &passes);
     assert!(pattern(Signal::Early).iter().any(|s| s.green));

@@ -724,6 +724,21 @@ mod tests {
             sighting: (&'static str, &'static str),
             want: (&'static str, Signal),
         }
+        fn row(
+            policy: DoorPolicy,
+            date: Date,
+            earlier: &'static [&'static str],
+            sighting: (&'static str, &'static str),
+            want: (&'static str, Signal),
+        ) -> KindCase {
+            KindCase {
+                policy,
+                date,
+                earlier,
+                sighting,
+                want,
+            }
+        }
         let d = date(2026, 1, 12);
         let july = date(2026, 7, 15);
         let defaults = DoorPolicy::hall_defaults();
@@ -737,118 +752,106 @@ mod tests {
         };
         let rows = [
             // on time
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &[],
-                sighting: ("07:52", "0001"),
-                want: ("OnTime { role: ClockIn }", Signal::ClockedIn),
-            },
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &["07:52"],
-                sighting: ("11:31", "0001"),
-                want: ("OnTime { role: ClockOut }", Signal::ClockedOut),
-            },
+            row(
+                defaults,
+                d,
+                &[],
+                ("07:52", "0001"),
+                ("OnTime { role: ClockIn }", Signal::ClockedIn),
+            ),
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("11:31", "0001"),
+                ("OnTime { role: ClockOut }", Signal::ClockedOut),
+            ),
             // late
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &[],
-                sighting: ("08:03", "0001"),
-                want: ("Late { minutes: 3 }", Signal::Late),
-            },
+            row(
+                defaults,
+                d,
+                &[],
+                ("08:03", "0001"),
+                ("Late { minutes: 3 }", Signal::Late),
+            ),
             // summer: the afternoon starts at 14:30
-            KindCase {
-                policy: defaults,
-                date: july,
-                earlier: &[],
-                sighting: ("14:10", "0001"),
-                want: ("OnTime { role: ClockIn }", Signal::ClockedIn),
-            },
-            KindCase {
-                policy: defaults,
-                date: july,
-                earlier: &[],
-                sighting: ("14:31", "0001"),
-                want: ("Late { minutes: 1 }", Signal::Late),
-            },
+            row(
+                defaults,
+                july,
+                &[],
+                ("14:10", "0001"),
+                ("OnTime { role: ClockIn }", Signal::ClockedIn),
+            ),
+            row(
+                defaults,
+                july,
+                &[],
+                ("14:31", "0001"),
+                ("Late { minutes: 1 }", Signal::Late),
+            ),
             // mid-morning arrival: a late clock-in, whatever the clock-out rule
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &[],
-                sighting: ("10:00", "0001"),
-                want: ("Late { minutes: 120 }", Signal::Late),
-            },
-            KindCase {
-                policy: each_pass,
-                date: d,
-                earlier: &[],
-                sighting: ("11:20", "0001"),
-                want: ("Late { minutes: 200 }", Signal::Late),
-            },
+            row(
+                defaults,
+                d,
+                &[],
+                ("10:00", "0001"),
+                ("Late { minutes: 120 }", Signal::Late),
+            ),
+            row(
+                each_pass,
+                d,
+                &[],
+                ("11:20", "0001"),
+                ("Late { minutes: 200 }", Signal::Late),
+            ),
             // a first pass after the end is the clock-out
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &[],
-                sighting: ("11:40", "0001"),
-                want: ("OnTime { role: ClockOut }", Signal::ClockedOut),
-            },
+            row(
+                defaults,
+                d,
+                &[],
+                ("11:40", "0001"),
+                ("OnTime { role: ClockOut }", Signal::ClockedOut),
+            ),
             // step out and back: neither pass is early by default
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &["07:52"],
-                sighting: ("10:00", "0001"),
-                want: (
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("10:00", "0001"),
+                (
                     "Recorded { role: ClockOut, why: SteppedOut }",
                     Signal::ClockedOut,
                 ),
-            },
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &["07:52", "10:00"],
-                sighting: ("10:20", "0001"),
-                want: (
+            ),
+            row(
+                defaults,
+                d,
+                &["07:52", "10:00"],
+                ("10:20", "0001"),
+                (
                     "Recorded { role: ClockOut, why: SteppedOut }",
                     Signal::ClockedOut,
                 ),
-            },
+            ),
             // ... and every one is, when each pass counts
-            KindCase {
-                policy: each_pass,
-                date: d,
-                earlier: &["07:52"],
-                sighting: ("10:00", "0001"),
-                want: ("Early { minutes: 90 }", Signal::Early),
-            },
+            row(
+                each_pass,
+                d,
+                &["07:52"],
+                ("10:00", "0001"),
+                ("Early { minutes: 90 }", Signal::Early),
+            ),
             // second pass within the same-pass window: acknowledged
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &["07:52"],
-                sighting: ("07:52:30", "0001"),
-                want: ("AlreadyRecorded", Signal::AlreadyRecorded),
-            },
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("07:52:30", "0001"),
+                ("AlreadyRecorded", Signal::AlreadyRecorded),
+            ),
             // unknown: quiet by default, the alarm when asked for
-            KindCase {
-                policy: defaults,
-                date: d,
-                earlier: &[],
-                sighting: ("08:10", "?"),
-                want: ("Unknown", Signal::Quiet),
-            },
-            KindCase {
-                policy: alarm,
-                date: d,
-                earlier: &[],
-                sighting: ("08:10", "?"),
-                want: ("Unknown", Signal::Unknown),
-            },
+            row(defaults, d, &[], ("08:10", "?"), ("Unknown", Signal::Quiet)),
+            row(alarm, d, &[], ("08:10", "?"), ("Unknown", Signal::Unknown)),
         ];
         for row in rows {
             let (at, who) = row.sighting;
