@@ -901,6 +901,45 @@ mod tests {
         }
     }
 
+    /// The kinds only the shell reaches (a refused face, a failed write) and the rest: one
+    /// pattern each, and the alarm for an unknown face only when asked for.
+    #[test]
+    fn every_pass_kind_has_a_signal_of_its_own() {
+        let quiet = DoorPolicy::hall_defaults();
+        let alarm = DoorPolicy {
+            unknown_alarm: true,
+            ..quiet
+        };
+        let at = local(date(2026, 1, 12), "07:52");
+        let rows = [
+            (
+                PassKind::OnTime {
+                    role: PunchRole::ClockIn,
+                },
+                Signal::ClockedIn,
+            ),
+            (
+                PassKind::OnTime {
+                    role: PunchRole::ClockOut,
+                },
+                Signal::ClockedOut,
+            ),
+            (PassKind::Late { minutes: 3 }, Signal::Late),
+            (PassKind::Early { minutes: 3 }, Signal::Early),
+            (
+                PassKind::AlreadyRecorded { last_punch: at },
+                Signal::AlreadyRecorded,
+            ),
+            (PassKind::NotRecorded, Signal::Refused),
+            (PassKind::Fault, Signal::Fault),
+        ];
+        for (kind, signal) in rows {
+            assert_eq!((kind.signal(&quiet), kind.signal(&alarm)), (signal, signal));
+        }
+        assert_eq!(PassKind::Unknown.signal(&quiet), Signal::Quiet);
+        assert_eq!(PassKind::Unknown.signal(&alarm), Signal::Unknown);
+    }
+
     /// A virtual clock drives one Monday through the door: sightings at their times, ticks at
     /// each deadline, and the full action log is asserted.
     #[test]
