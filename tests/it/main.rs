@@ -24,6 +24,7 @@ mod console_ops;
 mod daemon;
 #[cfg(feature = "opencv")]
 mod door_crowd;
+mod door_passes;
 #[cfg(feature = "opencv")]
 mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
