@@ -124,6 +124,55 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
     // Viewers see reports, this page too; anonymous visitors are sent to sign in.
     let (status, _) = get(&s, None, "/spoofs").await;
     assert_ne!(status, StatusCode::OK);
+
+    // The month report counts them per person (flagged / refused), on the console's month page
+    // with a link to the list, and in every format of `hallclock report month`.
+    let (status, body) = get(&s, Some(&supervisor), "/report?month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("代打卡嫌疑(已记/已拒)"), "{body}");
+    let row_of = |who: &str| {
+        body.split("<tr>")
+            .find(|r| r.contains(&format!("<td>{who}</td>")))
+            .unwrap_or_else(|| panic!("no row for {who}: {body}"))
+            .to_string()
+    };
+    assert!(row_of("0001").contains("<td class=\"spoofs\">0 / 1</td>"));
+    assert!(row_of("0002").contains("<td class=\"spoofs\">1 / 0</td>"));
+    assert!(body.contains("href=\"/spoofs?month=2026-11\""), "{body}");
+    let (_, october) = get(&s, Some(&supervisor), "/report?month=2026-10").await;
+    assert!(!october.contains("id=\"spoofs\""), "{october}");
+
+    let report = |format: &str| {
+        let o = s
+            .hallclock()
+            .args(["report", "month", "--month", "2026-11", "--format", format])
+            .output()
+            .expect("report runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report("json")).expect("JSON");
+    let counts = |who: &str| {
+        (
+            json["staff"][who]["spoofs_flagged"].as_u64(),
+            json["staff"][who]["spoofs_refused"].as_u64(),
+        )
+    };
+    assert_eq!(counts("0001"), (Some(0), Some(1)), "{json}");
+    assert_eq!(counts("0002"), (Some(1), Some(0)), "December's attempt is not November's");
+    assert_eq!(json["hall"]["spoofs_refused"].as_u64(), Some(1));
+    let csv = report("csv");
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.ends_with("代打卡嫌疑(已记打卡)/spoofs_flagged,代打卡嫌疑(已拒绝)/spoofs_refused"),
+        "{header}"
+    );
+    let table = report("table");
+    assert!(table.contains("代打卡嫌疑 (活体检测) suspected spoofs: 2"), "{table}");
+    assert!(
+        table.contains("0002 李四: 已记打卡待核查 1, 已拒绝未记打卡 0"),
+        "{table}"
+    );
 }
 
 /// Issue 11 through the real daemon: synthetic replay and print attacks (`make-attacks` from a
