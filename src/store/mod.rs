@@ -26,7 +26,7 @@ pub use attendance::{
     PunchImportSummary, PunchRow, RecordError, StaffImportRow, StaffImportSummary,
 };
 pub use audit::{Audit, AuditFilter};
-pub use liveness::{SpoofAttempt, SpoofLine, SpoofOutcome};
+pub use liveness::{AttemptRecord, SpoofAttempt, SpoofLine, SpoofOutcome};
 pub use outbox::{
     DoorPunch, LivenessMark, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord,
     RecordedPunch, UnclassifiedRecord,

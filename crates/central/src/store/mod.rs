@@ -16,12 +16,21 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::ingest::CheckedPunch;
 
+mod liveness;
+
 /// The migrations, in order: (version, file name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_halls_staff_devices_punches.sql",
-    include_str!("../../migrations/0001_halls_staff_devices_punches.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_halls_staff_devices_punches.sql",
+        include_str!("../../migrations/0001_halls_staff_devices_punches.sql"),
+    ),
+    (
+        2,
+        "0002_liveness.sql",
+        include_str!("../../migrations/0002_liveness.sql"),
+    ),
+];
 
 /// The schema version this binary migrates to.
 pub fn latest_version() -> i32 {

@@ -47,7 +47,7 @@ async fn migrate_runs_once_and_refuses_nothing_twice() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
 }
 
 #[tokio::test]
