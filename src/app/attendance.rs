@@ -26,9 +26,7 @@ use crate::core::leave::{
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::ScheduleConfig;
-use crate::store::{
-    Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, SpoofOutcome, Store,
-};
+use crate::store::{Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, SpoofOutcome, Store};
 
 /// A report's kind, label, whole period and scoring parts.
 pub struct SpanParts {

@@ -23,9 +23,9 @@ use crate::config::{model_dirs, Config};
 use crate::core::image::BgrImage;
 use crate::core::liveness::{LivenessJudge, LivenessScores, LivenessVerdict, Observation};
 use crate::core::pad::{PadRates, PadScores};
-use crate::store::{Audit, Calibration, SampleKind};
 use crate::hw::frames::is_image_file;
 use crate::hw::{read_photo, SourceSpec};
+use crate::store::{Audit, Calibration, SampleKind};
 use crate::vision::{BezelCheck, LivenessModel, OrtRuntime};
 
 #[derive(Debug, Args)]
@@ -479,7 +479,10 @@ fn entries(dir: &Path, attack: Option<String>) -> anyhow::Result<Vec<Sample>> {
 fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(config)?;
     let mut pad = PadScores::default();
-    for (kind, score) in store.liveness_samples().context("reading the liveness samples")? {
+    for (kind, score) in store
+        .liveness_samples()
+        .context("reading the liveness samples")?
+    {
         match kind {
             SampleKind::Live => pad.bona_fide.push(score),
             attack => pad.add_attack(attack.key(), score),
@@ -515,7 +518,10 @@ fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode>
             c.threshold, args.target_bpcer
         );
         store
-            .record_liveness_calibration(&calibration, &Audit::cli(now, "liveness-calibrate", detail))
+            .record_liveness_calibration(
+                &calibration,
+                &Audit::cli(now, "liveness-calibrate", detail),
+            )
             .context("recording the calibration")?;
     }
     let rates = |r: &PadRates| {
@@ -543,7 +549,11 @@ fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode>
     }
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     let line = |r: &PadRates| {
-        let kinds: Vec<String> = r.apcer.iter().map(|(k, a)| format!("{k} {}", pct(*a))).collect();
+        let kinds: Vec<String> = r
+            .apcer
+            .iter()
+            .map(|(k, a)| format!("{k} {}", pct(*a)))
+            .collect();
         format!(
             "threshold {:.3}: APCER {} (worst {}), BPCER {}",
             r.threshold,

@@ -24,8 +24,7 @@ use crate::store::{
     AttemptRecord, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, Store, StoreError,
 };
 use crate::uplink::{
-    BearerToken, UplinkClient, UplinkError, UploadAttempt, UploadItem, UploadLiveness,
-    UploadRecord,
+    BearerToken, UplinkClient, UplinkError, UploadAttempt, UploadItem, UploadLiveness, UploadRecord,
 };
 
 /// What the uploader reports, for `doctor`, metrics and the admin page.
@@ -181,7 +180,11 @@ impl Uploader {
         let records: Vec<UploadItem> = batch
             .iter()
             .map(|r| UploadItem::Punch(upload_record(r)))
-            .chain(attempts.iter().map(|a| UploadItem::Attempt(upload_attempt(a))))
+            .chain(
+                attempts
+                    .iter()
+                    .map(|a| UploadItem::Attempt(upload_attempt(a))),
+            )
             .collect();
         let answer = tokio::select! {
             biased;

@@ -108,10 +108,9 @@ impl Store {
                     device: c.get(1)?,
                     staff: staff_id(&c.get::<String>(2)?, "spoof_attempts.staff_id")?,
                     at: instant(c.get(3)?, "spoof_attempts.at_unix_ms")?,
-                    live_score: c
-                        .get::<Option<f64>>(4)?
-                        .ok_or_else(|| corrupt("spoof_attempts.live_score", format!("NULL in {id}")))?
-                        as f32,
+                    live_score: c.get::<Option<f64>>(4)?.ok_or_else(|| {
+                        corrupt("spoof_attempts.live_score", format!("NULL in {id}"))
+                    })? as f32,
                     reasons: c.get(5)?,
                 })
             },

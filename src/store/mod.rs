@@ -27,9 +27,7 @@ pub use attendance::{
     PunchImportSummary, PunchRow, RecordError, StaffImportRow, StaffImportSummary,
 };
 pub use audit::{Audit, AuditFilter};
-pub use calibration::{
-    Calibration, CalibrationState, LivenessSample, SampleKind, SampleSource,
-};
+pub use calibration::{Calibration, CalibrationState, LivenessSample, SampleKind, SampleSource};
 pub use liveness::{AttemptRecord, SpoofAttempt, SpoofLine, SpoofOutcome};
 pub use outbox::{
     DoorPunch, LivenessMark, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord,

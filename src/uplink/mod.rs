@@ -25,8 +25,8 @@ use crate::core::schedule::{PunchRole, Verdict};
 pub use hallclock_wire as wire;
 
 use wire::{
-    WireBatchV2, WireError, WireLiveness, WireRecord, WireRecordV2, WireResponse,
-    WireSpoofAttempt, PROTOCOL_VERSION,
+    WireBatchV2, WireError, WireLiveness, WireRecord, WireRecordV2, WireResponse, WireSpoofAttempt,
+    PROTOCOL_VERSION,
 };
 
 /// The systemd credential name the token is read from when no token file is configured.

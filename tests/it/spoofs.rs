@@ -159,7 +159,11 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
         )
     };
     assert_eq!(counts("0001"), (Some(0), Some(1)), "{json}");
-    assert_eq!(counts("0002"), (Some(1), Some(0)), "December's attempt is not November's");
+    assert_eq!(
+        counts("0002"),
+        (Some(1), Some(0)),
+        "December's attempt is not November's"
+    );
     assert_eq!(json["hall"]["spoofs_refused"].as_u64(), Some(1));
     let csv = report("csv");
     let header = csv.lines().next().unwrap_or_default();
@@ -168,7 +172,10 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
         "{header}"
     );
     let table = report("table");
-    assert!(table.contains("代打卡嫌疑 (活体检测) suspected spoofs: 2"), "{table}");
+    assert!(
+        table.contains("代打卡嫌疑 (活体检测) suspected spoofs: 2"),
+        "{table}"
+    );
     assert!(
         table.contains("0002 李四: 已记打卡待核查 1, 已拒绝未记打卡 0"),
         "{table}"
@@ -334,11 +341,23 @@ fn the_site_calibrates_from_its_drill_records_and_doctor_says_so() {
             store.record_liveness_sample(&sample, at).expect("a sample");
         };
         for i in 0..20 {
-            keep(SampleKind::Live, SampleSource::Enrolment, 0.6 + 0.02 * i as f32);
+            keep(
+                SampleKind::Live,
+                SampleSource::Enrolment,
+                0.6 + 0.02 * i as f32,
+            );
         }
         for i in 0..10 {
-            keep(SampleKind::Print, SampleSource::Drill, 0.05 + 0.03 * i as f32);
-            keep(SampleKind::Replay, SampleSource::Drill, 0.2 + 0.05 * i as f32);
+            keep(
+                SampleKind::Print,
+                SampleSource::Drill,
+                0.05 + 0.03 * i as f32,
+            );
+            keep(
+                SampleKind::Replay,
+                SampleSource::Drill,
+                0.2 + 0.05 * i as f32,
+            );
         }
     }
     let (_, doctor) = run(&["doctor", "--no-camera"]);
@@ -357,7 +376,10 @@ fn the_site_calibrates_from_its_drill_records_and_doctor_says_so() {
     assert!((0.55..=0.61).contains(&threshold), "{v}");
     // replays reach 0.65: some are accepted at that threshold, no print is
     assert_eq!(chosen["apcer"]["print"], 0.0, "{v}");
-    assert!(chosen["apcer"]["replay"].as_f64().unwrap_or(0.0) > 0.0, "{v}");
+    assert!(
+        chosen["apcer"]["replay"].as_f64().unwrap_or(0.0) > 0.0,
+        "{v}"
+    );
     assert_eq!(chosen["apcer_max"], chosen["apcer"]["replay"]);
     assert!(v["bpcer_at_apcer_5"]["bpcer"].as_f64().is_some(), "{v}");
     assert_eq!(v["saved"], false);

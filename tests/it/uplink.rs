@@ -813,7 +813,10 @@ pub(super) fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str
     if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
         // The protocol's one `oneOf` of records is told apart by the `kind` each branch fixes.
         let resolve = |o: &Value| {
-            let r = o["$ref"].as_str().and_then(|r| r.strip_prefix("#/")).unwrap_or("");
+            let r = o["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/"))
+                .unwrap_or("");
             r.split('/').fold(root, |v, k| &v[k]).clone()
         };
         let branch = options

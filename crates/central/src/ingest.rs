@@ -109,7 +109,10 @@ pub enum Line {
     Punch(CheckedPunch),
     /// Version 2: a refused spoof attempt.
     Attempt(CheckedAttempt),
-    Rejected { key: String, reason: String },
+    Rejected {
+        key: String,
+        reason: String,
+    },
 }
 
 impl Line {
@@ -188,7 +191,10 @@ pub fn check_batch(body: &[u8], token_device: &str) -> Result<Vec<Line>, BatchRe
             serde_json::from_value::<WireRecord>(value)
                 .map_err(|e| format!("malformed record: {e}"))
                 .and_then(|p| match p.liveness {
-                    Some(_) => Err("a liveness verdict needs protocol 2; expected none in a protocol 1 record".to_string()),
+                    Some(_) => Err(
+                        "a liveness verdict needs protocol 2; expected none in a protocol 1 record"
+                            .to_string(),
+                    ),
                     None => check_record(&p, token_device).map(Line::Punch),
                 })
         };
@@ -598,7 +604,15 @@ mod tests {
         let mut wrong_key = attempt(4);
         wrong_key["idempotency_key"] = json!("door-1:4");
         let lines = check_batch(
-            &v2(vec![punch, bare, attempt(1), bad_score, other, wrong_key, record(9)]),
+            &v2(vec![
+                punch,
+                bare,
+                attempt(1),
+                bad_score,
+                other,
+                wrong_key,
+                record(9),
+            ]),
             "door-1",
         )
         .unwrap();
@@ -625,9 +639,18 @@ mod tests {
                 other => panic!("expected a rejection, found {other:?}"),
             })
             .collect();
-        assert!(reasons[0].contains("live_score 1.5; expected 0 to 1"), "{reasons:?}");
-        assert!(reasons[1].contains("unknown variant `selfie`"), "{reasons:?}");
-        assert!(reasons[2].contains("expected \"door-1:attempt:4\""), "{reasons:?}");
+        assert!(
+            reasons[0].contains("live_score 1.5; expected 0 to 1"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("unknown variant `selfie`"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[2].contains("expected \"door-1:attempt:4\""),
+            "{reasons:?}"
+        );
         assert!(reasons[3].contains("missing field `kind`"), "{reasons:?}");
 
         // A protocol 1 record may not carry a verdict of protocol 2.

@@ -169,7 +169,11 @@ async fn punches(
         return unavailable(&e);
     }
     let attempts = match store
-        .insert_spoof_attempts(&device.id, &device.hall, &ingest::attempts_to_insert(&lines))
+        .insert_spoof_attempts(
+            &device.id,
+            &device.hall,
+            &ingest::attempts_to_insert(&lines),
+        )
         .await
     {
         Ok(i) => i,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::api::{post, post_json};
+use super::api::{liveness_rows, post, post_json};
 use super::{Db, Server};
 
 fn record(device: &str, seq: u64, staff: &str) -> Value {
@@ -153,16 +153,7 @@ async fn version_2_keeps_liveness_verdicts_and_spoof_attempts() {
     assert_eq!(second["door-1:1"], "duplicate");
 
     let c = db.client().await;
-    let verdicts: Vec<(i64, String, f32, Vec<String>)> = c
-        .query(
-            "SELECT seq, verdict, live_score, reasons FROM punch_liveness ORDER BY seq",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-        .collect();
+    let verdicts = liveness_rows(&c).await;
     assert_eq!(
         verdicts,
         [
