@@ -35,7 +35,7 @@ const FUND_NOTE_EN: &str = "fund is an estimate: 150 / 100 x (70 + attendance sc
                             other three parts are full; the inspection office's figure is the real one";
 
 /// The person columns: Chinese header, English key.
-const COLUMNS: [(&str, &str); 15] = [
+const COLUMNS: [(&str, &str); 17] = [
     ("工号", "staff_id"),
     ("姓名", "name"),
     ("迟到次数", "late"),
@@ -51,9 +51,11 @@ const COLUMNS: [(&str, &str); 15] = [
     ("扣分", "deduction"),
     ("考勤得分(满分30)", "score"),
     ("考核资金估算(元)", "fund"),
+    ("代打卡嫌疑(已记打卡)", "spoofs_flagged"),
+    ("代打卡嫌疑(已拒绝)", "spoofs_refused"),
 ];
 
-fn cells(row: &Row) -> [String; 15] {
+fn cells(row: &Row) -> [String; 17] {
     let c = &row.counts;
     [
         row.staff
@@ -73,6 +75,8 @@ fn cells(row: &Row) -> [String; 15] {
         row.deduction.to_string(),
         row.score.to_string(),
         yuan(row.fund),
+        c.spoofs.flagged.to_string(),
+        c.spoofs.refused.to_string(),
     ]
 }
 
@@ -183,6 +187,7 @@ pub fn render_table(report: &Report) -> String {
             g.backup
         );
     }
+    spoof_section(&mut out, report);
     if !report.open_leaves.is_empty() {
         let _ = writeln!(out, "\n未销假 open leaves: {}", report.open_leaves.len());
         for l in &report.open_leaves {
@@ -198,6 +203,31 @@ pub fn render_table(report: &Report) -> String {
         }
     }
     out
+}
+
+/// 代打卡嫌疑: the people the door's liveness check suspected someone clocked in for, always
+/// printed (a hall with none says so).
+fn spoof_section(out: &mut String, report: &Report) {
+    let suspected: Vec<&Row> = report
+        .people
+        .iter()
+        .filter(|r| r.counts.spoofs.total() > 0)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n代打卡嫌疑 (活体检测) suspected spoofs: {}",
+        report.hall.counts.spoofs.total()
+    );
+    for r in suspected {
+        let _ = writeln!(
+            out,
+            "  {} {}: 已记打卡待核查 {}, 已拒绝未记打卡 {}",
+            id_of(r),
+            r.name,
+            r.counts.spoofs.flagged,
+            r.counts.spoofs.refused
+        );
+    }
 }
 
 fn id_of(r: &Row) -> String {
@@ -259,6 +289,8 @@ fn row_json(r: &Row) -> Value {
         "meetings_missed": c.meetings_missed,
         "duties_missed": c.duties_missed,
         "pending_sessions": c.pending_sessions,
+        "spoofs_flagged": c.spoofs.flagged,
+        "spoofs_refused": c.spoofs.refused,
         "deduction": points_json(r.deduction),
         "score": points_json(r.score),
         "fund": json!(r.fund.fen as f64 / 100.0),
@@ -413,6 +445,9 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         ws.write_number_with_format(r, 12, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 13, f64::from(person.score.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 14, person.fund.fen as f64 / 100.0, money)?;
+        for (i, v) in [c.spoofs.flagged, c.spoofs.refused].iter().enumerate() {
+            ws.write_number_with_format(r, col(15 + i), f64::from(*v), int)?;
+        }
     }
     ws.write_string_with_format(after + 1, 0, FUND_NOTE_ZH, &s.note)?;
     ws.write_string_with_format(
@@ -425,6 +460,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_width(1, 12)?;
     ws.set_column_range_width(2, 12, 9)?;
     ws.set_column_range_width(13, 14, 13)?;
+    ws.set_column_range_width(15, 16, 12)?;
     ws.set_freeze_panes(3, 2)?;
     fit_page(ws);
 

@@ -109,6 +109,15 @@ pub fn hallclock_command(dir: &Path) -> Command {
     c
 }
 
+/// The first line of `text` that names `check` after its 6-character status (`OK    `, `WARN  `,
+/// `skip  `, `FAIL  `), as `hallclock doctor` prints it; empty when none.
+pub fn line_starting_with_any(text: &str, check: &str) -> String {
+    text.lines()
+        .find(|l| l.get(6..).is_some_and(|rest| rest.starts_with(check)))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The first line of `text` that starts with `start` (empty when none): a row of a table the
 /// binary printed.
 pub fn line_starting(text: &str, start: &str) -> String {

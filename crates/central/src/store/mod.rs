@@ -16,6 +16,7 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::ingest::CheckedPunch;
 
+mod liveness;
 mod scoring;
 pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
 
@@ -30,6 +31,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         2,
         "0002_scoring.sql",
         include_str!("../../migrations/0002_scoring.sql"),
+    ),
+    (
+        3,
+        "0003_liveness.sql",
+        include_str!("../../migrations/0003_liveness.sql"),
     ),
 ];
 
