@@ -290,6 +290,29 @@ impl Store {
             .collect()
     }
 
+    /// One person's punches in `[from, to)` from every door, in time order.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`], [`StoreError::Query`].
+    pub async fn hall_punches_of(
+        &self,
+        hall: &str,
+        staff: &StaffId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Punch>, StoreError> {
+        Ok(self
+            .person_punches(hall, staff, from, to)
+            .await?
+            .into_iter()
+            .map(|d| Punch {
+                staff: staff.clone(),
+                at: d.at,
+                clock_trusted: d.clock_trusted,
+            })
+            .collect())
+    }
+
     /// One person's punches in `[from, to)` with the door that took each.
     ///
     /// # Errors
