@@ -1177,6 +1177,21 @@ async fn serve_http(
     }
 }
 
+/// The console's runtime: two workers and a few blocking threads for the store and the password
+/// checks. `hallclock console` serves on one; the door, on one of its own threads
+/// ([`spawn_own_runtime`]).
+///
+/// # Errors
+/// When the runtime cannot be built.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .thread_name("hallclock-console")
+        .enable_all()
+        .build()
+}
+
 /// Runs the console on a small runtime of its own, on threads of its own (two workers, a few
 /// blocking threads for the store and the password checks), so that nothing a browser does can
 /// delay the door's stages or its watchdog. Returns the thread; it ends when `cancel` fires.
@@ -1190,13 +1205,7 @@ pub fn spawn_own_runtime(
     daemon: Option<DaemonLink>,
     cancel: CancellationToken,
 ) -> Result<std::thread::JoinHandle<()>, AppError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .thread_name("hallclock-console")
-        .enable_all()
-        .build()
-        .failed_while(|| "starting the console's runtime".into())?;
+    let rt = runtime().failed_while(|| "starting the console's runtime".into())?;
     std::thread::Builder::new()
         .name("hallclock-console".into())
         .spawn(move || {
