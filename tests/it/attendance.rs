@@ -21,9 +21,14 @@ use hallclock::core::leave::{ApprovalLevel, HalfDay, LeaveKind};
 use hallclock::core::rules::{classify, Period, Punch, RulesConfig};
 use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
-use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
+use hallclock::store::{Approval, Audit, FactsQuery, NewLeave, PunchImportFormat, Store};
 
 use super::{hallclock_ok, output_ok, run_hallclock};
+
+/// The audit record of the tests' changes to the store.
+fn audit() -> Audit {
+    Audit::cli(Timestamp::UNIX_EPOCH, "test", "")
+}
 
 fn id(s: &str) -> StaffId {
     StaffId::new(s).unwrap()
@@ -265,33 +270,16 @@ fn spec_examples_through_store_and_report() {
     let now = as_of();
     for c in &cases {
         store
-            .upsert_staff(
-                &id(c.who),
-                c.who,
-                None,
-                now,
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-            )
+            .upsert_staff(&id(c.who), c.who, None, now, &audit())
             .unwrap();
     }
     store
-        .upsert_staff(
-            &id("b01"),
-            "B",
-            None,
-            now,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("b01"), "B", None, now, &audit())
         .unwrap();
     let file =
         parse_holiday_file("2026-01-17 workday 调休\n", SummerRule::hall_defaults()).unwrap();
     store
-        .replace_calendar_years(
-            &file.years,
-            &file.days,
-            &file.summers,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .replace_calendar_years(&file.years, &file.days, &file.summers, &audit())
         .unwrap();
     let mut punches = Vec::new();
     let mut duty = Vec::new();
@@ -319,26 +307,14 @@ fn spec_examples_through_store_and_report() {
                 reason: "test".into(),
                 approval_required: ApprovalLevel::InspectionOffice,
             };
-            let leave_id = store
-                .add_leave(
-                    &leave,
-                    now,
-                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-                )
-                .unwrap();
+            let leave_id = store.add_leave(&leave, now, &audit()).unwrap();
             let approval = Approval {
                 level: ApprovalLevel::DeputyDirector,
                 by: "分管领导".into(),
                 certified_by: None,
                 at: now,
             };
-            store
-                .approve_leave(
-                    leave_id,
-                    &approval,
-                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-                )
-                .unwrap();
+            store.approve_leave(leave_id, &approval, &audit()).unwrap();
         }
         if c.duty {
             duty.push(DutyEntry {
@@ -355,15 +331,10 @@ fn spec_examples_through_store_and_report() {
             "test",
             &punches,
             now,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            &audit(),
         )
         .unwrap();
-    store
-        .import_duty(
-            &duty,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
-        .unwrap();
+    store.import_duty(&duty, &audit()).unwrap();
 
     for c in &cases {
         let json = report_json(
@@ -395,29 +366,13 @@ fn a_person_enrolled_mid_month() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("hallclock.db")).unwrap();
     store
-        .upsert_staff(
-            &id("0001"),
-            "老员工",
-            None,
-            as_of(),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("0001"), "老员工", None, as_of(), &audit())
         .unwrap();
     store
-        .upsert_staff(
-            &id("0002"),
-            "新员工",
-            None,
-            as_of(),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("0002"), "新员工", None, as_of(), &audit())
         .unwrap();
     store
-        .set_active_from(
-            &id("0002"),
-            Some(date(2026, 11, 16)),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .set_active_from(&id("0002"), Some(date(2026, 11, 16)), &audit())
         .unwrap();
     let first = date(2026, 11, 1);
     let json = report_json(
