@@ -154,7 +154,8 @@ pub enum PreviewVerdict {
     },
 }
 
-/// An enrolment from the door camera's next good frames.
+/// An enrolment from the door camera's next good frames: the person and their consent (an
+/// upload's [`EnrolRequest`] has the same, and the photos).
 #[derive(Debug, Clone)]
 pub struct CaptureRequest {
     pub id: StaffId,
