@@ -149,7 +149,10 @@ fn main() {
             assert_eq!(lines.len(), 1);
             year.push(millis(t));
         }
-        println!("one person's year (2026, through October): {}", summary(year));
+        println!(
+            "one person's year (2026, through October): {}",
+            summary(year)
+        );
 
         let mut person = Vec::new();
         for _ in 0..20 {

@@ -8,6 +8,7 @@
 //! the wire shapes (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
 
 pub mod cli;
+pub mod facts;
 pub mod ingest;
 pub mod month;
 pub mod receiver;

@@ -226,6 +226,19 @@ impl Store {
             .collect()
     }
 
+    /// Everyone ever on the hall's list (whatever their days), by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`], [`StoreError::Query`].
+    pub async fn hall_staff(&self, hall: &str) -> Result<Vec<Member>, StoreError> {
+        self.members(
+            hall,
+            jiff::civil::date(1, 1, 1),
+            jiff::civil::date(9999, 12, 31),
+        )
+        .await
+    }
+
     /// Keeps a holiday file under `name` (a later import of the same name replaces it).
     ///
     /// # Errors
