@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use hallclock::core::ids::StaffId;
 use hallclock::core::evaluation::SplitMix;
+use hallclock::core::ids::StaffId;
 use hallclock::core::image::BgrImage;
 use hallclock::core::matcher::{l2_normalize, Gallery, MatchPolicy, Metric, SearchScratch};
 use hallclock::hw::read_photo;

@@ -14,6 +14,7 @@ mod enroll;
 mod eval;
 mod eval_door;
 mod eval_liveness;
+mod facts;
 mod identify;
 mod make_attacks;
 mod run;
@@ -78,6 +79,10 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Run the embedded demonstration: sample staff enrolled, the daemon on the sample videos.
     Demo(demo::DemoArgs),
+    /// The hall's facts from the central scoring service (staff list, first judged days,
+    /// holidays): `pull` takes a copy now (the daemon does it by itself).
+    #[command(subcommand)]
+    Facts(facts::FactsCommand),
     /// Attendance reports (考勤报表): day, month or year; table, CSV, JSON or Excel.
     #[command(subcommand)]
     Report(attendance::ReportCommand),
@@ -226,6 +231,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),
+        Command::Facts(c) => facts::run(&config, c),
         Command::Report(c) => attendance::report(&config, c),
         Command::Leave(c) => attendance::leave(&config, c),
         Command::Post(c) => attendance::post(&config, c),

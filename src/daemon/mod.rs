@@ -14,6 +14,7 @@
 //! module wires; it decides nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
+pub mod facts;
 pub mod liveness;
 pub mod metrics;
 pub mod motion;
@@ -350,6 +351,15 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
                 t.beat(Stage::Uplink);
             }
         });
+    }
+    // Facts: the hall's staff list and holidays from the centre, into the store.
+    if let Some((settings, every)) = config
+        .uplink
+        .clone()
+        .and_then(|s| s.facts_every.map(|every| (s, every)))
+    {
+        let (config, cancel) = (config.clone(), aux.child_token());
+        tracker.spawn(facts::run_facts(settings, config, every, cancel));
     }
     drop(exit_tx);
     tracker.close();

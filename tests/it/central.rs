@@ -520,3 +520,127 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
+
+/// Issue 9, the centre owns the hall's facts: `hallclock facts pull` (the real binary) takes the
+/// hall's staff list with their first judged days and the holiday files from the real centre
+/// into the door's store, and the daemon's facts task (`daemon::facts::run_facts`, polling with
+/// `If-None-Match`) follows a later change at the centre without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
+    use hallclock::core::calendar::SummerRule;
+
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let db_settings = DbSettings {
+        url: cluster.url.clone(),
+        password_file: None,
+    };
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre.migrate().await.unwrap();
+    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
+    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
+    centre
+        .put_holiday_file(
+            "holidays-2026.txt",
+            &std::fs::read_to_string(&holidays).unwrap(),
+        )
+        .await
+        .unwrap();
+    for (id, name) in [("0001", "王芳"), ("0002", "李明")] {
+        centre
+            .add_staff("east", &StaffId::new(id).unwrap(), name)
+            .await
+            .unwrap();
+    }
+    let from: jiff::civil::Date = "2026-11-02".parse().unwrap();
+    centre
+        .set_staff_facts(
+            "east",
+            &StaffId::new("0002").unwrap(),
+            Some(from),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let token = NewToken::generate().unwrap();
+    centre
+        .add_device("east", DEVICE, &token.sha256())
+        .await
+        .unwrap();
+    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("upload-token");
+    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+    let config = dir.path().join("hallclock.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
+             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
+        ),
+    )
+    .unwrap();
+    let pulled = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
+    assert!(pulled.contains("新增 2 人"), "{pulled}");
+    let db = dir.path().join("hallclock.db");
+    // (name, first judged day) of 0002 as the door's database holds them.
+    let li = |db: &Path| -> (String, Option<String>) {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT name, active_from FROM staff WHERE staff_id = '0002'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let calendar = Store::open(&db)
+        .unwrap()
+        .calendar(SummerRule::hall_defaults())
+        .unwrap();
+    assert!(
+        !calendar.is_working_day("2026-10-05".parse().unwrap()),
+        "国庆节 from the centre"
+    );
+    assert_eq!(li(&db), ("李明".to_string(), Some(from.to_string())));
+    let again = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
+    assert!(again.contains("更新 2 人"), "{again}");
+
+    // The daemon's task: a change at the centre reaches the door's store by itself.
+    let settings = settings(&endpoint, &token_file);
+    let mut door_config = hallclock::config::Config::load(Some(&config)).unwrap();
+    door_config.store.database = db.clone();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(hallclock::daemon::facts::run_facts(
+        settings,
+        door_config,
+        Duration::from_millis(200),
+        cancel.clone(),
+    ));
+    let later: jiff::civil::Date = "2026-11-16".parse().unwrap();
+    let centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre
+        .set_staff_facts(
+            "east",
+            &StaffId::new("0002").unwrap(),
+            Some(later),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if li(&db).1 == Some(later.to_string()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the door never took the change");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap();
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
