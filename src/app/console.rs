@@ -471,9 +471,14 @@ impl Console for StoreConsole {
                     refused: l.outcome == crate::store::SpoofOutcome::Refused,
                     live_score: l.live_score,
                     reasons: l.reasons,
+                    evidence: l.evidence,
                 })
                 .collect())
         })
+    }
+
+    fn evidence(&self, file: &str) -> Result<Option<Vec<u8>>, ConsoleError> {
+        self.with_store(|s| s.evidence_jpeg(file).map_err(failed))
     }
 
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
