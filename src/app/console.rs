@@ -1008,9 +1008,7 @@ fn keep_bona_fide_samples(
             at: now,
         })
         .collect();
-    store
-        .record_liveness_samples(&samples, now)
-        .map_err(failed)
+    store.record_liveness_samples(&samples, now).map_err(failed)
 }
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {

@@ -68,8 +68,8 @@ fn drill(config: &Config, args: DrillArgs) -> anyhow::Result<ExitCode> {
     if args.count == 0 {
         bail!("--count must be at least 1");
     }
-    let staff = StaffId::new(&args.staff)
-        .map_err(|e| anyhow::anyhow!("--staff {:?}: {e}", args.staff))?;
+    let staff =
+        StaffId::new(&args.staff).map_err(|e| anyhow::anyhow!("--staff {:?}: {e}", args.staff))?;
     let mut store = open_store(config)?;
     if store
         .staff(&staff)
@@ -109,7 +109,9 @@ fn drill(config: &Config, args: DrillArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
         {
-            let s = model.score(img, &face.bbox).context("the liveness models")?;
+            let s = model
+                .score(img, &face.bbox)
+                .context("the liveness models")?;
             return Ok(Some(s.mean));
         }
         Ok(None)

@@ -173,7 +173,10 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join(&file)), 0o600);
-        assert_eq!(s.evidence_jpeg(&file).unwrap().as_deref(), Some(&b"jpeg"[..]));
+        assert_eq!(
+            s.evidence_jpeg(&file).unwrap().as_deref(),
+            Some(&b"jpeg"[..])
+        );
         // A name the database does not know is never opened.
         assert_eq!(s.evidence_jpeg("../hall.db").unwrap(), None);
         // Not yet old enough; then gone, file and row.

@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::common::local;
 use super::common::call;
+use super::common::local;
 use super::html::{esc, message, month_filter, table_head};
 use super::i18n::{t, Lang};
 use super::security::{allowed, Permission};
@@ -104,7 +104,8 @@ pub async fn evidence(
 ) -> Response {
     match call(&state, move |c| c.evidence(&file)).await {
         Ok(Some(jpeg)) => {
-            let mut r = (StatusCode::OK, [(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response();
+            let mut r =
+                (StatusCode::OK, [(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response();
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
