@@ -528,7 +528,22 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         .expect("enroll runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let off_db = dir.join("off.db");
-    std::fs::copy(&db, &off_db).expect("a copy of the enrolled database");
+    // The console holds the first database open (its enrolment may sit in the WAL): the door
+    // without evidence frames gets a database of its own, enrolled the same way.
+    let mut c = super::hallclock_command(&dir);
+    c.env("HALLCLOCK_NOW", NOW).arg("--db").arg(&off_db);
+    let (ok, text) = output_of(
+        &mut c,
+        &[
+            "enroll",
+            "--id",
+            "0001",
+            "--name",
+            "张三",
+            &set.join("live/single_face_still00.jpg").to_string_lossy(),
+        ],
+    );
+    assert!(ok, "{text}");
     let evidence_dir = |db: &std::path::Path| {
         let mut name = db.as_os_str().to_owned();
         name.push(".evidence");
