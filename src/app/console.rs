@@ -40,7 +40,9 @@ use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::hw::photo::encode_jpeg;
-use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
+use crate::store::{
+    Audit, AuditFilter, ConsentRecord, LivenessSample, NewLeave, SampleKind, SampleSource, Store,
+};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
@@ -517,9 +519,14 @@ impl Console for StoreConsole {
                     refused: l.outcome == crate::store::SpoofOutcome::Refused,
                     live_score: l.live_score,
                     reasons: l.reasons,
+                    evidence: l.evidence,
                 })
                 .collect())
         })
+    }
+
+    fn evidence(&self, file: &str) -> Result<Option<Vec<u8>>, ConsoleError> {
+        self.with_store(|s| s.evidence_jpeg(file).map_err(failed))
     }
 
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
@@ -949,6 +956,7 @@ impl Console for StoreConsole {
             std::thread::sleep(Duration::from_millis(100));
         };
         let keep = self.config.store.keep_face_images;
+        let live_scores: Vec<f32> = vectors.iter().filter_map(|v| v.live_score).collect();
         let mut faces = Vec::with_capacity(vectors.len());
         for v in vectors {
             let jpeg = match (&v.crop, keep) {
@@ -961,9 +969,14 @@ impl Console for StoreConsole {
                 jpeg,
             });
         }
-        self.enrol_with_consent(&request, by, |vision, store, input| {
+        let done = self.enrol_with_consent(&request, by, |vision, store, input| {
             enrol_embeddings(vision, store, input, &faces, "door camera")
-        })
+        })?;
+        // The live scores of these captures are bona fide samples of this camera (calibration).
+        self.with_store(|store| {
+            keep_bona_fide_samples(store, &request.id, &live_scores, self.config.clock.now())
+        })?;
+        Ok(done)
     }
 
     fn reload_gallery(&self) -> Result<bool, ConsoleError> {
@@ -979,6 +992,27 @@ impl Console for StoreConsole {
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
+}
+
+/// Keeps the live scores of an enrolment's captures from the door camera as bona fide samples of
+/// this camera (issue 11: what `eval-liveness --from-db` calibrates on).
+fn keep_bona_fide_samples(
+    store: &mut Store,
+    id: &StaffId,
+    scores: &[f32],
+    now: Timestamp,
+) -> Result<(), ConsoleError> {
+    let samples: Vec<LivenessSample> = scores
+        .iter()
+        .map(|&model_score| LivenessSample {
+            kind: SampleKind::Live,
+            source: SampleSource::Enrolment,
+            staff: Some(id.clone()),
+            model_score,
+            at: now,
+        })
+        .collect();
+    store.record_liveness_samples(&samples, now).map_err(failed)
 }
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
@@ -1297,6 +1331,7 @@ mod tests {
                 vector: vec![frame as f32],
                 sharpness: 1.0,
                 crop: None,
+                live_score: None,
             }),
         }
     }

@@ -291,6 +291,7 @@ fn run_once(
         db_path: config.store.database.clone(),
         preview: None,
         keep_face_crops: false,
+        keep_evidence: false,
         embed,
         work: work.clone(),
         face_check,
@@ -371,6 +372,7 @@ fn run_once(
         zone: config.rules.engine.schedule.zone.clone(),
         wake_uploader: None,
         clock: config.clock,
+        evidence_retention: None,
     };
     let t = telemetry.clone();
     let recorder = std::thread::spawn(move || sinks::run_record(record, commit_rx, fb_tx, t));

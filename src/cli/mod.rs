@@ -16,6 +16,7 @@ mod eval_door;
 mod eval_liveness;
 mod facts;
 mod identify;
+mod liveness;
 mod make_attacks;
 mod run;
 mod setup;
@@ -67,6 +68,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Liveness figures (APCER, BPCER) on folders live/ and attack/<kind>/: calibrate on site.
     EvalLiveness(eval_liveness::EvalLivenessArgs),
+    /// Liveness calibration on site: attack drills (a printed photo, a phone replay).
+    #[command(subcommand)]
+    Liveness(liveness::LivenessCommand),
     /// Make synthetic print and replay attacks from real captures (for eval-liveness).
     MakeAttacks(make_attacks::MakeAttacksArgs),
     /// Compose a seeded rush-hour clip (people entering in pairs, queues, crossing) with its truth.
@@ -225,6 +229,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
         Command::EvalLiveness(a) => eval_liveness::run(&config, a),
+        Command::Liveness(c) => liveness::run(&config, c),
         Command::MakeAttacks(a) => make_attacks::run(&config, a),
         Command::DoorClip(a) => door_clip::run(&config, a),
         Command::EvalDoor(a) => eval_door::run(&config, a),

@@ -259,6 +259,10 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             db_path: config.store.database.clone(),
             preview: door_preview.clone(),
             keep_face_crops: config.store.keep_face_images,
+            keep_evidence: matches!(
+                config.liveness.evidence,
+                crate::config::EvidenceFrames::Keep { .. }
+            ),
             embed: recognise::EmbedPolicy::Tracked,
             work: Arc::new(recognise::RecogniseWork::default()),
             face_check,
@@ -310,6 +314,10 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             zone: config.rules.engine.schedule.zone.clone(),
             wake_uploader: config.uplink.as_ref().map(|_| wake_uploader.clone()),
             clock: config.clock,
+            evidence_retention: match config.liveness.evidence {
+                crate::config::EvidenceFrames::Keep { retention } => Some(retention),
+                crate::config::EvidenceFrames::Discard => None,
+            },
         };
         let (t, exit) = (telemetry.clone(), exit_tx.clone());
         tracker.spawn_blocking(move || {
