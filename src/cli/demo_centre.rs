@@ -36,16 +36,25 @@ pub struct LocalCentre {
     pub uplink: UploadSettings,
 }
 
+/// A file of the repository: from the working folder, from the executable's place in
+/// `target/<profile>/`, or from where this binary was built.
+fn repository_file(relative: &str) -> Option<PathBuf> {
+    let here = PathBuf::from(relative);
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|e| Some(e.parent()?.parent()?.parent()?.join(relative)));
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    [Some(here), beside_exe, Some(built_from)]
+        .into_iter()
+        .flatten()
+        .find(|p| p.exists())
+}
+
 fn script(name: &str) -> anyhow::Result<PathBuf> {
-    let p = PathBuf::from("scripts").join(name);
-    if p.is_file() {
-        Ok(p)
-    } else {
-        bail!(
-            "{} not found: run the demo from the repository's top folder, or skip the centre with --no-centre",
-            p.display()
-        )
-    }
+    let relative = format!("scripts/{name}");
+    repository_file(&relative).with_context(|| {
+        format!("{relative} not found (the repository's scripts): run the demo from the repository, or skip the centre with --no-centre")
+    })
 }
 
 /// `hallclock-central`, beside this executable, or built now under `cargo run`.
@@ -142,7 +151,8 @@ impl LocalCentre {
             &url,
             &["hall", "add", "--id", hall, "--name", hall_name],
         )?;
-        let mut holidays: Vec<PathBuf> = std::fs::read_dir("firmware-config")
+        let mut holidays: Vec<PathBuf> = repository_file("firmware-config")
+            .and_then(|dir| std::fs::read_dir(dir).ok())
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
         holidays.retain(|p| {
