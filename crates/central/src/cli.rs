@@ -13,8 +13,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
+use hallclock_core::schedule::ScheduleConfig;
 
-use crate::receiver;
+use crate::{receiver, silence};
 use crate::store::{DbSettings, Store};
 use crate::token::NewToken;
 
@@ -102,11 +103,15 @@ pub enum DeviceCommand {
         #[arg(long)]
         id: String,
     },
-    /// Lists the doors with when each was last heard from; `silent` marks live doors not heard
-    /// from for --silent-minutes.
+    /// Lists the doors with when each was last heard from and their last health report;
+    /// `silent` marks doors not heard from for --silent-minutes during working hours (the
+    /// sessions of a working day in Asia/Shanghai), `off-hours` the same outside them.
     List {
         #[arg(long, default_value_t = 30)]
-        silent_minutes: i64,
+        silent_minutes: u32,
+        /// The instant to judge at, RFC 3339 (e.g. 2026-03-02T01:00:00Z); default now.
+        #[arg(long)]
+        at: Option<jiff::Timestamp>,
     },
 }
 
@@ -188,18 +193,19 @@ async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
                 "Device {id} has a new token, above, shown this once; the old one no longer works."
             );
         }
-        Command::Device(DeviceCommand::List { silent_minutes }) => {
-            let rows = store.devices(silent_minutes).await.context("device list")?;
+        Command::Device(DeviceCommand::List { silent_minutes, at }) => {
+            let zone = jiff::tz::TimeZone::get(ScheduleConfig::DEFAULT_ZONE_NAME)
+                .context("device list: the halls' time zone")?;
+            let hours = silence::WorkingHours::hall_defaults(zone);
+            let now = at.unwrap_or_else(jiff::Timestamp::now);
+            let window = jiff::SignedDuration::from_mins(i64::from(silent_minutes));
+            let rows = store.devices().await.context("device list")?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "hall\tdevice\tstate\tlast seen\thealth")?;
             for r in rows {
-                let state = if r.revoked_at.is_some() {
-                    "revoked"
-                } else if r.silent {
-                    "silent"
-                } else {
-                    "live"
-                };
+                let revoked = r.revoked_at.is_some();
+                let state = silence::door_state(now, r.last_seen_at, revoked, window, &hours);
+                let state = state.as_str();
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}\t{}",

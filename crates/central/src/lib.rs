@@ -4,11 +4,13 @@
 //!
 //! Rooms: `ingest` decides what a batch's records are worth (pure, no I/O), `token` makes and
 //! hashes bearer tokens, `store` holds every SQL statement and the migrations, `receiver` is the
-//! axum endpoint, `cli` the commands. It links neither OpenCV, ONNX Runtime nor SQLite; it shares
-//! the wire shapes (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
+//! axum endpoint, `silence` tells which doors went quiet in working hours (pure), `cli` the
+//! commands. It links neither OpenCV, ONNX Runtime nor SQLite; it shares the wire shapes
+//! (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
 
 pub mod cli;
 pub mod ingest;
 pub mod receiver;
+pub mod silence;
 pub mod store;
 pub mod token;

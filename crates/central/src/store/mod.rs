@@ -136,8 +136,6 @@ pub struct DeviceRow {
     pub last_seen_at: Option<jiff::Timestamp>,
     /// The last heartbeat, as JSON text.
     pub health: Option<String>,
-    /// Not revoked, and not seen for longer than the asked window (or never).
-    pub silent: bool,
 }
 
 /// An instant column as milliseconds since the Unix epoch (`int8`, or NULL), for
@@ -395,11 +393,11 @@ impl Store {
         found(n, "device", id)
     }
 
-    /// Every device, by hall and id; `silent` marks live devices not seen for `silent_minutes`.
+    /// Every device, by hall and id (`silence` tells which went silent).
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn devices(&self, silent_minutes: i64) -> Result<Vec<DeviceRow>, StoreError> {
+    pub async fn devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
         let rows = self
             .client
             .query(
@@ -410,12 +408,9 @@ impl Store {
                     epoch_ms!("revoked_at"),
                     ", ",
                     epoch_ms!("last_seen_at"),
-                    ", health::text,
-                     revoked_at IS NULL AND (last_seen_at IS NULL
-                         OR last_seen_at < now() - make_interval(mins => $1::int))
-                     FROM devices ORDER BY hall, id"
+                    ", health::text FROM devices ORDER BY hall, id"
                 ),
-                &[&(silent_minutes.clamp(0, i64::from(i32::MAX)) as i32)],
+                &[],
             )
             .await
             .map_err(query("listing devices"))?;
@@ -429,7 +424,6 @@ impl Store {
                     revoked_at: optional(r.get(3), "devices.revoked_at")?,
                     last_seen_at: optional(r.get(4), "devices.last_seen_at")?,
                     health: r.get(5),
-                    silent: r.get(6),
                 })
             })
             .collect()
