@@ -57,6 +57,9 @@ pub enum Command {
         /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
+        /// Database connections to keep, used in turn (default: two per core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+        connections: Option<u16>,
     },
 }
 
@@ -137,9 +140,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let version = store.migrate().await.context("migrating")?;
             eprintln!("The database schema is at version {version}.");
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            connections,
+        } => {
             store.migrate().await.context("migrating before serving")?;
-            serve(receiver::StoreHandle::new(settings, store), listen).await?;
+            let connections =
+                connections.map_or_else(receiver::default_connections, usize::from);
+            let handle = receiver::StoreHandle::with_connections(settings, store, connections);
+            serve(handle, listen).await?;
         }
         command => {
             store

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 use hallclock_core::ids::StaffId;
 use hallclock_core::schedule::{PunchRole, Verdict};
+use tokio::sync::OnceCell;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
@@ -154,9 +155,43 @@ fn instant_ms(ms: i64, what: &'static str) -> Result<jiff::Timestamp, StoreError
     })
 }
 
+/// The live device a token's sha256 belongs to.
+const TOKEN_SQL: &str =
+    "SELECT id, hall FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL";
+
+/// Which of a list of staff ids a hall has.
+const STAFF_SQL: &str = "SELECT id FROM staff WHERE hall = $1 AND id = ANY($2::text[])";
+
+/// A batch's punches in one statement, each `(device, seq)` once, and the device noted as seen:
+/// the seqs stored now come back.
+const BATCH_SQL: &str = "WITH stored AS (
+         INSERT INTO punches (device, seq, hall, staff_id, at, direction, clock_trusted,
+                              verdict, late_minutes, early_minutes)
+         SELECT $1, u.seq, $2, u.staff_id, u.at::timestamptz, u.direction, u.clock_trusted,
+                u.verdict, u.late_minutes, u.early_minutes
+         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+                     $8::text[], $9::integer[], $10::integer[])
+              AS u(seq, staff_id, at, direction, clock_trusted, verdict, late_minutes,
+                   early_minutes)
+         ON CONFLICT (device, seq) DO NOTHING
+         RETURNING seq
+     ), seen AS (
+         UPDATE devices SET last_seen_at = now() WHERE id = $1
+     )
+     SELECT seq FROM stored";
+
+/// The statements every batch runs, prepared once per connection (the schema must exist first,
+/// so on first use rather than at connect time).
+struct Prepared {
+    token: Statement,
+    staff: Statement,
+    batch: Statement,
+}
+
 /// The connection to PostgreSQL. Queries take `&self` and are pipelined on the one connection.
 pub struct Store {
     client: Client,
+    prepared: OnceCell<Prepared>,
 }
 
 impl fmt::Debug for Store {
@@ -199,7 +234,27 @@ impl Store {
                 tracing::error!(%error, "The database connection ended");
             }
         });
-        Ok(Store { client })
+        Ok(Store {
+            client,
+            prepared: OnceCell::new(),
+        })
+    }
+
+    /// The ingest path's statements, prepared on first use.
+    async fn prepared(&self) -> Result<&Prepared, StoreError> {
+        self.prepared
+            .get_or_try_init(|| async {
+                let prepare = |sql: &'static str| self.client.prepare(sql);
+                let (token, staff, batch) =
+                    tokio::try_join!(prepare(TOKEN_SQL), prepare(STAFF_SQL), prepare(BATCH_SQL))
+                        .map_err(query("preparing the ingest statements"))?;
+                Ok(Prepared {
+                    token,
+                    staff,
+                    batch,
+                })
+            })
+            .await
     }
 
     /// Whether the connection has ended (the server restarted or the network failed).
@@ -437,12 +492,10 @@ impl Store {
         &self,
         token_sha256: &[u8; 32],
     ) -> Result<Option<TokenDevice>, StoreError> {
+        let statement = &self.prepared().await?.token;
         let row = self
             .client
-            .query_opt(
-                "SELECT id, hall FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL",
-                &[&&token_sha256[..]],
-            )
+            .query_opt(statement, &[&&token_sha256[..]])
             .await
             .map_err(query("looking up a token"))?;
         Ok(row.map(|r| TokenDevice {
@@ -460,19 +513,18 @@ impl Store {
         hall: &str,
         ids: &[&str],
     ) -> Result<HashSet<String>, StoreError> {
+        let statement = &self.prepared().await?.staff;
         let rows = self
             .client
-            .query(
-                "SELECT id FROM staff WHERE hall = $1 AND id = ANY($2::text[])",
-                &[&hall, &ids],
-            )
+            .query(statement, &[&hall, &ids])
             .await
             .map_err(query("reading the staff list"))?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Inserts a device's punches in one statement, each `(device, seq)` once; returns the seqs
-    /// stored now (the others were stored before). Committed when it returns.
+    /// Inserts a device's punches in one statement, each `(device, seq)` once, and notes the
+    /// device as heard from now; returns the seqs stored now (the others were stored before).
+    /// Committed when it returns.
     ///
     /// # Errors
     /// [`StoreError::Query`]: nothing of the batch is stored.
@@ -482,9 +534,7 @@ impl Store {
         hall: &str,
         punches: &[&CheckedPunch],
     ) -> Result<HashSet<i64>, StoreError> {
-        if punches.is_empty() {
-            return Ok(HashSet::new());
-        }
+        let statement = &self.prepared().await?.batch;
         let n = punches.len();
         let mut seq = Vec::with_capacity(n);
         let mut staff = Vec::with_capacity(n);
@@ -517,16 +567,7 @@ impl Store {
         let rows = self
             .client
             .query(
-                "INSERT INTO punches (device, seq, hall, staff_id, at, direction, clock_trusted,
-                                      verdict, late_minutes, early_minutes)
-                 SELECT $1, u.seq, $2, u.staff_id, u.at::timestamptz, u.direction, u.clock_trusted,
-                        u.verdict, u.late_minutes, u.early_minutes
-                 FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[],
-                             $8::text[], $9::integer[], $10::integer[])
-                      AS u(seq, staff_id, at, direction, clock_trusted, verdict, late_minutes,
-                           early_minutes)
-                 ON CONFLICT (device, seq) DO NOTHING
-                 RETURNING seq",
+                statement,
                 &[
                     &device, &hall, &seq, &staff, &at, &direction, &trusted, &verdict, &late,
                     &early,
