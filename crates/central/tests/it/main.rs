@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod cluster;
+mod faults;
 mod receiver;
 
 use std::io::{BufRead, BufReader};

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::api::{post, post_json};
 use super::{Db, Server};
 
-fn record(device: &str, seq: u64, staff: &str) -> Value {
+pub fn record(device: &str, seq: u64, staff: &str) -> Value {
     json!({
         "idempotency_key": format!("{device}:{seq}"), "device": device, "seq": seq,
         "staff_id": staff, "at": "2026-11-18T00:31:12.345Z", "direction": "in",
@@ -20,12 +20,12 @@ fn record(device: &str, seq: u64, staff: &str) -> Value {
     })
 }
 
-fn batch(records: Vec<Value>) -> Value {
+pub fn batch(records: Vec<Value>) -> Value {
     json!({ "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z", "records": records })
 }
 
 /// key → status of a 200 answer.
-fn statuses(answer: &Value) -> HashMap<String, String> {
+pub fn statuses(answer: &Value) -> HashMap<String, String> {
     answer["results"]
         .as_array()
         .unwrap()
@@ -39,7 +39,7 @@ fn statuses(answer: &Value) -> HashMap<String, String> {
         .collect()
 }
 
-async fn stored(db: &Db) -> Vec<(String, i64, String)> {
+pub async fn stored(db: &Db) -> Vec<(String, i64, String)> {
     db.client()
         .await
         .query(
@@ -66,7 +66,7 @@ async fn last_seen(db: &Db) -> Option<String> {
 }
 
 /// `db` seeded ([`Db::seeded`]) and served: the database, the device's token and the server.
-fn serving(db: Db) -> (Db, String, Server) {
+pub fn serving(db: Db) -> (Db, String, Server) {
     let token = db.seeded();
     let server = db.serve();
     (db, token, server)
