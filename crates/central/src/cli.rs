@@ -15,9 +15,9 @@ use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
 use hallclock_core::schedule::ScheduleConfig;
 
-use crate::{receiver, silence};
 use crate::store::{DbSettings, Store};
 use crate::token::NewToken;
+use crate::{receiver, silence};
 
 /// The central scoring service of hallclock: receives the doors' punches into PostgreSQL.
 #[derive(Debug, Parser)]
@@ -145,8 +145,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             connections,
         } => {
             store.migrate().await.context("migrating before serving")?;
-            let connections =
-                connections.map_or_else(receiver::default_connections, usize::from);
+            let connections = connections.map_or_else(receiver::default_connections, usize::from);
             let handle = receiver::StoreHandle::with_connections(settings, store, connections);
             serve(handle, listen).await?;
         }

@@ -115,8 +115,14 @@ mod tests {
     fn silence_counts_in_working_hours_only() {
         // Monday 2 March 2026, 09:00 in the hall (UTC+8).
         let monday_9 = "2026-03-02T01:00:00Z";
-        assert_eq!(state(monday_9, Some("2026-03-02T00:40:00Z")), DoorState::Live);
-        assert_eq!(state(monday_9, Some("2026-03-02T00:29:59Z")), DoorState::Silent);
+        assert_eq!(
+            state(monday_9, Some("2026-03-02T00:40:00Z")),
+            DoorState::Live
+        );
+        assert_eq!(
+            state(monday_9, Some("2026-03-02T00:29:59Z")),
+            DoorState::Silent
+        );
         assert_eq!(state(monday_9, None), DoorState::Silent);
         // 12:30, the lunch break; 07:59, before the morning; Saturday 09:00.
         assert_eq!(state("2026-03-02T04:30:00Z", None), DoorState::OffHours);

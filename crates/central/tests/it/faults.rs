@@ -32,7 +32,13 @@ struct Uploads {
 
 /// Posts `body` until it is answered 200, as the door does (its backoff shortened); records what
 /// came back.
-async fn post_until_answered(http: &reqwest::Client, url: &str, token: &str, body: &Value, seen: &mut Uploads) {
+async fn post_until_answered(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+    seen: &mut Uploads,
+) {
     for _ in 0..600 {
         match http.post(url).bearer_auth(token).json(body).send().await {
             Ok(r) if r.status().as_u16() == 200 => {
@@ -118,9 +124,7 @@ async fn a_database_outage_during_uploads_loses_nothing_and_doubles_nothing() {
         "the doors uploaded while the database was down"
     );
     assert!(
-        refusals
-            .iter()
-            .all(|r| *r == (503, Some("30".to_string()))),
+        refusals.iter().all(|r| *r == (503, Some("30".to_string()))),
         "only 503 with Retry-After: {refusals:?}"
     );
     let rows = stored(&db).await;
