@@ -243,7 +243,7 @@ async fn heartbeat(
         Ok(h) => h,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("heartbeat: {e}")),
     };
-    match store.touch_device(&device.id, Some(&health)).await {
+    match store.note_heartbeat(&device.id, &health).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => unavailable(&e),
     }

@@ -225,6 +225,9 @@ impl Store {
             config.password(password);
         }
         config.application_name("hallclock-central");
+        // A database host that does not answer (not one that refuses) must not hold a request
+        // for minutes: the door gives up after its own timeout (10 s by default) anyway.
+        config.connect_timeout(std::time::Duration::from_secs(5));
         let (client, connection) = config
             .connect(NoTls)
             .await
@@ -578,17 +581,15 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Notes that a device was heard from now; with `health` (JSON text), keeps it as its last
-    /// heartbeat.
+    /// Keeps a device's heartbeat (JSON text) as its last health report and notes it as heard
+    /// from now. (A batch notes it in the batch's own statement, [`Store::insert_punches`].)
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn touch_device(&self, id: &str, health: Option<&str>) -> Result<(), StoreError> {
+    pub async fn note_heartbeat(&self, id: &str, health: &str) -> Result<(), StoreError> {
         self.client
             .execute(
-                "UPDATE devices SET last_seen_at = now(),
-                        health = coalesce($2::text::jsonb, health)
-                 WHERE id = $1",
+                "UPDATE devices SET last_seen_at = now(), health = $2::text::jsonb WHERE id = $1",
                 &[&id, &health],
             )
             .await
