@@ -231,9 +231,10 @@ impl Store {
         let (client, connection) = config
             .connect(NoTls)
             .await
-            .map_err(|e| StoreError::Connect(e.to_string()))?;
+            .map_err(|e| StoreError::Connect(with_causes(&e)))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
+                let error = with_causes(&error);
                 tracing::error!(%error, "The database connection ended");
             }
         });
@@ -596,6 +597,19 @@ impl Store {
             .map_err(query("noting a device as seen"))?;
         Ok(())
     }
+}
+
+/// A driver error with its causes (`db error: FATAL: the database system is shutting down`,
+/// not just `db error`). The driver's errors carry neither the URL nor the password.
+fn with_causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn exists_or(
