@@ -76,6 +76,7 @@ fn month_report(f: &Fixture, xlsx: Option<&std::path::Path>) -> Timings {
         zone: "Asia/Shanghai",
         now,
         only: None,
+        spoofs: &std::collections::BTreeMap::new(),
     });
     let t3 = Instant::now();
     let table = render_table(&built);

@@ -21,7 +21,7 @@ use hallclock::core::rules::Punch;
 use hallclock::core::schedule::{PunchRole, Verdict};
 use hallclock::daemon::upload::{run_uploader, UploadStatus};
 use hallclock::store::{DoorPunch, Store};
-use hallclock::uplink::wire::{WireBatch, WireResponse, WireResult};
+use hallclock::uplink::wire::{WireBatchV2, WireResponse, WireResult};
 use hallclock::uplink::{ClientSettings, TokenSource};
 
 const RECORDS: usize = 10_000;
@@ -29,15 +29,16 @@ const TARGET: Duration = Duration::from_secs(30);
 
 type Seen = Arc<Mutex<HashSet<String>>>;
 
-async fn central(State(seen): State<Seen>, Json(batch): Json<WireBatch>) -> Json<WireResponse> {
+async fn central(State(seen): State<Seen>, Json(batch): Json<WireBatchV2>) -> Json<WireResponse> {
     let mut seen = seen.lock().expect("server lock");
     let results = batch
         .records
         .into_iter()
         .map(|r| {
-            let fresh = seen.insert(r.idempotency_key.clone());
+            let key = r.idempotency_key().to_string();
+            let fresh = seen.insert(key.clone());
             WireResult {
-                idempotency_key: r.idempotency_key,
+                idempotency_key: key,
                 status: if fresh { "accepted" } else { "duplicate" }.into(),
                 reason: None,
             }

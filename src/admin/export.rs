@@ -9,13 +9,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 use serde_json::{json, Map, Value};
 
 use crate::admin::report::{kind_key, kind_zh, session_zh, Report, ReportKind, Row, LEAVE_KINDS};
 use crate::core::leave::{HalfDay, LeaveClass};
 use crate::core::schedule::Session;
 use crate::core::scoring::{FundEstimate, Points};
+use hallclock_report::{col, fit_page, headers, row_index, Styles};
+pub use hallclock_report::{csv_cell, csv_id_cell, display_width, text_table, CSV_BOM};
 
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +35,7 @@ const FUND_NOTE_EN: &str = "fund is an estimate: 150 / 100 x (70 + attendance sc
                             other three parts are full; the inspection office's figure is the real one";
 
 /// The person columns: Chinese header, English key.
-const COLUMNS: [(&str, &str); 15] = [
+const COLUMNS: [(&str, &str); 17] = [
     ("工号", "staff_id"),
     ("姓名", "name"),
     ("迟到次数", "late"),
@@ -49,9 +51,11 @@ const COLUMNS: [(&str, &str); 15] = [
     ("扣分", "deduction"),
     ("考勤得分(满分30)", "score"),
     ("考核资金估算(元)", "fund"),
+    ("代打卡嫌疑(已记打卡)", "spoofs_flagged"),
+    ("代打卡嫌疑(已拒绝)", "spoofs_refused"),
 ];
 
-fn cells(row: &Row) -> [String; 15] {
+fn cells(row: &Row) -> [String; 17] {
     let c = &row.counts;
     [
         row.staff
@@ -71,6 +75,8 @@ fn cells(row: &Row) -> [String; 15] {
         row.deduction.to_string(),
         row.score.to_string(),
         yuan(row.fund),
+        c.spoofs.flagged.to_string(),
+        c.spoofs.refused.to_string(),
     ]
 }
 
@@ -181,6 +187,7 @@ pub fn render_table(report: &Report) -> String {
             g.backup
         );
     }
+    spoof_section(&mut out, report);
     if !report.open_leaves.is_empty() {
         let _ = writeln!(out, "\n未销假 open leaves: {}", report.open_leaves.len());
         for l in &report.open_leaves {
@@ -198,98 +205,35 @@ pub fn render_table(report: &Report) -> String {
     out
 }
 
+/// 代打卡嫌疑: the people the door's liveness check suspected someone clocked in for, always
+/// printed (a hall with none says so).
+fn spoof_section(out: &mut String, report: &Report) {
+    let suspected: Vec<&Row> = report
+        .people
+        .iter()
+        .filter(|r| r.counts.spoofs.total() > 0)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n代打卡嫌疑 (活体检测) suspected spoofs: {}",
+        report.hall.counts.spoofs.total()
+    );
+    for r in suspected {
+        let _ = writeln!(
+            out,
+            "  {} {}: 已记打卡待核查 {}, 已拒绝未记打卡 {}",
+            id_of(r),
+            r.name,
+            r.counts.spoofs.flagged,
+            r.counts.spoofs.refused
+        );
+    }
+}
+
 fn id_of(r: &Row) -> String {
     r.staff
         .as_ref()
         .map_or_else(|| "全厅".to_string(), ToString::to_string)
-}
-
-/// Terminal columns a string takes: CJK and full-width characters take two.
-pub fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| {
-            let u = c as u32;
-            let wide = (0x1100..=0x115F).contains(&u)
-                || (0x2E80..=0xA4CF).contains(&u)
-                || (0xAC00..=0xD7A3).contains(&u)
-                || (0xF900..=0xFAFF).contains(&u)
-                || (0xFE30..=0xFE4F).contains(&u)
-                || (0xFF00..=0xFF60).contains(&u)
-                || (0xFFE0..=0xFFE6).contains(&u)
-                || (0x20000..=0x3FFFD).contains(&u);
-            if wide {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
-/// Rows as a terminal table, columns aligned by [`display_width`] (CJK counts twice): the first
-/// `left` columns are text, aligned left; the others are numbers, aligned right.
-pub fn text_table(rows: &[Vec<String>], left: usize) -> String {
-    let n = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..n)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r.get(i).map_or(0, |c| display_width(c)))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i].saturating_sub(display_width(cell));
-            // text columns left, numbers right
-            if i < left {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            } else {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            }
-            line.push_str("  ");
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// A CSV cell a spreadsheet will not run (OWASP "CSV injection"): a cell that starts with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return gets a leading single quote, unless it is a plain
-/// number (a negative deduction stays a number).
-pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    let risky = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    let number = text.parse::<f64>().is_ok_and(f64::is_finite)
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.'));
-    if risky && !number {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// A byte-order mark: Chinese Excel reads a CSV without one as GBK and garbles the headers.
-pub const CSV_BOM: &str = "\u{feff}";
-
-/// A staff id cell that a spreadsheet keeps as text: an all-digit id (`0001`) becomes the
-/// formula `="0001"`, which Excel and LibreOffice show as `0001` rather than the number 1. Other
-/// cells go through [`csv_cell`]. Only digits go inside the formula, so nothing can be injected.
-pub fn csv_id_cell(text: &str) -> String {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        format!("=\"{text}\"")
-    } else {
-        csv_cell(text).into_owned()
-    }
 }
 
 /// The per-person part as CSV for Chinese Excel: a byte-order mark, a bilingual header
@@ -345,6 +289,8 @@ fn row_json(r: &Row) -> Value {
         "meetings_missed": c.meetings_missed,
         "duties_missed": c.duties_missed,
         "pending_sessions": c.pending_sessions,
+        "spoofs_flagged": c.spoofs.flagged,
+        "spoofs_refused": c.spoofs.refused,
         "deduction": points_json(r.deduction),
         "score": points_json(r.score),
         "fund": json!(r.fund.fen as f64 / 100.0),
@@ -459,66 +405,8 @@ pub fn xlsx_bytes(report: &Report) -> Result<Vec<u8>, ExportError> {
     workbook.save_to_buffer().map_err(err)
 }
 
-struct Styles {
-    title: Format,
-    header: Format,
-    text: Format,
-    int: Format,
-    tenth: Format,
-    money: Format,
-    total_text: Format,
-    total_tenth: Format,
-    total_money: Format,
-    total_int: Format,
-    note: Format,
-}
-
-fn styles() -> Styles {
-    let base = Format::new().set_border(FormatBorder::Thin);
-    let total = base.clone().set_bold().set_background_color("#F2F2F2");
-    Styles {
-        title: Format::new().set_bold().set_font_size(14),
-        header: base
-            .clone()
-            .set_bold()
-            .set_background_color("#DDEBF7")
-            .set_align(FormatAlign::Center)
-            .set_text_wrap(),
-        text: base.clone(),
-        int: base.clone().set_num_format("0"),
-        tenth: base.clone().set_num_format("0.0"),
-        money: base.clone().set_num_format("0.00"),
-        total_text: total.clone(),
-        total_tenth: total.clone().set_num_format("0.0"),
-        total_money: total.clone().set_num_format("0.00"),
-        total_int: total.set_num_format("0"),
-        note: Format::new().set_italic().set_font_color("#595959"),
-    }
-}
-
-fn headers(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(), XlsxError> {
-    for (i, name) in names.iter().enumerate() {
-        ws.write_string_with_format(row, col(i), *name, &s.header)?;
-    }
-    Ok(())
-}
-
-/// Landscape, all columns on one page width, for printing and PDF.
-fn fit_page(ws: &mut Worksheet) {
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-}
-
-fn col(i: usize) -> u16 {
-    u16::try_from(i).unwrap_or(u16::MAX)
-}
-
-fn row_index(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
-}
-
 fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
-    let s = styles();
+    let s = Styles::new();
     let mut wb = Workbook::new();
 
     // 汇总
@@ -557,6 +445,9 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         ws.write_number_with_format(r, 12, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 13, f64::from(person.score.tenths()) / 10.0, tenth)?;
         ws.write_number_with_format(r, 14, person.fund.fen as f64 / 100.0, money)?;
+        for (i, v) in [c.spoofs.flagged, c.spoofs.refused].iter().enumerate() {
+            ws.write_number_with_format(r, col(15 + i), f64::from(*v), int)?;
+        }
     }
     ws.write_string_with_format(after + 1, 0, FUND_NOTE_ZH, &s.note)?;
     ws.write_string_with_format(
@@ -569,6 +460,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_width(1, 12)?;
     ws.set_column_range_width(2, 12, 9)?;
     ws.set_column_range_width(13, 14, 13)?;
+    ws.set_column_range_width(15, 16, 12)?;
     ws.set_freeze_panes(3, 2)?;
     fit_page(ws);
 

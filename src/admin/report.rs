@@ -88,6 +88,25 @@ pub struct ReportInput<'a> {
     /// Only these people (`None`: everyone). The hall totals and the 断档 list always cover
     /// everyone.
     pub only: Option<&'a BTreeSet<StaffId>>,
+    /// The door's suspected spoofs in the period (代打卡嫌疑), per claimed person.
+    pub spoofs: &'a BTreeMap<StaffId, SpoofCounts>,
+}
+
+/// A person's suspected spoofs at the door over a report's period (代打卡嫌疑), as the
+/// liveness check found them: counted, never judged or scored here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpoofCounts {
+    /// Punches kept but marked suspect (`[liveness] mode = "flag"`).
+    pub flagged: u32,
+    /// Attempts refused with no punch (`mode = "refuse"`).
+    pub refused: u32,
+}
+
+impl SpoofCounts {
+    /// Flagged and refused together.
+    pub fn total(self) -> u32 {
+        self.flagged + self.refused
+    }
 }
 
 /// Counts for one person (or the hall) over a report's period.
@@ -110,6 +129,8 @@ pub struct Counts {
     pub duties_missed: u32,
     /// Sessions not judged yet (their punch window has not closed).
     pub pending_sessions: u32,
+    /// Suspected spoofs at the door in the period (代打卡嫌疑); they change no other count.
+    pub spoofs: SpoofCounts,
 }
 
 /// One row of the report: a person, or the whole hall.
@@ -224,6 +245,10 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 .or_default()
                 .push((part.label.clone(), tally));
         }
+    }
+
+    for (staff, spoofs) in input.spoofs {
+        counts.entry(staff.clone()).or_default().spoofs = *spoofs;
     }
 
     let mut all_rows = Vec::new();
@@ -405,6 +430,8 @@ fn hall_row(input: &ReportInput<'_>, rows: &[Row]) -> Row {
         c.meetings_missed += x.meetings_missed;
         c.duties_missed += x.duties_missed;
         c.pending_sessions += x.pending_sessions;
+        c.spoofs.flagged += x.spoofs.flagged;
+        c.spoofs.refused += x.spoofs.refused;
     }
     Row {
         staff: None,

@@ -8,14 +8,14 @@
 //! named: input the user got wrong is [`AppError::Refused`] in words fit for the console and the
 //! command line alike; the store failing is [`AppError::Failed`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 
 use super::{AppError, FailedWhile, RefusedAs};
 use crate::admin::import::{check_known_staff, parse_csv_time, parse_duty_csv, parse_holiday_file};
-use crate::admin::report::{self, ReportInput, ReportKind, ScoredPart};
+use crate::admin::report::{self, ReportInput, ReportKind, ScoredPart, SpoofCounts};
 use crate::admin::web::ReportSpan;
 use crate::config::Config;
 use crate::core::calendar::Calendar;
@@ -26,7 +26,7 @@ use crate::core::leave::{
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::ScheduleConfig;
-use crate::store::{Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, Store};
+use crate::store::{Approval, AttendanceFacts, Audit, FactsQuery, NewLeave, SpoofOutcome, Store};
 
 /// A report's kind, label, whole period and scoring parts.
 pub struct SpanParts {
@@ -148,9 +148,11 @@ pub fn report_for(
     only: Option<&BTreeSet<StaffId>>,
 ) -> Result<report::Report, AppError> {
     let facts = load_facts(store, config, span.period)?;
+    let spoofs = spoof_counts(store, config, span.period)?;
     build_report(
         config,
         &facts,
+        &spoofs,
         span.kind,
         &span.label,
         span.period,
@@ -168,6 +170,7 @@ pub fn report_for(
 pub fn build_report(
     config: &Config,
     facts: &AttendanceFacts,
+    spoofs: &BTreeMap<StaffId, SpoofCounts>,
     kind: ReportKind,
     label: &str,
     period: Period,
@@ -229,7 +232,41 @@ pub fn build_report(
         zone: &config.rules.zone_name,
         now,
         only,
+        spoofs,
     }))
+}
+
+/// The door's suspected spoofs (代打卡嫌疑: flagged punches, refused attempts) in `period`'s
+/// days, counted per claimed person.
+///
+/// # Errors
+/// [`AppError::Failed`] when the zone cannot place a day or the store cannot be read.
+pub fn spoof_counts(
+    store: &Store,
+    config: &Config,
+    period: Period,
+) -> Result<BTreeMap<StaffId, SpoofCounts>, AppError> {
+    let zone = &config.rules.engine.schedule.zone;
+    let from = day_start(zone, period.first)?;
+    let until = day_start(
+        zone,
+        period
+            .last
+            .tomorrow()
+            .failed_while(|| "the day after the period".into())?,
+    )?;
+    let mut counts: BTreeMap<StaffId, SpoofCounts> = BTreeMap::new();
+    for line in store
+        .spoof_lines(from, until)
+        .failed_while(|| "loading the suspected spoofs".into())?
+    {
+        let c = counts.entry(line.staff).or_default();
+        match line.outcome {
+            SpoofOutcome::Flagged => c.flagged += 1,
+            SpoofOutcome::Refused => c.refused += 1,
+        }
+    }
+    Ok(counts)
 }
 
 /// Records a leave with the approval level its length requires (`new.approval_required` is

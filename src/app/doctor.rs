@@ -3,8 +3,9 @@
 //! (opens and grabs a frame), ONNX Runtime, the models (manifests, sha256, shapes), the clock's
 //! synchronisation (and whether the status page, which follows `daemon.clock-check`, says the
 //! same as the kernel), free disk space beside the database, the database's integrity, the
-//! holiday calendar of the next 30 days, and the central service's reachability when uploading
-//! is on. It reads and tries; it changes nothing, and prints nothing (the CLI and the console
+//! holiday calendar of the next 30 days, whether the site has calibrated the liveness check
+//! (issue 11: never "正常" without a calibration on record), and the central service's
+//! reachability when uploading is on. It reads and tries; it changes nothing, and prints nothing (the CLI and the console
 //! do). "Now" is `Config::clock`'s.
 
 use std::path::Path;
@@ -21,6 +22,7 @@ use crate::vision::runtime::search_path;
 
 use crate::app::setup::Vision;
 use crate::config::{ClockCheck, Config};
+use crate::core::liveness::LivenessMode;
 
 /// Below this much free space beside the database, doctor warns.
 const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
@@ -79,6 +81,7 @@ pub fn checks_with(
     out.push(("disk space", of(disk(&config.store.database))));
     out.push(("database", of(database(&config.store.database))));
     out.push(("holiday calendar", holidays(config)));
+    out.push(("liveness calibration", liveness_calibration(config)));
     out.push((
         "uplink",
         match &config.uplink {
@@ -172,6 +175,54 @@ fn holidays(config: &Config) -> Outcome {
                 years.join(", "),
                 years[0]
             ))
+        }
+    }
+}
+
+/// Whether the site chose its liveness threshold from its own camera's captures and attack
+/// drills (`eval-liveness --from-db --save`): the models' defaults were set on other cameras, so
+/// an uncalibrated door is a warning, and a door with the check off is not checked at all.
+fn liveness_calibration(config: &Config) -> Outcome {
+    if config.liveness.mode == LivenessMode::Off {
+        return Outcome::Skipped("[liveness] mode = \"off\": no liveness check runs".into());
+    }
+    let db = &config.store.database;
+    if !db.exists() {
+        return Outcome::Skipped(format!("{} does not exist yet", db.display()));
+    }
+    let state = match Store::open(db).and_then(|s| s.liveness_calibration()) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let configured = config.liveness.policy.model_threshold;
+    match state.last {
+        None if state.attack_samples == 0 => Outcome::Warning(format!(
+            "未校准：尚无攻击演练记录 (not calibrated: no attack drill on record); the check runs on the default model-threshold {configured:.2}, set on other cameras. Hold up a printed photo and a phone replay of a consenting colleague (hallclock liveness drill), then run hallclock eval-liveness --from-db --save; keep mode = \"flag\" until then"
+        )),
+        None => Outcome::Warning(format!(
+            "未校准：已有 {} 条攻击演练、{} 条真人记录，尚未选定阈值 (not calibrated: {} attack and {} bona fide samples on record, no threshold chosen); run hallclock eval-liveness --from-db --save",
+            state.attack_samples, state.bona_fide_samples, state.attack_samples, state.bona_fide_samples
+        )),
+        Some(c) => {
+            let date = config.rules.engine.schedule.to_civil(c.at).date();
+            let said = format!(
+                "已校准 {date}：阈值 {:.3}，目标 BPCER {:.1}%（BPCER {:.1}%，最差 APCER {:.1}%；{} 条真人、{} 条攻击） (calibrated on {date}: model-threshold {:.3})",
+                c.model_threshold,
+                c.target_bpcer * 100.0,
+                c.bpcer * 100.0,
+                c.apcer_max * 100.0,
+                c.bona_fide,
+                c.attacks,
+                c.model_threshold
+            );
+            if (configured - c.model_threshold).abs() > 0.0005 {
+                Outcome::Warning(format!(
+                    "{said}, but [liveness] model-threshold = {configured:.3}: set it to {:.3} (or calibrate again)",
+                    c.model_threshold
+                ))
+            } else {
+                Outcome::Ok(said)
+            }
         }
     }
 }

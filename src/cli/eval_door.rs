@@ -25,7 +25,7 @@ use crate::app::setup::{open_store, Vision};
 use crate::app::telemetry::Telemetry;
 use crate::config::Config;
 use crate::core::ids::StaffId;
-use crate::core::rules::DoorEngine;
+use crate::core::rules::{DoorEngine, Signal};
 use crate::daemon::decide::{self, FactsWatch, FeedbackJob, RecordJob};
 use crate::daemon::recognise::{self, EmbedPolicy, IdleGate, RecogniseWork};
 use crate::daemon::sinks;
@@ -338,8 +338,9 @@ fn run_once(
     let j = jobs.clone();
     let forwarder = rt.spawn(async move {
         while let Some(job) = rec_rx.recv().await {
-            // A face the liveness check refused is an attempt, not a punch.
-            if let (false, Ok(mut m)) = (job.refused, j.lock()) {
+            // A face the liveness check refused is an attempt, not a punch; a repeat pass is
+            // acknowledged, not written.
+            if let (true, Ok(mut m)) = (job.writes_punch(), j.lock()) {
                 m.insert(job.sighting_id, job.clone());
             }
             if commit_tx.send(job).await.is_err() {
@@ -361,7 +362,7 @@ fn run_once(
                 if let Ok(mut m) = c.lock() {
                     m.insert(job.sighting_id, Instant::now());
                 }
-            } else if job.sighting_id != 0 {
+            } else if job.sighting_id != 0 && job.signal != Signal::AlreadyRecorded {
                 u.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -3,6 +3,10 @@
 //! alone, the model-free checks alone (motion, stillness, bezel) and both together, plus the
 //! door's verdict at the configured thresholds. `DIR` holds `live/` and `attack/<kind>/`, each
 //! entry an image, a folder of frames (a clip) or a video file. How a site calibrates.
+//!
+//! `--from-db` takes the scores the database keeps instead (bona fide captures and attack
+//! drills, `store::LivenessSample`), and `--save` records the threshold chosen for the target
+//! BPCER as the site's calibration, which `doctor` and the status page report.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,20 +18,27 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::json;
 
-use crate::app::setup::Vision;
+use crate::app::setup::{open_store, Vision};
 use crate::config::{model_dirs, Config};
 use crate::core::image::BgrImage;
 use crate::core::liveness::{LivenessJudge, LivenessScores, LivenessVerdict, Observation};
 use crate::core::pad::{PadRates, PadScores};
 use crate::hw::frames::is_image_file;
 use crate::hw::{read_photo, SourceSpec};
+use crate::store::{Audit, Calibration, SampleKind};
 use crate::vision::{BezelCheck, LivenessModel, OrtRuntime};
 
 #[derive(Debug, Args)]
 pub struct EvalLivenessArgs {
     /// Folder with `live/` and `attack/<kind>/` (images, folders of frames, or videos).
+    #[arg(long, required_unless_present = "from_db", conflicts_with = "from_db")]
+    pub dataset: Option<PathBuf>,
+    /// Use the liveness samples the database keeps (door-camera captures and attack drills).
     #[arg(long)]
-    pub dataset: PathBuf,
+    pub from_db: bool,
+    /// With --from-db: record the threshold chosen for --target-bpcer as the site's calibration.
+    #[arg(long, requires = "from_db")]
+    pub save: bool,
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
@@ -71,7 +82,10 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             args.target_bpcer
         );
     }
-    let samples = list_dataset(&args.dataset)?;
+    let Some(dataset) = args.dataset.clone() else {
+        return from_db(config, &args);
+    };
+    let samples = list_dataset(&dataset)?;
     let mut vision = Vision::load(config)?;
     let dirs = model_dirs(config.vision.models_dir.as_deref());
     let Some(dir) = dirs
@@ -292,7 +306,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             })
             .collect();
         let out = json!({
-            "dataset": args.dataset.display().to_string(),
+            "dataset": dataset.display().to_string(),
             "bona_fide": live_count,
             "attacks": kinds.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
             "not_acquired": not_acquired,
@@ -309,7 +323,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
 
     println!(
         "dataset {}: {} bona fide, {}; no face found in {}",
-        args.dataset.display(),
+        dataset.display(),
         live_count,
         kinds
             .iter()
@@ -458,4 +472,114 @@ fn entries(dir: &Path, attack: Option<String>) -> anyhow::Result<Vec<Sample>> {
         });
     }
     Ok(out)
+}
+
+/// `--from-db [--save]`: the figures of the model score over the samples the database keeps, and
+/// with `--save` the chosen threshold recorded as the site's calibration.
+fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(config)?;
+    let mut pad = PadScores::default();
+    for (kind, score) in store
+        .liveness_samples()
+        .context("reading the liveness samples")?
+    {
+        match kind {
+            SampleKind::Live => pad.bona_fide.push(score),
+            attack => pad.add_attack(attack.key(), score),
+        }
+    }
+    let attacks: usize = pad.attacks.iter().map(|(_, v)| v.len()).sum();
+    if pad.bona_fide.is_empty() || attacks == 0 {
+        bail!(
+            "the database holds {} bona fide and {attacks} attack samples; expected some of each: \
+             enrol staff from the door camera and record attack drills (hallclock liveness drill) first",
+            pad.bona_fide.len()
+        );
+    }
+    let configured = pad.rates_at(config.liveness.policy.model_threshold);
+    let at_apcer_5 = pad.bpcer_at_apcer(ATTACK_PRESENTATION_LIMIT);
+    let chosen = pad.threshold_for_bpcer(args.target_bpcer);
+    if args.save {
+        let Some(c) = &chosen else {
+            bail!("no threshold keeps BPCER at or below {}", args.target_bpcer);
+        };
+        let now = config.clock.now();
+        let calibration = Calibration {
+            at: now,
+            model_threshold: c.threshold,
+            target_bpcer: args.target_bpcer,
+            bpcer: c.bpcer,
+            apcer_max: c.apcer_max,
+            bona_fide: u32::try_from(pad.bona_fide.len()).unwrap_or(u32::MAX),
+            attacks: u32::try_from(attacks).unwrap_or(u32::MAX),
+        };
+        let detail = format!(
+            "model-threshold {:.3} for BPCER <= {}",
+            c.threshold, args.target_bpcer
+        );
+        store
+            .record_liveness_calibration(
+                &calibration,
+                &Audit::cli(now, "liveness-calibrate", detail),
+            )
+            .context("recording the calibration")?;
+    }
+    let rates = |r: &PadRates| {
+        json!({
+            "threshold": r.threshold,
+            "apcer": r.apcer.iter().map(|(k, a)| (k.clone(), json!(a))).collect::<serde_json::Map<_, _>>(),
+            "apcer_max": r.apcer_max,
+            "bpcer": r.bpcer,
+        })
+    };
+    if args.json {
+        let out = json!({
+            "source": "database",
+            "score": "model",
+            "bona_fide": pad.bona_fide.len(),
+            "attacks": pad.attacks.iter().map(|(k, v)| (k.clone(), json!(v.len()))).collect::<serde_json::Map<_, _>>(),
+            "target_bpcer": args.target_bpcer,
+            "at_configured_threshold": rates(&configured),
+            "bpcer_at_apcer_5": at_apcer_5.as_ref().map(rates),
+            "for_target_bpcer": chosen.as_ref().map(rates),
+            "saved": args.save,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    let line = |r: &PadRates| {
+        let kinds: Vec<String> = r
+            .apcer
+            .iter()
+            .map(|(k, a)| format!("{k} {}", pct(*a)))
+            .collect();
+        format!(
+            "threshold {:.3}: APCER {} (worst {}), BPCER {}",
+            r.threshold,
+            kinds.join(", "),
+            pct(r.apcer_max),
+            pct(r.bpcer)
+        )
+    };
+    println!(
+        "database: {} bona fide, {attacks} attack samples (model score; ISO/IEC 30107-3: APCER = attacks accepted as real, BPCER = real people refused)",
+        pad.bona_fide.len()
+    );
+    println!("  at the configured {}", line(&configured));
+    match &at_apcer_5 {
+        Some(r) => println!("  BPCER at APCER 5%: {} ({})", pct(r.bpcer), line(r)),
+        None => println!("  BPCER at APCER 5%: n/a"),
+    }
+    match &chosen {
+        Some(r) => println!("  for BPCER <= {}: {}", pct(args.target_bpcer), line(r)),
+        None => println!("  for BPCER <= {}: n/a", pct(args.target_bpcer)),
+    }
+    if let (true, Some(r)) = (args.save, &chosen) {
+        println!(
+            "已校准：记录阈值 {:.3}；请在配置 [liveness] 中设置 model-threshold = {:.3} (saved as the site's calibration; set model-threshold = {:.3})",
+            r.threshold, r.threshold, r.threshold
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 mod attendance;
 mod console;
 mod demo;
+mod demo_centre;
 mod doctor;
 mod door_clip;
 mod enroll;

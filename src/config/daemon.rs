@@ -1,5 +1,5 @@
-//! The door daemon's sections of the config file: `[camera]`, `[feedback]`, `[daemon]` and
-//! `[metrics]`, each mirrored by a `Raw*` struct (kebab-case, unknown keys refused) and validated
+//! The door daemon's sections of the config file: `[camera]`, `[feedback]`, `[door]`, `[daemon]`
+//! and `[metrics]`, each mirrored by a `Raw*` struct (kebab-case, unknown keys refused) and validated
 //! into a typed section struct. Validation adds every problem, with its key, to the caller's list.
 //!
 //! This file only reads settings; it opens no device, socket or file.
@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::ranged;
+use crate::core::rules::{ClockOutRule, DoorPolicy};
 use crate::hw::feedback::GpioPins;
 use crate::hw::frames::SourceSpec;
 
@@ -56,6 +57,17 @@ pub struct RawFeedback {
     pub buzzer_pin: Option<u8>,
     /// Optional door relay, pulsed on a clock-in or clock-out.
     pub relay_pin: Option<u8>,
+}
+
+/// `[door]`: how the door reads and shows a pass.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDoor {
+    /// `"session-last-pass"` (default: stepping out and back is not early) or `"each-pass"`
+    /// (every pass before a session's end shows as an early clock-out).
+    pub clock_out: Option<String>,
+    /// Red light and buzzer for an unknown face (a citizen); default `false`.
+    pub unknown_alarm: Option<bool>,
 }
 
 /// `[daemon]`.
@@ -230,6 +242,20 @@ pub fn feedback_from_raw(raw: RawFeedback, problems: &mut Vec<String>) -> Feedba
     FeedbackConfig { kind }
 }
 
+/// Validates `[door]` into the rules engine's door settings.
+pub fn door_from_raw(raw: RawDoor, problems: &mut Vec<String>) -> DoorPolicy {
+    let mut policy = DoorPolicy::hall_defaults();
+    match raw.clock_out.as_deref() {
+        None | Some("session-last-pass") => {}
+        Some("each-pass") => policy.clock_out = ClockOutRule::EachPass,
+        Some(other) => problems.push(format!(
+            "door.clock-out = {other:?}: expected \"session-last-pass\" or \"each-pass\""
+        )),
+    }
+    policy.unknown_alarm = raw.unknown_alarm.unwrap_or(policy.unknown_alarm);
+    policy
+}
+
 /// Validates `[daemon]`.
 pub fn daemon_from_raw(raw: RawDaemon, problems: &mut Vec<String>) -> DaemonConfig {
     let device_id = raw.device_id.unwrap_or_else(|| "door-1".to_string());
@@ -322,13 +348,27 @@ mod tests {
         assert_eq!(c.daemon.device_id, "hall-east");
         assert_eq!(c.daemon.clock_check, super::ClockCheck::Off);
         assert_eq!(c.metrics.listen.unwrap().port(), 9464);
+        // [door] left out: the session's last pass counts, no alarm for an unknown face.
+        let door = c.rules.engine.door;
+        assert_eq!(
+            door.clock_out,
+            crate::core::rules::ClockOutRule::SessionLastPass
+        );
+        assert!(!door.unknown_alarm);
+        let c = parse("[door]\nclock-out = \"each-pass\"\nunknown-alarm = true\n").unwrap();
+        assert_eq!(
+            c.rules.engine.door.clock_out,
+            crate::core::rules::ClockOutRule::EachPass
+        );
+        assert!(c.rules.engine.door.unknown_alarm);
     }
 
     #[test]
     fn every_daemon_problem_is_reported_with_its_key() {
         let e = parse(
             "[camera]\nqueue-frames = 0\n[feedback]\nkind = \"leds\"\ngreen-pin = 40\n\
-             [daemon]\ndevice-id = \"door 1\"\nclock-check = \"ntp\"\n[metrics]\nlisten = \"0.0.0.0:9464\"\n",
+             [daemon]\ndevice-id = \"door 1\"\nclock-check = \"ntp\"\n[metrics]\nlisten = \"0.0.0.0:9464\"\n\
+             [door]\nclock-out = \"first-pass\"\n",
         )
         .unwrap_err()
         .to_string();
@@ -339,6 +379,7 @@ mod tests {
             "daemon.device-id = \"door 1\": expected 1 to 64 characters",
             "daemon.clock-check = \"ntp\": expected \"kernel\" or \"off\"",
             "metrics.listen = \"0.0.0.0:9464\": expected a loopback address",
+            "door.clock-out = \"first-pass\": expected \"session-last-pass\" or \"each-pass\"",
         ] {
             assert!(e.contains(key), "missing {key:?} in {e}");
         }

@@ -27,9 +27,9 @@ mod uplink;
 
 pub use console::{ConsoleConfig, RawConsole};
 pub use daemon::{
-    camera_from_raw, daemon_from_raw, demo_sources, feedback_from_raw, metrics_from_raw,
-    CameraConfig, ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind, MetricsConfig, RawCamera,
-    RawDaemon, RawFeedback, RawMetrics,
+    camera_from_raw, daemon_from_raw, demo_sources, door_from_raw, feedback_from_raw,
+    metrics_from_raw, CameraConfig, ClockCheck, DaemonConfig, FeedbackConfig, FeedbackKind,
+    MetricsConfig, RawCamera, RawDaemon, RawDoor, RawFeedback, RawMetrics,
 };
 pub use liveness::{EvidenceFrames, LivenessConfig, RawLiveness};
 pub use uplink::{uplink_from_raw, RawUplink, UploadSettings};
@@ -47,6 +47,8 @@ pub struct RawConfig {
     pub camera: RawCamera,
     #[serde(default)]
     pub feedback: RawFeedback,
+    #[serde(default)]
+    pub door: RawDoor,
     #[serde(default)]
     pub daemon: RawDaemon,
     #[serde(default)]
@@ -220,7 +222,8 @@ impl Config {
     /// [`ConfigError::Invalid`] listing every problem.
     pub fn from_raw(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
-        let rules = rules_from_raw(raw.rules, &mut problems);
+        let mut rules = rules_from_raw(raw.rules, &mut problems);
+        rules.engine.door = door_from_raw(raw.door, &mut problems);
         let camera = camera_from_raw(raw.camera, &mut problems);
         let feedback = feedback_from_raw(raw.feedback, &mut problems);
         let daemon = daemon_from_raw(raw.daemon, &mut problems);

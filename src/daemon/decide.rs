@@ -1,6 +1,8 @@
 //! The decide stage, an async task: feeds sightings and timer ticks to the sans-IO `DoorEngine`
-//! and carries out its actions: a punch goes to the record stage (awaited: never dropped), a
-//! signal without a punch goes to feedback, a gap alert and a same-pass rejection are logged.
+//! and carries out its actions: a punch goes to the record stage (awaited: never dropped), and so
+//! does the acknowledgement of a same-pass repeat (printed with the person's name and shown
+//! there, behind the punch it repeats); any other signal without a punch (an unknown face) goes
+//! to feedback; a gap alert is logged.
 //! The engine's clock is the caller's: each sighting carries its frame's time, and the clock's
 //! trust is asked of `hw::clock` per sighting.
 //!
@@ -15,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use tokio::sync::mpsc::{Receiver, Sender};
 use tracing::{debug, info, warn, Instrument};
@@ -22,7 +25,9 @@ use tracing::{debug, info, warn, Instrument};
 use crate::core::calendar::{Calendar, SummerRule};
 use crate::core::leave::Post;
 use crate::core::liveness::LivenessMode;
-use crate::core::rules::{Action, DoorEngine, Face, Punch, RejectReason, Sighting, Signal};
+use crate::core::rules::{
+    Action, DoorEngine, Face, PassKind, Punch, RejectReason, Sighting, Signal,
+};
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::clock::{ClockTrust, WallClock};
 use crate::store::Store;
@@ -39,6 +44,9 @@ pub struct RecordJob {
     pub verdict: Option<Verdict>,
     pub score: Option<f32>,
     pub signal: Signal,
+    /// What the pass came to, for the printed line ([`PassKind::AlreadyRecorded`]: nothing is
+    /// written, the record stage prints and shows the acknowledgement).
+    pub kind: PassKind,
     pub first_seen: Timestamp,
     /// The liveness check's reading of the face, when it ran.
     pub liveness: Option<crate::store::LivenessMark>,
@@ -46,6 +54,14 @@ pub struct RecordJob {
     /// keeps it as a spoof attempt against `punch.staff`, not as a punch, and shows
     /// [`Signal::Refused`].
     pub refused: bool,
+}
+
+impl RecordJob {
+    /// Whether the record stage writes a punch for this job (not for a refused face, nor for the
+    /// acknowledgement of a repeat pass).
+    pub fn writes_punch(&self) -> bool {
+        !self.refused && !matches!(self.kind, PassKind::AlreadyRecorded { .. })
+    }
 }
 
 /// A pattern to show at the door.
@@ -156,13 +172,15 @@ pub async fn run(
                         ev.at,
                         Sighting { face: ev.face.clone(), clock_trusted: status.trusted },
                     );
-                    carry_out(actions, &ev, &record, &feedback, &telemetry).instrument(span).await?;
+                    let zone = &engine.config().schedule.zone;
+                    carry_out(actions, &ev, &record, &feedback, &telemetry, zone).instrument(span).await?;
                 }
                 _ = tokio::time::sleep(sleep) => {
                     let now = wall.now();
                     if engine.next_deadline().is_some_and(|d| d <= now) {
                         let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0, liveness: None };
-                        carry_out(engine.handle_tick(now), &none, &record, &feedback, &telemetry).await?;
+                        let actions = engine.handle_tick(now);
+                        carry_out(actions, &none, &record, &feedback, &telemetry, &engine.config().schedule.zone).await?;
                     }
                 }
                 _ = heartbeat.tick() => {
@@ -217,6 +235,7 @@ fn refused(mode: LivenessMode, ev: &SightingEvent, clock_trusted: bool) -> Optio
         verdict: None,
         score: ev.score,
         signal: Signal::Refused,
+        kind: PassKind::NotRecorded,
         first_seen: ev.first_seen,
         liveness: ev.liveness.clone(),
         refused: true,
@@ -229,26 +248,32 @@ async fn carry_out(
     record: &Sender<RecordJob>,
     feedback: &Sender<FeedbackJob>,
     telemetry: &Telemetry,
+    zone: &TimeZone,
 ) -> anyhow::Result<()> {
     let mut pending: Option<RecordJob> = None;
+    // The same pass again: acknowledged by the record stage with the signal that follows.
+    let mut repeat: Option<RecordJob> = None;
+    let job = |punch: Punch, role, verdict, kind| RecordJob {
+        sighting_id: ev.sighting_id,
+        punch,
+        role,
+        verdict,
+        score: ev.score,
+        signal: Signal::ClockedIn,
+        kind,
+        first_seen: ev.first_seen,
+        liveness: ev.liveness.clone(),
+        refused: false,
+    };
     for action in actions {
         match action {
             Action::RecordPunch {
                 punch,
                 role,
                 verdict,
+                kind,
             } => {
-                pending = Some(RecordJob {
-                    sighting_id: ev.sighting_id,
-                    punch,
-                    role,
-                    verdict,
-                    score: ev.score,
-                    signal: Signal::ClockedIn,
-                    first_seen: ev.first_seen,
-                    liveness: ev.liveness.clone(),
-                    refused: false,
-                });
+                pending = Some(job(punch, role, verdict, kind));
             }
             Action::Signal(signal) => match pending.take() {
                 // The light goes on once the punch is committed: the record stage passes it on.
@@ -258,23 +283,44 @@ async fn carry_out(
                         anyhow::bail!("the record stage stopped taking punches");
                     }
                 }
-                None => {
-                    if signal == Signal::Unknown {
-                        telemetry.unknown_face();
-                        info!("Unknown face at the door; nothing recorded.");
-                        super::sinks::say(&format!(
-                            "{}  unknown face (not recorded)",
-                            ev.at.strftime("%H:%M:%S")
-                        ));
+                None => match repeat.take() {
+                    Some(mut job) => {
+                        job.signal = signal;
+                        if record.send(job).await.is_err() {
+                            anyhow::bail!("the record stage stopped taking punches");
+                        }
                     }
-                    super::sinks::show(feedback, telemetry, ev.sighting_id, ev.first_seen, signal);
-                }
+                    None => {
+                        if matches!(signal, Signal::Unknown | Signal::Quiet) {
+                            telemetry.unknown_face();
+                            info!("Unknown face at the door; nothing recorded.");
+                            super::sinks::say(&format!(
+                                "{}  ·  unknown face (not recorded)",
+                                super::sinks::pass_heading(zone, ev.at, "", PassKind::Unknown)
+                            ));
+                        }
+                        super::sinks::show(
+                            feedback,
+                            telemetry,
+                            ev.sighting_id,
+                            ev.first_seen,
+                            signal,
+                        );
+                    }
+                },
             },
             Action::Reject {
                 reason: RejectReason::SamePass { staff, last_punch },
             } => {
                 telemetry.same_pass_rejected();
                 debug!(%staff, %last_punch, "Same pass as a recent punch; not recorded.");
+                let punch = Punch {
+                    staff,
+                    at: ev.at,
+                    clock_trusted: false,
+                };
+                let kind = PassKind::AlreadyRecorded { last_punch };
+                repeat = Some(job(punch, PunchRole::ClockIn, None, kind));
             }
             Action::AlertGap {
                 date,

@@ -2,7 +2,9 @@
 //! runtime): **record** commits each punch (with its outbox row) and only then passes its signal on,
 //! so the light means "stored"; **feedback** plays the patterns. A punch that cannot be written
 //! (disk full, a database error) is logged with the reason, counted, and shown as a fault at the
-//! door; the stage goes on, and the next punch may succeed once space is freed.
+//! door; the stage goes on, and the next punch may succeed once space is freed. Each pass is
+//! printed on stdout for whoever watches the door: the hall's local date and time, the person's
+//! name, what the pass came to in Chinese ([`pass_words`]), then the details in English.
 
 use std::sync::Arc;
 
@@ -10,7 +12,8 @@ use jiff::tz::TimeZone;
 use tokio::sync::mpsc::{Receiver, Sender};
 use tracing::{error, info, info_span, warn};
 
-use crate::core::rules::Signal;
+use crate::core::ids::StaffId;
+use crate::core::rules::{NotJudged, PassKind, Signal};
 use crate::core::schedule::{PunchRole, Verdict};
 use crate::hw::clock::WallClock;
 use crate::hw::feedback::Feedback;
@@ -49,6 +52,23 @@ pub fn run_record(
             record_attempt(&mut stage, &job, &feedback, &telemetry);
             continue;
         }
+        if let PassKind::AlreadyRecorded { .. } = job.kind {
+            // Nothing to write: the punch it repeats is committed (it came first).
+            let name = staff_name(&stage.store, &job.punch.staff);
+            say(&format!(
+                "{}  ·  already recorded {} (same pass)",
+                pass_heading(&stage.zone, job.punch.at, &name, job.kind),
+                job.punch.staff
+            ));
+            show(
+                &feedback,
+                &telemetry,
+                job.sighting_id,
+                job.first_seen,
+                job.signal,
+            );
+            continue;
+        }
         // One transaction: the punch and its outbox row.
         let door = DoorPunch {
             punch: job.punch.clone(),
@@ -71,7 +91,8 @@ pub fn run_record(
                     telemetry.face_to_punch(d);
                 }
                 info!(staff = %job.punch.staff, seq, role = role_text(job.role), verdict = verdict_text(&job), "Punch recorded.");
-                say(&punch_line(&job, &stage.zone));
+                let name = staff_name(&stage.store, &job.punch.staff);
+                say(&punch_line(&job, &name, &stage.zone));
                 job.signal
             }
             Err(e) => {
@@ -80,6 +101,12 @@ pub fn run_record(
                 say_err(&format!(
                     "error: punch of {} at {} NOT recorded: {e}",
                     job.punch.staff, job.punch.at
+                ));
+                let name = staff_name(&stage.store, &job.punch.staff);
+                say(&format!(
+                    "{}  ·  fault: {} NOT recorded",
+                    pass_heading(&stage.zone, job.punch.at, &name, PassKind::Fault),
+                    job.punch.staff
                 ));
                 Signal::Fault
             }
@@ -120,12 +147,10 @@ fn record_attempt(
     ) {
         Ok(_) => {
             warn!(staff = %attempt.staff, reasons = %attempt.reasons, "Spoof attempt recorded; no punch.");
+            let name = staff_name(&stage.store, &attempt.staff);
             say(&format!(
-                "{}  refused {}  not recorded: see the supervisor (liveness: {})",
-                stage
-                    .zone
-                    .to_datetime(job.punch.at)
-                    .strftime("%Y-%m-%d %H:%M:%S"),
+                "{}  ·  refused {}  not recorded: see the supervisor (liveness: {})",
+                pass_heading(&stage.zone, job.punch.at, &name, PassKind::NotRecorded),
                 attempt.staff,
                 attempt.reasons
             ));
@@ -191,25 +216,76 @@ fn role_text(role: PunchRole) -> &'static str {
 }
 
 fn verdict_text(job: &RecordJob) -> String {
-    match (&job.verdict, job.punch.clock_trusted) {
+    match (&job.verdict, job.kind) {
         (Some(Verdict::OnTime), _) => "on time".into(),
-        (Some(Verdict::Late { minutes }), _) => format!("late {minutes} min (迟到)"),
-        (Some(Verdict::Early { minutes }), _) => format!("early {minutes} min (早退)"),
-        (None, false) => "not judged: clock not synchronised".into(),
-        (None, true) => "outside the punch windows".into(),
+        (Some(Verdict::Late { minutes }), _) => format!("late {minutes} min"),
+        (Some(Verdict::Early { minutes }), _) => format!("early {minutes} min"),
+        (None, PassKind::Recorded { why, .. }) => not_judged_text(why).into(),
+        (None, _) if !job.punch.clock_trusted => not_judged_text(NotJudged::ClockUntrusted).into(),
+        (None, _) => not_judged_text(NotJudged::OutsideWindows).into(),
     }
 }
 
-/// The line `hallclock run` prints for each committed punch.
-pub fn punch_line(job: &RecordJob, zone: &TimeZone) -> String {
-    let local = zone.to_datetime(job.punch.at);
+fn not_judged_text(why: NotJudged) -> &'static str {
+    match why {
+        NotJudged::OutsideWindows => "outside the punch windows",
+        NotJudged::ClockUntrusted => "not judged: clock not synchronised",
+        NotJudged::SteppedOut => "stepped out: the session's last pass is its clock-out",
+    }
+}
+
+/// What a pass came to, in the words hall staff read at the door (times in `zone`).
+pub fn pass_words(zone: &TimeZone, kind: PassKind) -> String {
+    use crate::core::schedule::PunchRole::{ClockIn, ClockOut};
+    match kind {
+        PassKind::OnTime { role: ClockIn } => "上班打卡成功，准时".into(),
+        PassKind::OnTime { role: ClockOut } => "下班打卡成功，准时".into(),
+        PassKind::Late { minutes } => format!("上班打卡已记录，迟到 {minutes} 分钟"),
+        PassKind::Early { minutes } => format!("下班打卡已记录，早退 {minutes} 分钟"),
+        PassKind::Recorded { why, .. } => match why {
+            NotJudged::OutsideWindows => "打卡已记录（不在考勤时段内）".into(),
+            NotJudged::ClockUntrusted => "打卡已记录（设备时钟未同步，暂不判定）".into(),
+            NotJudged::SteppedOut => "进出已记录（本时段以最后一次打卡为下班）".into(),
+        },
+        PassKind::AlreadyRecorded { last_punch } => format!(
+            "已打过卡（{}），不重复记录",
+            zone.to_datetime(last_punch).strftime("%H:%M:%S")
+        ),
+        PassKind::NotRecorded => "未记录：请找主管".into(),
+        PassKind::Unknown => "未识别人员，未记录".into(),
+        PassKind::Fault => "系统故障，本次未记录：请找主管".into(),
+    }
+}
+
+/// The start of every line printed for a pass: the hall's local date and time, the person's name
+/// (none for an unknown face) and [`pass_words`].
+pub fn pass_heading(zone: &TimeZone, at: jiff::Timestamp, name: &str, kind: PassKind) -> String {
+    let local = zone.to_datetime(at).strftime("%Y-%m-%d %H:%M:%S");
+    if name.is_empty() {
+        format!("{local}  {}", pass_words(zone, kind))
+    } else {
+        format!("{local}  {name}  {}", pass_words(zone, kind))
+    }
+}
+
+/// The person's name for the printed line; their id when the store cannot say.
+fn staff_name(store: &Store, staff: &StaffId) -> String {
+    match store.staff(staff) {
+        Ok(Some(record)) if !record.name.trim().is_empty() => record.name,
+        _ => staff.to_string(),
+    }
+}
+
+/// The line `hallclock run` prints for each committed punch: [`pass_heading`], then `punch`, the
+/// id, the role and the verdict in English.
+pub fn punch_line(job: &RecordJob, name: &str, zone: &TimeZone) -> String {
     let flag = match &job.liveness {
         Some(l) if l.suspect => format!("  (liveness suspect: {})", l.reasons),
         _ => String::new(),
     };
     format!(
-        "{}  punch {}  {}  {}{}{flag}",
-        local.strftime("%Y-%m-%d %H:%M:%S"),
+        "{}  ·  punch {}  {}  {}{}{flag}",
+        pass_heading(zone, job.punch.at, name, job.kind),
         job.punch.staff,
         role_text(job.role),
         verdict_text(job),
@@ -229,4 +305,72 @@ pub fn say(line: &str) {
 pub fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::schedule::PunchRole::{ClockIn, ClockOut};
+    use jiff::tz::offset;
+
+    /// The words hall staff read for each pass kind (issue 12, item 9), pinned: they are
+    /// interface.
+    #[test]
+    fn every_pass_kind_has_its_own_chinese_line() {
+        let zone = TimeZone::fixed(offset(8));
+        let at: jiff::Timestamp = "2026-11-18T02:05:00Z".parse().unwrap();
+        let earlier: jiff::Timestamp = "2026-11-18T02:04:30Z".parse().unwrap();
+        let line = |name: &str, kind| pass_heading(&zone, at, name, kind);
+        let rows = [
+            (PassKind::OnTime { role: ClockIn }, "上班打卡成功，准时"),
+            (PassKind::OnTime { role: ClockOut }, "下班打卡成功，准时"),
+            (
+                PassKind::Late { minutes: 125 },
+                "上班打卡已记录，迟到 125 分钟",
+            ),
+            (
+                PassKind::Early { minutes: 90 },
+                "下班打卡已记录，早退 90 分钟",
+            ),
+            (
+                PassKind::Recorded {
+                    role: ClockOut,
+                    why: NotJudged::SteppedOut,
+                },
+                "进出已记录（本时段以最后一次打卡为下班）",
+            ),
+            (
+                PassKind::Recorded {
+                    role: ClockIn,
+                    why: NotJudged::OutsideWindows,
+                },
+                "打卡已记录（不在考勤时段内）",
+            ),
+            (
+                PassKind::Recorded {
+                    role: ClockIn,
+                    why: NotJudged::ClockUntrusted,
+                },
+                "打卡已记录（设备时钟未同步，暂不判定）",
+            ),
+            (
+                PassKind::AlreadyRecorded {
+                    last_punch: earlier,
+                },
+                "已打过卡（10:04:30），不重复记录",
+            ),
+            (PassKind::NotRecorded, "未记录：请找主管"),
+            (PassKind::Fault, "系统故障，本次未记录：请找主管"),
+        ];
+        for (kind, words) in rows {
+            assert_eq!(
+                line("张伟", kind),
+                format!("2026-11-18 10:05:00  张伟  {words}")
+            );
+        }
+        assert_eq!(
+            line("", PassKind::Unknown),
+            "2026-11-18 10:05:00  未识别人员，未记录"
+        );
+    }
 }

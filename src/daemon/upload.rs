@@ -20,8 +20,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::UploadSettings;
 use crate::core::outbox::{BatchAnswer, Next, RetryState};
-use crate::store::{OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, Store, StoreError};
-use crate::uplink::{BearerToken, UplinkClient, UplinkError, UploadRecord};
+use crate::store::{
+    AttemptRecord, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, Store, StoreError,
+};
+use crate::uplink::{
+    BearerToken, UplinkClient, UplinkError, UploadAttempt, UploadItem, UploadLiveness, UploadRecord,
+};
 
 /// What the uploader reports, for `doctor`, metrics and the admin page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,15 +156,36 @@ impl Uploader {
     ) -> Result<Step, UploadError> {
         self.maybe_prune().await?;
         let size = self.state.batch_size(&self.settings.policy);
-        let batch = match self.with_store(move |s| s.outbox_ready(size)).await? {
+        // Punches first; refused spoof attempts fill what room is left.
+        let ready = self
+            .with_store(move |s| {
+                let punches = s.outbox_ready(size)?;
+                let room = size.saturating_sub(punches.len());
+                let attempts = if room > 0 {
+                    s.attempts_ready(room)?
+                } else {
+                    Vec::new()
+                };
+                Ok::<_, StoreError>((punches, attempts))
+            })
+            .await?;
+        let (batch, attempts) = match ready {
             Ok(b) => b,
             Err(e) => return Ok(self.store_failed(&e, status)),
         };
-        if batch.is_empty() {
+        if batch.is_empty() && attempts.is_empty() {
             self.refresh(status).await?;
             return Ok(Step::Idle);
         }
-        let records: Vec<UploadRecord> = batch.iter().map(upload_record).collect();
+        let records: Vec<UploadItem> = batch
+            .iter()
+            .map(|r| UploadItem::Punch(upload_record(r)))
+            .chain(
+                attempts
+                    .iter()
+                    .map(|a| UploadItem::Attempt(upload_attempt(a))),
+            )
+            .collect();
         let answer = tokio::select! {
             biased;
             () = cancel.cancelled() => return Ok(Step::Cancelled),
@@ -168,25 +193,46 @@ impl Uploader {
         };
         let settlement = self.state.settle(
             &self.settings.policy,
-            batch.len(),
+            records.len(),
             &answer,
             self.jitter.unit(),
         );
-        let acked: Vec<OutboxId> = settlement.acked.iter().map(|&i| batch[i].id).collect();
-        let parked: Vec<(OutboxId, String)> = settlement
-            .parked
+        // Indices below `batch.len()` are punches (outbox rows), the rest attempts.
+        let n = batch.len();
+        let acked: Vec<OutboxId> = settlement
+            .acked
             .iter()
-            .map(|(i, why)| (batch[*i].id, why.clone()))
+            .filter(|&&i| i < n)
+            .map(|&i| batch[i].id)
             .collect();
+        let acked_attempts: Vec<i64> = settlement
+            .acked
+            .iter()
+            .filter(|&&i| i >= n)
+            .map(|&i| attempts[i - n].id)
+            .collect();
+        let mut parked: Vec<(OutboxId, String)> = Vec::new();
+        let mut parked_attempts: Vec<(i64, String)> = Vec::new();
         for (i, why) in &settlement.parked {
-            let r = &batch[*i];
-            tracing::warn!(key = %format!("{}:{}", r.device, r.seq), staff = %r.staff, reason = %why, "Server refused a record; parked it.");
+            let staff = match &records[*i] {
+                UploadItem::Punch(p) => &p.staff,
+                UploadItem::Attempt(a) => &a.staff,
+            };
+            tracing::warn!(key = %records[*i].idempotency_key(), %staff, reason = %why, "Server refused a record; parked it.");
+            match batch.get(*i) {
+                Some(r) => parked.push((r.id, why.clone())),
+                None => parked_attempts.push((attempts[*i - n].id, why.clone())),
+            }
         }
         let (n_acked, n_parked) = (acked.len() as u64, parked.len() as u64);
-        if n_acked + n_parked > 0 {
+        let attempts_settled = acked_attempts.len() + parked_attempts.len();
+        if n_acked + n_parked > 0 || attempts_settled > 0 {
             let now = Timestamp::now();
             if let Err(e) = self
-                .with_store(move |s| s.settle_outbox(&acked, &parked, now))
+                .with_store(move |s| {
+                    s.settle_outbox(&acked, &parked, now)?;
+                    s.settle_attempts(&acked_attempts, &parked_attempts, now)
+                })
                 .await?
             {
                 // The server has them; the next attempt gets "duplicate" and settles them then.
@@ -198,10 +244,10 @@ impl Uploader {
             matches!(answer, BatchAnswer::PerRecord(_)) && settlement.error.is_none();
         match &settlement.error {
             Some(error) => {
-                tracing::warn!(%error, records = batch.len(), acked = n_acked, parked = n_parked, "Upload attempt failed; will retry.")
+                tracing::warn!(%error, records = records.len(), acked = n_acked, parked = n_parked, "Upload attempt failed; will retry.")
             }
             None => tracing::debug!(
-                records = batch.len(),
+                records = records.len(),
                 acked = n_acked,
                 parked = n_parked,
                 "Uploaded a batch."
@@ -219,7 +265,7 @@ impl Uploader {
             }
         });
         let due = self.last_count.is_none_or(|t| t.elapsed() >= RECOUNT_EVERY);
-        if due || batch.len() < size {
+        if due || records.len() < size {
             self.refresh(status).await?;
         }
         Ok(match settlement.next {
@@ -310,7 +356,33 @@ fn upload_record(r: &OutboxRecord) -> UploadRecord {
             OutboxVerdict::Judged(v) => Some(v),
             OutboxVerdict::Unjudged => None,
         },
+        liveness: r.liveness.as_ref().map(|l| UploadLiveness {
+            suspect: l.suspect,
+            live_score: l.score,
+            reasons: reason_codes(&l.reasons),
+        }),
     }
+}
+
+/// The explicit conversion from a stored refused attempt to the uplink's record.
+fn upload_attempt(a: &AttemptRecord) -> UploadAttempt {
+    UploadAttempt {
+        device: a.device.clone(),
+        seq: u64::try_from(a.id).unwrap_or(0),
+        staff: a.staff.clone(),
+        at: a.at,
+        live_score: a.live_score,
+        reasons: reason_codes(&a.reasons),
+    }
+}
+
+/// `"model,flat"` as `["model", "flat"]`.
+fn reason_codes(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 async fn blocking<T: Send + 'static>(

@@ -1,5 +1,7 @@
 //! Feedback at the door: a green LED, a red LED, a buzzer and an optional door relay, driven in
-//! patterns for "clocked in", "clocked out", "late", "unknown" and "fault".
+//! one pattern for each kind of pass (`core::rules::PassKind`): recorded on time (clock-in,
+//! clock-out), recorded late, recorded early, already recorded, not recorded (see the
+//! supervisor), unknown face (alarm on; with it off nothing is shown) and system fault.
 //!
 //! One small trait, [`Feedback`], with two implementations: [`LogFeedback`] writes each pattern
 //! to the log (the default, and in tests), and `GpioFeedback` drives the Pi's pins through rppal
@@ -56,14 +58,18 @@ const fn step(green: bool, red: bool, buzzer: bool, relay: bool, millis: u32) ->
 
 const OFF_GAP: Step = step(false, false, false, false, 120);
 
-/// The pattern of each signal; every output is off again after the last step.
+/// The pattern of each signal; every output is off again after the last step. Green means
+/// "recorded", green and red together (amber) "recorded, but late or early", red alone "look at
+/// me: nothing was recorded"; the relay opens only for a new punch.
 ///
-/// - clocked in: green 1 s, one short beep, relay pulse;
-/// - clocked out: green blinks twice, one short beep, relay pulse;
-/// - late: green and red together 1 s, two beeps (recorded, but late);
-/// - unknown: red 1 s, one long low beep; no relay;
-/// - fault (early clock-out, or a punch that could not be recorded): red blinks three times with
-///   three beeps;
+/// - clocked in (recorded, on time): green 1 s, one short beep, relay pulse;
+/// - clocked out (recorded, on time, or a step out): green blinks twice, one short beep, relay;
+/// - late: amber 1 s steady, two beeps, relay;
+/// - early: amber blinks twice, two beeps, relay;
+/// - already recorded (the same pass again): green blinks twice briefly, silent, no relay;
+/// - unknown (alarm on): red 1 s, one long low beep; no relay;
+/// - quiet (an unknown face, alarm off): nothing;
+/// - fault (the punch could not be recorded): red blinks three times with three beeps;
 /// - refused (not recorded, see the supervisor: a suspected photo or screen): red 1.2 s with one
 ///   long beep, then a short one; no relay.
 pub fn pattern(signal: Signal) -> &'static [Step] {
@@ -82,6 +88,18 @@ pub fn pattern(signal: Signal) -> &'static [Step] {
         step(true, true, false, true, 100),
         step(true, true, true, false, 150),
         step(true, true, false, false, 600),
+    ];
+    const EARLY: &[Step] = &[
+        step(true, true, true, true, 150),
+        step(true, true, false, true, 250),
+        OFF_GAP,
+        step(true, true, true, false, 150),
+        step(true, true, false, false, 250),
+    ];
+    const ALREADY_RECORDED: &[Step] = &[
+        step(true, false, false, false, 150),
+        OFF_GAP,
+        step(true, false, false, false, 150),
     ];
     const UNKNOWN: &[Step] = &[
         step(false, true, true, false, 500),
@@ -105,7 +123,10 @@ pub fn pattern(signal: Signal) -> &'static [Step] {
         Signal::ClockedIn => CLOCKED_IN,
         Signal::ClockedOut => CLOCKED_OUT,
         Signal::Late => LATE,
+        Signal::Early => EARLY,
+        Signal::AlreadyRecorded => ALREADY_RECORDED,
         Signal::Unknown => UNKNOWN,
+        Signal::Quiet => &[],
         Signal::Fault => FAULT,
     }
 }
@@ -248,11 +269,14 @@ mod gpio {
 mod tests {
     use super::*;
 
-    const ALL: [Signal; 6] = [
+    const ALL: [Signal; 9] = [
         Signal::ClockedIn,
         Signal::ClockedOut,
         Signal::Late,
+        Signal::Early,
+        Signal::AlreadyRecorded,
         Signal::Unknown,
+        Signal::Quiet,
         Signal::Fault,
         Signal::Refused,
     ];
@@ -261,7 +285,7 @@ mod tests {
     fn every_pattern_is_distinct_short_and_fits_its_meaning() {
         for (i, a) in ALL.iter().enumerate() {
             let p = pattern(*a);
-            assert!(!p.is_empty());
+            assert_eq!(p.is_empty(), *a == Signal::Quiet, "{a:?}");
             assert!(pattern_length(*a) <= Duration::from_millis(1500), "{a:?}");
             for b in &ALL[i + 1..] {
                 assert_ne!(p, pattern(*b), "{a:?} and {b:?} look the same");
@@ -269,7 +293,12 @@ mod tests {
         }
         let any = |s: Signal, f: fn(&Step) -> bool| pattern(s).iter().any(f);
         // Green means "recorded", red means "look at me"; the relay opens only for a punch.
-        for s in [Signal::ClockedIn, Signal::ClockedOut, Signal::Late] {
+        for s in [
+            Signal::ClockedIn,
+            Signal::ClockedOut,
+            Signal::Late,
+            Signal::Early,
+        ] {
             assert!(any(s, |x| x.green), "{s:?}");
             assert!(any(s, |x| x.relay), "{s:?}");
         }
@@ -278,8 +307,21 @@ mod tests {
             assert!(any(s, |x| x.red), "{s:?}");
             assert!(!any(s, |x| x.relay), "{s:?}");
         }
-        assert!(any(Signal::Late, |x| x.red));
-        assert!(!any(Signal::ClockedIn, |x| x.red));
+        // Late and early are amber (recorded, but off time); a fault is never amber.
+        for s in [Signal::Late, Signal::Early] {
+            assert!(pattern(s).iter().all(|x| x.green == x.red), "{s:?}");
+        }
+        for s in [
+            Signal::ClockedIn,
+            Signal::ClockedOut,
+            Signal::AlreadyRecorded,
+        ] {
+            assert!(!any(s, |x| x.red), "{s:?}");
+        }
+        // Already recorded: seen, silent, the door stays shut.
+        let again = Signal::AlreadyRecorded;
+        assert!(any(again, |x| x.green));
+        assert!(!any(again, |x| x.buzzer || x.relay));
     }
 
     #[test]

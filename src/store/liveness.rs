@@ -1,10 +1,12 @@
 //! The door's liveness findings (issue 11): punches the check marked suspect (`flag` mode) and
-//! the attempts it refused (`refuse` mode), for the supervisor's list and the month report.
+//! the attempts it refused (`refuse` mode), for the supervisor's list and the month report; and
+//! the attempts' upload state (migration 0010: sent upstream as records of their own, acknowledged
+//! or parked as outbox rows are).
 
 use jiff::Timestamp;
 use rusqlite::params;
 
-use super::{instant, select, sql, staff_id, Store, StoreError};
+use super::{corrupt, instant, select, sql, staff_id, Store, StoreError};
 use crate::core::ids::StaffId;
 
 /// A suspected spoof the door refused: no punch, the claimed person on record.
@@ -41,6 +43,19 @@ pub struct SpoofLine {
     pub reasons: String,
 }
 
+/// A refused attempt waiting to be sent upstream: exactly the facts that are sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    /// The attempt's id: its sequence number in `"<device>:attempt:<id>"`.
+    pub id: i64,
+    pub device: String,
+    pub staff: StaffId,
+    pub at: Timestamp,
+    pub live_score: f32,
+    /// Comma-separated reason codes.
+    pub reasons: String,
+}
+
 impl Store {
     /// Records a refused attempt.
     ///
@@ -72,6 +87,70 @@ impl Store {
         let id = tx.last_insert_rowid();
         tx.commit().map_err(sql(action))?;
         Ok(id)
+    }
+
+    /// The oldest `limit` refused attempts not yet acknowledged nor parked, by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn attempts_ready(&self, limit: usize) -> Result<Vec<AttemptRecord>, StoreError> {
+        select(
+            &self.conn,
+            "read the spoof attempts to upload",
+            "SELECT id, device, staff_id, at_unix_ms, live_score, reasons
+             FROM spoof_attempts INDEXED BY spoof_attempts_to_upload
+             WHERE upload_state = 'pending' ORDER BY id LIMIT ?1",
+            params![i64::try_from(limit).unwrap_or(i64::MAX)],
+            |c| {
+                let id: i64 = c.get(0)?;
+                Ok(AttemptRecord {
+                    id,
+                    device: c.get(1)?,
+                    staff: staff_id(&c.get::<String>(2)?, "spoof_attempts.staff_id")?,
+                    at: instant(c.get(3)?, "spoof_attempts.at_unix_ms")?,
+                    live_score: c.get::<Option<f64>>(4)?.ok_or_else(|| {
+                        corrupt("spoof_attempts.live_score", format!("NULL in {id}"))
+                    })? as f32,
+                    reasons: c.get(5)?,
+                })
+            },
+        )
+    }
+
+    /// Marks attempts acknowledged by the central service and parks others with the server's
+    /// reasons, in one transaction; an attempt already settled is left as it is.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] (nothing is written then).
+    pub fn settle_attempts(
+        &mut self,
+        acked: &[i64],
+        parked: &[(i64, String)],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let action = "settle spoof attempts";
+        let tx = self.write(action)?;
+        let mut changed = 0;
+        {
+            let mut settle = tx
+                .prepare_cached(
+                    "UPDATE spoof_attempts SET upload_state = ?2, park_reason = ?3,
+                                               settled_unix_ms = ?4
+                     WHERE id = ?1 AND upload_state = 'pending'",
+                )
+                .map_err(sql(action))?;
+            let rows = acked
+                .iter()
+                .map(|id| (id, "acked", None))
+                .chain(parked.iter().map(|(id, why)| (id, "parked", Some(why))));
+            for (id, state, why) in rows {
+                changed += settle
+                    .execute(params![id, state, why, now.as_millisecond()])
+                    .map_err(sql(action))?;
+            }
+        }
+        tx.commit().map_err(sql(action))?;
+        Ok(changed)
     }
 
     /// Flagged punches and refused attempts at instants `from <= at < until`, by time.

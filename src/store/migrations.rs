@@ -18,6 +18,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_console_sign_in.sql"),
     include_str!("migrations/0008_liveness.sql"),
     include_str!("migrations/0009_staff_department.sql"),
+    include_str!("migrations/0010_spoof_attempt_upload.sql"),
+    include_str!("migrations/0011_liveness_calibration.sql"),
 ];
 
 /// The newest schema version.

@@ -14,6 +14,7 @@ use crate::core::ids::{StaffId, StaffIdError};
 mod accounts;
 mod attendance;
 mod audit;
+mod calibration;
 mod codes;
 mod health;
 mod liveness;
@@ -26,7 +27,8 @@ pub use attendance::{
     PunchImportSummary, PunchRow, RecordError, StaffImportRow, StaffImportSummary,
 };
 pub use audit::{Audit, AuditFilter};
-pub use liveness::{SpoofAttempt, SpoofLine, SpoofOutcome};
+pub use calibration::{Calibration, CalibrationState, LivenessSample, SampleKind, SampleSource};
+pub use liveness::{AttemptRecord, SpoofAttempt, SpoofLine, SpoofOutcome};
 pub use outbox::{
     DoorPunch, LivenessMark, OutboxCounts, OutboxId, OutboxRecord, OutboxVerdict, ParkedRecord,
     RecordedPunch, UnclassifiedRecord,

@@ -70,7 +70,7 @@ pub enum OutboxVerdict {
 }
 
 /// One outbox row ready to upload: exactly the facts that are sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRecord {
     pub id: OutboxId,
     pub device: String,
@@ -80,6 +80,8 @@ pub struct OutboxRecord {
     pub role: PunchRole,
     pub clock_trusted: bool,
     pub verdict: OutboxVerdict,
+    /// The liveness check's reading of the punch, when it ran (sent from protocol version 2).
+    pub liveness: Option<LivenessMark>,
 }
 
 /// A row waiting for its classification (taken with an untrusted clock).
@@ -238,20 +240,40 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, device, seq, staff_id, at_unix_ms, role, clock_trusted, verdict,
-                        late_mins, early_mins
+                "SELECT outbox.id, outbox.device, outbox.seq, outbox.staff_id, outbox.at_unix_ms,
+                        role, outbox.clock_trusted, verdict, late_mins, early_mins,
+                        p.liveness, p.liveness_score, p.liveness_reasons
                  FROM outbox INDEXED BY outbox_ready
+                 LEFT JOIN punches AS p ON p.id = outbox.punch_id
                  WHERE state = 'pending' AND verdict IS NOT NULL
-                 ORDER BY id LIMIT ?1",
+                 ORDER BY outbox.id LIMIT ?1",
             )
             .map_err(sql(action))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![limit], raw_record)
+            .query_map(params![limit], |r| {
+                Ok((
+                    raw_record(r)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<f64>>(11)?,
+                    r.get::<_, Option<String>>(12)?,
+                ))
+            })
             .map_err(sql(action))?;
         let mut out = Vec::new();
         for row in rows {
-            out.push(record_from_raw(row.map_err(sql(action))?)?);
+            let (raw, verdict, score, reasons) = row.map_err(sql(action))?;
+            let mut record = record_from_raw(raw)?;
+            record.liveness = match (verdict.as_deref(), score) {
+                (None, _) => None,
+                (Some(v @ ("live" | "suspect")), Some(score)) => Some(LivenessMark {
+                    suspect: v == "suspect",
+                    score: score as f32,
+                    reasons: reasons.unwrap_or_default(),
+                }),
+                (Some(other), _) => return Err(corrupt("punches.liveness", other)),
+            };
+            out.push(record);
         }
         Ok(out)
     }
@@ -492,6 +514,7 @@ fn record_from_raw(raw: RawRecord) -> Result<OutboxRecord, StoreError> {
         role: from_text(PUNCH_ROLE_CODES, "outbox.role", &role)?,
         clock_trusted,
         verdict,
+        liveness: None,
     })
 }
 

@@ -1,9 +1,10 @@
 //! The client for the central scoring service: posts batches of attendance records as JSON over
-//! HTTPS with a bearer token and an idempotency key (`"<device>:<seq>"`) per record, and turns the
-//! answer into a [`BatchAnswer`] for `core::outbox` to judge.
+//! HTTPS with a bearer token and an idempotency key (`"<device>:<seq>"`, `"<device>:attempt:<seq>"`)
+//! per record, and turns the answer into a [`BatchAnswer`] for `core::outbox` to judge. It speaks
+//! protocol version 2: punches with the liveness check's verdict, and refused spoof attempts.
 //!
-//! Knows nothing of SQLite and never imports `store`: the daemon reads the outbox, converts its
-//! rows to [`UploadRecord`]s and hands batches here. Decides nothing about retries either (that is
+//! Knows nothing of SQLite and never imports `store`: the daemon reads the outbox and the
+//! refused attempts, converts them to [`UploadItem`]s and hands batches here. Decides nothing about retries either (that is
 //! `core::outbox`). The token is a [`BearerToken`], whose `Debug` and `Display` never show it; it
 //! is only ever written into the `Authorization` header, marked sensitive.
 //! The protocol is written down in `docs/upload-protocol.md`.
@@ -23,7 +24,10 @@ use crate::core::schedule::{PunchRole, Verdict};
 /// re-exported so that `uplink::wire::…` names them.
 pub use hallclock_wire as wire;
 
-use wire::{WireBatch, WireError, WireRecord, WireResponse, PROTOCOL_VERSION};
+use wire::{
+    WireBatchV2, WireError, WireLiveness, WireRecord, WireRecordV2, WireResponse, WireSpoofAttempt,
+    PROTOCOL_VERSION,
+};
 
 /// The systemd credential name the token is read from when no token file is configured.
 pub const DEFAULT_TOKEN_CREDENTIAL: &str = "upload-token";
@@ -142,7 +146,7 @@ pub struct ClientSettings {
 }
 
 /// One record to send, in core types.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UploadRecord {
     pub device: String,
     pub seq: u64,
@@ -152,6 +156,65 @@ pub struct UploadRecord {
     pub clock_trusted: bool,
     /// `None`: no verdict applies (sent as `unjudged`).
     pub verdict: Option<Verdict>,
+    /// The liveness check's reading, when it ran.
+    pub liveness: Option<UploadLiveness>,
+}
+
+/// The liveness check's reading of a punch, as sent (protocol version 2): never an image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadLiveness {
+    pub suspect: bool,
+    /// 0 to 1.
+    pub live_score: f32,
+    /// Reason codes: `model`, `flat`, `still`, `bezel`.
+    pub reasons: Vec<String>,
+}
+
+/// A face the door refused as a suspected spoof, to send (protocol version 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadAttempt {
+    pub device: String,
+    /// The attempt's sequence number on the device (its own count, apart from the punches').
+    pub seq: u64,
+    /// The claimed person.
+    pub staff: StaffId,
+    pub at: Timestamp,
+    pub live_score: f32,
+    pub reasons: Vec<String>,
+}
+
+/// One record of a batch: a punch or a refused attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadItem {
+    Punch(UploadRecord),
+    Attempt(UploadAttempt),
+}
+
+impl UploadItem {
+    /// The idempotency key: `"<device>:<seq>"` for a punch, `"<device>:attempt:<seq>"` for an
+    /// attempt.
+    pub fn idempotency_key(&self) -> String {
+        match self {
+            UploadItem::Punch(p) => p.idempotency_key(),
+            UploadItem::Attempt(a) => format!("{}:attempt:{}", a.device, a.seq),
+        }
+    }
+
+    /// The wire form (version 2).
+    pub fn to_wire(&self) -> WireRecordV2 {
+        match self {
+            UploadItem::Punch(p) => WireRecordV2::Punch(p.to_wire()),
+            UploadItem::Attempt(a) => WireRecordV2::SpoofAttempt(WireSpoofAttempt {
+                idempotency_key: self.idempotency_key(),
+                device: a.device.clone(),
+                seq: a.seq,
+                staff_id: a.staff.as_str().to_string(),
+                at: rfc3339_utc(a.at),
+                live_score: a.live_score,
+                reasons: a.reasons.clone(),
+            }),
+        }
+    }
 }
 
 impl UploadRecord {
@@ -183,6 +246,11 @@ impl UploadRecord {
             verdict: verdict.to_string(),
             late_minutes: late,
             early_minutes: early,
+            liveness: self.liveness.as_ref().map(|l| WireLiveness {
+                verdict: if l.suspect { "suspect" } else { "live" }.to_string(),
+                live_score: l.live_score,
+                reasons: l.reasons.clone(),
+            }),
         }
     }
 }
@@ -193,12 +261,12 @@ pub fn rfc3339_utc(at: Timestamp) -> String {
 }
 
 /// The wire body of one batch.
-pub fn batch_body(device: &str, records: &[UploadRecord], sent_at: Timestamp) -> WireBatch {
-    WireBatch {
+pub fn batch_body(device: &str, records: &[UploadItem], sent_at: Timestamp) -> WireBatchV2 {
+    WireBatchV2 {
         protocol: PROTOCOL_VERSION,
         device: device.to_string(),
         sent_at: rfc3339_utc(sent_at),
-        records: records.iter().map(UploadRecord::to_wire).collect(),
+        records: records.iter().map(UploadItem::to_wire).collect(),
     }
 }
 
@@ -242,7 +310,7 @@ impl UplinkClient {
     pub async fn send(
         &self,
         device: &str,
-        records: &[UploadRecord],
+        records: &[UploadItem],
         sent_at: Timestamp,
     ) -> BatchAnswer {
         let body = batch_body(device, records, sent_at);
@@ -315,7 +383,7 @@ impl UplinkClient {
 /// Lines the server's results up with the batch by idempotency key. A key answered twice counts
 /// as acknowledged if any line acknowledges it; an unknown status is no answer.
 fn align(
-    records: &[UploadRecord],
+    records: &[UploadItem],
     answer: &WireResponse,
     redact: impl Fn(String) -> String,
 ) -> Vec<Option<RecordAnswer>> {
@@ -393,6 +461,7 @@ mod tests {
             role: PunchRole::ClockIn,
             clock_trusted: true,
             verdict: Some(Verdict::Late { minutes: 5 }),
+            liveness: None,
         };
         let json = serde_json::to_string(&r.to_wire()).unwrap();
         assert_eq!(
@@ -411,6 +480,7 @@ mod tests {
             role: PunchRole::ClockOut,
             clock_trusted: true,
             verdict: None,
+            liveness: None,
         };
         let res = |k: &str, s: &str| wire::WireResult {
             idempotency_key: k.into(),
@@ -425,7 +495,11 @@ mod tests {
                 res("d:3", "weird"),
             ],
         };
-        let got = align(&[rec(1), rec(2), rec(3)], &answer, |s| s);
+        let got = align(
+            &[rec(1), rec(2), rec(3)].map(UploadItem::Punch),
+            &answer,
+            |s| s,
+        );
         assert_eq!(
             got,
             [

@@ -79,6 +79,7 @@ fn report_json(store: &Store, kind: ReportKind, period: Period) -> Value {
         zone: "Asia/Shanghai",
         now: as_of(),
         only: None,
+        spoofs: &std::collections::BTreeMap::new(),
     });
     render_json(&built)
 }

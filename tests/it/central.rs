@@ -14,12 +14,13 @@ use tokio_util::sync::CancellationToken;
 
 use hallclock::config::UploadSettings;
 use hallclock::core::ids::StaffId;
-use hallclock::store::{Audit, DoorPunch, Store};
+use hallclock::store::{Audit, DoorPunch, LivenessMark, SpoofAttempt, Store};
+use hallclock::uplink::{batch_body, UploadAttempt, UploadItem};
 use hallclock_central::receiver::StoreHandle;
 use hallclock_central::store::{DbSettings, Store as CentralStore};
 use hallclock_central::token::NewToken;
 
-use super::central_api::{post, post_json};
+use super::central_api::{liveness_rows, post, post_json};
 use super::cluster::{connect, Cluster};
 use super::uplink::{check_schema, start_uploader, texts, upload_schema, upload_settings, DEVICE};
 
@@ -67,10 +68,15 @@ async fn punch_count(url: &str) -> i64 {
         .get(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
-    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
-    let (central_store, token) = central(&cluster.url).await;
+/// The real receiver over `central`'s store on a loopback port: its address, the stop token and
+/// the serving task.
+async fn serve(
+    central_store: Arc<StoreHandle>,
+) -> (
+    std::net::SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
@@ -81,13 +87,55 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
             .await
             .unwrap();
     });
+    (addr, stop, server)
+}
 
-    // The door: 450 punches of known staff and one of 0009, whom the centre does not list.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hallclock.db");
-    let token_file = dir.path().join("upload-token");
-    std::fs::write(&token_file, format!("{token}\n")).unwrap();
-    let mut door = Store::open(&db).unwrap();
+/// A door and the real centre on a throwaway cluster: the door's database (staff 0001-0003 and
+/// 0009, whom the centre does not list) and token file, the receiver's endpoint.
+struct Rig {
+    cluster: Cluster,
+    endpoint: String,
+    token: String,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    token_file: std::path::PathBuf,
+    door: Store,
+}
+
+impl Rig {
+    async fn start() -> Rig {
+        let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+        let (central_store, token) = central(&cluster.url).await;
+        let (addr, stop, server) = serve(central_store).await;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hallclock.db");
+        let token_file = dir.path().join("upload-token");
+        std::fs::write(&token_file, format!("{token}\n")).unwrap();
+        let door = door_store(&db);
+        Rig {
+            cluster,
+            endpoint: format!("http://{addr}/api/hallclock/v1/punches"),
+            token,
+            stop,
+            server,
+            _dir: dir,
+            db,
+            token_file,
+            door,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+    }
+}
+
+/// A door database with staff 0001-0003 and 0009 (whom the centre does not list).
+fn door_store(db: &Path) -> Store {
+    let mut door = Store::open(db).unwrap();
     for s in ["0001", "0002", "0003", "0009"] {
         let audit = Audit::cli(Timestamp::UNIX_EPOCH, "test", "");
         door.upsert_staff(
@@ -99,6 +147,22 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         )
         .unwrap();
     }
+    door
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
+    let mut rig = Rig::start().await;
+    let (db, token_file, endpoint, token) = (
+        rig.db.clone(),
+        rig.token_file.clone(),
+        rig.endpoint.clone(),
+        rig.token.clone(),
+    );
+    let url = rig.cluster.url.clone();
+
+    // The door: 450 punches of known staff and one of 0009, whom the centre does not list.
+    let door = &mut rig.door;
     let mut punches: Vec<DoorPunch> = (0..450)
         .map(|i| door_punch(i, ["0001", "0002", "0003"][i % 3]))
         .collect();
@@ -106,7 +170,6 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
     door.record_door_punches(DEVICE, &punches, Timestamp::now())
         .unwrap();
 
-    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
     let up = start_uploader(settings(&endpoint, &token_file), &db);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -122,7 +185,7 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     up.cancel_and_join().await;
-    assert_eq!(punch_count(&cluster.url).await, 450);
+    assert_eq!(punch_count(&url).await, 450);
     let parked = door.parked_outbox(10).unwrap();
     assert_eq!(parked.len(), 1);
     let why = format!("{parked:?}");
@@ -132,7 +195,7 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
     let up = start_uploader(settings(&endpoint, &token_file), &db);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(up.cancel_and_join().await.pending, 0);
-    assert_eq!(punch_count(&cluster.url).await, 450);
+    assert_eq!(punch_count(&url).await, 450);
 
     // The centre's answers fit docs/upload-batch.schema.json: accepted, duplicate, rejected with
     // a reason, and the error body of a refused batch.
@@ -158,8 +221,129 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
     let (status, refused) = post(&endpoint, &token, "{\"protocol\": 1").await;
     assert_eq!(status, 400);
     check_schema(&schema, &schema["$defs"]["error"], &refused, "error");
-    assert_eq!(punch_count(&cluster.url).await, 451);
+    assert_eq!(punch_count(&url).await, 451);
 
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    rig.stop().await;
+}
+
+/// Issue 11, protocol version 2 from the door's real uploader to the real receiver and
+/// PostgreSQL: a punch's liveness verdict (live, suspect) is stored beside it, a refused spoof
+/// attempt arrives as a record of its own and is acknowledged on the door, an attempt for a
+/// person the centre does not list is parked on the door; the JSON fits the published schema and
+/// carries no image or recognition score.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
+    let mut rig = Rig::start().await;
+    let (db, token_file, endpoint) = (rig.db.clone(), rig.token_file.clone(), rig.endpoint.clone());
+    let door = &mut rig.door;
+    let mark = |suspect: bool, score: f32, reasons: &str| LivenessMark {
+        suspect,
+        score,
+        reasons: reasons.to_string(),
+    };
+    let mut punches = vec![
+        door_punch(0, "0001"),
+        door_punch(1, "0002"),
+        door_punch(2, "0003"),
+    ];
+    punches[0].liveness = Some(mark(false, 0.875, ""));
+    punches[1].liveness = Some(mark(true, 0.25, "model,flat"));
+    door.record_door_punches(DEVICE, &punches, Timestamp::now())
+        .unwrap();
+    let at: Timestamp = "2026-11-18T00:05:00Z".parse().unwrap();
+    for staff in ["0003", "0009"] {
+        door.record_spoof_attempt(
+            DEVICE,
+            &SpoofAttempt {
+                staff: StaffId::new(staff).unwrap(),
+                at,
+                match_score: Some(0.8),
+                live_score: 0.125,
+                reasons: "bezel,still".into(),
+            },
+            at,
+        )
+        .unwrap();
+    }
+    // What the door sends fits the schema: a punch with its verdict, an attempt, no image.
+    let items: Vec<UploadItem> = door
+        .attempts_ready(10)
+        .unwrap()
+        .iter()
+        .map(|a| {
+            UploadItem::Attempt(UploadAttempt {
+                device: a.device.clone(),
+                seq: a.id as u64,
+                staff: a.staff.clone(),
+                at: a.at,
+                live_score: a.live_score,
+                reasons: a.reasons.split(',').map(str::to_string).collect(),
+            })
+        })
+        .collect();
+    assert_eq!(items.len(), 2);
+    let schema = upload_schema();
+    let body = serde_json::to_value(batch_body(DEVICE, &items, at)).unwrap();
+    check_schema(&schema, &schema["$defs"]["request"], &body, "request");
+
+    let up = start_uploader(settings(&endpoint, &token_file), &db);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while door.outbox_counts().unwrap().acked < 3 || !door.attempts_ready(10).unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {:?}",
+            up.status.borrow()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    up.cancel_and_join().await;
+
+    let c = connect(&rig.cluster.url).await;
+    let verdicts = liveness_rows(&c).await;
+    assert_eq!(
+        verdicts,
+        [
+            (1, "live".to_string(), 0.875, vec![]),
+            (
+                2,
+                "suspect".to_string(),
+                0.25,
+                vec!["model".to_string(), "flat".to_string()]
+            ),
+        ]
+    );
+    let attempts: Vec<(i64, String, bool, f32, Vec<String>)> = c
+        .query(
+            "SELECT seq, staff_id, at = '2026-11-18T00:05:00Z'::timestamptz, live_score, reasons
+             FROM spoof_attempts",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(
+        attempts,
+        [(
+            1,
+            "0003".to_string(),
+            true,
+            0.125,
+            vec!["bezel".to_string(), "still".to_string()]
+        )]
+    );
+    assert_eq!(punch_count(&rig.cluster.url).await, 3);
+    // The attempt for 0009 was refused for good: parked on the door, not sent again.
+    let up = start_uploader(settings(&endpoint, &token_file), &db);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    up.cancel_and_join().await;
+    let again: i64 = c
+        .query_one("SELECT count(*) FROM spoof_attempts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(again, 1);
+
+    rig.stop().await;
 }

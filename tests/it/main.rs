@@ -24,6 +24,7 @@ mod console_ops;
 mod daemon;
 #[cfg(feature = "opencv")]
 mod door_crowd;
+mod door_passes;
 #[cfg(feature = "opencv")]
 mod enrol_console;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
@@ -106,6 +107,15 @@ pub fn hallclock_command(dir: &Path) -> Command {
         .env("HALLCLOCK_NOW", test_now())
         .env("HALLCLOCK_MODELS", repo().join("models"));
     c
+}
+
+/// The first line of `text` that names `check` after its 6-character status (`OK    `, `WARN  `,
+/// `skip  `, `FAIL  `), as `hallclock doctor` prints it; empty when none.
+pub fn line_starting_with_any(text: &str, check: &str) -> String {
+    text.lines()
+        .find(|l| l.get(6..).is_some_and(|rest| rest.starts_with(check)))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The first line of `text` that starts with `start` (empty when none): a row of a table the

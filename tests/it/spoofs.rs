@@ -124,6 +124,62 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
     // Viewers see reports, this page too; anonymous visitors are sent to sign in.
     let (status, _) = get(&s, None, "/spoofs").await;
     assert_ne!(status, StatusCode::OK);
+
+    // The month report counts them per person (flagged / refused), on the console's month page
+    // with a link to the list, and in every format of `hallclock report month`.
+    let (status, body) = get(&s, Some(&supervisor), "/report?month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("代打卡嫌疑(已记/已拒)"), "{body}");
+    let row_of = |who: &str| {
+        body.split("<tr>")
+            .find(|r| r.contains(&format!("<td>{who}</td>")))
+            .unwrap_or_else(|| panic!("no row for {who}: {body}"))
+            .to_string()
+    };
+    assert!(row_of("0001").contains("<td class=\"spoofs\">0 / 1</td>"));
+    assert!(row_of("0002").contains("<td class=\"spoofs\">1 / 0</td>"));
+    assert!(body.contains("href=\"/spoofs?month=2026-11\""), "{body}");
+    let (_, october) = get(&s, Some(&supervisor), "/report?month=2026-10").await;
+    assert!(!october.contains("id=\"spoofs\""), "{october}");
+
+    let report = |format: &str| {
+        let o = s
+            .hallclock()
+            .args(["report", "month", "--month", "2026-11", "--format", format])
+            .output()
+            .expect("report runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report("json")).expect("JSON");
+    let counts = |who: &str| {
+        (
+            json["staff"][who]["spoofs_flagged"].as_u64(),
+            json["staff"][who]["spoofs_refused"].as_u64(),
+        )
+    };
+    assert_eq!(counts("0001"), (Some(0), Some(1)), "{json}");
+    assert_eq!(
+        counts("0002"),
+        (Some(1), Some(0)),
+        "December's attempt is not November's"
+    );
+    assert_eq!(json["hall"]["spoofs_refused"].as_u64(), Some(1));
+    let csv = report("csv");
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.ends_with("代打卡嫌疑(已记打卡)/spoofs_flagged,代打卡嫌疑(已拒绝)/spoofs_refused"),
+        "{header}"
+    );
+    let table = report("table");
+    assert!(
+        table.contains("代打卡嫌疑 (活体检测) suspected spoofs: 2"),
+        "{table}"
+    );
+    assert!(
+        table.contains("0002 李四: 已记打卡待核查 1, 已拒绝未记打卡 0"),
+        "{table}"
+    );
 }
 
 /// Issue 11 through the real daemon: synthetic replay and print attacks (`make-attacks` from a
@@ -220,5 +276,134 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
     assert!(
         spoofs.is_empty(),
         "and is not suspected: {spoofs:?}\n{printed}"
+    );
+}
+
+/// Issue 11, calibration on site: `doctor` (and so the status page, which lists its checks) says
+/// the site has not calibrated while no attack drill is on record, never "OK";
+/// `eval-liveness --from-db` gives the ISO/IEC 30107-3 figures of the kept samples (APCER per
+/// kind and the worst, BPCER, BPCER at APCER 5%, the threshold for the target BPCER), and
+/// `--save` records that threshold as the site's calibration, which doctor then reports with
+/// its date, and asks for in the config until it is set.
+#[test]
+fn the_site_calibrates_from_its_drill_records_and_doctor_says_so() {
+    use hallclock::store::{LivenessSample, SampleKind, SampleSource};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hall.db");
+    let config = dir.path().join("hallclock.toml");
+    let write_config = |extra: &str| {
+        std::fs::write(
+            &config,
+            format!("[store]\ndatabase = {db:?}\n[daemon]\nclock-check = \"off\"\n{extra}"),
+        )
+        .expect("config")
+    };
+    write_config("");
+    let run = |args: &[&str]| {
+        let out = super::hallclock_command(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("hallclock runs");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, text) = run(&["staff", "add", "--id", "0001", "--name", "张三"]);
+    assert!(ok, "{text}");
+    let calibration_line = |text: &str| super::line_starting_with_any(text, "liveness calibration");
+    let (_, doctor) = run(&["doctor", "--no-camera"]);
+    let line = calibration_line(&doctor);
+    assert!(
+        line.starts_with("WARN  liveness calibration: 未校准：尚无攻击演练记录"),
+        "{doctor}"
+    );
+    let (ok, text) = run(&["eval-liveness", "--from-db"]);
+    assert!(!ok && text.contains("expected some of each"), "{text}");
+
+    {
+        let mut store = Store::open(&db).expect("the database");
+        let at: Timestamp = "2026-11-18T02:00:00Z".parse().expect("an instant");
+        let mut keep = |kind, source, score: f32| {
+            let sample = LivenessSample {
+                kind,
+                source,
+                staff: Some(StaffId::new("0001").expect("an id")),
+                model_score: score,
+                at,
+            };
+            store.record_liveness_sample(&sample, at).expect("a sample");
+        };
+        for i in 0..20 {
+            keep(
+                SampleKind::Live,
+                SampleSource::Enrolment,
+                0.6 + 0.02 * i as f32,
+            );
+        }
+        for i in 0..10 {
+            keep(
+                SampleKind::Print,
+                SampleSource::Drill,
+                0.05 + 0.03 * i as f32,
+            );
+            keep(
+                SampleKind::Replay,
+                SampleSource::Drill,
+                0.2 + 0.05 * i as f32,
+            );
+        }
+    }
+    let (_, doctor) = run(&["doctor", "--no-camera"]);
+    assert!(
+        calibration_line(&doctor).contains("未校准：已有 20 条攻击演练、20 条真人记录"),
+        "{doctor}"
+    );
+    let (ok, text) = run(&["eval-liveness", "--from-db", "--json"]);
+    assert!(ok, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(v["bona_fide"], 20);
+    assert_eq!(v["attacks"]["print"], 10);
+    let chosen = &v["for_target_bpcer"];
+    assert_eq!(chosen["bpcer"], 0.0, "{v}");
+    let threshold = chosen["threshold"].as_f64().expect("a threshold");
+    assert!((0.55..=0.61).contains(&threshold), "{v}");
+    // replays reach 0.65: some are accepted at that threshold, no print is
+    assert_eq!(chosen["apcer"]["print"], 0.0, "{v}");
+    assert!(
+        chosen["apcer"]["replay"].as_f64().unwrap_or(0.0) > 0.0,
+        "{v}"
+    );
+    assert_eq!(chosen["apcer_max"], chosen["apcer"]["replay"]);
+    assert!(v["bpcer_at_apcer_5"]["bpcer"].as_f64().is_some(), "{v}");
+    assert_eq!(v["saved"], false);
+
+    let (ok, text) = run(&["eval-liveness", "--from-db", "--save"]);
+    assert!(ok && text.contains("已校准：记录阈值"), "{text}");
+    assert!(text.contains("APCER print 0.0%, replay"), "{text}");
+    let (_, doctor) = run(&["doctor", "--no-camera"]);
+    let line = calibration_line(&doctor);
+    assert!(
+        line.starts_with("WARN  liveness calibration: 已校准 2026-11-18：阈值 0.")
+            && line.contains("set it to"),
+        "{doctor}"
+    );
+    write_config(&format!("[liveness]\nmodel-threshold = {threshold:.3}\n"));
+    let (_, doctor) = run(&["doctor", "--no-camera"]);
+    assert!(
+        calibration_line(&doctor).starts_with("OK    liveness calibration: 已校准 2026-11-18"),
+        "{doctor}"
+    );
+    write_config("[liveness]\nmode = \"off\"\n");
+    let (_, doctor) = run(&["doctor", "--no-camera"]);
+    assert!(
+        calibration_line(&doctor).starts_with("skip  liveness calibration"),
+        "{doctor}"
     );
 }

@@ -30,7 +30,7 @@ use hallclock::core::rules::Punch;
 use hallclock::core::schedule::{PunchRole, Verdict};
 use hallclock::daemon::upload::{run_uploader, UploadError, UploadStatus};
 use hallclock::store::{DoorPunch, Store};
-use hallclock::uplink::wire::{WireBatch, WireRecord, WireResponse, WireResult};
+use hallclock::uplink::wire::{WireBatchV2, WireRecord, WireRecordV2, WireResponse, WireResult};
 use hallclock::uplink::{ClientSettings, TokenSource};
 
 use super::repo;
@@ -103,7 +103,7 @@ async fn batch(State(st): State<Shared>, headers: HeaderMap, body: String) -> Re
             )
                 .into_response();
         }
-        let batch: WireBatch = match serde_json::from_str(&body) {
+        let batch: WireBatchV2 = match serde_json::from_str(&body) {
             Ok(b) => b,
             Err(e) => {
                 return (
@@ -116,14 +116,14 @@ async fn batch(State(st): State<Shared>, headers: HeaderMap, body: String) -> Re
         if let Some(bad) = batch
             .records
             .iter()
-            .find(|r| c.poison.contains(&r.idempotency_key))
+            .find(|r| c.poison.contains(r.idempotency_key()))
         {
-            let error = format!("record {} is malformed", bad.idempotency_key);
+            let error = format!("record {} is malformed", bad.idempotency_key());
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response();
         }
         let mut results = Vec::new();
         for r in batch.records {
-            let key = r.idempotency_key.clone();
+            let key = r.idempotency_key().to_string();
             let (status, reason) = if let Some(why) = c.reject.get(&key) {
                 ("rejected", Some(why.clone()))
             } else if c.keys.contains(&key) {
@@ -131,7 +131,9 @@ async fn batch(State(st): State<Shared>, headers: HeaderMap, body: String) -> Re
                 ("duplicate", None)
             } else {
                 c.keys.insert(key.clone());
-                c.stored.push(r);
+                if let WireRecordV2::Punch(p) = r {
+                    c.stored.push(p);
+                }
                 ("accepted", None)
             };
             let line = WireResult {
@@ -798,7 +800,8 @@ async fn the_wire_json_matches_the_published_schema() {
 
 /// A hand check of the JSON Schema keywords the protocol schema uses: `$ref` (local),
 /// `type`, `required`, `properties`, `additionalProperties: false`, `items`, `enum`, `const`,
-/// `minimum`, `minLength`, `pattern` (only `^...$` literal checks are skipped).
+/// `minimum`, `maximum`, `minLength`, `oneOf` (by `kind`), `pattern` (only `^...$` literal checks
+/// are skipped).
 #[track_caller]
 pub(super) fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
@@ -806,6 +809,22 @@ pub(super) fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str
         let target = path.split('/').fold(root, |v, k| &v[k]);
         assert!(!target.is_null(), "{at}: dangling $ref {r}");
         return check_schema(root, target, value, at);
+    }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        // The protocol's one `oneOf` of records is told apart by the `kind` each branch fixes.
+        let resolve = |o: &Value| {
+            let r = o["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/"))
+                .unwrap_or("");
+            r.split('/').fold(root, |v, k| &v[k]).clone()
+        };
+        let branch = options
+            .iter()
+            .map(resolve)
+            .find(|b| b["properties"]["kind"]["const"] == value["kind"])
+            .unwrap_or_else(|| panic!("{at}: no branch of oneOf has kind {}", value["kind"]));
+        return check_schema(root, &branch, value, at);
     }
     if let Some(t) = schema.get("type").and_then(Value::as_str) {
         let ok = match t {
@@ -825,10 +844,16 @@ pub(super) fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str
     if let Some(c) = schema.get("const") {
         assert_eq!(value, c, "{at}");
     }
-    if let Some(min) = schema.get("minimum").and_then(Value::as_i64) {
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
         assert!(
-            value.as_i64().unwrap_or(i64::MIN) >= min,
+            value.as_f64().unwrap_or(f64::MIN) >= min,
             "{at}: {value} < {min}"
+        );
+    }
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+        assert!(
+            value.as_f64().unwrap_or(f64::MAX) <= max,
+            "{at}: {value} > {max}"
         );
     }
     if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {

@@ -1,5 +1,6 @@
-//! The `hallclock-central` commands: `migrate`, `hall add`, `staff add`, `device add | revoke |
-//! rotate | list` and `serve`. Parses arguments, opens the store and joins it to the receiver;
+//! The `hallclock-central` commands: `migrate`, `hall add`, `staff add | set`, `device add |
+//! revoke | rotate | list`, `serve`, and the inspection office's (`month`: `calendar`, `record`,
+//! `month`). Parses arguments, opens the store and joins it to the receiver;
 //! `anyhow` lives here and in `main` only.
 //!
 //! Must not print the database URL or password; prints a device token exactly once, on stdout,
@@ -14,6 +15,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
 use hallclock_core::schedule::ScheduleConfig;
+
+mod month;
 
 use crate::store::{DbSettings, Store};
 use crate::token::NewToken;
@@ -35,6 +38,10 @@ pub struct Args {
     /// A file holding the database password on one line (never printed).
     #[arg(long, env = "HALLCLOCK_CENTRAL_DB_PASSWORD_FILE", global = true)]
     pub db_password_file: Option<PathBuf>,
+    /// The instant the sheets are computed as of (RFC 3339, e.g. 2026-06-05T02:00:00Z; default:
+    /// now). For replaying a day and for tests.
+    #[arg(long, env = "HALLCLOCK_NOW", global = true)]
+    pub now: Option<jiff::Timestamp>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,6 +59,15 @@ pub enum Command {
     /// Door devices and their upload tokens.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The county's holiday calendar.
+    #[command(subcommand)]
+    Calendar(month::CalendarCommand),
+    /// The inspection office's records (conduct, 串岗, cases, discipline).
+    #[command(subcommand)]
+    Record(month::RecordCommand),
+    /// The month sheet, closing, a person's month, the year's awards.
+    #[command(subcommand)]
+    Month(month::MonthCommand),
     /// Migrates, then receives uploads until SIGINT or SIGTERM.
     Serve {
         /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
@@ -71,6 +87,9 @@ pub enum HallCommand {
         id: String,
         #[arg(long)]
         name: String,
+        /// The hall's time zone (IANA name): its days, sessions and months.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        zone: String,
     },
 }
 
@@ -84,7 +103,32 @@ pub enum StaffCommand {
         id: String,
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        facts: StaffFacts,
     },
+    /// Changes a person's days on the list or window.
+    Set {
+        #[arg(long)]
+        hall: String,
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        facts: StaffFacts,
+    },
+}
+
+/// A person's days on the list and window.
+#[derive(Debug, clap::Args)]
+pub struct StaffFacts {
+    /// The first day the person is on the list (judged and paid), YYYY-MM-DD.
+    #[arg(long)]
+    active_from: Option<jiff::civil::Date>,
+    /// The last day the person is on the list, YYYY-MM-DD.
+    #[arg(long)]
+    active_until: Option<jiff::civil::Date>,
+    /// The window (post) the person holds, e.g. W03: a D1 bars the whole window's year.
+    #[arg(long)]
+    post: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,7 +198,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .check_schema()
                 .await
                 .context("checking the database schema")?;
-            admin(&store, command).await?;
+            let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+            match command {
+                Command::Calendar(c) => month::calendar(&store, c).await?,
+                Command::Record(c) => month::record(&store, c, now).await?,
+                Command::Month(c) => month::month(&mut store, c, now).await?,
+                command => admin(&store, command).await?,
+            }
         }
     }
     Ok(())
@@ -162,17 +212,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Hall(HallCommand::Add { id, name }) => {
+        Command::Hall(HallCommand::Add { id, name, zone }) => {
+            jiff::tz::TimeZone::get(&zone)
+                .with_context(|| format!("hall add: {zone:?} is not a time zone this machine knows; expected an IANA name such as Asia/Shanghai"))?;
             store.add_hall(&id, &name).await.context("hall add")?;
+            store.set_hall_zone(&id, &zone).await.context("hall add")?;
             eprintln!("Added hall {id}.");
         }
-        Command::Staff(StaffCommand::Add { hall, id, name }) => {
+        Command::Staff(StaffCommand::Add {
+            hall,
+            id,
+            name,
+            facts,
+        }) => {
             let staff = StaffId::new(&id).context("staff add")?;
             store
                 .add_staff(&hall, &staff, &name)
                 .await
                 .context("staff add")?;
+            set_facts(store, &hall, &staff, facts)
+                .await
+                .context("staff add")?;
             eprintln!("Added staff {staff} to hall {hall}.");
+        }
+        Command::Staff(StaffCommand::Set { hall, id, facts }) => {
+            let staff = StaffId::new(&id).context("staff set")?;
+            set_facts(store, &hall, &staff, facts)
+                .await
+                .context("staff set")?;
+            eprintln!("Changed staff {staff} of hall {hall}.");
         }
         Command::Device(DeviceCommand::Add { hall, id }) => {
             let token = NewToken::generate().context("device add")?;
@@ -226,9 +294,33 @@ async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
                 )?;
             }
         }
-        Command::Migrate | Command::Serve { .. } => {}
+        Command::Migrate
+        | Command::Serve { .. }
+        | Command::Calendar(_)
+        | Command::Record(_)
+        | Command::Month(_) => {}
     }
     Ok(())
+}
+
+async fn set_facts(
+    store: &Store,
+    hall: &str,
+    staff: &StaffId,
+    f: StaffFacts,
+) -> Result<(), crate::store::StoreError> {
+    if f.active_from.is_none() && f.active_until.is_none() && f.post.is_none() {
+        return Ok(());
+    }
+    store
+        .set_staff_facts(
+            hall,
+            staff,
+            f.active_from,
+            f.active_until,
+            f.post.as_deref(),
+        )
+        .await
 }
 
 fn print_token(token: &NewToken) -> anyhow::Result<()> {

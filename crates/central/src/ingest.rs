@@ -1,6 +1,7 @@
 //! What a batch is worth, decided without I/O: [`check_batch`] parses a request body
-//! (`docs/upload-protocol.md`, version 1) against the device its token names and splits it into
-//! punches to store and records to reject (with the reason the door parks them under), or refuses
+//! (`docs/upload-protocol.md`, version 1 or 2) against the device its token names and splits it
+//! into punches (version 2: with their liveness verdicts) and refused spoof attempts to store,
+//! and records to reject (with the reason the door parks them under), or refuses
 //! the whole batch; [`reject_unknown_staff`] applies the hall's staff list; [`answer`] builds the
 //! response from what the store inserted.
 //!
@@ -11,7 +12,10 @@ use std::collections::HashSet;
 
 use hallclock_core::ids::StaffId;
 use hallclock_core::schedule::{PunchRole, Verdict};
-use hallclock_wire::{WireRecord, WireResponse, WireResult, PROTOCOL_VERSION};
+use hallclock_wire::{
+    WireLiveness, WireRecord, WireRecordV2, WireResponse, WireResult, WireSpoofAttempt,
+    PROTOCOL_VERSIONS,
+};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -29,7 +33,7 @@ pub const MAX_MINUTES: u32 = 24 * 60;
 pub enum BatchRefusal {
     #[error("malformed batch: {0}; expected a JSON object with protocol, device, sent_at and records (docs/upload-batch.schema.json)")]
     Malformed(String),
-    #[error("unknown protocol {found}; expected {PROTOCOL_VERSION}")]
+    #[error("unknown protocol {found}; expected 1 or 2")]
     UnknownProtocol { found: u64 },
     #[error("the batch holds no records; expected 1 to {MAX_RECORDS}")]
     Empty,
@@ -68,13 +72,58 @@ pub struct CheckedPunch {
     pub clock_trusted: bool,
     /// `None`: `unjudged`.
     pub verdict: Option<Verdict>,
+    /// Version 2: the door's liveness check's verdict, when it ran.
+    pub liveness: Option<CheckedLiveness>,
 }
+
+/// The liveness check's verdict on a punch, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedLiveness {
+    pub suspect: bool,
+    /// 0 to 1.
+    pub live_score: f32,
+    pub reasons: Vec<String>,
+}
+
+impl Eq for CheckedLiveness {}
+
+/// A refused spoof attempt that passed every check but the staff list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedAttempt {
+    pub key: String,
+    /// The device's attempt sequence number.
+    pub seq: i64,
+    /// The claimed person.
+    pub staff: StaffId,
+    pub at: Timestamp,
+    /// 0 to 1.
+    pub live_score: f32,
+    pub reasons: Vec<String>,
+}
+
+impl Eq for CheckedAttempt {}
 
 /// One record's fate before the store sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     Punch(CheckedPunch),
-    Rejected { key: String, reason: String },
+    /// Version 2: a refused spoof attempt.
+    Attempt(CheckedAttempt),
+    Rejected {
+        key: String,
+        reason: String,
+    },
+}
+
+impl Line {
+    /// The staff id a punch or an attempt names.
+    pub fn staff(&self) -> Option<&StaffId> {
+        match self {
+            Line::Punch(p) => Some(&p.staff),
+            Line::Attempt(a) => Some(&a.staff),
+            Line::Rejected { .. } => None,
+        }
+    }
 }
 
 /// A batch's envelope with its records still unparsed, so that one malformed record is rejected
@@ -92,7 +141,7 @@ struct Envelope {
 /// Checks a request body sent with the token of `token_device`.
 ///
 /// # Errors
-/// A [`BatchRefusal`] for a body that is not a version 1 batch of 1 to 1000 records from
+/// A [`BatchRefusal`] for a body that is not a version 1 or 2 batch of 1 to 1000 records from
 /// `token_device`, or that holds a record without an idempotency key to answer it by.
 pub fn check_batch(body: &[u8], token_device: &str) -> Result<Vec<Line>, BatchRefusal> {
     if body.len() > MAX_BODY_BYTES {
@@ -100,7 +149,11 @@ pub fn check_batch(body: &[u8], token_device: &str) -> Result<Vec<Line>, BatchRe
     }
     let envelope: Envelope =
         serde_json::from_slice(body).map_err(|e| BatchRefusal::Malformed(e.to_string()))?;
-    if envelope.protocol != u64::from(PROTOCOL_VERSION) {
+    let version_2 = envelope.protocol == 2;
+    if !PROTOCOL_VERSIONS
+        .iter()
+        .any(|&v| u64::from(v) == envelope.protocol)
+    {
         return Err(BatchRefusal::UnknownProtocol {
             found: envelope.protocol,
         });
@@ -125,61 +178,157 @@ pub fn check_batch(body: &[u8], token_device: &str) -> Result<Vec<Line>, BatchRe
             Some(k) => k.to_string(),
             None => return Err(BatchRefusal::RecordWithoutKey { index }),
         };
-        let line = match serde_json::from_value::<WireRecord>(value) {
-            Err(e) => Line::Rejected {
-                key,
-                reason: format!("malformed record: {e}"),
-            },
-            Ok(record) => match check_record(&record, token_device) {
-                Ok(punch) => Line::Punch(punch),
-                Err(reason) => Line::Rejected { key, reason },
-            },
+        let checked = if version_2 {
+            serde_json::from_value::<WireRecordV2>(value)
+                .map_err(|e| format!("malformed record: {e}"))
+                .and_then(|record| match record {
+                    WireRecordV2::Punch(p) => check_record(&p, token_device).map(Line::Punch),
+                    WireRecordV2::SpoofAttempt(a) => {
+                        check_attempt(&a, token_device).map(Line::Attempt)
+                    }
+                })
+        } else {
+            serde_json::from_value::<WireRecord>(value)
+                .map_err(|e| format!("malformed record: {e}"))
+                .and_then(|p| match p.liveness {
+                    Some(_) => Err(
+                        "a liveness verdict needs protocol 2; expected none in a protocol 1 record"
+                            .to_string(),
+                    ),
+                    None => check_record(&p, token_device).map(Line::Punch),
+                })
         };
-        lines.push(line);
+        lines.push(checked.unwrap_or_else(|reason| Line::Rejected { key, reason }));
     }
     Ok(lines)
 }
 
-/// One record's checks; the error is the reason sent back with `rejected`.
-fn check_record(r: &WireRecord, batch_device: &str) -> Result<CheckedPunch, String> {
-    if r.device != batch_device {
+/// The checks a punch and an attempt share: the device, the sequence number, the key (`key`
+/// is what it must be for `seq`), the staff id and the instant.
+struct Common {
+    seq: i64,
+    staff: StaffId,
+    at: Timestamp,
+}
+
+fn check_common(
+    batch_device: &str,
+    (device, seq, key): (&str, u64, &str),
+    expected_key: impl Fn(u64) -> String,
+    staff_id: &str,
+    at: &str,
+) -> Result<Common, String> {
+    if device != batch_device {
         return Err(format!(
-            "record names device {:?}; expected the batch's device {batch_device:?}",
-            r.device
+            "record names device {device:?}; expected the batch's device {batch_device:?}"
         ));
     }
-    let seq = match i64::try_from(r.seq) {
+    let seq_ = match i64::try_from(seq) {
         Ok(s) if s >= 1 => s,
-        _ => return Err(format!("seq {}; expected 1 to {}", r.seq, i64::MAX)),
+        _ => return Err(format!("seq {seq}; expected 1 to {}", i64::MAX)),
     };
-    let expected_key = format!("{}:{}", r.device, r.seq);
-    if r.idempotency_key != expected_key {
+    let expected_key = expected_key(seq);
+    if key != expected_key {
         return Err(format!(
-            "idempotency key {:?}; expected {expected_key:?} (device:seq)",
-            r.idempotency_key
+            "idempotency key {key:?}; expected {expected_key:?}"
         ));
     }
-    let staff = match StaffId::new(&r.staff_id) {
-        Ok(s) if s.as_str() == r.staff_id => s,
+    let staff = match StaffId::new(staff_id) {
+        Ok(s) if s.as_str() == staff_id => s,
         Ok(_) => {
             return Err(format!(
-                "staff id {:?} has surrounding white space; expected 1 to 32 of letters, digits, '-' or '_'",
-                r.staff_id
+                "staff id {staff_id:?} has surrounding white space; expected 1 to 32 of letters, digits, '-' or '_'"
             ))
         }
         Err(e) => return Err(e.to_string()),
     };
-    if !r.at.ends_with('Z') {
+    if !at.ends_with('Z') {
         return Err(format!(
-            "at {:?}; expected RFC 3339 in UTC with a Z, e.g. 2026-03-02T00:03:12.345Z",
-            r.at
+            "at {at:?}; expected RFC 3339 in UTC with a Z, e.g. 2026-03-02T00:03:12.345Z"
         ));
     }
-    let at: Timestamp = r.at.parse().map_err(|e| {
-        format!(
-            "at {:?}: {e}; expected RFC 3339 in UTC with a Z, e.g. 2026-03-02T00:03:12.345Z",
-            r.at
-        )
+    let at: Timestamp = at.parse().map_err(|e| {
+        format!("at {at:?}: {e}; expected RFC 3339 in UTC with a Z, e.g. 2026-03-02T00:03:12.345Z")
+    })?;
+    Ok(Common {
+        seq: seq_,
+        staff,
+        at,
+    })
+}
+
+/// A live score and reasons, as a punch's verdict and an attempt carry them.
+fn check_liveness(live_score: f32, reasons: &[String]) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&live_score) {
+        return Err(format!("live_score {live_score}; expected 0 to 1"));
+    }
+    let code = |r: &String| {
+        (1..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    };
+    match reasons.iter().find(|r| !code(r)) {
+        Some(bad) => Err(format!(
+            "liveness reason {bad:?}; expected a code of 1 to 32 of a-z and '-', e.g. \"model\""
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A spoof attempt's checks; the error is the reason sent back with `rejected`.
+fn check_attempt(a: &WireSpoofAttempt, batch_device: &str) -> Result<CheckedAttempt, String> {
+    let c = check_common(
+        batch_device,
+        (&a.device, a.seq, &a.idempotency_key),
+        |seq| format!("{}:attempt:{seq}", a.device),
+        &a.staff_id,
+        &a.at,
+    )?;
+    check_liveness(a.live_score, &a.reasons)?;
+    if a.reasons.is_empty() {
+        return Err("a spoof attempt without reasons; expected at least one".into());
+    }
+    Ok(CheckedAttempt {
+        key: a.idempotency_key.clone(),
+        seq: c.seq,
+        staff: c.staff,
+        at: c.at,
+        live_score: a.live_score,
+        reasons: a.reasons.clone(),
+    })
+}
+
+fn checked_liveness(l: &WireLiveness) -> Result<CheckedLiveness, String> {
+    check_liveness(l.live_score, &l.reasons)?;
+    let suspect = match l.verdict.as_str() {
+        "live" => false,
+        "suspect" => true,
+        other => {
+            return Err(format!(
+                "liveness verdict {other:?}; expected \"live\" or \"suspect\""
+            ))
+        }
+    };
+    Ok(CheckedLiveness {
+        suspect,
+        live_score: l.live_score,
+        reasons: l.reasons.clone(),
+    })
+}
+
+/// One record's checks; the error is the reason sent back with `rejected`.
+fn check_record(r: &WireRecord, batch_device: &str) -> Result<CheckedPunch, String> {
+    let Common { seq, staff, at } = check_common(
+        batch_device,
+        (&r.device, r.seq, &r.idempotency_key),
+        |seq| format!("{}:{seq}", r.device),
+        &r.staff_id,
+        &r.at,
+    )
+    .map_err(|e| {
+        if e.starts_with("idempotency key") {
+            format!("{e} (device:seq)")
+        } else {
+            e
+        }
     })?;
     let role = match r.direction.as_str() {
         "in" => PunchRole::ClockIn,
@@ -209,6 +358,7 @@ fn check_record(r: &WireRecord, batch_device: &str) -> Result<CheckedPunch, Stri
             ))
         }
     };
+    let liveness = r.liveness.as_ref().map(checked_liveness).transpose()?;
     Ok(CheckedPunch {
         key: r.idempotency_key.clone(),
         seq,
@@ -217,10 +367,12 @@ fn check_record(r: &WireRecord, batch_device: &str) -> Result<CheckedPunch, Stri
         role,
         clock_trusted: r.clock_trusted,
         verdict,
+        liveness,
     })
 }
 
-/// Turns punches whose staff id is not in `known` (the hall's staff ids) into rejections.
+/// Turns punches and attempts whose staff id is not in `known` (the hall's staff ids) into
+/// rejections.
 pub fn reject_unknown_staff(lines: Vec<Line>, known: &HashSet<String>, hall: &str) -> Vec<Line> {
     lines
         .into_iter()
@@ -229,7 +381,23 @@ pub fn reject_unknown_staff(lines: Vec<Line>, known: &HashSet<String>, hall: &st
                 reason: format!("unknown staff id {} at hall {hall}", p.staff),
                 key: p.key,
             },
+            Line::Attempt(a) if !known.contains(a.staff.as_str()) => Line::Rejected {
+                reason: format!("unknown staff id {} at hall {hall}", a.staff),
+                key: a.key,
+            },
             other => other,
+        })
+        .collect()
+}
+
+/// The spoof attempts to insert: each seq once, in batch order.
+pub fn attempts_to_insert(lines: &[Line]) -> Vec<&CheckedAttempt> {
+    let mut seen = HashSet::new();
+    lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Attempt(a) if seen.insert(a.seq) => Some(a),
+            _ => None,
         })
         .collect()
 }
@@ -246,24 +414,27 @@ pub fn punches_to_insert(lines: &[Line]) -> Vec<&CheckedPunch> {
         .collect()
 }
 
-/// The response: `accepted` for the first line of each seq the store inserted now, `duplicate`
-/// for every other punch, `rejected` with its reason for the rest. One result per record.
-pub fn answer(lines: Vec<Line>, inserted: &HashSet<i64>) -> WireResponse {
+/// The response: `accepted` for the first line of each seq the store inserted now (`inserted`
+/// for punches, `attempts` for spoof attempts), `duplicate` for every other punch or attempt,
+/// `rejected` with its reason for the rest. One result per record.
+pub fn answer(lines: Vec<Line>, inserted: &HashSet<i64>, attempts: &HashSet<i64>) -> WireResponse {
     let mut answered = HashSet::new();
+    let mut answered_attempts = HashSet::new();
+    let stored = |key: String, now: bool| WireResult {
+        idempotency_key: key,
+        status: if now { "accepted" } else { "duplicate" }.to_string(),
+        reason: None,
+    };
     let results = lines
         .into_iter()
         .map(|line| match line {
             Line::Punch(p) => {
-                let status = if inserted.contains(&p.seq) && answered.insert(p.seq) {
-                    "accepted"
-                } else {
-                    "duplicate"
-                };
-                WireResult {
-                    idempotency_key: p.key,
-                    status: status.to_string(),
-                    reason: None,
-                }
+                let now = inserted.contains(&p.seq) && answered.insert(p.seq);
+                stored(p.key, now)
+            }
+            Line::Attempt(a) => {
+                let now = attempts.contains(&a.seq) && answered_attempts.insert(a.seq);
+                stored(a.key, now)
             }
             Line::Rejected { key, reason } => WireResult {
                 idempotency_key: key,
@@ -375,10 +546,10 @@ mod tests {
         let other = check_batch(&batch(vec![record(1)]), "door-9").unwrap_err();
         assert_eq!(other.status(), 403);
         let mut v: Value = serde_json::from_slice(&batch(vec![record(1)])).unwrap();
-        v["protocol"] = json!(2);
+        v["protocol"] = json!(3);
         assert_eq!(
             check(&serde_json::to_vec(&v).unwrap()).to_string(),
-            "unknown protocol 2; expected 1"
+            "unknown protocol 3; expected 1 or 2"
         );
         v["protocol"] = json!(1);
         v["health"] = json!({});
@@ -396,12 +567,109 @@ mod tests {
         let lines = check_batch(&batch(vec![record(1), record(2), record(1)]), "door-1").unwrap();
         assert_eq!(punches_to_insert(&lines).len(), 2);
         let inserted: HashSet<i64> = [1].into_iter().collect();
-        let statuses: Vec<String> = answer(lines, &inserted)
+        let statuses: Vec<String> = answer(lines, &inserted, &HashSet::new())
             .results
             .into_iter()
             .map(|r| r.status)
             .collect();
         assert_eq!(statuses, ["accepted", "duplicate", "duplicate"]);
+    }
+
+    fn v2(records: Vec<Value>) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "protocol": 2, "device": "door-1", "sent_at": "2026-03-02T00:03:15.120Z", "records": records
+        }))
+        .unwrap()
+    }
+
+    fn attempt(seq: u64) -> Value {
+        json!({
+            "kind": "spoof-attempt", "idempotency_key": format!("door-1:attempt:{seq}"),
+            "device": "door-1", "seq": seq, "staff_id": "0042", "at": "2026-03-02T00:04:00.000Z",
+            "live_score": 0.125, "reasons": ["model", "bezel"]
+        })
+    }
+
+    #[test]
+    fn version_2_carries_liveness_and_attempts() {
+        let mut punch = record(7);
+        punch["kind"] = json!("punch");
+        punch["liveness"] = json!({"verdict": "suspect", "live_score": 0.25, "reasons": ["flat"]});
+        let mut bare = record(8);
+        bare["kind"] = json!("punch");
+        let mut bad_score = attempt(2);
+        bad_score["live_score"] = json!(1.5);
+        let mut other = attempt(3);
+        other["kind"] = json!("selfie");
+        let mut wrong_key = attempt(4);
+        wrong_key["idempotency_key"] = json!("door-1:4");
+        let lines = check_batch(
+            &v2(vec![
+                punch,
+                bare,
+                attempt(1),
+                bad_score,
+                other,
+                wrong_key,
+                record(9),
+            ]),
+            "door-1",
+        )
+        .unwrap();
+        let Line::Punch(p) = &lines[0] else {
+            panic!("{lines:?}")
+        };
+        assert_eq!(
+            p.liveness,
+            Some(CheckedLiveness {
+                suspect: true,
+                live_score: 0.25,
+                reasons: vec!["flat".into()]
+            })
+        );
+        assert!(matches!(&lines[1], Line::Punch(p) if p.liveness.is_none()));
+        let Line::Attempt(a) = &lines[2] else {
+            panic!("{lines:?}")
+        };
+        assert_eq!((a.seq, a.staff.as_str(), a.reasons.len()), (1, "0042", 2));
+        let reasons: Vec<&str> = lines[3..]
+            .iter()
+            .map(|l| match l {
+                Line::Rejected { reason, .. } => reason.as_str(),
+                other => panic!("expected a rejection, found {other:?}"),
+            })
+            .collect();
+        assert!(
+            reasons[0].contains("live_score 1.5; expected 0 to 1"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("unknown variant `selfie`"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[2].contains("expected \"door-1:attempt:4\""),
+            "{reasons:?}"
+        );
+        assert!(reasons[3].contains("missing field `kind`"), "{reasons:?}");
+
+        // A protocol 1 record may not carry a verdict of protocol 2.
+        let mut old = record(1);
+        old["liveness"] = json!({"verdict": "live", "live_score": 0.9, "reasons": []});
+        let lines = check_batch(&batch(vec![old]), "door-1").unwrap();
+        assert!(
+            matches!(&lines[0], Line::Rejected { reason, .. } if reason.contains("needs protocol 2")),
+            "{lines:?}"
+        );
+
+        let lines = check_batch(&v2(vec![attempt(5), attempt(5)]), "door-1").unwrap();
+        assert_eq!(attempts_to_insert(&lines).len(), 1);
+        let statuses: Vec<String> = answer(lines, &HashSet::new(), &[5].into_iter().collect())
+            .results
+            .into_iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(statuses, ["accepted", "duplicate"]);
     }
 
     #[test]

@@ -10,7 +10,10 @@
 
 pub mod cli;
 pub mod ingest;
+pub mod month;
 pub mod receiver;
+pub mod render;
+pub mod sheet;
 pub mod silence;
 pub mod store;
 pub mod token;

@@ -1,5 +1,5 @@
-//! The HTTP side of the receiver: `POST /api/hallclock/v1/punches` (upload protocol version 1,
-//! `docs/upload-protocol.md`) and `POST /api/hallclock/v1/heartbeat` (the door's health, additive
+//! The HTTP side of the receiver: `POST /api/hallclock/v1/punches` (upload protocol versions 1
+//! and 2, `docs/upload-protocol.md`) and `POST /api/hallclock/v1/heartbeat` (the door's health, additive
 //! to version 1). Authenticates the bearer token, reads a bounded body, lets `ingest` judge it and
 //! `store` keep it, and answers with the protocol's bodies.
 //!
@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use hallclock_wire::{WireError, WireHeartbeat, PROTOCOL_VERSION};
+use hallclock_wire::{WireError, WireHeartbeat, PROTOCOL_VERSIONS};
 
 use crate::ingest::{self, BatchRefusal, Line};
 use crate::store::{DbSettings, Store, StoreError, TokenDevice};
@@ -173,10 +173,8 @@ async fn punches(
     };
     let ids: Vec<&str> = lines
         .iter()
-        .filter_map(|l| match l {
-            Line::Punch(p) => Some(p.staff.as_str()),
-            Line::Rejected { .. } => None,
-        })
+        .filter_map(Line::staff)
+        .map(|s| s.as_str())
         .collect();
     let known = match store.known_staff(&device.hall, &ids).await {
         Ok(k) => k,
@@ -191,7 +189,21 @@ async fn punches(
         Ok(i) => i,
         Err(e) => return unavailable(&e),
     };
-    let answer = ingest::answer(lines, &inserted);
+    if let Err(e) = store.insert_punch_liveness(&device.id, &to_insert).await {
+        return unavailable(&e);
+    }
+    let attempts = match store
+        .insert_spoof_attempts(
+            &device.id,
+            &device.hall,
+            &ingest::attempts_to_insert(&lines),
+        )
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return unavailable(&e),
+    };
+    let answer = ingest::answer(lines, &inserted, &attempts);
     let count = |s: &str| answer.results.iter().filter(|r| r.status == s).count();
     tracing::info!(
         device = %device.id,
@@ -221,13 +233,10 @@ async fn heartbeat(
             )
         }
     };
-    if beat.protocol != PROTOCOL_VERSION {
+    if !PROTOCOL_VERSIONS.contains(&beat.protocol) {
         return error(
             StatusCode::BAD_REQUEST,
-            format!(
-                "unknown protocol {}; expected {PROTOCOL_VERSION}",
-                beat.protocol
-            ),
+            format!("unknown protocol {}; expected 1 or 2", beat.protocol),
         );
     }
     if beat.device != device.id {

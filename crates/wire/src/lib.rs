@@ -1,19 +1,23 @@
-//! The wire shapes of the upload protocol, version 1 (`docs/upload-protocol.md`,
+//! The wire shapes of the upload protocol, versions 1 and 2 (`docs/upload-protocol.md`,
 //! `docs/upload-batch.schema.json`), with serde: written once, spoken by the door device
 //! (`hallclock::uplink`, which re-exports this crate as `uplink::wire`) and the central service
 //! (`hallclock-central`'s receiver). Both convert explicitly from and to their own types; this
 //! crate decides nothing, checks nothing beyond the JSON shape, and depends on serde alone.
 //!
-//! Must not carry anything but attendance facts and the door's health: no score, embedding, image
-//! or name.
+//! Must not carry anything but attendance facts and the door's health: no recognition score,
+//! embedding, image or name. Version 2 adds the liveness check's verdict on a punch (live or
+//! suspect, its live score and reasons) and the attempts it refused, as facts of their own.
 
 use serde::{Deserialize, Serialize};
 
-/// The protocol version sent in every batch.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version the door sends (batches and heartbeats).
+pub const PROTOCOL_VERSION: u32 = 2;
 
-/// The request body: `POST <endpoint>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Every protocol version a receiver accepts.
+pub const PROTOCOL_VERSIONS: [u32; 2] = [1, 2];
+
+/// The version 1 request body: `POST <endpoint>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireBatch {
     pub protocol: u32,
@@ -24,8 +28,71 @@ pub struct WireBatch {
     pub records: Vec<WireRecord>,
 }
 
+/// A version 2 request body: as [`WireBatch`], with records of two kinds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireBatchV2 {
+    /// Always 2.
+    pub protocol: u32,
+    pub device: String,
+    pub sent_at: String,
+    pub records: Vec<WireRecordV2>,
+}
+
+/// A version 2 record, told apart by its `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WireRecordV2 {
+    /// `"kind": "punch"`: a punch, with the liveness check's verdict when it ran.
+    Punch(WireRecord),
+    /// `"kind": "spoof-attempt"`: a face the liveness check refused (no punch).
+    SpoofAttempt(WireSpoofAttempt),
+}
+
+impl WireRecordV2 {
+    /// The record's idempotency key, whatever its kind.
+    pub fn idempotency_key(&self) -> &str {
+        match self {
+            WireRecordV2::Punch(p) => &p.idempotency_key,
+            WireRecordV2::SpoofAttempt(a) => &a.idempotency_key,
+        }
+    }
+}
+
+/// The liveness check's verdict on a punch (version 2): never an image or an embedding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireLiveness {
+    /// `"live"` or `"suspect"` (kept by the door in `flag` mode, for the supervisor to check).
+    pub verdict: String,
+    /// The combined live score, 0 to 1.
+    pub live_score: f32,
+    /// Why it is suspected: `model`, `flat`, `still`, `bezel`; empty when live.
+    pub reasons: Vec<String>,
+}
+
+/// An attempt the door refused as a suspected spoof (代打卡嫌疑, version 2): someone showed the
+/// door a face the liveness check took for a photo or a screen of `staff_id`; no punch was taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireSpoofAttempt {
+    /// `"<device>:attempt:<seq>"`.
+    pub idempotency_key: String,
+    pub device: String,
+    /// The device's attempt sequence number (its own count, apart from the punches').
+    pub seq: u64,
+    /// The person the face matched: whom someone tried to clock in for.
+    pub staff_id: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub at: String,
+    /// The combined live score, 0 to 1.
+    pub live_score: f32,
+    /// Why it was refused: `model`, `flat`, `still`, `bezel`.
+    pub reasons: Vec<String>,
+}
+
 /// One punch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireRecord {
     /// `"<device>:<seq>"`: the server stores a key once and answers `duplicate` afterwards.
@@ -42,6 +109,9 @@ pub struct WireRecord {
     pub verdict: String,
     pub late_minutes: u32,
     pub early_minutes: u32,
+    /// Version 2 only: the liveness check's verdict, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<WireLiveness>,
 }
 
 /// The 2xx response body.
@@ -105,6 +175,20 @@ mod tests {
         let r: WireRecord = serde_json::from_str(json).unwrap();
         assert_eq!(r.seq, 4711);
         assert_eq!(serde_json::to_string(&r).unwrap(), json);
+    }
+
+    #[test]
+    fn version_2_records_are_told_apart_by_kind() {
+        let json = r#"{"protocol":2,"device":"door-1","sent_at":"2026-03-02T00:03:15.120Z","records":[{"kind":"punch","idempotency_key":"door-1:1","device":"door-1","seq":1,"staff_id":"0042","at":"2026-03-02T00:03:12.345Z","direction":"in","clock_trusted":true,"verdict":"on-time","late_minutes":0,"early_minutes":0,"liveness":{"verdict":"suspect","live_score":0.25,"reasons":["model","flat"]}},{"kind":"spoof-attempt","idempotency_key":"door-1:attempt:3","device":"door-1","seq":3,"staff_id":"0042","at":"2026-03-02T00:04:00.000Z","live_score":0.5,"reasons":["bezel"]}]}"#;
+        let b: WireBatchV2 = serde_json::from_str(json).unwrap();
+        assert_eq!(b.records[1].idempotency_key(), "door-1:attempt:3");
+        let WireRecordV2::Punch(p) = &b.records[0] else {
+            panic!("a punch first: {b:?}");
+        };
+        assert_eq!(p.liveness.as_ref().map(|l| l.reasons.len()), Some(2));
+        assert_eq!(serde_json::to_string(&b).unwrap(), json);
+        let unknown = json.replace("\"live_score\":0.5,", "\"live_score\":0.5,\"image\":\"x\",");
+        assert!(serde_json::from_str::<WireBatchV2>(&unknown).is_err());
     }
 
     #[test]

@@ -64,6 +64,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.audit", "操作日志", "Audit log"),
     ("nav.spoofs", "代打卡嫌疑", "Suspected spoofs"),
     ("spoof.none", "本月没有代打卡嫌疑。", "No suspected spoof this month."),
+    ("report.spoofs", "代打卡嫌疑(已记/已拒)", "Suspected spoofs (kept/refused)"),
+    ("report.spoofs_list", "代打卡嫌疑明细", "Suspected spoofs, one by one"),
     ("spoof.door", "门禁", "Door"),
     ("spoof.outcome", "处理", "Outcome"),
     ("spoof.score", "活体分", "Live score"),

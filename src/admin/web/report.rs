@@ -211,6 +211,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         "report.leave",
         "report.deduction",
         "report.score",
+        "report.spoofs",
     ];
     b.push_str("<table id=\"report\"><tr>");
     for h in heads {
@@ -225,7 +226,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             .map_or_else(|| t(lang, "report.hall").to_string(), ToString::to_string);
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"spoofs\">{} / {}</td></tr>",
             esc(&id),
             esc(&row.name),
             c.late,
@@ -236,9 +237,19 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             f64::from(c.leave_half_days_total()) / 2.0,
             esc(&row.deduction.to_string()),
             esc(&row.score.to_string()),
+            c.spoofs.flagged,
+            c.spoofs.refused,
         );
     }
     b.push_str("</table>");
+    if let (ReportSpan::Month(_), true) = (query.span, report.hall.counts.spoofs.total() > 0) {
+        let _ = write!(
+            b,
+            "<p><a id=\"spoofs\" href=\"/spoofs?month={}\">{}</a></p>",
+            url_component(&span_text),
+            esc(t(lang, "report.spoofs_list")),
+        );
+    }
     if !report.gaps.is_empty() {
         let _ = write!(
             b,

@@ -17,12 +17,28 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
+mod liveness;
+mod scoring;
+pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
+
 /// The migrations, in order: (version, file name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_halls_staff_devices_punches.sql",
-    include_str!("../../migrations/0001_halls_staff_devices_punches.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_halls_staff_devices_punches.sql",
+        include_str!("../../migrations/0001_halls_staff_devices_punches.sql"),
+    ),
+    (
+        2,
+        "0002_scoring.sql",
+        include_str!("../../migrations/0002_scoring.sql"),
+    ),
+    (
+        3,
+        "0003_liveness.sql",
+        include_str!("../../migrations/0003_liveness.sql"),
+    ),
+];
 
 /// The schema version this binary migrates to.
 pub fn latest_version() -> i32 {
@@ -89,6 +105,12 @@ pub enum StoreError {
     Query {
         what: &'static str,
         cause: tokio_postgres::Error,
+    },
+    #[error("month {asked} cannot be closed yet: the last closed month is {last} and months close in order (close {next} first)")]
+    OutOfOrder {
+        last: String,
+        asked: String,
+        next: String,
     },
     #[error("the database holds a bad value in {what}: {value}")]
     Corrupt { what: &'static str, value: String },

@@ -27,3 +27,19 @@ pub async fn post(url: &str, token: &str, body: impl Into<reqwest::Body>) -> (u1
 pub async fn post_json(url: &str, token: &str, body: &Value) -> (u16, Value) {
     post(url, token, serde_json::to_vec(body).unwrap()).await
 }
+
+/// A punch's liveness verdict as the centre keeps it: seq, verdict, live score, reasons.
+pub type LivenessRow = (i64, String, f32, Vec<String>);
+
+/// The centre's `punch_liveness` rows, by seq (issue 11, protocol version 2).
+pub async fn liveness_rows(c: &tokio_postgres::Client) -> Vec<LivenessRow> {
+    c.query(
+        "SELECT seq, verdict, live_score, reasons FROM punch_liveness ORDER BY seq",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}

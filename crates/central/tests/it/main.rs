@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod cluster;
 mod faults;
+mod month;
 mod receiver;
 mod server;
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::api::{post, post_json};
+use super::api::{liveness_rows, post, post_json};
 use super::{Db, Server};
 
 pub fn record(device: &str, seq: u64, staff: &str) -> Value {
@@ -108,6 +108,87 @@ async fn a_batch_is_stored_once_when_posted_twice() {
     assert!(row.get::<_, bool>(5));
 }
 
+/// Issue 11: a version 2 batch carries punches with their liveness verdicts and the attempts
+/// the door refused; both are stored once (a resend is `duplicate`), an attempt for another
+/// hall's person is rejected, and version 1 batches are still accepted beside it.
+#[tokio::test]
+async fn version_2_keeps_liveness_verdicts_and_spoof_attempts() {
+    let (db, token, server) = serving(Db::new().await);
+    let url = server.punches_url();
+    let punch = |seq: u64, liveness: Option<Value>| {
+        let mut r = record("door-1", seq, "0042");
+        r["kind"] = json!("punch");
+        if let Some(l) = liveness {
+            r["liveness"] = l;
+        }
+        r
+    };
+    let attempt = |seq: u64, staff: &str| {
+        json!({
+            "kind": "spoof-attempt", "idempotency_key": format!("door-1:attempt:{seq}"),
+            "device": "door-1", "seq": seq, "staff_id": staff, "at": "2026-11-18T00:32:00.000Z",
+            "live_score": 0.125, "reasons": ["model", "bezel"]
+        })
+    };
+    let body = json!({
+        "protocol": 2, "device": "door-1", "sent_at": "2026-11-18T00:33:00.000Z",
+        "records": [
+            punch(1, Some(json!({"verdict": "suspect", "live_score": 0.25, "reasons": ["flat"]}))),
+            punch(2, Some(json!({"verdict": "live", "live_score": 0.875, "reasons": []}))),
+            punch(3, None),
+            attempt(1, "0042"),
+            attempt(2, "0099"),
+        ]
+    });
+    let (status, first) = post_json(&url, &token, &body).await;
+    assert_eq!(status, 200, "{first}");
+    let first = statuses(&first);
+    for key in ["door-1:1", "door-1:2", "door-1:3", "door-1:attempt:1"] {
+        assert_eq!(first[key], "accepted", "{key}: {first:?}");
+    }
+    assert_eq!(first["door-1:attempt:2"], "rejected");
+    let (_, second) = post_json(&url, &token, &body).await;
+    let second = statuses(&second);
+    assert_eq!(second["door-1:attempt:1"], "duplicate");
+    assert_eq!(second["door-1:1"], "duplicate");
+
+    let c = db.client().await;
+    let verdicts = liveness_rows(&c).await;
+    assert_eq!(
+        verdicts,
+        [
+            (1, "suspect".to_string(), 0.25, vec!["flat".to_string()]),
+            (2, "live".to_string(), 0.875, vec![]),
+        ]
+    );
+    let attempts: Vec<(i64, String, String, bool, Vec<String>)> = c
+        .query(
+            "SELECT seq, hall, staff_id, at = '2026-11-18T00:32:00Z'::timestamptz, reasons
+             FROM spoof_attempts ORDER BY seq",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(
+        attempts,
+        [(
+            1,
+            "east".to_string(),
+            "0042".to_string(),
+            true,
+            vec!["model".to_string(), "bezel".to_string()]
+        )]
+    );
+    // Version 1 still works beside it.
+    let (status, old) = post_json(&url, &token, &batch(vec![record("door-1", 9, "0042")])).await;
+    assert_eq!(status, 200);
+    assert_eq!(statuses(&old)["door-1:9"], "accepted");
+    assert_eq!(stored(&db).await.len(), 4);
+}
+
 #[tokio::test]
 async fn a_batch_posted_twice_at_once_is_accepted_once() {
     let (db, token, server) = serving(Db::new().await);
@@ -203,11 +284,11 @@ async fn refused_batches_change_nothing() {
     let (status, _) = post_json(&url, &token, &other).await;
     assert_eq!(status, 403);
 
-    let mut v2 = good.clone();
-    v2["protocol"] = json!(2);
-    let (status, body) = post_json(&url, &token, &v2).await;
+    let mut v3 = good.clone();
+    v3["protocol"] = json!(3);
+    let (status, body) = post_json(&url, &token, &v3).await;
     assert_eq!(status, 400);
-    assert_eq!(body["error"], "unknown protocol 2; expected 1");
+    assert_eq!(body["error"], "unknown protocol 3; expected 1 or 2");
 
     assert!(stored(&db).await.is_empty());
     assert_eq!(

@@ -7,12 +7,22 @@
 //!
 //! Decisions where the spec (`attendance-rules.md` sections 2-6) is silent, besides the same-pass
 //! rule in the module root:
-//! - **Door readings** are provisional (the record of truth is `classify` over stored punches): a
-//!   punch inside a window reads as the nearer point; a clock-in is judged by the person's first
-//!   punch in that window. The five signal patterns are clocked-in, clocked-out, late, unknown and
-//!   fault; an early clock-out shows [`Signal::Fault`]. A punch outside every window or on a day
-//!   off gets no verdict and reads as a clock-in for the person's first punch of the civil day, a
-//!   clock-out afterwards; a punch with an untrusted clock gets the role but no verdict.
+//! - **Door readings** are provisional (the record of truth is `classify` over stored punches).
+//!   Each pass comes to one [`PassKind`] (recorded on time, late or early with minutes, recorded
+//!   but not judged here, already recorded, not recorded, unknown, fault), shown as its own
+//!   [`Signal`]. The person's *first* pass in a session's window before the session's end is the
+//!   clock-in: arriving mid-morning is a late clock-in, not an early clock-out (`classify` reads a
+//!   session's *only* punch as the nearer point, spec section 8; once the person also leaves, both
+//!   agree, and if they never do, the report has the clock-in missing, which is late too). A
+//!   first pass at or after the end is the clock-out. A later pass reads as the nearer point; a
+//!   clock-in is judged by the first pass in the window. A later pass before the end that would be
+//!   an early clock-out depends on [`ClockOutRule`]: by default the session's last pass counts,
+//!   so stepping out and back is recorded without a verdict ([`NotJudged::SteppedOut`]), never
+//!   shown as early. A pass outside every window or on a day off gets no verdict and reads as a
+//!   clock-in for the person's first pass of the civil day, a clock-out afterwards; a pass with an
+//!   untrusted clock gets the role but no verdict. A pass within the same-pass window is
+//!   acknowledged ([`Signal::AlreadyRecorded`]), not recorded again. An unknown face (a citizen)
+//!   sets off no alarm unless [`DoorPolicy::unknown_alarm`] says so.
 
 use std::collections::BTreeSet;
 
@@ -41,22 +51,127 @@ pub struct Sighting {
     pub clock_trusted: bool,
 }
 
-/// The feedback pattern for the LED/buzzer.
+/// The feedback pattern for the LED/buzzer: one for each [`PassKind`] (on time has two, for
+/// the clock-in and the clock-out; an unknown face has the alarm and the quiet one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Signal {
-    /// A clock-in on time, or a first pass without a verdict.
+    /// Recorded: a clock-in on time, or a first pass without a verdict.
     ClockedIn,
-    /// A clock-out on time, or a later pass without a verdict.
+    /// Recorded: a clock-out on time, or a later pass without a verdict (a step out).
     ClockedOut,
-    /// A late clock-in.
+    /// Recorded, but late (迟到).
     Late,
-    /// A face nobody is enrolled with; nothing recorded.
+    /// Recorded, but an early clock-out (早退).
+    Early,
+    /// Already recorded: the same pass as a punch a moment ago; nothing new written.
+    AlreadyRecorded,
+    /// A face nobody is enrolled with, with the alarm on ([`DoorPolicy::unknown_alarm`]);
+    /// nothing recorded.
     Unknown,
-    /// Recorded, but a fault: an early clock-out (早退).
+    /// A face nobody is enrolled with (a citizen), alarm off: nothing lit, nothing sounded.
+    Quiet,
+    /// A system fault: the punch could not be recorded. Never a rules outcome: the shell shows it
+    /// when a write fails.
     Fault,
     /// Not recorded: see the supervisor (the liveness check refused the face as a photo or a
     /// screen). Never a rules outcome: the shell shows it when it refuses a punch.
     Refused,
+}
+
+/// What one pass at the door came to, as the person at the door is told it (the meaning behind a
+/// [`Signal`], with the minutes; the adapters print it, [`PassKind::signal`] shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PassKind {
+    /// Recorded, on time.
+    OnTime { role: PunchRole },
+    /// Recorded, late (迟到) by this many minutes.
+    Late { minutes: u32 },
+    /// Recorded, an early clock-out (早退) by this many minutes.
+    Early { minutes: u32 },
+    /// Recorded, without a verdict at the door.
+    Recorded { role: PunchRole, why: NotJudged },
+    /// The same pass as the punch recorded at `last_punch`: acknowledged, not recorded again.
+    AlreadyRecorded { last_punch: Timestamp },
+    /// Not recorded: see the supervisor (the shell refused the face).
+    NotRecorded,
+    /// A face nobody is enrolled with; nothing recorded.
+    Unknown,
+    /// A system fault: the punch could not be recorded.
+    Fault,
+}
+
+/// Why a recorded pass got no verdict at the door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotJudged {
+    /// Outside every punch window, or on a day off.
+    OutsideWindows,
+    /// The device clock was not synchronised.
+    ClockUntrusted,
+    /// A pass inside the session before its end, after the clock-in: stepping out (and maybe
+    /// back). The session's last pass is its clock-out ([`ClockOutRule::SessionLastPass`]).
+    SteppedOut,
+}
+
+impl PassKind {
+    /// The door's reading of a recorded punch as a pass kind; `None` as the verdict means
+    /// [`NotJudged`] `why`.
+    pub fn of_punch(role: PunchRole, verdict: Option<Verdict>, why: NotJudged) -> PassKind {
+        match verdict {
+            Some(Verdict::OnTime) => PassKind::OnTime { role },
+            Some(Verdict::Late { minutes }) => PassKind::Late { minutes },
+            Some(Verdict::Early { minutes }) => PassKind::Early { minutes },
+            None => PassKind::Recorded { role, why },
+        }
+    }
+
+    /// The pattern that shows this kind at the door.
+    pub fn signal(self, policy: &DoorPolicy) -> Signal {
+        match self {
+            PassKind::OnTime { role } | PassKind::Recorded { role, .. } => match role {
+                PunchRole::ClockIn => Signal::ClockedIn,
+                PunchRole::ClockOut => Signal::ClockedOut,
+            },
+            PassKind::Late { .. } => Signal::Late,
+            PassKind::Early { .. } => Signal::Early,
+            PassKind::AlreadyRecorded { .. } => Signal::AlreadyRecorded,
+            PassKind::NotRecorded => Signal::Refused,
+            PassKind::Unknown if policy.unknown_alarm => Signal::Unknown,
+            PassKind::Unknown => Signal::Quiet,
+            PassKind::Fault => Signal::Fault,
+        }
+    }
+}
+
+/// How the door reads a pass inside a session, after the clock-in and before the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClockOutRule {
+    /// **Default**: the session's last pass is its clock-out (as `classify` reads it), so a pass
+    /// before the end is a step out, recorded without a verdict; stepping out and back is not
+    /// an early departure.
+    SessionLastPass,
+    /// Every such pass reads as an early clock-out (早退) at the door.
+    EachPass,
+}
+
+/// The door's settings beyond the rules both halves share (`[door]` in the config file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoorPolicy {
+    /// How a pass within a session counts for the clock-out. **Default**
+    /// [`ClockOutRule::SessionLastPass`].
+    pub clock_out: ClockOutRule,
+    /// Whether an unknown face (a citizen) sets off the red light and the buzzer. **Default**
+    /// `false`: nothing is shown, the face is logged and counted.
+    pub unknown_alarm: bool,
+}
+
+impl DoorPolicy {
+    /// The defaults above.
+    pub fn hall_defaults() -> Self {
+        DoorPolicy {
+            clock_out: ClockOutRule::SessionLastPass,
+            unknown_alarm: false,
+        }
+    }
 }
 
 /// Why a sighting was not recorded.
@@ -72,18 +187,20 @@ pub enum RejectReason {
 /// What the shell must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Store the punch (and its outbox row). `role` and `verdict` are the door's on-the-spot
-    /// reading for logs and feedback; the record of truth is [`classify`] over stored punches.
+    /// Store the punch (and its outbox row). `role`, `verdict` and `kind` are the door's
+    /// on-the-spot reading for logs and feedback; the record of truth is [`classify`] over stored
+    /// punches.
     ///
     /// [`classify`]: fn@super::classify
     RecordPunch {
         punch: Punch,
         role: PunchRole,
         verdict: Option<Verdict>,
+        kind: PassKind,
     },
     /// Show a feedback pattern.
     Signal(Signal),
-    /// Drop the sighting; log it at debug level.
+    /// Drop the sighting (the [`Signal::AlreadyRecorded`] that follows acknowledges it).
     Reject { reason: RejectReason },
     /// Tell the supervisor that these posts have neither A nor B present at the session's start
     /// (断档).
@@ -155,7 +272,9 @@ impl DoorEngine {
     pub fn handle_sighting(&mut self, now: Timestamp, sighting: Sighting) -> Vec<Action> {
         self.forget_before(now);
         let staff = match sighting.face {
-            Face::Unknown => return vec![Action::Signal(Signal::Unknown)],
+            Face::Unknown => {
+                return vec![Action::Signal(PassKind::Unknown.signal(&self.config.door))]
+            }
             Face::Known(staff) => staff,
         };
         let last_punch = self
@@ -166,18 +285,17 @@ impl DoorEngine {
             .max();
         if let Some(last_punch) = last_punch {
             if now.duration_since(last_punch).abs() < self.config.same_pass_within {
-                return vec![Action::Reject {
-                    reason: RejectReason::SamePass { staff, last_punch },
-                }];
+                let seen = PassKind::AlreadyRecorded { last_punch };
+                return vec![
+                    Action::Reject {
+                        reason: RejectReason::SamePass { staff, last_punch },
+                    },
+                    Action::Signal(seen.signal(&self.config.door)),
+                ];
             }
         }
-        let (role, verdict) = self.read_punch(&staff, now, sighting.clock_trusted);
-        let signal = match (verdict, role) {
-            (Some(Verdict::Late { .. }), _) => Signal::Late,
-            (Some(Verdict::Early { .. }), _) => Signal::Fault,
-            (_, PunchRole::ClockIn) => Signal::ClockedIn,
-            (_, PunchRole::ClockOut) => Signal::ClockedOut,
-        };
+        let (role, verdict, kind) = self.read_punch(&staff, now, sighting.clock_trusted);
+        let signal = kind.signal(&self.config.door);
         let punch = Punch {
             staff,
             at: now,
@@ -190,6 +308,7 @@ impl DoorEngine {
                 punch,
                 role,
                 verdict,
+                kind,
             },
             Action::Signal(signal),
         ]
@@ -231,11 +350,18 @@ impl DoorEngine {
         self.next_check.as_ref().map(|c| c.slot.start)
     }
 
+    /// The settings the engine reads by (the hall's zone, for the shell's printed lines).
+    pub fn config(&self) -> &RulesConfig {
+        &self.config
+    }
+
     /// The door's reading of a punch by `staff` at `now`, using the same schedule code as
-    /// [`classify`]. Inside a punch window the punch stands for the nearer point. A clock-in is
-    /// judged by the person's *first* punch in the window, as `classify` does, so passing the door
-    /// again at 08:30 after 07:50 reads as an on-time clock-in, not a late one; a clock-out is
-    /// judged by this punch, the latest so far.
+    /// [`classify`] (the module docs say where and why the two differ). Inside a punch window the
+    /// person's first pass before the session's end is the clock-in, at or after the end the
+    /// clock-out; a later pass stands for the nearer point. A clock-in is judged by the person's
+    /// *first* punch in the window, as `classify` does, so passing the door again at 08:30 after
+    /// 07:50 reads as an on-time clock-in, not a late one; a clock-out is judged by this punch,
+    /// the latest so far, and before the end it is a step out unless [`ClockOutRule::EachPass`].
     ///
     /// [`classify`]: fn@super::classify
     fn read_punch(
@@ -243,7 +369,7 @@ impl DoorEngine {
         staff: &StaffId,
         now: Timestamp,
         clock_trusted: bool,
-    ) -> (PunchRole, Option<Verdict>) {
+    ) -> (PunchRole, Option<Verdict>, PassKind) {
         let schedule = &self.config.schedule;
         let date = schedule.to_civil(now).date();
         let first_in = |opens: Timestamp| {
@@ -262,12 +388,30 @@ impl DoorEngine {
                     continue;
                 };
                 if slot.contains(now) {
-                    let role = slot.nearer_point(now);
-                    let judged_at = match (role, first_in(slot.opens)) {
+                    let first = first_in(slot.opens);
+                    let role = match first {
+                        None if now < slot.end => PunchRole::ClockIn,
+                        None => PunchRole::ClockOut,
+                        Some(_) => slot.nearer_point(now),
+                    };
+                    if !clock_trusted {
+                        let why = NotJudged::ClockUntrusted;
+                        return (role, None, PassKind::of_punch(role, None, why));
+                    }
+                    let judged_at = match (role, first) {
                         (PunchRole::ClockIn, Some(first)) => first,
                         _ => now,
                     };
-                    return (role, clock_trusted.then(|| slot.judge(role, judged_at)));
+                    let verdict = match slot.judge(role, judged_at) {
+                        Verdict::Early { .. }
+                            if self.config.door.clock_out == ClockOutRule::SessionLastPass =>
+                        {
+                            None
+                        }
+                        v => Some(v),
+                    };
+                    let kind = PassKind::of_punch(role, verdict, NotJudged::SteppedOut);
+                    return (role, verdict, kind);
                 }
             }
         }
@@ -280,7 +424,12 @@ impl DoorEngine {
         } else {
             PunchRole::ClockIn
         };
-        (role, None)
+        let why = if clock_trusted {
+            NotJudged::OutsideWindows
+        } else {
+            NotJudged::ClockUntrusted
+        };
+        (role, None, PassKind::of_punch(role, None, why))
     }
 
     fn first_check_at_or_after(&self, t: Timestamp) -> Option<GapCheck> {
@@ -322,12 +471,20 @@ mod tests {
                 punch,
                 role,
                 verdict,
+                kind,
             } => {
                 let role = match role {
                     PunchRole::ClockIn => "in",
                     PunchRole::ClockOut => "out",
                 };
-                let verdict = verdict.map_or("unjudged".to_string(), render_verdict);
+                let unjudged = match kind {
+                    PassKind::Recorded {
+                        why: NotJudged::SteppedOut,
+                        ..
+                    } => "stepped-out",
+                    _ => "unjudged",
+                };
+                let verdict = verdict.map_or(unjudged.to_string(), render_verdict);
                 let trust = if punch.clock_trusted {
                     ""
                 } else {
@@ -375,6 +532,11 @@ mod tests {
 
     #[track_caller]
     fn check_door(case: DoorCase) {
+        check_door_with(DoorPolicy::hall_defaults(), case);
+    }
+
+    #[track_caller]
+    fn check_door_with(policy: DoorPolicy, case: DoorCase) {
         let (who, at, trusted) = case.sighting;
         let now = local(case.date, at);
         let mut calendar = Calendar::hall_defaults();
@@ -390,7 +552,11 @@ mod tests {
                 clock_trusted: true,
             })
             .collect();
-        let mut engine = DoorEngine::new(config(), calendar, posts(), earlier, now);
+        let config = RulesConfig {
+            door: policy,
+            ..config()
+        };
+        let mut engine = DoorEngine::new(config, calendar, posts(), earlier, now);
         let face = if who == "?" {
             Face::Unknown
         } else {
@@ -435,7 +601,7 @@ mod tests {
                 date: d,
                 earlier: &[("0001", "07:50")],
                 sighting: ("0001", "07:50:59", true),
-                want: &["reject 0001 same pass as 07:50"],
+                want: &["reject 0001 same pass as 07:50", "signal AlreadyRecorded"],
             },
             DoorCase {
                 date: d,
@@ -463,12 +629,13 @@ mod tests {
                 sighting: ("0001", "08:30", true),
                 want: &["record 0001 08:30 in late 10", "signal Late"],
             },
-            // leaving early is a fault; leaving late (延时服务) is not
+            // a pass before the end is a step out (the session's last pass counts); leaving late
+            // (延时服务) is never a fault
             DoorCase {
                 date: d,
                 earlier: &[("0001", "07:50")],
                 sighting: ("0001", "11:20", true),
-                want: &["record 0001 11:20 out early 10", "signal Fault"],
+                want: &["record 0001 11:20 out stepped-out", "signal ClockedOut"],
             },
             DoorCase {
                 date: d,
@@ -476,12 +643,12 @@ mod tests {
                 sighting: ("0001", "18:40", true),
                 want: &["record 0001 18:40 out ok", "signal ClockedOut"],
             },
-            // a lone 10:00 punch is nearer 11:30: an early clock-out, as classify reads it
+            // arriving at 10:00 is a late clock-in, not an early clock-out
             DoorCase {
                 date: d,
                 earlier: &[],
                 sighting: ("0001", "10:00", true),
-                want: &["record 0001 10:00 out early 90", "signal Fault"],
+                want: &["record 0001 10:00 in late 120", "signal Late"],
             },
             // a lunch-gap punch goes to the window it is in: 12:44 morning out, 12:45 afternoon in
             DoorCase {
@@ -510,7 +677,7 @@ mod tests {
                 date: d,
                 earlier: &[],
                 sighting: ("?", "08:20", true),
-                want: &["signal Unknown"],
+                want: &["signal Quiet"],
             },
             // outside every window: first of the day reads as in, later ones as out
             DoorCase {
@@ -543,6 +710,234 @@ mod tests {
         for row in rows {
             check_door(row);
         }
+    }
+
+    /// Issue 12, item 9: each pass kind, the pattern it shows, with the default policy and with
+    /// each setting changed.
+    #[test]
+    fn pass_kinds_and_their_signals() {
+        struct KindCase {
+            policy: DoorPolicy,
+            date: Date,
+            earlier: &'static [&'static str],
+            /// `(local time, "?" for an unknown face)`.
+            sighting: (&'static str, &'static str),
+            want: (&'static str, Signal),
+        }
+        fn row(
+            policy: DoorPolicy,
+            date: Date,
+            earlier: &'static [&'static str],
+            sighting: (&'static str, &'static str),
+            want: (&'static str, Signal),
+        ) -> KindCase {
+            KindCase {
+                policy,
+                date,
+                earlier,
+                sighting,
+                want,
+            }
+        }
+        let d = date(2026, 1, 12);
+        let july = date(2026, 7, 15);
+        let defaults = DoorPolicy::hall_defaults();
+        let each_pass = DoorPolicy {
+            clock_out: ClockOutRule::EachPass,
+            ..defaults
+        };
+        let alarm = DoorPolicy {
+            unknown_alarm: true,
+            ..defaults
+        };
+        let rows = [
+            // on time
+            row(
+                defaults,
+                d,
+                &[],
+                ("07:52", "0001"),
+                ("OnTime { role: ClockIn }", Signal::ClockedIn),
+            ),
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("11:31", "0001"),
+                ("OnTime { role: ClockOut }", Signal::ClockedOut),
+            ),
+            // late
+            row(
+                defaults,
+                d,
+                &[],
+                ("08:03", "0001"),
+                ("Late { minutes: 3 }", Signal::Late),
+            ),
+            // summer: the afternoon starts at 14:30
+            row(
+                defaults,
+                july,
+                &[],
+                ("14:10", "0001"),
+                ("OnTime { role: ClockIn }", Signal::ClockedIn),
+            ),
+            row(
+                defaults,
+                july,
+                &[],
+                ("14:31", "0001"),
+                ("Late { minutes: 1 }", Signal::Late),
+            ),
+            // mid-morning arrival: a late clock-in, whatever the clock-out rule
+            row(
+                defaults,
+                d,
+                &[],
+                ("10:00", "0001"),
+                ("Late { minutes: 120 }", Signal::Late),
+            ),
+            row(
+                each_pass,
+                d,
+                &[],
+                ("11:20", "0001"),
+                ("Late { minutes: 200 }", Signal::Late),
+            ),
+            // a first pass after the end is the clock-out
+            row(
+                defaults,
+                d,
+                &[],
+                ("11:40", "0001"),
+                ("OnTime { role: ClockOut }", Signal::ClockedOut),
+            ),
+            // step out and back: neither pass is early by default
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("10:00", "0001"),
+                (
+                    "Recorded { role: ClockOut, why: SteppedOut }",
+                    Signal::ClockedOut,
+                ),
+            ),
+            row(
+                defaults,
+                d,
+                &["07:52", "10:00"],
+                ("10:20", "0001"),
+                (
+                    "Recorded { role: ClockOut, why: SteppedOut }",
+                    Signal::ClockedOut,
+                ),
+            ),
+            // ... and every one is, when each pass counts
+            row(
+                each_pass,
+                d,
+                &["07:52"],
+                ("10:00", "0001"),
+                ("Early { minutes: 90 }", Signal::Early),
+            ),
+            // second pass within the same-pass window: acknowledged
+            row(
+                defaults,
+                d,
+                &["07:52"],
+                ("07:52:30", "0001"),
+                ("AlreadyRecorded", Signal::AlreadyRecorded),
+            ),
+            // unknown: quiet by default, the alarm when asked for
+            row(defaults, d, &[], ("08:10", "?"), ("Unknown", Signal::Quiet)),
+            row(alarm, d, &[], ("08:10", "?"), ("Unknown", Signal::Unknown)),
+        ];
+        for row in rows {
+            let (at, who) = row.sighting;
+            let now = local(row.date, at);
+            let earlier = row
+                .earlier
+                .iter()
+                .map(|t| Punch {
+                    staff: staff("0001"),
+                    at: local(row.date, t),
+                    clock_trusted: true,
+                })
+                .collect();
+            let config = RulesConfig {
+                door: row.policy,
+                ..config()
+            };
+            let mut engine =
+                DoorEngine::new(config, Calendar::hall_defaults(), vec![], earlier, now);
+            let face = match who {
+                "?" => Face::Unknown,
+                id => Face::Known(staff(id)),
+            };
+            let actions = engine.handle_sighting(
+                now,
+                Sighting {
+                    face,
+                    clock_trusted: true,
+                },
+            );
+            let kind = actions.iter().find_map(|a| match a {
+                Action::RecordPunch { kind, .. } => Some(format!("{kind:?}")),
+                Action::Reject { .. } => Some("AlreadyRecorded".to_string()),
+                _ => None,
+            });
+            let signal = actions.iter().find_map(|a| match a {
+                Action::Signal(s) => Some(*s),
+                _ => None,
+            });
+            assert_eq!(
+                (kind.unwrap_or_else(|| "Unknown".into()), signal),
+                (row.want.0.to_string(), Some(row.want.1)),
+                "{} {at} after {:?}",
+                row.date,
+                row.earlier
+            );
+        }
+    }
+
+    /// The kinds only the shell reaches (a refused face, a failed write) and the rest: one
+    /// pattern each, and the alarm for an unknown face only when asked for.
+    #[test]
+    fn every_pass_kind_has_a_signal_of_its_own() {
+        let quiet = DoorPolicy::hall_defaults();
+        let alarm = DoorPolicy {
+            unknown_alarm: true,
+            ..quiet
+        };
+        let at = local(date(2026, 1, 12), "07:52");
+        let rows = [
+            (
+                PassKind::OnTime {
+                    role: PunchRole::ClockIn,
+                },
+                Signal::ClockedIn,
+            ),
+            (
+                PassKind::OnTime {
+                    role: PunchRole::ClockOut,
+                },
+                Signal::ClockedOut,
+            ),
+            (PassKind::Late { minutes: 3 }, Signal::Late),
+            (PassKind::Early { minutes: 3 }, Signal::Early),
+            (
+                PassKind::AlreadyRecorded { last_punch: at },
+                Signal::AlreadyRecorded,
+            ),
+            (PassKind::NotRecorded, Signal::Refused),
+            (PassKind::Fault, Signal::Fault),
+        ];
+        for (kind, signal) in rows {
+            assert_eq!((kind.signal(&quiet), kind.signal(&alarm)), (signal, signal));
+        }
+        assert_eq!(PassKind::Unknown.signal(&quiet), Signal::Quiet);
+        assert_eq!(PassKind::Unknown.signal(&alarm), Signal::Unknown);
     }
 
     /// A virtual clock drives one Monday through the door: sightings at their times, ticks at
@@ -620,15 +1015,20 @@ mod tests {
                 "07:50 record 0001 07:50 in ok",
                 "07:50 signal ClockedIn",
                 "07:50:20 reject 0001 same pass as 07:50",
+                "07:50:20 signal AlreadyRecorded",
                 "07:50:59 reject 0001 same pass as 07:50",
-                "07:51 signal Unknown",
+                "07:50:59 signal AlreadyRecorded",
+                "07:51 signal Quiet",
                 // neither 0003 nor 0004 has come for land-1 by 08:00
                 "08:00 gap 2026-01-12 Morning land-1",
                 "08:00:01 record 0003 08:00:01 in late 1",
                 "08:00:01 signal Late",
                 "08:00:30 reject 0003 same pass as 08:00:01",
-                "11:20 record 0001 11:20 out early 10",
-                "11:20 signal Fault",
+                "08:00:30 signal AlreadyRecorded",
+                // 0001 steps out at 11:20 and never comes back: the door cannot know, the
+                // report (below) reads the session's last pass as an early clock-out
+                "11:20 record 0001 11:20 out stepped-out",
+                "11:20 signal ClockedOut",
                 "11:35 record 0003 11:35 out ok",
                 "11:35 signal ClockedOut",
                 "13:50 record 0002 13:50 in unjudged untrusted",
@@ -715,7 +1115,7 @@ mod tests {
         };
         assert_eq!(
             seen(&mut engine, "07:50:40"),
-            ["reject 0001 same pass as 07:50"]
+            ["reject 0001 same pass as 07:50", "signal AlreadyRecorded"]
         );
         assert_eq!(
             seen(&mut engine, "11:31"),

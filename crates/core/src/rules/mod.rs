@@ -39,7 +39,10 @@ pub use classify::{
     Facts, Mark, MarkSource, Meeting, MeetingOutcome, MeetingRecord, Period, SessionOutcome,
     SignIn,
 };
-pub use door::{Action, DoorEngine, Face, RejectReason, Sighting, Signal};
+pub use door::{
+    Action, ClockOutRule, DoorEngine, DoorPolicy, Face, NotJudged, PassKind, RejectReason, Sighting,
+    Signal,
+};
 
 /// Settings of the rules engine.
 #[derive(Debug, Clone)]
@@ -53,6 +56,8 @@ pub struct RulesConfig {
     pub same_pass_within: SignedDuration,
     /// A meeting sign-in up to this long after the start is on time. **Default** 0.
     pub meeting_late_grace: SignedDuration,
+    /// How the door reads and shows a pass (the door's alone; `classify` ignores it).
+    pub door: DoorPolicy,
 }
 
 impl RulesConfig {
@@ -63,6 +68,7 @@ impl RulesConfig {
             leave: LeavePolicy::hall_defaults(),
             same_pass_within: SignedDuration::from_secs(60),
             meeting_late_grace: SignedDuration::ZERO,
+            door: DoorPolicy::hall_defaults(),
         }
     }
 }
