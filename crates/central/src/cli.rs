@@ -14,7 +14,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
-use hallclock_core::schedule::ScheduleConfig;
 
 mod month;
 
@@ -150,15 +149,13 @@ pub enum DeviceCommand {
         #[arg(long)]
         id: String,
     },
-    /// Lists the doors with when each was last heard from and their last health report;
-    /// `silent` marks doors not heard from for --silent-minutes during working hours (the
-    /// sessions of a working day in Asia/Shanghai), `off-hours` the same outside them.
+    /// Lists the doors with when each was last heard from and their last health report, as of
+    /// --now; `silent` marks doors not heard from for --silent-minutes during working hours (the
+    /// sessions of a working day of the county's calendar, in the hall's zone), `off-hours` the
+    /// same outside them.
     List {
         #[arg(long, default_value_t = 30)]
         silent_minutes: u32,
-        /// The instant to judge at, RFC 3339 (e.g. 2026-03-02T01:00:00Z); default now.
-        #[arg(long)]
-        at: Option<jiff::Timestamp>,
     },
 }
 
@@ -203,14 +200,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Command::Calendar(c) => month::calendar(&store, c).await?,
                 Command::Record(c) => month::record(&store, c, now).await?,
                 Command::Month(c) => month::month(&mut store, c, now).await?,
-                command => admin(&store, command).await?,
+                command => admin(&store, command, now).await?,
             }
         }
     }
     Ok(())
 }
 
-async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
+async fn admin(store: &Store, command: Command, now: jiff::Timestamp) -> anyhow::Result<()> {
     match command {
         Command::Hall(HallCommand::Add { id, name, zone }) => {
             jiff::tz::TimeZone::get(&zone)
@@ -269,18 +266,28 @@ async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
                 "Device {id} has a new token, above, shown this once; the old one no longer works."
             );
         }
-        Command::Device(DeviceCommand::List { silent_minutes, at }) => {
-            let zone = jiff::tz::TimeZone::get(ScheduleConfig::DEFAULT_ZONE_NAME)
-                .context("device list: the halls' time zone")?;
-            let hours = silence::WorkingHours::hall_defaults(zone);
-            let now = at.unwrap_or_else(jiff::Timestamp::now);
+        Command::Device(DeviceCommand::List { silent_minutes }) => {
             let window = jiff::SignedDuration::from_mins(i64::from(silent_minutes));
             let rows = store.devices().await.context("device list")?;
+            let calendar = crate::month::calendar(store)
+                .await
+                .context("device list: the county's calendar")?;
+            let mut halls = std::collections::BTreeMap::new();
+            for r in &rows {
+                if !halls.contains_key(&r.hall) {
+                    let hall = store.hall(&r.hall).await.context("device list")?;
+                    let hours = silence::WorkingHours::new(hall.zone, calendar.clone());
+                    halls.insert(r.hall.clone(), hours);
+                }
+            }
             let mut out = std::io::stdout().lock();
             writeln!(out, "hall\tdevice\tstate\tlast seen\thealth")?;
             for r in rows {
                 let revoked = r.revoked_at.is_some();
-                let state = silence::door_state(now, r.last_seen_at, revoked, window, &hours);
+                let state = match halls.get(&r.hall) {
+                    Some(hours) => silence::door_state(now, r.last_seen_at, revoked, window, hours),
+                    None => continue,
+                };
                 let state = state.as_str();
                 writeln!(
                     out,

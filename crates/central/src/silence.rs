@@ -3,10 +3,10 @@
 //! `live`, `silent` (working hours, not heard from for the window, or never), `off-hours` (not
 //! heard from, but nobody punches now) and `revoked` apart, for `device list`.
 //!
-//! Pure: `now` is a parameter and the zone is resolved by the caller. Working hours are the
-//! sessions of the core's schedule on the core calendar's working days; the centre keeps no
-//! per-hall hours or holidays yet, so every hall gets the spec's defaults (a declared holiday
-//! still counts as a working day here).
+//! Pure: `now` is a parameter; the caller resolves the hall's zone and builds the calendar (the
+//! county's holiday files, as the month's scoring reads them). Working hours are the sessions of
+//! the core's default schedule (the centre keeps no per-hall session hours) on that calendar's
+//! working days, in the hall's zone.
 
 use hallclock_core::calendar::Calendar;
 use hallclock_core::schedule::{ScheduleConfig, Session};
@@ -21,11 +21,11 @@ pub struct WorkingHours {
 }
 
 impl WorkingHours {
-    /// The spec's default hours and weekday calendar (with its summer rule) in `zone`.
-    pub fn hall_defaults(zone: TimeZone) -> WorkingHours {
+    /// The spec's default session hours in `zone`, on the working days of `calendar`.
+    pub fn new(zone: TimeZone, calendar: Calendar) -> WorkingHours {
         WorkingHours {
             schedule: ScheduleConfig::hall_defaults(zone),
-            calendar: Calendar::hall_defaults(),
+            calendar,
         }
     }
 
@@ -100,8 +100,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn hours(calendar: Calendar) -> WorkingHours {
+        WorkingHours::new(TimeZone::fixed(jiff::tz::offset(8)), calendar)
+    }
+
     fn state(now: &str, last_seen: Option<&str>) -> DoorState {
-        let hours = WorkingHours::hall_defaults(TimeZone::fixed(jiff::tz::offset(8)));
+        let hours = hours(Calendar::hall_defaults());
         door_state(
             at(now),
             last_seen.map(at),
@@ -139,8 +143,20 @@ mod tests {
     }
 
     #[test]
+    fn a_holiday_has_no_working_hours_and_a_make_up_day_has() {
+        let mut calendar = Calendar::hall_defaults();
+        calendar
+            .add_holiday_file("2026-10-01 holiday 国庆节\n2026-10-10 workday 调休\n")
+            .unwrap();
+        let hours = hours(calendar);
+        // Thursday 1 October and Saturday 10 October 2026, 09:00 in the hall.
+        assert!(!hours.contains(at("2026-10-01T01:00:00Z")));
+        assert!(hours.contains(at("2026-10-10T01:00:00Z")));
+    }
+
+    #[test]
     fn a_revoked_door_is_never_silent() {
-        let hours = WorkingHours::hall_defaults(TimeZone::UTC);
+        let hours = WorkingHours::new(TimeZone::UTC, Calendar::hall_defaults());
         let now = at("2026-03-02T09:00:00Z");
         assert_eq!(
             door_state(now, None, true, SignedDuration::from_mins(30), &hours),

@@ -376,8 +376,8 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
     }
     assert!(list_line(&list, "door-w").contains("\tnever\t"), "{list}");
 
-    // Silence is judged at a chosen instant: door-1 last heard at 08:50 and door-2 at 07:00 on
-    // Monday 2 March 2026 in the hall (UTC+8); door-w never.
+    // Silence is judged at a chosen instant (--now): door-1 last heard at 08:50 and door-2 at
+    // 07:00 on Monday 2 March 2026 in the hall (Asia/Shanghai); door-w never.
     db.client()
         .await
         .batch_execute(
@@ -387,7 +387,7 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
         .await
         .unwrap();
     let states = |at: &str| {
-        let list = db.ok(&["device", "list", "--silent-minutes", "30", "--at", at]);
+        let list = db.ok(&["device", "list", "--silent-minutes", "30", "--now", at]);
         ["door-1", "door-2", "door-3", "door-w"].map(|id| {
             let line = list_line(&list, id);
             line.split('\t').nth(2).unwrap().to_string()
@@ -407,7 +407,20 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
         states("2026-03-07T01:00:00Z"),
         ["off-hours", "off-hours", "revoked", "off-hours"]
     );
-    let bad = db.run(&["device", "list", "--at", "Monday"]);
+    // A holiday of the county's calendar has no working hours: Tuesday 3 March made one.
+    assert_eq!(
+        states("2026-03-03T01:00:00Z"),
+        ["silent", "silent", "revoked", "silent"]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let holidays = dir.path().join("holidays.txt");
+    std::fs::write(&holidays, "2026-03-03 holiday 测试日\n").unwrap();
+    db.ok(&["calendar", "import", holidays.to_str().unwrap()]);
+    assert_eq!(
+        states("2026-03-03T01:00:00Z"),
+        ["off-hours", "off-hours", "revoked", "off-hours"]
+    );
+    let bad = db.run(&["device", "list", "--now", "Monday"]);
     assert!(!bad.status.success());
 }
 
