@@ -1,5 +1,5 @@
 //! Ingest (issue 9, "Speed"): 50 simulated doors registered in 4 halls of 200 staff each post
-//! batches of 200 records concurrently, in upload protocol version 1 as the door sends it
+//! batches of 200 records concurrently, in the upload protocol as the door sends it
 //! (`hallclock-wire`'s shapes; every door one batch at a time, the next after the answer), to the
 //! real `hallclock-central serve` on loopback over a throwaway PostgreSQL cluster
 //! (`scripts/pg-throwaway`). 10% of every batch after a door's first repeats records the door
@@ -12,7 +12,9 @@
 //!
 //! `cargo bench -p hallclock-central --bench ingest`. `INGEST_BATCHES` (default 40) sets the
 //! batches each door posts a phase, `INGEST_CONNECTIONS` the centre's `serve --connections`,
-//! `INGEST_SETUP_SQL` SQL run after seeding (an experiment: what does a constraint cost?). The instants are fixed (March 2026): nothing depends on today.
+//! `INGEST_SETUP_SQL` SQL run after seeding (an experiment: what does a constraint cost?),
+//! `INGEST_PROTOCOL` the upload protocol version (default the door's, 2: every punch with its
+//! liveness verdict, as the door's default `flag` mode sends it; 1: the first version's records). The instants are fixed (March 2026): nothing depends on today.
 
 // The tests' throwaway cluster; the benchmark never stops it midway.
 #[allow(dead_code)]
@@ -29,7 +31,9 @@ use std::time::{Duration, Instant};
 use hallclock_central::store::{DbSettings, Store};
 use hallclock_central::token::NewToken;
 use hallclock_core::ids::StaffId;
-use hallclock_wire::{WireBatch, WireRecord, WireResponse, PROTOCOL_VERSION};
+use hallclock_wire::{
+    WireBatch, WireBatchV2, WireLiveness, WireRecord, WireRecordV2, WireResponse, PROTOCOL_VERSION,
+};
 use jiff::{SignedDuration, Timestamp};
 use server::Server;
 
@@ -53,6 +57,8 @@ struct Door {
     hall: usize,
     token: String,
     next_seq: u64,
+    /// The upload protocol version it speaks.
+    protocol: u32,
     recent: std::collections::VecDeque<WireRecord>,
     mix: Mix,
 }
@@ -80,7 +86,7 @@ fn staff_id(hall: usize, n: usize) -> String {
 
 /// Halls, staff and doors through the store's own functions (as `hall add`, `staff add` and
 /// `device add` do); the doors' tokens.
-async fn seed(settings: &DbSettings) -> Vec<Door> {
+async fn seed(settings: &DbSettings, protocol: u32) -> Vec<Door> {
     let mut store = Store::connect(settings).await.expect("the database");
     store.migrate().await.expect("migrations");
     for h in 0..HALLS {
@@ -109,6 +115,7 @@ async fn seed(settings: &DbSettings) -> Vec<Door> {
             hall,
             token: token.reveal().to_string(),
             next_seq: 1,
+            protocol,
             recent: std::collections::VecDeque::with_capacity(RECENT),
         });
     }
@@ -157,6 +164,12 @@ fn record(door: &mut Door, seq: u64) -> WireRecord {
         verdict: if late > 0 { "late" } else { "on-time" }.to_string(),
         late_minutes: late,
         early_minutes: 0,
+        // Version 2, the door's default liveness mode (`flag`): every punch with its verdict.
+        liveness: (door.protocol == 2).then(|| WireLiveness {
+            verdict: "live".to_string(),
+            live_score: 0.9 + mix.below(100) as f32 / 1000.0,
+            reasons: Vec::new(),
+        }),
     }
 }
 
@@ -181,7 +194,8 @@ enum Load {
 }
 
 /// The next batch of `door`: after its first, 10% repeats of records it sent before.
-fn next_batch(door: &mut Door) -> WireBatch {
+/// The next batch's body, in the door's protocol version.
+fn next_batch(door: &mut Door) -> Vec<u8> {
     let repeats = if door.recent.is_empty() { 0 } else { REPEATS };
     let mut records: Vec<WireRecord> = (0..repeats)
         .map(|_| door.recent[door.mix.below(door.recent.len())].clone())
@@ -195,12 +209,23 @@ fn next_batch(door: &mut Door) -> WireBatch {
         door.recent.push_back(r.clone());
         records.push(r);
     }
-    WireBatch {
-        protocol: PROTOCOL_VERSION,
-        device: door.id.clone(),
-        sent_at: format!("{:.3}", Timestamp::UNIX_EPOCH),
-        records,
-    }
+    let (device, sent_at) = (door.id.clone(), format!("{:.3}", Timestamp::UNIX_EPOCH));
+    let body = if door.protocol == 1 {
+        serde_json::to_vec(&WireBatch {
+            protocol: 1,
+            device,
+            sent_at,
+            records,
+        })
+    } else {
+        serde_json::to_vec(&WireBatchV2 {
+            protocol: door.protocol,
+            device,
+            sent_at,
+            records: records.into_iter().map(WireRecordV2::Punch).collect(),
+        })
+    };
+    body.expect("a batch serialises")
 }
 
 async fn run_door(
@@ -219,7 +244,7 @@ async fn run_door(
             Load::Paced(pace) => start_at + pace.mul_f64(offset + b as f64),
         };
         tokio::time::sleep_until(due.into()).await;
-        let bytes = serde_json::to_vec(&next_batch(&mut door)).expect("a batch serialises");
+        let bytes = next_batch(&mut door);
         let began = Instant::now();
         run.behind = run.behind.max(began.saturating_duration_since(due));
         let response = http
@@ -430,6 +455,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
+    let protocol: u32 = std::env::var("INGEST_PROTOCOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PROTOCOL_VERSION);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -439,7 +468,7 @@ fn main() {
         url: cluster.url.clone(),
         password_file: None,
     };
-    let doors = rt.block_on(seed(&settings));
+    let doors = rt.block_on(seed(&settings, protocol));
     if let Ok(sql) = std::env::var("INGEST_SETUP_SQL") {
         rt.block_on(async {
             let c = cluster::connect(&cluster.url).await;
@@ -451,7 +480,7 @@ fn main() {
     let logs = tempfile::tempdir().expect("a folder for the server's log");
     let server = serve(&cluster.url, &logs.path().join("serve.log"));
     println!(
-        "ingest: {DEVICES} doors in {HALLS} halls ({} staff), batches of {BATCH} ({REPEATS} of them repeats after a door's first), {batches} batches a door a phase",
+        "ingest: {DEVICES} doors in {HALLS} halls ({} staff), protocol {protocol}, batches of {BATCH} ({REPEATS} of them repeats after a door's first), {batches} batches a door a phase",
         HALLS * STAFF_PER_HALL
     );
     let mut totals = Totals::default();
