@@ -189,9 +189,6 @@ async fn punches(
         Ok(i) => i,
         Err(e) => return unavailable(&e),
     };
-    if let Err(e) = store.insert_punch_liveness(&device.id, &to_insert).await {
-        return unavailable(&e);
-    }
     let attempts = match store
         .insert_spoof_attempts(
             &device.id,

@@ -184,8 +184,10 @@ const TOKEN_SQL: &str =
 /// Which of a list of staff ids a hall has.
 const STAFF_SQL: &str = "SELECT id FROM staff WHERE hall = $1 AND id = ANY($2::text[])";
 
-/// A batch's punches in one statement, each `(device, seq)` once, and the device noted as seen:
-/// the seqs stored now come back.
+/// A batch's punches in one statement, each `(device, seq)` once, with the liveness verdicts
+/// they carry (version 2; a verdict kept before is left as it is), and the device noted as seen:
+/// the seqs stored now come back. One statement, so one commit; the verdicts' foreign key to
+/// `punches` is checked at its end, when the punches inserted beside them are there.
 const BATCH_SQL: &str = "WITH stored AS (
          INSERT INTO punches (device, seq, hall, staff_id, at, direction, clock_trusted,
                               verdict, late_minutes, early_minutes)
@@ -197,6 +199,12 @@ const BATCH_SQL: &str = "WITH stored AS (
                    early_minutes)
          ON CONFLICT (device, seq) DO NOTHING
          RETURNING seq
+     ), verdicts AS (
+         INSERT INTO punch_liveness (device, seq, verdict, live_score, reasons)
+         SELECT $1, v.seq, v.verdict, v.live_score, string_to_array(v.reasons, ',')
+         FROM UNNEST($11::bigint[], $12::text[], $13::real[], $14::text[])
+              AS v(seq, verdict, live_score, reasons)
+         ON CONFLICT (device, seq) DO NOTHING
      ), seen AS (
          UPDATE devices SET last_seen_at = now() WHERE id = $1
      )
@@ -548,9 +556,10 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Inserts a device's punches in one statement, each `(device, seq)` once, and notes the
-    /// device as heard from now; returns the seqs stored now (the others were stored before).
-    /// Committed when it returns.
+    /// Inserts a device's punches in one statement, each `(device, seq)` once, with the liveness
+    /// verdicts they carry (a verdict kept before is left as it is), and notes the device as
+    /// heard from now; returns the seqs stored now (the others were stored before). Committed
+    /// when it returns.
     ///
     /// # Errors
     /// [`StoreError::Query`]: nothing of the batch is stored.
@@ -590,13 +599,26 @@ impl Store {
             late.push(i32::try_from(l).unwrap_or(i32::MAX));
             early.push(i32::try_from(e).unwrap_or(i32::MAX));
         }
+        let live = liveness::VerdictColumns::of(punches);
         let rows = self
             .client
             .query(
                 statement,
                 &[
-                    &device, &hall, &seq, &staff, &at, &direction, &trusted, &verdict, &late,
+                    &device,
+                    &hall,
+                    &seq,
+                    &staff,
+                    &at,
+                    &direction,
+                    &trusted,
+                    &verdict,
+                    &late,
                     &early,
+                    &live.seq,
+                    &live.verdict,
+                    &live.live_score,
+                    &live.reasons,
                 ],
             )
             .await
