@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use hallclock::core::evaluation::SplitMix;
 use hallclock::core::ids::StaffId;
 use hallclock::core::image::BgrImage;
 use hallclock::core::matcher::{l2_normalize, Gallery, MatchPolicy, Metric, SearchScratch};
@@ -51,17 +52,13 @@ fn frame_640x480(src: &BgrImage) -> BgrImage {
     out
 }
 
+/// `n` reproducible pseudo-random unit vectors of `dim` values (uniform in -0.5..0.5, normalised).
 fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut x = seed;
+    let mut rng = SplitMix::new(seed);
     (0..n)
         .map(|_| {
             let mut v: Vec<f32> = (0..dim)
-                .map(|_| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((x >> 33) as f32 / (1u64 << 31) as f32) - 0.5
-                })
+                .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
                 .collect();
             l2_normalize(&mut v);
             v

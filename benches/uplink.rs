@@ -115,6 +115,7 @@ fn main() {
             },
             poll_interval: Duration::from_millis(100),
             keep_acked_for: Duration::from_secs(30 * 86_400),
+            facts_every: None,
         };
         let cancel = CancellationToken::new();
         let (tx, _status) = watch::channel(UploadStatus::default());

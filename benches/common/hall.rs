@@ -11,11 +11,16 @@ use hallclock::core::leave::{ApprovalLevel, HalfDay, LeaveKind, Post, PostId};
 use hallclock::core::rules::{classify, Meeting, Period, Punch, RulesConfig, SignIn};
 use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
-use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
+use hallclock::store::{Approval, Audit, FactsQuery, NewLeave, PunchImportFormat, Store};
 use jiff::civil::{date, Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::time::{Duration, Instant};
+
+/// The audit record of the fixture's changes to the store.
+fn audit() -> Audit {
+    Audit::cli(Timestamp::UNIX_EPOCH, "bench", "")
+}
 
 pub const STAFF: usize = 200;
 
@@ -53,13 +58,7 @@ pub fn build() -> Fixture {
     let now: Timestamp = "2026-12-01T00:00:00Z".parse().expect("instant");
     for i in 0..STAFF {
         store
-            .upsert_staff(
-                &id(i),
-                &format!("员工{i}"),
-                None,
-                now,
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
-            )
+            .upsert_staff(&id(i), &format!("员工{i}"), None, now, &audit())
             .expect("staff");
     }
     for i in 0..STAFF {
@@ -69,13 +68,7 @@ pub fn build() -> Fixture {
                 holder: id(i),
                 backup: id(i + 1),
             };
-            store
-                .set_post(
-                    &post,
-                    now,
-                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
-                )
-                .expect("post");
+            store.set_post(&post, now, &audit()).expect("post");
         }
     }
     let at = |d: Date, h: i8, m: i8, s: i8| {
@@ -137,7 +130,7 @@ pub fn build() -> Fixture {
             "bench",
             &punches,
             now,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+            &audit(),
         )
         .expect("import");
 
@@ -170,13 +163,7 @@ pub fn build() -> Fixture {
             reason: String::new(),
             approval_required: ApprovalLevel::DeputyDirector,
         };
-        let leave_id = store
-            .add_leave(
-                &leave,
-                now,
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
-            )
-            .expect("leave");
+        let leave_id = store.add_leave(&leave, now, &audit()).expect("leave");
         store
             .approve_leave(
                 leave_id,
@@ -186,7 +173,7 @@ pub fn build() -> Fixture {
                     certified_by: Some("负责人".into()),
                     at: now,
                 },
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
+                &audit(),
             )
             .expect("approve");
     }
@@ -201,12 +188,7 @@ pub fn build() -> Fixture {
             });
         }
     }
-    store
-        .import_duty(
-            &duty,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
-        )
-        .expect("duty");
+    store.import_duty(&duty, &audit()).expect("duty");
     // two meetings of everyone
     for (d, h) in [(5, 16), (19, 16)] {
         let start = at(date(2026, 11, d), h, 0, 0);
@@ -225,11 +207,7 @@ pub fn build() -> Fixture {
             sign_ins,
         };
         store
-            .record_meeting(
-                &meeting,
-                now,
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "bench", ""),
-            )
+            .record_meeting(&meeting, now, &audit())
             .expect("meeting");
     }
     Fixture {

@@ -344,27 +344,24 @@ fn count_session(c: &mut Counts, outcome: &SessionOutcome, kinds: &BTreeMap<Leav
             clock_in,
             clock_out,
         } => {
-            match clock_in.as_ref().map(|m| m.verdict) {
-                None => {
-                    c.late += 1;
-                    c.missing += 1;
+            // A clock-in is judged on time or late, a clock-out on time or early
+            // (`Slot::judge`); a missing one counts as late (early) and as missing.
+            let punches = [
+                (clock_in, &mut c.late, &mut c.late_minutes),
+                (clock_out, &mut c.early, &mut c.early_minutes),
+            ];
+            for (punch, faults, fault_minutes) in punches {
+                match punch.as_ref().map(|m| m.verdict) {
+                    None => {
+                        *faults += 1;
+                        c.missing += 1;
+                    }
+                    Some(Verdict::Late { minutes } | Verdict::Early { minutes }) => {
+                        *faults += 1;
+                        *fault_minutes += minutes;
+                    }
+                    Some(Verdict::OnTime) => {}
                 }
-                Some(Verdict::Late { minutes }) => {
-                    c.late += 1;
-                    c.late_minutes += minutes;
-                }
-                Some(_) => {}
-            }
-            match clock_out.as_ref().map(|m| m.verdict) {
-                None => {
-                    c.early += 1;
-                    c.missing += 1;
-                }
-                Some(Verdict::Early { minutes }) => {
-                    c.early += 1;
-                    c.early_minutes += minutes;
-                }
-                Some(_) => {}
             }
         }
         SessionOutcome::Missed { .. } => {

@@ -16,7 +16,7 @@ use jiff::{Timestamp, ToSpan};
 use super::{AppError, FailedWhile, RefusedAs};
 use crate::admin::import::{check_known_staff, parse_csv_time, parse_duty_csv, parse_holiday_file};
 use crate::admin::report::{self, ReportInput, ReportKind, ScoredPart, SpoofCounts};
-use crate::admin::web::ReportSpan;
+use crate::admin::web::{CalendarImport, DutyImport, ReportSpan};
 use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
@@ -425,14 +425,6 @@ pub fn set_post_checked(
     Ok(post)
 }
 
-/// What a holiday file import did.
-pub struct CalendarImported {
-    pub holidays: usize,
-    pub workdays: usize,
-    pub summers: usize,
-    pub years: Vec<i16>,
-}
-
 /// Parses a holiday file and replaces the calendar of every year it mentions. Shared by
 /// `hallclock calendar import` and the console.
 ///
@@ -443,7 +435,7 @@ pub fn import_calendar_text(
     config: &Config,
     text: &str,
     by: &Audit,
-) -> Result<CalendarImported, AppError> {
+) -> Result<CalendarImport, AppError> {
     let parsed = parse_holiday_file(text, config.rules.summer).refused_as(|e| e.to_string())?;
     let holidays = parsed.days.iter().filter(|d| d.1).count();
     let years: Vec<String> = parsed.years.iter().map(ToString::to_string).collect();
@@ -460,19 +452,12 @@ pub fn import_calendar_text(
         &parsed.summers,
         &by.clone().with_detail(detail),
     )?;
-    Ok(CalendarImported {
+    Ok(CalendarImport {
         holidays,
         workdays: parsed.days.len() - holidays,
         summers: parsed.summers.len(),
         years: parsed.years.iter().copied().collect(),
     })
-}
-
-/// What a duty roster import did.
-pub struct DutyImported {
-    pub entries: usize,
-    /// Lines on working days (judged as working days), as `line N (date)`.
-    pub on_working_days: Vec<String>,
 }
 
 /// Parses a duty roster CSV, checks every person exists, and imports it. Shared by
@@ -486,7 +471,7 @@ pub fn import_duty_text(
     config: &Config,
     text: &str,
     by: &Audit,
-) -> Result<DutyImported, AppError> {
+) -> Result<DutyImport, AppError> {
     let parsed = parse_duty_csv(text).refused_as(|e| e.to_string())?;
     let known = store.staff_ids()?;
     check_known_staff(text, &parsed, |e| &e.staff, &known).refused_as(|e| e.to_string())?;
@@ -510,7 +495,7 @@ pub fn import_duty_text(
         }
     );
     let n = store.import_duty(&entries, &by.clone().with_detail(detail))?;
-    Ok(DutyImported {
+    Ok(DutyImport {
         entries: n,
         on_working_days,
     })

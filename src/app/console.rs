@@ -40,7 +40,9 @@ use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
 use crate::hw::photo::encode_jpeg;
-use crate::store::{Audit, AuditFilter, ConsentRecord, NewLeave, Store};
+use crate::store::{
+    Audit, AuditFilter, ConsentRecord, LivenessSample, NewLeave, SampleKind, SampleSource, Store,
+};
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
@@ -48,7 +50,9 @@ use super::attendance::{
     record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
-use super::enrol::{enrol, enrol_embeddings, DuplicateFaces, FaceVector, PhotoInput};
+use super::enrol::{
+    enrol, enrol_embeddings, DuplicateFaces, EnrolInput, Enrolled, FaceVector, PhotoInput,
+};
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::{AppError, FailedWhile};
 use crate::config::{ClockCheck, Config};
@@ -251,6 +255,40 @@ impl StoreConsole {
         }
     }
 
+    /// Enrols the person of `form` with `enrol` (from photos, or from the door's vectors) and
+    /// records their consent in the same hold of the store.
+    fn enrol_with_consent(
+        &self,
+        form: &CaptureRequest,
+        by: &Actor,
+        enrol: impl FnOnce(&mut Vision, &mut Store, &EnrolInput<'_>) -> Result<Enrolled, AppError>,
+    ) -> Result<Enrolment, ConsoleError> {
+        let audit = self.audit(
+            by,
+            "enrol",
+            &format!("consent notice {}", form.consent.notice_version),
+        );
+        let done = self.with_vision(|vision| {
+            self.with_store(|store| {
+                let input = EnrolInput {
+                    id: &form.id,
+                    name: form.name.as_deref(),
+                    post: form.post.as_deref(),
+                    duplicates: duplicates(form.same_person),
+                    now: self.config.clock.now(),
+                    by: &audit,
+                };
+                let done = enrol(vision, store, &input).map_err(by_kind)?;
+                record_consent(store, &form.id, &form.consent)?;
+                Ok(done)
+            })
+        })?;
+        Ok(Enrolment {
+            faces: done.faces,
+            lookalikes: done.lookalikes,
+        })
+    }
+
     /// Tells the daemon's door engine at once about changes to its facts through `flag`.
     #[must_use]
     pub fn with_facts_reload(mut self, flag: Arc<AtomicBool>) -> Self {
@@ -282,6 +320,18 @@ impl StoreConsole {
             .lock()
             .map_err(|_| ConsoleError::Failed("the store lock is poisoned".into()))?;
         f(&mut guard)
+    }
+
+    /// Changes the attendance facts on the store, with the audit line of `action` by `by`, and
+    /// has the door reload its facts when the change succeeded.
+    fn change_facts<T>(
+        &self,
+        by: &Actor,
+        action: &str,
+        change: impl FnOnce(&mut Store, &Audit) -> Result<T, ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let audit = self.audit(by, action, "");
+        self.facts_changed(self.with_store(|s| change(s, &audit)))
     }
 
     /// The audit line of a change `by` makes now (the store writes it with the change).
@@ -469,48 +519,43 @@ impl Console for StoreConsole {
                     refused: l.outcome == crate::store::SpoofOutcome::Refused,
                     live_score: l.live_score,
                     reasons: l.reasons,
+                    evidence: l.evidence,
                 })
                 .collect())
         })
     }
 
+    fn evidence(&self, file: &str) -> Result<Option<Vec<u8>>, ConsoleError> {
+        self.with_store(|s| s.evidence_jpeg(file).map_err(failed))
+    }
+
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError> {
+        let EnrolRequest {
+            id,
+            name,
+            post,
+            photos,
+            consent,
+            same_person,
+        } = request;
+        let form = CaptureRequest {
+            id,
+            name,
+            post,
+            consent,
+            same_person,
+        };
         // Decoded from memory, one photo at a time: no face image is written anywhere.
-        let photos: Vec<PhotoInput<'_>> = request
-            .photos
+        let photos: Vec<PhotoInput<'_>> = photos
             .iter()
             .map(|p| PhotoInput::Memory {
                 name: &p.name,
                 bytes: &p.bytes,
             })
             .collect();
-        let audit = self.audit(
-            by,
-            "enrol",
-            &format!("consent notice {}", request.consent.notice_version),
-        );
-        let done = self.with_vision(|vision| {
-            self.with_store(|store| {
-                let done = enrol(
-                    vision,
-                    store,
-                    &request.id,
-                    request.name.as_deref(),
-                    request.post.as_deref(),
-                    &photos,
-                    self.config.store.keep_face_images,
-                    duplicates(request.same_person),
-                    self.config.clock.now(),
-                    &audit,
-                )
-                .map_err(by_kind)?;
-                record_consent(store, &request.id, &request.consent)?;
-                Ok(done)
-            })
-        })?;
-        Ok(Enrolment {
-            faces: done.faces,
-            lookalikes: done.lookalikes,
+        let keep_images = self.config.store.keep_face_images;
+        self.enrol_with_consent(&form, by, |vision, store, input| {
+            enrol(vision, store, input, &photos, keep_images)
         })
     }
 
@@ -582,8 +627,7 @@ impl Console for StoreConsole {
         certified_by: Option<String>,
         now: Timestamp,
     ) -> Result<ApprovalLevel, ConsoleError> {
-        let audit = self.audit(by, "leave-approve", "");
-        self.facts_changed(self.with_store(|s| {
+        self.change_facts(by, "leave-approve", |s, audit| {
             approve_leave_checked(
                 &self.config,
                 s,
@@ -592,10 +636,10 @@ impl Console for StoreConsole {
                 &by.account,
                 certified_by,
                 now,
-                &audit,
+                audit,
             )
             .map_err(by_kind)
-        }))
+        })
     }
 
     fn report(&self, query: &ReportQuery, now: Timestamp) -> Result<Report, ConsoleError> {
@@ -747,19 +791,18 @@ impl Console for StoreConsole {
     }
 
     fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
-        let audit = self.audit(by, "post-set", "");
-        self.facts_changed(self.with_store(|s| {
+        self.change_facts(by, "post-set", |s, audit| {
             set_post_checked(
                 s,
                 &post.post,
                 post.holder.clone(),
                 post.backup.clone(),
                 now,
-                &audit,
+                audit,
             )
             .map(|_| ())
             .map_err(by_kind)
-        }))
+        })
     }
 
     fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError> {
@@ -785,14 +828,9 @@ impl Console for StoreConsole {
     }
 
     fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError> {
-        let audit = self.audit(by, "duty-import", "");
-        self.facts_changed(self.with_store(|s| {
-            let done = import_duty_text(s, &self.config, csv, &audit).map_err(by_kind)?;
-            Ok(DutyImport {
-                entries: done.entries,
-                on_working_days: done.on_working_days,
-            })
-        }))
+        self.change_facts(by, "duty-import", |s, audit| {
+            import_duty_text(s, &self.config, csv, audit).map_err(by_kind)
+        })
     }
 
     fn holidays(&self, year: i16) -> Result<Vec<HolidayLine>, ConsoleError> {
@@ -824,16 +862,9 @@ impl Console for StoreConsole {
     }
 
     fn import_calendar(&self, text: &str, by: &Actor) -> Result<CalendarImport, ConsoleError> {
-        let audit = self.audit(by, "calendar-import", "");
-        self.facts_changed(self.with_store(|s| {
-            let done = import_calendar_text(s, &self.config, text, &audit).map_err(by_kind)?;
-            Ok(CalendarImport {
-                holidays: done.holidays,
-                workdays: done.workdays,
-                summers: done.summers,
-                years: done.years,
-            })
-        }))
+        self.change_facts(by, "calendar-import", |s, audit| {
+            import_calendar_text(s, &self.config, text, audit).map_err(by_kind)
+        })
     }
 
     fn meetings(&self, month: Date) -> Result<Vec<MeetingLine>, ConsoleError> {
@@ -925,6 +956,7 @@ impl Console for StoreConsole {
             std::thread::sleep(Duration::from_millis(100));
         };
         let keep = self.config.store.keep_face_images;
+        let live_scores: Vec<f32> = vectors.iter().filter_map(|v| v.live_score).collect();
         let mut faces = Vec::with_capacity(vectors.len());
         for v in vectors {
             let jpeg = match (&v.crop, keep) {
@@ -937,33 +969,14 @@ impl Console for StoreConsole {
                 jpeg,
             });
         }
-        let done = self.with_vision(|vision| {
-            self.with_store(|store| {
-                let done = enrol_embeddings(
-                    vision,
-                    store,
-                    &request.id,
-                    request.name.as_deref(),
-                    request.post.as_deref(),
-                    &faces,
-                    "door camera",
-                    duplicates(request.same_person),
-                    self.config.clock.now(),
-                    &self.audit(
-                        by,
-                        "enrol",
-                        &format!("consent notice {}", request.consent.notice_version),
-                    ),
-                )
-                .map_err(by_kind)?;
-                record_consent(store, &request.id, &request.consent)?;
-                Ok(done)
-            })
+        let done = self.enrol_with_consent(&request, by, |vision, store, input| {
+            enrol_embeddings(vision, store, input, &faces, "door camera")
         })?;
-        Ok(Enrolment {
-            faces: done.faces,
-            lookalikes: done.lookalikes,
-        })
+        // The live scores of these captures are bona fide samples of this camera (calibration).
+        self.with_store(|store| {
+            keep_bona_fide_samples(store, &request.id, &live_scores, self.config.clock.now())
+        })?;
+        Ok(done)
     }
 
     fn reload_gallery(&self) -> Result<bool, ConsoleError> {
@@ -979,6 +992,27 @@ impl Console for StoreConsole {
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
+}
+
+/// Keeps the live scores of an enrolment's captures from the door camera as bona fide samples of
+/// this camera (issue 11: what `eval-liveness --from-db` calibrates on).
+fn keep_bona_fide_samples(
+    store: &mut Store,
+    id: &StaffId,
+    scores: &[f32],
+    now: Timestamp,
+) -> Result<(), ConsoleError> {
+    let samples: Vec<LivenessSample> = scores
+        .iter()
+        .map(|&model_score| LivenessSample {
+            kind: SampleKind::Live,
+            source: SampleSource::Enrolment,
+            staff: Some(id.clone()),
+            model_score,
+            at: now,
+        })
+        .collect();
+    store.record_liveness_samples(&samples, now).map_err(failed)
 }
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
@@ -1177,6 +1211,21 @@ async fn serve_http(
     }
 }
 
+/// The console's runtime: two workers and a few blocking threads for the store and the password
+/// checks. `hallclock console` serves on one; the door, on one of its own threads
+/// ([`spawn_own_runtime`]).
+///
+/// # Errors
+/// When the runtime cannot be built.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .thread_name("hallclock-console")
+        .enable_all()
+        .build()
+}
+
 /// Runs the console on a small runtime of its own, on threads of its own (two workers, a few
 /// blocking threads for the store and the password checks), so that nothing a browser does can
 /// delay the door's stages or its watchdog. Returns the thread; it ends when `cancel` fires.
@@ -1190,13 +1239,7 @@ pub fn spawn_own_runtime(
     daemon: Option<DaemonLink>,
     cancel: CancellationToken,
 ) -> Result<std::thread::JoinHandle<()>, AppError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .thread_name("hallclock-console")
-        .enable_all()
-        .build()
-        .failed_while(|| "starting the console's runtime".into())?;
+    let rt = runtime().failed_while(|| "starting the console's runtime".into())?;
     std::thread::Builder::new()
         .name("hallclock-console".into())
         .spawn(move || {
@@ -1288,6 +1331,7 @@ mod tests {
                 vector: vec![frame as f32],
                 sharpness: 1.0,
                 crop: None,
+                live_score: None,
             }),
         }
     }

@@ -90,29 +90,35 @@ struct NewFace {
     jpeg: Option<Vec<u8>>,
 }
 
-/// Enrols `id` from `photos`: each must hold exactly one face that passes the enrolment gate.
+/// Who is enrolled, and on what terms: what [`enrol`] and [`enrol_embeddings`] both take.
+#[derive(Debug, Clone, Copy)]
+pub struct EnrolInput<'a> {
+    pub id: &'a StaffId,
+    /// Required when `id` is not on the staff list yet.
+    pub name: Option<&'a str>,
+    pub post: Option<&'a str>,
+    pub duplicates: DuplicateFaces,
+    pub now: Timestamp,
+    /// The enrolment's audit record.
+    pub by: &'a Audit,
+}
+
+/// Enrols `input.id` from `photos`: each must hold exactly one face that passes the enrolment
+/// gate.
 ///
 /// # Errors
 /// [`AppError::Refused`] when a photo does not pass (every photo's reason, nothing saved), `id`
 /// is new and has no name, or a face matches somebody else and `duplicates` is
 /// [`DuplicateFaces::Refuse`]; [`AppError::Failed`] when the models or the store fail.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the CLI's, the demo's and the console's enrolment; the values are all distinct"
-)]
 pub fn enrol(
     vision: &mut Vision,
     store: &mut Store,
-    id: &StaffId,
-    name: Option<&str>,
-    post: Option<&str>,
+    input: &EnrolInput<'_>,
     photos: &[PhotoInput<'_>],
     keep_images: bool,
-    duplicates: DuplicateFaces,
-    now: Timestamp,
-    by: &Audit,
 ) -> Result<Enrolled, AppError> {
-    let person = Person::resolve(store, id, name, post)?;
+    let id = input.id;
+    let person = Person::resolve(store, id, input.name, input.post)?;
     let gate = QualityGate::enrolment_defaults();
     let mut checked = Vec::new();
     let mut refusals = Vec::new();
@@ -199,7 +205,7 @@ pub fn enrol(
         )));
     }
     let from = format!("{} photo(s)", photos.len());
-    save(vision, store, &person, &checked, &from, duplicates, now, by)
+    save(vision, store, &person, &checked, &from, input)
 }
 
 /// Who an enrolment is for.
@@ -235,21 +241,21 @@ impl<'a> Person<'a> {
 /// Saves checked faces for `person`: the duplicate check first (a refusal writes nothing), then
 /// the staff row, the embeddings (and kept images) and, for a confirmed re-enrolment, the erasure
 /// of the ids the face matched. `from` says where the faces came from, for the audit line.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the two enrolments' shared tail; the values are all distinct"
-)]
 fn save(
     vision: &mut Vision,
     store: &mut Store,
     person: &Person<'_>,
     faces: &[NewFace],
     from: &str,
-    duplicates: DuplicateFaces,
-    now: Timestamp,
-    by: &Audit,
+    input: &EnrolInput<'_>,
 ) -> Result<Enrolled, AppError> {
     let (id, name, post) = (person.id, person.name.as_str(), person.post);
+    let EnrolInput {
+        duplicates,
+        now,
+        by,
+        ..
+    } = *input;
     let gallery = vision.gallery(store)?;
     let mut scratch = SearchScratch::default();
     let mut lookalikes: Vec<(StaffId, f32)> = Vec::new();
@@ -359,7 +365,7 @@ pub struct FaceVector {
     pub jpeg: Option<Vec<u8>>,
 }
 
-/// Enrols `id` from embeddings the door daemon already computed from frames that passed the
+/// Enrols `input.id` from embeddings the door daemon already computed from frames that passed the
 /// enrolment gate (a capture from the console's live preview): the same duplicate check and
 /// storage as [`enrol`], with `source` as each face's source. The crops are kept when every
 /// face has one: the caller encodes them only with `store.keep-face-images` on.
@@ -367,28 +373,20 @@ pub struct FaceVector {
 /// # Errors
 /// When `id` is new and has no name, when `vectors` is empty, when a face matches somebody
 /// else and `duplicates` is [`DuplicateFaces::Refuse`], or the store fails.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site (the console's capture); the values are all distinct"
-)]
 pub fn enrol_embeddings(
     vision: &mut Vision,
     store: &mut Store,
-    id: &StaffId,
-    name: Option<&str>,
-    post: Option<&str>,
+    input: &EnrolInput<'_>,
     vectors: &[FaceVector],
     source: &str,
-    duplicates: DuplicateFaces,
-    now: Timestamp,
-    by: &Audit,
 ) -> Result<Enrolled, AppError> {
+    let id = input.id;
     if vectors.is_empty() {
         return Err(AppError::refused(format!(
             "未采集到人脸,录入被拒绝 (enrolment of {id} refused: no face was captured)"
         )));
     }
-    let person = Person::resolve(store, id, name, post)?;
+    let person = Person::resolve(store, id, input.name, input.post)?;
     let faces: Vec<NewFace> = vectors
         .iter()
         .map(|v| NewFace {
@@ -398,5 +396,5 @@ pub fn enrol_embeddings(
             jpeg: v.jpeg.clone(),
         })
         .collect();
-    save(vision, store, &person, &faces, source, duplicates, now, by)
+    save(vision, store, &person, &faces, source, input)
 }

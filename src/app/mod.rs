@@ -13,6 +13,7 @@ pub mod attendance;
 pub mod console;
 pub mod doctor;
 pub mod enrol;
+pub mod facts;
 pub mod preview;
 pub mod setup;
 pub mod telemetry;

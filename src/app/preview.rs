@@ -43,6 +43,9 @@ pub struct PassedFace {
     pub sharpness: f32,
     /// The aligned crop, only when `store.keep-face-images` is on.
     pub crop: Option<BgrImage>,
+    /// The liveness models' live share of the face, when a capture waited and the models run
+    /// (kept as a bona fide sample of this camera, issue 11).
+    pub live_score: Option<f32>,
 }
 
 /// One processed frame's result.
@@ -328,6 +331,7 @@ mod tests {
                 vector: vec![1.0],
                 sharpness: 0.5,
                 crop: None,
+                live_score: None,
             }),
         );
         let snap = shared.snapshot().unwrap();

@@ -14,7 +14,7 @@ use tracing::info;
 
 use crate::admin::web::security::{hash_password, password_problem};
 use crate::admin::web::Role;
-use crate::app::console::{bind, serve};
+use crate::app::console::{bind, runtime, serve};
 use crate::app::setup::open_store;
 use crate::config::Config;
 use crate::core::ids::StaffId;
@@ -30,13 +30,7 @@ pub struct ConsoleArgs {
 /// Serves the console alone (no camera, no models until an enrolment needs them).
 pub fn run(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let addr = args.listen.unwrap_or(config.console.listen);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .thread_name("hallclock-console")
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let rt = runtime().context("starting the async runtime")?;
     let config = config.clone();
     let result = rt.block_on(async move {
         let listener = bind(addr).await?;

@@ -15,7 +15,7 @@ use clap::Args;
 
 use crate::core::ids::StaffId;
 
-use crate::app::enrol::{enrol, DuplicateFaces, PhotoInput};
+use crate::app::enrol::{enrol, DuplicateFaces, EnrolInput, PhotoInput};
 use crate::app::setup::{open_store, Vision};
 use crate::config::demo_sources;
 use crate::config::{ClockCheck, Config, FeedbackKind};
@@ -96,19 +96,17 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let staff = read_staff(&args.fixtures)?;
     for s in &staff {
-        enrol(
-            &mut vision,
-            &mut store,
-            &s.id,
-            Some(&s.name),
-            Some(&s.post),
-            &[PhotoInput::File(s.photo.as_path())],
-            false,
-            DuplicateFaces::Refuse,
-            config.clock.now(),
-            &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),
-        )
-        .with_context(|| format!("enrolling sample staff {}", s.id))?;
+        let input = EnrolInput {
+            id: &s.id,
+            name: Some(&s.name),
+            post: Some(&s.post),
+            duplicates: DuplicateFaces::Refuse,
+            now: config.clock.now(),
+            by: &crate::store::Audit::cli(config.clock.now(), "enrol", "demo"),
+        };
+        let photo = PhotoInput::File(s.photo.as_path());
+        enrol(&mut vision, &mut store, &input, &[photo], false)
+            .with_context(|| format!("enrolling sample staff {}", s.id))?;
         println!(
             "enrolled {} {} ({}) from {}",
             s.id,

@@ -23,11 +23,13 @@ use crate::app::setup::Vision;
 use crate::config::Config;
 use crate::core::evaluation::SplitMix;
 use crate::core::image::BgrImage;
-use crate::hw::frames::{self, is_image_file, SourceSpec};
+use crate::hw::frames::{self, SourceSpec};
 use crate::hw::photo::encode_jpeg;
 use crate::hw::read_photo;
 use crate::vision::detector::{DetectorSize, Face};
 use crate::vision::quality::QualityGate;
+
+use super::eval::image_folders;
 
 #[derive(Debug, Args)]
 pub struct DoorClipArgs {
@@ -342,28 +344,8 @@ pub fn run(config: &Config, args: DoorClipArgs) -> anyhow::Result<ExitCode> {
 
 /// `(identity, photos)` for every folder holding at least two images, in name order.
 fn list_identities(root: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let mut images = Vec::new();
-        for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if is_image_file(&p) {
-                images.push(p);
-            }
-        }
-        images.sort();
-        if images.len() >= 2 {
-            let id = dir
-                .strip_prefix(root)
-                .unwrap_or(&dir)
-                .to_string_lossy()
-                .into_owned();
-            out.push((id, images));
-        }
-    }
+    let mut out = image_folders(root)?;
+    out.retain(|(_, images)| images.len() >= 2);
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }

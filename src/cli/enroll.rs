@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::app::enrol::{enrol, DuplicateFaces, PhotoInput, ALREADY_ENROLLED};
+use crate::app::enrol::{enrol, DuplicateFaces, EnrolInput, PhotoInput, ALREADY_ENROLLED};
 use crate::app::setup::{open_store, Vision};
 use crate::app::AppError;
 use crate::config::Config;
@@ -46,23 +46,21 @@ pub fn run(config: &Config, args: EnrollArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| PhotoInput::File(p.as_path()))
         .collect();
-    let done = enrol(
-        &mut vision,
-        &mut store,
-        &id,
-        args.name.as_deref(),
-        args.post.as_deref(),
-        &photos,
-        config.store.keep_face_images,
-        if args.same_person {
+    let audit = Audit::cli(config.clock.now(), "enrol", "");
+    let input = EnrolInput {
+        id: &id,
+        name: args.name.as_deref(),
+        post: args.post.as_deref(),
+        duplicates: if args.same_person {
             DuplicateFaces::SamePerson
         } else {
             DuplicateFaces::Refuse
         },
-        config.clock.now(),
-        &Audit::cli(config.clock.now(), "enrol", ""),
-    )
-    .map_err(|e| {
+        now: config.clock.now(),
+        by: &audit,
+    };
+    let keep_images = config.store.keep_face_images;
+    let done = enrol(&mut vision, &mut store, &input, &photos, keep_images).map_err(|e| {
         let duplicate = matches!(&e, AppError::Refused(m) if m.contains(ALREADY_ENROLLED));
         let e = anyhow::Error::from(e);
         match duplicate {

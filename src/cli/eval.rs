@@ -329,26 +329,40 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
 /// Leaf folders holding images, as (identity = path relative to the root, file), sorted.
 fn list_dataset(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
-        for entry in rd {
-            let p = entry
-                .with_context(|| format!("listing {}", dir.display()))?
-                .path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if is_image_file(&p) && dir != root {
-                let rel = dir
-                    .strip_prefix(root)
-                    .unwrap_or(&dir)
-                    .to_string_lossy()
-                    .into_owned();
-                out.push((rel, p));
-            }
+    for (identity, images) in image_folders(root)? {
+        if !identity.is_empty() {
+            out.extend(images.into_iter().map(|p| (identity.clone(), p)));
         }
     }
     out.sort();
+    Ok(out)
+}
+
+/// Every folder under `root`, `root` included, with the image files it holds (sorted):
+/// `(identity, images)`, the identity being the folder's path relative to `root` (empty for
+/// `root` itself). Shared with `door-clip`.
+pub(super) fn image_folders(root: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let listing = || format!("listing {}", dir.display());
+        let mut images = Vec::new();
+        for entry in std::fs::read_dir(&dir).with_context(listing)? {
+            let p = entry.with_context(listing)?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if is_image_file(&p) {
+                images.push(p);
+            }
+        }
+        images.sort();
+        let identity = dir
+            .strip_prefix(root)
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .into_owned();
+        out.push((identity, images));
+    }
     Ok(out)
 }
 

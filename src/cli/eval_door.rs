@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 use super::door_clip::Truth;
-use crate::app::enrol::{enrol, DuplicateFaces, PhotoInput};
+use crate::app::enrol::{enrol, DuplicateFaces, EnrolInput, PhotoInput};
 use crate::app::setup::{open_store, Vision};
 use crate::app::telemetry::Telemetry;
 use crate::config::Config;
@@ -251,18 +251,16 @@ fn run_once(
     for p in &truth.people {
         let id = StaffId::new(&p.staff_id)
             .with_context(|| format!("truth.json staff id {}", p.staff_id))?;
-        let done = enrol(
-            &mut vision,
-            &mut store,
-            &id,
-            Some(&p.identity),
-            None,
-            &[PhotoInput::File(&p.enrol_photo)],
-            false,
-            DuplicateFaces::Refuse,
+        let input = EnrolInput {
+            id: &id,
+            name: Some(&p.identity),
+            post: None,
+            duplicates: DuplicateFaces::Refuse,
             now,
-            &Audit::cli(now, "enrol", "eval-door"),
-        );
+            by: &Audit::cli(now, "enrol", "eval-door"),
+        };
+        let photo = PhotoInput::File(&p.enrol_photo);
+        let done = enrol(&mut vision, &mut store, &input, &[photo], false);
         if let Err(e) = done {
             not_enrolled.push(format!("{}: {e}", p.staff_id));
         }
@@ -293,6 +291,7 @@ fn run_once(
         db_path: config.store.database.clone(),
         preview: None,
         keep_face_crops: false,
+        keep_evidence: false,
         embed,
         work: work.clone(),
         face_check,
@@ -373,6 +372,7 @@ fn run_once(
         zone: config.rules.engine.schedule.zone.clone(),
         wake_uploader: None,
         clock: config.clock,
+        evidence_retention: None,
     };
     let t = telemetry.clone();
     let recorder = std::thread::spawn(move || sinks::run_record(record, commit_rx, fb_tx, t));

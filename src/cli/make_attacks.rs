@@ -101,26 +101,20 @@ pub fn run(config: &Config, args: MakeAttacksArgs) -> anyhow::Result<ExitCode> {
             let slot = starts.len() * k / args.clips.max(1);
             let width = (starts.len() / args.clips.max(1)).max(1);
             let s = starts[(slot + dice.index(width)).min(starts.len() - 1)];
-            plan.live_clips.push((format!("{stem}_{k:02}"), s));
+            let name = format!("{stem}_{k:02}");
+            plan.live_clips.push((name.clone(), s));
             for kind in AttackKind::ALL {
-                plan.attack_clips.push((
-                    kind,
-                    format!("{stem}_{k:02}"),
-                    face_frames[dice.index(face_frames.len())],
-                    s,
-                ));
+                let face = face_frames[dice.index(face_frames.len())];
+                plan.attack_clips.push((kind, name.clone(), face, s));
             }
         }
         for k in 0..args.images {
             let f = face_frames[dice.index(face_frames.len())];
-            plan.live_images.push((format!("{stem}_still{k:02}"), f));
+            let name = format!("{stem}_still{k:02}");
+            plan.live_images.push((name.clone(), f));
             for kind in AttackKind::ALL {
-                plan.attack_images.push((
-                    kind,
-                    format!("{stem}_still{k:02}"),
-                    face_frames[dice.index(face_frames.len())],
-                    f,
-                ));
+                let face = face_frames[dice.index(face_frames.len())];
+                plan.attack_images.push((kind, name.clone(), face, f));
             }
         }
         let frames = read_needed(config, source, &plan, args.frames, args.max_frames)?;

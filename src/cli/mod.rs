@@ -14,7 +14,9 @@ mod enroll;
 mod eval;
 mod eval_door;
 mod eval_liveness;
+mod facts;
 mod identify;
+mod liveness;
 mod make_attacks;
 mod run;
 mod setup;
@@ -66,6 +68,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Liveness figures (APCER, BPCER) on folders live/ and attack/<kind>/: calibrate on site.
     EvalLiveness(eval_liveness::EvalLivenessArgs),
+    /// Liveness calibration on site: attack drills (a printed photo, a phone replay).
+    #[command(subcommand)]
+    Liveness(liveness::LivenessCommand),
     /// Make synthetic print and replay attacks from real captures (for eval-liveness).
     MakeAttacks(make_attacks::MakeAttacksArgs),
     /// Compose a seeded rush-hour clip (people entering in pairs, queues, crossing) with its truth.
@@ -78,6 +83,10 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Run the embedded demonstration: sample staff enrolled, the daemon on the sample videos.
     Demo(demo::DemoArgs),
+    /// The hall's facts from the central scoring service (staff list, first judged days,
+    /// holidays): `pull` takes a copy now (the daemon does it by itself).
+    #[command(subcommand)]
+    Facts(facts::FactsCommand),
     /// Attendance reports (考勤报表): day, month or year; table, CSV, JSON or Excel.
     #[command(subcommand)]
     Report(attendance::ReportCommand),
@@ -220,12 +229,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identify(a) => identify::run(&config, a),
         Command::Eval(a) => eval::run(&config, a),
         Command::EvalLiveness(a) => eval_liveness::run(&config, a),
+        Command::Liveness(c) => liveness::run(&config, c),
         Command::MakeAttacks(a) => make_attacks::run(&config, a),
         Command::DoorClip(a) => door_clip::run(&config, a),
         Command::EvalDoor(a) => eval_door::run(&config, a),
         Command::Run(a) => run::run(&config, a),
         Command::Doctor(a) => doctor::run(&config, a),
         Command::Demo(a) => demo::run(&config, a),
+        Command::Facts(c) => facts::run(&config, c),
         Command::Report(c) => attendance::report(&config, c),
         Command::Leave(c) => attendance::leave(&config, c),
         Command::Post(c) => attendance::post(&config, c),

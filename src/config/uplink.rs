@@ -29,6 +29,7 @@ pub struct RawUplink {
     pub backoff_cap_secs: Option<u64>,
     pub poll_interval_secs: Option<u64>,
     pub keep_acked_days: Option<u64>,
+    pub facts_every_secs: Option<u64>,
 }
 
 /// How the uploader runs: the validated `[uplink]` section, plain data.
@@ -46,6 +47,9 @@ pub struct UploadSettings {
     pub poll_interval: Duration,
     /// Acknowledged rows are deleted this long after their acknowledgement.
     pub keep_acked_for: Duration,
+    /// How often the daemon takes the hall's facts from the centre (`uplink.facts-every-secs`,
+    /// default 300; 0: never, `hallclock facts pull` by hand).
+    pub facts_every: Option<Duration>,
 }
 
 /// Validates `[uplink]`. `None`: uploading is off (`enabled = false`, or no endpoint and
@@ -71,6 +75,7 @@ pub fn uplink_from_raw(
     let cap_secs = number("backoff-cap-secs", raw.backoff_cap_secs, 300, (1, 86_400));
     let poll_secs = number("poll-interval-secs", raw.poll_interval_secs, 5, (1, 3600));
     let keep_days = number("keep-acked-days", raw.keep_acked_days, 30, (1, 3650));
+    let facts_secs = number("facts-every-secs", raw.facts_every_secs, 300, (0, 86_400));
     if base_ms > cap_secs.saturating_mul(1000) {
         problems.push(format!(
             "uplink.backoff-base-ms = {base_ms} is above uplink.backoff-cap-secs = {cap_secs}"
@@ -142,6 +147,7 @@ pub fn uplink_from_raw(
         },
         poll_interval: Duration::from_secs(poll_secs),
         keep_acked_for: Duration::from_secs(keep_days * 86_400),
+        facts_every: (facts_secs > 0).then(|| Duration::from_secs(facts_secs)),
     })
 }
 

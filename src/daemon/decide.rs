@@ -54,6 +54,8 @@ pub struct RecordJob {
     /// keeps it as a spoof attempt against `punch.staff`, not as a punch, and shows
     /// [`Signal::Refused`].
     pub refused: bool,
+    /// The face region's JPEG of a suspect pass, to keep on the device (`keep-evidence`).
+    pub evidence: Option<Vec<u8>>,
 }
 
 impl RecordJob {
@@ -178,7 +180,7 @@ pub async fn run(
                 _ = tokio::time::sleep(sleep) => {
                     let now = wall.now();
                     if engine.next_deadline().is_some_and(|d| d <= now) {
-                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0, liveness: None };
+                        let none = SightingEvent { sighting_id: 0, face: Face::Unknown, score: None, at: now, first_seen: now, track: 0, liveness: None, evidence: None };
                         let actions = engine.handle_tick(now);
                         carry_out(actions, &none, &record, &feedback, &telemetry, &engine.config().schedule.zone).await?;
                     }
@@ -239,6 +241,7 @@ fn refused(mode: LivenessMode, ev: &SightingEvent, clock_trusted: bool) -> Optio
         first_seen: ev.first_seen,
         liveness: ev.liveness.clone(),
         refused: true,
+        evidence: ev.evidence.clone(),
     })
 }
 
@@ -264,6 +267,7 @@ async fn carry_out(
         first_seen: ev.first_seen,
         liveness: ev.liveness.clone(),
         refused: false,
+        evidence: ev.evidence.clone(),
     };
     for action in actions {
         match action {

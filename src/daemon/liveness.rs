@@ -110,6 +110,16 @@ impl FaceCheck for LivenessCheck {
         });
     }
 
+    fn live_score(&mut self, frame: &BgrImage, face: &Face) -> Option<f32> {
+        match self.model.score(frame, &face.bbox) {
+            Ok(s) => Some(s.mean),
+            Err(error) => {
+                warn!(%error, "The liveness models could not score a captured face.");
+                None
+            }
+        }
+    }
+
     fn verdict(&mut self, track: u64) -> Option<LivenessMark> {
         let t = self.tracks.remove(&track)?;
         let scores = t.judge.scores();

@@ -14,6 +14,7 @@
 //! module wires; it decides nothing (`core` does) and holds no SQL (`store` does).
 
 pub mod decide;
+pub mod facts;
 pub mod liveness;
 pub mod metrics;
 pub mod motion;
@@ -258,6 +259,10 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             db_path: config.store.database.clone(),
             preview: door_preview.clone(),
             keep_face_crops: config.store.keep_face_images,
+            keep_evidence: matches!(
+                config.liveness.evidence,
+                crate::config::EvidenceFrames::Keep { .. }
+            ),
             embed: recognise::EmbedPolicy::Tracked,
             work: Arc::new(recognise::RecogniseWork::default()),
             face_check,
@@ -309,6 +314,10 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
             zone: config.rules.engine.schedule.zone.clone(),
             wake_uploader: config.uplink.as_ref().map(|_| wake_uploader.clone()),
             clock: config.clock,
+            evidence_retention: match config.liveness.evidence {
+                crate::config::EvidenceFrames::Keep { retention } => Some(retention),
+                crate::config::EvidenceFrames::Discard => None,
+            },
         };
         let (t, exit) = (telemetry.clone(), exit_tx.clone());
         tracker.spawn_blocking(move || {
@@ -350,6 +359,15 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
                 t.beat(Stage::Uplink);
             }
         });
+    }
+    // Facts: the hall's staff list and holidays from the centre, into the store.
+    if let Some((settings, every)) = config
+        .uplink
+        .clone()
+        .and_then(|s| s.facts_every.map(|every| (s, every)))
+    {
+        let (config, cancel) = (config.clone(), aux.child_token());
+        tracker.spawn(facts::run_facts(settings, config, every, cancel));
     }
     drop(exit_tx);
     tracker.close();

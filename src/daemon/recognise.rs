@@ -56,6 +56,9 @@ pub struct SightingEvent {
     pub track: u64,
     /// The liveness check's reading of the track's faces, when it ran.
     pub liveness: Option<LivenessMark>,
+    /// A JPEG of the face region on the concluding frame, only for a suspect reading with
+    /// `[liveness] keep-evidence = true`; kept on the device by the record stage.
+    pub evidence: Option<Vec<u8>>,
 }
 
 /// Which faces are embedded.
@@ -93,6 +96,11 @@ pub trait FaceCheck: Send {
     fn face(&mut self, track: u64, frame: &BgrImage, face: &DetectedFace);
     /// Its reading of `track`, once, when the track's vote concludes (`None`: it did not run).
     fn verdict(&mut self, track: u64) -> Option<LivenessMark>;
+    /// The liveness models' live share of one face, for a capture at the console (kept as a bona
+    /// fide sample of this camera); `None` when the check has no models.
+    fn live_score(&mut self, _frame: &BgrImage, _face: &DetectedFace) -> Option<f32> {
+        None
+    }
 }
 
 /// No check (`[liveness] mode = "off"`): no reading.
@@ -132,6 +140,8 @@ pub struct Recognise {
     pub preview: Option<Arc<DoorPreview>>,
     /// Keep the aligned crops of passing faces in the preview slot (`store.keep-face-images`).
     pub keep_face_crops: bool,
+    /// Keep a JPEG of a suspect face's region (`[liveness] keep-evidence`).
+    pub keep_evidence: bool,
     pub embed: EmbedPolicy,
     pub work: Arc<RecogniseWork>,
     pub face_check: Box<dyn FaceCheck>,
@@ -290,6 +300,13 @@ pub fn run(
                 }
             };
             if let (Some(p), true) = (preview.as_mut(), Some(i) == largest) {
+                // A capture keeps the face's live score as a bona fide sample of this camera.
+                let live_score = match (&examined, capture) {
+                    (Examined::Embedded { .. }, true) => {
+                        stage.face_check.live_score(&frame.image, face)
+                    }
+                    _ => None,
+                };
                 publish_examined(
                     p,
                     &frame.image,
@@ -297,6 +314,7 @@ pub fn run(
                     &examined,
                     &enrol_gate,
                     stage.keep_face_crops,
+                    live_score,
                 );
                 preview_done = true;
             }
@@ -356,6 +374,12 @@ pub fn run(
                 Conclusion::Unrecognised { track, .. } => (track, Face::Unknown, None),
             };
             let liveness = stage.face_check.verdict(track);
+            let evidence = match &liveness {
+                Some(l) if l.suspect && stage.keep_evidence => {
+                    evidence_jpeg(&frame.image, tracker.track(track).map(|t| t.last_box))
+                }
+                _ => None,
+            };
             let first_seen = tracker.track(track).map_or(at, |t| t.voting_since);
             let event = SightingEvent {
                 sighting_id: next_sighting,
@@ -365,6 +389,7 @@ pub fn run(
                 first_seen,
                 track,
                 liveness,
+                evidence,
             };
             next_sighting += 1;
             telemetry.sighting_concluded();
@@ -379,6 +404,19 @@ pub fn run(
     }
 }
 
+/// The JPEG of the face region in `image` around `bbox` (never the whole frame), for an evidence
+/// frame; `None` (logged) when there is no box or it cannot be encoded.
+fn evidence_jpeg(image: &BgrImage, bbox: Option<crate::core::geometry::BoxF>) -> Option<Vec<u8>> {
+    let region = crate::vision::liveness::face_region(image, &bbox?)?;
+    match crate::hw::photo::encode_jpeg(&region) {
+        Ok(jpeg) => Some(jpeg),
+        Err(error) => {
+            warn!(%error, "Cannot encode an evidence frame.");
+            None
+        }
+    }
+}
+
 /// The preview of the frame's largest face, when it was examined on this frame.
 fn publish_examined(
     p: &mut PreviewPublisher,
@@ -387,6 +425,7 @@ fn publish_examined(
     examined: &Examined,
     enrol_gate: &QualityGate,
     keep_face_crops: bool,
+    live_score: Option<f32>,
 ) {
     match examined {
         Examined::NoAlignment => p.publish(image, None, FrameVerdict::NoFace, None),
@@ -407,6 +446,7 @@ fn publish_examined(
                     vector: embedding.0.clone(),
                     sharpness: report.sharpness,
                     crop: keep_face_crops.then(|| crop.clone()),
+                    live_score,
                 };
                 p.publish(image, Some(bbox), FrameVerdict::Pass, Some(passed));
             }

@@ -31,7 +31,12 @@ pub struct Record {
     pub wake_uploader: Option<Arc<tokio::sync::Notify>>,
     /// What time it is (the commit's time; the face-to-punch delay).
     pub clock: WallClock,
+    /// How long evidence frames are kept (`[liveness] keep-evidence`); `None`: none is written.
+    pub evidence_retention: Option<jiff::SignedDuration>,
 }
+
+/// How often the record stage deletes evidence frames past their retention.
+const PURGE_EVIDENCE_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Runs until the decide stage closes its end; the store is closed (and its WAL checkpointed)
 /// when this returns.
@@ -45,8 +50,11 @@ pub fn run_record(
     telemetry: Arc<Telemetry>,
 ) -> anyhow::Result<()> {
     let _span = info_span!("stage", stage = %Stage::Record).entered();
+    let mut last_purge: Option<jiff::Timestamp> = None;
+    purge_evidence(&mut stage, &mut last_purge);
     while let Some(job) = jobs.blocking_recv() {
         telemetry.beat(Stage::Record);
+        purge_evidence(&mut stage, &mut last_purge);
         let _s = info_span!("sighting", sighting_id = job.sighting_id).entered();
         if job.refused {
             record_attempt(&mut stage, &job, &feedback, &telemetry);
@@ -91,6 +99,7 @@ pub fn run_record(
                     telemetry.face_to_punch(d);
                 }
                 info!(staff = %job.punch.staff, seq, role = role_text(job.role), verdict = verdict_text(&job), "Punch recorded.");
+                keep_evidence(&mut stage, &job);
                 let name = staff_name(&stage.store, &job.punch.staff);
                 say(&punch_line(&job, &name, &stage.zone));
                 job.signal
@@ -147,6 +156,7 @@ fn record_attempt(
     ) {
         Ok(_) => {
             warn!(staff = %attempt.staff, reasons = %attempt.reasons, "Spoof attempt recorded; no punch.");
+            keep_evidence(stage, job);
             let name = staff_name(&stage.store, &attempt.staff);
             say(&format!(
                 "{}  ·  refused {}  not recorded: see the supervisor (liveness: {})",
@@ -162,6 +172,41 @@ fn record_attempt(
         }
     };
     show(feedback, telemetry, job.sighting_id, job.first_seen, signal);
+}
+
+/// Keeps the job's evidence frame beside the database, when it has one and the config says so
+/// (a failure is logged: the punch or attempt is already stored).
+fn keep_evidence(stage: &mut Record, job: &RecordJob) {
+    let (Some(jpeg), Some(_)) = (&job.evidence, stage.evidence_retention) else {
+        return;
+    };
+    match stage
+        .store
+        .keep_evidence(&job.punch.staff, job.punch.at, jpeg, stage.clock.now())
+    {
+        Ok(file) => info!(staff = %job.punch.staff, %file, "Evidence frame kept on the device."),
+        Err(e) => warn!(staff = %job.punch.staff, error = %e, "Cannot keep an evidence frame."),
+    }
+}
+
+/// Deletes the evidence frames past their retention, at start and then once an hour (the
+/// housekeeping of `[liveness] evidence-retention-days`); with evidence off, frames left from
+/// when it was on go at once.
+fn purge_evidence(stage: &mut Record, last: &mut Option<jiff::Timestamp>) {
+    let now = stage.clock.now();
+    if last.is_some_and(|t| now.duration_since(t) < PURGE_EVIDENCE_EVERY) {
+        return;
+    }
+    *last = Some(now);
+    let before = match stage.evidence_retention {
+        Some(keep) => now - keep,
+        None => now,
+    };
+    match stage.store.purge_evidence(before) {
+        Ok(0) => {}
+        Ok(n) => info!(files = n, "Old evidence frames deleted."),
+        Err(e) => warn!(error = %e, "Cannot delete old evidence frames."),
+    }
 }
 
 /// Hands `signal` for the sighting `sighting_id` to the feedback stage (never waits: a full

@@ -139,15 +139,7 @@ impl Store {
                 "SELECT name, role, password_hash, failed_count, locked_until_ms
                  FROM console_account WHERE name = ?1",
                 params![name],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, u32>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                    ))
-                },
+                |r| <(String, String, String, u32, Option<i64>)>::try_from(r),
             )
             .optional()
             .map_err(sql("read a console account"))?;
@@ -360,14 +352,7 @@ impl Store {
                  FROM console_session s JOIN console_account a ON a.name = s.account
                  WHERE s.token_sha256 = ?1 AND s.expires_at_ms > ?2",
                 params![token_sha256, now.as_millisecond()],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                },
+                |r| <(String, String, String, i64)>::try_from(r),
             )
             .optional()
             .map_err(sql("read a session"))?;

@@ -40,6 +40,14 @@ impl Audit {
         }
     }
 
+    /// The same line made by the door daemon itself (actor and client `daemon`).
+    #[must_use]
+    pub fn daemon(mut self) -> Audit {
+        self.actor = "daemon".to_string();
+        self.client = "daemon".to_string();
+        self
+    }
+
     /// The same line with `detail` (known only once the change is checked).
     #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Audit {

@@ -94,26 +94,58 @@ impl Store {
         sample: &LivenessSample,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let action = "record a liveness sample";
+        self.record_liveness_samples(std::slice::from_ref(sample), now)
+    }
+
+    /// Keeps several samples' scores (an enrolment's captures), all or none.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] (a score out of 0 to 1 or an unknown person included).
+    pub fn record_liveness_samples(
+        &mut self,
+        samples: &[LivenessSample],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let action = "record liveness samples";
         let tx = self.write(action)?;
-        tx.execute(
-            "INSERT INTO liveness_samples (kind, source, staff_id, model_score, at_unix_ms,
-                                           created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                sample.kind.key(),
-                match sample.source {
-                    SampleSource::Enrolment => "enrolment",
-                    SampleSource::Drill => "drill",
-                },
-                sample.staff.as_ref().map(StaffId::as_str),
-                f64::from(sample.model_score),
-                sample.at.as_millisecond(),
-                now.to_string()
-            ],
-        )
-        .map_err(sql(action))?;
+        insert_samples(&tx, samples, now)?;
         tx.commit().map_err(sql(action))
+    }
+
+    /// Keeps an attack drill's samples with its audit line (who, when, kind, person), in one
+    /// transaction: both are kept or neither.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] (a score out of 0 to 1 or an unknown person included).
+    pub fn record_liveness_drill(
+        &mut self,
+        samples: &[LivenessSample],
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        let action = "record a liveness drill";
+        let tx = self.write(action)?;
+        insert_samples(&tx, samples, audit.at)?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))
+    }
+
+    /// How many samples of each kind are on record: live, print, replay.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn liveness_sample_counts(&self) -> Result<Vec<(SampleKind, u64)>, StoreError> {
+        select(
+            &self.conn,
+            "count the liveness samples",
+            "SELECT kind, COUNT(*) FROM liveness_samples GROUP BY kind ORDER BY kind",
+            [],
+            |c| {
+                Ok((
+                    SampleKind::from_key(&c.get::<String>(0)?)?,
+                    u64::try_from(c.get::<i64>(1)?).unwrap_or(0),
+                ))
+            },
+        )
     }
 
     /// Every sample's kind and model score, oldest first.
@@ -224,6 +256,37 @@ impl Store {
             attack_samples: count(attack_samples),
         })
     }
+}
+
+fn insert_samples(
+    tx: &rusqlite::Transaction<'_>,
+    samples: &[LivenessSample],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let action = "record a liveness sample";
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO liveness_samples (kind, source, staff_id, model_score, at_unix_ms,
+                                           created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(sql(action))?;
+    for sample in samples {
+        insert
+            .execute(params![
+                sample.kind.key(),
+                match sample.source {
+                    SampleSource::Enrolment => "enrolment",
+                    SampleSource::Drill => "drill",
+                },
+                sample.staff.as_ref().map(StaffId::as_str),
+                f64::from(sample.model_score),
+                sample.at.as_millisecond(),
+                now.to_string()
+            ])
+            .map_err(sql(action))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub struct SpoofLine {
     pub outcome: SpoofOutcome,
     pub live_score: Option<f32>,
     pub reasons: String,
+    /// The evidence frame's file name, when one was kept (`[liveness] keep-evidence`).
+    pub evidence: Option<String>,
 }
 
 /// A refused attempt waiting to be sent upstream: exactly the facts that are sent.
@@ -165,11 +167,15 @@ impl Store {
         select(
             &self.conn,
             "list suspected spoofs",
-            "SELECT staff_id, at_unix_ms, device, 'flagged', liveness_score, liveness_reasons
-             FROM punches WHERE liveness = 'suspect' AND at_unix_ms >= ?1 AND at_unix_ms < ?2
-             UNION ALL
-             SELECT staff_id, at_unix_ms, device, 'refused', live_score, reasons
-             FROM spoof_attempts WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2
+            "SELECT s.staff_id, s.at_unix_ms, s.device, s.outcome, s.score, s.reasons,
+                    (SELECT e.file FROM liveness_evidence e
+                     WHERE e.staff_id = s.staff_id AND e.at_unix_ms = s.at_unix_ms LIMIT 1)
+             FROM (SELECT staff_id, at_unix_ms, device, 'flagged' AS outcome,
+                          liveness_score AS score, liveness_reasons AS reasons
+                   FROM punches WHERE liveness = 'suspect' AND at_unix_ms >= ?1 AND at_unix_ms < ?2
+                   UNION ALL
+                   SELECT staff_id, at_unix_ms, device, 'refused', live_score, reasons
+                   FROM spoof_attempts WHERE at_unix_ms >= ?1 AND at_unix_ms < ?2) s
              ORDER BY 2, 1",
             params![from.as_millisecond(), until.as_millisecond()],
             |c| {
@@ -184,6 +190,7 @@ impl Store {
                     },
                     live_score: c.get::<Option<f64>>(4)?.map(|s| s as f32),
                     reasons: c.get::<Option<String>>(5)?.unwrap_or_default(),
+                    evidence: c.get(6)?,
                 })
             },
         )

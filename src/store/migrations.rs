@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_staff_department.sql"),
     include_str!("migrations/0010_spoof_attempt_upload.sql"),
     include_str!("migrations/0011_liveness_calibration.sql"),
+    include_str!("migrations/0012_liveness_evidence.sql"),
 ];
 
 /// The newest schema version.

@@ -16,6 +16,7 @@ mod attendance;
 mod audit;
 mod calibration;
 mod codes;
+mod evidence;
 mod health;
 mod liveness;
 mod migrations;
@@ -63,6 +64,11 @@ pub enum StoreError {
     UnknownStaff(StaffId),
     #[error("database holds a bad value in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
+    #[error("cannot keep or read the evidence frame {path}: {source}")]
+    Evidence {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<StaffIdError> for StoreError {

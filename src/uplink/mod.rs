@@ -57,6 +57,28 @@ pub enum UplinkError {
     Client(String),
 }
 
+/// What the centre said of the door's copy of the facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactsAnswer {
+    /// The copy is current (`304`).
+    Current,
+    /// Newer facts.
+    Changed(wire::WireFacts),
+}
+
+/// Why the facts could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FactsError {
+    #[error("the facts address cannot be made from the batch endpoint: {0}")]
+    Url(String),
+    #[error("the centre cannot be reached: {0}")]
+    Transport(String),
+    #[error("the centre answered {code}: {reason}")]
+    Status { code: u16, reason: String },
+    #[error("the centre's answer is not the facts: {0}")]
+    Shape(String),
+}
+
 /// The upload token. Its `Debug` and `Display` print `<redacted>`, never the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BearerToken(String);
@@ -368,6 +390,51 @@ impl UplinkClient {
                 cause: format!("the answer ({status}) is not the expected JSON: {e}"),
             },
         }
+    }
+
+    /// Asks the centre for the hall's facts (`GET .../facts` beside the batch endpoint), sending
+    /// `known` (the version of the copy the door holds) as `If-None-Match`.
+    ///
+    /// # Errors
+    /// [`FactsError`]: the centre could not be reached, answered an error, or sent something
+    /// that is not the facts.
+    pub async fn fetch_facts(&self, known: Option<&str>) -> Result<FactsAnswer, FactsError> {
+        let url = self
+            .endpoint
+            .join("facts")
+            .map_err(|e| FactsError::Url(e.to_string()))?;
+        let header = self
+            .token
+            .header()
+            .map_err(|e| FactsError::Transport(e.to_string()))?;
+        let mut request = self.http.get(url).header(AUTHORIZATION, header);
+        if let Some(v) = known {
+            request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""));
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(FactsAnswer::Current);
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+        if !status.is_success() {
+            let reason = serde_json::from_str::<WireError>(&text)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| text.chars().take(200).collect());
+            return Err(FactsError::Status {
+                code: status.as_u16(),
+                reason: self.redact(reason),
+            });
+        }
+        serde_json::from_str::<wire::WireFacts>(&text)
+            .map(FactsAnswer::Changed)
+            .map_err(|e| FactsError::Shape(e.to_string()))
     }
 
     /// Takes the token out of any text that came from outside (a server could echo it).

@@ -11,7 +11,7 @@ use crate::core::image::BgrImage;
 
 use super::manifest::{ColourOrder, ModelManifest, ModelRole};
 use super::pixels::Letterbox;
-use super::runtime::{build_session, OrtRuntime};
+use super::runtime::{build_session, required_table, OrtRuntime};
 use super::VisionError;
 
 /// One detected face in frame coordinates.
@@ -81,13 +81,7 @@ impl Detector {
         threads: usize,
     ) -> Result<Self, VisionError> {
         manifest.expect_role(ModelRole::Detector)?;
-        let spec = manifest
-            .detector
-            .clone()
-            .ok_or_else(|| VisionError::LoadModel {
-                path: manifest.manifest_path.clone(),
-                message: "manifest has no [detector] table".into(),
-            })?;
+        let spec = required_table(manifest, &manifest.detector, "detector")?;
         let session = build_session(rt, manifest, threads)?;
         for s in &spec.strides {
             for head in ["cls", "obj", "bbox", "kps"] {

@@ -10,7 +10,7 @@ use crate::core::matcher::{l2_normalize, Metric};
 use super::detector::Face;
 use super::manifest::{ColourOrder, EmbedderSpec, ModelManifest, ModelRole};
 use super::pixels::{crop_to_planar, warp_affine};
-use super::runtime::{bad_output, build_session, run_first_output, OrtRuntime};
+use super::runtime::{bad_output, build_session, required_table, run_first_output, OrtRuntime};
 use super::VisionError;
 
 /// A face embedding as the model's metric expects it (L2-normalised for cosine models).
@@ -45,13 +45,7 @@ impl Embedder {
         threads: usize,
     ) -> Result<Self, VisionError> {
         manifest.expect_role(ModelRole::Embedder)?;
-        let spec = manifest
-            .embedder
-            .clone()
-            .ok_or_else(|| VisionError::LoadModel {
-                path: manifest.manifest_path.clone(),
-                message: "manifest has no [embedder] table".into(),
-            })?;
+        let spec = required_table(manifest, &manifest.embedder, "embedder")?;
         let session = build_session(rt, manifest, threads)?;
         Ok(Embedder {
             session,

@@ -189,6 +189,20 @@ pub fn softmax_share(logits: &[f32], k: usize) -> f32 {
     }
 }
 
+/// The face region of `image` for an evidence frame (issue 11): `bbox` enlarged 1.4 times around
+/// its centre (enough to see a sheet's or a screen's edge near the face), kept inside the image;
+/// never the whole frame. `None` for an empty box.
+pub fn face_region(image: &BgrImage, bbox: &BoxF) -> Option<BgrImage> {
+    let (x0, y0, x1, y1) = crop_box(image.width(), image.height(), bbox, 1.4)?;
+    let (w, h) = (x1 + 1 - x0, y1 + 1 - y0);
+    let mut data = Vec::with_capacity(w * h * 3);
+    for y in y0..=y1 {
+        let row = (y * image.width() + x0) * 3;
+        data.extend_from_slice(image.data().get(row..row + w * 3)?);
+    }
+    BgrImage::from_bgr(w, h, data).ok()
+}
+
 /// The crop MiniVision's `CropImage._get_new_box` takes: `bbox` enlarged by `scale` around its
 /// centre, `scale` reduced so the box fits the frame, shifted back inside it. Inclusive pixel
 /// corners `(x0, y0, x1, y1)`; `None` for an empty box or frame.

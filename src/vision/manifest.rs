@@ -63,6 +63,26 @@ impl ModelRole {
             ModelRole::Liveness => "liveness model",
         }
     }
+
+    /// The table of `role` (`[embedder]`, `[detector]`, `[liveness]`) in a manifest of this
+    /// role, checked: `None` when the roles differ (the table, if any, is ignored); an error when
+    /// they agree but the table is missing.
+    fn own_table<R, T>(
+        self,
+        role: ModelRole,
+        table: Option<R>,
+        check: impl FnOnce(R) -> Result<T, String>,
+    ) -> Result<Option<T>, String> {
+        if self != role {
+            return Ok(None);
+        }
+        let missing = match role {
+            ModelRole::Detector => "role = \"detector\" needs a [detector] table",
+            ModelRole::Embedder => "role = \"embedder\" needs an [embedder] table",
+            ModelRole::Liveness => "role = \"liveness\" needs a [liveness] table",
+        };
+        check(table.ok_or(missing)?).map(Some)
+    }
 }
 
 /// Channel order the model expects.
@@ -127,6 +147,92 @@ struct RawDetector {
 struct RawLiveness {
     crop_scale: f32,
     live_class: usize,
+}
+
+impl RawEmbedder {
+    fn check(self) -> Result<EmbedderSpec, String> {
+        let metric = match self.metric.as_str() {
+            "cosine" => Metric::Cosine,
+            "euclidean" => Metric::Euclidean,
+            other => {
+                return Err(format!(
+                    "embedder.metric = {other:?}: expected \"cosine\" or \"euclidean\""
+                ))
+            }
+        };
+        let template: [Point; 5] = match self.template.as_slice() {
+            [a, b, c, d, f] => [a, b, c, d, f].map(|p| Point::new(p[0], p[1])),
+            other => {
+                return Err(format!(
+                    "embedder.template has {} points; expected 5",
+                    other.len()
+                ))
+            }
+        };
+        if self.crop_size == 0 || self.crop_size > 1024 {
+            return Err(format!(
+                "embedder.crop-size = {}: expected 1 to 1024",
+                self.crop_size
+            ));
+        }
+        Ok(EmbedderSpec {
+            crop_size: self.crop_size,
+            metric,
+            normalize: self.normalize,
+            threshold: self.threshold,
+            margin: self.margin,
+            template,
+            batch: self.batch,
+        })
+    }
+}
+
+impl RawDetector {
+    fn check(self) -> Result<DetectorSpec, String> {
+        if self.kind != "yunet" {
+            return Err(format!(
+                "detector.kind = {:?}: expected \"yunet\"",
+                self.kind
+            ));
+        }
+        if self.strides.is_empty() || self.strides.iter().any(|s| *s == 0 || 32 % s != 0) {
+            return Err(format!(
+                "detector.strides = {:?}: expected divisors of 32 such as [8, 16, 32]",
+                self.strides
+            ));
+        }
+        Ok(DetectorSpec {
+            score_threshold: self.score_threshold,
+            nms_iou: self.nms_iou,
+            strides: self.strides,
+        })
+    }
+}
+
+impl RawLiveness {
+    /// `outputs`: the model's, whose first one's last dimension counts the classes.
+    fn check(self, outputs: &[RawTensor]) -> Result<LivenessSpec, String> {
+        if !(self.crop_scale.is_finite() && (1.0..=8.0).contains(&self.crop_scale)) {
+            return Err(format!(
+                "liveness.crop-scale = {}: expected 1 to 8",
+                self.crop_scale
+            ));
+        }
+        let classes = outputs
+            .first()
+            .and_then(|t| t.shape.last().copied())
+            .unwrap_or(0);
+        if self.live_class as i64 >= classes {
+            return Err(format!(
+                "liveness.live-class = {}: expected below the {classes} output classes",
+                self.live_class
+            ));
+        }
+        Ok(LivenessSpec {
+            crop_scale: self.crop_scale,
+            live_class: self.live_class,
+        })
+    }
 }
 
 /// A validated manifest.
@@ -225,101 +331,17 @@ impl ModelManifest {
                 raw.scale
             )));
         }
-        let embedder = match (&raw.role, raw.embedder) {
-            (ModelRole::Embedder, Some(e)) => {
-                let metric = match e.metric.as_str() {
-                    "cosine" => Metric::Cosine,
-                    "euclidean" => Metric::Euclidean,
-                    other => {
-                        return Err(bad(format!(
-                            "embedder.metric = {other:?}: expected \"cosine\" or \"euclidean\""
-                        )))
-                    }
-                };
-                let template: [Point; 5] = match e.template.as_slice() {
-                    [a, b, c, d, f] => [a, b, c, d, f].map(|p| Point::new(p[0], p[1])),
-                    other => {
-                        return Err(bad(format!(
-                            "embedder.template has {} points; expected 5",
-                            other.len()
-                        )))
-                    }
-                };
-                if e.crop_size == 0 || e.crop_size > 1024 {
-                    return Err(bad(format!(
-                        "embedder.crop-size = {}: expected 1 to 1024",
-                        e.crop_size
-                    )));
-                }
-                Some(EmbedderSpec {
-                    crop_size: e.crop_size,
-                    metric,
-                    normalize: e.normalize,
-                    threshold: e.threshold,
-                    margin: e.margin,
-                    template,
-                    batch: e.batch,
-                })
-            }
-            (ModelRole::Embedder, None) => {
-                return Err(bad("role = \"embedder\" needs an [embedder] table".into()))
-            }
-            (ModelRole::Detector | ModelRole::Liveness, _) => None,
-        };
-        let detector = match (&raw.role, raw.detector) {
-            (ModelRole::Detector, Some(d)) => {
-                if d.kind != "yunet" {
-                    return Err(bad(format!(
-                        "detector.kind = {:?}: expected \"yunet\"",
-                        d.kind
-                    )));
-                }
-                if d.strides.is_empty() || d.strides.iter().any(|s| *s == 0 || 32 % s != 0) {
-                    return Err(bad(format!(
-                        "detector.strides = {:?}: expected divisors of 32 such as [8, 16, 32]",
-                        d.strides
-                    )));
-                }
-                Some(DetectorSpec {
-                    score_threshold: d.score_threshold,
-                    nms_iou: d.nms_iou,
-                    strides: d.strides,
-                })
-            }
-            (ModelRole::Detector, None) => {
-                return Err(bad("role = \"detector\" needs a [detector] table".into()))
-            }
-            (ModelRole::Embedder | ModelRole::Liveness, _) => None,
-        };
-        let liveness = match (&raw.role, raw.liveness) {
-            (ModelRole::Liveness, Some(l)) => {
-                if !(l.crop_scale.is_finite() && (1.0..=8.0).contains(&l.crop_scale)) {
-                    return Err(bad(format!(
-                        "liveness.crop-scale = {}: expected 1 to 8",
-                        l.crop_scale
-                    )));
-                }
-                let classes = raw
-                    .outputs
-                    .first()
-                    .and_then(|t| t.shape.last().copied())
-                    .unwrap_or(0);
-                if l.live_class as i64 >= classes {
-                    return Err(bad(format!(
-                        "liveness.live-class = {}: expected below the {classes} output classes",
-                        l.live_class
-                    )));
-                }
-                Some(LivenessSpec {
-                    crop_scale: l.crop_scale,
-                    live_class: l.live_class,
-                })
-            }
-            (ModelRole::Liveness, None) => {
-                return Err(bad("role = \"liveness\" needs a [liveness] table".into()))
-            }
-            (ModelRole::Embedder | ModelRole::Detector, _) => None,
-        };
+        let role = raw.role;
+        let embedder = role
+            .own_table(ModelRole::Embedder, raw.embedder, RawEmbedder::check)
+            .map_err(bad)?;
+        let detector = role
+            .own_table(ModelRole::Detector, raw.detector, RawDetector::check)
+            .map_err(bad)?;
+        let outputs = &raw.outputs;
+        let liveness = role
+            .own_table(ModelRole::Liveness, raw.liveness, |l| l.check(outputs))
+            .map_err(bad)?;
         Ok(ModelManifest {
             name: raw.name,
             role: raw.role,

@@ -46,57 +46,54 @@ pub enum Rejection {
 impl Rejection {
     /// A stable machine name, for logs, metrics and JSON.
     pub fn code(&self) -> &'static str {
-        match self {
-            Rejection::NoFace => "no_face",
-            Rejection::OutsideRegion => "outside_region",
-            Rejection::TooSmall { .. } => "too_small",
-            Rejection::LowScore { .. } => "low_score",
-            Rejection::Blurry { .. } => "blurry",
-            Rejection::TurnedAway { .. } => "turned_away",
-            Rejection::Tilted { .. } => "tilted",
-            Rejection::Rolled { .. } => "rolled",
-            Rejection::TooDark { .. } => "too_dark",
-            Rejection::TooBright { .. } => "too_bright",
-            Rejection::BackLit { .. } => "back_lit",
-            Rejection::SeveralFaces { .. } => "several_faces",
-        }
+        self.names().code
     }
 
     /// What to tell the person, in Chinese.
     pub fn hint_zh(&self) -> &'static str {
-        match self {
-            Rejection::NoFace => "未检测到人脸",
-            Rejection::OutsideRegion => "请站到摄像头正前方",
-            Rejection::TooSmall { .. } => "请靠近一点",
-            Rejection::LowScore { .. } => "请正对摄像头",
-            Rejection::Blurry { .. } => "请稍停,不要晃动",
-            Rejection::TurnedAway { .. } => "请正视摄像头",
-            Rejection::Tilted { .. } => "请不要抬头或低头",
-            Rejection::Rolled { .. } => "请摆正头部",
-            Rejection::TooDark { .. } => "光线太暗",
-            Rejection::TooBright { .. } => "光线太强",
-            Rejection::BackLit { .. } => "逆光,请调整位置",
-            Rejection::SeveralFaces { .. } => "照片中有多张人脸",
-        }
+        self.names().zh
     }
 
     /// What to tell the person, in English (the console's English pages).
     pub fn hint_en(&self) -> &'static str {
-        match self {
-            Rejection::NoFace => "No face found",
-            Rejection::OutsideRegion => "Stand in front of the camera",
-            Rejection::TooSmall { .. } => "Come closer",
-            Rejection::LowScore { .. } => "Face the camera",
-            Rejection::Blurry { .. } => "Hold still",
-            Rejection::TurnedAway { .. } => "Look straight at the camera",
-            Rejection::Tilted { .. } => "Do not look up or down",
-            Rejection::Rolled { .. } => "Hold your head straight",
-            Rejection::TooDark { .. } => "Too dark",
-            Rejection::TooBright { .. } => "Too bright",
-            Rejection::BackLit { .. } => "Light behind you: move",
-            Rejection::SeveralFaces { .. } => "Several faces: one person at a time",
-        }
+        self.names().en
     }
+
+    /// The code and both hints of a rejection, one row a kind.
+    fn names(&self) -> RejectionNames {
+        let (code, zh, en) = match self {
+            Rejection::NoFace => ("no_face", "未检测到人脸", "No face found"),
+            Rejection::OutsideRegion => (
+                "outside_region",
+                "请站到摄像头正前方",
+                "Stand in front of the camera",
+            ),
+            Rejection::TooSmall { .. } => ("too_small", "请靠近一点", "Come closer"),
+            Rejection::LowScore { .. } => ("low_score", "请正对摄像头", "Face the camera"),
+            Rejection::Blurry { .. } => ("blurry", "请稍停,不要晃动", "Hold still"),
+            Rejection::TurnedAway { .. } => {
+                ("turned_away", "请正视摄像头", "Look straight at the camera")
+            }
+            Rejection::Tilted { .. } => ("tilted", "请不要抬头或低头", "Do not look up or down"),
+            Rejection::Rolled { .. } => ("rolled", "请摆正头部", "Hold your head straight"),
+            Rejection::TooDark { .. } => ("too_dark", "光线太暗", "Too dark"),
+            Rejection::TooBright { .. } => ("too_bright", "光线太强", "Too bright"),
+            Rejection::BackLit { .. } => ("back_lit", "逆光,请调整位置", "Light behind you: move"),
+            Rejection::SeveralFaces { .. } => (
+                "several_faces",
+                "照片中有多张人脸",
+                "Several faces: one person at a time",
+            ),
+        };
+        RejectionNames { code, zh, en }
+    }
+}
+
+/// A rejection's machine name and its hints (see [`Rejection::code`]).
+struct RejectionNames {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
 }
 
 impl std::fmt::Display for Rejection {

@@ -142,6 +142,21 @@ impl OrtRuntime {
     }
 }
 
+/// The manifest's table for its model's role (`[detector]`, `[embedder]`), which that role needs.
+///
+/// # Errors
+/// [`super::VisionError::LoadModel`] when the manifest has no such table.
+pub(crate) fn required_table<T: Clone>(
+    m: &super::ModelManifest,
+    table: &Option<T>,
+    name: &str,
+) -> Result<T, super::VisionError> {
+    table.clone().ok_or_else(|| super::VisionError::LoadModel {
+        path: m.manifest_path.clone(),
+        message: format!("manifest has no [{name}] table"),
+    })
+}
+
 /// Builds a session for a manifest's model: checks the file's sha256, loads it with `threads`
 /// intra-op threads, and checks the model's declared input and output shapes against the manifest.
 ///

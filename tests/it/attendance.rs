@@ -5,7 +5,7 @@
 //! These tests never load the face models: every command here must work without them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use jiff::civil::{date, Date, Time};
 use jiff::tz::TimeZone;
@@ -21,9 +21,14 @@ use hallclock::core::leave::{ApprovalLevel, HalfDay, LeaveKind};
 use hallclock::core::rules::{classify, Period, Punch, RulesConfig};
 use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
-use hallclock::store::{Approval, FactsQuery, NewLeave, PunchImportFormat, Store};
+use hallclock::store::{Approval, Audit, FactsQuery, NewLeave, PunchImportFormat, Store};
 
-use super::output_ok;
+use super::{hallclock_ok, output_ok, run_hallclock};
+
+/// The audit record of the tests' changes to the store.
+fn audit() -> Audit {
+    Audit::cli(Timestamp::UNIX_EPOCH, "test", "")
+}
 
 fn id(s: &str) -> StaffId {
     StaffId::new(s).unwrap()
@@ -266,33 +271,16 @@ fn spec_examples_through_store_and_report() {
     let now = as_of();
     for c in &cases {
         store
-            .upsert_staff(
-                &id(c.who),
-                c.who,
-                None,
-                now,
-                &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-            )
+            .upsert_staff(&id(c.who), c.who, None, now, &audit())
             .unwrap();
     }
     store
-        .upsert_staff(
-            &id("b01"),
-            "B",
-            None,
-            now,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("b01"), "B", None, now, &audit())
         .unwrap();
     let file =
         parse_holiday_file("2026-01-17 workday 调休\n", SummerRule::hall_defaults()).unwrap();
     store
-        .replace_calendar_years(
-            &file.years,
-            &file.days,
-            &file.summers,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .replace_calendar_years(&file.years, &file.days, &file.summers, &audit())
         .unwrap();
     let mut punches = Vec::new();
     let mut duty = Vec::new();
@@ -320,26 +308,14 @@ fn spec_examples_through_store_and_report() {
                 reason: "test".into(),
                 approval_required: ApprovalLevel::InspectionOffice,
             };
-            let leave_id = store
-                .add_leave(
-                    &leave,
-                    now,
-                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-                )
-                .unwrap();
+            let leave_id = store.add_leave(&leave, now, &audit()).unwrap();
             let approval = Approval {
                 level: ApprovalLevel::DeputyDirector,
                 by: "分管领导".into(),
                 certified_by: None,
                 at: now,
             };
-            store
-                .approve_leave(
-                    leave_id,
-                    &approval,
-                    &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-                )
-                .unwrap();
+            store.approve_leave(leave_id, &approval, &audit()).unwrap();
         }
         if c.duty {
             duty.push(DutyEntry {
@@ -356,15 +332,10 @@ fn spec_examples_through_store_and_report() {
             "test",
             &punches,
             now,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
+            &audit(),
         )
         .unwrap();
-    store
-        .import_duty(
-            &duty,
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
-        .unwrap();
+    store.import_duty(&duty, &audit()).unwrap();
 
     for c in &cases {
         let json = report_json(
@@ -396,29 +367,13 @@ fn a_person_enrolled_mid_month() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("hallclock.db")).unwrap();
     store
-        .upsert_staff(
-            &id("0001"),
-            "老员工",
-            None,
-            as_of(),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("0001"), "老员工", None, as_of(), &audit())
         .unwrap();
     store
-        .upsert_staff(
-            &id("0002"),
-            "新员工",
-            None,
-            as_of(),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .upsert_staff(&id("0002"), "新员工", None, as_of(), &audit())
         .unwrap();
     store
-        .set_active_from(
-            &id("0002"),
-            Some(date(2026, 11, 16)),
-            &hallclock::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", ""),
-        )
+        .set_active_from(&id("0002"), Some(date(2026, 11, 16)), &audit())
         .unwrap();
     let first = date(2026, 11, 1);
     let json = report_json(
@@ -438,22 +393,6 @@ fn a_person_enrolled_mid_month() {
 
 // ---------------------------------------------------------------------------------------------
 // The real binary
-
-fn hallclock(dir: &Path, args: &[&str]) -> Output {
-    super::hallclock_command(dir)
-        .args(args)
-        .output()
-        .expect("hallclock runs")
-}
-
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = hallclock(dir, args);
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "hallclock {args:?} failed:\n{out}{err}");
-    out
-}
 
 /// The arguments of `leave add` for `staff`: `kind` from `from`, then `more` (`--to`,
 /// `--cover`…).
@@ -482,7 +421,7 @@ fn november_report<'a>(as_of: &'a str, more: &[&'a str]) -> Vec<&'a str> {
 
 #[track_caller]
 fn refused(dir: &Path, args: &[&str]) -> String {
-    let o = hallclock(dir, args);
+    let o = run_hallclock(dir, args);
     assert!(!o.status.success(), "hallclock {args:?} should have failed");
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -516,13 +455,13 @@ fn import_then_month_report_with_the_binary() {
         ("0003", "张伟"),
         ("0004", "刘洋"),
     ] {
-        ok(d, &["staff", "add", "--id", id, "--name", name]);
+        hallclock_ok(d, &["staff", "add", "--id", id, "--name", name]);
     }
-    ok(
+    hallclock_ok(
         d,
         &["post", "set", "--post", "W01", "--a", "0001", "--b", "0002"],
     );
-    ok(
+    hallclock_ok(
         d,
         &["post", "set", "--post", "W02", "--a", "0003", "--b", "0004"],
     );
@@ -531,14 +470,14 @@ fn import_then_month_report_with_the_binary() {
         "2026.txt",
         "# 2026\n2026-11-14 workday 调休\n2026-11-20 holiday 测试假日\n",
     );
-    let out = ok(d, &["calendar", "import", cal.to_str().unwrap()]);
+    let out = hallclock_ok(d, &["calendar", "import", cal.to_str().unwrap()]);
     assert!(out.contains("1 holiday(s), 1 make-up workday(s)"), "{out}");
     let duty = write(
         d,
         "duty.csv",
         "staff_id,date,sessions\n0004,2026-11-21,上午\n",
     );
-    ok(d, &["duty", "import", duty.to_str().unwrap()]);
+    hallclock_ok(d, &["duty", "import", duty.to_str().unwrap()]);
 
     // Monday 2 November: 0001 on time, 0002 late, 0003 only in the afternoon; 0004 from the
     // terminal. Tuesday 3: 0001 early (amended later), others on time.
@@ -550,12 +489,12 @@ fn import_then_month_report_with_the_binary() {
          0002,2026-11-02 08:03\n0002,2026-11-02 11:31\n0002,2026-11-02 13:58\n0002,2026-11-02 17:02\n\
          0003,2026-11-02 13:58\n0003,2026-11-02 17:02\n",
     );
-    let out = ok(d, &["punch", "import", csv.to_str().unwrap()]);
+    let out = hallclock_ok(d, &["punch", "import", csv.to_str().unwrap()]);
     assert!(
         out.contains("10 punch(es) added, 0 already on record"),
         "{out}"
     );
-    let out = ok(d, &["punch", "import", csv.to_str().unwrap()]);
+    let out = hallclock_ok(d, &["punch", "import", csv.to_str().unwrap()]);
     assert!(
         out.contains("0 punch(es) added, 10 already on record"),
         "{out}"
@@ -566,7 +505,7 @@ fn import_then_month_report_with_the_binary() {
         "  0004\t2026-11-02 07:40:00\t0\t15\t0\t0\n  0004\t2026-11-02 11:35:10\t1\t15\t0\t0\n\
          \x20 0004\t2026-11-02 13:40:00\t0\t15\t0\t0\n  0004\t2026-11-02 17:20:00\t1\t15\t0\t0\n",
     );
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &[
             "punch",
@@ -579,7 +518,7 @@ fn import_then_month_report_with_the_binary() {
     assert!(out.contains("4 punch(es) added"), "{out}");
 
     // 0002 takes a covered personal day on Wednesday 4th; 0003 an uncovered one on Thursday 5th.
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &leave_add("0002", "事假", "2026-11-04", &["--cover", "0001"]),
     );
@@ -587,21 +526,21 @@ fn import_then_month_report_with_the_binary() {
     assert!(out.contains("--level deputy-director"), "{out}");
     let err = refused(d, &leave_approve("1", "inspection-office", "科长", &[]));
     assert!(err.contains("leave #1 needs approval by 分管领导"), "{err}");
-    ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
-    ok(
+    hallclock_ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
+    hallclock_ok(
         d,
         &["leave", "close", "--id", "1", "--at", "2026-11-05 08:00"],
     );
-    let out = ok(d, &leave_add("0003", "personal", "2026-11-05", &[]));
+    let out = hallclock_ok(d, &leave_add("0003", "personal", "2026-11-05", &[]));
     assert!(out.contains("无人顶岗"), "{out}");
-    ok(
+    hallclock_ok(
         d,
         &leave_approve("2", "director", "主任", &["--certified-by", "负责人"]),
     );
-    let out = ok(d, &["leave", "list", "--month", "2026-11"]);
+    let out = hallclock_ok(d, &["leave", "list", "--month", "2026-11"]);
     assert!(out.contains("2 leave(s)"), "{out}");
 
-    ok(
+    hallclock_ok(
         d,
         &[
             "meeting",
@@ -621,7 +560,7 @@ fn import_then_month_report_with_the_binary() {
         ],
     );
     // the door missed 0003's morning: the supervisor adds it
-    ok(
+    hallclock_ok(
         d,
         &[
             "punch",
@@ -636,13 +575,13 @@ fn import_then_month_report_with_the_binary() {
             "0001",
         ],
     );
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &["punch", "list", "--date", "2026-11-02", "--staff", "0003"],
     );
     assert!(out.contains("补卡 add 0003 2026-11-02 07:58:00"), "{out}");
 
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &november_report("2026-11-03T00:00:00+08:00", &["--format", "json"]),
     );
@@ -682,7 +621,7 @@ fn import_then_month_report_with_the_binary() {
     assert!(json["fund_note"].as_str().unwrap().contains("estimate"));
 
     // the whole month, judged after it ended
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &november_report("2026-12-01T09:00:00+08:00", &["--format", "json"]),
     );
@@ -708,14 +647,14 @@ fn import_then_month_report_with_the_binary() {
     assert!(!gaps.iter().any(|g| g["date"] == "2026-11-02"), "{gaps:?}");
     assert_eq!(json["open_leaves"].as_array().unwrap().len(), 1); // leave #2 never closed
 
-    let out = ok(d, &november_report("2026-12-01T09:00:00+08:00", &[]));
+    let out = hallclock_ok(d, &november_report("2026-12-01T09:00:00+08:00", &[]));
     assert!(
         out.contains("考勤月报 2026-11") && out.contains("迟到次数") && out.contains("王芳"),
         "{out}"
     );
     assert!(out.contains("断档"), "{out}");
 
-    ok(
+    hallclock_ok(
         d,
         &november_report(
             "2026-12-01T09:00:00+08:00",
@@ -729,7 +668,7 @@ fn import_then_month_report_with_the_binary() {
     );
     assert_eq!(csv.lines().count(), 6, "header, 4 people, the hall: {csv}");
 
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &[
             "report",
@@ -744,7 +683,7 @@ fn import_then_month_report_with_the_binary() {
     );
     let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["staff"].as_object().unwrap().len(), 1);
-    let out = ok(
+    let out = hallclock_ok(
         d,
         &[
             "report",
@@ -775,16 +714,16 @@ fn bad_input_never_half_imports() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for id in ["0001", "0002"] {
-        ok(d, &["staff", "add", "--id", id, "--name", id]);
+        hallclock_ok(d, &["staff", "add", "--id", id, "--name", id]);
     }
     let good = write(d, "good.csv", "staff_id,time\n0001,2026-11-02 07:52\n");
-    ok(d, &["punch", "import", good.to_str().unwrap()]);
-    ok(
+    hallclock_ok(d, &["punch", "import", good.to_str().unwrap()]);
+    hallclock_ok(
         d,
         &leave_add("0001", "sick", "2026-11-04", &["--cover", "0002"]),
     );
     let cal = write(d, "cal.txt", "2026-10-01 holiday 国庆节\n");
-    ok(d, &["calendar", "import", cal.to_str().unwrap()]);
+    hallclock_ok(d, &["calendar", "import", cal.to_str().unwrap()]);
     let before = counts(d);
     assert_eq!(before, (1, 1, 0, (1, 0)));
 
@@ -870,9 +809,9 @@ fn bad_input_never_half_imports() {
 fn xlsx_report_opens_in_libreoffice_with_chinese_headers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(d, &["staff", "add", "--id", "0001", "--name", "王芳"]);
-    ok(d, &["staff", "add", "--id", "0002", "--name", "李强"]);
-    ok(
+    hallclock_ok(d, &["staff", "add", "--id", "0001", "--name", "王芳"]);
+    hallclock_ok(d, &["staff", "add", "--id", "0002", "--name", "李强"]);
+    hallclock_ok(
         d,
         &["post", "set", "--post", "W01", "--a", "0001", "--b", "0002"],
     );
@@ -881,13 +820,13 @@ fn xlsx_report_opens_in_libreoffice_with_chinese_headers() {
         "p.csv",
         "staff_id,time\n0001,2026-11-02 08:03\n0001,2026-11-02 11:31\n0001,2026-11-02 13:58\n0001,2026-11-02 17:02\n",
     );
-    ok(d, &["punch", "import", csv.to_str().unwrap()]);
-    ok(
+    hallclock_ok(d, &["punch", "import", csv.to_str().unwrap()]);
+    hallclock_ok(
         d,
         &leave_add("0002", "病假", "2026-11-02", &["--cover", "0001"]),
     );
-    ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
-    let out = ok(
+    hallclock_ok(d, &leave_approve("1", "deputy-director", "分管领导", &[]));
+    let out = hallclock_ok(
         d,
         &november_report(
             "2026-11-03T12:00:00+08:00",

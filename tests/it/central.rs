@@ -347,3 +347,300 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
 
     rig.stop().await;
 }
+
+/// Issue 9, end to end: two doors of one hall each upload their half of October 2026 with their
+/// real uploaders to one real centre (0001 comes in at door-1 and leaves by door-2; 0002 is late
+/// on some mornings; 0003 misses some clock-outs). The centre's attendance part of each person
+/// equals what the door's own `report month` (the rules, through the real binary) gives on the
+/// merged punches, and each punch is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_doors_merge_at_the_centre_as_the_rules_say() {
+    use hallclock::core::assessment::Month;
+    use hallclock::core::calendar::Calendar;
+    use hallclock::core::rules::{Punch, RulesConfig};
+    use hallclock::core::schedule::{PunchRole, Session};
+    use jiff::SignedDuration;
+
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let db_settings = DbSettings {
+        url: cluster.url.clone(),
+        password_file: None,
+    };
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre.migrate().await.unwrap();
+    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
+    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
+    let holiday_text = std::fs::read_to_string(&holidays).unwrap();
+    centre
+        .put_holiday_file("holidays-2026.txt", &holiday_text)
+        .await
+        .unwrap();
+    let people = ["0001", "0002", "0003"];
+    for s in people {
+        centre
+            .add_staff("east", &StaffId::new(s).unwrap(), "员工")
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut doors = Vec::new();
+    for door in ["door-1", "door-2"] {
+        let token = NewToken::generate().unwrap();
+        centre
+            .add_device("east", door, &token.sha256())
+            .await
+            .unwrap();
+        let token_file = dir.path().join(format!("{door}.token"));
+        std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+        doors.push((door, token_file, dir.path().join(format!("{door}.db"))));
+    }
+    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+
+    // October's sessions, and who passes which door when.
+    let rules = RulesConfig::hall_defaults(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
+    let mut calendar = Calendar::hall_defaults();
+    calendar.add_holiday_file(&holiday_text).unwrap();
+    let oct = Month::new(2026, 10).unwrap();
+    let (mut day, last) = hallclock_central::sheet::days_of(oct).unwrap();
+    let mut by_door: [Vec<DoorPunch>; 2] = [Vec::new(), Vec::new()];
+    let mut n = 0usize;
+    while day <= last {
+        if calendar.is_working_day(day) {
+            for session in Session::BOTH {
+                let slot = rules
+                    .schedule
+                    .slot(day, session, calendar.season(day))
+                    .unwrap();
+                n += 1;
+                for who in people {
+                    let late = who == "0002" && session == Session::Morning && n % 6 == 1;
+                    let clock_in = if late {
+                        slot.start + SignedDuration::from_mins(12)
+                    } else {
+                        slot.start - SignedDuration::from_mins(4)
+                    };
+                    let out_door = usize::from(who == "0001");
+                    let skip_out = who == "0003" && n % 7 == 3;
+                    let mut pass = |door: usize, at: Timestamp, role: PunchRole| {
+                        let mut p = door_punch(0, who);
+                        p.punch = Punch {
+                            staff: StaffId::new(who).unwrap(),
+                            at,
+                            clock_trusted: true,
+                        };
+                        p.role = role;
+                        p.verdict = None;
+                        by_door[door].push(p);
+                    };
+                    pass(0, clock_in, PunchRole::ClockIn);
+                    if !skip_out {
+                        pass(
+                            out_door,
+                            slot.end + SignedDuration::from_mins(6),
+                            PunchRole::ClockOut,
+                        );
+                    }
+                }
+            }
+        }
+        day = day.tomorrow().unwrap();
+    }
+
+    // Each door records its half and uploads it with its own real uploader.
+    let mut running = Vec::new();
+    for ((door, token_file, db), punches) in doors.iter().zip(&by_door) {
+        let mut store = door_store(db);
+        store
+            .record_door_punches(door, punches, Timestamp::now())
+            .unwrap();
+        let mut s = settings(&endpoint, token_file);
+        s.device_id = door.to_string();
+        running.push((start_uploader(s, db), store, punches.len()));
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for (_, store, sent) in &running {
+        while store.outbox_counts().unwrap().acked < *sent as u64 {
+            assert!(Instant::now() < deadline, "timed out uploading");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for (up, _, _) in running {
+        up.cancel_and_join().await;
+    }
+    let total = by_door[0].len() + by_door[1].len();
+    assert_eq!(
+        punch_count(&cluster.url).await,
+        total as i64,
+        "each punch once"
+    );
+    assert!(!by_door[1].is_empty() && by_door[1].iter().all(|p| p.punch.staff.as_str() == "0001"));
+
+    // The rules on the merged punches, through the door's own report.
+    let merged = tempfile::tempdir().unwrap();
+    {
+        let mut store = door_store(&merged.path().join("hallclock.db"));
+        let all: Vec<DoorPunch> = by_door.concat();
+        store
+            .record_door_punches("door-1", &all, Timestamp::now())
+            .unwrap();
+    }
+    super::hallclock_ok(
+        merged.path(),
+        &["calendar", "import", holidays.to_str().unwrap()],
+    );
+    let report: serde_json::Value = serde_json::from_str(&super::hallclock_ok(
+        merged.path(),
+        &["report", "month", "--month", "2026-10", "--format", "json"],
+    ))
+    .unwrap();
+
+    let store = CentralStore::connect(&db_settings).await.unwrap();
+    let now: Timestamp = "2026-11-18T00:30:00Z".parse().unwrap();
+    let sheet = hallclock_central::month::sheet(&store, "east", oct, now)
+        .await
+        .unwrap();
+    let mut deducted = Vec::new();
+    for who in people {
+        let row = sheet.rows.iter().find(|r| r.staff.as_str() == who).unwrap();
+        let door_says = report["staff"][who]["deduction"].as_f64().unwrap();
+        let centre_says = 30.0 - f64::from(row.parts[1].tenths()) / 10.0;
+        assert_eq!(
+            centre_says,
+            door_says.min(30.0),
+            "{who}: the centre's attendance part against the rules on the merged punches"
+        );
+        deducted.push(door_says);
+    }
+    assert_eq!(
+        deducted[0], 0.0,
+        "0001 in at door-1, out by door-2: nothing missing"
+    );
+    assert!(deducted[1] > 0.0 && deducted[2] > 0.0, "{deducted:?}");
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
+
+/// Issue 9, the centre owns the hall's facts: `hallclock facts pull` (the real binary) takes the
+/// hall's staff list with their first judged days and the holiday files from the real centre
+/// into the door's store, and the daemon's facts task (`daemon::facts::run_facts`, polling with
+/// `If-None-Match`) follows a later change at the centre without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
+    use hallclock::core::calendar::SummerRule;
+
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let db_settings = DbSettings {
+        url: cluster.url.clone(),
+        password_file: None,
+    };
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre.migrate().await.unwrap();
+    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
+    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
+    centre
+        .put_holiday_file(
+            "holidays-2026.txt",
+            &std::fs::read_to_string(&holidays).unwrap(),
+        )
+        .await
+        .unwrap();
+    for (id, name) in [("0001", "王芳"), ("0002", "李明")] {
+        centre
+            .add_staff("east", &StaffId::new(id).unwrap(), name)
+            .await
+            .unwrap();
+    }
+    let from: jiff::civil::Date = "2026-11-02".parse().unwrap();
+    centre
+        .set_staff_facts(
+            "east",
+            &StaffId::new("0002").unwrap(),
+            Some(from),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let token = NewToken::generate().unwrap();
+    centre
+        .add_device("east", DEVICE, &token.sha256())
+        .await
+        .unwrap();
+    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("upload-token");
+    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+    let config = dir.path().join("hallclock.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
+             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
+        ),
+    )
+    .unwrap();
+    let pulled = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
+    assert!(pulled.contains("新增 2 人"), "{pulled}");
+    let db = dir.path().join("hallclock.db");
+    // (name, first judged day) of 0002 as the door's database holds them.
+    let li = |db: &Path| -> (String, Option<String>) {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT name, active_from FROM staff WHERE staff_id = '0002'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let calendar = Store::open(&db)
+        .unwrap()
+        .calendar(SummerRule::hall_defaults())
+        .unwrap();
+    assert!(
+        !calendar.is_working_day("2026-10-05".parse().unwrap()),
+        "国庆节 from the centre"
+    );
+    assert_eq!(li(&db), ("李明".to_string(), Some(from.to_string())));
+    let again = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
+    assert!(again.contains("更新 2 人"), "{again}");
+
+    // The daemon's task: a change at the centre reaches the door's store by itself.
+    let settings = settings(&endpoint, &token_file);
+    let mut door_config = hallclock::config::Config::load(Some(&config)).unwrap();
+    door_config.store.database = db.clone();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(hallclock::daemon::facts::run_facts(
+        settings,
+        door_config,
+        Duration::from_millis(200),
+        cancel.clone(),
+    ));
+    let later: jiff::civil::Date = "2026-11-16".parse().unwrap();
+    let centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre
+        .set_staff_facts(
+            "east",
+            &StaffId::new("0002").unwrap(),
+            Some(later),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if li(&db).1 == Some(later.to_string()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the door never took the change");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap();
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}

@@ -1,16 +1,9 @@
 //! The real `hallclock` binary end to end, on a real SQLite file in a temporary folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use super::{fixture, repo};
-
-fn hallclock(dir: &Path, args: &[&str]) -> Output {
-    super::hallclock_command(dir)
-        .args(args)
-        .output()
-        .expect("hallclock runs")
-}
+use super::{fixture, repo, run_hallclock, shared_identities};
 
 fn text(o: &Output) -> (String, String) {
     (
@@ -27,7 +20,7 @@ fn f(rel: &str) -> String {
 fn enroll_list_identify_remove() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = hallclock(
+    let o = run_hallclock(
         d,
         &[
             "enroll",
@@ -46,7 +39,7 @@ fn enroll_list_identify_remove() {
         out.contains("enrolled 0003: 1 face(s) from 1 photo(s)"),
         "{out}"
     );
-    let o = hallclock(
+    let o = run_hallclock(
         d,
         &[
             "enroll",
@@ -59,7 +52,7 @@ fn enroll_list_identify_remove() {
     );
     assert!(o.status.success(), "{:?}", text(&o));
 
-    let o = hallclock(d, &["staff", "list"]);
+    let o = run_hallclock(d, &["staff", "list"]);
     let (out, _) = text(&o);
     assert!(
         out.contains("0003") && out.contains("Barack Obama") && out.contains("W02"),
@@ -75,7 +68,7 @@ fn enroll_list_identify_remove() {
     } else {
         fixture("demo/0003_enrol.jpg")
     };
-    let o = hallclock(d, &["identify", &probe.to_string_lossy()]);
+    let o = run_hallclock(d, &["identify", &probe.to_string_lossy()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(
@@ -84,17 +77,17 @@ fn enroll_list_identify_remove() {
     );
 
     // The astronaut is nobody here.
-    let o = hallclock(d, &["identify", &f("golden/astronaut.png")]);
+    let o = run_hallclock(d, &["identify", &f("golden/astronaut.png")]);
     let (out, _) = text(&o);
     assert!(out.contains("unknown (BelowThreshold"), "{out}");
 
-    let o = hallclock(d, &["staff", "remove", "--id", "0003"]);
+    let o = run_hallclock(d, &["staff", "remove", "--id", "0003"]);
     let (out, _) = text(&o);
     assert!(
         out.contains("removed 0003: 1 face embedding(s) erased"),
         "{out}"
     );
-    let o = hallclock(d, &["identify", &probe.to_string_lossy()]);
+    let o = run_hallclock(d, &["identify", &probe.to_string_lossy()]);
     let (out, _) = text(&o);
     assert!(!out.contains("0003 Barack Obama (score"), "{out}");
 
@@ -112,7 +105,7 @@ fn enrolment_refuses_bad_photos_and_saves_nothing() {
     let cut = d.join("cut.jpg");
     let bytes = std::fs::read(fixture("demo/0004_enrol.jpg")).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let o = hallclock(
+    let o = run_hallclock(
         d,
         &[
             "enroll",
@@ -141,16 +134,16 @@ fn enrolment_refuses_bad_photos_and_saves_nothing() {
         "{err}"
     );
     assert!(err.contains("cut.jpg is truncated"), "{err}");
-    let o = hallclock(d, &["staff", "list"]);
+    let o = run_hallclock(d, &["staff", "list"]);
     assert!(text(&o).0.contains("no staff yet"), "{:?}", text(&o));
 
     // A new person needs a name.
-    let o = hallclock(d, &["enroll", "--id", "0010", &f("demo/0001_enrol.jpg")]);
+    let o = run_hallclock(d, &["enroll", "--id", "0010", &f("demo/0001_enrol.jpg")]);
     assert!(text(&o)
         .1
         .contains("0010 is not on the staff list yet: give their name"));
     // A bad id says what is allowed.
-    let o = hallclock(
+    let o = run_hallclock(
         d,
         &[
             "enroll",
@@ -182,7 +175,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
         args.extend(more);
         let photo = f(photo);
         args.push(&photo);
-        hallclock(d, &args)
+        run_hallclock(d, &args)
     };
     assert!(enrol("0001", "王芳", "demo/0001_enrol.jpg", &[])
         .status
@@ -199,7 +192,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
         "{err}"
     );
     assert!(err.contains("--same-person"), "{err}");
-    let (list, _) = text(&hallclock(d, &["staff", "list"]));
+    let (list, _) = text(&run_hallclock(d, &["staff", "list"]));
     assert!(
         !list.contains("0099"),
         "a refused enrolment writes nothing: {list}"
@@ -213,7 +206,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
         out.contains("re-enrolment: 0001") && out.contains("inactive"),
         "{out}"
     );
-    let (list, _) = text(&hallclock(d, &["staff", "list"]));
+    let (list, _) = text(&run_hallclock(d, &["staff", "list"]));
     let line = |id: &str| super::line_starting(&list, id);
     assert!(
         line("0001").contains("否 no") && line("0001").ends_with(" 0"),
@@ -228,7 +221,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
         "a person the face does not match keeps theirs: {list}"
     );
     // The door now knows the face as 0099 only.
-    let (out, err) = text(&hallclock(d, &["identify", &f("demo/0001_enrol.jpg")]));
+    let (out, err) = text(&run_hallclock(d, &["identify", &f("demo/0001_enrol.jpg")]));
     assert!(out.contains("0099") && !out.contains("0001 "), "{out}{err}");
 }
 
@@ -236,7 +229,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
 fn identify_on_a_video_recognises_the_enrolled_person() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(hallclock(
+    assert!(run_hallclock(
         d,
         &[
             "enroll",
@@ -249,7 +242,7 @@ fn identify_on_a_video_recognises_the_enrolled_person() {
     )
     .status
     .success());
-    assert!(hallclock(
+    assert!(run_hallclock(
         d,
         &[
             "enroll",
@@ -262,7 +255,7 @@ fn identify_on_a_video_recognises_the_enrolled_person() {
     )
     .status
     .success());
-    let o = hallclock(d, &["identify", &f("demo/single_face.mp4")]);
+    let o = run_hallclock(d, &["identify", &f("demo/single_face.mp4")]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("0002 李明  score"), "{out}");
@@ -276,7 +269,7 @@ fn identify_on_a_video_recognises_the_enrolled_person() {
 #[test]
 fn identify_with_nobody_enrolled_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let o = hallclock(
+    let o = run_hallclock(
         dir.path(),
         &["identify", "--max-frames", "10", &f("demo/single_face.mp4")],
     );
@@ -292,7 +285,7 @@ fn bad_input_is_a_clear_error() {
     let d = dir.path();
     // A config with a typo exits 78 and names the key.
     std::fs::write(d.join("bad.toml"), "[vision]\ndetector-width = 333\n").unwrap();
-    let o = hallclock(d, &["--config", "bad.toml", "staff", "list"]);
+    let o = run_hallclock(d, &["--config", "bad.toml", "staff", "list"]);
     assert_eq!(o.status.code(), Some(78));
     assert!(
         text(&o)
@@ -302,7 +295,7 @@ fn bad_input_is_a_clear_error() {
         text(&o)
     );
     // A video that does not exist.
-    let o = hallclock(d, &["identify", "nope.mp4"]);
+    let o = run_hallclock(d, &["identify", "nope.mp4"]);
     assert!(!o.status.success());
     assert!(
         text(&o)
@@ -327,7 +320,7 @@ fn bad_input_is_a_clear_error() {
         text(&o)
     );
     // A database in a folder that does not exist.
-    let o = hallclock(d, &["--db", "no-such-dir/x.db", "staff", "list"]);
+    let o = run_hallclock(d, &["--db", "no-such-dir/x.db", "staff", "list"]);
     assert!(
         text(&o)
             .1
@@ -366,7 +359,7 @@ fn eval_prints_the_agreed_json_keys() {
         fixture("demo/0003_enrol.jpg")
     };
     std::fs::copy(extra, ds.join("obama/second.jpg")).unwrap();
-    let o = hallclock(
+    let o = run_hallclock(
         dir.path(),
         &[
             "eval",
@@ -396,7 +389,7 @@ fn eval_prints_the_agreed_json_keys() {
     assert_eq!(v["open_set"]["wrong_person_accept"], 0.0);
     assert!(v["stage_ms"]["detect"].as_f64().unwrap() > 0.0);
 
-    let o = hallclock(dir.path(), &["eval", "--dataset", "no-such-dataset"]);
+    let o = run_hallclock(dir.path(), &["eval", "--dataset", "no-such-dataset"]);
     assert!(text(&o)
         .1
         .contains("the dataset folder no-such-dataset does not exist"));
@@ -407,16 +400,11 @@ fn eval_prints_the_agreed_json_keys() {
 /// FAR 1e-3, no wrong-person accept, and at most 1% of strangers accepted.
 #[test]
 fn accuracy_on_the_shared_identities() {
-    let ds: PathBuf = repo().join("../shared/eval/github-snapshot/identities");
-    if !ds.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; the accuracy test did not run",
-            ds.display()
-        );
+    let Some(ds) = shared_identities("accuracy test") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
-    let o = hallclock(
+    let o = run_hallclock(
         dir.path(),
         &["eval", "--dataset", &ds.to_string_lossy(), "--json"],
     );
@@ -437,7 +425,7 @@ fn accuracy_on_the_shared_identities() {
 fn the_demo_runs_from_a_fresh_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
-    let o = hallclock(
+    let o = run_hallclock(
         dir.path(),
         &[
             "demo",

@@ -4,34 +4,18 @@
 //! names every one, and the CLI's changes are in the audit log. (That every option has help text
 //! is a unit test beside the commands: `cli::tests::issue12_every_option_has_help`.)
 
-use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use hallclock::admin::export::display_width;
 use hallclock::store::Store;
 
-use crate::hallclock_command;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    hallclock_command(dir)
-        .args(args)
-        .output()
-        .expect("hallclock runs")
-}
-
-#[track_caller]
-fn stdout_of(dir: &Path, args: &[&str]) -> String {
-    let o = run(dir, args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "hallclock {args:?} failed: {err}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::{hallclock_command, hallclock_ok, run_hallclock};
 
 /// A temporary hall with three people, one with a Latin name.
 fn hall() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     for (id, name) in [("0001", "王芳"), ("0002", "Li Qiang"), ("0003", "欧阳娜娜")] {
-        stdout_of(dir.path(), &["staff", "add", "--id", id, "--name", name]);
+        hallclock_ok(dir.path(), &["staff", "add", "--id", id, "--name", name]);
     }
     dir
 }
@@ -59,7 +43,7 @@ fn column_starts(line: &str) -> Vec<usize> {
 fn issue12_tables_are_aligned_for_chinese_names() {
     let dir = hall();
     let d = dir.path();
-    let out = stdout_of(d, &["staff", "list"]);
+    let out = hallclock_ok(d, &["staff", "list"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
     let header = column_starts(lines[0]);
@@ -109,7 +93,7 @@ fn issue12_unknown_ids_exit_non_zero() {
         &["leave", "close", "--id", "42"][..],
         &["user", "passwd", "--name", "nobody9999"][..],
     ] {
-        let o = run(d, args);
+        let o = run_hallclock(d, args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
         assert!(
@@ -123,7 +107,7 @@ fn issue12_unknown_ids_exit_non_zero() {
 fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
     let dir = hall();
     let d = dir.path();
-    let out = stdout_of(
+    let out = hallclock_ok(
         d,
         &[
             "leave",
@@ -141,7 +125,7 @@ fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
         ],
     );
     assert!(out.contains("2026-11-03 下午 至 2026-11-04 上午"), "{out}");
-    stdout_of(
+    hallclock_ok(
         d,
         &[
             "leave",
@@ -154,14 +138,14 @@ fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
             "主任",
         ],
     );
-    let list = stdout_of(d, &["leave", "list"]);
+    let list = hallclock_ok(d, &["leave", "list"]);
     assert!(
         list.contains("2026-11-03 下午") && list.contains("2026-11-04 上午"),
         "{list}"
     );
     assert!(list.contains("事假") && list.contains("分管领导"), "{list}");
     // What `leave list` prints is what `--from` reads.
-    let out = stdout_of(
+    let out = hallclock_ok(
         d,
         &[
             "leave",
@@ -189,7 +173,7 @@ fn issue12_a_config_with_several_bad_keys_names_them_all() {
          late-grace-mins = \"five\"\n[camra]\nsource = \"0\"\n",
     )
     .expect("a temp file");
-    let o = run(d, &["--config", "bad.toml", "staff", "list"]);
+    let o = run_hallclock(d, &["--config", "bad.toml", "staff", "list"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(78), "{err}");
     for want in [
@@ -209,16 +193,16 @@ fn issue12_cli_changes_are_in_the_audit_log() {
     let dir = hall();
     let d = dir.path();
     std::fs::write(d.join("p.csv"), "工号,考勤时间\n0001,2026/11/02 07:52\n").expect("a file");
-    stdout_of(d, &["punch", "import", "p.csv"]);
-    stdout_of(
+    hallclock_ok(d, &["punch", "import", "p.csv"]);
+    hallclock_ok(
         d,
         &["post", "set", "--post", "W01", "--a", "0001", "--b", "0002"],
     );
-    stdout_of(
+    hallclock_ok(
         d,
         &["active-from", "--staff", "0003", "--date", "2026-11-10"],
     );
-    stdout_of(d, &["staff", "remove", "--id", "0003"]);
+    hallclock_ok(d, &["staff", "remove", "--id", "0003"]);
     let store = Store::open(&d.join("hallclock.db")).expect("the database");
     let log = store.audit_log(100).expect("the audit log");
     let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();

@@ -4,38 +4,26 @@
 //! eval-door --json` runs the real recognise, decide and record stages on it: everybody
 //! punched, nobody twice, nobody for someone else.
 
-use std::path::PathBuf;
-
-use super::{hallclock_command, repo};
+use super::{hallclock_command, output_ok, repo, shared_identities};
 
 #[test]
 fn a_small_rush_hour_clip_punches_everybody_once_and_nobody_wrongly() {
-    let photos: PathBuf = repo().join("../shared/eval/github-snapshot/identities");
-    if !photos.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; the rush-hour clip test did not run",
-            photos.display()
-        );
+    let Some(photos) = shared_identities("rush-hour clip test") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let clip = dir.path().join("clip");
     let background = repo().join("tests/fixtures/demo/WolfgangLanger_Pexels.mp4");
     // 6 people in three groups; seed 4 gives more than one kind of entrance (checked below).
-    let o = hallclock_command(dir.path())
-        .args(["door-clip", "--photos"])
-        .arg(&photos)
-        .arg("--background")
-        .arg(&background)
-        .args(["--people", "6", "--seed", "4", "--out"])
-        .arg(&clip)
-        .output()
-        .expect("door-clip runs");
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    output_ok(
+        hallclock_command(dir.path())
+            .args(["door-clip", "--photos"])
+            .arg(&photos)
+            .arg("--background")
+            .arg(&background)
+            .args(["--people", "6", "--seed", "4", "--out"])
+            .arg(&clip),
+        "door-clip runs",
     );
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(clip.join("truth.json")).expect("truth"))
@@ -53,17 +41,13 @@ fn a_small_rush_hour_clip_punches_everybody_once_and_nobody_wrongly() {
         "one kind of entrance only: {scenarios:?}"
     );
 
-    let o = hallclock_command(dir.path())
-        .args(["eval-door", "--json", "--no-naive"])
-        .arg(&clip)
-        .output()
-        .expect("eval-door runs");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = output_ok(
+        hallclock_command(dir.path())
+            .args(["eval-door", "--json", "--no-naive"])
+            .arg(&clip),
+        "eval-door runs",
     );
+    let out = String::from_utf8_lossy(&o.stdout);
     let v: serde_json::Value =
         serde_json::from_str(out.lines().last().expect("a JSON line")).expect("JSON");
     assert_eq!(v["people"], 6, "{v:#}");

@@ -89,6 +89,7 @@ fn play(dir: &std::path::Path, policy: DoorPolicy, passes: &[Pass]) -> std::path
             zone: zone(),
             wake_uploader: None,
             clock: WallClock::from_start(Some(start)),
+            evidence_retention: None,
         };
         let (t, fb) = (telemetry.clone(), fb_tx.clone());
         let recorder = std::thread::spawn(move || sinks::run_record(record, rec_rx, fb, t));
@@ -132,6 +133,7 @@ fn play(dir: &std::path::Path, policy: DoorPolicy, passes: &[Pass]) -> std::path
                     score: 0.1,
                     reasons: "bezel".into(),
                 }),
+                evidence: None,
             };
             sight_tx.send(event).await.expect("the decide stage runs");
             let job = tokio::time::timeout(Duration::from_secs(10), fb_rx.recv())

@@ -7,26 +7,16 @@ use std::path::{Path, PathBuf};
 
 use hallclock::store::Store;
 
-use crate::{first_judged_days, hallclock_command};
+use crate::{first_judged_days, hallclock_ok, run_hallclock};
 
 /// Runs the binary in `dir`: (succeeded, stdout, stderr).
 fn bin(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let o = hallclock_command(dir)
-        .args(args)
-        .output()
-        .expect("hallclock runs");
+    let o = run_hallclock(dir, args);
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
-}
-
-#[track_caller]
-fn must(dir: &Path, args: &[&str]) -> String {
-    let (ok, out, err) = bin(dir, args);
-    assert!(ok, "hallclock {args:?} failed:\n{out}{err}");
-    out
 }
 
 fn put(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -59,12 +49,12 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
         "人员.csv",
         &gbk("工号,姓名,窗口,派驻单位,考勤起始日期\r\n1,王芳,W01,县人社局,2026/7/1\r\n0002,李强,,县医保局,\r\n"),
     );
-    let out = must(
+    let out = hallclock_ok(
         d,
         &["staff", "import", csv.to_str().unwrap(), "--pad-ids", "4"],
     );
     assert!(out.contains("2 added, 0 updated"), "{out}");
-    let list = must(d, &["staff", "list"]);
+    let list = hallclock_ok(d, &["staff", "list"]);
     for want in [
         "0001",
         "王芳",
@@ -96,12 +86,12 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
     ws.write_string(2, 1, "李强").unwrap();
     let xlsx = d.join("staff.xlsx");
     book.save(&xlsx).unwrap();
-    let out = must(
+    let out = hallclock_ok(
         d,
         &["staff", "import", xlsx.to_str().unwrap(), "--pad-ids", "4"],
     );
     assert!(out.contains("1 added, 1 updated"), "{out}");
-    let list = must(d, &["staff", "list"]);
+    let list = hallclock_ok(d, &["staff", "list"]);
     assert!(list.contains("0003") && list.contains("县公安局"), "{list}");
     assert!(
         list.contains("县医保局"),
@@ -131,7 +121,7 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
         err.contains("nothing imported") && err.contains("line 3") && err.contains("2026-13-01"),
         "{err}"
     );
-    assert!(!must(d, &["staff", "list"]).contains("0005"));
+    assert!(!hallclock_ok(d, &["staff", "list"]).contains("0005"));
 }
 
 /// A punch CSV in GBK, as a ZKTime export writes it: 工号, 姓名, 考勤时间 with slashed dates.
@@ -140,19 +130,19 @@ fn issue12_punch_csv_in_gbk_with_chinese_headers() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let d = dir.path();
     for (id, name) in [("0001", "王芳"), ("0002", "李强")] {
-        must(d, &["staff", "add", "--id", id, "--name", name]);
+        hallclock_ok(d, &["staff", "add", "--id", id, "--name", name]);
     }
     let file = put(
         d,
         "考勤.csv",
         &gbk("工号,姓名,考勤时间\r\n0001,王芳,2026/11/02 07:52\r\n0002,李强,2026/11/2 8:01:30\r\n"),
     );
-    let out = must(d, &["punch", "import", file.to_str().unwrap()]);
+    let out = hallclock_ok(d, &["punch", "import", file.to_str().unwrap()]);
     assert!(
         out.contains("(GBK)") && out.contains("2 punch(es) added"),
         "{out}"
     );
-    let list = must(d, &["punch", "list", "--date", "2026-11-02"]);
+    let list = hallclock_ok(d, &["punch", "list", "--date", "2026-11-02"]);
     assert!(
         list.contains("2026-11-02 07:52:00") && list.contains("2026-11-02 08:01:30"),
         "{list}"
@@ -167,7 +157,7 @@ fn issue12_dirty_attlog_with_mapping_and_skip_invalid() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let d = dir.path();
     for id in ["0001", "0002"] {
-        must(d, &["staff", "add", "--id", id, "--name", id]);
+        hallclock_ok(d, &["staff", "add", "--id", id, "--name", id]);
     }
     let map = put(d, "map.csv", "考勤号码,工号\n1,0001\n2,0002\n".as_bytes());
     let mut attlog = Vec::new();
@@ -208,11 +198,11 @@ fn issue12_dirty_attlog_with_mapping_and_skip_invalid() {
     assert!(!rejected.exists());
 
     let skip = args(&["--skip-invalid"]);
-    let out = must(d, &skip.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = hallclock_ok(d, &skip.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(out.contains("3 punch(es) added"), "{out}");
     assert!(out.contains("skipped 3 invalid line(s)"), "{out}");
     assert_eq!(punches(d), 3);
-    let list = must(d, &["punch", "list", "--date", "2026-11-02"]);
+    let list = hallclock_ok(d, &["punch", "list", "--date", "2026-11-02"]);
     assert!(
         list.contains("0001") && list.contains("0002"),
         "ids mapped: {list}"
@@ -237,7 +227,7 @@ fn issue12_dirty_attlog_with_mapping_and_skip_invalid() {
     assert!(text.len() < 2_000, "excerpts only: {} bytes", text.len());
 
     // The same file again: the good punches are already on record, nothing doubles.
-    let out = must(d, &skip.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = hallclock_ok(d, &skip.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         out.contains("0 punch(es) added, 3 already on record"),
         "{out}"
@@ -251,11 +241,11 @@ fn issue12_dirty_attlog_with_mapping_and_skip_invalid() {
 fn issue12_csv_export_for_chinese_excel() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let d = dir.path();
-    must(d, &["staff", "add", "--id", "0001", "--name", "王芳"]);
+    hallclock_ok(d, &["staff", "add", "--id", "0001", "--name", "王芳"]);
     let as_of = ["--as-of", "2026-12-01T09:00:00+08:00"];
     let mut args = vec!["report", "month", "--month", "2026-11", "--out", "11月.csv"];
     args.extend(as_of);
-    must(d, &args);
+    hallclock_ok(d, &args);
     let csv = std::fs::read_to_string(d.join("11月.csv")).expect("the CSV");
     assert!(csv.starts_with("\u{feff}工号/staff_id,姓名/name,"), "{csv}");
     assert!(csv.contains("\n\"=\"\"0001\"\"\",王芳,"), "{csv}");

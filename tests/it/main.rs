@@ -39,7 +39,7 @@ mod uplink;
 mod web;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime};
 
@@ -118,6 +118,25 @@ pub fn line_starting_with_any(text: &str, check: &str) -> String {
         .to_string()
 }
 
+/// Runs the real binary ([`hallclock_command`]) in `dir` with `args`, to its end.
+pub fn run_hallclock(dir: &Path, args: &[&str]) -> Output {
+    hallclock_command(dir)
+        .args(args)
+        .output()
+        .expect("hallclock runs")
+}
+
+/// Runs the real binary in `dir` with `args` and returns what it printed; the test fails, with
+/// both of its outputs, unless it succeeded.
+#[track_caller]
+pub fn hallclock_ok(dir: &Path, args: &[&str]) -> String {
+    let o = run_hallclock(dir, args);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "hallclock {args:?} failed:\n{out}{err}");
+    out
+}
+
 /// The first line of `text` that starts with `start` (empty when none): a row of a table the
 /// binary printed.
 pub fn line_starting(text: &str, start: &str) -> String {
@@ -157,13 +176,25 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs `c` to its end (`runs` says what failed to start it otherwise); it must succeed, or its
-/// standard error is the failure. Its output.
+/// standard output and error are the failure. Its output.
 pub fn output_ok(c: &mut Command, runs: &str) -> std::process::Output {
     let out = c.output().expect(runs);
     assert!(
         out.status.success(),
-        "{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// The shared dev photos, read in place (`../shared/eval/github-snapshot/identities`, never
+/// copied into the repository); where they are absent, `None` and a note that `test` did not run.
+pub fn shared_identities(test: &str) -> Option<PathBuf> {
+    let dir = repo().join("../shared/eval/github-snapshot/identities");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    eprintln!("NOTE: {} is absent; the {test} did not run", dir.display());
+    None
 }

@@ -300,19 +300,11 @@ fn the_site_calibrates_from_its_drill_records_and_doctor_says_so() {
     };
     write_config("");
     let run = |args: &[&str]| {
-        let out = super::hallclock_command(dir.path())
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .output()
-            .expect("hallclock runs");
-        (
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
+        output_of(
+            super::hallclock_command(dir.path())
+                .arg("--config")
+                .arg(&config),
+            args,
         )
     };
     let (ok, text) = run(&["staff", "add", "--id", "0001", "--name", "张三"]);
@@ -406,4 +398,279 @@ fn the_site_calibrates_from_its_drill_records_and_doctor_says_so() {
         calibration_line(&doctor).starts_with("skip  liveness calibration"),
         "{doctor}"
     );
+}
+
+/// Issue 11, the attack drill through the real binary: synthetic print and replay attacks
+/// (`make-attacks` from a sample video) shown to `hallclock liveness drill --source` land in the
+/// database as attack samples of their kind, with an audit line each (who, kind, person);
+/// `eval-liveness --from-db --json` then reports them beside the bona fide samples of enrolment.
+/// A person not on the staff list is refused, and nothing is recorded.
+#[test]
+fn an_attack_drill_records_samples_of_its_kind_for_calibration() {
+    use hallclock::store::{AuditFilter, LivenessSample, SampleKind, SampleSource};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let set = dir.path().join("set");
+    super::liveness::make_attacks(dir.path(), &set, &["demo/single_face.mp4"], 12);
+    let db = dir.path().join("hall.db");
+    let run = |args: &[&str]| {
+        output_of(
+            super::hallclock_command(dir.path()).arg("--db").arg(&db),
+            args,
+        )
+    };
+    let (ok, text) = run(&["staff", "add", "--id", "0001", "--name", "张三"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&[
+        "liveness",
+        "drill",
+        "--staff",
+        "0009",
+        "--kind",
+        "print",
+        "--source",
+        &set.join("attack/print/single_face_00").to_string_lossy(),
+    ]);
+    assert!(
+        !ok && text.contains("0009 is not on the staff list"),
+        "{text}"
+    );
+    for (kind, clip) in [
+        ("print", "attack/print/single_face_00"),
+        ("replay", "attack/replay/single_face_00"),
+    ] {
+        let (ok, text) = run(&[
+            "liveness",
+            "drill",
+            "--staff",
+            "0001",
+            "--kind",
+            kind,
+            "--count",
+            "5",
+            "--source",
+            &set.join(clip).to_string_lossy(),
+        ]);
+        assert!(ok, "{text}");
+        assert!(
+            text.contains(&format!("已记录攻击演练 5 条 ({kind}, 0001)")),
+            "{text}"
+        );
+        assert!(text.contains("eval-liveness --from-db --save"), "{text}");
+    }
+    let mut store = Store::open(&db).expect("the database");
+    assert_eq!(
+        store.liveness_sample_counts().expect("counts"),
+        [(SampleKind::Print, 5), (SampleKind::Replay, 5)]
+    );
+    let (audit, _) = store
+        .audit_page(AuditFilter::All, 0, 50)
+        .expect("the audit log");
+    let drills: Vec<String> = audit
+        .iter()
+        .filter(|(a, _)| a.action == "liveness-drill")
+        .map(|(a, _)| a.detail.clone())
+        .collect();
+    assert_eq!(drills.len(), 2, "{audit:?}");
+    assert!(
+        drills
+            .iter()
+            .any(|d| d.starts_with("print 0001: 5 samples from single_face_00")),
+        "{drills:?}"
+    );
+    // Bona fide samples as the console's enrolment from the door camera keeps them.
+    let at: Timestamp = "2026-11-18T01:00:00Z".parse().expect("an instant");
+    let live: Vec<LivenessSample> = (0..6)
+        .map(|i| LivenessSample {
+            kind: SampleKind::Live,
+            source: SampleSource::Enrolment,
+            staff: Some(StaffId::new("0001").expect("an id")),
+            model_score: 0.9 + 0.01 * i as f32,
+            at,
+        })
+        .collect();
+    store
+        .record_liveness_samples(&live, at)
+        .expect("live samples");
+    drop(store);
+    let (ok, text) = run(&["eval-liveness", "--from-db", "--json"]);
+    assert!(ok, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(v["bona_fide"], 6, "{v}");
+    assert_eq!(v["attacks"]["print"], 5, "{v}");
+    assert_eq!(v["attacks"]["replay"], 5, "{v}");
+    for kind in ["print", "replay"] {
+        assert!(
+            v["at_configured_threshold"]["apcer"][kind].is_number(),
+            "{v}"
+        );
+    }
+}
+
+/// Issue 11, evidence frames through the real daemon: with `keep-evidence = true`, a refused
+/// synthetic replay leaves a JPEG of the face region (not the whole frame) in the folder beside
+/// the database (0700, files 0600), one per refused attempt, which the console's 代打卡嫌疑 page
+/// links for admins only; a frame older than the retention is purged when the door starts
+/// (its time from the injected clock); with `keep-evidence` off, nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
+    use std::os::unix::fs::PermissionsExt;
+    const NOW: &str = "2026-11-18T10:00:00+08:00";
+    let s = Server::start_at(NOW);
+    let dir = s.dir.path().to_path_buf();
+    let set = dir.join("set");
+    super::liveness::make_attacks(&dir, &set, &["demo/single_face.mp4"], 24);
+    let db = dir.join("hallclock.db");
+    let o = s
+        .hallclock()
+        .args(["enroll", "--id", "0001", "--name", "张三"])
+        .arg(set.join("live/single_face_still00.jpg"))
+        .output()
+        .expect("enroll runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let off_db = dir.join("off.db");
+    // The console holds the first database open (its enrolment may sit in the WAL): the door
+    // without evidence frames gets a database of its own, enrolled the same way.
+    let mut c = super::hallclock_command(&dir);
+    c.env("HALLCLOCK_NOW", NOW).arg("--db").arg(&off_db);
+    let (ok, text) = output_of(
+        &mut c,
+        &[
+            "enroll",
+            "--id",
+            "0001",
+            "--name",
+            "张三",
+            &set.join("live/single_face_still00.jpg").to_string_lossy(),
+        ],
+    );
+    assert!(ok, "{text}");
+    let evidence_dir = |db: &std::path::Path| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".evidence");
+        std::path::PathBuf::from(name)
+    };
+    // A frame from September, past the 30 days' retention.
+    let old_ms = "2026-09-01T00:00:00Z"
+        .parse::<Timestamp>()
+        .expect("an instant")
+        .as_millisecond();
+    let old = evidence_dir(&db).join(format!("{old_ms}-0001.jpg"));
+    std::fs::create_dir_all(evidence_dir(&db)).expect("the folder");
+    std::fs::write(&old, b"old").expect("an old frame");
+    let door = |db: &std::path::Path, keep: bool| {
+        let config = dir.join("door.toml");
+        let evidence = if keep {
+            "keep-evidence = true\nevidence-retention-days = 30\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
+                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
+                 [liveness]\nmode = \"refuse\"\n{evidence}",
+                src = set.join("attack/replay/single_face_00"),
+            ),
+        )
+        .expect("config");
+        // On the console's day, so that the door's passes fall in its month.
+        let mut c = super::hallclock_command(&dir);
+        c.env("HALLCLOCK_NOW", NOW).arg("--config").arg(&config);
+        let (ok, text) = output_of(&mut c, &["run"]);
+        assert!(ok, "{text}");
+        text
+    };
+    let printed = door(&db, true);
+    assert!(!old.exists(), "the September frame is purged\n{printed}");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(evidence_dir(&db))
+        .expect("the evidence folder")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    let day = |t: &str| -> Timestamp { t.parse().expect("an instant") };
+    let lines = Store::open(&db)
+        .expect("the database")
+        .spoof_lines(day("2026-11-17T00:00:00Z"), day("2026-11-19T00:00:00Z"))
+        .expect("spoof lines");
+    assert!(!lines.is_empty(), "the attack is refused\n{printed}");
+    assert_eq!(
+        files.len(),
+        lines.len(),
+        "one frame per refused attempt: {files:?} {lines:?}"
+    );
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&evidence_dir(&db)), 0o700);
+    let frame = hallclock::hw::read_photo(
+        &std::fs::read_dir(set.join("attack/replay/single_face_00"))
+            .expect("the clip")
+            .next()
+            .expect("a frame")
+            .expect("an entry")
+            .path(),
+    )
+    .expect("a frame decodes");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{f:?}");
+        let jpeg = hallclock::hw::read_photo(f).expect("a JPEG");
+        assert!(
+            jpeg.width() < frame.width() && jpeg.height() < frame.height(),
+            "the face region, not the whole frame: {}x{} of {}x{}",
+            jpeg.width(),
+            jpeg.height(),
+            frame.width(),
+            frame.height()
+        );
+    }
+    let file = lines[0]
+        .evidence
+        .clone()
+        .expect("the attempt names its frame");
+    let link = format!("href=\"/spoofs/evidence/{file}\"");
+    let admin = sign_in(&s, "admin", PASSWORD)
+        .await
+        .expect("the admin signs in");
+    let (status, body) = get(&s, Some(&admin), "/spoofs?month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(&link) && body.contains("现场截图"), "{body}");
+    let r =
+        super::console::get_response(&s, Some(&admin), &format!("/spoofs/evidence/{file}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/jpeg")
+    );
+    let bytes = r.bytes().await.expect("the frame");
+    assert_eq!(bytes.get(..2), Some(&[0xff, 0xd8][..]), "a JPEG");
+    let (status, _) = get(&s, Some(&admin), "/spoofs/evidence/..%2Fhallclock.db").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let supervisor = sign_in(&s, "super1", PASSWORD)
+        .await
+        .expect("the supervisor signs in");
+    let (_, body) = get(&s, Some(&supervisor), "/spoofs?month=2026-11").await;
+    assert!(!body.contains("/spoofs/evidence/"), "admins only: {body}");
+    let (status, _) = get(&s, Some(&supervisor), &format!("/spoofs/evidence/{file}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let printed = door(&off_db, false);
+    assert!(printed.contains("refused 0001"), "{printed}");
+    assert!(
+        !evidence_dir(&off_db).exists(),
+        "keep-evidence off: nothing written"
+    );
+}
+
+/// Runs `c` with `args`: whether it succeeded, and what it printed (stdout, then stderr).
+fn output_of(c: &mut std::process::Command, args: &[&str]) -> (bool, String) {
+    let out = c.args(args).output().expect("hallclock runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }

@@ -297,6 +297,7 @@ pub(crate) fn upload_settings(
         },
         poll_interval: Duration::from_millis(50),
         keep_acked_for: Duration::from_secs(30 * 86_400),
+        facts_every: None,
     }
 }
 

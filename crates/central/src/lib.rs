@@ -9,6 +9,7 @@
 //! (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
 
 pub mod cli;
+pub mod facts;
 pub mod ingest;
 pub mod month;
 pub mod receiver;

@@ -6,7 +6,7 @@
 //! closed one carries the adjustment lines: every closed month whose facts changed after the last
 //! closing is scored again and compared with what was paid for it.
 
-use hallclock_core::assessment::{AssessmentError, ItemRecord, Month};
+use hallclock_core::assessment::{AssessmentError, ItemCode, ItemRecord, Month};
 use hallclock_core::calendar::Calendar;
 use hallclock_core::ids::StaffId;
 use jiff::Timestamp;
@@ -82,7 +82,8 @@ async fn records_in_force(
         .collect())
 }
 
-/// Scores `month` of `hall` as of `now` from the store's facts (every door's punches merged).
+/// Scores `month` of `hall` as of `now` from the store's facts (every door's punches merged):
+/// everyone on the list, or only `person`.
 ///
 /// # Errors
 /// [`MonthError`].
@@ -92,12 +93,20 @@ pub async fn score(
     calendar: &Calendar,
     month: Month,
     now: Timestamp,
+    person: Option<&StaffId>,
 ) -> Result<Vec<Line>, MonthError> {
     let (first, last) = days_of(month)?;
     let (from, to) = instants_of(month, &hall.zone)?;
-    let staff = store.members(&hall.id, first, last).await?;
-    let punches = store.hall_punches(&hall.id, from, to).await?;
-    let records = records_in_force(store, &hall.id, month).await?;
+    let mut staff = store.members(&hall.id, first, last).await?;
+    let mut records = records_in_force(store, &hall.id, month).await?;
+    let punches = match person {
+        None => store.hall_punches(&hall.id, from, to).await?,
+        Some(p) => {
+            staff.retain(|m| &m.id == p);
+            records.retain(|r| &r.staff == p);
+            store.hall_punches_of(&hall.id, p, from, to).await?
+        }
+    };
     let settings = Settings::hall_defaults(hall.zone.clone());
     Ok(sheet::score_month(
         &settings,
@@ -135,7 +144,7 @@ pub async fn sheet(
         });
     }
     let calendar = calendar(store).await?;
-    let rows = score(store, &hall, &calendar, month, now)
+    let rows = score(store, &hall, &calendar, month, now, None)
         .await?
         .iter()
         .map(SheetRow::from)
@@ -168,7 +177,7 @@ async fn adjustments(
     }
     let mut rescored = Vec::new();
     for m in changed {
-        rescored.push((m, score(store, hall, calendar, m, now).await?));
+        rescored.push((m, score(store, hall, calendar, m, now, None).await?));
     }
     let paid = store.paid(&hall.id).await?;
     let names = store.staff_names(&hall.id).await?;
@@ -204,8 +213,8 @@ pub async fn close(
     sheet(store, hall, month, now).await
 }
 
-/// The year's award standing of everyone on the hall's list that year, from the months up to
-/// `now` (scored again with today's facts).
+/// The year's award standing of everyone on the hall's list that year (or only `person`), from
+/// the months up to `now` (scored again with today's facts).
 ///
 /// # Errors
 /// [`MonthError`].
@@ -214,6 +223,7 @@ pub async fn year(
     hall: &str,
     year: i16,
     now: Timestamp,
+    person: Option<&StaffId>,
 ) -> Result<Vec<YearLine>, MonthError> {
     let hall = store.hall(hall).await?;
     let calendar = calendar(store).await?;
@@ -225,16 +235,36 @@ pub async fn year(
         if from > now {
             break;
         }
-        months.push((month, score(store, &hall, &calendar, month, now).await?));
+        months.push((
+            month,
+            score(store, &hall, &calendar, month, now, person).await?,
+        ));
     }
-    let staff = store
-        .members(&hall.id, days_of(jan)?.0, days_of(dec)?.1)
-        .await?;
-    Ok(sheet::year(
-        &Settings::hall_defaults(hall.zone.clone()),
-        &staff,
-        &months,
-    ))
+    let (first, last) = (days_of(jan)?.0, days_of(dec)?.1);
+    let everyone = store.members(&hall.id, first, last).await?;
+    let settings = Settings::hall_defaults(hall.zone.clone());
+    let Some(p) = person else {
+        return Ok(sheet::year(&settings, &everyone, &months));
+    };
+    let theirs: Vec<_> = everyone.iter().filter(|m| &m.id == p).cloned().collect();
+    let mut lines = sheet::year(&settings, &theirs, &months);
+    // The window's bar: a D1 in force this year of someone else holding the same post.
+    let post_of = |id: &StaffId| {
+        everyone
+            .iter()
+            .find(|m| &m.id == id)
+            .and_then(|m| m.post.clone())
+    };
+    let d1_of_window = store
+        .records(&hall.id, first, last)
+        .await?
+        .into_iter()
+        .filter(|l| l.voided.is_none() && l.record.item == ItemCode::D1 && &l.record.staff != p)
+        .find(|l| post_of(&l.record.staff).is_some_and(|post| Some(post) == post_of(p)));
+    if let (Some(d1), Some(line)) = (d1_of_window, lines.first_mut()) {
+        line.barred_by_window = Some(d1.record.staff);
+    }
+    Ok(lines)
 }
 
 /// Everything about one person's month: their line, every record (voided ones too) and every

@@ -90,6 +90,10 @@ pub fn router(store: Arc<StoreHandle>) -> Router {
     Router::new()
         .route(PUNCHES_PATH, post(punches))
         .route(HEARTBEAT_PATH, post(heartbeat))
+        .route(
+            hallclock_wire::FACTS_PATH,
+            axum::routing::get(crate::facts::get_facts),
+        )
         .with_state(store)
 }
 
@@ -97,7 +101,7 @@ fn error(status: StatusCode, text: impl Into<String>) -> Response {
     (status, Json(WireError { error: text.into() })).into_response()
 }
 
-fn unavailable(e: &StoreError) -> Response {
+pub(crate) fn unavailable(e: &StoreError) -> Response {
     tracing::error!(error = %e, "The store failed a request");
     let mut r = error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -109,7 +113,10 @@ fn unavailable(e: &StoreError) -> Response {
 }
 
 /// The live device the request's bearer token belongs to, or the 401 to answer.
-async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<TokenDevice, Response> {
+pub(crate) async fn authenticate(
+    store: &Store,
+    headers: &HeaderMap,
+) -> Result<TokenDevice, Response> {
     let presented = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -159,14 +159,13 @@ impl Calendar {
     /// # Errors
     /// [`CalendarError::ConflictingDay`] when the date is already a make-up workday.
     pub fn add_holiday(&mut self, date: Date, name: &str) -> Result<(), CalendarError> {
-        if self.workdays.contains_key(&date) {
-            return Err(CalendarError::ConflictingDay {
-                date,
-                existing: "make-up workday",
-            });
-        }
-        self.holidays.insert(date, name.to_string());
-        Ok(())
+        declare(
+            &mut self.holidays,
+            &self.workdays,
+            "make-up workday",
+            date,
+            name,
+        )
     }
 
     /// Declares `date` a make-up working day (调休), usually a Saturday or Sunday.
@@ -174,14 +173,7 @@ impl Calendar {
     /// # Errors
     /// [`CalendarError::ConflictingDay`] when the date is already a holiday.
     pub fn add_workday(&mut self, date: Date, name: &str) -> Result<(), CalendarError> {
-        if self.holidays.contains_key(&date) {
-            return Err(CalendarError::ConflictingDay {
-                date,
-                existing: "holiday",
-            });
-        }
-        self.workdays.insert(date, name.to_string());
-        Ok(())
+        declare(&mut self.workdays, &self.holidays, "holiday", date, name)
     }
 
     /// Sets the summer period of one year, both days inclusive, replacing the default rule for
@@ -309,6 +301,25 @@ impl Calendar {
             _ => Season::Regular,
         }
     }
+}
+
+/// Enters `date` as `name` in `days` (holidays or make-up workdays), unless `other`, the days of
+/// the other kind (`other_kind`), already has it.
+fn declare(
+    days: &mut BTreeMap<Date, String>,
+    other: &BTreeMap<Date, String>,
+    other_kind: &'static str,
+    date: Date,
+    name: &str,
+) -> Result<(), CalendarError> {
+    if other.contains_key(&date) {
+        return Err(CalendarError::ConflictingDay {
+            date,
+            existing: other_kind,
+        });
+    }
+    days.insert(date, name.to_string());
+    Ok(())
 }
 
 enum Entry {

@@ -213,15 +213,13 @@ impl Gallery {
                 .map(|v| (v / qscale).round().clamp(-127.0, 127.0) as i8),
         );
         scratch.approx.resize(n, 0.0);
-        scan_int8(
-            &scratch.query8,
-            &self.quant,
-            self.dim,
-            &self.row_scale,
-            &self.row_bias,
-            qscale,
-            &mut scratch.approx,
-        );
+        let rows = Int8Rows {
+            values: &self.quant,
+            dim: self.dim,
+            scale: &self.row_scale,
+            bias: &self.row_bias,
+        };
+        scan_int8(&scratch.query8, qscale, rows, &mut scratch.approx);
 
         // Keep the best `k` rows by approximate score, sorted best first.
         let most_rows = self.rows_per_person.iter().copied().max().unwrap_or(0) as usize;
@@ -321,26 +319,39 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-fn scan_int8(
-    q: &[i8],
-    rows: &[i8],
+/// The gallery's int8 rows as the scan reads them: `dim` values a row, each row with its scale
+/// and bias.
+#[derive(Clone, Copy)]
+struct Int8Rows<'a> {
+    values: &'a [i8],
     dim: usize,
-    scale: &[f32],
-    bias: &[f32],
-    qscale: f32,
-    out: &mut [f32],
-) {
+    scale: &'a [f32],
+    bias: &'a [f32],
+}
+
+impl Int8Rows<'_> {
+    fn row(&self, r: usize) -> &[i8] {
+        &self.values[r * self.dim..(r + 1) * self.dim]
+    }
+
+    /// Row `r`'s approximate score, from its int8 dot product with a query quantised by `qscale`.
+    fn score(&self, r: usize, dot: i32, qscale: f32) -> f32 {
+        dot as f32 * self.scale[r] * qscale - self.bias[r]
+    }
+}
+
+/// Writes each row's approximate score against the quantised query `q` to `out`.
+fn scan_int8(q: &[i8], qscale: f32, rows: Int8Rows<'_>, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { scan_int8_avx2(q, rows, dim, scale, bias, qscale, out) };
+            unsafe { scan_int8_avx2(q, qscale, rows, out) };
             return;
         }
     }
     for (r, o) in out.iter_mut().enumerate() {
-        let d = dot_i8(q, &rows[r * dim..(r + 1) * dim]);
-        *o = d as f32 * scale[r] * qscale - bias[r];
+        *o = rows.score(r, dot_i8(q, rows.row(r)), qscale);
     }
 }
 
@@ -364,20 +375,13 @@ pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_int8_avx2(
-    q: &[i8],
-    rows: &[i8],
-    dim: usize,
-    scale: &[f32],
-    bias: &[f32],
-    qscale: f32,
-    out: &mut [f32],
-) {
+unsafe fn scan_int8_avx2(q: &[i8], qscale: f32, rows: Int8Rows<'_>, out: &mut [f32]) {
     use std::arch::x86_64::*;
+    let dim = rows.dim;
     let blocks = dim / 32;
     let ones = _mm256_set1_epi16(1);
     for (r, o) in out.iter_mut().enumerate() {
-        let row = &rows[r * dim..(r + 1) * dim];
+        let row = rows.row(r);
         let mut acc = _mm256_setzero_si256();
         for b in 0..blocks {
             // SAFETY: b * 32 + 32 <= dim == row.len() == q.len(); unaligned loads.
@@ -396,7 +400,7 @@ unsafe fn scan_int8_avx2(
         for i in blocks * 32..dim {
             d += i32::from(q[i]) * i32::from(row[i]);
         }
-        *o = d as f32 * scale[r] * qscale - bias[r];
+        *o = rows.score(r, d, qscale);
     }
 }
 
@@ -561,7 +565,13 @@ mod tests {
         assert_eq!(dot_i8(&a, &b), want);
         let dim = 512;
         let mut out = vec![0f32; 1];
-        scan_int8(&a[..dim], &b[..dim], dim, &[1.0], &[0.0], 1.0, &mut out);
+        let rows = Int8Rows {
+            values: &b[..dim],
+            dim,
+            scale: &[1.0],
+            bias: &[0.0],
+        };
+        scan_int8(&a[..dim], 1.0, rows, &mut out);
         assert_eq!(out[0] as i32, dot_i8(&a[..dim], &b[..dim]));
     }
 

@@ -404,169 +404,76 @@ mod tests {
             .unwrap()
     }
 
-    struct SlotCase {
-        date: Date,
-        session: Session,
-        season: Season,
-        // start, end, opens, closes as local times
-        want: [DateTime; 4],
-    }
-
+    /// Checks a session's start, end, window opening and window closing, as local times.
     #[track_caller]
-    fn check_slot(case: SlotCase) {
+    fn check_slot(date: Date, session: Session, season: Season, want: [(i8, i8); 4]) {
         let config = ScheduleConfig::hall_defaults(shanghai());
-        let slot = config.slot(case.date, case.session, case.season).unwrap();
+        let slot = config.slot(date, session, season).unwrap();
         let got = [slot.start, slot.end, slot.opens, slot.closes].map(|t| config.to_civil(t));
-        assert_eq!(got, case.want);
+        assert_eq!(got, want.map(|(h, m)| date.at(h, m, 0, 0)));
     }
 
     #[test]
     fn slots_and_windows() {
+        use Season::*;
+        use Session::*;
         let d = date(2026, 1, 12);
         let s = date(2026, 7, 13);
         let rows = [
-            SlotCase {
-                date: d,
-                session: Session::Morning,
-                season: Season::Regular,
-                want: [
-                    d.at(8, 0, 0, 0),
-                    d.at(11, 30, 0, 0),
-                    d.at(6, 30, 0, 0),
-                    d.at(12, 45, 0, 0),
-                ],
-            },
-            SlotCase {
-                date: d,
-                session: Session::Afternoon,
-                season: Season::Regular,
-                want: [
-                    d.at(14, 0, 0, 0),
-                    d.at(17, 0, 0, 0),
-                    d.at(12, 45, 0, 0),
-                    d.at(20, 0, 0, 0),
-                ],
-            },
-            SlotCase {
-                date: s,
-                session: Session::Morning,
-                season: Season::Summer,
-                want: [
-                    s.at(8, 0, 0, 0),
-                    s.at(11, 30, 0, 0),
-                    s.at(6, 30, 0, 0),
-                    s.at(13, 0, 0, 0),
-                ],
-            },
-            SlotCase {
-                date: s,
-                session: Session::Afternoon,
-                season: Season::Summer,
-                want: [
-                    s.at(14, 30, 0, 0),
-                    s.at(17, 30, 0, 0),
-                    s.at(13, 0, 0, 0),
-                    s.at(20, 30, 0, 0),
-                ],
-            },
+            // (date, session, season, [start, end, opens, closes])
+            (d, Morning, Regular, [(8, 0), (11, 30), (6, 30), (12, 45)]),
+            (d, Afternoon, Regular, [(14, 0), (17, 0), (12, 45), (20, 0)]),
+            (s, Morning, Summer, [(8, 0), (11, 30), (6, 30), (13, 0)]),
+            (
+                s,
+                Afternoon,
+                Summer,
+                [(14, 30), (17, 30), (13, 0), (20, 30)],
+            ),
         ];
-        for row in rows {
-            check_slot(row);
+        for (date, session, season, want) in rows {
+            check_slot(date, session, season, want);
         }
     }
 
-    struct JudgeCase {
+    /// Checks the verdict on a punch at local `(h, m, s)` on a winter Monday.
+    #[track_caller]
+    fn check_judge(
         session: Session,
         role: PunchRole,
-        local: (i8, i8, i8),
+        (h, m, s): (i8, i8, i8),
         late_grace_mins: i64,
         want: Verdict,
-    }
-
-    #[track_caller]
-    fn check_judge(case: JudgeCase) {
+    ) {
         let mut config = ScheduleConfig::hall_defaults(shanghai());
-        config.late_grace = SignedDuration::from_mins(case.late_grace_mins);
+        config.late_grace = SignedDuration::from_mins(late_grace_mins);
         let d = date(2026, 1, 12);
-        let slot = config.slot(d, case.session, Season::Regular).unwrap();
-        let (h, m, s) = case.local;
-        assert_eq!(slot.judge(case.role, at(d.at(h, m, s, 0))), case.want);
+        let slot = config.slot(d, session, Season::Regular).unwrap();
+        assert_eq!(slot.judge(role, at(d.at(h, m, s, 0))), want);
     }
 
     #[test]
     fn verdicts() {
         use PunchRole::*;
         use Session::*;
+        use Verdict::*;
         let rows = [
+            // (session, role, local time, late grace in minutes, verdict)
             // exactly at the start is on time; one second later is late by one (rounded-up) minute
-            JudgeCase {
-                session: Morning,
-                role: ClockIn,
-                local: (8, 0, 0),
-                late_grace_mins: 0,
-                want: Verdict::OnTime,
-            },
-            JudgeCase {
-                session: Morning,
-                role: ClockIn,
-                local: (8, 0, 1),
-                late_grace_mins: 0,
-                want: Verdict::Late { minutes: 1 },
-            },
-            JudgeCase {
-                session: Morning,
-                role: ClockIn,
-                local: (8, 3, 0),
-                late_grace_mins: 0,
-                want: Verdict::Late { minutes: 3 },
-            },
-            JudgeCase {
-                session: Morning,
-                role: ClockIn,
-                local: (8, 3, 0),
-                late_grace_mins: 5,
-                want: Verdict::OnTime,
-            },
+            (Morning, ClockIn, (8, 0, 0), 0, OnTime),
+            (Morning, ClockIn, (8, 0, 1), 0, Late { minutes: 1 }),
+            (Morning, ClockIn, (8, 3, 0), 0, Late { minutes: 3 }),
+            (Morning, ClockIn, (8, 3, 0), 5, OnTime),
             // past the grace, minutes still count from the start
-            JudgeCase {
-                session: Morning,
-                role: ClockIn,
-                local: (8, 6, 0),
-                late_grace_mins: 5,
-                want: Verdict::Late { minutes: 6 },
-            },
-            JudgeCase {
-                session: Morning,
-                role: ClockOut,
-                local: (11, 29, 59),
-                late_grace_mins: 0,
-                want: Verdict::Early { minutes: 1 },
-            },
-            JudgeCase {
-                session: Morning,
-                role: ClockOut,
-                local: (11, 30, 0),
-                late_grace_mins: 0,
-                want: Verdict::OnTime,
-            },
+            (Morning, ClockIn, (8, 6, 0), 5, Late { minutes: 6 }),
+            (Morning, ClockOut, (11, 29, 59), 0, Early { minutes: 1 }),
+            (Morning, ClockOut, (11, 30, 0), 0, OnTime),
             // overtime (延时服务) is never a fault
-            JudgeCase {
-                session: Afternoon,
-                role: ClockOut,
-                local: (19, 59, 0),
-                late_grace_mins: 0,
-                want: Verdict::OnTime,
-            },
-            JudgeCase {
-                session: Afternoon,
-                role: ClockIn,
-                local: (12, 50, 0),
-                late_grace_mins: 0,
-                want: Verdict::OnTime,
-            },
+            (Afternoon, ClockOut, (19, 59, 0), 0, OnTime),
+            (Afternoon, ClockIn, (12, 50, 0), 0, OnTime),
         ];
-        for row in rows {
-            check_judge(row);
+        for (session, role, local, late_grace_mins, want) in rows {
+            check_judge(session, role, local, late_grace_mins, want);
         }
     }
 
@@ -595,23 +502,16 @@ mod tests {
         }
     }
 
-    struct DstCase {
-        local: DateTime,
-        policy: Disambiguation,
-        // expected UTC instant, or the expected error text
-        want: Result<&'static str, &'static str>,
-    }
-
+    /// Checks the UTC instant of a Berlin local time under `policy`, or the error text.
     #[track_caller]
-    fn check_dst(case: DstCase) {
+    fn check_dst(local: DateTime, policy: Disambiguation, want: Result<&str, String>) {
         let mut config = ScheduleConfig::hall_defaults(berlin());
-        config.disambiguation = case.policy;
+        config.disambiguation = policy;
         let got = config
-            .to_instant(case.local)
+            .to_instant(local)
             .map(|t| t.to_string())
             .map_err(|e| e.to_string());
-        let want = case.want.map(str::to_string).map_err(str::to_string);
-        assert_eq!(got, want);
+        assert_eq!(got, want.map(str::to_string));
     }
 
     #[test]
@@ -619,64 +519,29 @@ mod tests {
         use Disambiguation::*;
         let gap = datetime(2026, 3, 29, 2, 30, 0, 0);
         let fold = datetime(2026, 10, 25, 2, 30, 0, 0);
+        let summer = datetime(2026, 7, 13, 8, 0, 0, 0);
         let rows = [
-            DstCase {
-                local: gap,
-                policy: Compatible,
-                want: Ok("2026-03-29T01:30:00Z"),
-            },
-            DstCase {
-                local: gap,
-                policy: Earlier,
-                want: Ok("2026-03-29T00:30:00Z"),
-            },
-            DstCase {
-                local: gap,
-                policy: Later,
-                want: Ok("2026-03-29T01:30:00Z"),
-            },
-            DstCase {
-                local: gap,
-                policy: Reject,
-                want: Err(
-                    "local time 2026-03-29T02:30:00 is skipped (a gap) in zone (unnamed) and \
-                           the policy is to reject it; expected a time outside a daylight-saving \
-                           transition (hint: use the `compatible` policy)",
-                ),
-            },
-            DstCase {
-                local: fold,
-                policy: Compatible,
-                want: Ok("2026-10-25T00:30:00Z"),
-            },
-            DstCase {
-                local: fold,
-                policy: Earlier,
-                want: Ok("2026-10-25T00:30:00Z"),
-            },
-            DstCase {
-                local: fold,
-                policy: Later,
-                want: Ok("2026-10-25T01:30:00Z"),
-            },
-            DstCase {
-                local: fold,
-                policy: Reject,
-                want: Err(
-                    "local time 2026-10-25T02:30:00 is repeated (a fold) in zone (unnamed) and \
-                           the policy is to reject it; expected a time outside a daylight-saving \
-                           transition (hint: use the `compatible` policy)",
-                ),
-            },
+            // (local time, policy, UTC instant)
+            (gap, Compatible, "2026-03-29T01:30:00Z"),
+            (gap, Earlier, "2026-03-29T00:30:00Z"),
+            (gap, Later, "2026-03-29T01:30:00Z"),
+            (fold, Compatible, "2026-10-25T00:30:00Z"),
+            (fold, Earlier, "2026-10-25T00:30:00Z"),
+            (fold, Later, "2026-10-25T01:30:00Z"),
             // an ordinary summer morning in Berlin: UTC+2
-            DstCase {
-                local: datetime(2026, 7, 13, 8, 0, 0, 0),
-                policy: Reject,
-                want: Ok("2026-07-13T06:00:00Z"),
-            },
+            (summer, Reject, "2026-07-13T06:00:00Z"),
         ];
-        for row in rows {
-            check_dst(row);
+        for (local, policy, want) in rows {
+            check_dst(local, policy, Ok(want));
+        }
+        // The `reject` policy refuses both, saying which it is.
+        for (local, what) in [(gap, "skipped (a gap)"), (fold, "repeated (a fold)")] {
+            let want = format!(
+                "local time {local} is {what} in zone (unnamed) and the policy is to reject it; \
+                 expected a time outside a daylight-saving transition (hint: use the \
+                 `compatible` policy)"
+            );
+            check_dst(local, Reject, Err(want));
         }
     }
 

@@ -208,6 +208,15 @@ pub(crate) mod tests {
         Timestamp::from_millisecond(1_790_000_000_000 + ms).unwrap()
     }
 
+    /// `check` rows: one frame every 100 ms from `from_ms`, the box standing at `x`.
+    fn frames(from_ms: i64, x: f32, decisions: &[&Decision]) -> Vec<(i64, f32, Decision)> {
+        (from_ms..)
+            .step_by(100)
+            .zip(decisions)
+            .map(|(ms, d)| (ms, x, (*d).clone()))
+            .collect()
+    }
+
     /// Feeds (time ms, box x, decision) rows and returns the verdicts in order.
     #[track_caller]
     fn check(rows: &[(i64, f32, Decision)], want: &[&str]) {
@@ -235,6 +244,8 @@ pub(crate) mod tests {
 
     #[test]
     fn votes() {
+        // Confident decisions for a and for b, and an unsure one.
+        let (a, b, u) = (known("a"), known("b"), unknown());
         // Three agreeing frames conclude once.
         check(
             &[
@@ -247,83 +258,38 @@ pub(crate) mod tests {
         );
         // Disagreement delays the verdict: a, b, a, unknown, a -> a on the 5th frame.
         check(
-            &[
-                (0, 0.0, known("a")),
-                (100, 0.0, known("b")),
-                (200, 0.0, known("a")),
-                (300, 0.0, unknown()),
-                (400, 0.0, known("a")),
-            ],
+            &frames(0, 0.0, &[&a, &b, &a, &u, &a]),
             &["track 1: a after 5"],
         );
         // A stranger: 5 frames, all unknown.
         check(
-            &[
-                (0, 0.0, unknown()),
-                (100, 0.0, unknown()),
-                (200, 0.0, unknown()),
-                (300, 0.0, unknown()),
-                (400, 0.0, unknown()),
-            ],
+            &frames(0, 0.0, &[&u, &u, &u, &u, &u]),
             &["track 1: unknown after 5"],
         );
         // The box jumps away: a new track, votes start again.
         check(
-            &[
-                (0, 0.0, known("a")),
-                (100, 0.0, known("a")),
-                (200, 400.0, known("b")),
-                (300, 400.0, known("b")),
-                (400, 400.0, known("b")),
-            ],
+            &[frames(0, 0.0, &[&a, &a]), frames(200, 400.0, &[&b, &b, &b])].concat(),
             &["track 2: b after 3"],
         );
         // Someone else confidently recognised in the same place, once a track has concluded, is
         // the next person: a new track (a stranger who later shows a good frame, too).
         check(
-            &[
-                (0, 0.0, known("a")),
-                (100, 0.0, known("a")),
-                (200, 0.0, known("a")),
-                (300, 0.0, known("b")),
-                (400, 0.0, known("b")),
-                (500, 0.0, known("b")),
-            ],
+            &frames(0, 0.0, &[&a, &a, &a, &b, &b, &b]),
             &["track 1: a after 3", "track 2: b after 3"],
         );
         check(
-            &[
-                (0, 0.0, unknown()),
-                (100, 0.0, unknown()),
-                (200, 0.0, unknown()),
-                (300, 0.0, unknown()),
-                (400, 0.0, unknown()),
-                (500, 0.0, known("a")),
-                (600, 0.0, known("a")),
-                (700, 0.0, known("a")),
-            ],
+            &frames(0, 0.0, &[&u, &u, &u, &u, &u, &a, &a, &a]),
             &["track 1: unknown after 5", "track 2: a after 3"],
         );
         // While still voting, a stray frame for someone else does not split the track.
-        check(
-            &[
-                (0, 0.0, known("a")),
-                (100, 0.0, known("b")),
-                (200, 0.0, known("a")),
-                (300, 0.0, known("a")),
-            ],
-            &["track 1: a after 4"],
-        );
+        check(&frames(0, 0.0, &[&a, &b, &a, &a]), &["track 1: a after 4"]);
         // A long gap ends the track even in the same place.
         check(
             &[
-                (0, 0.0, known("a")),
-                (100, 0.0, known("a")),
-                (200, 0.0, known("a")),
-                (5000, 0.0, known("a")),
-                (5100, 0.0, known("a")),
-                (5200, 0.0, known("a")),
-            ],
+                frames(0, 0.0, &[&a, &a, &a]),
+                frames(5000, 0.0, &[&a, &a, &a]),
+            ]
+            .concat(),
             &["track 1: a after 3", "track 2: a after 3"],
         );
     }

@@ -212,3 +212,46 @@ mod tests {
         assert_eq!(h.outbox_depth, 3);
     }
 }
+
+/// The facts endpoint's path: `GET`, with the device's bearer token, answered with [`WireFacts`]
+/// and an `ETag`; `If-None-Match` with that tag is answered `304 Not Modified`.
+pub const FACTS_PATH: &str = "/api/hallclock/v1/facts";
+
+/// The hall's facts the centre owns and a door takes a copy of (`docs/upload-protocol.md`,
+/// "Facts"): the staff list's days and windows and the county's holiday files. No face data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireFacts {
+    /// Always 1.
+    pub protocol: u32,
+    pub hall: String,
+    pub hall_name: String,
+    /// The hall's IANA time zone.
+    pub zone: String,
+    /// The content's version (the `ETag` without quotes): changes whenever anything below does.
+    pub version: String,
+    pub staff: Vec<WireFactsStaff>,
+    pub holiday_files: Vec<WireHolidayFile>,
+}
+
+/// A person on the hall's list, as the centre keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireFactsStaff {
+    pub id: String,
+    pub name: String,
+    /// The window (post) the person holds.
+    pub post: Option<String>,
+    /// The first day on the list, `YYYY-MM-DD`.
+    pub active_from: Option<String>,
+    /// The last day on the list, `YYYY-MM-DD`.
+    pub active_until: Option<String>,
+}
+
+/// A holiday file, whole, in the door's format (`hallclock calendar import`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireHolidayFile {
+    pub name: String,
+    pub body: String,
+}

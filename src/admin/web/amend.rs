@@ -4,9 +4,7 @@
 //! Amendments are appended, never edited: the port writes a new record and its audit line in
 //! one transaction; this file only reads the form and reports the outcome.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -24,10 +22,7 @@ fn amend_page(s: &Signed, status: StatusCode, note: &str) -> Response {
     let mut b = note.to_string();
     b.push_str(
         &Form::post("/amend", &s.session.csrf)
-            .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "amend-staff").required().html(),
-            )
+            .required_field(t(lang, "col.id"), "staff", "amend-staff")
             .field(
                 t(lang, "amend.at"),
                 &Input::new("at", "amend-at")
@@ -46,10 +41,7 @@ fn amend_page(s: &Signed, status: StatusCode, note: &str) -> Response {
                     ],
                 ),
             )
-            .field(
-                t(lang, "amend.reason"),
-                &Input::new("reason", "amend-reason").required().html(),
-            )
+            .required_field(t(lang, "amend.reason"), "reason", "amend-reason")
             .submit(Some("amend"), t(lang, "amend.submit")),
     );
     s.page(status, "nav.amend", &b)
@@ -61,8 +53,7 @@ pub async fn amend_form(s: SignedIn<need::AmendPunches>) -> Response {
 
 pub async fn amend(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::AmendPunches>,
+    CheckedForm(s, f, by, _): CheckedForm<need::AmendPunches>,
 ) -> Response {
     let lang = s.lang;
     let zone = state.console.zone();
@@ -103,7 +94,6 @@ pub async fn amend(
     };
     let a2 = a.clone();
     let now = state.now();
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.amend(&a2, now, &by)).await;
     let done = |()| {
         let at = match a.correction {

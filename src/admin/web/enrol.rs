@@ -31,17 +31,11 @@ fn enrol_page(s: &Signed, notice: &str, status: StatusCode, note: &str) -> Respo
     let mut b = note.to_string();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}<label>{}<br><input name=\"id\" id=\"id\" required></label><label>{}<br><input name=\"name\" id=\"name\"></label><label>{}<br><input name=\"post\" id=\"post\"></label><label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"same-person\" value=\"yes\"> {}</label><input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/enrol\" enctype=\"multipart/form-data\">{}{}<label>{}<br><input type=\"file\" name=\"photo\" id=\"photo\" accept=\"image/jpeg,image/png\" multiple required></label>{}<input type=\"hidden\" name=\"notice\" value=\"{}\"><button id=\"enrol\">{}</button></form>",
         csrf_field(&s.session.csrf),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "enrol.name")),
-        esc(t(lang, "col.post")),
+        person_fields(lang, ""),
         esc(t(lang, "enrol.photos")),
-        esc(t(lang, "enrol.notice")),
-        esc(t(lang, "enrol.notice_version")),
-        esc(notice),
-        esc(t(lang, "enrol.consent")),
-        esc(t(lang, "enrol.same_person")),
+        consent_fields(lang, "", notice),
         esc(notice),
         esc(t(lang, "enrol.submit")),
     );
@@ -55,26 +49,44 @@ fn camera_section(lang: Lang, csrf: &str, notice: &str) -> String {
     let mut b = String::new();
     let _ = write!(
         b,
-        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" hidden><div id=\"verdict\" class=\"msg warn\">{}</div>{}<label>{}<br><input name=\"id\" id=\"cam-id\" required></label><label>{}<br><input name=\"name\" id=\"cam-name\"></label><label>{}<br><input name=\"post\" id=\"cam-post\"></label><div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"cam-consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"cam-same-person\" value=\"yes\"> {}</label><button id=\"capture\">{}</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/enrol/capture\" id=\"camera\"><h2>{}</h2><p>{}</p><img id=\"preview\" alt=\"{}\" width=\"320\" hidden><div id=\"verdict\" class=\"msg warn\">{}</div>{}{}{}<button id=\"capture\">{}</button></form>",
         esc(t(lang, "enrol.camera")),
         esc(t(lang, "enrol.camera_help")),
         esc(t(lang, "enrol.camera")),
         esc(t(lang, "preview.waiting")),
         csrf_field(csrf),
-        esc(t(lang, "col.id")),
-        esc(t(lang, "enrol.name")),
-        esc(t(lang, "col.post")),
-        esc(t(lang, "enrol.notice")),
-        esc(t(lang, "enrol.notice_version")),
-        esc(notice),
-        esc(t(lang, "enrol.consent")),
-        esc(t(lang, "enrol.same_person")),
+        person_fields(lang, "cam-"),
+        consent_fields(lang, "cam-", notice),
         esc(t(lang, "enrol.capture")),
     );
     // A script of our own origin (the Content-Security-Policy allows no inline script); it reads
     // the page's language from `<html lang>`.
     b.push_str("<script src=\"/enrol/preview.js\"></script>");
     b
+}
+
+/// The id, name and post fields of an enrolment form; `prefix` keeps the two forms' element ids
+/// apart.
+fn person_fields(lang: Lang, prefix: &str) -> String {
+    format!(
+        "<label>{}<br><input name=\"id\" id=\"{prefix}id\" required></label><label>{}<br><input name=\"name\" id=\"{prefix}name\"></label><label>{}<br><input name=\"post\" id=\"{prefix}post\"></label>",
+        esc(t(lang, "col.id")),
+        esc(t(lang, "enrol.name")),
+        esc(t(lang, "col.post")),
+    )
+}
+
+/// The privacy notice (with its version) and the consent and same-person boxes of an enrolment
+/// form; `prefix` keeps the two forms' element ids apart.
+fn consent_fields(lang: Lang, prefix: &str, notice: &str) -> String {
+    format!(
+        "<div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"{prefix}consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"{prefix}same-person\" value=\"yes\"> {}</label>",
+        esc(t(lang, "enrol.notice")),
+        esc(t(lang, "enrol.notice_version")),
+        esc(notice),
+        esc(t(lang, "enrol.consent")),
+        esc(t(lang, "enrol.same_person")),
+    )
 }
 
 /// Refreshes the enrolment page's camera preview; the verdict is set as text, never HTML.
@@ -192,8 +204,7 @@ pub async fn preview_json(
 /// `POST /enrol/capture`: enrols from the door camera's next good frames.
 pub async fn capture(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::Enrol>,
+    CheckedForm(s, f, by, _): CheckedForm<need::Enrol>,
 ) -> Response {
     let lang = s.lang;
     let notice = state.settings.notice_version.clone();
@@ -226,7 +237,6 @@ pub async fn capture(
         },
         same_person: same_person_field(&f),
     };
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.capture(request, &by)).await;
     let source = format!("the door camera, consent notice {notice}");
     match enrolment_answer(&state, lang, &s.session.account, &id, result, &source).await {

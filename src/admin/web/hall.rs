@@ -10,14 +10,13 @@
 //! [`html`]: super::html
 
 use std::fmt::Write;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, local, session_text, staff_param, Params, YEARS};
-use super::html::{esc, message, month_filter, table_head, textarea, Form, Input};
+use super::html::{esc, headers, message, month_filter, table_head, textarea, Form, Input};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
@@ -61,7 +60,7 @@ async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCo
     let mut b = note;
     b.push_str(&table_head(
         "posts",
-        &[t(lang, "col.post"), t(lang, "post.a"), t(lang, "post.b")],
+        &headers(lang, &["col.post", "post.a", "post.b"]),
     ));
     for p in &list {
         let _ = write!(
@@ -76,18 +75,9 @@ async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCo
     if allowed(s.session.role, Permission::EditRoster) {
         b.push_str(
             &Form::post("/posts", &s.session.csrf)
-                .field(
-                    t(lang, "col.post"),
-                    &Input::new("post", "post-id").required().html(),
-                )
-                .field(
-                    t(lang, "post.a"),
-                    &Input::new("a", "post-a").required().html(),
-                )
-                .field(
-                    t(lang, "post.b"),
-                    &Input::new("b", "post-b").required().html(),
-                )
+                .required_field(t(lang, "col.post"), "post", "post-id")
+                .required_field(t(lang, "post.a"), "a", "post-a")
+                .required_field(t(lang, "post.b"), "b", "post-b")
                 .submit(Some("post-set"), t(lang, "post.set")),
         );
     }
@@ -96,8 +86,7 @@ async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCo
 
 pub async fn post_set(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
 ) -> Response {
     let lang = s.lang;
     let parsed = (|| -> Result<PostLine, String> {
@@ -122,7 +111,6 @@ pub async fn post_set(
     };
     let l2 = line.clone();
     let now = state.now();
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.set_post(&l2, now, &by)).await;
     let done = |()| {
         let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
@@ -151,12 +139,7 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
     b.push_str(&month_filter("/duty", lang, month));
     b.push_str(&table_head(
         "duty",
-        &[
-            t(lang, "col.date"),
-            t(lang, "col.id"),
-            t(lang, "col.name"),
-            t(lang, "duty.sessions"),
-        ],
+        &headers(lang, &["col.date", "col.id", "col.name", "duty.sessions"]),
     ));
     for d in &list {
         let mut sessions = Vec::new();
@@ -194,12 +177,10 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
 
 pub async fn duty_import(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
 ) -> Response {
     let lang = s.lang;
     let csv = f.get("csv").cloned().unwrap_or_default();
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.import_duty(&csv, &by)).await;
     let done = |n: DutyImport| {
         let mut note = message("ok", &format!("{} {}", t(lang, "duty.done"), n.entries));
@@ -245,11 +226,7 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
     );
     b.push_str(&table_head(
         "holidays",
-        &[
-            t(lang, "col.date"),
-            t(lang, "holiday.kind"),
-            t(lang, "col.name"),
-        ],
+        &headers(lang, &["col.date", "holiday.kind", "col.name"]),
     ));
     for h in &list {
         let kind = if h.holiday {
@@ -281,12 +258,10 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
 
 pub async fn holidays_import(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::EditCalendar>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditCalendar>,
 ) -> Response {
     let lang = s.lang;
     let text = f.get("text").cloned().unwrap_or_default();
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.import_calendar(&text, &by)).await;
     let done = |n: CalendarImport| {
         let years: Vec<String> = n.years.iter().map(ToString::to_string).collect();
@@ -345,10 +320,7 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     if allowed(s.session.role, Permission::EditRoster) {
         b.push_str(
             &Form::post("/meetings", &s.session.csrf)
-                .field(
-                    t(lang, "meeting.title"),
-                    &Input::new("title", "meeting-title").required().html(),
-                )
+                .required_field(t(lang, "meeting.title"), "title", "meeting-title")
                 .field(
                     t(lang, "meeting.start"),
                     &Input::new("start", "meeting-start")
@@ -379,8 +351,7 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
 
 pub async fn meeting_record(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::EditRoster>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
 ) -> Response {
     let lang = s.lang;
     let list = |key: &str, seps: &[char]| -> Vec<String> {
@@ -398,7 +369,6 @@ pub async fn meeting_record(
         invite: list("invite", &[',', '，', ' ', '\n']),
         sign_in: list("sign_in", &['\n', ',', '，']),
     };
-    let by = s.actor(peer);
     let result = call(&state, move |c| c.record_meeting(&form, &by)).await;
     let done = |m: MeetingLine| {
         let detail = format!(

@@ -147,6 +147,11 @@ impl Form {
         self
     }
 
+    /// `label` around a required text [`Input`] named `name`, with the element id `id`.
+    pub fn required_field(self, label: &str, name: &str, id: &str) -> Form {
+        self.field(label, &Input::new(name, id).required().html())
+    }
+
     /// The submit button (with `id`, when a test or a script needs it) and the end of the form.
     pub fn submit(mut self, id: Option<&str>, text: &str) -> String {
         match id {
@@ -234,6 +239,11 @@ pub fn month_filter(action: &str, lang: Lang, month: jiff::civil::Date) -> Strin
                 .html(),
         )
         .submit(None, t(lang, "search"))
+}
+
+/// The texts of the i18n `keys` in `lang`, e.g. a table's headers for [`table_head`].
+pub fn headers(lang: Lang, keys: &[&str]) -> Vec<&'static str> {
+    keys.iter().map(|key| t(lang, key)).collect()
 }
 
 /// `<table id="…">` and its header row.

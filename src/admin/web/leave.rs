@@ -5,9 +5,8 @@
 //! the person on leave (`core::leave::check_approver`); this file only shows the form.
 
 use std::fmt::Write;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::civil::Date;
@@ -63,10 +62,7 @@ async fn leave_view(state: &AppState, s: &Signed, note: String) -> Response {
     };
     b.push_str(
         &Form::post("/leave", &s.session.csrf)
-            .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "leave-staff").required().html(),
-            )
+            .required_field(t(lang, "col.id"), "staff", "leave-staff")
             .field(
                 t(lang, "leave.kind"),
                 &select("kind", Some("leave-kind"), &kinds),
@@ -181,8 +177,7 @@ fn half_day(
 
 pub async fn leave_add(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(mut s, f, _): CheckedForm<need::EnterLeave>,
+    CheckedForm(mut s, f, by, _): CheckedForm<need::EnterLeave>,
 ) -> Response {
     let lang = s.lang;
     let form = (|| -> Result<LeaveForm, String> {
@@ -218,7 +213,6 @@ pub async fn leave_add(
     };
     let f2 = form.clone();
     let now = state.now();
-    let by = s.actor(peer);
     match call(&state, move |c| c.add_leave(&f2, now, &by)).await {
         Ok(added) => {
             let mut note = message(
@@ -250,8 +244,7 @@ pub async fn leave_add(
 
 pub async fn leave_approve(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(s, f, _): CheckedForm<need::ApproveLeave>,
+    CheckedForm(s, f, by, _): CheckedForm<need::ApproveLeave>,
 ) -> Response {
     let lang = s.lang;
     let Some(id) = f.get("id").and_then(|i| i.trim().parse::<u64>().ok()) else {
@@ -261,7 +254,6 @@ pub async fn leave_approve(
         .get("certified_by")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
-    let by = s.actor(peer);
     let now = state.now();
     match call(&state, move |c| {
         c.approve_leave(crate::core::leave::LeaveId(id), &by, cert, now)

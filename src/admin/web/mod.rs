@@ -154,7 +154,8 @@ pub enum PreviewVerdict {
     },
 }
 
-/// An enrolment from the door camera's next good frames.
+/// An enrolment from the door camera's next good frames: the person and their consent (an
+/// upload's [`EnrolRequest`] has the same, and the photos).
 #[derive(Debug, Clone)]
 pub struct CaptureRequest {
     pub id: StaffId,
@@ -365,6 +366,8 @@ pub struct SpoofView {
     pub live_score: Option<f32>,
     /// `model`, `flat`, `still`, `bezel`, comma-separated.
     pub reasons: String,
+    /// The evidence frame's file name, when one is kept on the device (`keep-evidence`).
+    pub evidence: Option<String>,
 }
 
 /// A recorded meeting.
@@ -443,6 +446,9 @@ pub trait Console: Send + Sync + 'static {
     fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError>;
     /// The month's suspected spoofs at the door, by time.
     fn spoofs(&self, month: Date) -> Result<Vec<SpoofView>, ConsoleError>;
+    /// The JPEG of the evidence frame `file` (listed in a [`SpoofView`]); `None` when unknown
+    /// or past its retention.
+    fn evidence(&self, file: &str) -> Result<Option<Vec<u8>>, ConsoleError>;
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError>;
     /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
     fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError>;
@@ -730,6 +736,7 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(status::status))
         .route("/audit", get(audit::audit))
         .route("/spoofs", get(spoofs::spoofs))
+        .route("/spoofs/evidence/{file}", get(spoofs::evidence))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)

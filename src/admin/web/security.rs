@@ -93,6 +93,8 @@ permissions!(
     EditRoster,
     /// The holiday calendar.
     EditCalendar,
+    /// Evidence frames of suspected spoofs (face images kept on the device).
+    ViewEvidence,
 );
 
 pub fn allowed(role: Role, what: Permission) -> bool {
@@ -100,7 +102,7 @@ pub fn allowed(role: Role, what: Permission) -> bool {
     match what {
         ViewStaff | ViewReports | ViewStatus => true,
         EnterLeave | ApproveLeave | AmendPunches | EditRoster => role >= Role::Supervisor,
-        Enrol | ViewAudit | EditCalendar => role == Role::Admin,
+        Enrol | ViewAudit | EditCalendar | ViewEvidence => role == Role::Admin,
     }
 }
 

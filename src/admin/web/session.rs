@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::ops::Deref;
 
-use axum::extract::{Extension, FromRequest, FromRequestParts, Query, Request, State};
+use axum::extract::{ConnectInfo, Extension, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -163,8 +163,14 @@ impl<P: Need, A: Anonymous> FromRequestParts<AppState> for SignedIn<P, A> {
 /// The extractor of an urlencoded form post by a session whose role may do `P`, carrying the
 /// session's CSRF token: the form is read first (a malformed one is axum's rejection), then
 /// the session is checked as [`SignedIn`] with [`Endpoint`] does (401, 403), then the token
-/// (403). Yields the visit and the form's fields: `CheckedForm(s, f, _)`.
-pub(super) struct CheckedForm<P>(pub Signed, pub Params, pub PhantomData<fn() -> P>);
+/// (403). Yields the visit, the form's fields and who acts from where, for the audit record of
+/// the change: `CheckedForm(s, f, by, _)`.
+pub(super) struct CheckedForm<P>(
+    pub Signed,
+    pub Params,
+    pub Actor,
+    pub PhantomData<fn() -> P>,
+);
 
 impl<P: Need> FromRequest<AppState> for CheckedForm<P> {
     type Rejection = Response;
@@ -172,6 +178,9 @@ impl<P: Need> FromRequest<AppState> for CheckedForm<P> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let Query(q) = Query::<Params>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
         let headers = parts.headers.clone();
@@ -193,7 +202,8 @@ impl<P: Need> FromRequest<AppState> for CheckedForm<P> {
                 ),
             ));
         }
-        Ok(CheckedForm(signed, form, PhantomData))
+        let by = signed.actor(peer);
+        Ok(CheckedForm(signed, form, by, PhantomData))
     }
 }
 
@@ -438,7 +448,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    CheckedForm(s, _, _): CheckedForm<need::ViewStatus>,
+    CheckedForm(s, _, _, _): CheckedForm<need::ViewStatus>,
 ) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let digest = token_digest(&token);

@@ -7,9 +7,8 @@
 //! [`Console`]: super::Console
 
 use std::fmt::Write;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -104,8 +103,7 @@ async fn staff_page(state: &AppState, s: &Signed, note: Option<String>) -> Respo
 
 pub async fn deactivate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CheckedForm(mut s, f, _): CheckedForm<need::Enrol>,
+    CheckedForm(mut s, f, by, _): CheckedForm<need::Enrol>,
 ) -> Response {
     let lang = s.lang;
     let id = match staff_param(f.get("id")) {
@@ -114,7 +112,6 @@ pub async fn deactivate(
         Err(e) => return s.failure(ConsoleError::Refused(e)),
     };
     let who = id.clone();
-    let by = s.actor(peer);
     match call(&state, move |c| c.deactivate(&who, &by)).await {
         Ok(n) => {
             reload_gallery(&state).await;

@@ -140,6 +140,9 @@ pub enum MonthCommand {
         hall: String,
         #[arg(long)]
         year: i16,
+        /// Only this person.
+        #[arg(long)]
+        staff: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -368,8 +371,17 @@ pub async fn month(store: &mut Store, command: MonthCommand, now: Timestamp) -> 
             };
             emit(&bytes, None)?;
         }
-        MonthCommand::Year { hall, year, format } => {
-            let lines = month::year(store, &hall, year, now)
+        MonthCommand::Year {
+            hall,
+            year,
+            staff,
+            format,
+        } => {
+            let staff = staff
+                .map(|s| StaffId::new(&s))
+                .transpose()
+                .context("month year")?;
+            let lines = month::year(store, &hall, year, now, staff.as_ref())
                 .await
                 .context("month year")?;
             let bytes = match format {

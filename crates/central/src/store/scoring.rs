@@ -226,6 +226,19 @@ impl Store {
             .collect()
     }
 
+    /// Everyone ever on the hall's list (whatever their days), by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`], [`StoreError::Query`].
+    pub async fn hall_staff(&self, hall: &str) -> Result<Vec<Member>, StoreError> {
+        self.members(
+            hall,
+            jiff::civil::date(1, 1, 1),
+            jiff::civil::date(9999, 12, 31),
+        )
+        .await
+    }
+
     /// Keeps a holiday file under `name` (a later import of the same name replaces it).
     ///
     /// # Errors
@@ -288,6 +301,29 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// One person's punches in `[from, to)` from every door, in time order.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`], [`StoreError::Query`].
+    pub async fn hall_punches_of(
+        &self,
+        hall: &str,
+        staff: &StaffId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Punch>, StoreError> {
+        Ok(self
+            .person_punches(hall, staff, from, to)
+            .await?
+            .into_iter()
+            .map(|d| Punch {
+                staff: staff.clone(),
+                at: d.at,
+                clock_trusted: d.clock_trusted,
+            })
+            .collect())
     }
 
     /// One person's punches in `[from, to)` with the door that took each.

@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod cluster;
+mod facts;
 mod faults;
 mod month;
 mod receiver;

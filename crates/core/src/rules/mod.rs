@@ -40,8 +40,8 @@ pub use classify::{
     SignIn,
 };
 pub use door::{
-    Action, ClockOutRule, DoorEngine, DoorPolicy, Face, NotJudged, PassKind, RejectReason, Sighting,
-    Signal,
+    Action, ClockOutRule, DoorEngine, DoorPolicy, Face, NotJudged, PassKind, RejectReason,
+    Sighting, Signal,
 };
 
 /// Settings of the rules engine.
