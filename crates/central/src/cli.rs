@@ -17,9 +17,9 @@ use hallclock_core::ids::StaffId;
 
 mod month;
 
-use crate::receiver;
 use crate::store::{DbSettings, Store};
 use crate::token::NewToken;
+use crate::{receiver, silence};
 
 /// The central scoring service of hallclock: receives the doors' punches into PostgreSQL.
 #[derive(Debug, Parser)]
@@ -72,6 +72,9 @@ pub enum Command {
         /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
+        /// Database connections to keep, used in turn (default: two per core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+        connections: Option<u16>,
     },
 }
 
@@ -146,11 +149,13 @@ pub enum DeviceCommand {
         #[arg(long)]
         id: String,
     },
-    /// Lists the doors with when each was last heard from; `silent` marks live doors not heard
-    /// from for --silent-minutes.
+    /// Lists the doors with when each was last heard from and their last health report, as of
+    /// --now; `silent` marks doors not heard from for --silent-minutes during working hours (the
+    /// sessions of a working day of the county's calendar, in the hall's zone), `off-hours` the
+    /// same outside them.
     List {
         #[arg(long, default_value_t = 30)]
-        silent_minutes: i64,
+        silent_minutes: u32,
     },
 }
 
@@ -176,9 +181,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let version = store.migrate().await.context("migrating")?;
             eprintln!("The database schema is at version {version}.");
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            connections,
+        } => {
             store.migrate().await.context("migrating before serving")?;
-            serve(receiver::StoreHandle::new(settings, store), listen).await?;
+            let connections = connections.map_or_else(receiver::default_connections, usize::from);
+            let handle = receiver::StoreHandle::with_connections(settings, store, connections);
+            serve(handle, listen).await?;
         }
         command => {
             store
@@ -190,14 +200,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Command::Calendar(c) => month::calendar(&store, c).await?,
                 Command::Record(c) => month::record(&store, c, now).await?,
                 Command::Month(c) => month::month(&mut store, c, now).await?,
-                command => admin(&store, command).await?,
+                command => admin(&store, command, now).await?,
             }
         }
     }
     Ok(())
 }
 
-async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
+async fn admin(store: &Store, command: Command, now: jiff::Timestamp) -> anyhow::Result<()> {
     match command {
         Command::Hall(HallCommand::Add { id, name, zone }) => {
             jiff::tz::TimeZone::get(&zone)
@@ -257,17 +267,28 @@ async fn admin(store: &Store, command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Device(DeviceCommand::List { silent_minutes }) => {
-            let rows = store.devices(silent_minutes).await.context("device list")?;
+            let window = jiff::SignedDuration::from_mins(i64::from(silent_minutes));
+            let rows = store.devices().await.context("device list")?;
+            let calendar = crate::month::calendar(store)
+                .await
+                .context("device list: the county's calendar")?;
+            let mut halls = std::collections::BTreeMap::new();
+            for r in &rows {
+                if !halls.contains_key(&r.hall) {
+                    let hall = store.hall(&r.hall).await.context("device list")?;
+                    let hours = silence::WorkingHours::new(hall.zone, calendar.clone());
+                    halls.insert(r.hall.clone(), hours);
+                }
+            }
             let mut out = std::io::stdout().lock();
             writeln!(out, "hall\tdevice\tstate\tlast seen\thealth")?;
             for r in rows {
-                let state = if r.revoked_at.is_some() {
-                    "revoked"
-                } else if r.silent {
-                    "silent"
-                } else {
-                    "live"
+                let revoked = r.revoked_at.is_some();
+                let state = match halls.get(&r.hall) {
+                    Some(hours) => silence::door_state(now, r.last_seen_at, revoked, window, hours),
+                    None => continue,
                 };
+                let state = state.as_str();
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}\t{}",

@@ -4,8 +4,9 @@
 //!
 //! Rooms: `ingest` decides what a batch's records are worth (pure, no I/O), `token` makes and
 //! hashes bearer tokens, `store` holds every SQL statement and the migrations, `receiver` is the
-//! axum endpoint, `cli` the commands. It links neither OpenCV, ONNX Runtime nor SQLite; it shares
-//! the wire shapes (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
+//! axum endpoint, `silence` tells which doors went quiet in working hours (pure), `cli` the
+//! commands. It links neither OpenCV, ONNX Runtime nor SQLite; it shares the wire shapes
+//! (`hallclock-wire`) and the rules (`hallclock-core`) with the door.
 
 pub mod cli;
 pub mod facts;
@@ -14,5 +15,6 @@ pub mod month;
 pub mod receiver;
 pub mod render;
 pub mod sheet;
+pub mod silence;
 pub mod store;
 pub mod token;

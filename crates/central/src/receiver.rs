@@ -5,9 +5,12 @@
 //!
 //! Must not hold SQL (`store` does) or decide what a record is worth (`ingest` does). A refused
 //! request (any 4xx) changes nothing, not even the device's last-seen time; a token is never
-//! logged or echoed. A database connection that ended is opened again on the next request
-//! ([`StoreHandle`]); until it can be, requests are answered `503` with `Retry-After`.
+//! logged or echoed. The receiver keeps a few connections, used in turn; one that ended is opened
+//! again on the next request that picks it ([`StoreHandle`]); until it can be, requests are
+//! answered `503` with `Retry-After`. It holds no other state: any number of receivers may serve
+//! the same database (`docs/central-scaling.md`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body, Bytes};
@@ -30,34 +33,55 @@ pub const HEARTBEAT_PATH: &str = "/api/hallclock/v1/heartbeat";
 /// The largest heartbeat body read.
 const MAX_HEARTBEAT_BYTES: usize = 16 * 1024;
 
-/// The store the receiver uses, connected again when its connection has ended.
+/// The connections the receiver keeps by default: two per core, so that one connection's commit
+/// waiting for the disk does not hold up the others (queries are also pipelined on each).
+pub fn default_connections() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// The stores the receiver uses in turn, each connected on first use and again when its
+/// connection has ended.
 #[derive(Debug)]
 pub struct StoreHandle {
     settings: DbSettings,
-    current: tokio::sync::Mutex<Arc<Store>>,
+    slots: Vec<tokio::sync::Mutex<Option<Arc<Store>>>>,
+    next: AtomicUsize,
 }
 
 impl StoreHandle {
-    /// A handle over an open store and the settings it was opened with.
+    /// A handle over an open store and the settings it was opened with, keeping
+    /// [`default_connections`].
     pub fn new(settings: DbSettings, store: Store) -> StoreHandle {
+        StoreHandle::with_connections(settings, store, default_connections())
+    }
+
+    /// A handle keeping `connections` (at least one): `store` and others opened when first used.
+    pub fn with_connections(settings: DbSettings, store: Store, connections: usize) -> StoreHandle {
+        let mut slots = vec![tokio::sync::Mutex::new(Some(Arc::new(store)))];
+        slots.extend((1..connections).map(|_| tokio::sync::Mutex::new(None)));
         StoreHandle {
             settings,
-            current: tokio::sync::Mutex::new(Arc::new(store)),
+            slots,
+            next: AtomicUsize::new(0),
         }
     }
 
-    /// The open store, reconnecting first when the connection has ended (one reconnection at a
-    /// time; requests meanwhile wait for it).
+    /// The next open store in turn, connecting first when it has none or its connection has
+    /// ended (one connection attempt per slot at a time; requests meanwhile wait for it).
     ///
     /// # Errors
     /// What [`Store::connect`] reports.
     pub async fn get(&self) -> Result<Arc<Store>, StoreError> {
-        let mut current = self.current.lock().await;
-        if current.is_closed() {
-            tracing::warn!("The database connection ended; connecting again");
-            *current = Arc::new(Store::connect(&self.settings).await?);
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let mut slot = self.slots[turn].lock().await;
+        match slot.as_ref() {
+            Some(store) if !store.is_closed() => return Ok(store.clone()),
+            Some(_) => tracing::warn!("A database connection ended; connecting again"),
+            None => {}
         }
-        Ok(current.clone())
+        let store = Arc::new(Store::connect(&self.settings).await?);
+        *slot = Some(store.clone());
+        Ok(store)
     }
 }
 
@@ -172,9 +196,6 @@ async fn punches(
         Ok(i) => i,
         Err(e) => return unavailable(&e),
     };
-    if let Err(e) = store.insert_punch_liveness(&device.id, &to_insert).await {
-        return unavailable(&e);
-    }
     let attempts = match store
         .insert_spoof_attempts(
             &device.id,
@@ -186,9 +207,6 @@ async fn punches(
         Ok(i) => i,
         Err(e) => return unavailable(&e),
     };
-    if let Err(e) = store.touch_device(&device.id, None).await {
-        tracing::warn!(device = %device.id, error = %e, "Could not note the device as seen");
-    }
     let answer = ingest::answer(lines, &inserted, &attempts);
     let count = |s: &str| answer.results.iter().filter(|r| r.status == s).count();
     tracing::info!(
@@ -238,7 +256,7 @@ async fn heartbeat(
         Ok(h) => h,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("heartbeat: {e}")),
     };
-    match store.touch_device(&device.id, Some(&health)).await {
+    match store.note_heartbeat(&device.id, &health).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => unavailable(&e),
     }

@@ -1,6 +1,8 @@
 //! The doors' liveness facts (upload protocol version 2, issue 11; migration 0002): a punch's
 //! liveness verdict, kept beside the punch, and the spoof attempts a door refused. Every SQL
-//! statement about them lives here.
+//! statement about them lives here, but the punches' verdicts: those are kept by the batch's own
+//! statement (`Store::insert_punches`, one commit a batch), from the columns [`VerdictColumns`]
+//! makes.
 //!
 //! Must not decide anything (`ingest` checked the records) nor store an image, an embedding or a
 //! recognition score: none is ever received.
@@ -10,48 +12,35 @@ use std::collections::HashSet;
 use super::{query, Store, StoreError};
 use crate::ingest::{CheckedAttempt, CheckedPunch};
 
-impl Store {
-    /// Keeps the liveness verdicts of a device's stored punches, each `(device, seq)` once (a
-    /// verdict already kept is left as it is, so that a resent batch completes what an
-    /// interrupted one began). Punches without a verdict are skipped. Committed when it returns.
-    ///
-    /// Call it after [`Store::insert_punches`] with the same punches: a verdict needs its punch.
-    ///
-    /// # Errors
-    /// [`StoreError::Query`]: none of the verdicts is kept.
-    pub async fn insert_punch_liveness(
-        &self,
-        device: &str,
-        punches: &[&CheckedPunch],
-    ) -> Result<(), StoreError> {
+/// The liveness verdicts of a batch's punches as the batch statement's array parameters; punches
+/// without a verdict have no row.
+pub(super) struct VerdictColumns {
+    pub seq: Vec<i64>,
+    pub verdict: Vec<&'static str>,
+    pub live_score: Vec<f32>,
+    /// Each punch's reasons joined by commas (codes of a-z and '-', checked by `ingest`).
+    pub reasons: Vec<String>,
+}
+
+impl VerdictColumns {
+    pub(super) fn of(punches: &[&CheckedPunch]) -> VerdictColumns {
         let with: Vec<_> = punches
             .iter()
             .filter_map(|p| p.liveness.as_ref().map(|l| (p.seq, l)))
             .collect();
-        if with.is_empty() {
-            return Ok(());
+        VerdictColumns {
+            seq: with.iter().map(|(s, _)| *s).collect(),
+            verdict: with
+                .iter()
+                .map(|(_, l)| if l.suspect { "suspect" } else { "live" })
+                .collect(),
+            live_score: with.iter().map(|(_, l)| l.live_score).collect(),
+            reasons: with.iter().map(|(_, l)| l.reasons.join(",")).collect(),
         }
-        let seq: Vec<i64> = with.iter().map(|(s, _)| *s).collect();
-        let verdict: Vec<&str> = with
-            .iter()
-            .map(|(_, l)| if l.suspect { "suspect" } else { "live" })
-            .collect();
-        let score: Vec<f32> = with.iter().map(|(_, l)| l.live_score).collect();
-        let reasons: Vec<String> = with.iter().map(|(_, l)| l.reasons.join(",")).collect();
-        self.client
-            .execute(
-                "INSERT INTO punch_liveness (device, seq, verdict, live_score, reasons)
-                 SELECT $1, u.seq, u.verdict, u.live_score, string_to_array(u.reasons, ',')
-                 FROM UNNEST($2::bigint[], $3::text[], $4::real[], $5::text[])
-                      AS u(seq, verdict, live_score, reasons)
-                 ON CONFLICT (device, seq) DO NOTHING",
-                &[&device, &seq, &verdict, &score, &reasons],
-            )
-            .await
-            .map_err(query("storing punches' liveness verdicts"))?;
-        Ok(())
     }
+}
 
+impl Store {
     /// Inserts a device's refused spoof attempts in one statement, each `(device, seq)` once;
     /// returns the seqs stored now (the others were stored before). Committed when it returns.
     ///

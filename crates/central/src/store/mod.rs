@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 use hallclock_core::ids::StaffId;
 use hallclock_core::schedule::{PunchRole, Verdict};
+use tokio::sync::OnceCell;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
@@ -158,8 +159,6 @@ pub struct DeviceRow {
     pub last_seen_at: Option<jiff::Timestamp>,
     /// The last heartbeat, as JSON text.
     pub health: Option<String>,
-    /// Not revoked, and not seen for longer than the asked window (or never).
-    pub silent: bool,
 }
 
 /// An instant column as milliseconds since the Unix epoch (`int8`, or NULL), for
@@ -178,9 +177,51 @@ fn instant_ms(ms: i64, what: &'static str) -> Result<jiff::Timestamp, StoreError
     })
 }
 
+/// The live device a token's sha256 belongs to.
+const TOKEN_SQL: &str =
+    "SELECT id, hall FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL";
+
+/// Which of a list of staff ids a hall has.
+const STAFF_SQL: &str = "SELECT id FROM staff WHERE hall = $1 AND id = ANY($2::text[])";
+
+/// A batch's punches in one statement, each `(device, seq)` once, with the liveness verdicts
+/// they carry (version 2; a verdict kept before is left as it is), and the device noted as seen:
+/// the seqs stored now come back. One statement, so one commit; the verdicts' foreign key to
+/// `punches` is checked at its end, when the punches inserted beside them are there.
+const BATCH_SQL: &str = "WITH stored AS (
+         INSERT INTO punches (device, seq, hall, staff_id, at, direction, clock_trusted,
+                              verdict, late_minutes, early_minutes)
+         SELECT $1, u.seq, $2, u.staff_id, u.at::timestamptz, u.direction, u.clock_trusted,
+                u.verdict, u.late_minutes, u.early_minutes
+         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+                     $8::text[], $9::integer[], $10::integer[])
+              AS u(seq, staff_id, at, direction, clock_trusted, verdict, late_minutes,
+                   early_minutes)
+         ON CONFLICT (device, seq) DO NOTHING
+         RETURNING seq
+     ), verdicts AS (
+         INSERT INTO punch_liveness (device, seq, verdict, live_score, reasons)
+         SELECT $1, v.seq, v.verdict, v.live_score, string_to_array(v.reasons, ',')
+         FROM UNNEST($11::bigint[], $12::text[], $13::real[], $14::text[])
+              AS v(seq, verdict, live_score, reasons)
+         ON CONFLICT (device, seq) DO NOTHING
+     ), seen AS (
+         UPDATE devices SET last_seen_at = now() WHERE id = $1
+     )
+     SELECT seq FROM stored";
+
+/// The statements every batch runs, prepared once per connection (the schema must exist first,
+/// so on first use rather than at connect time).
+struct Prepared {
+    token: Statement,
+    staff: Statement,
+    batch: Statement,
+}
+
 /// The connection to PostgreSQL. Queries take `&self` and are pipelined on the one connection.
 pub struct Store {
     client: Client,
+    prepared: OnceCell<Prepared>,
 }
 
 impl fmt::Debug for Store {
@@ -214,16 +255,40 @@ impl Store {
             config.password(password);
         }
         config.application_name("hallclock-central");
+        // A database host that does not answer (not one that refuses) must not hold a request
+        // for minutes: the door gives up after its own timeout (10 s by default) anyway.
+        config.connect_timeout(std::time::Duration::from_secs(5));
         let (client, connection) = config
             .connect(NoTls)
             .await
-            .map_err(|e| StoreError::Connect(e.to_string()))?;
+            .map_err(|e| StoreError::Connect(with_causes(&e)))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
+                let error = with_causes(&error);
                 tracing::error!(%error, "The database connection ended");
             }
         });
-        Ok(Store { client })
+        Ok(Store {
+            client,
+            prepared: OnceCell::new(),
+        })
+    }
+
+    /// The ingest path's statements, prepared on first use.
+    async fn prepared(&self) -> Result<&Prepared, StoreError> {
+        self.prepared
+            .get_or_try_init(|| async {
+                let prepare = |sql: &'static str| self.client.prepare(sql);
+                let (token, staff, batch) =
+                    tokio::try_join!(prepare(TOKEN_SQL), prepare(STAFF_SQL), prepare(BATCH_SQL))
+                        .map_err(query("preparing the ingest statements"))?;
+                Ok(Prepared {
+                    token,
+                    staff,
+                    batch,
+                })
+            })
+            .await
     }
 
     /// Whether the connection has ended (the server restarted or the network failed).
@@ -417,11 +482,11 @@ impl Store {
         found(n, "device", id)
     }
 
-    /// Every device, by hall and id; `silent` marks live devices not seen for `silent_minutes`.
+    /// Every device, by hall and id (`silence` tells which went silent).
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn devices(&self, silent_minutes: i64) -> Result<Vec<DeviceRow>, StoreError> {
+    pub async fn devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
         let rows = self
             .client
             .query(
@@ -432,12 +497,9 @@ impl Store {
                     epoch_ms!("revoked_at"),
                     ", ",
                     epoch_ms!("last_seen_at"),
-                    ", health::text,
-                     revoked_at IS NULL AND (last_seen_at IS NULL
-                         OR last_seen_at < now() - make_interval(mins => $1::int))
-                     FROM devices ORDER BY hall, id"
+                    ", health::text FROM devices ORDER BY hall, id"
                 ),
-                &[&(silent_minutes.clamp(0, i64::from(i32::MAX)) as i32)],
+                &[],
             )
             .await
             .map_err(query("listing devices"))?;
@@ -451,7 +513,6 @@ impl Store {
                     revoked_at: optional(r.get(3), "devices.revoked_at")?,
                     last_seen_at: optional(r.get(4), "devices.last_seen_at")?,
                     health: r.get(5),
-                    silent: r.get(6),
                 })
             })
             .collect()
@@ -465,12 +526,10 @@ impl Store {
         &self,
         token_sha256: &[u8; 32],
     ) -> Result<Option<TokenDevice>, StoreError> {
+        let statement = &self.prepared().await?.token;
         let row = self
             .client
-            .query_opt(
-                "SELECT id, hall FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL",
-                &[&&token_sha256[..]],
-            )
+            .query_opt(statement, &[&&token_sha256[..]])
             .await
             .map_err(query("looking up a token"))?;
         Ok(row.map(|r| TokenDevice {
@@ -488,19 +547,19 @@ impl Store {
         hall: &str,
         ids: &[&str],
     ) -> Result<HashSet<String>, StoreError> {
+        let statement = &self.prepared().await?.staff;
         let rows = self
             .client
-            .query(
-                "SELECT id FROM staff WHERE hall = $1 AND id = ANY($2::text[])",
-                &[&hall, &ids],
-            )
+            .query(statement, &[&hall, &ids])
             .await
             .map_err(query("reading the staff list"))?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Inserts a device's punches in one statement, each `(device, seq)` once; returns the seqs
-    /// stored now (the others were stored before). Committed when it returns.
+    /// Inserts a device's punches in one statement, each `(device, seq)` once, with the liveness
+    /// verdicts they carry (a verdict kept before is left as it is), and notes the device as
+    /// heard from now; returns the seqs stored now (the others were stored before). Committed
+    /// when it returns.
     ///
     /// # Errors
     /// [`StoreError::Query`]: nothing of the batch is stored.
@@ -510,9 +569,7 @@ impl Store {
         hall: &str,
         punches: &[&CheckedPunch],
     ) -> Result<HashSet<i64>, StoreError> {
-        if punches.is_empty() {
-            return Ok(HashSet::new());
-        }
+        let statement = &self.prepared().await?.batch;
         let n = punches.len();
         let mut seq = Vec::with_capacity(n);
         let mut staff = Vec::with_capacity(n);
@@ -542,22 +599,26 @@ impl Store {
             late.push(i32::try_from(l).unwrap_or(i32::MAX));
             early.push(i32::try_from(e).unwrap_or(i32::MAX));
         }
+        let live = liveness::VerdictColumns::of(punches);
         let rows = self
             .client
             .query(
-                "INSERT INTO punches (device, seq, hall, staff_id, at, direction, clock_trusted,
-                                      verdict, late_minutes, early_minutes)
-                 SELECT $1, u.seq, $2, u.staff_id, u.at::timestamptz, u.direction, u.clock_trusted,
-                        u.verdict, u.late_minutes, u.early_minutes
-                 FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::boolean[],
-                             $8::text[], $9::integer[], $10::integer[])
-                      AS u(seq, staff_id, at, direction, clock_trusted, verdict, late_minutes,
-                           early_minutes)
-                 ON CONFLICT (device, seq) DO NOTHING
-                 RETURNING seq",
+                statement,
                 &[
-                    &device, &hall, &seq, &staff, &at, &direction, &trusted, &verdict, &late,
+                    &device,
+                    &hall,
+                    &seq,
+                    &staff,
+                    &at,
+                    &direction,
+                    &trusted,
+                    &verdict,
+                    &late,
                     &early,
+                    &live.seq,
+                    &live.verdict,
+                    &live.live_score,
+                    &live.reasons,
                 ],
             )
             .await
@@ -565,23 +626,34 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Notes that a device was heard from now; with `health` (JSON text), keeps it as its last
-    /// heartbeat.
+    /// Keeps a device's heartbeat (JSON text) as its last health report and notes it as heard
+    /// from now. (A batch notes it in the batch's own statement, [`Store::insert_punches`].)
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn touch_device(&self, id: &str, health: Option<&str>) -> Result<(), StoreError> {
+    pub async fn note_heartbeat(&self, id: &str, health: &str) -> Result<(), StoreError> {
         self.client
             .execute(
-                "UPDATE devices SET last_seen_at = now(),
-                        health = coalesce($2::text::jsonb, health)
-                 WHERE id = $1",
+                "UPDATE devices SET last_seen_at = now(), health = $2::text::jsonb WHERE id = $1",
                 &[&id, &health],
             )
             .await
             .map_err(query("noting a device as seen"))?;
         Ok(())
     }
+}
+
+/// A driver error with its causes (`db error: FATAL: the database system is shutting down`,
+/// not just `db error`). The driver's errors carry neither the URL nor the password.
+fn with_causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn exists_or(

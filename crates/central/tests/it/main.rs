@@ -7,16 +7,18 @@ mod api;
 mod cli;
 mod cluster;
 mod facts;
+mod faults;
 mod month;
 mod receiver;
+mod server;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 pub use cluster::{connect, Cluster};
+pub use server::Server;
 
 /// The repository's top folder.
 pub fn repo() -> PathBuf {
@@ -116,27 +118,13 @@ impl Db {
 
     /// `serve` on a free loopback port; killed when dropped.
     pub fn serve(&self) -> Server {
-        let mut child = central()
+        let mut command = central();
+        command
             .arg("--db")
             .arg(&self.url)
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("expected \"listening on ADDR\", found {line:?}"))
-            .to_string();
-        Server {
-            child,
-            base: format!("http://{addr}"),
-        }
+            .stderr(Stdio::inherit());
+        Server::spawn(command)
     }
 }
 
@@ -146,23 +134,4 @@ pub fn central() -> Command {
         .env_remove("HALLCLOCK_CENTRAL_DB_PASSWORD_FILE")
         .env("RUST_LOG", "warn");
     c
-}
-
-/// A running `hallclock-central serve`.
-pub struct Server {
-    child: Child,
-    pub base: String,
-}
-
-impl Server {
-    pub fn punches_url(&self) -> String {
-        format!("{}/api/hallclock/v1/punches", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

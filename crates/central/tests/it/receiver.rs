@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::api::{liveness_rows, post, post_json};
 use super::{Db, Server};
 
-fn record(device: &str, seq: u64, staff: &str) -> Value {
+pub fn record(device: &str, seq: u64, staff: &str) -> Value {
     json!({
         "idempotency_key": format!("{device}:{seq}"), "device": device, "seq": seq,
         "staff_id": staff, "at": "2026-11-18T00:31:12.345Z", "direction": "in",
@@ -20,12 +20,12 @@ fn record(device: &str, seq: u64, staff: &str) -> Value {
     })
 }
 
-fn batch(records: Vec<Value>) -> Value {
+pub fn batch(records: Vec<Value>) -> Value {
     json!({ "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z", "records": records })
 }
 
 /// key → status of a 200 answer.
-fn statuses(answer: &Value) -> HashMap<String, String> {
+pub fn statuses(answer: &Value) -> HashMap<String, String> {
     answer["results"]
         .as_array()
         .unwrap()
@@ -39,7 +39,7 @@ fn statuses(answer: &Value) -> HashMap<String, String> {
         .collect()
 }
 
-async fn stored(db: &Db) -> Vec<(String, i64, String)> {
+pub async fn stored(db: &Db) -> Vec<(String, i64, String)> {
     db.client()
         .await
         .query(
@@ -66,7 +66,7 @@ async fn last_seen(db: &Db) -> Option<String> {
 }
 
 /// `db` seeded ([`Db::seeded`]) and served: the database, the device's token and the server.
-fn serving(db: Db) -> (Db, String, Server) {
+pub fn serving(db: Db) -> (Db, String, Server) {
     let token = db.seeded();
     let server = db.serve();
     (db, token, server)
@@ -333,16 +333,27 @@ async fn a_revoked_token_is_refused_and_a_rotated_one_works() {
     assert_eq!(stored(&db).await.len(), 2);
 }
 
+/// The line of `device list` output for device `id`.
+fn list_line(list: &str, id: &str) -> String {
+    list.lines()
+        .find(|l| l.contains(&format!("\t{id}\t")))
+        .unwrap_or_else(|| panic!("{id} in {list}"))
+        .to_string()
+}
+
 #[tokio::test]
 async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
     let db = Db::new().await;
     let token = db.seeded();
     db.ok(&["device", "add", "--hall", "west", "--id", "door-w"]);
+    db.ok(&["device", "add", "--hall", "east", "--id", "door-2"]);
+    db.ok(&["device", "add", "--hall", "east", "--id", "door-3"]);
+    db.ok(&["device", "revoke", "--id", "door-3"]);
     let server = db.serve();
     let url = format!("{}/api/hallclock/v1/heartbeat", server.base);
     let beat = json!({
         "protocol": 1, "device": "door-1", "sent_at": "2026-11-18T00:31:15.000Z",
-        "version": "0.1.0", "outbox_depth": 7, "clock_trusted": true,
+        "version": "0.1.0", "outbox_depth": 7, "clock_trusted": false,
         "last_frame_at": "2026-11-18T00:31:14.900Z"
     });
     let (status, body) = post_json(&url, &token, &beat).await;
@@ -351,16 +362,62 @@ async fn heartbeats_keep_the_doors_health_and_silent_doors_show() {
     extra["cpu"] = json!(3);
     let (status, _) = post_json(&url, &token, &extra).await;
     assert_eq!(status, 400);
+    // Just heard from: live whatever the hour, with its version, outbox depth, clock and frame.
     let list = db.ok(&["device", "list", "--silent-minutes", "30"]);
-    let line = |id: &str| {
-        list.lines()
-            .find(|l| l.contains(&format!("\t{id}\t")))
-            .unwrap_or_else(|| panic!("{id} in {list}"))
-            .to_string()
+    let door_1 = list_line(&list, "door-1");
+    assert!(door_1.contains("\tlive\t"), "{list}");
+    for health in [
+        "\"version\": \"0.1.0\"",
+        "\"outbox_depth\": 7",
+        "\"clock_trusted\": false",
+        "\"last_frame_at\": \"2026-11-18T00:31:14.900Z\"",
+    ] {
+        assert!(door_1.contains(health), "{health} in {list}");
+    }
+    assert!(list_line(&list, "door-w").contains("\tnever\t"), "{list}");
+
+    // Silence is judged at a chosen instant (--now): door-1 last heard at 08:50 and door-2 at
+    // 07:00 on Monday 2 March 2026 in the hall (Asia/Shanghai); door-w never.
+    db.client()
+        .await
+        .batch_execute(
+            "UPDATE devices SET last_seen_at = '2026-03-02T00:50:00Z' WHERE id = 'door-1';
+             UPDATE devices SET last_seen_at = '2026-03-01T23:00:00Z' WHERE id = 'door-2';",
+        )
+        .await
+        .unwrap();
+    let states = |at: &str| {
+        let list = db.ok(&["device", "list", "--silent-minutes", "30", "--now", at]);
+        ["door-1", "door-2", "door-3", "door-w"].map(|id| {
+            let line = list_line(&list, id);
+            line.split('\t').nth(2).unwrap().to_string()
+        })
     };
-    assert!(line("door-1").contains("\tlive\t"), "{list}");
-    assert!(line("door-1").contains("\"outbox_depth\": 7"), "{list}");
-    assert!(line("door-w").contains("\tsilent\tnever"), "{list}");
+    let quiet = ["off-hours", "off-hours", "revoked", "off-hours"];
+    for (at, expected) in [
+        // 09:00 Monday: working hours.
+        (
+            "2026-03-02T01:00:00Z",
+            ["live", "silent", "revoked", "silent"],
+        ),
+        // 12:30 Monday (lunch) and 09:00 Saturday: nobody punches, nobody is missed.
+        ("2026-03-02T04:30:00Z", quiet),
+        ("2026-03-07T01:00:00Z", quiet),
+        // 09:00 Tuesday 3 March, a working day until the calendar below makes it a holiday.
+        (
+            "2026-03-03T01:00:00Z",
+            ["silent", "silent", "revoked", "silent"],
+        ),
+    ] {
+        assert_eq!(states(at), expected, "at {at}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let holidays = dir.path().join("holidays.txt");
+    std::fs::write(&holidays, "2026-03-03 holiday 测试日\n").unwrap();
+    db.ok(&["calendar", "import", holidays.to_str().unwrap()]);
+    assert_eq!(states("2026-03-03T01:00:00Z"), quiet);
+    let bad = db.run(&["device", "list", "--now", "Monday"]);
+    assert!(!bad.status.success());
 }
 
 #[tokio::test]
