@@ -78,12 +78,33 @@ pub struct Telemetry {
     last_face_to_punch_us: AtomicU64,
     last_face_to_light_us: AtomicU64,
     clock_trusted: AtomicBool,
+    /// When the camera last delivered a frame (Unix ms; 0: none yet), for the heartbeat.
+    last_frame_unix_ms: AtomicI64,
     heartbeats: [AtomicU64; 7],
 }
 
 impl Telemetry {
     pub fn frame_grabbed(&self) {
         self.frames.fetch_add(1, Relaxed);
+    }
+    /// The instant of the last frame the camera delivered.
+    pub fn frame_at(&self, at: jiff::Timestamp) {
+        self.last_frame_unix_ms.store(at.as_millisecond(), Relaxed);
+    }
+    /// When the camera last delivered a frame, if it has.
+    pub fn last_frame(&self) -> Option<jiff::Timestamp> {
+        match self.last_frame_unix_ms.load(Relaxed) {
+            0 => None,
+            ms => jiff::Timestamp::from_millisecond(ms).ok(),
+        }
+    }
+    /// Records waiting in the outbox, as the uploader last counted them.
+    pub fn outbox_pending(&self) -> u64 {
+        u64::try_from(self.outbox_pending.load(Relaxed)).unwrap_or(0)
+    }
+    /// Whether the last clock check found the clock synchronised.
+    pub fn clock_is_trusted(&self) -> bool {
+        self.clock_trusted.load(Relaxed)
     }
     /// The recogniser's queue was full: the newest frame is dropped (never a punch).
     pub fn frame_dropped(&self) {

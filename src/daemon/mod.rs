@@ -15,6 +15,7 @@
 
 pub mod decide;
 pub mod facts;
+pub mod heartbeat;
 pub mod liveness;
 pub mod metrics;
 pub mod motion;
@@ -359,6 +360,17 @@ pub async fn serve(p: Prepared) -> anyhow::Result<ExitCode> {
                 t.beat(Stage::Uplink);
             }
         });
+    }
+    // Heartbeat: the door's health to the centre once a minute.
+    if let Some(settings) = config.uplink.clone() {
+        let (t, clock, cancel) = (telemetry.clone(), config.clock, aux.child_token());
+        tracker.spawn(heartbeat::run_heartbeat(
+            settings,
+            t,
+            clock,
+            heartbeat::HEARTBEAT_EVERY,
+            cancel,
+        ));
     }
     // Facts: the hall's staff list and holidays from the centre, into the store.
     if let Some((settings, every)) = config

@@ -92,6 +92,7 @@ pub fn run(
                 Ok(Some(frame)) => {
                     failures = 0;
                     telemetry.frame_grabbed();
+                    telemetry.frame_at(frame.captured_at);
                     telemetry.beat(Stage::Source);
                     if let Some(p) = period {
                         let now = Instant::now();

@@ -66,7 +66,7 @@ pub enum FactsAnswer {
     Changed(wire::WireFacts),
 }
 
-/// Why the facts could not be fetched.
+/// Why the facts could not be fetched or a heartbeat not posted.
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
     #[error("the facts address cannot be made from the batch endpoint: {0}")]
@@ -390,6 +390,41 @@ impl UplinkClient {
                 cause: format!("the answer ({status}) is not the expected JSON: {e}"),
             },
         }
+    }
+
+    /// Posts the door's health (`POST .../heartbeat` beside the batch endpoint).
+    ///
+    /// # Errors
+    /// [`FactsError`] (its transport and status cases): the heartbeat did not arrive.
+    pub async fn heartbeat(&self, beat: &wire::WireHeartbeat) -> Result<(), FactsError> {
+        let url = self
+            .endpoint
+            .join("heartbeat")
+            .map_err(|e| FactsError::Url(e.to_string()))?;
+        let header = self
+            .token
+            .header()
+            .map_err(|e| FactsError::Transport(e.to_string()))?;
+        let response = self
+            .http
+            .post(url)
+            .header(AUTHORIZATION, header)
+            .json(beat)
+            .send()
+            .await
+            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text = response.text().await.unwrap_or_default();
+        let reason = serde_json::from_str::<WireError>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| text.chars().take(200).collect());
+        Err(FactsError::Status {
+            code: status.as_u16(),
+            reason: self.redact(reason),
+        })
     }
 
     /// Asks the centre for the hall's facts (`GET .../facts` beside the batch endpoint), sending

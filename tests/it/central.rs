@@ -644,3 +644,55 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
+
+/// Issue 9, silent doors: the daemon's heartbeat task (`daemon::heartbeat::run_heartbeat`) posts
+/// the door's version, outbox depth, clock state and last frame to the real centre, which keeps
+/// it as the door's health for `device list`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doors_heartbeat_reaches_the_centre() {
+    let rig = Rig::start().await;
+    let telemetry = Arc::new(hallclock::app::telemetry::Telemetry::default());
+    let frame: Timestamp = "2026-11-18T00:29:58Z".parse().unwrap();
+    telemetry.frame_at(frame);
+    telemetry.clock_checked(true);
+    telemetry.outbox_depth(7, 0);
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(hallclock::daemon::heartbeat::run_heartbeat(
+        settings(&rig.endpoint, &rig.token_file),
+        telemetry,
+        hallclock::hw::clock::WallClock::default(),
+        Duration::from_millis(200),
+        cancel.clone(),
+    ));
+    let db_settings = DbSettings {
+        url: rig.cluster.url.clone(),
+        password_file: None,
+    };
+    let centre = CentralStore::connect(&db_settings).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let health = loop {
+        let door = centre
+            .devices()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id == DEVICE)
+            .unwrap();
+        if let Some(h) = door.health {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "no heartbeat arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["outbox_depth"], 7, "{health}");
+    assert_eq!(health["clock_trusted"], true, "{health}");
+    assert_eq!(
+        health["last_frame_at"], "2026-11-18T00:29:58.000Z",
+        "{health}"
+    );
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"), "{health}");
+    cancel.cancel();
+    task.await.unwrap();
+    rig.stop().await;
+}

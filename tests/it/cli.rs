@@ -435,7 +435,9 @@ fn the_demo_runs_from_a_fresh_folder() {
     let out_arg = out_dir.to_string_lossy().into_owned();
     let mut args = vec!["demo", "--fixtures", &fixtures, "--out", &out_arg];
     if !with_centre {
-        eprintln!("hallclock-central is not built beside the door: the demo runs without the centre");
+        eprintln!(
+            "hallclock-central is not built beside the door: the demo runs without the centre"
+        );
         args.push("--no-centre");
     }
     let o = hallclock_command(dir.path())
@@ -456,7 +458,10 @@ fn the_demo_runs_from_a_fresh_folder() {
     assert!(out.contains("demo done: 2 punch(es) recorded"), "{out}");
     assert!(out_dir.join("demo.db").is_file());
     if with_centre {
-        assert!(out.contains("every punch is uploaded to the centre"), "{out}");
+        assert!(
+            out.contains("every punch is uploaded to the centre"),
+            "{out}"
+        );
         assert!(out.contains("月度考核及专项资金发放表"), "{out}");
         assert!(out.contains("0004  Joe Biden"), "{out}");
     }
