@@ -983,7 +983,7 @@ impl Console for StoreConsole {
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
     match o {
-        SessionOutcome::Pending => (SessionMark::Pending, false),
+        SessionOutcome::Pending { .. } => (SessionMark::Pending, false),
         SessionOutcome::OnLeave { .. } => (SessionMark::Leave, false),
         SessionOutcome::Missed { .. } => (SessionMark::Missing, false),
         SessionOutcome::Absent { .. } => (SessionMark::Absent, false),
