@@ -19,6 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::report::Report;
+use crate::admin::sheet::{DayPunch, Sheet};
 use crate::admin::web::{
     self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
     CaptureRequest, CheckLine, CheckState, Console, ConsoleError, DutyImport, DutyLine,
@@ -32,7 +33,7 @@ use crate::app::telemetry::Telemetry;
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, LeaveId};
-use crate::core::rules::Meeting;
+use crate::core::rules::{Board, Meeting};
 use crate::core::rules::{
     classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
 };
@@ -48,6 +49,7 @@ use super::attendance::{
     record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
+use super::sheet::{punches_of_day, sheet_for, today_for};
 use super::enrol::{enrol, enrol_embeddings, DuplicateFaces, FaceVector, PhotoInput};
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::{AppError, FailedWhile};
@@ -660,6 +662,23 @@ impl Console for StoreConsole {
                 .map(|_| ())
                 .map_err(|e| by_kind(e.into()))
         })
+    }
+
+    fn sheet(
+        &self,
+        period: Period,
+        only: Option<&StaffId>,
+        now: Timestamp,
+    ) -> Result<Sheet, ConsoleError> {
+        self.with_store(|s| sheet_for(s, &self.config, period, only, now).map_err(by_kind))
+    }
+
+    fn today(&self, now: Timestamp) -> Result<(Board, Sheet), ConsoleError> {
+        self.with_store(|s| today_for(s, &self.config, now).map_err(by_kind))
+    }
+
+    fn day_punches(&self, staff: &StaffId, date: Date) -> Result<Vec<DayPunch>, ConsoleError> {
+        self.with_store(|s| punches_of_day(s, &self.config, staff, date).map_err(by_kind))
     }
 
     fn status(&self) -> Result<StatusView, ConsoleError> {

@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod enrol;
 pub mod preview;
 pub mod setup;
+pub mod sheet;
 pub mod telemetry;
 
 use std::fmt;

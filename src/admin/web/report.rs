@@ -200,6 +200,22 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         esc(t(lang, "report.as_of")),
         esc(&report.as_of_local),
     );
+    if let ReportSpan::Day(day) = query.span {
+        // The daily sheet (签到/签退 and the door) first, then the day's counts.
+        let only = query.staff.clone();
+        let period = crate::core::rules::Period {
+            first: day,
+            last: day,
+        };
+        match call(state, move |c| c.sheet(period, only.as_ref(), now)).await {
+            Ok(sheet) => b.push_str(&super::today::daily_sheet_html(
+                lang,
+                &state.console.zone(),
+                &sheet,
+            )),
+            Err(e) => return s.failure(e),
+        }
+    }
     let heads = [
         "col.id",
         "col.name",
