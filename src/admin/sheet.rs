@@ -33,8 +33,10 @@ pub enum Point<'a> {
     Mark(&'a Mark),
     /// The session is judged and the punch is missing (缺卡).
     Missing,
-    /// The session has not ended and the punch has not come yet.
+    /// The session has not ended and the clock-in has not come yet.
     Pending,
+    /// The session has not ended: its clock-out is still to come.
+    Open,
     /// Covered leave.
     Leave,
     /// Absence (缺岗).
@@ -73,7 +75,7 @@ pub fn session_points(outcome: &SessionOutcome) -> [Point<'_>; 2] {
     match outcome {
         SessionOutcome::Pending { arrived } => [
             arrived.as_ref().map_or(Point::Pending, Point::Mark),
-            Point::Pending,
+            Point::Open,
         ],
         SessionOutcome::OnLeave { .. } => [Point::Leave; 2],
         SessionOutcome::Attended {
@@ -127,6 +129,7 @@ pub fn point_zh(zone: &TimeZone, point: Point<'_>) -> String {
         }
         Point::Missing => "缺卡".to_string(),
         Point::Pending => "未到".to_string(),
+        Point::Open => "…".to_string(),
         Point::Leave => "请假".to_string(),
         Point::Absent => "缺岗".to_string(),
         Point::Blank => String::new(),
@@ -186,7 +189,8 @@ pub fn grid_cell_zh(zone: &TimeZone, verdict: &DayVerdict) -> String {
     let short = |p: Point<'_>| match p {
         Point::Mark(m) => hhmm(zone, m.at),
         Point::Missing => "缺".to_string(),
-        Point::Pending => "…".to_string(),
+        Point::Pending => "未到".to_string(),
+        Point::Open => "…".to_string(),
         Point::Leave => "假".to_string(),
         Point::Absent => "旷".to_string(),
         Point::Blank => String::new(),

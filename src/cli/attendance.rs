@@ -23,7 +23,9 @@ use crate::admin::import::{
     decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
     reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
-use crate::admin::report::{self, kind_key, kind_zh};
+use crate::admin::report::{self, kind_key, kind_zh, ReportKind};
+use crate::admin::sheet::daily_rows;
+use crate::app::sheet::sheet_for;
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
     amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
@@ -384,7 +386,19 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let only = staff_filter(&store, &opts.staff)?;
     let report = report_for(&store, config, &span, now, only.as_ref())?;
     match ReportFormat::pick(opts.format, opts.out.as_deref())? {
-        ReportFormat::Table => emit(&opts.out, &render_table(&report))?,
+        ReportFormat::Table => {
+            let mut text = render_table(&report);
+            if kind == ReportKind::Day {
+                // The daily sheet: 签到/签退 per session with the door, in the hall's zone.
+                let mut sheet = sheet_for(&store, config, span.period, None, now)?;
+                if let Some(only) = &only {
+                    sheet.days.retain(|d| only.contains(&d.staff));
+                }
+                text.push_str("\n考勤日报:签到签退\n");
+                text.push_str(&text_table(&daily_rows(&sheet, &schedule.zone), 10));
+            }
+            emit(&opts.out, &text)?;
+        }
         ReportFormat::Csv => emit(&opts.out, &render_csv(&report)?)?,
         ReportFormat::Json => {
             let text = serde_json::to_string_pretty(&render_json(&report))

@@ -13,7 +13,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    call, month_param, session_text, staff_param, url_component, year_in_range, Params,
+    call, month_param, session_text, staff_param, today, url_component, year_in_range, Params,
 };
 use super::html::{esc, Form, Input};
 use super::i18n::{t, Lang};
@@ -43,10 +43,6 @@ pub async fn report_year(
     s: SignedIn<need::ViewReports>,
 ) -> Response {
     report_page(&state, &s, SpanKind::Year).await
-}
-
-fn today(state: &AppState) -> Date {
-    state.console.zone().to_datetime(state.now()).date()
 }
 
 fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan, String> {

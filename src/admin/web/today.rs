@@ -37,11 +37,15 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
     };
     let zone = state.console.zone();
     let mut b = format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">");
+    let weekday = t(lang, &format!("wd.{}", board.date.weekday().to_monday_one_offset()));
     let _ = write!(
         b,
         "<p id=\"today-head\"><b>{} {}</b> · {} {} · <small>{}</small></p>",
         esc(&board.date.to_string()),
-        esc(t(lang, &format!("wd.{}", board.date.weekday().to_monday_one_offset()))),
+        esc(&match lang {
+            Lang::Zh => format!("星期{weekday}"),
+            Lang::En => weekday.to_string(),
+        }),
         esc(t(lang, "today.as_of")),
         esc(&hhmm(&zone, now)),
         esc(t(lang, "today.refresh")),
@@ -113,7 +117,7 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
                 let (time, door) = mark.map_or((String::new(), String::new()), |m| {
                     (
                         hhmm(&zone, m.at),
-                        door_text(lang, &sheet, &line.staff, m),
+                        door_name(lang, &sheet, &line.staff, m),
                     )
                 });
                 match clock_in.as_ref().map(|m| m.verdict) {
@@ -283,8 +287,17 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
     s.page(StatusCode::OK, "nav.sheet", &b)
 }
 
+/// A session's two points as text: `08:03(+3)–11:31`.
+pub(super) fn pair_text(lang: Lang, zone: &TimeZone, pair: [Point<'_>; 2]) -> String {
+    format!(
+        "{}–{}",
+        point_short(lang, zone, pair[0]),
+        point_short(lang, zone, pair[1])
+    )
+}
+
 /// A session's two points in a cell: `08:03–11:31`, coloured by the worse of the two.
-pub(super) fn pair_html(lang: Lang, zone: &TimeZone, pair: [Point<'_>; 2]) -> String {
+fn pair_html(lang: Lang, zone: &TimeZone, pair: [Point<'_>; 2]) -> String {
     let class = pair
         .iter()
         .map(|p| point_class(*p))
@@ -297,9 +310,8 @@ pub(super) fn pair_html(lang: Lang, zone: &TimeZone, pair: [Point<'_>; 2]) -> St
         })
         .unwrap_or("off");
     format!(
-        "<span class=\"s {class}\">{}–{}</span>",
-        esc(&point_short(lang, zone, pair[0])),
-        esc(&point_short(lang, zone, pair[1]))
+        "<span class=\"s {class}\">{}</span>",
+        esc(&pair_text(lang, zone, pair))
     )
 }
 
@@ -311,7 +323,7 @@ fn point_class(p: Point<'_>) -> &'static str {
             Verdict::Early { .. } => "early",
         },
         Point::Missing | Point::Absent => "missing",
-        Point::Pending => "pending",
+        Point::Pending | Point::Open => "pending",
         Point::Leave => "leave",
         Point::Blank => "off",
     }
@@ -330,7 +342,8 @@ fn point_short(lang: Lang, zone: &TimeZone, p: Point<'_>) -> String {
         }
         Point::Missing => t(lang, "mark.missing").to_string(),
         Point::Absent => t(lang, "mark.absent").to_string(),
-        Point::Pending => "…".to_string(),
+        Point::Pending => t(lang, "today.not_yet").to_string(),
+        Point::Open => "…".to_string(),
         Point::Leave => t(lang, "mark.leave").to_string(),
         Point::Blank => String::new(),
     }
@@ -354,7 +367,14 @@ fn point_full(lang: Lang, zone: &TimeZone, sheet: &Sheet, staff: &StaffId, p: Po
                 "<span class=\"s {}\">{}</span><small>{}</small>",
                 point_class(p),
                 esc(&text),
-                esc(&door_text(lang, sheet, staff, m))
+                esc(&match &m.source {
+                    MarkSource::Door { .. } => format!(
+                        "{} {}",
+                        t(lang, "today.door"),
+                        door_name(lang, sheet, staff, m)
+                    ),
+                    MarkSource::Amendment { .. } => door_name(lang, sheet, staff, m),
+                })
             );
         }
         Point::Pending => t(lang, "today.not_yet").to_string(),
@@ -363,14 +383,11 @@ fn point_full(lang: Lang, zone: &TimeZone, sheet: &Sheet, staff: &StaffId, p: Po
     format!("<span class=\"s {}\">{}</span>", point_class(p), esc(&text))
 }
 
-/// `门 door-1`, or `补录 (0900)` for a supervisor's added punch.
-fn door_text(lang: Lang, sheet: &Sheet, staff: &StaffId, m: &crate::core::rules::Mark) -> String {
+/// The door's name, or `补录 (0900)` for a supervisor's added punch.
+fn door_name(lang: Lang, sheet: &Sheet, staff: &StaffId, m: &crate::core::rules::Mark) -> String {
     match &m.source {
         MarkSource::Amendment { author, .. } => format!("{} ({author})", t(lang, "sheet.added")),
-        MarkSource::Door { .. } => sheet
-            .door(staff, m)
-            .map(|d| format!("{} {d}", t(lang, "today.door")))
-            .unwrap_or_default(),
+        MarkSource::Door { .. } => sheet.door(staff, m).unwrap_or_default().to_string(),
     }
 }
 
