@@ -33,6 +33,10 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         let out = output_ok(s.hallclock().args(args), "hallclock runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    // Installed on Monday 16 November: nobody is judged before.
+    for id in ["0001", "0002", "0003", "0004", "0005", "0006"] {
+        run(&["active-from", "--staff", id, "--date", "2026-11-16"]);
+    }
     // W02's A has not come and its B is on leave: 断档. W01 and W03 are served.
     for (post, a, b) in [("W01", "0001", "0002"), ("W02", "0003", "0004"), ("W03", "0005", "0006")] {
         run(&["post", "set", "--post", post, "--a", a, "--b", b]);

@@ -16,7 +16,7 @@ use super::i18n::t;
 use super::session::{need, SignedIn};
 use super::today::pair_text;
 use super::{AppState, CalendarDay, SessionMark};
-use crate::admin::sheet::day_points;
+use crate::admin::sheet::{day_points, Point};
 use crate::core::rules::Period;
 use crate::core::schedule::Session;
 
@@ -150,15 +150,18 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
                     {
                         let (class, key) = mark_class(*m);
                         // The clock-in and clock-out times, with minutes late (+) or early (−).
-                        let times = points
-                            .map(|p| pair_text(lang, &zone, [p[2 * i], p[2 * i + 1]]))
-                            .unwrap_or_default();
+                        let pair = points.map(|p| [p[2 * i], p[2 * i + 1]]);
+                        let times = match pair {
+                            Some(pair) if pair.iter().any(|p| matches!(p, Point::Mark(_))) => {
+                                format!("<br>{}", esc(&pair_text(lang, &zone, pair)))
+                            }
+                            _ => String::new(),
+                        };
                         let _ = write!(
                             b,
-                            "<span class=\"s {class}\">{} {}<br>{}</span>",
+                            "<span class=\"s {class}\">{} {}{times}</span>",
                             esc(session_text(lang, sess)),
                             esc(t(lang, key)),
-                            esc(&times)
                         );
                     }
                     if *amended {

@@ -264,12 +264,21 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
         for day in sheet.days.iter().filter(|d| &d.staff == staff) {
             b.push_str("<td>");
             match &day.verdict {
-                crate::core::rules::DayVerdict::Working { .. }
-                | crate::core::rules::DayVerdict::Absent { .. } => {
+                crate::core::rules::DayVerdict::Working { .. } => {
                     let p = day_points(&day.verdict);
-                    for pair in [[p[0], p[1]], [p[2], p[3]]] {
-                        b.push_str(&pair_html(lang, &zone, pair));
+                    // A day still ahead (nothing yet in either session) stays blank.
+                    if p.iter().any(|x| !matches!(x, Point::Pending | Point::Open)) {
+                        for pair in [[p[0], p[1]], [p[2], p[3]]] {
+                            b.push_str(&pair_html(lang, &zone, pair));
+                        }
                     }
+                }
+                crate::core::rules::DayVerdict::Absent { .. } => {
+                    let _ = write!(
+                        b,
+                        "<span class=\"s missing\">{}</span>",
+                        esc(t(lang, "mark.absent"))
+                    );
                 }
                 crate::core::rules::DayVerdict::DayOff => {
                     let _ = write!(b, "<span class=\"s off\">{}</span>", esc(t(lang, "sheet.off")));
@@ -287,13 +296,18 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
     s.page(StatusCode::OK, "nav.sheet", &b)
 }
 
-/// A session's two points as text: `08:03(+3)–11:31`.
+/// A session's two points as text: `08:03(+3)–11:31`; one word when both say the same
+/// (`缺卡`, `请假`), `…` for a session still to come.
 pub(super) fn pair_text(lang: Lang, zone: &TimeZone, pair: [Point<'_>; 2]) -> String {
-    format!(
-        "{}–{}",
-        point_short(lang, zone, pair[0]),
-        point_short(lang, zone, pair[1])
-    )
+    match pair {
+        [Point::Pending, Point::Open] => "…".to_string(),
+        [a, b] if !matches!(a, Point::Mark(_)) && a == b => point_short(lang, zone, a),
+        [a, b] => format!(
+            "{}–{}",
+            point_short(lang, zone, a),
+            point_short(lang, zone, b)
+        ),
+    }
 }
 
 /// A session's two points in a cell: `08:03–11:31`, coloured by the worse of the two.
