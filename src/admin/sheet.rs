@@ -11,7 +11,6 @@ use std::fmt::Write;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::admin::export::{csv_cell, csv_id_cell, ExportError, CSV_BOM};
 use crate::core::ids::StaffId;
 use crate::core::rules::{DayRecord, DayVerdict, Mark, MarkSource, Period, SessionOutcome};
 use crate::core::schedule::Verdict;
@@ -140,7 +139,16 @@ pub fn point_zh(zone: &TimeZone, point: Point<'_>) -> String {
 /// 签到 and 签退 with the door. For the terminal table and CSV.
 pub fn daily_rows(sheet: &Sheet, zone: &TimeZone) -> Vec<Vec<String>> {
     let mut rows = vec![[
-        "工号", "姓名", "上午签到", "门", "上午签退", "门", "下午签到", "门", "下午签退", "门",
+        "工号",
+        "姓名",
+        "上午签到",
+        "门",
+        "上午签退",
+        "门",
+        "下午签到",
+        "门",
+        "下午签退",
+        "门",
     ]
     .map(str::to_string)
     .to_vec()];
@@ -217,23 +225,4 @@ pub struct DayPunch {
     pub added: bool,
     /// Voided by a supervisor (作废).
     pub voided: bool,
-}
-
-/// Sheet rows (header first) as CSV for Chinese Excel: a byte-order mark, and the first column
-/// (the staff id) kept as text.
-///
-/// # Errors
-/// [`ExportError::Csv`] when a row cannot be written.
-pub fn rows_csv(rows: &[Vec<String>]) -> Result<String, ExportError> {
-    let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
-    for (i, row) in rows.iter().enumerate() {
-        w.write_record(row.iter().enumerate().map(|(j, c)| match (i, j) {
-            (1.., 0) => csv_id_cell(c),
-            _ => csv_cell(c).into_owned(),
-        }))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ExportError::Csv(e.into_error().into()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -147,7 +147,11 @@ fn sheet_of(
 }
 
 /// From the start of `first` to the start of the day after `last`, hall time.
-fn day_bounds(config: &Config, first: Date, last: Date) -> Result<(Timestamp, Timestamp), AppError> {
+fn day_bounds(
+    config: &Config,
+    first: Date,
+    last: Date,
+) -> Result<(Timestamp, Timestamp), AppError> {
     let zone = &config.rules.engine.schedule.zone;
     let after = last
         .tomorrow()

@@ -25,7 +25,6 @@ use crate::admin::import::{
 };
 use crate::admin::report::{self, kind_key, kind_zh, ReportKind};
 use crate::admin::sheet::daily_rows;
-use crate::app::sheet::sheet_for;
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
     amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
@@ -33,6 +32,7 @@ use crate::app::attendance::{
     MeetingText,
 };
 use crate::app::setup::open_store;
+use crate::app::sheet::sheet_for;
 use crate::config::Config;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};

@@ -38,14 +38,35 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         run(&["active-from", "--staff", id, "--date", "2026-11-16"]);
     }
     // W02's A has not come and its B is on leave: 断档. W01 and W03 are served.
-    for (post, a, b) in [("W01", "0001", "0002"), ("W02", "0003", "0004"), ("W03", "0005", "0006")] {
+    for (post, a, b) in [
+        ("W01", "0001", "0002"),
+        ("W02", "0003", "0004"),
+        ("W03", "0005", "0006"),
+    ] {
         run(&["post", "set", "--post", post, "--a", a, "--b", b]);
     }
     run(&[
-        "leave", "add", "--staff", "0004", "--kind", "personal", "--from", "2026-11-18",
-        "--cover", "0005",
+        "leave",
+        "add",
+        "--staff",
+        "0004",
+        "--kind",
+        "personal",
+        "--from",
+        "2026-11-18",
+        "--cover",
+        "0005",
     ]);
-    run(&["leave", "approve", "--id", "1", "--level", "deputy-director", "--by", "admin"]);
+    run(&[
+        "leave",
+        "approve",
+        "--id",
+        "1",
+        "--level",
+        "deputy-director",
+        "--by",
+        "admin",
+    ]);
     let dir = s.dir.path();
     let csv = write(
         dir,
@@ -63,23 +84,39 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     // 1. The board at 08:10.
     d.go(&s.url("/today")).await;
     let head = d.text("#today-head").await;
-    assert!(head.contains("2026-11-18") && head.contains("08:10"), "{head}");
+    assert!(
+        head.contains("2026-11-18") && head.contains("08:10"),
+        "{head}"
+    );
     let late = d.text("#today-late").await;
     assert!(
-        late.contains("0002") && late.contains("李强") && late.contains("08:07") && late.contains("7 分钟")
+        late.contains("0002")
+            && late.contains("李强")
+            && late.contains("08:07")
+            && late.contains("7 分钟")
             && late.contains("大厅正门")
-            && late.contains("0005") && late.contains("3 分钟"),
+            && late.contains("0005")
+            && late.contains("3 分钟"),
         "{late}"
     );
     let missing = d.text("#today-missing").await;
-    assert!(missing.contains("0003") && missing.contains("未到"), "{missing}");
+    assert!(
+        missing.contains("0003") && missing.contains("未到"),
+        "{missing}"
+    );
     assert!(!missing.contains("0004"), "{missing}");
     let away = d.text("#today-away").await;
     assert!(away.contains("0004") && away.contains("事假"), "{away}");
     let gaps = d.text("#today-gaps").await;
-    assert!(gaps.contains("W02") && !gaps.contains("W01") && !gaps.contains("W03"), "{gaps}");
+    assert!(
+        gaps.contains("W02") && !gaps.contains("W01") && !gaps.contains("W03"),
+        "{gaps}"
+    );
     let on_time = d.text("#today-arrived").await;
-    assert!(on_time.contains("0001") && on_time.contains("07:52"), "{on_time}");
+    assert!(
+        on_time.contains("0001") && on_time.contains("07:52"),
+        "{on_time}"
+    );
     assert!(d.text("header").await.contains("今日考勤"));
     d.screenshot("today-01-board").await;
 
@@ -115,12 +152,18 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     // 5. A correction picked from the day's list: 0002's 08:07 was someone else's face.
     d.go(&s.url("/amend?staff=0002&date=2026-11-18")).await;
     let list = d.text("#amend-punches").await;
-    assert!(list.contains("08:07:00") && list.contains("大厅正门"), "{list}");
+    assert!(
+        list.contains("08:07:00") && list.contains("大厅正门"),
+        "{list}"
+    );
     d.type_in("#void-reason-0", "误识别,非本人").await;
     d.screenshot("today-05-amend-list").await;
     d.click("#void-0").await;
     let said = d.text_when("main", "已记录更正").await;
-    assert!(said.contains("0002") && said.contains("2026-11-18 08:07:00"), "{said}");
+    assert!(
+        said.contains("0002") && said.contains("2026-11-18 08:07:00"),
+        "{said}"
+    );
     assert!(d.text("#amend-punches").await.contains("已作废"));
     d.screenshot("today-06-amend-voided").await;
     d.go(&s.url("/today")).await;
@@ -136,7 +179,14 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     );
 
     // 6. The CLI at noon: the morning is over, so 0003's missing morning is judged (缺卡).
-    let out = run(&["report", "day", "--date", "2026-11-18", "--as-of", "2026-11-18T12:00:00+08:00"]);
+    let out = run(&[
+        "report",
+        "day",
+        "--date",
+        "2026-11-18",
+        "--as-of",
+        "2026-11-18T12:00:00+08:00",
+    ]);
     let daily = out.split("考勤日报:签到签退").nth(1).unwrap_or_default();
     let line = daily
         .lines()

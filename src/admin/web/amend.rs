@@ -178,7 +178,10 @@ fn pick_param(s: &Signed) -> Result<Option<(StaffId, Date)>, String> {
     Ok(staff.zip(date))
 }
 
-pub async fn amend_form(State(state): State<AppState>, s: SignedIn<need::AmendPunches>) -> Response {
+pub async fn amend_form(
+    State(state): State<AppState>,
+    s: SignedIn<need::AmendPunches>,
+) -> Response {
     match pick_param(&s) {
         Ok(pick) => amend_page(&state, &s, StatusCode::OK, "", pick).await,
         Err(e) => s.bad_request(&e),
@@ -233,9 +236,18 @@ pub async fn amend(
     let a = match parsed {
         Ok(a) => a,
         Err(e) => {
-            let pick = staff_param(f.get("staff")).ok().flatten().zip(Some(today(&state)));
-            return amend_page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, &message("err", &e), pick)
-                .await;
+            let pick = staff_param(f.get("staff"))
+                .ok()
+                .flatten()
+                .zip(Some(today(&state)));
+            return amend_page(
+                &state,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &message("err", &e),
+                pick,
+            )
+            .await;
         }
     };
     let at = match a.correction {

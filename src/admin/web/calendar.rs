@@ -144,9 +144,10 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
                         .iter()
                         .find(|d| d.date == date)
                         .map(|d| day_points(&d.verdict));
-                    for (i, (sess, m)) in [(Session::Morning, morning), (Session::Afternoon, afternoon)]
-                        .into_iter()
-                        .enumerate()
+                    for (i, (sess, m)) in
+                        [(Session::Morning, morning), (Session::Afternoon, afternoon)]
+                            .into_iter()
+                            .enumerate()
                     {
                         let (class, key) = mark_class(*m);
                         // The clock-in and clock-out times, with minutes late (+) or early (−).

@@ -19,8 +19,9 @@ use super::html::{esc, message, month_filter, table_head};
 use super::i18n::{t, Lang};
 use super::session::{need, SignedIn};
 use super::AppState;
+use crate::admin::export::rows_csv;
 use crate::admin::report::{kind_key, kind_zh};
-use crate::admin::sheet::{day_points, grid_rows, hhmm, rows_csv, Point, Sheet};
+use crate::admin::sheet::{day_points, grid_rows, hhmm, Point, Sheet};
 use crate::core::ids::StaffId;
 use crate::core::rules::{DutyOutcome, MarkSource, Period, Presence};
 use crate::core::schedule::Verdict;
@@ -37,7 +38,10 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
     };
     let zone = state.console.zone();
     let mut b = format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">");
-    let weekday = t(lang, &format!("wd.{}", board.date.weekday().to_monday_one_offset()));
+    let weekday = t(
+        lang,
+        &format!("wd.{}", board.date.weekday().to_monday_one_offset()),
+    );
     let _ = write!(
         b,
         "<p id=\"today-head\"><b>{} {}</b> · {} {} · <small>{}</small></p>",
@@ -59,7 +63,14 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
     };
     if !board.working_day {
         b.push_str(&message("warn", t(lang, "today.day_off")));
-        b.push_str(&table_head("today-duty", &[t(lang, "col.id"), t(lang, "col.name"), t(lang, "today.state")]));
+        b.push_str(&table_head(
+            "today-duty",
+            &[
+                t(lang, "col.id"),
+                t(lang, "col.name"),
+                t(lang, "today.state"),
+            ],
+        ));
         for line in &board.lines {
             if let Presence::Duty(outcome) = line.presence {
                 let key = match outcome {
@@ -67,7 +78,12 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
                     DutyOutcome::Missed => "mark.duty_missed",
                     DutyOutcome::Pending => "mark.duty",
                 };
-                let _ = write!(b, "<tr>{}<td>{}</td></tr>", who(&line.staff), esc(t(lang, key)));
+                let _ = write!(
+                    b,
+                    "<tr>{}<td>{}</td></tr>",
+                    who(&line.staff),
+                    esc(t(lang, key))
+                );
             }
         }
         b.push_str("</table>");
@@ -112,13 +128,13 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
     for line in &board.lines {
         let row = who(&line.staff);
         match &line.presence {
-            Presence::Arrived { clock_in, clock_out } => {
+            Presence::Arrived {
+                clock_in,
+                clock_out,
+            } => {
                 let mark = clock_in.as_ref().or(clock_out.as_ref());
                 let (time, door) = mark.map_or((String::new(), String::new()), |m| {
-                    (
-                        hhmm(&zone, m.at),
-                        door_name(lang, &sheet, &line.staff, m),
-                    )
+                    (hhmm(&zone, m.at), door_name(lang, &sheet, &line.staff, m))
                 });
                 match clock_in.as_ref().map(|m| m.verdict) {
                     Some(Verdict::Late { minutes }) => {
@@ -181,10 +197,34 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
         h
     };
     let sections = [
-        ("today-late", "today.late", n_late, late, cols(&["today.clock_in", "today.late_by", "today.door"])),
-        ("today-missing", "today.not_arrived", n_missing, missing, cols(&["today.state"])),
-        ("today-away", "today.away", n_away, away, cols(&["today.state"])),
-        ("today-arrived", "today.on_time", n_arrived, arrived, cols(&["today.clock_in", "today.door"])),
+        (
+            "today-late",
+            "today.late",
+            n_late,
+            late,
+            cols(&["today.clock_in", "today.late_by", "today.door"]),
+        ),
+        (
+            "today-missing",
+            "today.not_arrived",
+            n_missing,
+            missing,
+            cols(&["today.state"]),
+        ),
+        (
+            "today-away",
+            "today.away",
+            n_away,
+            away,
+            cols(&["today.state"]),
+        ),
+        (
+            "today-arrived",
+            "today.on_time",
+            n_arrived,
+            arrived,
+            cols(&["today.clock_in", "today.door"]),
+        ),
     ];
     for (id, key, n, rows, head) in sections {
         let _ = write!(b, "<h3>{} ({n})</h3>", esc(t(lang, key)));
@@ -239,14 +279,22 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
         esc(t(lang, "sheet.legend"))
     );
     b.push_str("<table id=\"grid\" class=\"grid\"><tr>");
-    let _ = write!(b, "<th>{}</th><th>{}</th>", esc(t(lang, "col.id")), esc(t(lang, "col.name")));
+    let _ = write!(
+        b,
+        "<th>{}</th><th>{}</th>",
+        esc(t(lang, "col.id")),
+        esc(t(lang, "col.name"))
+    );
     let mut date = period.first;
     while date <= period.last {
         let _ = write!(
             b,
             "<th>{}<br><small>{}</small></th>",
             date.day(),
-            esc(t(lang, &format!("wd.{}", date.weekday().to_monday_one_offset())))
+            esc(t(
+                lang,
+                &format!("wd.{}", date.weekday().to_monday_one_offset())
+            ))
         );
         match date.tomorrow() {
             Ok(next) => date = next,
@@ -281,10 +329,18 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
                     );
                 }
                 crate::core::rules::DayVerdict::DayOff => {
-                    let _ = write!(b, "<span class=\"s off\">{}</span>", esc(t(lang, "sheet.off")));
+                    let _ = write!(
+                        b,
+                        "<span class=\"s off\">{}</span>",
+                        esc(t(lang, "sheet.off"))
+                    );
                 }
                 crate::core::rules::DayVerdict::Duty(_) => {
-                    let _ = write!(b, "<span class=\"s leave\">{}</span>", esc(t(lang, "mark.duty")));
+                    let _ = write!(
+                        b,
+                        "<span class=\"s leave\">{}</span>",
+                        esc(t(lang, "mark.duty"))
+                    );
                 }
                 crate::core::rules::DayVerdict::NotEnrolled => {}
             }
@@ -371,10 +427,20 @@ fn point_full(lang: Lang, zone: &TimeZone, sheet: &Sheet, staff: &StaffId, p: Po
             match m.verdict {
                 Verdict::OnTime => {}
                 Verdict::Late { minutes } => {
-                    let _ = write!(text, " {} {minutes} {}", t(lang, "mark.late"), t(lang, "unit.min"));
+                    let _ = write!(
+                        text,
+                        " {} {minutes} {}",
+                        t(lang, "mark.late"),
+                        t(lang, "unit.min")
+                    );
                 }
                 Verdict::Early { minutes } => {
-                    let _ = write!(text, " {} {minutes} {}", t(lang, "mark.early"), t(lang, "unit.min"));
+                    let _ = write!(
+                        text,
+                        " {} {minutes} {}",
+                        t(lang, "mark.early"),
+                        t(lang, "unit.min")
+                    );
                 }
             }
             return format!(
@@ -430,7 +496,11 @@ pub(super) fn daily_sheet_html(lang: Lang, zone: &TimeZone, sheet: &Sheet) -> St
             esc(sheet.name(&day.staff))
         );
         for p in day_points(&day.verdict) {
-            let _ = write!(b, "<td>{}</td>", point_full(lang, zone, sheet, &day.staff, p));
+            let _ = write!(
+                b,
+                "<td>{}</td>",
+                point_full(lang, zone, sheet, &day.staff, p)
+            );
         }
         b.push_str("</tr>");
     }

@@ -20,8 +20,7 @@
 //!   punch either), or half a day of absence when the other session is on covered leave. Duty is
 //!   judged when its last rostered session ends. (Before issue 12 a session was pending until its
 //!   punch window closed, 20:00 for the afternoon; the spec says nothing of when to judge.)
-//! - **Leave beats punches**: a session under covered leave is leave, even if the person punched,
-//!   and from before it starts (a leave is known in advance).
+//! - **Leave beats punches**: a session under covered leave is leave, even if the person punched.
 //! - **Untrusted clocks**: `classify` judges punches whose clock was not trusted like the others
 //!   (they are the only record) but flags them in [`MarkSource::Door`]; the door gives them no
 //!   verdict.
@@ -480,18 +479,18 @@ fn judge_working_day(
             .any(|o| o.slot.session != p.slot.session && covered(o).is_some())
     };
     let outcome = |p: &Probe<'_>| {
-        if let Some(leave) = covered(p) {
-            SessionOutcome::OnLeave {
-                leave: leave.id,
-                class: config.leave.class_of(leave.kind),
-            }
-        } else if !ended(p) {
+        if !ended(p) {
             SessionOutcome::Pending {
                 arrived: p.passes.first().map(|first| Mark {
                     at: first.at,
                     verdict: p.slot.judge(PunchRole::ClockIn, first.at),
                     source: first.source.clone(),
                 }),
+            }
+        } else if let Some(leave) = covered(p) {
+            SessionOutcome::OnLeave {
+                leave: leave.id,
+                class: config.leave.class_of(leave.kind),
             }
         } else if !p.passes.is_empty() {
             judge_session(&p.slot, p.passes)
@@ -1006,7 +1005,9 @@ mod tests {
                 .now("08:10")
                 .want("am pending (in 08:10 late 10); pm pending", "0"),
             // 11:30, no morning punch: judged at the session's end, 缺卡 (issue 12)
-            day(d, &[]).now("11:29:59").want("am pending; pm pending", "0"),
+            day(d, &[])
+                .now("11:29:59")
+                .want("am pending; pm pending", "0"),
             day(d, &[]).now("11:30").want("am missed; pm pending", "10"),
             day(d, &[]).now("13:00").want("am missed; pm pending", "10"),
             // the afternoon comes: still missed, the same 10 points
@@ -1017,7 +1018,7 @@ mod tests {
             day(d, &[])
                 .leave(LeaveKind::Personal, Sessions::Afternoon, true)
                 .now("12:00")
-                .want("am absent; pm leave Private #1", "7.5"),
+                .want("am absent; pm pending", "5"),
             // nobody all day: one day of absence from 17:00
             day(d, &[]).now("17:00").want("absent", "10"),
             day(d, &[]).now("20:00").want("absent", "10"),

@@ -9,6 +9,8 @@
 //!   midpoint, 12:45 in winter), the morning before.
 //! - **Present for 断档**: a person with a punch in the session so far, late or not. Before the
 //!   session's start no post is a gap yet.
+//! - **Leave**: a person with no punch yet whose session is under covered leave is on leave
+//!   from before the session (classify counts the leave only once the session has ended).
 
 use std::collections::BTreeSet;
 
@@ -116,8 +118,16 @@ pub fn board(
                     Session::Morning => morning,
                     Session::Afternoon => afternoon,
                 };
+                // A covered leave is known before its session ends (when classify judges it).
+                let on_leave = facts
+                    .leaves
+                    .find(&day.staff, date, session)
+                    .filter(|l| l.is_covered());
                 match outcome {
-                    SessionOutcome::Pending { arrived: None } => Presence::NotYet,
+                    SessionOutcome::Pending { arrived: None } => match on_leave {
+                        Some(leave) => Presence::OnLeave { kind: leave.kind },
+                        None => Presence::NotYet,
+                    },
                     SessionOutcome::Pending { arrived } => Presence::Arrived {
                         clock_in: arrived.clone(),
                         clock_out: None,
@@ -205,7 +215,10 @@ mod tests {
         let now = local(d, "08:10");
         let period = Period { first: d, last: d };
         let attendance = classify(&config(), &facts, period, now).unwrap();
-        let posts = [test_post("W1", "0003", "0004"), test_post("W2", "0001", "0003")];
+        let posts = [
+            test_post("W1", "0003", "0004"),
+            test_post("W2", "0001", "0003"),
+        ];
         let leaves = LeaveBook::default();
         let b = board(
             &config(),
@@ -218,7 +231,10 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!((b.session, b.started, b.working_day), (Session::Morning, true, true));
+        assert_eq!(
+            (b.session, b.started, b.working_day),
+            (Session::Morning, true, true)
+        );
         let shown: Vec<String> = b
             .lines
             .iter()
