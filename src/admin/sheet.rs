@@ -192,16 +192,26 @@ pub fn grid_rows(sheet: &Sheet, zone: &TimeZone, period: Period) -> Vec<Vec<Stri
     rows
 }
 
-/// One grid cell in Chinese.
+/// One grid cell in Chinese: `08:12(+12)-11:20(-10) 14:00-17:05`; one word for a session whose
+/// two points say the same (`缺`, `假`), `…` for a session still to come, blank for a day ahead.
 pub fn grid_cell_zh(zone: &TimeZone, verdict: &DayVerdict) -> String {
     let short = |p: Point<'_>| match p {
-        Point::Mark(m) => hhmm(zone, m.at),
+        Point::Mark(m) => match m.verdict {
+            Verdict::OnTime => hhmm(zone, m.at),
+            Verdict::Late { minutes } => format!("{}(+{minutes})", hhmm(zone, m.at)),
+            Verdict::Early { minutes } => format!("{}(-{minutes})", hhmm(zone, m.at)),
+        },
         Point::Missing => "缺".to_string(),
         Point::Pending => "未到".to_string(),
         Point::Open => "…".to_string(),
         Point::Leave => "假".to_string(),
         Point::Absent => "旷".to_string(),
         Point::Blank => String::new(),
+    };
+    let pair = |a: Point<'_>, b: Point<'_>| match (a, b) {
+        (Point::Pending, Point::Open) => "…".to_string(),
+        (a, b) if !matches!(a, Point::Mark(_)) && a == b => short(a),
+        (a, b) => format!("{}-{}", short(a), short(b)),
     };
     match verdict {
         DayVerdict::NotEnrolled => String::new(),
@@ -210,7 +220,13 @@ pub fn grid_cell_zh(zone: &TimeZone, verdict: &DayVerdict) -> String {
         DayVerdict::Absent { .. } => "缺岗".to_string(),
         DayVerdict::Working { .. } => {
             let [a, b, c, d] = day_points(verdict);
-            format!("{}-{} {}-{}", short(a), short(b), short(c), short(d))
+            if [a, b, c, d]
+                .iter()
+                .all(|p| matches!(p, Point::Pending | Point::Open))
+            {
+                return String::new();
+            }
+            format!("{} {}", pair(a, b), pair(c, d))
         }
     }
 }

@@ -17,14 +17,14 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::admin::export::{
-    half_day_zh, render_csv, render_json, render_table, text_table, write_xlsx,
+    half_day_zh, render_csv, render_json, render_table, rows_csv, text_table, write_xlsx,
 };
 use crate::admin::import::{
     decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
     reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
 use crate::admin::report::{self, kind_key, kind_zh, ReportKind};
-use crate::admin::sheet::daily_rows;
+use crate::admin::sheet::{daily_rows, grid_rows};
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
     amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
@@ -36,7 +36,7 @@ use crate::app::sheet::sheet_for;
 use crate::config::Config;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
-use crate::core::rules::{Amendment, Correction};
+use crate::core::rules::{Amendment, Correction, Period};
 use crate::core::schedule::{ScheduleConfig, Session};
 use crate::store::{Audit, NewLeave, PunchImportFormat, Store};
 
@@ -56,6 +56,15 @@ pub enum ReportCommand {
     },
     /// One month (default: this month).
     Month {
+        /// The month, YYYY-MM (e.g. 2026-11).
+        #[arg(long)]
+        month: Option<String>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
+    /// The month's sign-in sheet (签到表): people × days, each day's clock-in and clock-out
+    /// times, as a table or CSV (default: this month).
+    Sheet {
         /// The month, YYYY-MM (e.g. 2026-11).
         #[arg(long)]
         month: Option<String>,
@@ -353,6 +362,7 @@ pub struct ActiveFromArgs {
 pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let schedule = &config.rules.engine.schedule;
     let (span, opts) = match cmd {
+        ReportCommand::Sheet { month, opts } => return sign_in_sheet(config, month, &opts),
         ReportCommand::Day { date, opts } => {
             let day = match date {
                 Some(d) => date_arg(&d, "--date")?,
@@ -414,6 +424,46 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
             println!("已写入 wrote {}", path.display());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hallclock report sheet`: the month's people × days grid, as a table or CSV.
+fn sign_in_sheet(
+    config: &Config,
+    month: Option<String>,
+    opts: &ReportOpts,
+) -> anyhow::Result<ExitCode> {
+    let schedule = &config.rules.engine.schedule;
+    let now = as_of(opts, config)?;
+    let first = match month {
+        Some(m) => month_arg(&m)?,
+        None => schedule.to_civil(now).date().first_of_month(),
+    };
+    let period = Period {
+        first,
+        last: first.last_of_month(),
+    };
+    let store = open_store(config)?;
+    let only = staff_filter(&store, &opts.staff)?;
+    let mut sheet = sheet_for(&store, config, period, None, now)?;
+    if let Some(only) = &only {
+        sheet.days.retain(|d| only.contains(&d.staff));
+    }
+    let rows = grid_rows(&sheet, &schedule.zone, period);
+    let text = match ReportFormat::pick(opts.format, opts.out.as_deref())? {
+        ReportFormat::Table => {
+            let label = first.strftime("%Y-%m");
+            format!(
+                "签到表 {label}\n{}",
+                text_table(&rows, rows.first().map_or(0, Vec::len))
+            )
+        }
+        ReportFormat::Csv => rows_csv(&rows).context("writing the sign-in sheet as CSV")?,
+        ReportFormat::Json | ReportFormat::Xlsx => {
+            bail!("签到表只能输出为表格或 CSV (the sign-in sheet is a table or CSV)")
+        }
+    };
+    emit(&opts.out, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

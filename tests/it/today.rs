@@ -169,6 +169,11 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     d.go(&s.url("/today")).await;
     assert!(d.text("#today-missing").await.contains("0002"));
     d.screenshot("today-07-board-after").await;
+    // The same board in English.
+    d.go(&s.url("/today?lang=en")).await;
+    let late = d.text("#today-late").await;
+    assert!(late.contains("Late by") && late.contains("3 min"), "{late}");
+    d.screenshot("today-08-board-en").await;
     d.quit().await;
     // It refreshes itself, without a script.
     let (cookie, _) = session(&s, "super1").await;
@@ -195,4 +200,26 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         .to_string();
     assert!(line.contains("缺卡"), "{out}");
     assert!(!out.contains("待定"), "{out}");
+
+    // The month's sign-in sheet from the CLI, as a table and as CSV for Chinese Excel.
+    let as_of = ["--as-of", "2026-11-18T12:00:00+08:00"];
+    let out = run(&[&["report", "sheet", "--month", "2026-11"][..], &as_of[..]].concat());
+    assert!(
+        out.contains("签到表 2026-11")
+            && out.contains("07:55-11:31 13:58-17:02")
+            && out.contains("08:12(+12)-11:20(-10) 14:00-17:05"),
+        "{out}"
+    );
+    let csv_out = dir.join("sheet.csv");
+    let csv_path = csv_out.display().to_string();
+    run(&[
+        &["report", "sheet", "--month", "2026-11", "--out", &csv_path][..],
+        &as_of[..],
+    ]
+    .concat());
+    let text = std::fs::read_to_string(&csv_out).expect("sheet.csv");
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("\"=\"\"0001\"\"\",王芳"),
+        "{text}"
+    );
 }

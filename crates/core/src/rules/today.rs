@@ -189,6 +189,60 @@ mod tests {
     use crate::rules::Punch;
     use jiff::civil::date;
 
+    /// The board of `punches` on a winter Monday at `now` (hall time).
+    fn board_at(punches: &[(&str, &str)], now: &str) -> Board {
+        let d = date(2026, 1, 12);
+        let people: Vec<Enrollment> = ["0001", "0002"]
+            .iter()
+            .map(|id| Enrollment {
+                staff: staff(id),
+                active_from: date(2020, 1, 1),
+            })
+            .collect();
+        let calendar = Calendar::hall_defaults();
+        let punches: Vec<Punch> = punches
+            .iter()
+            .map(|(id, t)| Punch {
+                staff: staff(id),
+                at: local(d, t),
+                clock_trusted: true,
+            })
+            .collect();
+        let facts = Facts {
+            punches: &punches,
+            ..Facts::new(&people, &calendar)
+        };
+        let now = local(d, now);
+        let attendance = classify(&config(), &facts, Period { first: d, last: d }, now).unwrap();
+        let leaves = LeaveBook::default();
+        let posts = [test_post("W1", "0001", "0002")];
+        let facts = BoardFacts {
+            calendar: &calendar,
+            leaves: &leaves,
+            posts: &posts,
+        };
+        board(&config(), facts, &attendance, now).unwrap()
+    }
+
+    /// At noon the morning has ended: no punch is 缺卡, not pending; from 12:45 (the afternoon's
+    /// window) the board shows the afternoon, where nobody has come yet; before 14:00 it is no gap.
+    #[test]
+    fn after_the_morning() {
+        let noon = board_at(&[("0001", "07:50"), ("0001", "11:31")], "12:00");
+        assert_eq!(noon.session, Session::Morning);
+        assert_eq!(noon.lines[1].presence, Presence::Missed);
+        assert!(noon.gaps.is_empty());
+        let one = board_at(&[("0001", "07:50"), ("0001", "11:31")], "13:00");
+        assert_eq!((one.session, one.started), (Session::Afternoon, false));
+        assert_eq!(one.lines[0].presence, Presence::NotYet);
+        assert!(one.gaps.is_empty());
+        let two = board_at(&[("0001", "07:50"), ("0001", "11:31")], "14:05");
+        assert_eq!(
+            two.gaps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ["W1"]
+        );
+    }
+
     /// A winter Monday at 08:10: 0001 on time, 0002 late, 0003 not yet; post W1 (0003/0004)
     /// has neither in, post W2 (0001/0003) has its A.
     #[test]
