@@ -132,7 +132,7 @@ fn punch_list(
         let state_text = match (p.voided, p.added) {
             (true, _) => t(lang, "amend.voided"),
             (false, true) => t(lang, "sheet.added"),
-            (false, false) => "",
+            (false, false) => t(lang, "amend.valid"),
         };
         let _ = write!(
             b,

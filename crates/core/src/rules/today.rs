@@ -189,10 +189,11 @@ mod tests {
     use crate::rules::Punch;
     use jiff::civil::date;
 
-    /// The board of `punches` on a winter Monday at `now` (hall time).
-    fn board_at(punches: &[(&str, &str)], now: &str) -> Board {
+    /// The board on a winter Monday at `now` (hall time): 0001 to 0004 enrolled, `punches`
+    /// (person, hall time), `posts` (id, A, B).
+    fn board_at(punches: &[(&str, &str)], posts: &[(&str, &str, &str)], now: &str) -> Board {
         let d = date(2026, 1, 12);
-        let people: Vec<Enrollment> = ["0001", "0002"]
+        let people: Vec<Enrollment> = ["0001", "0002", "0003", "0004"]
             .iter()
             .map(|id| Enrollment {
                 staff: staff(id),
@@ -215,7 +216,7 @@ mod tests {
         let now = local(d, now);
         let attendance = classify(&config(), &facts, Period { first: d, last: d }, now).unwrap();
         let leaves = LeaveBook::default();
-        let posts = [test_post("W1", "0001", "0002")];
+        let posts: Vec<Post> = posts.iter().map(|(p, a, b)| test_post(p, a, b)).collect();
         let facts = BoardFacts {
             calendar: &calendar,
             leaves: &leaves,
@@ -224,67 +225,36 @@ mod tests {
         board(&config(), facts, &attendance, now).unwrap()
     }
 
+    fn gap_ids(b: &Board) -> Vec<&str> {
+        b.gaps.iter().map(|p| p.id.as_str()).collect()
+    }
+
     /// At noon the morning has ended: no punch is 缺卡, not pending; from 12:45 (the afternoon's
     /// window) the board shows the afternoon, where nobody has come yet; before 14:00 it is no gap.
     #[test]
     fn after_the_morning() {
-        let noon = board_at(&[("0001", "07:50"), ("0001", "11:31")], "12:00");
+        let punches = [("0001", "07:50"), ("0001", "11:31")];
+        let posts = [("W1", "0001", "0002")];
+        let noon = board_at(&punches, &posts, "12:00");
         assert_eq!(noon.session, Session::Morning);
         assert_eq!(noon.lines[1].presence, Presence::Missed);
         assert!(noon.gaps.is_empty());
-        let one = board_at(&[("0001", "07:50"), ("0001", "11:31")], "13:00");
+        let one = board_at(&punches, &posts, "13:00");
         assert_eq!((one.session, one.started), (Session::Afternoon, false));
         assert_eq!(one.lines[0].presence, Presence::NotYet);
         assert!(one.gaps.is_empty());
-        let two = board_at(&[("0001", "07:50"), ("0001", "11:31")], "14:05");
-        assert_eq!(
-            two.gaps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
-            ["W1"]
-        );
+        assert_eq!(gap_ids(&board_at(&punches, &posts, "14:05")), ["W1"]);
     }
 
     /// A winter Monday at 08:10: 0001 on time, 0002 late, 0003 not yet; post W1 (0003/0004)
     /// has neither in, post W2 (0001/0003) has its A.
     #[test]
     fn a_morning_at_ten_past_eight() {
-        let d = date(2026, 1, 12);
-        let people: Vec<Enrollment> = ["0001", "0002", "0003", "0004"]
-            .iter()
-            .map(|id| Enrollment {
-                staff: staff(id),
-                active_from: date(2020, 1, 1),
-            })
-            .collect();
-        let calendar = Calendar::hall_defaults();
-        let punch = |id: &str, t: &str| Punch {
-            staff: staff(id),
-            at: local(d, t),
-            clock_trusted: true,
-        };
-        let punches = [punch("0001", "07:55"), punch("0002", "08:07")];
-        let facts = Facts {
-            punches: &punches,
-            ..Facts::new(&people, &calendar)
-        };
-        let now = local(d, "08:10");
-        let period = Period { first: d, last: d };
-        let attendance = classify(&config(), &facts, period, now).unwrap();
-        let posts = [
-            test_post("W1", "0003", "0004"),
-            test_post("W2", "0001", "0003"),
-        ];
-        let leaves = LeaveBook::default();
-        let b = board(
-            &config(),
-            BoardFacts {
-                calendar: &calendar,
-                leaves: &leaves,
-                posts: &posts,
-            },
-            &attendance,
-            now,
-        )
-        .unwrap();
+        let b = board_at(
+            &[("0001", "07:55"), ("0002", "08:07")],
+            &[("W1", "0003", "0004"), ("W2", "0001", "0003")],
+            "08:10",
+        );
         assert_eq!(
             (b.session, b.started, b.working_day),
             (Session::Morning, true, true)
@@ -303,9 +273,6 @@ mod tests {
             shown,
             ["0001 ok", "0002 late 7", "0003 NotYet", "0004 NotYet"]
         );
-        assert_eq!(
-            b.gaps.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
-            ["W1"]
-        );
+        assert_eq!(gap_ids(&b), ["W1"]);
     }
 }
