@@ -106,7 +106,10 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     );
     assert!(!missing.contains("0004"), "{missing}");
     let away = d.text("#today-away").await;
-    assert!(away.contains("0004") && away.contains("事假"), "{away}");
+    assert!(
+        away.contains("0004") && away.contains("事假") && away.contains("顶岗 0005 陈静"),
+        "{away}"
+    );
     let gaps = d.text("#today-gaps").await;
     assert!(
         gaps.contains("W02") && !gaps.contains("W01") && !gaps.contains("W03"),

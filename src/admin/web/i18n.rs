@@ -216,6 +216,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("today.clock_in", "签到时间", "Clock-in"),
     ("today.late_by", "迟到时长", "Late by"),
     ("today.door", "门", "Door"),
+    ("today.cover", "顶岗", "covered by"),
     ("today.state", "状态", "State"),
     ("unit.min", "分钟", "min"),
     ("sheet.daily", "考勤日报:签到签退", "Daily sheet: clock-in and clock-out"),

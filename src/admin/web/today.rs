@@ -172,7 +172,7 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
                     esc(t(lang, key))
                 );
             }
-            Presence::OnLeave { kind } => {
+            Presence::OnLeave { kind, cover } => {
                 n_away += 1;
                 let kind = match lang {
                     Lang::Zh => kind_zh(*kind),
@@ -180,9 +180,12 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
                 };
                 let _ = write!(
                     away,
-                    "<tr class=\"leave\">{row}<td>{} · {}</td></tr>",
+                    "<tr class=\"leave\">{row}<td>{} · {} · {} {} {}</td></tr>",
                     esc(t(lang, "mark.leave")),
-                    esc(kind)
+                    esc(kind),
+                    esc(t(lang, "today.cover")),
+                    esc(cover.as_str()),
+                    esc(sheet.name(cover))
                 );
             }
             Presence::Duty(_) | Presence::DayOff => {

@@ -21,7 +21,7 @@ use super::classify::{Attendance, DayVerdict, DutyOutcome, Mark, SessionOutcome}
 use super::{RulesConfig, RulesError};
 use crate::calendar::Calendar;
 use crate::ids::StaffId;
-use crate::leave::{self, LeaveBook, LeaveKind, Post};
+use crate::leave::{self, Leave, LeaveBook, LeaveKind, Post};
 use crate::schedule::Session;
 
 /// Where one person is in the board's session.
@@ -39,8 +39,8 @@ pub enum Presence {
     Missed,
     /// Absence (缺岗): the whole day, or this half day.
     Absent,
-    /// On leave with a cover arranged.
-    OnLeave { kind: LeaveKind },
+    /// On leave with a cover arranged (the B, or whoever covers).
+    OnLeave { kind: LeaveKind, cover: StaffId },
     /// A day off on the duty roster (值班).
     Duty(DutyOutcome),
     /// A day off.
@@ -98,13 +98,11 @@ pub fn board(
         (Session::Morning, morning.start)
     };
     let started = now >= start;
-    let kind_of = |id| {
-        facts
-            .leaves
-            .leaves()
-            .iter()
-            .find(|l| l.id == id)
-            .map(|l| l.kind)
+    let on_leave = |leave: &Leave| {
+        leave.cover.clone().map(|cover| Presence::OnLeave {
+            kind: leave.kind,
+            cover,
+        })
     };
     let mut lines = Vec::new();
     for day in attendance.days.iter().filter(|d| d.date == date) {
@@ -119,15 +117,14 @@ pub fn board(
                     Session::Afternoon => afternoon,
                 };
                 // A covered leave is known before its session ends (when classify judges it).
-                let on_leave = facts
+                let leave_now = facts
                     .leaves
                     .find(&day.staff, date, session)
-                    .filter(|l| l.is_covered());
+                    .and_then(on_leave);
                 match outcome {
-                    SessionOutcome::Pending { arrived: None } => match on_leave {
-                        Some(leave) => Presence::OnLeave { kind: leave.kind },
-                        None => Presence::NotYet,
-                    },
+                    SessionOutcome::Pending { arrived: None } => {
+                        leave_now.unwrap_or(Presence::NotYet)
+                    }
                     SessionOutcome::Pending { arrived } => Presence::Arrived {
                         clock_in: arrived.clone(),
                         clock_out: None,
@@ -139,10 +136,7 @@ pub fn board(
                         clock_in: clock_in.clone(),
                         clock_out: clock_out.clone(),
                     },
-                    SessionOutcome::OnLeave { leave, .. } => match kind_of(*leave) {
-                        Some(kind) => Presence::OnLeave { kind },
-                        None => Presence::Absent,
-                    },
+                    SessionOutcome::OnLeave { .. } => leave_now.unwrap_or(Presence::Absent),
                     SessionOutcome::Missed { .. } => Presence::Missed,
                     SessionOutcome::Absent { .. } => Presence::Absent,
                 }
