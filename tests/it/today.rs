@@ -172,11 +172,39 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     d.go(&s.url("/today")).await;
     assert!(d.text("#today-missing").await.contains("0002"));
     d.screenshot("today-07-board-after").await;
-    // The same board in English.
-    d.go(&s.url("/today?lang=en")).await;
-    let late = d.text("#today-late").await;
-    assert!(late.contains("Late by") && late.contains("3 min"), "{late}");
-    d.screenshot("today-08-board-en").await;
+    d.quit().await;
+    drop(d);
+
+    // 6. The afternoon board at 15:00 keeps the morning's faults in view.
+    let pm = Server::start_at("2026-11-18T15:00:00+08:00");
+    pm.staff_add(&[("0001", "王芳"), ("0002", "李强")]);
+    let csv = write(
+        pm.dir.path(),
+        "punches.csv",
+        "staff_id,time\n0001,2026-11-18 08:09\n0001,2026-11-18 11:31\n0001,2026-11-18 13:50\n",
+    );
+    output_ok(
+        pm.hallclock().args(["punch", "import", &csv]),
+        "punch import",
+    );
+    let d = Driver::start().await;
+    d.sign_in(&pm.base, None).await;
+    d.go(&pm.url("/today")).await;
+    let morning = d.text("#today-morning").await;
+    assert!(
+        morning.contains("0001") && morning.contains("08:09 迟到 9 分钟"),
+        "{morning}"
+    );
+    assert!(
+        morning.contains("0002") && morning.contains("缺卡"),
+        "{morning}"
+    );
+    d.screenshot("today-08-afternoon").await;
+    // The afternoon board in English.
+    d.go(&pm.url("/today?lang=en")).await;
+    let morning = d.text("#today-morning").await;
+    assert!(morning.contains("late 9 min"), "{morning}");
+    d.screenshot("today-10-board-en").await;
     d.quit().await;
     // It refreshes itself, without a script.
     let (cookie, _) = session(&s, "super1").await;
@@ -186,7 +214,7 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         Some("60")
     );
 
-    // 6. The CLI at noon: the morning is over, so 0003's missing morning is judged (缺卡).
+    // 7. The CLI at noon: the morning is over, so 0003's missing morning is judged (缺卡).
     let out = run(&[
         "report",
         "day",

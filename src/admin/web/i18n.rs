@@ -217,6 +217,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("today.late_by", "迟到时长", "Late by"),
     ("today.door", "门", "Door"),
     ("today.cover", "顶岗", "covered by"),
+    ("today.morning_faults", "上午迟到、缺卡、缺岗", "This morning: late, missing, absent"),
     ("today.state", "状态", "State"),
     ("unit.min", "分钟", "min"),
     ("sheet.daily", "考勤日报:签到签退", "Daily sheet: clock-in and clock-out"),

@@ -237,6 +237,40 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
             b.push_str("</table>");
         }
     }
+    // In the afternoon, the morning's faults stay in view.
+    let mut morning = String::new();
+    for line in &board.lines {
+        let text = match &line.morning {
+            Some(Presence::Arrived {
+                clock_in: Some(m), ..
+            }) => match m.verdict {
+                Verdict::Late { minutes } => format!(
+                    "{} {} {minutes} {}",
+                    hhmm(&zone, m.at),
+                    t(lang, "mark.late"),
+                    t(lang, "unit.min")
+                ),
+                _ => continue,
+            },
+            Some(Presence::Arrived { clock_in: None, .. } | Presence::Missed) => {
+                t(lang, "mark.missing").to_string()
+            }
+            Some(Presence::Absent) => t(lang, "mark.absent").to_string(),
+            _ => continue,
+        };
+        let _ = write!(
+            morning,
+            "<tr class=\"late\">{}<td>{}</td></tr>",
+            who(&line.staff),
+            esc(&text)
+        );
+    }
+    if !morning.is_empty() {
+        let _ = write!(b, "<h3>{}</h3>", esc(t(lang, "today.morning_faults")));
+        b.push_str(&table_head("today-morning", &cols(&["today.state"])));
+        b.push_str(&morning);
+        b.push_str("</table>");
+    }
     let mut r = s.page(StatusCode::OK, "nav.today", &b);
     r.headers_mut()
         .insert(header::REFRESH, HeaderValue::from_static(REFRESH_SECS));

@@ -51,7 +51,10 @@ pub enum Presence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoardLine {
     pub staff: StaffId,
+    /// In the board's session.
     pub presence: Presence,
+    /// In the morning, when the board shows the afternoon of a working day.
+    pub morning: Option<Presence>,
 }
 
 /// The board of one day at one instant.
@@ -104,47 +107,46 @@ pub fn board(
             cover,
         })
     };
+    let presence_in = |staff: &StaffId, session: Session, outcome: &SessionOutcome| {
+        // A covered leave is known before its session ends (when classify judges it).
+        let leave_now = facts.leaves.find(staff, date, session).and_then(on_leave);
+        match outcome {
+            SessionOutcome::Pending { arrived: None } => leave_now.unwrap_or(Presence::NotYet),
+            SessionOutcome::Pending { arrived } => Presence::Arrived {
+                clock_in: arrived.clone(),
+                clock_out: None,
+            },
+            SessionOutcome::Attended {
+                clock_in,
+                clock_out,
+            } => Presence::Arrived {
+                clock_in: clock_in.clone(),
+                clock_out: clock_out.clone(),
+            },
+            SessionOutcome::OnLeave { .. } => leave_now.unwrap_or(Presence::Absent),
+            SessionOutcome::Missed { .. } => Presence::Missed,
+            SessionOutcome::Absent { .. } => Presence::Absent,
+        }
+    };
     let mut lines = Vec::new();
     for day in attendance.days.iter().filter(|d| d.date == date) {
-        let presence = match &day.verdict {
+        let (presence, morning) = match &day.verdict {
             DayVerdict::NotEnrolled => continue,
-            DayVerdict::DayOff => Presence::DayOff,
-            DayVerdict::Duty(outcome) => Presence::Duty(*outcome),
-            DayVerdict::Absent { .. } => Presence::Absent,
-            DayVerdict::Working { morning, afternoon } => {
-                let outcome = match session {
-                    Session::Morning => morning,
-                    Session::Afternoon => afternoon,
-                };
-                // A covered leave is known before its session ends (when classify judges it).
-                let leave_now = facts
-                    .leaves
-                    .find(&day.staff, date, session)
-                    .and_then(on_leave);
-                match outcome {
-                    SessionOutcome::Pending { arrived: None } => {
-                        leave_now.unwrap_or(Presence::NotYet)
-                    }
-                    SessionOutcome::Pending { arrived } => Presence::Arrived {
-                        clock_in: arrived.clone(),
-                        clock_out: None,
-                    },
-                    SessionOutcome::Attended {
-                        clock_in,
-                        clock_out,
-                    } => Presence::Arrived {
-                        clock_in: clock_in.clone(),
-                        clock_out: clock_out.clone(),
-                    },
-                    SessionOutcome::OnLeave { .. } => leave_now.unwrap_or(Presence::Absent),
-                    SessionOutcome::Missed { .. } => Presence::Missed,
-                    SessionOutcome::Absent { .. } => Presence::Absent,
-                }
-            }
+            DayVerdict::DayOff => (Presence::DayOff, None),
+            DayVerdict::Duty(outcome) => (Presence::Duty(*outcome), None),
+            DayVerdict::Absent { .. } => (Presence::Absent, None),
+            DayVerdict::Working { morning, afternoon } => match session {
+                Session::Morning => (presence_in(&day.staff, session, morning), None),
+                Session::Afternoon => (
+                    presence_in(&day.staff, session, afternoon),
+                    Some(presence_in(&day.staff, Session::Morning, morning)),
+                ),
+            },
         };
         lines.push(BoardLine {
             staff: day.staff.clone(),
             presence,
+            morning,
         });
     }
     let working_day = facts.calendar.is_working_day(date);
@@ -237,7 +239,13 @@ mod tests {
         assert_eq!((one.session, one.started), (Session::Afternoon, false));
         assert_eq!(one.lines[0].presence, Presence::NotYet);
         assert!(one.gaps.is_empty());
-        assert_eq!(gap_ids(&board_at(&punches, &posts, "14:05")), ["W1"]);
+        let two = board_at(&punches, &posts, "14:05");
+        assert_eq!(gap_ids(&two), ["W1"]);
+        assert_eq!(two.lines[1].morning, Some(Presence::Missed));
+        assert!(matches!(
+            two.lines[0].morning,
+            Some(Presence::Arrived { .. })
+        ));
     }
 
     /// A winter Monday at 08:10: 0001 on time, 0002 late, 0003 not yet; post W1 (0003/0004)
