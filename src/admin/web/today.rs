@@ -199,6 +199,36 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
         h.extend(extra.iter().map(|k| t(lang, k)));
         h
     };
+    // In the afternoon, the morning's faults stay in view.
+    let mut morning = String::new();
+    let mut n_morning = 0;
+    for line in &board.lines {
+        let text = match &line.morning {
+            Some(Presence::Arrived {
+                clock_in: Some(m), ..
+            }) => match m.verdict {
+                Verdict::Late { minutes } => format!(
+                    "{} {} {minutes} {}",
+                    hhmm(&zone, m.at),
+                    t(lang, "mark.late"),
+                    t(lang, "unit.min")
+                ),
+                _ => continue,
+            },
+            Some(Presence::Arrived { clock_in: None, .. } | Presence::Missed) => {
+                t(lang, "mark.missing").to_string()
+            }
+            Some(Presence::Absent) => t(lang, "mark.absent").to_string(),
+            _ => continue,
+        };
+        n_morning += 1;
+        let _ = write!(
+            morning,
+            "<tr class=\"late\">{}<td>{}</td></tr>",
+            who(&line.staff),
+            esc(&text)
+        );
+    }
     let sections = [
         (
             "today-late",
@@ -222,6 +252,13 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
             cols(&["today.state"]),
         ),
         (
+            "today-morning",
+            "today.morning_faults",
+            n_morning,
+            morning,
+            cols(&["today.state"]),
+        ),
+        (
             "today-arrived",
             "today.on_time",
             n_arrived,
@@ -230,46 +267,15 @@ pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>
         ),
     ];
     for (id, key, n, rows, head) in sections {
+        if n == 0 && id == "today-morning" {
+            continue;
+        }
         let _ = write!(b, "<h3>{} ({n})</h3>", esc(t(lang, key)));
         if n > 0 {
             b.push_str(&table_head(id, &head));
             b.push_str(&rows);
             b.push_str("</table>");
         }
-    }
-    // In the afternoon, the morning's faults stay in view.
-    let mut morning = String::new();
-    for line in &board.lines {
-        let text = match &line.morning {
-            Some(Presence::Arrived {
-                clock_in: Some(m), ..
-            }) => match m.verdict {
-                Verdict::Late { minutes } => format!(
-                    "{} {} {minutes} {}",
-                    hhmm(&zone, m.at),
-                    t(lang, "mark.late"),
-                    t(lang, "unit.min")
-                ),
-                _ => continue,
-            },
-            Some(Presence::Arrived { clock_in: None, .. } | Presence::Missed) => {
-                t(lang, "mark.missing").to_string()
-            }
-            Some(Presence::Absent) => t(lang, "mark.absent").to_string(),
-            _ => continue,
-        };
-        let _ = write!(
-            morning,
-            "<tr class=\"late\">{}<td>{}</td></tr>",
-            who(&line.staff),
-            esc(&text)
-        );
-    }
-    if !morning.is_empty() {
-        let _ = write!(b, "<h3>{}</h3>", esc(t(lang, "today.morning_faults")));
-        b.push_str(&table_head("today-morning", &cols(&["today.state"])));
-        b.push_str(&morning);
-        b.push_str("</table>");
     }
     let mut r = s.page(StatusCode::OK, "nav.today", &b);
     r.headers_mut()
