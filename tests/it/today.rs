@@ -206,8 +206,17 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     assert!(morning.contains("late 9 min"), "{morning}");
     d.screenshot("today-10-board-en").await;
     d.quit().await;
-    // It refreshes itself, without a script.
     let (cookie, _) = session(&s, "super1").await;
+    // The daily sheet as CSV for Chinese Excel.
+    let r = get_response(&s, Some(&cookie), "/sheet/day?date=2026-11-17").await;
+    let text = r.text().await.expect("daily sheet CSV");
+    assert!(
+        text.starts_with('\u{feff}')
+            && text.contains("08:12 迟到12分")
+            && text.contains("大厅正门"),
+        "{text}"
+    );
+    // It refreshes itself, without a script.
     let r = get_response(&s, Some(&cookie), "/today").await;
     assert_eq!(
         r.headers().get("refresh").and_then(|v| v.to_str().ok()),

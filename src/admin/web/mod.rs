@@ -721,6 +721,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(session::home))
         .route("/today", get(today::today))
         .route("/sheet", get(today::grid))
+        .route("/sheet/day", get(today::day_csv))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/staff", get(staff::staff))

@@ -207,6 +207,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             Ok(sheet) => b.push_str(&super::today::daily_sheet_html(
                 lang,
                 &state.console.zone(),
+                day,
                 &sheet,
             )),
             Err(e) => return s.failure(e),

@@ -8,20 +8,21 @@
 
 use std::fmt::Write;
 
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::common::{call, month_param, session_text};
 use super::html::{esc, message, month_filter, table_head};
 use super::i18n::{t, Lang};
-use super::session::{need, SignedIn};
+use super::report::download;
+use super::session::{need, Signed, SignedIn};
 use super::AppState;
 use crate::admin::export::rows_csv;
 use crate::admin::report::{kind_key, kind_zh};
-use crate::admin::sheet::{day_points, grid_rows, hhmm, Point, Sheet};
+use crate::admin::sheet::{daily_rows, day_points, grid_rows, hhmm, Point, Sheet};
 use crate::core::ids::StaffId;
 use crate::core::rules::{DutyOutcome, MarkSource, Period, Presence};
 use crate::core::schedule::Verdict;
@@ -302,17 +303,11 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
     let zone = state.console.zone();
     let label = month.strftime("%Y-%m").to_string();
     if s.q.get("format").map(String::as_str) == Some("csv") {
-        return match rows_csv(&grid_rows(&sheet, &zone, period)) {
-            Ok(text) => Response::builder()
-                .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-                .header(
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"hallclock-sheet-{label}.csv\""),
-                )
-                .body(Body::from(text))
-                .unwrap_or_default(),
-            Err(e) => s.failure(super::ConsoleError::Failed(e.to_string())),
-        };
+        return csv_download(
+            &s,
+            &format!("hallclock-sheet-{label}.csv"),
+            &grid_rows(&sheet, &zone, period),
+        );
     }
     let mut b = month_filter("/sheet", lang, month);
     let _ = write!(
@@ -393,6 +388,37 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
     }
     b.push_str("</table>");
     s.page(StatusCode::OK, "nav.sheet", &b)
+}
+
+/// The daily sheet of `date=YYYY-MM-DD` (签到/签退 and the door) as CSV for Chinese Excel.
+pub async fn day_csv(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
+    let given =
+        s.q.get("date")
+            .map(|d| d.trim().to_string())
+            .unwrap_or_default();
+    let Ok(day) = given.parse::<Date>() else {
+        return s.bad_request(&format!("{} {given:?}", t(s.lang, "amend.bad_date")));
+    };
+    let now = state.now();
+    let period = Period {
+        first: day,
+        last: day,
+    };
+    match call(&state, move |c| c.sheet(period, None, now)).await {
+        Ok(sheet) => csv_download(
+            &s,
+            &format!("hallclock-daily-{day}.csv"),
+            &daily_rows(&sheet, &state.console.zone()),
+        ),
+        Err(e) => s.failure(e),
+    }
+}
+
+fn csv_download(s: &Signed, file: &str, rows: &[Vec<String>]) -> Response {
+    match rows_csv(rows) {
+        Ok(text) => download(file, "text/csv; charset=utf-8", text.into_bytes()),
+        Err(e) => s.failure(super::ConsoleError::Failed(e.to_string())),
+    }
 }
 
 /// A session's two points as text: `08:03(+3)–11:31`; one word when both say the same
@@ -515,8 +541,12 @@ fn door_name(lang: Lang, sheet: &Sheet, staff: &StaffId, m: &crate::core::rules:
 }
 
 /// The daily sheet (签到/签退 per session with the door), for the day report's page.
-pub(super) fn daily_sheet_html(lang: Lang, zone: &TimeZone, sheet: &Sheet) -> String {
-    let mut b = format!("<h2>{}</h2>", esc(t(lang, "sheet.daily")));
+pub(super) fn daily_sheet_html(lang: Lang, zone: &TimeZone, day: Date, sheet: &Sheet) -> String {
+    let mut b = format!(
+        "<h2>{}</h2><p><a id=\"day-sheet-csv\" href=\"/sheet/day?date={day}\">{}</a></p>",
+        esc(t(lang, "sheet.daily")),
+        esc(t(lang, "report.csv"))
+    );
     b.push_str(&table_head(
         "day-sheet",
         &[
