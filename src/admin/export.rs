@@ -243,15 +243,31 @@ fn id_of(r: &Row) -> String {
 /// # Errors
 /// [`ExportError::Csv`] (only on an internal writer failure).
 pub fn render_csv(report: &Report) -> Result<String, ExportError> {
-    let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
     let header: Vec<String> = COLUMNS
         .iter()
         .map(|(zh, en)| format!("{zh}/{en}"))
         .collect();
-    w.write_record(&header)?;
-    for r in report.people.iter().chain(std::iter::once(&report.hall)) {
-        w.write_record(cells(r).iter().enumerate().map(|(i, c)| match i {
-            0 => csv_id_cell(c),
+    let mut rows = vec![header];
+    rows.extend(
+        report
+            .people
+            .iter()
+            .chain(std::iter::once(&report.hall))
+            .map(|r| cells(r).to_vec()),
+    );
+    rows_csv(&rows)
+}
+
+/// Rows (header first) as CSV for Chinese Excel: a byte-order mark, the first column (the staff
+/// id) kept as text, no cell that starts a formula.
+///
+/// # Errors
+/// [`ExportError::Csv`] when a row cannot be written.
+pub fn rows_csv(rows: &[Vec<String>]) -> Result<String, ExportError> {
+    let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
+    for (i, row) in rows.iter().enumerate() {
+        w.write_record(row.iter().enumerate().map(|(j, c)| match (i, j) {
+            (1.., 0) => csv_id_cell(c),
             _ => csv_cell(c).into_owned(),
         }))?;
     }

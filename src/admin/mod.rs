@@ -8,4 +8,5 @@
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod sheet;
 pub mod web;

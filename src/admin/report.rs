@@ -127,7 +127,7 @@ pub struct Counts {
     pub meetings_late: u32,
     pub meetings_missed: u32,
     pub duties_missed: u32,
-    /// Sessions not judged yet (their punch window has not closed).
+    /// Sessions not judged yet (they have not ended).
     pub pending_sessions: u32,
     /// Suspected spoofs at the door in the period (代打卡嫌疑); they change no other count.
     pub spoofs: SpoofCounts,
@@ -335,7 +335,7 @@ fn count_day(c: &mut Counts, verdict: &DayVerdict, kinds: &BTreeMap<LeaveId, Lea
 
 fn count_session(c: &mut Counts, outcome: &SessionOutcome, kinds: &BTreeMap<LeaveId, LeaveKind>) {
     match outcome {
-        SessionOutcome::Pending => c.pending_sessions += 1,
+        SessionOutcome::Pending { .. } => c.pending_sessions += 1,
         SessionOutcome::OnLeave { leave, .. } => {
             let kind = kinds.get(leave).copied().unwrap_or(LeaveKind::Personal);
             *c.leave_half_days.entry(kind).or_default() += 1;

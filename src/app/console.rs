@@ -19,6 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::report::Report;
+use crate::admin::sheet::{DayPunch, Sheet};
 use crate::admin::web::{
     self, Account, Actor, AppState, AuditLine, AuditView, CalendarDay, CalendarImport,
     CaptureRequest, CheckLine, CheckState, Console, ConsoleError, DutyImport, DutyLine,
@@ -32,7 +33,7 @@ use crate::app::telemetry::Telemetry;
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, LeaveId};
-use crate::core::rules::Meeting;
+use crate::core::rules::{Board, Meeting};
 use crate::core::rules::{
     classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
 };
@@ -53,6 +54,7 @@ use super::doctor::{self, Outcome};
 use super::enrol::{
     enrol, enrol_embeddings, DuplicateFaces, EnrolInput, Enrolled, FaceVector, PhotoInput,
 };
+use super::sheet::{punches_of_day, sheet_for, today_for};
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::{AppError, FailedWhile};
 use crate::config::{ClockCheck, Config};
@@ -706,6 +708,23 @@ impl Console for StoreConsole {
         })
     }
 
+    fn sheet(
+        &self,
+        period: Period,
+        only: Option<&StaffId>,
+        now: Timestamp,
+    ) -> Result<Sheet, ConsoleError> {
+        self.with_store(|s| sheet_for(s, &self.config, period, only, now).map_err(by_kind))
+    }
+
+    fn today(&self, now: Timestamp) -> Result<(Board, Sheet), ConsoleError> {
+        self.with_store(|s| today_for(s, &self.config, now).map_err(by_kind))
+    }
+
+    fn day_punches(&self, staff: &StaffId, date: Date) -> Result<Vec<DayPunch>, ConsoleError> {
+        self.with_store(|s| punches_of_day(s, &self.config, staff, date).map_err(by_kind))
+    }
+
     fn status(&self) -> Result<StatusView, ConsoleError> {
         let sha = current_embedder_sha(&self.config).unwrap_or_default();
         let trusted = self.clock.status().trusted;
@@ -1017,7 +1036,7 @@ fn keep_bona_fide_samples(
 
 fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
     match o {
-        SessionOutcome::Pending => (SessionMark::Pending, false),
+        SessionOutcome::Pending { .. } => (SessionMark::Pending, false),
         SessionOutcome::OnLeave { .. } => (SessionMark::Leave, false),
         SessionOutcome::Missed { .. } => (SessionMark::Missing, false),
         SessionOutcome::Absent { .. } => (SessionMark::Absent, false),

@@ -16,6 +16,7 @@ pub mod enrol;
 pub mod facts;
 pub mod preview;
 pub mod setup;
+pub mod sheet;
 pub mod telemetry;
 
 use std::fmt;

@@ -17,13 +17,14 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::admin::export::{
-    half_day_zh, render_csv, render_json, render_table, text_table, write_xlsx,
+    half_day_zh, render_csv, render_json, render_table, rows_csv, text_table, write_xlsx,
 };
 use crate::admin::import::{
     decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
     reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
-use crate::admin::report::{self, kind_key, kind_zh};
+use crate::admin::report::{self, kind_key, kind_zh, ReportKind};
+use crate::admin::sheet::{daily_rows, grid_rows};
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
     amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, level_key,
@@ -31,10 +32,11 @@ use crate::app::attendance::{
     MeetingText,
 };
 use crate::app::setup::open_store;
+use crate::app::sheet::sheet_for;
 use crate::config::Config;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
-use crate::core::rules::{Amendment, Correction};
+use crate::core::rules::{Amendment, Correction, Period};
 use crate::core::schedule::{ScheduleConfig, Session};
 use crate::store::{Audit, NewLeave, PunchImportFormat, Store};
 
@@ -54,6 +56,15 @@ pub enum ReportCommand {
     },
     /// One month (default: this month).
     Month {
+        /// The month, YYYY-MM (e.g. 2026-11).
+        #[arg(long)]
+        month: Option<String>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
+    /// The month's sign-in sheet (签到表): people × days, each day's clock-in and clock-out
+    /// times, as a table or CSV (default: this month).
+    Sheet {
         /// The month, YYYY-MM (e.g. 2026-11).
         #[arg(long)]
         month: Option<String>,
@@ -351,6 +362,7 @@ pub struct ActiveFromArgs {
 pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let schedule = &config.rules.engine.schedule;
     let (span, opts) = match cmd {
+        ReportCommand::Sheet { month, opts } => return sign_in_sheet(config, month, &opts),
         ReportCommand::Day { date, opts } => {
             let day = match date {
                 Some(d) => date_arg(&d, "--date")?,
@@ -384,7 +396,19 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let only = staff_filter(&store, &opts.staff)?;
     let report = report_for(&store, config, &span, now, only.as_ref())?;
     match ReportFormat::pick(opts.format, opts.out.as_deref())? {
-        ReportFormat::Table => emit(&opts.out, &render_table(&report))?,
+        ReportFormat::Table => {
+            let mut text = render_table(&report);
+            if kind == ReportKind::Day {
+                // The daily sheet: 签到/签退 per session with the door, in the hall's zone.
+                let mut sheet = sheet_for(&store, config, span.period, None, now)?;
+                if let Some(only) = &only {
+                    sheet.days.retain(|d| only.contains(&d.staff));
+                }
+                text.push_str("\n考勤日报:签到签退\n");
+                text.push_str(&text_table(&daily_rows(&sheet, &schedule.zone), 10));
+            }
+            emit(&opts.out, &text)?;
+        }
         ReportFormat::Csv => emit(&opts.out, &render_csv(&report)?)?,
         ReportFormat::Json => {
             let text = serde_json::to_string_pretty(&render_json(&report))
@@ -400,6 +424,46 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
             println!("已写入 wrote {}", path.display());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hallclock report sheet`: the month's people × days grid, as a table or CSV.
+fn sign_in_sheet(
+    config: &Config,
+    month: Option<String>,
+    opts: &ReportOpts,
+) -> anyhow::Result<ExitCode> {
+    let schedule = &config.rules.engine.schedule;
+    let now = as_of(opts, config)?;
+    let first = match month {
+        Some(m) => month_arg(&m)?,
+        None => schedule.to_civil(now).date().first_of_month(),
+    };
+    let period = Period {
+        first,
+        last: first.last_of_month(),
+    };
+    let store = open_store(config)?;
+    let only = staff_filter(&store, &opts.staff)?;
+    let mut sheet = sheet_for(&store, config, period, None, now)?;
+    if let Some(only) = &only {
+        sheet.days.retain(|d| only.contains(&d.staff));
+    }
+    let rows = grid_rows(&sheet, &schedule.zone, period);
+    let text = match ReportFormat::pick(opts.format, opts.out.as_deref())? {
+        ReportFormat::Table => {
+            let label = first.strftime("%Y-%m");
+            format!(
+                "签到表 {label}\n{}",
+                text_table(&rows, rows.first().map_or(0, Vec::len))
+            )
+        }
+        ReportFormat::Csv => rows_csv(&rows).context("writing the sign-in sheet as CSV")?,
+        ReportFormat::Json | ReportFormat::Xlsx => {
+            bail!("签到表只能输出为表格或 CSV (the sign-in sheet is a table or CSV)")
+        }
+    };
+    emit(&opts.out, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -938,7 +938,7 @@ fn a_capture_from_the_door_cameras_preview_inside_run_enrols_and_the_person_punc
 // ---------------------------------------------------------------------------------------------
 // The browser
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     base: String,
     session: String,
@@ -955,7 +955,7 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let port = free_port();
         // The browser keeps the real clock when the suite runs under faketime (its renderer
         // stalls on a faked clock); the console under test takes its day from HALLCLOCK_NOW.
@@ -1029,7 +1029,7 @@ impl Driver {
 
     /// Signs the admin in on the console at `base`, the filled form's screenshot taken as
     /// `screenshot` when given; the page header once it names the admin.
-    async fn sign_in(&self, base: &str, screenshot: Option<&str>) -> String {
+    pub(crate) async fn sign_in(&self, base: &str, screenshot: Option<&str>) -> String {
         self.go(&format!("{base}/login")).await;
         self.type_in("#name", "admin").await;
         self.type_in("#password", PASSWORD).await;
@@ -1041,16 +1041,16 @@ impl Driver {
     }
 
     /// A WebDriver GET of the session's `path`; its value.
-    async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         self.cmd(reqwest::Method::GET, path, Value::Null).await
     }
 
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
             .await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .cmd(
                 reqwest::Method::POST,
@@ -1065,7 +1065,7 @@ impl Driver {
             .to_string()
     }
 
-    async fn type_in(&self, css: &str, text: &str) {
+    pub(crate) async fn type_in(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.cmd(
             reqwest::Method::POST,
@@ -1075,7 +1075,7 @@ impl Driver {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let e = self.find(css).await;
         self.cmd(
             reqwest::Method::POST,
@@ -1085,7 +1085,7 @@ impl Driver {
         .await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
         self.get(&format!("/element/{e}/text"))
             .await
@@ -1096,7 +1096,7 @@ impl Driver {
 
     /// The text of `css` once it contains `needle` (pages after a submit load asynchronously);
     /// whatever it holds after 60 s otherwise.
-    async fn text_when(&self, css: &str, needle: &str) -> String {
+    pub(crate) async fn text_when(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let url = format!("{}/session/{}/element", self.base, self.session);
@@ -1135,7 +1135,7 @@ impl Driver {
         }
     }
 
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let b64 = self.get("/screenshot").await;
         let bytes = base64_decode(b64.as_str().expect("base64 png"));
         assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
@@ -1147,12 +1147,12 @@ impl Driver {
         path
     }
 
-    async fn cookie(&self, name: &str) -> String {
+    pub(crate) async fn cookie(&self, name: &str) -> String {
         let v = self.get(&format!("/cookie/{name}")).await;
         format!("{name}={}", v["value"].as_str().expect("cookie value"))
     }
 
-    async fn quit(&self) {
+    pub(crate) async fn quit(&self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.session))

@@ -35,6 +35,8 @@ mod liveness;
 mod setup;
 #[cfg(feature = "opencv")]
 mod spoofs;
+#[cfg(feature = "opencv")]
+mod today;
 mod uplink;
 mod web;
 

@@ -341,9 +341,15 @@ impl SessionSlot {
         self.opens <= at && at < self.closes
     }
 
-    /// Whether the punch window has closed by `now`, so the session can be judged.
+    /// Whether the punch window has closed by `now` (no punch can join the session any more).
     pub fn is_closed_at(&self, now: Timestamp) -> bool {
         now >= self.closes
+    }
+
+    /// Whether the session has ended by `now` (its clock-out point has passed), so it is judged:
+    /// a punch still to come in the window (延时服务) changes the judgement when it comes.
+    pub fn has_ended_at(&self, now: Timestamp) -> bool {
+        now >= self.end
     }
 
     /// For a session's only punch: the point it is nearer to. Exactly half-way counts as the

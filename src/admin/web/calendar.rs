@@ -1,5 +1,6 @@
 //! A person's month as a calendar: each day's sessions coloured by their mark, duty days and
-//! days off, amended days flagged.
+//! days off, amended days flagged; each session with its clock-in and clock-out times and the
+//! minutes late (+) or early (−), in the hall's zone.
 //!
 //! It only renders what the port's `person_month` judged; it decides no mark itself.
 
@@ -13,7 +14,10 @@ use super::common::{call, month_param, session_text, staff_param};
 use super::html::{esc, Form, Input};
 use super::i18n::t;
 use super::session::{need, SignedIn};
+use super::today::pair_text;
 use super::{AppState, CalendarDay, SessionMark};
+use crate::admin::sheet::{day_points, Point};
+use crate::core::rules::Period;
 use crate::core::schedule::Session;
 
 fn mark_class(m: SessionMark) -> (&'static str, &'static str) {
@@ -54,10 +58,20 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
     if let Some(staff) = staff {
         let who = staff.clone();
         let now = state.now();
-        let days = match call(&state, move |c| c.person_month(&who, month, now)).await {
+        let period = Period {
+            first: month,
+            last: month.last_of_month(),
+        };
+        let found = call(&state, move |c| {
+            let days = c.person_month(&who, month, now)?;
+            let sheet = c.sheet(period, Some(&who), now)?;
+            Ok((days, sheet))
+        });
+        let (days, sheet) = match found.await {
             Ok(d) => d,
             Err(e) => return s.failure(e),
         };
+        let zone = state.console.zone();
         b.push_str("<p>");
         for m in [
             SessionMark::OnTime,
@@ -125,14 +139,30 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
                     amended,
                     ..
                 } => {
-                    for (sess, m) in [(Session::Morning, morning), (Session::Afternoon, afternoon)]
+                    let points = sheet
+                        .days
+                        .iter()
+                        .find(|d| d.date == date)
+                        .map(|d| day_points(&d.verdict));
+                    for (i, (sess, m)) in
+                        [(Session::Morning, morning), (Session::Afternoon, afternoon)]
+                            .into_iter()
+                            .enumerate()
                     {
                         let (class, key) = mark_class(*m);
+                        // The clock-in and clock-out times, with minutes late (+) or early (−).
+                        let pair = points.map(|p| [p[2 * i], p[2 * i + 1]]);
+                        let times = match pair {
+                            Some(pair) if pair.iter().any(|p| matches!(p, Point::Mark(_))) => {
+                                format!("<br>{}", esc(&pair_text(lang, &zone, pair)))
+                            }
+                            _ => String::new(),
+                        };
                         let _ = write!(
                             b,
-                            "<span class=\"s {class}\">{} {}</span>",
+                            "<span class=\"s {class}\">{} {}{times}</span>",
                             esc(session_text(lang, sess)),
-                            esc(t(lang, key))
+                            esc(t(lang, key)),
                         );
                     }
                     if *amended {

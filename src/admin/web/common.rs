@@ -157,6 +157,11 @@ pub(super) async fn reload_gallery(state: &AppState) {
     }
 }
 
+/// Today in the hall's zone, by the console's clock.
+pub(super) fn today(state: &AppState) -> Date {
+    state.console.zone().to_datetime(state.now()).date()
+}
+
 pub(super) fn this_month(state: &AppState) -> Date {
     state
         .console

@@ -32,6 +32,7 @@ th,td{border:1px solid #ccd;padding:4px 8px;text-align:left;font-size:14px}th{ba
 form.card,.card{background:#fff;padding:12px 16px;border:1px solid #ccd;margin:10px 0;max-width:760px}\
 label{display:block;margin:6px 0}input,select{font-size:14px;padding:3px}button{font-size:14px;padding:4px 14px}\
 .cal td{width:110px;height:54px;vertical-align:top}.s{display:block;font-size:12px;padding:1px 3px;margin:1px 0;border-radius:3px}\
+.grid td{font-size:11px;padding:2px 3px;white-space:nowrap}.grid .s{font-size:11px}\
 .on_time{background:#cdeccd}.late{background:#ffd9a8}.early{background:#ffe9a8}.missing{background:#f6b8b8}.leave{background:#c9dcf7}.off{background:#eee}.pending{background:#fafafa}";
 
 /// The signed-in user, for the page frame.
@@ -54,11 +55,13 @@ pub fn page(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: &str) ->
     );
     if let Some(v) = viewer {
         let links = [
+            ("/today", "nav.today", Permission::ViewReports),
             ("/staff", "nav.staff", Permission::ViewStaff),
             ("/enrol", "nav.enrol", Permission::Enrol),
             ("/leave", "nav.leave", Permission::EnterLeave),
             ("/report", "nav.report", Permission::ViewReports),
             ("/calendar", "nav.calendar", Permission::ViewReports),
+            ("/sheet", "nav.sheet", Permission::ViewReports),
             ("/gaps", "nav.gaps", Permission::ViewReports),
             ("/posts", "nav.posts", Permission::ViewStaff),
             ("/duty", "nav.duty", Permission::ViewStaff),

@@ -28,6 +28,7 @@ mod session;
 mod spoofs;
 mod staff;
 mod status;
+mod today;
 pub mod upload;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -46,9 +47,10 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::Semaphore;
 
 use crate::admin::report::Report;
+use crate::admin::sheet::{DayPunch, Sheet};
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
-use crate::core::rules::Amendment;
+use crate::core::rules::{Amendment, Board, Period};
 
 pub use security::{LockoutPolicy, Role, SignInGate};
 
@@ -485,6 +487,17 @@ pub trait Console: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Vec<CalendarDay>, ConsoleError>;
     fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
+    /// The punch-time sheet of `period` as of `now` (of one person when `only` is given).
+    fn sheet(
+        &self,
+        period: Period,
+        only: Option<&StaffId>,
+        now: Timestamp,
+    ) -> Result<Sheet, ConsoleError>;
+    /// Today's live board at `now`, with the day's sheet for names and doors.
+    fn today(&self, now: Timestamp) -> Result<(Board, Sheet), ConsoleError>;
+    /// A person's punches of a day, for picking one to void.
+    fn day_punches(&self, staff: &StaffId, date: Date) -> Result<Vec<DayPunch>, ConsoleError>;
     fn status(&self) -> Result<StatusView, ConsoleError>;
     /// `hallclock doctor`'s checks (without the camera, which the daemon holds); may be a
     /// couple of minutes old.
@@ -712,6 +725,9 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.body_limit_bytes;
     Router::new()
         .route("/", get(session::home))
+        .route("/today", get(today::today))
+        .route("/sheet", get(today::grid))
+        .route("/sheet/day", get(today::day_csv))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/staff", get(staff::staff))

@@ -13,7 +13,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    call, month_param, session_text, staff_param, url_component, year_in_range, Params,
+    call, month_param, session_text, staff_param, today, url_component, year_in_range, Params,
 };
 use super::html::{esc, Form, Input};
 use super::i18n::{t, Lang};
@@ -43,10 +43,6 @@ pub async fn report_year(
     s: SignedIn<need::ViewReports>,
 ) -> Response {
     report_page(&state, &s, SpanKind::Year).await
-}
-
-fn today(state: &AppState) -> Date {
-    state.console.zone().to_datetime(state.now()).date()
 }
 
 fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan, String> {
@@ -200,6 +196,23 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         esc(t(lang, "report.as_of")),
         esc(&report.as_of_local),
     );
+    if let ReportSpan::Day(day) = query.span {
+        // The daily sheet (签到/签退 and the door) first, then the day's counts.
+        let only = query.staff.clone();
+        let period = crate::core::rules::Period {
+            first: day,
+            last: day,
+        };
+        match call(state, move |c| c.sheet(period, only.as_ref(), now)).await {
+            Ok(sheet) => b.push_str(&super::today::daily_sheet_html(
+                lang,
+                &state.console.zone(),
+                day,
+                &sheet,
+            )),
+            Err(e) => return s.failure(e),
+        }
+    }
     let heads = [
         "col.id",
         "col.name",

@@ -10,10 +10,16 @@
 //!   (covered) leave and the other is not, gives half a day of absence for the other session
 //!   (5 points), not two missing punches. A day with punches in one session only gives missing
 //!   clock-in and clock-out for the other (spec section 4): [`SessionOutcome::Missed`].
-//! - **Pending**: a session whose punch window has not closed at `now` is
-//!   [`SessionOutcome::Pending`], whatever the facts. A closed session with no punch and no leave
-//!   is also pending while the other session of the day is, since whether it is a missed session
-//!   or half of an absent day depends on the other.
+//! - **Judged when it ends**: a session whose end (its clock-out point, 11:30 for a winter
+//!   morning) has not passed at `now` is [`SessionOutcome::Pending`], carrying the arrival so
+//!   far; from its end it is judged on the facts known then, although its punch window stays
+//!   open for late clock-outs (延时服务): a clock-out still missing is missing until it comes, and
+//!   a clock-out that comes later changes the judgement. An ended session with no punch and no
+//!   leave, while the other session of the day has not ended, is [`SessionOutcome::Missed`]
+//!   (缺卡, 10 points, the same as the day of absence it becomes if the other session brings no
+//!   punch either), or half a day of absence when the other session is on covered leave. Duty is
+//!   judged when its last rostered session ends. (Before issue 12 a session was pending until its
+//!   punch window closed, 20:00 for the afternoon; the spec says nothing of when to judge.)
 //! - **Leave beats punches**: a session under covered leave is leave, even if the person punched.
 //! - **Untrusted clocks**: `classify` judges punches whose clock was not trusted like the others
 //!   (they are the only record) but flags them in [`MarkSource::Door`]; the door gives them no
@@ -177,8 +183,9 @@ pub enum DayVerdict {
 /// One session of a working day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionOutcome {
-    /// Not judged yet (see the module docs).
-    Pending,
+    /// Not judged yet: the session has not ended (see the module docs). `arrived` is the first
+    /// punch in its window so far, judged as a clock-in (for the supervisor's live board).
+    Pending { arrived: Option<Mark> },
     /// Under a leave with a cover arranged.
     OnLeave { leave: LeaveId, class: LeaveClass },
     /// Punched at least once. `None` is a missing mark, which counts as late (clock-in) or
@@ -349,7 +356,7 @@ impl Attendance {
 
 fn tally_session(tally: &mut Tally, outcome: &SessionOutcome) {
     match outcome {
-        SessionOutcome::Pending => {}
+        SessionOutcome::Pending { .. } => {}
         SessionOutcome::OnLeave { class, .. } => match class {
             LeaveClass::Public => tally.public_leave_half_days += 1,
             LeaveClass::Private => tally.private_leave_half_days += 1,
@@ -458,16 +465,28 @@ fn judge_working_day(
         p.leave.filter(|l| l.is_covered())
     }
     let uncovered = |p: &Probe<'_>| p.leave.filter(|l| !l.is_covered()).map(|l| l.id);
-    let any_pending = probes.iter().any(|p| !p.slot.is_closed_at(now));
+    let ended = |p: &Probe<'_>| p.slot.has_ended_at(now);
+    let all_ended = probes.iter().all(ended);
     let any_punch = probes.iter().any(|p| !p.passes.is_empty());
-    if !any_pending && !any_punch && probes.iter().all(|p| covered(p).is_none()) {
+    if all_ended && !any_punch && probes.iter().all(|p| covered(p).is_none()) {
         return Ok(DayVerdict::Absent {
             uncovered_leave: probes.iter().find_map(uncovered),
         });
     }
+    let other_covered = |p: &Probe<'_>| {
+        probes
+            .iter()
+            .any(|o| o.slot.session != p.slot.session && covered(o).is_some())
+    };
     let outcome = |p: &Probe<'_>| {
-        if !p.slot.is_closed_at(now) {
-            SessionOutcome::Pending
+        if !ended(p) {
+            SessionOutcome::Pending {
+                arrived: p.passes.first().map(|first| Mark {
+                    at: first.at,
+                    verdict: p.slot.judge(PunchRole::ClockIn, first.at),
+                    source: first.source.clone(),
+                }),
+            }
         } else if let Some(leave) = covered(p) {
             SessionOutcome::OnLeave {
                 leave: leave.id,
@@ -475,9 +494,7 @@ fn judge_working_day(
             }
         } else if !p.passes.is_empty() {
             judge_session(&p.slot, p.passes)
-        } else if any_pending {
-            SessionOutcome::Pending
-        } else if any_punch {
+        } else if any_punch || !other_covered(p) {
             SessionOutcome::Missed {
                 uncovered_leave: uncovered(p),
             }
@@ -525,7 +542,7 @@ fn judge_session(slot: &SessionSlot, passes: &[Pass]) -> SessionOutcome {
 fn judge_duty(slots: &[SessionSlot], passes: &[Pass], now: Timestamp) -> DutyOutcome {
     if slots.iter().any(|s| !in_window(s, passes).is_empty()) {
         DutyOutcome::Done
-    } else if slots.iter().all(|s| s.is_closed_at(now)) {
+    } else if slots.iter().all(|s| s.has_ended_at(now)) {
         DutyOutcome::Missed
     } else {
         DutyOutcome::Pending
@@ -966,22 +983,44 @@ mod tests {
     fn days_in_progress() {
         let d = date(2026, 1, 12);
         let rows = [
-            // mid-afternoon: the morning is judged, the afternoon pending (not missing)
+            // mid-afternoon: the morning is judged, the afternoon pending with its arrival
             day(d, &["07:55", "11:35", "13:58"])
                 .now("15:00")
-                .want("am 07:55 ok / 11:35 ok; pm pending", "0"),
-            // 19:59: the afternoon window is still open
+                .want("am 07:55 ok / 11:35 ok; pm pending (in 13:58 ok)", "0"),
+            // 16:59:59: the afternoon has not ended
             day(d, &["07:55", "11:35", "13:58"])
-                .now("19:59:59")
-                .want("am 07:55 ok / 11:35 ok; pm pending", "0"),
-            // 20:00: it closed; the clock-out is missing
+                .now("16:59:59")
+                .want("am 07:55 ok / 11:35 ok; pm pending (in 13:58 ok)", "0"),
+            // 17:00: it ended; the clock-out is missing until it comes (issue 12)
             day(d, &["07:55", "11:35", "13:58"])
-                .now("20:00")
+                .now("17:00")
                 .want("am 07:55 ok / 11:35 ok; pm 13:58 ok / missing", "5"),
-            // mid-morning, nothing yet
+            // ... and a clock-out after the end (延时服务) mends it
+            day(d, &["07:55", "11:35", "13:58", "17:40"])
+                .now("19:00")
+                .want("am 07:55 ok / 11:35 ok; pm 13:58 ok / 17:40 ok", "0"),
+            // mid-morning, nothing yet; a late arrival so far
             day(d, &[]).now("10:00").want("am pending; pm pending", "0"),
-            // 13:00, no morning punch: absence or missed depends on the afternoon
-            day(d, &[]).now("13:00").want("am pending; pm pending", "0"),
+            day(d, &["08:10"])
+                .now("08:10")
+                .want("am pending (in 08:10 late 10); pm pending", "0"),
+            // 11:30, no morning punch: judged at the session's end, 缺卡 (issue 12)
+            day(d, &[])
+                .now("11:29:59")
+                .want("am pending; pm pending", "0"),
+            day(d, &[]).now("11:30").want("am missed; pm pending", "10"),
+            day(d, &[]).now("13:00").want("am missed; pm pending", "10"),
+            // the afternoon comes: still missed, the same 10 points
+            day(d, &["13:58"])
+                .now("15:00")
+                .want("am missed; pm pending (in 13:58 ok)", "10"),
+            // the afternoon on covered leave: the empty morning is half a day of absence at once
+            day(d, &[])
+                .leave(LeaveKind::Personal, Sessions::Afternoon, true)
+                .now("12:00")
+                .want("am absent; pm pending", "5"),
+            // nobody all day: one day of absence from 17:00
+            day(d, &[]).now("17:00").want("absent", "10"),
             day(d, &[]).now("20:00").want("absent", "10"),
         ];
         for row in rows {

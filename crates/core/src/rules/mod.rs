@@ -31,6 +31,7 @@ use crate::schedule::{ScheduleConfig, ScheduleError};
 
 mod classify;
 mod door;
+mod today;
 #[cfg(test)]
 mod testing;
 
@@ -39,6 +40,7 @@ pub use classify::{
     Facts, Mark, MarkSource, Meeting, MeetingOutcome, MeetingRecord, Period, SessionOutcome,
     SignIn,
 };
+pub use today::{board, Board, BoardFacts, BoardLine, Presence};
 pub use door::{
     Action, ClockOutRule, DoorEngine, DoorPolicy, Face, NotJudged, PassKind, RejectReason,
     Sighting, Signal,

@@ -65,7 +65,8 @@ pub(super) fn render_uncovered(leave: &Option<LeaveId>) -> String {
 
 pub(super) fn render_session(outcome: &SessionOutcome) -> String {
     match outcome {
-        SessionOutcome::Pending => "pending".to_string(),
+        SessionOutcome::Pending { arrived: None } => "pending".to_string(),
+        SessionOutcome::Pending { arrived: a } => format!("pending (in {})", render_mark(a)),
         SessionOutcome::OnLeave { leave, class } => format!("leave {class:?} {leave}"),
         SessionOutcome::Attended {
             clock_in,
