@@ -20,7 +20,7 @@ use hallclock_central::receiver::StoreHandle;
 use hallclock_central::store::{DbSettings, Store as CentralStore};
 use hallclock_central::token::NewToken;
 
-use super::central_api::{liveness_rows, post, post_json};
+use super::central_api::{attempt_rows, liveness_rows, post, post_json};
 use super::cluster::{connect, Cluster};
 use super::uplink::{check_schema, start_uploader, texts, upload_schema, upload_settings, DEVICE};
 
@@ -312,23 +312,13 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
             ),
         ]
     );
-    let attempts: Vec<(i64, String, bool, f32, Vec<String>)> = c
-        .query(
-            "SELECT seq, staff_id, at = '2026-11-18T00:05:00Z'::timestamptz, live_score, reasons
-             FROM spoof_attempts",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-        .collect();
     assert_eq!(
-        attempts,
+        attempt_rows(&c).await,
         [(
             1,
+            "east".to_string(),
             "0003".to_string(),
-            true,
+            "2026-11-18T00:05:00Z".to_string(),
             0.125,
             vec!["bezel".to_string(), "still".to_string()]
         )]

@@ -336,7 +336,7 @@ mod tests {
             ],
             1,
         );
-        assert_eq!(t, "工号    分\n0042  100\n");
+        assert_eq!(t, "工号   分\n0042  100\n");
     }
 
     #[test]

@@ -43,3 +43,22 @@ pub async fn liveness_rows(c: &tokio_postgres::Client) -> Vec<LivenessRow> {
     .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
     .collect()
 }
+
+/// A refused spoof attempt as the centre keeps it: seq, hall, staff id, the instant (RFC 3339
+/// UTC, to the second), live score, reasons.
+pub type AttemptRow = (i64, String, String, String, f32, Vec<String>);
+
+/// The centre's `spoof_attempts` rows, by seq (issue 11, protocol version 2).
+pub async fn attempt_rows(c: &tokio_postgres::Client) -> Vec<AttemptRow> {
+    c.query(
+        "SELECT seq, hall, staff_id,
+                to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), live_score, reasons
+         FROM spoof_attempts ORDER BY seq",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+    .collect()
+}

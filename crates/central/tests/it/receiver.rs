@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::api::{liveness_rows, post, post_json};
+use super::api::{attempt_rows, liveness_rows, post, post_json};
 use super::{Db, Server};
 
 pub fn record(device: &str, seq: u64, staff: &str) -> Value {
@@ -161,24 +161,14 @@ async fn version_2_keeps_liveness_verdicts_and_spoof_attempts() {
             (2, "live".to_string(), 0.875, vec![]),
         ]
     );
-    let attempts: Vec<(i64, String, String, bool, Vec<String>)> = c
-        .query(
-            "SELECT seq, hall, staff_id, at = '2026-11-18T00:32:00Z'::timestamptz, reasons
-             FROM spoof_attempts ORDER BY seq",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-        .collect();
     assert_eq!(
-        attempts,
+        attempt_rows(&c).await,
         [(
             1,
             "east".to_string(),
             "0042".to_string(),
-            true,
+            "2026-11-18T00:32:00Z".to_string(),
+            0.125,
             vec!["model".to_string(), "bezel".to_string()]
         )]
     );

@@ -31,20 +31,20 @@ use crate::schedule::{ScheduleConfig, ScheduleError};
 
 mod classify;
 mod door;
-mod today;
 #[cfg(test)]
 mod testing;
+mod today;
 
 pub use classify::{
     classify, Amendment, Attendance, Correction, DayRecord, DayVerdict, DutyOutcome, Enrollment,
     Facts, Mark, MarkSource, Meeting, MeetingOutcome, MeetingRecord, Period, SessionOutcome,
     SignIn,
 };
-pub use today::{board, Board, BoardFacts, BoardLine, Presence};
 pub use door::{
     Action, ClockOutRule, DoorEngine, DoorPolicy, Face, NotJudged, PassKind, RejectReason,
     Sighting, Signal,
 };
+pub use today::{board, Board, BoardFacts, BoardLine, Presence};
 
 /// Settings of the rules engine.
 #[derive(Debug, Clone)]
