@@ -33,10 +33,10 @@ use crate::app::telemetry::Telemetry;
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, LeaveId};
-use crate::core::rules::{Board, Meeting};
 use crate::core::rules::{
     classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
 };
+use crate::core::rules::{Board, Meeting};
 use crate::core::schedule::Session;
 use crate::core::schedule::Verdict;
 use crate::hw::clock::{ClockTrust, FixedClock, KernelClock};
@@ -54,8 +54,8 @@ use super::doctor::{self, Outcome};
 use super::enrol::{
     enrol, enrol_embeddings, DuplicateFaces, EnrolInput, Enrolled, FaceVector, PhotoInput,
 };
-use super::sheet::{punches_of_day, sheet_for, today_for};
 use super::setup::{current_embedder_sha, open_store, Vision};
+use super::sheet::{punches_of_day, sheet_for, today_for};
 use super::{AppError, FailedWhile};
 use crate::config::{ClockCheck, Config};
 
