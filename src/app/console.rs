@@ -1011,6 +1011,13 @@ impl Console for StoreConsole {
     fn zone(&self) -> TimeZone {
         self.config.rules.engine.schedule.zone.clone()
     }
+
+    fn hall_name(&self) -> String {
+        self.config
+            .hall_name
+            .clone()
+            .unwrap_or_else(|| "政务服务中心".to_string())
+    }
 }
 
 /// Keeps the live scores of an enrolment's captures from the door camera as bona fide samples of

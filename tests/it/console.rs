@@ -1147,6 +1147,31 @@ impl Driver {
         path
     }
 
+    /// Prints the page as the browser would (its print stylesheet) on A4 landscape, into
+    /// `target/console-screenshots/<name>.pdf`.
+    pub(crate) async fn print_pdf(&self, name: &str) -> PathBuf {
+        let b64 = self
+            .cmd(
+                reqwest::Method::POST,
+                "/print",
+                serde_json::json!({
+                    "orientation": "landscape",
+                    "page": {"width": 29.7, "height": 21.0},
+                    "background": true,
+                    "shrinkToFit": true
+                }),
+            )
+            .await;
+        let bytes = base64_decode(b64.as_str().expect("base64 pdf"));
+        assert!(bytes.starts_with(b"%PDF"), "a PDF");
+        let dir = repo().join("target/console-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.pdf"));
+        std::fs::write(&path, bytes).expect("PDF written");
+        println!("printed: {}", path.display());
+        path
+    }
+
     pub(crate) async fn cookie(&self, name: &str) -> String {
         let v = self.get(&format!("/cookie/{name}")).await;
         format!("{name}={}", v["value"].as_str().expect("cookie value"))

@@ -145,6 +145,22 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         "{grid}"
     );
     d.screenshot("today-03-grid").await;
+    // Printed (issue 12.5): A4 landscape, the hall and the month on top, page numbers, the
+    // signature lines, and no navigation bar or form: the grid, the month report, the daily sheet.
+    check_printed(
+        &d.print_pdf("today-03-grid-print").await,
+        &["签到表", "2026-11"],
+    );
+    d.go(&s.url("/report?month=2026-11")).await;
+    check_printed(
+        &d.print_pdf("today-03-month-print").await,
+        &["月报", "2026-11", "扣分"],
+    );
+    d.go(&s.url("/report/day?date=2026-11-17")).await;
+    check_printed(
+        &d.print_pdf("today-03-day-print").await,
+        &["2026-11-17", "签到", "签退"],
+    );
 
     // 4. The calendar cell shows the times too.
     d.go(&s.url("/calendar?staff=0002&month=2026-11")).await;
@@ -262,4 +278,50 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
         text.starts_with('\u{feff}') && text.contains("\"=\"\"0001\"\"\",王芳"),
         "{text}"
     );
+}
+
+/// A printed sheet: A4, page numbers in the margin, the hall's name, `wanted`, the signature
+/// lines, and nothing of the navigation bar or the forms.
+fn check_printed(pdf: &std::path::Path, wanted: &[&str]) {
+    let info = pdf_command("pdfinfo", pdf);
+    assert!(info.contains("(A4)"), "{info}");
+    let printed = pdf_command("pdftotext", pdf);
+    // The page number is in the page's bottom margin: its text comes out without spaces.
+    let numbers: Vec<(usize, usize)> = printed
+        .lines()
+        .filter_map(|l| {
+            let l = l.replace(' ', "");
+            let (page, of) = l.split_once('/')?;
+            Some((page.parse().ok()?, of.parse().ok()?))
+        })
+        .collect();
+    let pages = pdf_command("pdfinfo", pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:")?.trim().parse::<usize>().ok())
+        .expect("a page count");
+    // (Table cells such as 代打卡嫌疑's "0 / 0" read the same way; the page numbers count to M.)
+    let numbered: Vec<(usize, usize)> = numbers.into_iter().filter(|n| n.1 == pages).collect();
+    let expected: Vec<(usize, usize)> = (1..=pages).map(|n| (n, pages)).collect();
+    assert_eq!(numbered, expected, "page numbers N/M: {printed}");
+    for w in ["政务服务中心", "制表人", "审核人"].iter().chain(wanted) {
+        assert!(printed.contains(w), "{w:?} in the printed sheet: {printed}");
+    }
+    for unwanted in ["人脸录入", "退出", "下载 CSV", "查询"] {
+        assert!(
+            !printed.contains(unwanted),
+            "{unwanted:?} printed: {printed}"
+        );
+    }
+}
+
+/// What `pdfinfo` or `pdftotext` (poppler-utils) makes of `pdf`.
+fn pdf_command(program: &str, pdf: &std::path::Path) -> String {
+    let mut c = std::process::Command::new(program);
+    c.arg(pdf);
+    if program == "pdftotext" {
+        c.arg("-");
+    }
+    let out = c.output().expect("poppler-utils is installed");
+    assert!(out.status.success(), "{program} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -157,6 +157,23 @@ pub(super) async fn reload_gallery(state: &AppState) {
     }
 }
 
+/// The line a printed sheet starts with: the hall, `what` (an i18n key), `period`, and when it
+/// was printed in the hall's time.
+pub(super) fn print_head(state: &AppState, lang: Lang, what: &str, period: &str) -> String {
+    let printed = state
+        .console
+        .zone()
+        .to_datetime(state.now())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    super::html::print_head(
+        &state.console.hall_name(),
+        t(lang, what),
+        period,
+        &format!("{} {printed}", t(lang, "print.printed")),
+    )
+}
+
 /// Today in the hall's zone, by the console's clock.
 pub(super) fn today(state: &AppState) -> Date {
     state.console.zone().to_datetime(state.now()).date()

@@ -33,7 +33,36 @@ form.card,.card{background:#fff;padding:12px 16px;border:1px solid #ccd;margin:1
 label{display:block;margin:6px 0}input,select{font-size:14px;padding:3px}button{font-size:14px;padding:4px 14px}\
 .cal td{width:110px;height:54px;vertical-align:top}.s{display:block;font-size:12px;padding:1px 3px;margin:1px 0;border-radius:3px}\
 .grid td{font-size:11px;padding:2px 3px;white-space:nowrap}.grid .s{font-size:11px}\
-.on_time{background:#cdeccd}.late{background:#ffd9a8}.early{background:#ffe9a8}.missing{background:#f6b8b8}.leave{background:#c9dcf7}.off{background:#eee}.pending{background:#fafafa}";
+.on_time{background:#cdeccd}.late{background:#ffd9a8}.early{background:#ffe9a8}.missing{background:#f6b8b8}.leave{background:#c9dcf7}.off{background:#eee}.pending{background:#fafafa}\
+.print-only{display:none}\
+@media print{@page{size:A4 landscape;margin:12mm 10mm 14mm 10mm;@bottom-center{content:counter(page) \" / \" counter(pages);font-size:9pt}}\
+body{background:#fff}header,form,.no-print{display:none!important}main{padding:0}h1{font-size:15pt;margin:0 0 2px}\
+.print-only{display:block}.print-head{font-size:11pt;margin:0 0 6px}\
+table{margin:4px 0}tr{break-inside:avoid}th,td{font-size:8.5pt;padding:2px 4px}.grid td{font-size:7pt;padding:1px}.grid .s{font-size:7pt}\
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\
+.signatures{display:flex;gap:28mm;margin-top:10mm;font-size:11pt;break-inside:avoid}}";
+
+/// The line a printed sheet starts with (print only): the hall, what it is, the period and when
+/// it was printed, in the hall's time.
+pub fn print_head(hall: &str, what: &str, period: &str, printed: &str) -> String {
+    format!(
+        "<div class=\"print-only print-head\"><strong>{}</strong> · {} · {} · {}</div>",
+        esc(hall),
+        esc(what),
+        esc(period),
+        esc(printed)
+    )
+}
+
+/// The signature lines a printed sheet ends with (print only): 制表人, 审核人 and the date.
+pub fn signatures(lang: Lang) -> String {
+    format!(
+        "<div class=\"print-only signatures\"><span>{}：________________</span><span>{}：________________</span><span>{}：____年__月__日</span></div>",
+        esc(t(lang, "print.made_by")),
+        esc(t(lang, "print.checked_by")),
+        esc(t(lang, "print.date"))
+    )
+}
 
 /// The signed-in user, for the page frame.
 pub struct Viewer<'a> {

@@ -515,6 +515,8 @@ pub trait Console: Send + Sync + 'static {
     fn record_meeting(&self, form: &MeetingForm, by: &Actor) -> Result<MeetingLine, ConsoleError>;
     /// The hall's zone, for showing and reading times.
     fn zone(&self) -> TimeZone;
+    /// The hall's name, for printed sheets.
+    fn hall_name(&self) -> String;
 }
 
 /// The console's settings (from `[console]`).

@@ -13,9 +13,10 @@ use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    call, month_param, session_text, staff_param, today, url_component, year_in_range, Params,
+    call, month_param, print_head, session_text, staff_param, today, url_component, year_in_range,
+    Params,
 };
-use super::html::{esc, Form, Input};
+use super::html::{esc, signatures, Form, Input};
 use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
@@ -148,6 +149,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         _ => {}
     }
     let mut b = String::with_capacity(64 * 1024);
+    b.push_str(&print_head(state, lang, title, &span_text));
     let staff_text = query
         .staff
         .as_ref()
@@ -156,7 +158,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     let post_text = query.post.clone().unwrap_or_default();
     let _ = write!(
         b,
-        "<p><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
+        "<p class=\"no-print\"><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
         esc(t(lang, "nav.report_day")),
         esc(t(lang, "nav.report")),
         esc(t(lang, "nav.report_year")),
@@ -190,7 +192,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     ));
     let _ = write!(
         b,
-        "<p><a id=\"csv\" href=\"{path}?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"{path}?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
+        "<p class=\"no-print\"><a id=\"csv\" href=\"{path}?{qs}&amp;format=csv\">{}</a> · <a id=\"xlsx\" href=\"{path}?{qs}&amp;format=xlsx\">{}</a> · {} {}</p>",
         esc(t(lang, "report.csv")),
         esc(t(lang, "report.xlsx")),
         esc(t(lang, "report.as_of")),
@@ -258,7 +260,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     if let (ReportSpan::Month(_), true) = (query.span, report.hall.counts.spoofs.total() > 0) {
         let _ = write!(
             b,
-            "<p><a id=\"spoofs\" href=\"/spoofs?month={}\">{}</a></p>",
+            "<p class=\"no-print\"><a id=\"spoofs\" href=\"/spoofs?month={}\">{}</a></p>",
             url_component(&span_text),
             esc(t(lang, "report.spoofs_list")),
         );
@@ -273,6 +275,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         );
         gap_rows(&mut b, lang, &report.gaps);
     }
+    b.push_str(&signatures(lang));
     s.page(StatusCode::OK, title, &b)
 }
 

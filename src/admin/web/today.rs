@@ -14,8 +14,8 @@ use axum::response::Response;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::common::{call, month_param, session_text};
-use super::html::{esc, message, month_filter, table_head};
+use super::common::{call, month_param, print_head, session_text};
+use super::html::{esc, message, month_filter, signatures, table_head};
 use super::i18n::{t, Lang};
 use super::report::download;
 use super::session::{need, Signed, SignedIn};
@@ -309,10 +309,11 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
             &grid_rows(&sheet, &zone, period),
         );
     }
-    let mut b = month_filter("/sheet", lang, month);
+    let mut b = print_head(&state, lang, "nav.sheet", &label);
+    b.push_str(&month_filter("/sheet", lang, month));
     let _ = write!(
         b,
-        "<p><a id=\"grid-csv\" href=\"/sheet?month={label}&amp;format=csv\">{}</a> · {}</p>",
+        "<p class=\"no-print\"><a id=\"grid-csv\" href=\"/sheet?month={label}&amp;format=csv\">{}</a> · {}</p>",
         esc(t(lang, "report.csv")),
         esc(t(lang, "sheet.legend"))
     );
@@ -387,6 +388,7 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
         b.push_str("</tr>");
     }
     b.push_str("</table>");
+    b.push_str(&signatures(lang));
     s.page(StatusCode::OK, "nav.sheet", &b)
 }
 
@@ -543,7 +545,7 @@ fn door_name(lang: Lang, sheet: &Sheet, staff: &StaffId, m: &crate::core::rules:
 /// The daily sheet (签到/签退 per session with the door), for the day report's page.
 pub(super) fn daily_sheet_html(lang: Lang, zone: &TimeZone, day: Date, sheet: &Sheet) -> String {
     let mut b = format!(
-        "<h2>{}</h2><p><a id=\"day-sheet-csv\" href=\"/sheet/day?date={day}\">{}</a></p>",
+        "<h2>{}</h2><p class=\"no-print\"><a id=\"day-sheet-csv\" href=\"/sheet/day?date={day}\">{}</a></p>",
         esc(t(lang, "sheet.daily")),
         esc(t(lang, "report.csv"))
     );
