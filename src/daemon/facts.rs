@@ -12,7 +12,7 @@ use tracing::{info, warn};
 use crate::app::facts::apply;
 use crate::config::{Config, UploadSettings};
 use crate::store::{Audit, Store};
-use crate::uplink::{BearerToken, FactsAnswer, UplinkClient};
+use crate::uplink::FactsAnswer;
 
 /// Runs until `cancel`, a turn every `every`, the first at once.
 pub async fn run_facts(
@@ -21,9 +21,7 @@ pub async fn run_facts(
     every: Duration,
     cancel: CancellationToken,
 ) {
-    let client = match BearerToken::load(&settings.token)
-        .and_then(|token| UplinkClient::new(&settings.client, token))
-    {
+    let client = match super::upload::client_for(&settings) {
         Ok(c) => c,
         Err(error) => {
             warn!(%error, "Cannot take the facts from the centre: the uplink does not start.");

@@ -13,8 +13,8 @@ use tracing::{debug, warn};
 use crate::app::telemetry::Telemetry;
 use crate::config::UploadSettings;
 use crate::hw::clock::WallClock;
+use crate::uplink::rfc3339_utc;
 use crate::uplink::wire::{WireHeartbeat, PROTOCOL_VERSION};
-use crate::uplink::{rfc3339_utc, BearerToken, UplinkClient};
 
 /// How often the door says it is alive.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(60);
@@ -27,9 +27,7 @@ pub async fn run_heartbeat(
     every: Duration,
     cancel: CancellationToken,
 ) {
-    let client = match BearerToken::load(&settings.token)
-        .and_then(|token| UplinkClient::new(&settings.client, token))
-    {
+    let client = match super::upload::client_for(&settings) {
         Ok(c) => c,
         Err(error) => {
             warn!(%error, "No heartbeat to the centre: the uplink does not start.");

@@ -55,6 +55,14 @@ pub enum UploadError {
     Worker(String),
 }
 
+/// The HTTP client for the centre with the door's token, as every uplink task builds it.
+///
+/// # Errors
+/// [`UplinkError`]: the token cannot be read or the client built.
+pub fn client_for(settings: &UploadSettings) -> Result<UplinkClient, UplinkError> {
+    UplinkClient::new(&settings.client, BearerToken::load(&settings.token)?)
+}
+
 /// Runs until `cancel`: sends the oldest ready records in batches, settles them, and keeps
 /// `status` current. Per-batch failures (server down, 5xx, timeouts, a busy database) are logged
 /// and retried with backoff; they never end the task.
@@ -71,8 +79,7 @@ pub async fn run_uploader(
     cancel: CancellationToken,
     status: watch::Sender<UploadStatus>,
 ) -> Result<(), UploadError> {
-    let token = BearerToken::load(&settings.token)?;
-    let client = UplinkClient::new(&settings.client, token)?;
+    let client = client_for(&settings)?;
     let store = blocking(move || Store::open(&db))
         .await?
         .map_err(UploadError::OpenStore)?;

@@ -338,6 +338,32 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
     rig.stop().await;
 }
 
+/// A centre on a cluster of its own with hall `east`, the 2026 holiday file and `staff`
+/// (id, name): the cluster, its settings, the store (to serve or add to) and the holiday file.
+async fn centre_of_east(staff: &[(&str, &str)]) -> (Cluster, DbSettings, CentralStore, String) {
+    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
+    let db_settings = DbSettings {
+        url: cluster.url.clone(),
+        password_file: None,
+    };
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre.migrate().await.unwrap();
+    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
+    let holidays =
+        std::fs::read_to_string(super::repo().join("firmware-config/holidays-2026.txt")).unwrap();
+    centre
+        .put_holiday_file("holidays-2026.txt", &holidays)
+        .await
+        .unwrap();
+    for (id, name) in staff {
+        centre
+            .add_staff("east", &StaffId::new(id).unwrap(), name)
+            .await
+            .unwrap();
+    }
+    (cluster, db_settings, centre, holidays)
+}
+
 /// Issue 9, end to end: two doors of one hall each upload their half of October 2026 with their
 /// real uploaders to one real centre (0001 comes in at door-1 and leaves by door-2; 0002 is late
 /// on some mornings; 0003 misses some clock-outs). The centre's attendance part of each person
@@ -351,27 +377,10 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     use hallclock::core::schedule::{PunchRole, Session};
     use jiff::SignedDuration;
 
-    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
-    let db_settings = DbSettings {
-        url: cluster.url.clone(),
-        password_file: None,
-    };
-    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
-    centre.migrate().await.unwrap();
-    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
-    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
-    let holiday_text = std::fs::read_to_string(&holidays).unwrap();
-    centre
-        .put_holiday_file("holidays-2026.txt", &holiday_text)
-        .await
-        .unwrap();
     let people = ["0001", "0002", "0003"];
-    for s in people {
-        centre
-            .add_staff("east", &StaffId::new(s).unwrap(), "员工")
-            .await
-            .unwrap();
-    }
+    let (cluster, db_settings, centre, holiday_text) =
+        centre_of_east(&people.map(|id| (id, "员工"))).await;
+    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
     let dir = tempfile::tempdir().unwrap();
     let mut doors = Vec::new();
     for door in ["door-1", "door-2"] {
@@ -519,28 +528,8 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
 async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     use hallclock::core::calendar::SummerRule;
 
-    let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
-    let db_settings = DbSettings {
-        url: cluster.url.clone(),
-        password_file: None,
-    };
-    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
-    centre.migrate().await.unwrap();
-    centre.add_hall("east", "东区政务服务大厅").await.unwrap();
-    let holidays = super::repo().join("firmware-config/holidays-2026.txt");
-    centre
-        .put_holiday_file(
-            "holidays-2026.txt",
-            &std::fs::read_to_string(&holidays).unwrap(),
-        )
-        .await
-        .unwrap();
-    for (id, name) in [("0001", "王芳"), ("0002", "李明")] {
-        centre
-            .add_staff("east", &StaffId::new(id).unwrap(), name)
-            .await
-            .unwrap();
-    }
+    let (_cluster, db_settings, centre, _) =
+        centre_of_east(&[("0001", "王芳"), ("0002", "李明")]).await;
     let from: jiff::civil::Date = "2026-11-02".parse().unwrap();
     centre
         .set_staff_facts(
