@@ -36,7 +36,7 @@ pub async fn run_facts(
                 let config = config.clone();
                 let applied = tokio::task::spawn_blocking(move || {
                     let now = config.clock.now();
-                    let audit = Audit::cli(now, "facts from the centre", "").daemon();
+                    let audit = Audit::daemon(now, "facts from the centre", "");
                     let mut store =
                         Store::open(&config.store.database).map_err(|e| e.to_string())?;
                     apply(&mut store, &config, &facts, now, &audit).map_err(|e| e.to_string())

@@ -40,12 +40,15 @@ impl Audit {
         }
     }
 
-    /// The same line made by the door daemon itself (actor and client `daemon`).
-    #[must_use]
-    pub fn daemon(mut self) -> Audit {
-        self.actor = "daemon".to_string();
-        self.client = "daemon".to_string();
-        self
+    /// A change the door daemon makes by itself: the actor and the client are `daemon`.
+    pub fn daemon(at: Timestamp, action: &str, detail: impl Into<String>) -> Audit {
+        Audit {
+            at,
+            actor: "daemon".to_string(),
+            action: action.to_string(),
+            detail: detail.into(),
+            client: "daemon".to_string(),
+        }
     }
 
     /// The same line with `detail` (known only once the change is checked).

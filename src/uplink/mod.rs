@@ -66,10 +66,10 @@ pub enum FactsAnswer {
     Changed(wire::WireFacts),
 }
 
-/// Why the facts could not be fetched or a heartbeat not posted.
+/// Why a request to the centre other than a batch (the facts, a heartbeat) failed.
 #[derive(Debug, thiserror::Error)]
-pub enum FactsError {
-    #[error("the facts address cannot be made from the batch endpoint: {0}")]
+pub enum CentreError {
+    #[error("the address cannot be made from the batch endpoint: {0}")]
     Url(String),
     #[error("the centre cannot be reached: {0}")]
     Transport(String),
@@ -395,16 +395,16 @@ impl UplinkClient {
     /// Posts the door's health (`POST .../heartbeat` beside the batch endpoint).
     ///
     /// # Errors
-    /// [`FactsError`] (its transport and status cases): the heartbeat did not arrive.
-    pub async fn heartbeat(&self, beat: &wire::WireHeartbeat) -> Result<(), FactsError> {
+    /// [`CentreError`]: the heartbeat did not arrive.
+    pub async fn heartbeat(&self, beat: &wire::WireHeartbeat) -> Result<(), CentreError> {
         let url = self
             .endpoint
             .join("heartbeat")
-            .map_err(|e| FactsError::Url(e.to_string()))?;
+            .map_err(|e| CentreError::Url(e.to_string()))?;
         let header = self
             .token
             .header()
-            .map_err(|e| FactsError::Transport(e.to_string()))?;
+            .map_err(|e| CentreError::Transport(e.to_string()))?;
         let response = self
             .http
             .post(url)
@@ -412,7 +412,7 @@ impl UplinkClient {
             .json(beat)
             .send()
             .await
-            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+            .map_err(|e| CentreError::Transport(self.redact(error_chain(&e))))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -421,7 +421,7 @@ impl UplinkClient {
         let reason = serde_json::from_str::<WireError>(&text)
             .map(|e| e.error)
             .unwrap_or_else(|_| text.chars().take(200).collect());
-        Err(FactsError::Status {
+        Err(CentreError::Status {
             code: status.as_u16(),
             reason: self.redact(reason),
         })
@@ -431,17 +431,17 @@ impl UplinkClient {
     /// `known` (the version of the copy the door holds) as `If-None-Match`.
     ///
     /// # Errors
-    /// [`FactsError`]: the centre could not be reached, answered an error, or sent something
+    /// [`CentreError`]: the centre could not be reached, answered an error, or sent something
     /// that is not the facts.
-    pub async fn fetch_facts(&self, known: Option<&str>) -> Result<FactsAnswer, FactsError> {
+    pub async fn fetch_facts(&self, known: Option<&str>) -> Result<FactsAnswer, CentreError> {
         let url = self
             .endpoint
             .join("facts")
-            .map_err(|e| FactsError::Url(e.to_string()))?;
+            .map_err(|e| CentreError::Url(e.to_string()))?;
         let header = self
             .token
             .header()
-            .map_err(|e| FactsError::Transport(e.to_string()))?;
+            .map_err(|e| CentreError::Transport(e.to_string()))?;
         let mut request = self.http.get(url).header(AUTHORIZATION, header);
         if let Some(v) = known {
             request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""));
@@ -449,7 +449,7 @@ impl UplinkClient {
         let response = request
             .send()
             .await
-            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+            .map_err(|e| CentreError::Transport(self.redact(error_chain(&e))))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(FactsAnswer::Current);
@@ -457,19 +457,19 @@ impl UplinkClient {
         let text = response
             .text()
             .await
-            .map_err(|e| FactsError::Transport(self.redact(error_chain(&e))))?;
+            .map_err(|e| CentreError::Transport(self.redact(error_chain(&e))))?;
         if !status.is_success() {
             let reason = serde_json::from_str::<WireError>(&text)
                 .map(|e| e.error)
                 .unwrap_or_else(|_| text.chars().take(200).collect());
-            return Err(FactsError::Status {
+            return Err(CentreError::Status {
                 code: status.as_u16(),
                 reason: self.redact(reason),
             });
         }
         serde_json::from_str::<wire::WireFacts>(&text)
             .map(FactsAnswer::Changed)
-            .map_err(|e| FactsError::Shape(e.to_string()))
+            .map_err(|e| CentreError::Shape(e.to_string()))
     }
 
     /// Takes the token out of any text that came from outside (a server could echo it).

@@ -295,7 +295,7 @@ fn check_printed(pdf: &std::path::Path, wanted: &[&str]) {
             Some((page.parse().ok()?, of.parse().ok()?))
         })
         .collect();
-    let pages = pdf_command("pdfinfo", pdf)
+    let pages = info
         .lines()
         .find_map(|l| l.strip_prefix("Pages:")?.trim().parse::<usize>().ok())
         .expect("a page count");

@@ -289,28 +289,43 @@ pub async fn person(
     month: Month,
     now: Timestamp,
 ) -> Result<PersonMonth, MonthError> {
-    let s = sheet(store, hall, month, now).await?;
-    let row = s
-        .rows
+    let hall = store.hall(hall).await?;
+    // Their line only: frozen when the month is closed, else this person scored alone (the
+    // rest of the hall is not classified for one person's page).
+    let closed = store
+        .closings(&hall.id)
+        .await?
         .iter()
-        .find(|r| &r.staff == staff)
-        .cloned()
-        .ok_or_else(|| MonthError::NotOnList {
-            staff: staff.clone(),
-            hall: hall.to_string(),
-            month,
-        })?;
+        .any(|c| c.month == month);
+    let row = if closed {
+        store
+            .sheet_lines(&hall.id, month)
+            .await?
+            .into_iter()
+            .find(|r| &r.staff == staff)
+    } else {
+        let calendar = calendar(store).await?;
+        score(store, &hall, &calendar, month, now, Some(staff))
+            .await?
+            .first()
+            .map(SheetRow::from)
+    };
+    let row = row.ok_or_else(|| MonthError::NotOnList {
+        staff: staff.clone(),
+        hall: hall.id.clone(),
+        month,
+    })?;
     let (first, last) = days_of(month)?;
-    let (from, to) = instants_of(month, &s.hall.zone)?;
+    let (from, to) = instants_of(month, &hall.zone)?;
     let records = store
-        .records(hall, first, last)
+        .records(&hall.id, first, last)
         .await?
         .into_iter()
         .filter(|l| &l.record.staff == staff)
         .collect();
-    let punches = store.person_punches(hall, staff, from, to).await?;
+    let punches = store.person_punches(&hall.id, staff, from, to).await?;
     Ok(PersonMonth {
-        hall: s.hall,
+        hall,
         month,
         row,
         records,

@@ -9,7 +9,7 @@ use hallclock_report::{csv_document, text_table, xlsx_tables, Cell, RenderError,
 use serde_json::{json, Value};
 
 use crate::month::{PersonMonth, Sheet};
-use crate::sheet::{item_effect_zh, YearLine};
+use crate::sheet::{item_effect_zh, SheetRow, YearLine};
 
 const SHEET_HEADER: [&str; 12] = [
     "工号",
@@ -84,7 +84,7 @@ pub fn sheet_table(sheet: &Sheet) -> Table {
             cells
         })
         .collect();
-    let sum = |f: fn(&crate::sheet::SheetRow) -> i64| sheet.rows.iter().map(f).sum::<i64>();
+    let sum = |f: fn(&SheetRow) -> i64| sheet.rows.iter().map(f).sum::<i64>();
     let mut totals = vec![text("合计"), text(format!("{}人", sheet.rows.len()))];
     totals.extend(std::iter::repeat_n(text(""), 6));
     totals.push(text(""));
@@ -239,31 +239,30 @@ fn fen_json(f: Fen) -> Value {
     json!(f.to_string())
 }
 
-/// A sheet as JSON: points as numbers, money as decimal strings (`"127.50"`, exact).
-pub fn sheet_json(sheet: &Sheet) -> Value {
-    let people: Vec<Value> = sheet
-        .rows
+/// One person's line as JSON: points as numbers, money as decimal strings (`"127.50"`, exact).
+fn row_json(r: &SheetRow) -> Value {
+    let parts: serde_json::Map<String, Value> = Part::ALL
         .iter()
-        .map(|r| {
-            let parts: serde_json::Map<String, Value> = Part::ALL
-                .iter()
-                .zip(r.parts)
-                .map(|(p, s)| (part_key(*p).to_string(), points_json(s)))
-                .collect();
-            json!({
-                "staff_id": r.staff.as_str(),
-                "name": r.name,
-                "parts": parts,
-                "score": points_json(r.score),
-                "deducted": points_json(r.deducted),
-                "working_days_on_list": r.on_list.working_days_on_list,
-                "working_days_in_month": r.on_list.working_days_in_month,
-                "earned": fen_json(r.earned),
-                "withheld": r.withheld,
-                "due": fen_json(r.due),
-            })
-        })
+        .zip(r.parts)
+        .map(|(p, s)| (part_key(*p).to_string(), points_json(s)))
         .collect();
+    json!({
+        "staff_id": r.staff.as_str(),
+        "name": r.name,
+        "parts": parts,
+        "score": points_json(r.score),
+        "deducted": points_json(r.deducted),
+        "working_days_on_list": r.on_list.working_days_on_list,
+        "working_days_in_month": r.on_list.working_days_in_month,
+        "earned": fen_json(r.earned),
+        "withheld": r.withheld,
+        "due": fen_json(r.due),
+    })
+}
+
+/// A sheet as JSON: its people's lines ([`row_json`]), the adjustments and the total due.
+pub fn sheet_json(sheet: &Sheet) -> Value {
+    let people: Vec<Value> = sheet.rows.iter().map(row_json).collect();
     let adjustments: Vec<Value> = sheet
         .adjustments
         .iter()
@@ -433,18 +432,10 @@ pub fn person_text(p: &PersonMonth) -> String {
 
 /// One person's month as JSON.
 pub fn person_json(p: &PersonMonth) -> Value {
-    let mut line = sheet_json(&Sheet {
-        hall: p.hall.clone(),
-        month: p.month,
-        closed: None,
-        rows: vec![p.row.clone()],
-        adjustments: Vec::new(),
-    });
-    let person = line["people"][0].take();
-    line = json!({
+    json!({
         "hall": p.hall.id,
         "month": p.month.to_string(),
-        "person": person,
+        "person": row_json(&p.row),
         "records": p.records.iter().map(|l| json!({
             "id": l.record.id.0,
             "item": l.record.item.as_str(),
@@ -458,6 +449,5 @@ pub fn person_json(p: &PersonMonth) -> Value {
         "punches": p.punches.iter().map(|d| json!({
             "at": d.at.to_string(), "device": d.device, "seq": d.seq, "clock_trusted": d.clock_trusted,
         })).collect::<Vec<_>>(),
-    });
-    line
+    })
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hallclock_core::assessment::{
     self, AssessmentConfig, Fen, ItemCode, ItemRecord, Month, MonthFacts, MonthScore, OnList, Paid,
-    Part, Withholding,
+    Withholding,
 };
 use hallclock_core::calendar::Calendar;
 use hallclock_core::ids::StaffId;
@@ -89,16 +89,6 @@ pub fn instants_of(month: Month, zone: &TimeZone) -> Result<(Timestamp, Timestam
             .map_err(|cause| SheetError::Zone { month, cause })
     };
     Ok((at(first)?, at(next)?))
-}
-
-/// The month before and after `month`.
-pub fn previous(month: Month) -> Option<Month> {
-    let (y, m) = if month.month() == 1 {
-        (month.year().checked_sub(1)?, 12)
-    } else {
-        (month.year(), month.month() - 1)
-    };
-    Month::new(y, m).ok()
 }
 
 /// The month after `month`.
@@ -371,19 +361,6 @@ pub fn year(settings: &Settings, staff: &[Member], months: &[(Month, Vec<Line>)]
     lines
 }
 
-/// The records of `all` still in force whose day is in `first..=last`.
-pub fn records_between(all: &[ItemRecord], first: Date, last: Date) -> Vec<ItemRecord> {
-    all.iter()
-        .filter(|r| (first..=last).contains(&r.day))
-        .cloned()
-        .collect()
-}
-
-/// The parts' names in order, for headers.
-pub fn part_names() -> [&'static str; 4] {
-    Part::ALL.map(Part::zh)
-}
-
 /// Whether `item` withholds or bars beyond its points (for the record list).
 pub fn item_effect_zh(item: ItemCode) -> &'static str {
     match item {
@@ -535,7 +512,6 @@ mod tests {
     #[test]
     fn months_and_quarters() {
         let jan = Month::new(2026, 1).expect("m");
-        assert_eq!(previous(jan), Month::new(2025, 12).ok());
         assert_eq!(
             next(Month::new(2026, 12).expect("m")),
             Month::new(2027, 1).ok()

@@ -545,7 +545,6 @@ async fn the_specs_worked_examples_through_the_receiver() {
         &db,
         &["month", "sheet", "--hall", "east", "--month", "2026-09"],
     );
-    eprintln!("{table}");
     assert!(
         table.contains("东区政务服务大厅 2026-09 月度考核及专项资金发放表"),
         "{table}"
@@ -555,7 +554,6 @@ async fn the_specs_worked_examples_through_the_receiver() {
         &db,
         &["month", "sheet", "--hall", "east", "--month", "2026-05"],
     );
-    eprintln!("{may_table}");
     assert!(may_table.contains("已结账"), "{may_table}");
 
     // The downloads: CSV for Chinese Excel, and a workbook.
