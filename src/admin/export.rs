@@ -16,6 +16,7 @@ use crate::admin::report::{kind_key, kind_zh, session_zh, Report, ReportKind, Ro
 use crate::core::leave::{HalfDay, LeaveClass};
 use crate::core::schedule::Session;
 use crate::core::scoring::{FundEstimate, Points};
+use hallclock_report::csv_document;
 use hallclock_report::{col, fit_page, headers, row_index, Styles};
 pub use hallclock_report::{csv_cell, csv_id_cell, display_width, text_table, CSV_BOM};
 
@@ -264,17 +265,10 @@ pub fn render_csv(report: &Report) -> Result<String, ExportError> {
 /// # Errors
 /// [`ExportError::Csv`] when a row cannot be written.
 pub fn rows_csv(rows: &[Vec<String>]) -> Result<String, ExportError> {
-    let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
-    for (i, row) in rows.iter().enumerate() {
-        w.write_record(row.iter().enumerate().map(|(j, c)| match (i, j) {
-            (1.., 0) => csv_id_cell(c),
-            _ => csv_cell(c).into_owned(),
-        }))?;
+    match rows.split_first() {
+        Some((header, body)) => Ok(csv_document(header, body, &[0])?),
+        None => Ok(CSV_BOM.to_string()),
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ExportError::Csv(e.into_error().into()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn points_json(p: Points) -> Value {

@@ -212,7 +212,7 @@ pub fn sheets_csv(sheets: &[Sheet]) -> Result<String, RenderError> {
             rows.push(row);
         }
     }
-    csv_document(&header, &rows, &[1])
+    Ok(csv_document(&header, &rows, &[1])?)
 }
 
 /// Sheets as an xlsx workbook: a worksheet per hall with its totals, and one for each hall's

@@ -108,18 +108,18 @@ pub enum RenderError {
 }
 
 /// A CSV document for Chinese Excel: a byte-order mark, the header, then the rows; the cells of
-/// the columns in `id_columns` kept as text ([`csv_id_cell`]), every other cell through
-/// [`csv_cell`].
+/// the columns in `id_columns` kept as text ([`csv_id_cell`]), every other cell (the header's
+/// too) through [`csv_cell`].
 ///
 /// # Errors
-/// [`RenderError::Csv`] (only on an internal writer failure).
+/// [`csv::Error`] (only on an internal writer failure).
 pub fn csv_document<H: AsRef<str>>(
     header: &[H],
     rows: &[Vec<String>],
     id_columns: &[usize],
-) -> Result<String, RenderError> {
+) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::from(CSV_BOM.as_bytes()));
-    w.write_record(header.iter().map(AsRef::as_ref))?;
+    w.write_record(header.iter().map(|h| csv_cell(h.as_ref()).into_owned()))?;
     for row in rows {
         w.write_record(row.iter().enumerate().map(|(i, c)| {
             if id_columns.contains(&i) {
@@ -131,7 +131,7 @@ pub fn csv_document<H: AsRef<str>>(
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| RenderError::Csv(e.into_error().into()))?;
+        .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
