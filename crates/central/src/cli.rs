@@ -15,6 +15,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
 
+mod hall_facts;
 mod month;
 
 use crate::store::{DbSettings, Store};
@@ -67,6 +68,18 @@ pub enum Command {
     /// The month sheet, closing, a person's month, the year's awards.
     #[command(subcommand)]
     Month(month::MonthCommand),
+    /// Window posts and their A (主办) and B (备岗).
+    #[command(subcommand)]
+    Post(hall_facts::PostCommand),
+    /// Leave (请假): record, approve, close (销假), cancel, list.
+    #[command(subcommand)]
+    Leave(hall_facts::LeaveCommand),
+    /// The duty roster (值班) of days off.
+    #[command(subcommand)]
+    Duty(hall_facts::DutyCommand),
+    /// Meetings and study sessions (会议和学习活动) with their sign-in sheets.
+    #[command(subcommand)]
+    Meeting(hall_facts::MeetingCommand),
     /// Migrates, then receives uploads until SIGINT or SIGTERM.
     Serve {
         /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
@@ -200,6 +213,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Command::Calendar(c) => month::calendar(&store, c).await?,
                 Command::Record(c) => month::record(&store, c, now).await?,
                 Command::Month(c) => month::month(&mut store, c, now).await?,
+                Command::Post(c) => hall_facts::post(&mut store, c).await?,
+                Command::Leave(c) => hall_facts::leave(&mut store, c, now).await?,
+                Command::Duty(c) => hall_facts::duty(&mut store, c).await?,
+                Command::Meeting(c) => hall_facts::meeting(&mut store, c).await?,
                 command => admin(&store, command, now).await?,
             }
         }
@@ -305,7 +322,11 @@ async fn admin(store: &Store, command: Command, now: jiff::Timestamp) -> anyhow:
         | Command::Serve { .. }
         | Command::Calendar(_)
         | Command::Record(_)
-        | Command::Month(_) => {}
+        | Command::Month(_)
+        | Command::Post(_)
+        | Command::Leave(_)
+        | Command::Duty(_)
+        | Command::Meeting(_) => {}
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod facts;
+pub mod hall_facts;
 pub mod ingest;
 pub mod month;
 pub mod receiver;

@@ -7,8 +7,10 @@
 //! closing is scored again and compared with what was paid for it.
 
 use hallclock_core::assessment::{AssessmentError, ItemCode, ItemRecord, Month};
-use hallclock_core::calendar::Calendar;
+use hallclock_core::calendar::{Calendar, DutyRoster};
 use hallclock_core::ids::StaffId;
+use hallclock_core::leave::LeaveBook;
+use hallclock_core::rules::Meeting;
 use jiff::Timestamp;
 
 use crate::sheet::{
@@ -107,6 +109,24 @@ pub async fn score(
             store.hall_punches_of(&hall.id, p, from, to).await?
         }
     };
+    let mut leaves = LeaveBook::new();
+    for line in store.leaves(&hall.id, first, last).await? {
+        if line.in_force() && person.is_none_or(|p| p == &line.leave.staff) {
+            leaves
+                .add(line.leave)
+                .map_err(|e| MonthError::Store(StoreError::Leave(e.to_string())))?;
+        }
+    }
+    let mut roster = DutyRoster::new();
+    for entry in store.duty(&hall.id, first, last).await? {
+        roster.add(entry);
+    }
+    let meetings: Vec<Meeting> = store
+        .meetings(&hall.id, Some((from, to)))
+        .await?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
     let settings = Settings::hall_defaults(hall.zone.clone());
     Ok(sheet::score_month(
         &settings,
@@ -116,6 +136,9 @@ pub async fn score(
             staff: &staff,
             punches: &punches,
             records: &records,
+            leaves: &leaves,
+            roster: &roster,
+            meetings: &meetings,
         },
         now,
     )?)

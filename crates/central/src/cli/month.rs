@@ -149,7 +149,7 @@ pub enum MonthCommand {
 }
 
 /// `YYYY-MM`.
-fn parse_month(text: &str) -> Result<Month, String> {
+pub(super) fn parse_month(text: &str) -> Result<Month, String> {
     let bad = || format!("{text:?} is not a month; expected YYYY-MM, e.g. 2026-05");
     let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
     let y: i16 = y.parse().map_err(|_| bad())?;

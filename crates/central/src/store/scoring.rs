@@ -59,14 +59,14 @@ macro_rules! epoch_us {
     };
 }
 
-fn instant_us(us: i64, what: &'static str) -> Result<Timestamp, StoreError> {
+pub(super) fn instant_us(us: i64, what: &'static str) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt {
         what,
         value: format!("{us} µs: {e}"),
     })
 }
 
-fn day(text: &str, what: &'static str) -> Result<Date, StoreError> {
+pub(super) fn day(text: &str, what: &'static str) -> Result<Date, StoreError> {
     text.parse().map_err(|e: jiff::Error| StoreError::Corrupt {
         what,
         value: format!("{text}: {e}"),
@@ -86,7 +86,7 @@ fn month_of(text: &str, what: &'static str) -> Result<Month, StoreError> {
     Ok(Month::of(day(text, what)?))
 }
 
-fn staff_id(text: String, what: &'static str) -> Result<StaffId, StoreError> {
+pub(super) fn staff_id(text: String, what: &'static str) -> Result<StaffId, StoreError> {
     StaffId::new(&text).map_err(|e| StoreError::Corrupt {
         what,
         value: format!("{text}: {e}"),
@@ -618,8 +618,9 @@ impl Store {
     }
 
     /// The closed months whose score may have changed since the hall's last closing: a punch of
-    /// the month received after it, or a record or void of a day in the month's quarter (a D1
-    /// reaches back over the quarter) recorded after it.
+    /// the month received after it, a record or void of a day in the month's quarter (a D1
+    /// reaches back over the quarter) recorded after it, or a leave, duty entry or meeting of the
+    /// month recorded, approved, closed or cancelled after it.
     ///
     /// # Errors
     /// [`StoreError::Corrupt`], [`StoreError::Query`].
@@ -640,6 +641,7 @@ impl Store {
             };
             let (from, to) = instants_of(c.month, &hall.zone).map_err(corrupt)?;
             let (q_first, q_last) = crate::sheet::quarter_days_of(c.month).map_err(corrupt)?;
+            let (m_first, m_last) = days_of(c.month).map_err(corrupt)?;
             let changed: bool = self
                 .client
                 .query_one(
@@ -651,7 +653,18 @@ impl Store {
                                     WHERE r.hall = $1
                                       AND r.day BETWEEN $5::text::date AND $6::text::date
                                       AND (r.recorded_at > $4::text::timestamptz
-                                           OR v.recorded_at > $4::text::timestamptz))",
+                                           OR v.recorded_at > $4::text::timestamptz))
+                         OR EXISTS (SELECT 1 FROM leaves WHERE hall = $1
+                                      AND last_day >= $7::text::date AND first_day <= $8::text::date
+                                      AND greatest(recorded_at, approved_at, closed_at, cancelled_at)
+                                          > $4::text::timestamptz)
+                         OR EXISTS (SELECT 1 FROM duty_roster WHERE hall = $1
+                                      AND day BETWEEN $7::text::date AND $8::text::date
+                                      AND recorded_at > $4::text::timestamptz)
+                         OR EXISTS (SELECT 1 FROM meetings WHERE hall = $1
+                                      AND start_at >= $2::text::timestamptz
+                                      AND start_at < $3::text::timestamptz
+                                      AND recorded_at > $4::text::timestamptz)",
                     &[
                         &hall.id,
                         &from.to_string(),
@@ -659,6 +672,8 @@ impl Store {
                         &since,
                         &q_first.to_string(),
                         &q_last.to_string(),
+                        &m_first.to_string(),
+                        &m_last.to_string(),
                     ],
                 )
                 .await

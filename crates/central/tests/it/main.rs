@@ -8,6 +8,7 @@ mod cli;
 mod cluster;
 mod facts;
 mod faults;
+mod hall_facts;
 mod month;
 mod receiver;
 mod server;
