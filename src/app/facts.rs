@@ -1,6 +1,6 @@
 //! The centre's facts applied to the door's store: the holiday files replace the calendar years
-//! they mention, and the hall's staff list sets each person's name and first judged day
-//! (`active-from`), adding people the door does not have yet (they are judged, not recognised,
+//! they mention, and the hall's staff list sets each person's name, first and last judged day
+//! (`active-from`, `active-until`), adding people the door does not have yet (they are judged, not recognised,
 //! until a face is enrolled). The daemon's decide stage follows the store's facts generation, so
 //! a change reaches the light at the door without a restart. Shared by `hallclock facts pull`
 //! and the daemon's facts task.
@@ -38,6 +38,8 @@ pub struct FactsApplied {
     pub staff_updated: usize,
     /// The centre's zone for the hall when it differs from this door's (the door keeps its own).
     pub zone_differs: Option<String>,
+    /// People whose last judged day (the centre's active-until) changed.
+    pub last_days_changed: usize,
     /// Facts protocol 2: the posts, leave, duty and meetings applied (`None` for protocol 1).
     pub centre: Option<CentreFactsApplied>,
 }
@@ -96,6 +98,23 @@ pub fn apply(
             rows.len()
         )),
     )?;
+    let mut last_days = Vec::with_capacity(facts.staff.len());
+    for (row, s) in rows.iter().zip(&facts.staff) {
+        let last = s
+            .active_until
+            .as_deref()
+            .map(str::parse::<Date>)
+            .transpose()
+            .refused_as(|e| {
+                format!("中心下发的 {} 考勤截止日期无效 / the centre's active-until of {} is not a date: {e}", s.id, s.id)
+            })?;
+        last_days.push((row.id.clone(), last));
+    }
+    let last_days_changed = store.set_last_days(
+        &last_days,
+        &by.clone()
+            .with_detail(format!("facts {} from the centre", facts.version)),
+    )?;
     let centre = if facts.protocol >= FACTS_PROTOCOL {
         let centre_facts = read_centre_facts(facts)?;
         Some(
@@ -115,6 +134,7 @@ pub fn apply(
         staff_added: summary.added,
         staff_updated: summary.updated,
         zone_differs: (facts.zone != config.rules.zone_name).then(|| facts.zone.clone()),
+        last_days_changed,
         centre,
     })
 }

@@ -716,6 +716,10 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
         )
         .await
         .unwrap();
+    centre
+        .set_staff_facts("east", &id("0001"), None, Some(day("2026-09-30")), None)
+        .await
+        .unwrap();
     let token = NewToken::generate().unwrap();
     centre
         .add_device("east", DEVICE, &token.sha256())
@@ -791,6 +795,11 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
     assert_eq!(
         rows("SELECT title || ' ' || (SELECT count(*) FROM meeting_invitees i WHERE i.meeting_id = m.id) || ' ' || (SELECT count(*) FROM meeting_sign_ins s WHERE s.meeting_id = m.id) FROM meetings m WHERE centre_id IS NOT NULL"),
         ["月例会 2 1"]
+    );
+    assert_eq!(
+        rows("SELECT staff_id || ' ' || ifnull(active_until, '-') FROM staff ORDER BY staff_id"),
+        ["0001 2026-09-30", "0002 -"],
+        "the last judged day from the centre"
     );
     let listed = door(&["leave", "list"]);
     assert!(listed.contains("0001"), "{listed}");

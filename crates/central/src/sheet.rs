@@ -185,6 +185,7 @@ pub fn score_month(
             .map(|(m, from)| Enrollment {
                 staff: m.id.clone(),
                 active_from: *from,
+                active_until: None,
             })
             .collect();
         let mut facts = Facts::new(&enrolled, input.calendar);

@@ -4,6 +4,7 @@
 //! door's own rows are left alone, and a centre leave that overlaps one of the door's own is not
 //! applied (it is reported, never lost, and the door's stays). Stores; decides nothing else.
 
+use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::{params, Transaction};
 
@@ -11,6 +12,7 @@ use super::leave::query_leaves;
 use super::staff::staff_ids_in;
 use super::to_i64;
 use crate::core::calendar::DutyEntry;
+use crate::core::ids::StaffId;
 use crate::core::leave::{Leave, LeaveBook, LeaveId, Post};
 use crate::core::rules::Meeting;
 use crate::store::audit::{write_audit, Audit};
@@ -53,6 +55,40 @@ pub struct CentreFactsApplied {
 }
 
 impl Store {
+    /// Sets each person's last judged day as the centre keeps it (`None`: still on the list), in
+    /// one transaction with its audit line; people the door does not have are skipped.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn set_last_days(
+        &mut self,
+        last_days: &[(StaffId, Option<Date>)],
+        audit: &Audit,
+    ) -> Result<usize, StoreError> {
+        let action = "set the last judged days";
+        let tx = self.write(action)?;
+        let mut changed = 0;
+        for (staff, last) in last_days {
+            changed += tx
+                .execute(
+                    "UPDATE staff SET active_until = ?2
+                     WHERE staff_id = ?1 AND active_until IS NOT ?2",
+                    params![staff.as_str(), last.map(|d| d.to_string())],
+                )
+                .map_err(sql(action))?;
+        }
+        if changed > 0 {
+            write_audit(
+                &tx,
+                &audit
+                    .clone()
+                    .with_detail(format!("{}: {changed} last judged day(s)", audit.detail)),
+            )?;
+        }
+        tx.commit().map_err(sql(action))?;
+        Ok(changed)
+    }
+
     /// Replaces the door's copy of the centre's posts, leave, duty and meetings with `facts`, in
     /// one transaction with its audit line.
     ///
