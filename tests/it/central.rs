@@ -520,6 +520,23 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
 
+/// A door's folder: its upload token and a `hallclock.toml` (database `hallclock.db`, device
+/// `DEVICE`) uploading to `endpoint`.
+fn door_folder(endpoint: &str, token: &NewToken) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("upload-token");
+    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+    std::fs::write(
+        dir.path().join("hallclock.toml"),
+        format!(
+            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
+             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
 /// Issue 9, the centre owns the hall's facts: `hallclock facts pull` (the real binary) takes the
 /// hall's staff list with their first judged days and the holiday files from the real centre
 /// into the door's store, and the daemon's facts task (`daemon::facts::run_facts`, polling with
@@ -549,18 +566,9 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
     let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = door_folder(&endpoint, &token);
     let token_file = dir.path().join("upload-token");
-    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
     let config = dir.path().join("hallclock.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
-             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
-        ),
-    )
-    .unwrap();
     let pulled = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
     assert!(pulled.contains("新增 2 人"), "{pulled}");
     let db = dir.path().join("hallclock.db");
@@ -728,17 +736,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
     let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
     let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
 
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("upload-token");
-    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
-    std::fs::write(
-        dir.path().join("hallclock.toml"),
-        format!(
-            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
-             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
-        ),
-    )
-    .unwrap();
+    let dir = door_folder(&endpoint, &token);
     let door = |args: &[&str]| {
         let mut all = vec!["--config", "hallclock.toml"];
         all.extend_from_slice(args);

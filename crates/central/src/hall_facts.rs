@@ -58,16 +58,7 @@ pub async fn record_leave(
     policy: &LeavePolicy,
 ) -> Result<LeaveRecorded, FactsError> {
     let calendar: Calendar = month::calendar(store).await?;
-    let candidate = hallclock_core::leave::Leave {
-        id: LeaveId(0),
-        staff: new.staff.clone(),
-        kind: new.kind,
-        first: new.first,
-        last: new.last,
-        cover: new.cover.clone(),
-        closed_at: None,
-    };
-    let half_days = candidate.working_half_days(&calendar);
+    let half_days = new.to_leave(LeaveId(0)).working_half_days(&calendar);
     let level = policy.required_approval(half_days);
     new.approval_required = level;
     let id = store.add_leave(hall, &new).await?;

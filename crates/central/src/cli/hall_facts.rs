@@ -4,9 +4,10 @@
 //! all of it through the facts endpoint.
 
 use anyhow::{anyhow, Context};
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use hallclock_core::assessment::Month;
 use hallclock_core::calendar::DutyEntry;
+use hallclock_core::codes::{expected, from_code, APPROVAL_LEVEL_CODES};
 use hallclock_core::ids::StaffId;
 use hallclock_core::leave::{
     kind_from_word, kind_words, kind_zh, level_name, parse_half_day, ApprovalLevel, HalfDay,
@@ -42,26 +43,6 @@ pub enum PostCommand {
         #[arg(long)]
         hall: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Level {
-    /// 稽查督办科.
-    InspectionOffice,
-    /// 分管领导.
-    DeputyDirector,
-    /// 主要领导.
-    Director,
-}
-
-impl From<Level> for ApprovalLevel {
-    fn from(l: Level) -> ApprovalLevel {
-        match l {
-            Level::InspectionOffice => ApprovalLevel::InspectionOffice,
-            Level::DeputyDirector => ApprovalLevel::DeputyDirector,
-            Level::Director => ApprovalLevel::DirectorWithUnitCertificate,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,9 +84,10 @@ pub enum LeaveCommand {
         /// Who approved it.
         #[arg(long)]
         by: String,
-        /// The level approved (default: the level the leave's length requires).
-        #[arg(long, value_enum)]
-        level: Option<Level>,
+        /// The level approved: inspection-office (稽查督办科), deputy-director (分管领导) or
+        /// director (主要领导); default: the level the leave's length requires.
+        #[arg(long, value_parser = approval_level)]
+        level: Option<ApprovalLevel>,
         /// The window unit's head who certified a leave of two days or more.
         #[arg(long)]
         certified_by: Option<String>,
@@ -197,6 +179,11 @@ pub enum MeetingCommand {
 
 fn leave_kind(text: &str) -> Result<LeaveKind, String> {
     kind_from_word(text).ok_or_else(|| format!("expected one of {}", kind_words()))
+}
+
+fn approval_level(text: &str) -> Result<ApprovalLevel, String> {
+    from_code(APPROVAL_LEVEL_CODES, text.trim())
+        .ok_or_else(|| format!("expected one of {}", expected(APPROVAL_LEVEL_CODES)))
 }
 
 fn sessions(text: &str) -> Result<Sessions, String> {
@@ -314,7 +301,7 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
                 &hall,
                 &ApprovalAsked {
                     id: LeaveId(id),
-                    level: level.map(ApprovalLevel::from),
+                    level,
                     by: &by,
                     // The command line records a paper approval: any level.
                     may_approve: Some(ApprovalLevel::DirectorWithUnitCertificate),

@@ -39,6 +39,21 @@ pub struct NewLeave {
     pub recorded_by: String,
 }
 
+impl NewLeave {
+    /// The leave as the rules see it, under `id`, open.
+    pub fn to_leave(&self, id: LeaveId) -> Leave {
+        Leave {
+            id,
+            staff: self.staff.clone(),
+            kind: self.kind,
+            first: self.first,
+            last: self.last,
+            cover: self.cover.clone(),
+            closed_at: None,
+        }
+    }
+}
+
 /// A stored leave with its approval and state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaveLine {
@@ -224,16 +239,7 @@ impl Store {
             book.add(leave_line(r)?.leave)
                 .map_err(|e| StoreError::Leave(e.to_string()))?;
         }
-        let candidate = Leave {
-            id: LeaveId(0),
-            staff: new.staff.clone(),
-            kind: new.kind,
-            first: new.first,
-            last: new.last,
-            cover: new.cover.clone(),
-            closed_at: None,
-        };
-        book.add(candidate)
+        book.add(new.to_leave(LeaveId(0)))
             .map_err(|e| StoreError::Leave(e.to_string()))?;
         let row = tx
             .query_one(

@@ -164,42 +164,16 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
     let id = id.trim();
     assert_eq!(september(&db)["0042"], before["0042"], "not approved yet");
     // Nobody approves their own leave; two days need the director and a certifier.
-    let own = refused(
-        &db,
-        &[
-            "leave", "approve", "--hall", "east", "--id", id, "--by", "王芳",
-        ],
-    );
+    let approve = |by: &str, more: &[&str]| -> String {
+        let mut args = vec!["leave", "approve", "--hall", "east", "--id", id, "--by", by];
+        args.extend_from_slice(more);
+        refused(&db, &args)
+    };
+    let own = approve("王芳", &[]);
     assert!(own.contains("self-approval"), "{own}");
-    let low = refused(
-        &db,
-        &[
-            "leave",
-            "approve",
-            "--hall",
-            "east",
-            "--id",
-            id,
-            "--by",
-            "张主任",
-            "--level",
-            "deputy-director",
-        ],
-    );
+    let low = approve("张主任", &["--level", "deputy-director"]);
     assert!(low.contains("needs approval by 主要领导"), "{low}");
-    let uncertified = refused(
-        &db,
-        &[
-            "leave",
-            "approve",
-            "--hall",
-            "east",
-            "--id",
-            id,
-            "--by",
-            "张主任",
-        ],
-    );
+    let uncertified = approve("张主任", &[]);
     assert!(uncertified.contains("certified"), "{uncertified}");
     ok(
         &db,
