@@ -520,21 +520,49 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
 
-/// A door's folder: its upload token and a `hallclock.toml` (database `hallclock.db`, device
-/// `DEVICE`) uploading to `endpoint`.
-fn door_folder(endpoint: &str, token: &NewToken) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("upload-token");
-    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
-    std::fs::write(
-        dir.path().join("hallclock.toml"),
-        format!(
-            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
-             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
-        ),
-    )
-    .unwrap();
-    dir
+/// A door of `east` registered at the centre and the real receiver serving it: the door's folder
+/// (its upload token and a `hallclock.toml` with database `hallclock.db` and device `DEVICE`),
+/// the receiver's endpoint, its stop token and task.
+struct DoorOfEast {
+    dir: tempfile::TempDir,
+    endpoint: String,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl DoorOfEast {
+    async fn serve(centre: CentralStore, db_settings: &DbSettings) -> DoorOfEast {
+        let token = NewToken::generate().unwrap();
+        centre
+            .add_device("east", DEVICE, &token.sha256())
+            .await
+            .unwrap();
+        let (addr, stop, server) =
+            serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+        let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+        let dir = tempfile::tempdir().unwrap();
+        let token_file = dir.path().join("upload-token");
+        std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+        std::fs::write(
+            dir.path().join("hallclock.toml"),
+            format!(
+                "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
+                 [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
+            ),
+        )
+        .unwrap();
+        DoorOfEast {
+            dir,
+            endpoint,
+            stop,
+            server,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+    }
 }
 
 /// Issue 9, the centre owns the hall's facts: `hallclock facts pull` (the real binary) takes the
@@ -558,15 +586,8 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
         )
         .await
         .unwrap();
-    let token = NewToken::generate().unwrap();
-    centre
-        .add_device("east", DEVICE, &token.sha256())
-        .await
-        .unwrap();
-    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
-    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
-
-    let dir = door_folder(&endpoint, &token);
+    let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
+    let (dir, endpoint) = (&door_of_east.dir, door_of_east.endpoint.clone());
     let token_file = dir.path().join("upload-token");
     let config = dir.path().join("hallclock.toml");
     let pulled = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
@@ -628,8 +649,7 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     }
     cancel.cancel();
     task.await.unwrap();
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    door_of_east.stop().await;
 }
 
 /// Issue 9, the centre owns the posts, leave, duty and meetings too (facts protocol 2): `facts
@@ -728,15 +748,8 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
         .set_staff_facts("east", &id("0001"), None, Some(day("2026-09-30")), None)
         .await
         .unwrap();
-    let token = NewToken::generate().unwrap();
-    centre
-        .add_device("east", DEVICE, &token.sha256())
-        .await
-        .unwrap();
-    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
-    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
-
-    let dir = door_folder(&endpoint, &token);
+    let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
+    let dir = &door_of_east.dir;
     let door = |args: &[&str]| {
         let mut all = vec!["--config", "hallclock.toml"];
         all.extend_from_slice(args);
@@ -819,8 +832,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
         rows("SELECT staff_id || ' ' || kind FROM leave ORDER BY id"),
         ["0002 sick"]
     );
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    door_of_east.stop().await;
 }
 
 /// Issue 9, silent doors: the daemon's heartbeat task (`daemon::heartbeat::run_heartbeat`) posts

@@ -289,9 +289,10 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
         &["leave", "list", "--hall", "east", "--month", "2026-09"],
     );
     assert!(list.contains("已撤销"), "{list}");
-    let overlap = ok(
-        &db,
-        &[
+    let sick = |from: &str, to: &str| {
+        let args = [
+            "--now",
+            NOW,
             "leave",
             "add",
             "--hall",
@@ -301,35 +302,22 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
             "--kind",
             "sick",
             "--from",
-            "2026-09-15",
+            from,
             "--to",
-            "2026-09-15",
+            to,
             "--by",
             "稽查督办科",
-        ],
-    );
+        ];
+        db.run(&args)
+    };
+    let again = sick("2026-09-15", "2026-09-15");
     assert!(
-        !overlap.trim().is_empty(),
-        "a cancelled leave does not block a new one"
+        again.status.success(),
+        "a cancelled leave does not block a new one: {}",
+        String::from_utf8_lossy(&again.stderr)
     );
-    let twice = refused(
-        &db,
-        &[
-            "leave",
-            "add",
-            "--hall",
-            "east",
-            "--staff",
-            "0042",
-            "--kind",
-            "sick",
-            "--from",
-            "2026-09-15pm",
-            "--to",
-            "2026-09-16",
-            "--by",
-            "稽查督办科",
-        ],
-    );
+    let twice = sick("2026-09-15pm", "2026-09-16");
+    assert!(!twice.status.success());
+    let twice = String::from_utf8_lossy(&twice.stderr);
     assert!(twice.contains("overlap"), "{twice}");
 }

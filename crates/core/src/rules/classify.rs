@@ -1107,6 +1107,23 @@ mod tests {
         );
     }
 
+    /// `facts` classified from Monday 12 January 2026 to the `last` day of that month, as of the
+    /// month's end: the attendance and each day as `DATE verdict`.
+    fn days_12_to(facts: &Facts<'_>, last: i8) -> (Attendance, Vec<String>) {
+        let period = Period {
+            first: date(2026, 1, 12),
+            last: date(2026, 1, last),
+        };
+        let attendance =
+            classify(&config(), facts, period, local(date(2026, 1, 31), "00:00")).unwrap();
+        let got = attendance
+            .days
+            .iter()
+            .map(|d| format!("{} {}", d.date, render_day(&d.verdict)))
+            .collect();
+        (attendance, got)
+    }
+
     #[test]
     fn enrolled_mid_month() {
         let calendar = Calendar::hall_defaults();
@@ -1126,17 +1143,7 @@ mod tests {
             punches: &punches,
             ..Facts::new(&enrollment, &calendar)
         };
-        let period = Period {
-            first: date(2026, 1, 12),
-            last: date(2026, 1, 18),
-        };
-        let attendance =
-            classify(&config(), &facts, period, local(date(2026, 1, 31), "00:00")).unwrap();
-        let got: Vec<String> = attendance
-            .days
-            .iter()
-            .map(|d| format!("{} {}", d.date, render_day(&d.verdict)))
-            .collect();
+        let (attendance, got) = days_12_to(&facts, 18);
         assert_eq!(
             got,
             [
@@ -1165,18 +1172,7 @@ mod tests {
             active_from: date(2026, 1, 1),
             active_until: Some(date(2026, 1, 13)),
         }];
-        let facts = Facts::new(&enrollment, &calendar);
-        let period = Period {
-            first: date(2026, 1, 12),
-            last: date(2026, 1, 15),
-        };
-        let attendance =
-            classify(&config(), &facts, period, local(date(2026, 1, 31), "00:00")).unwrap();
-        let got: Vec<String> = attendance
-            .days
-            .iter()
-            .map(|d| format!("{} {}", d.date, render_day(&d.verdict)))
-            .collect();
+        let (_, got) = days_12_to(&Facts::new(&enrollment, &calendar), 15);
         assert_eq!(
             got,
             [
