@@ -1,7 +1,7 @@
 //! The centre's facts applied to the door's store: the holiday files replace the calendar years
 //! they mention, and the hall's staff list sets each person's name, first and last judged day
-//! (`active-from`, `active-until`), adding people the door does not have yet (they are judged, not recognised,
-//! until a face is enrolled). The daemon's decide stage follows the store's facts generation, so
+//! (`active-from`, `active-until`), adding people the door does not have yet (they are judged,
+//! not recognised, until a face is enrolled). The daemon's decide stage follows the store's facts generation, so
 //! a change reaches the light at the door without a restart. Shared by `hallclock facts pull`
 //! and the daemon's facts task.
 //!
@@ -89,6 +89,27 @@ pub fn apply(
             active_from,
         });
     }
+    // Everything is read before anything is written: a value that does not read changes nothing.
+    let mut last_days = Vec::with_capacity(facts.staff.len());
+    for (row, s) in rows.iter().zip(&facts.staff) {
+        let last = s
+            .active_until
+            .as_deref()
+            .map(str::parse::<Date>)
+            .transpose()
+            .refused_as(|e| {
+                format!(
+                    "中心下发的 {} 考勤截止日期无效 / the centre's active-until of {} is not a date: {e}",
+                    s.id, s.id
+                )
+            })?;
+        last_days.push((row.id.clone(), last));
+    }
+    let centre_facts = if facts.protocol >= FACTS_PROTOCOL {
+        Some(read_centre_facts(facts)?)
+    } else {
+        None
+    };
     let summary = store.import_staff(
         &rows,
         now,
@@ -98,25 +119,12 @@ pub fn apply(
             rows.len()
         )),
     )?;
-    let mut last_days = Vec::with_capacity(facts.staff.len());
-    for (row, s) in rows.iter().zip(&facts.staff) {
-        let last = s
-            .active_until
-            .as_deref()
-            .map(str::parse::<Date>)
-            .transpose()
-            .refused_as(|e| {
-                format!("中心下发的 {} 考勤截止日期无效 / the centre's active-until of {} is not a date: {e}", s.id, s.id)
-            })?;
-        last_days.push((row.id.clone(), last));
-    }
     let last_days_changed = store.set_last_days(
         &last_days,
         &by.clone()
             .with_detail(format!("facts {} from the centre", facts.version)),
     )?;
-    let centre = if facts.protocol >= FACTS_PROTOCOL {
-        let centre_facts = read_centre_facts(facts)?;
+    let centre = if let Some(centre_facts) = centre_facts {
         Some(
             store.replace_centre_facts(
                 &centre_facts,
