@@ -17,8 +17,11 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
+mod accounts;
 mod liveness;
+mod pages;
 mod scoring;
+pub use accounts::{AccountRow, AuditEntry, AuditRow, SessionRow};
 pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
 
 /// The migrations, in order: (version, file name, SQL).
@@ -37,6 +40,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "0003_liveness.sql",
         include_str!("../../migrations/0003_liveness.sql"),
+    ),
+    (
+        4,
+        "0004_accounts.sql",
+        include_str!("../../migrations/0004_accounts.sql"),
     ),
 ];
 
