@@ -11,6 +11,7 @@ mod faults;
 mod month;
 mod receiver;
 mod server;
+mod web;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
