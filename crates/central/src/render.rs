@@ -357,6 +357,13 @@ pub fn year_json(hall: &str, year: i16, lines: &[YearLine]) -> Value {
     })
 }
 
+/// An instant in a hall's zone, to the second, as every table shows it.
+pub fn local_time(zone: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
+    zone.to_datetime(at)
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 /// One person's month for the terminal: the line, every record (voided ones marked), every
 /// punch with its door, in the hall's zone.
 pub fn person_text(p: &PersonMonth) -> String {
@@ -411,11 +418,7 @@ pub fn person_text(p: &PersonMonth) -> String {
     ]];
     for d in &p.punches {
         rows.push(vec![
-            p.hall
-                .zone
-                .to_datetime(d.at)
-                .strftime("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            local_time(&p.hall.zone, d.at),
             d.device.clone(),
             d.seq.to_string(),
             if d.clock_trusted {

@@ -64,7 +64,7 @@ pub fn signatures(lang: Lang) -> String {
     )
 }
 
-/// A whole page: head, the navigation `nav` (HTML: the side's links and [`signed_in_bar`]),
+/// A whole page: head, the navigation `nav` (HTML: the side's [`nav_bar`]),
 /// the language switch, and `body` under the title. `app` is the console's name.
 pub fn shell(lang: Lang, app: &str, title: &str, nav: Option<&str>, body: &str) -> String {
     let mut h = String::with_capacity(body.len() + 2048);
@@ -93,21 +93,44 @@ pub fn shell(lang: Lang, app: &str, title: &str, nav: Option<&str>, body: &str) 
     h
 }
 
-/// The navigation's end for a signed-in user: who (and their role's name) and the sign-out
-/// form.
-pub fn signed_in_bar(lang: Lang, account: &str, role: &str, csrf: &str) -> String {
-    format!(
+/// The navigation of a signed-in user: the `links` (href, text) their role may use, who they
+/// are (and their role's name) and the sign-out form.
+pub fn nav_bar(
+    lang: Lang,
+    links: &[(&str, &str)],
+    account: &str,
+    role: &str,
+    csrf: &str,
+) -> String {
+    let mut h = String::new();
+    for (href, text) in links {
+        let _ = write!(h, "<a href=\"{}\">{}</a>", esc(href), esc(text));
+    }
+    let _ = write!(
+        h,
         "<span class=\"who\">{} ({})</span><form method=\"post\" action=\"/logout\" style=\"margin:0\">{}<button>{}</button></form>",
         esc(account),
         esc(role),
         csrf_field(csrf),
         esc(t(lang, "nav.logout"))
-    )
+    );
+    h
 }
 
-/// A link of the navigation.
-pub fn nav_link(href: &str, text: &str) -> String {
-    format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
+/// A table row of texts, each escaped.
+pub fn row<S: AsRef<str>>(cells: &[S]) -> String {
+    cells.iter().fold(String::from("<tr>"), |mut h, c| {
+        let _ = write!(h, "<td>{}</td>", esc(c.as_ref()));
+        h
+    }) + "</tr>"
+}
+
+/// A table row of cells that are HTML already (escaped by the caller).
+pub fn row_html<S: AsRef<str>>(cells: &[S]) -> String {
+    cells.iter().fold(String::from("<tr>"), |mut h, c| {
+        let _ = write!(h, "<td>{}</td>", c.as_ref());
+        h
+    }) + "</tr>"
 }
 
 /// The sign-in form (the body of the sign-in page), with its pre-session CSRF `token` and the
@@ -289,6 +312,10 @@ mod tests {
         assert!(p.contains("<title>标题 · 中心&lt;</title>"));
         assert!(p.contains("?lang=en"));
         assert!(p.contains("<p>x</p>"));
-        assert!(signed_in_bar(Lang::En, "a\"b", "r", "tok").contains("a&quot;b (r)"));
+        let nav = nav_bar(Lang::En, &[("/x", "X<")], "a\"b", "r", "tok");
+        assert!(nav.contains("<a href=\"/x\">X&lt;</a>") && nav.contains("a&quot;b (r)"));
+        assert!(nav.contains("Sign out") && nav.contains("value=\"tok\""));
+        assert_eq!(row(&["<", "b"]), "<tr><td>&lt;</td><td>b</td></tr>");
+        assert_eq!(row_html(&["<i>x</i>"]), "<tr><td><i>x</i></td></tr>");
     }
 }

@@ -11,13 +11,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Form;
 
 use crate::lang::Lang;
-use crate::security::ClientBuckets;
+use crate::security::{random_token, ClientBuckets, SecurityError};
 
 /// A request's query or form fields.
 pub type Params = HashMap<String, String>;
@@ -87,10 +88,53 @@ pub fn respond(status: StatusCode, q: &Params, body: String) -> Response {
     r
 }
 
+/// A form post as the consoles read it: its headers, the client ([`ClientIp`], put there by
+/// [`shield`]), the query and the urlencoded fields.
+#[derive(Debug)]
+pub struct FormPost {
+    pub headers: HeaderMap,
+    pub client: IpAddr,
+    pub q: Params,
+    pub form: Params,
+}
+
+/// Reads `req` as a [`FormPost`]; a malformed query or form is axum's rejection.
+///
+/// # Errors
+/// The rejection's answer.
+pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<FormPost, Response> {
+    let (mut parts, body) = req.into_parts();
+    let Query(q) = Query::<Params>::from_request_parts(&mut parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let client = parts
+        .extensions
+        .get::<ClientIp>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0);
+    let headers = parts.headers.clone();
+    let Form(form) = Form::<Params>::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(FormPost {
+        headers,
+        client,
+        q,
+        form,
+    })
+}
+
 /// The sign-in form's CSRF cookie, when it looks like one of ours (64 hex digits).
 pub fn login_cookie(headers: &HeaderMap) -> Option<String> {
     cookie(headers, LOGIN_COOKIE)
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The token of a sign-in form: the one its cookie already holds, else a new one.
+///
+/// # Errors
+/// [`SecurityError`] when the operating system's random source fails.
+pub fn sign_in_token(headers: &HeaderMap) -> Result<String, SecurityError> {
+    login_cookie(headers).map_or_else(random_token, Ok)
 }
 
 fn secure(tls: bool) -> &'static str {

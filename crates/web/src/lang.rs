@@ -130,6 +130,18 @@ pub fn table_problems(table: &Strings) -> Vec<String> {
     bad
 }
 
+/// The string literals of a source file that look like string keys (a dot, and only `a-z`,
+/// `0-9`, `.` and `_`), for the tests that check every key a side uses is in a table.
+pub fn literal_keys(src: &str) -> impl Iterator<Item = &str> {
+    src.split('"').skip(1).step_by(2).filter(|piece| {
+        piece.contains('.')
+            && !piece.ends_with('.')
+            && piece
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +161,7 @@ mod tests {
         );
         assert_eq!(Lang::parse("en"), Some(Lang::En));
         assert_eq!(Lang::parse("fr"), None);
+        let keys: Vec<&str> = literal_keys(r#"t(l, "a.b"), "x", "Hi.", "c_2.d""#).collect();
+        assert_eq!(keys, ["a.b", "c_2.d"]);
     }
 }

@@ -5,7 +5,7 @@
 pub use hallclock_web::html::{
     csrf_field, esc, message, print_head, select, signatures, table_head, textarea, Form, Input,
 };
-use hallclock_web::html::{nav_link, shell, signed_in_bar};
+use hallclock_web::html::{nav_bar, shell};
 
 use super::i18n::{t, Lang};
 use super::security::{allowed, Permission, Role};
@@ -38,15 +38,13 @@ pub fn page(lang: Lang, title: &str, viewer: Option<&Viewer<'_>>, body: &str) ->
             ("/spoofs", "nav.spoofs", Permission::ViewReports),
             ("/audit", "nav.audit", Permission::ViewAudit),
         ];
-        let mut h = String::new();
-        for (href, key, perm) in links {
-            if allowed(v.role, perm) {
-                h.push_str(&nav_link(href, t(lang, key)));
-            }
-        }
+        let mine: Vec<(&str, &str)> = links
+            .iter()
+            .filter(|(_, _, perm)| allowed(v.role, *perm))
+            .map(|(href, key, _)| (*href, t(lang, key)))
+            .collect();
         let role = t(lang, &format!("role.{}", v.role.key()));
-        h.push_str(&signed_in_bar(lang, v.account, role, v.csrf));
-        h
+        nav_bar(lang, &mine, v.account, role, v.csrf)
     });
     shell(lang, t(lang, "app"), title, nav.as_deref(), body)
 }

@@ -267,21 +267,17 @@ mod tests {
             include_str!("spoofs.rs"),
             include_str!("today.rs"),
         ];
-        let mut missing = Vec::new();
-        for src in sources {
-            for piece in src.split('"').skip(1).step_by(2) {
-                let looks_like_key = piece.contains('.')
-                    && piece.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
-                    })
-                    && STRINGS
-                        .iter()
-                        .any(|(k, _, _)| k.split('.').next() == piece.split('.').next());
-                if looks_like_key && t(Lang::Zh, piece) == "?" {
-                    missing.push(piece.to_string());
-                }
-            }
-        }
+        // A literal is checked when some key of the table shares its first word.
+        let missing: Vec<&str> = sources
+            .iter()
+            .flat_map(|src| hallclock_web::lang::literal_keys(src))
+            .filter(|piece| {
+                STRINGS
+                    .iter()
+                    .any(|(k, _, _)| k.split('.').next() == piece.split('.').next())
+            })
+            .filter(|piece| t(Lang::Zh, piece) == "?")
+            .collect();
         for role in ["admin", "supervisor", "viewer"] {
             assert_ne!(t(Lang::En, &format!("role.{role}")), "?");
         }

@@ -33,7 +33,8 @@ use need::Need;
 
 use hallclock_web::html::sign_in_form;
 use hallclock_web::http::{
-    clear_session_cookie, login_cookie, set_login_cookie, set_session_cookie, SESSION_COOKIE,
+    clear_session_cookie, login_cookie, set_login_cookie, set_session_cookie, sign_in_token,
+    SESSION_COOKIE,
 };
 use hallclock_web::Turned;
 
@@ -279,12 +280,9 @@ pub async fn login_form(
     Query(q): Query<Params>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let token = match login_cookie(&headers) {
-        Some(t) => t,
-        None => match random_token() {
-            Ok(t) => t,
-            Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
-        },
+    let token = match sign_in_token(&headers) {
+        Ok(t) => t,
+        Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
     };
     let mut r = respond(StatusCode::OK, &q, login_page(lang, None, &token));
     set_login_cookie(&mut r, &token, state.settings.secure_cookie);

@@ -35,6 +35,16 @@ pub struct SessionRow {
     pub csrf: String,
 }
 
+/// A session to start: the sha256 of its token, whose, its CSRF token, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub token_sha256: &'a str,
+    pub account: &'a str,
+    pub csrf: &'a str,
+    pub started: Timestamp,
+    pub expires: Timestamp,
+}
+
 /// An audit line to write: who, from where, what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -202,18 +212,11 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a session of `account` (its earlier ones end).
+    /// Starts a session (the account's earlier ones end).
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn start_session(
-        &self,
-        token_sha256: &str,
-        account: &str,
-        csrf: &str,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    pub async fn start_session(&self, s: &NewSession<'_>) -> Result<(), StoreError> {
         self.client
             .execute(
                 "WITH ended AS (DELETE FROM web_sessions WHERE account = $2)
@@ -222,11 +225,11 @@ impl Store {
                  VALUES ($1, $2, $3, $4::text::timestamptz, $4::text::timestamptz,
                          $5::text::timestamptz)",
                 &[
-                    &token_sha256,
-                    &account,
-                    &csrf,
-                    &text(now),
-                    &text(expires_at),
+                    &s.token_sha256,
+                    &s.account,
+                    &s.csrf,
+                    &text(s.started),
+                    &text(s.expires),
                 ],
             )
             .await
@@ -234,16 +237,15 @@ impl Store {
         Ok(())
     }
 
-    /// The live session of this token (not expired at `now`, used since `idle_since`), marked
-    /// used at `now`.
+    /// The live session of this token at `now` (not expired, used within `idle`), marked used.
     ///
     /// # Errors
     /// [`StoreError::Query`].
-    pub async fn session(
+    pub async fn live_session(
         &self,
         token_sha256: &str,
         now: Timestamp,
-        idle_since: Timestamp,
+        idle: jiff::SignedDuration,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row = self
             .client
@@ -252,9 +254,9 @@ impl Store {
                  FROM accounts a
                  WHERE s.token_sha256 = $1 AND a.name = s.account
                    AND s.expires_at > $2::text::timestamptz
-                   AND s.last_used_at >= $3::text::timestamptz
+                   AND s.last_used_at >= $2::text::timestamptz - make_interval(secs => $3)
                  RETURNING a.name, a.role, a.hall, s.csrf",
-                &[&token_sha256, &text(now), &text(idle_since)],
+                &[&token_sha256, &text(now), &idle.as_secs_f64()],
             )
             .await
             .map_err(query("reading a session"))?;

@@ -21,7 +21,7 @@ mod accounts;
 mod liveness;
 mod pages;
 mod scoring;
-pub use accounts::{AccountRow, AuditEntry, AuditRow, SessionRow};
+pub use accounts::{AccountRow, AuditEntry, AuditRow, NewSession, SessionRow};
 pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
 
 /// The migrations, in order: (version, file name, SQL).

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use hallclock_web::html::{esc, table_head};
+use hallclock_web::html::{esc, row, row_html, table_head};
 use hallclock_web::http::url_component;
 use jiff::tz::TimeZone;
 
@@ -46,16 +46,16 @@ pub async fn overview(State(state): State<WebState>, v: Visit) -> Response {
         ],
     );
     for l in &lines {
-        let _ = write!(
-            b,
-            "<tr><td><a href=\"/sheet?hall={}\">{}</a> ({})</td><td>{}/{}</td><td>{}</td></tr>",
-            url_component(&l.id),
-            esc(&l.name),
-            esc(&l.id),
-            l.online,
-            l.doors,
-            l.today
-        );
+        b.push_str(&row_html(&[
+            format!(
+                "<a href=\"/sheet?hall={}\">{}</a> ({})",
+                url_component(&l.id),
+                esc(&l.name),
+                esc(&l.id)
+            ),
+            format!("{}/{}", l.online, l.doors),
+            l.today.to_string(),
+        ]));
     }
     b.push_str("</table>");
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "county.silent")));
@@ -79,13 +79,8 @@ pub async fn overview(State(state): State<WebState>, v: Visit) -> Response {
             ],
         ));
         for (l, (door, seen)) in silent {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&l.name),
-                esc(door),
-                esc(seen.as_deref().unwrap_or(t(lang, "county.never")))
-            );
+            let seen = seen.as_deref().unwrap_or(t(lang, "county.never"));
+            b.push_str(&row(&[l.name.as_str(), door, seen]));
         }
         b.push_str("</table>");
     }

@@ -18,30 +18,19 @@ use hallclock_web::Params;
 
 use super::i18n::t;
 use super::session::{Posted, Visit};
-use super::{month_param, Permission, WebState};
+use super::{Permission, WebState};
 use crate::month;
 
 /// The records page of the query's hall and month, with `note` above (a change's outcome).
 async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCode) -> Response {
-    let hall = match v.hall_param(state).await {
-        Ok(h) => h,
+    let (store, row) = match v.hall_scope(state, Permission::Record).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = v.need(Permission::Record, Some(&hall)) {
-        return r;
-    }
-    let lang = v.lang;
-    let store = match state.reader().await {
-        Ok(s) => s,
-        Err(e) => return v.store_failed(&e),
-    };
-    let zone = match store.hall(&hall).await {
-        Ok(h) => h.zone,
-        Err(_) => return v.no_hall(),
-    };
-    let m = match month_param(&v.q, &zone, state.now()) {
+    let (lang, hall) = (v.lang, row.id);
+    let m = match v.month(state, &row.zone) {
         Ok(m) => m,
-        Err(e) => return super::error_page(StatusCode::BAD_REQUEST, lang, &v.q, &e),
+        Err(r) => return r,
     };
     let lines = match crate::sheet::days_of(m) {
         Ok((first, last)) => store.records(&hall, first, last).await,
@@ -58,18 +47,12 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
         )
     };
     let mut b = String::from(note);
-    b.push_str(
-        &Form::get("/records")
-            .field(
-                t(lang, "sheet.hall"),
-                &Input::new("hall", "hall").value(&hall).html(),
-            )
-            .field(
-                t(lang, "sheet.month"),
-                &Input::new("month", "month").value(&m.to_string()).html(),
-            )
-            .submit(None, t(lang, "sheet.show")),
-    );
+    b.push_str(&super::hall_filter(
+        "/records",
+        lang,
+        &hall,
+        ("month", "sheet.month", &m.to_string()),
+    ));
     b.push_str(&table_head(
         "records",
         &[
@@ -113,32 +96,21 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
     }
     b.push_str("</table>");
     let items: Vec<(&str, &str)> = ItemCode::all().map(|c| (c.as_str(), c.as_str())).collect();
+    let item = select("item", Some("item"), &items);
+    let day = Input::new("day", "day")
+        .placeholder("2026-05-12")
+        .required();
+    let times = Input::new("times", "times").value("1");
+    let c3 = "<input type=\"checkbox\" name=\"withhold\" id=\"withhold\" value=\"1\">";
+    let add = Form::post(&action("/records/add"), &v.csrf)
+        .required_field(t(lang, "person.staff"), "staff", "staff")
+        .field(t(lang, "records.item"), &item)
+        .field(t(lang, "records.day"), &day.html())
+        .field(t(lang, "records.times"), &times.html())
+        .field(t(lang, "records.note"), &Input::new("note", "note").html())
+        .field(t(lang, "records.withhold"), c3);
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "records.add")));
-    b.push_str(
-        &Form::post(&action("/records/add"), &v.csrf)
-            .required_field(t(lang, "person.staff"), "staff", "staff")
-            .field(
-                t(lang, "records.item"),
-                &select("item", Some("item"), &items),
-            )
-            .field(
-                t(lang, "records.day"),
-                &Input::new("day", "day")
-                    .placeholder("2026-05-12")
-                    .required()
-                    .html(),
-            )
-            .field(
-                t(lang, "records.times"),
-                &Input::new("times", "times").value("1").html(),
-            )
-            .field(t(lang, "records.note"), &Input::new("note", "note").html())
-            .field(
-                t(lang, "records.withhold"),
-                "<input type=\"checkbox\" name=\"withhold\" id=\"withhold\" value=\"1\">",
-            )
-            .submit(Some("record"), t(lang, "records.submit")),
-    );
+    b.push_str(&add.submit(Some("record"), t(lang, "records.submit")));
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "records.close")));
     b.push_str(
         &Form::post(&action("/month/close"), &v.csrf)
@@ -168,6 +140,21 @@ fn target(v: &Visit, what: Permission) -> Result<(String, Month), Response> {
                 )
             })?;
     Ok((hall, month))
+}
+
+/// The page again after a stored change: its note (200), the user's mistake (422), or the
+/// failure page.
+async fn after(
+    state: &WebState,
+    v: &Visit,
+    stored: Result<String, crate::store::StoreError>,
+) -> Response {
+    let outcome = match stored {
+        Ok(note) => Ok(note),
+        Err(e) if super::store_theirs(&e) => Err(e.to_string()),
+        Err(e) => return v.store_failed(&e),
+    };
+    again(state, v, outcome).await
 }
 
 /// The page again with the outcome: `Ok(note)` (200) or the refusal (422).
@@ -229,12 +216,8 @@ pub async fn add(State(state): State<WebState>, Posted(v, f): Posted) -> Respons
         Ok(mut w) => w.add_record_audited(&hall, &record, &audit).await,
         Err(e) => Err(e),
     };
-    let outcome = match stored {
-        Ok(id) => Ok(format!("{} #{}", t(v.lang, "records.added"), id.0)),
-        Err(e) if super::store_theirs(&e) => Err(e.to_string()),
-        Err(e) => return v.store_failed(&e),
-    };
-    again(&state, &v, outcome).await
+    let note = |id: RecordId| format!("{} #{}", t(v.lang, "records.added"), id.0);
+    after(&state, &v, stored.map(note)).await
 }
 
 pub async fn void(State(state): State<WebState>, Posted(v, f): Posted) -> Response {
@@ -257,19 +240,15 @@ pub async fn void(State(state): State<WebState>, Posted(v, f): Posted) -> Respon
         "record-void",
         format!("{hall} #{id}: {reason}"),
     );
-    let stored = match state.writer().await {
+    let voided = match state.writer().await {
         Ok(mut w) => {
             w.void_record_audited(&hall, RecordId(id), &reason, &audit)
                 .await
         }
         Err(e) => Err(e),
     };
-    let outcome = match stored {
-        Ok(()) => Ok(format!("{} #{id}", t(v.lang, "records.void_done"))),
-        Err(e) if super::store_theirs(&e) => Err(e.to_string()),
-        Err(e) => return v.store_failed(&e),
-    };
-    again(&state, &v, outcome).await
+    let note = format!("{} #{id}", t(v.lang, "records.void_done"));
+    after(&state, &v, voided.map(|()| note)).await
 }
 
 pub async fn close(State(state): State<WebState>, Posted(v, _): Posted) -> Response {

@@ -9,6 +9,10 @@
 //! shared with the door). Who may do what is [`roles`]. Each change writes its audit line in
 //! its own transaction, on the pages' own connection ([`WebState::writer`]).
 
+// A refusal here is the answer itself (`Result<_, Response>`), made once per request: its size
+// costs nothing worth boxing it for.
+#![allow(clippy::result_large_err)]
+
 mod county;
 pub mod i18n;
 mod inspect;
@@ -24,10 +28,10 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use hallclock_core::assessment::Month;
-use hallclock_web::html::{nav_link, shell, signed_in_bar};
+use hallclock_web::html::{nav_bar, shell, Form, Input};
 use hallclock_web::http::respond;
 use hallclock_web::security::LockoutPolicy;
 use hallclock_web::{Guard, Lang, Params};
@@ -122,19 +126,24 @@ impl WebState {
 /// The pages' routes, behind `hallclock_web`'s shield (rate limit, time limit, security
 /// headers); merged with the receiver's, which it does not wrap.
 pub fn router(state: WebState) -> Router {
-    Router::new()
-        .route("/", get(county::overview))
-        .route("/login", get(session::login_form).post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/sheet", get(sheet::month_sheet))
-        .route("/sheet.xlsx", get(sheet::xlsx))
-        .route("/sheet.csv", get(sheet::csv))
-        .route("/person", get(person::person_month))
-        .route("/year", get(person::year))
-        .route("/records", get(inspect::records))
-        .route("/records/add", post(inspect::add))
-        .route("/records/void", post(inspect::void))
-        .route("/month/close", post(inspect::close))
+    let pages: [(&str, MethodRouter<WebState>); 11] = [
+        ("/", get(county::overview)),
+        ("/login", get(session::login_form).post(session::login)),
+        ("/logout", post(session::logout)),
+        ("/sheet", get(sheet::month_sheet)),
+        ("/sheet.xlsx", get(sheet::xlsx)),
+        ("/sheet.csv", get(sheet::csv)),
+        ("/person", get(person::person_month)),
+        ("/year", get(person::year)),
+        ("/records", get(inspect::records)),
+        ("/records/add", post(inspect::add)),
+        ("/records/void", post(inspect::void)),
+    ];
+    let router = pages
+        .into_iter()
+        .fold(Router::new(), |r, (path, page)| r.route(path, page))
+        .route("/month/close", post(inspect::close));
+    router
         .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)
 }
@@ -153,21 +162,18 @@ async fn shield(State(state): State<WebState>, req: Request, next: Next) -> Resp
 /// A whole page for `visit` (navigation by its role), `title` an i18n key.
 fn page(lang: Lang, title: &str, visit: Option<&Visit>, body: &str) -> String {
     let nav = visit.map(|v| {
-        let links = [
+        let links: Vec<(&str, &str)> = [
             ("/", "nav.county", Permission::ViewSheets),
             ("/sheet", "nav.sheet", Permission::ViewSheets),
             ("/year", "nav.year", Permission::ViewPeople),
             ("/records", "nav.records", Permission::Record),
-        ];
-        let mut h = String::new();
-        for (href, key, what) in links {
-            if v.role.may(what) {
-                h.push_str(&nav_link(href, t(lang, key)));
-            }
-        }
+        ]
+        .into_iter()
+        .filter(|(_, _, what)| v.role.may(*what))
+        .map(|(href, key, _)| (href, t(lang, key)))
+        .collect();
         let role = t(lang, &format!("role.{}", v.role.key()));
-        h.push_str(&signed_in_bar(lang, &v.account, role, &v.csrf));
-        h
+        nav_bar(lang, &links, &v.account, role, &v.csrf)
     });
     shell(lang, t(lang, "app"), t(lang, title), nav.as_deref(), body)
 }
@@ -235,4 +241,17 @@ fn month_param(q: &Params, zone: &jiff::tz::TimeZone, now: Timestamp) -> Result<
             .map(Month::of)
             .map_err(|_| format!("month {m:?}: expected YYYY-MM")),
     }
+}
+
+/// The filter form of a page about one hall and a period: `hall` and `(name, label key, value)`
+/// (the month or the year).
+fn hall_filter(action: &str, lang: Lang, hall: &str, period: (&str, &str, &str)) -> String {
+    let (name, label, value) = period;
+    Form::get(action)
+        .field(
+            t(lang, "sheet.hall"),
+            &Input::new("hall", "hall").value(hall).html(),
+        )
+        .field(t(lang, label), &Input::new(name, name).value(value).html())
+        .submit(None, t(lang, "sheet.show"))
 }

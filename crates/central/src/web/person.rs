@@ -10,48 +10,30 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use hallclock_core::ids::StaffId;
-use hallclock_web::html::{esc, table_head, Form, Input};
+use hallclock_web::html::{esc, row, table_head};
 use hallclock_web::Lang;
 
 use super::i18n::{t, SHEET_HEADER_EN};
 use super::session::Visit;
-use super::{month_param, Permission, WebState};
+use super::{Permission, WebState};
 use crate::month;
 use crate::sheet::{item_effect_zh, YearLine};
 
-fn cells(row: &[String]) -> String {
-    row.iter().fold(String::from("<tr>"), |mut h, c| {
-        let _ = write!(h, "<td>{}</td>", esc(c));
-        h
-    }) + "</tr>"
-}
-
 pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
-    let hall = match v.hall_param(&state).await {
-        Ok(h) => h,
+    let (store, hall) = match v.hall_scope(&state, Permission::ViewPeople).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = v.need(Permission::ViewPeople, Some(&hall)) {
-        return r;
-    }
     let lang = v.lang;
     let staff = match StaffId::new(v.q.get("staff").map_or("", String::as_str)) {
         Ok(s) => s,
         Err(e) => return super::error_page(StatusCode::BAD_REQUEST, lang, &v.q, &e.to_string()),
     };
-    let store = match state.reader().await {
-        Ok(s) => s,
-        Err(e) => return v.store_failed(&e),
-    };
-    let zone = match store.hall(&hall).await {
-        Ok(h) => h.zone,
-        Err(_) => return v.no_hall(),
-    };
-    let m = match month_param(&v.q, &zone, state.now()) {
+    let m = match v.month(&state, &hall.zone) {
         Ok(m) => m,
-        Err(e) => return super::error_page(StatusCode::BAD_REQUEST, lang, &v.q, &e),
+        Err(r) => return r,
     };
-    let p = match month::person(&store, &hall, &staff, m, state.now()).await {
+    let p = match month::person(&store, &hall.id, &staff, m, state.now()).await {
         Ok(p) => p,
         Err(e) => return super::failed(lang, &v.q, &e),
     };
@@ -77,8 +59,8 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
     };
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.line")));
     b.push_str(&table_head("line", &header));
-    if let Some(row) = table.text_rows().first() {
-        b.push_str(&cells(row));
+    if let Some(line) = table.text_rows().first() {
+        b.push_str(&row(line));
     }
     b.push_str("</table>");
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.records")));
@@ -97,7 +79,7 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
     for l in &p.records {
         let r = &l.record;
         let effect = item_effect_zh(r.item);
-        b.push_str(&cells(&[
+        b.push_str(&row(&[
             r.id.0.to_string(),
             r.day.to_string(),
             format!("{} {effect}", r.item),
@@ -122,12 +104,8 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
         ],
     ));
     for d in &p.punches {
-        b.push_str(&cells(&[
-            p.hall
-                .zone
-                .to_datetime(d.at)
-                .strftime("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+        b.push_str(&row(&[
+            crate::render::local_time(&p.hall.zone, d.at),
             d.device.clone(),
             d.seq.to_string(),
             t(
@@ -164,24 +142,13 @@ fn standing(lang: Lang, l: &YearLine) -> String {
 }
 
 pub async fn year(State(state): State<WebState>, v: Visit) -> Response {
-    let hall = match v.hall_param(&state).await {
-        Ok(h) => h,
+    let (store, hall) = match v.hall_scope(&state, Permission::ViewPeople).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = v.need(Permission::ViewPeople, Some(&hall)) {
-        return r;
-    }
     let lang = v.lang;
     let now = state.now();
-    let store = match state.reader().await {
-        Ok(s) => s,
-        Err(e) => return v.store_failed(&e),
-    };
-    let row = match store.hall(&hall).await {
-        Ok(h) => h,
-        Err(_) => return v.no_hall(),
-    };
-    let this_year = row.zone.to_datetime(now).year();
+    let this_year = hall.zone.to_datetime(now).year();
     let y = match v.q.get("year").filter(|y| !y.is_empty()) {
         None => this_year,
         Some(y) => match y.trim().parse::<i16>() {
@@ -192,21 +159,17 @@ pub async fn year(State(state): State<WebState>, v: Visit) -> Response {
             }
         },
     };
-    let lines = match month::year(&store, &hall, y, now, None).await {
+    let lines = match month::year(&store, &hall.id, y, now, None).await {
         Ok(l) => l,
         Err(e) => return super::failed(lang, &v.q, &e),
     };
-    let mut b = Form::get("/year")
-        .field(
-            t(lang, "sheet.hall"),
-            &Input::new("hall", "hall").value(&hall).html(),
-        )
-        .field(
-            t(lang, "year.year"),
-            &Input::new("year", "year").value(&y.to_string()).html(),
-        )
-        .submit(None, t(lang, "sheet.show"));
-    let _ = write!(b, "<p><strong>{} · {y}</strong></p>", esc(&row.name));
+    let mut b = super::hall_filter(
+        "/year",
+        lang,
+        &hall.id,
+        ("year", "year.year", &y.to_string()),
+    );
+    let _ = write!(b, "<p><strong>{} · {y}</strong></p>", esc(&hall.name));
     b.push_str(&table_head(
         "year",
         &[
@@ -218,7 +181,7 @@ pub async fn year(State(state): State<WebState>, v: Visit) -> Response {
         ],
     ));
     for l in &lines {
-        b.push_str(&cells(&[
+        b.push_str(&row(&[
             l.staff.as_str().to_string(),
             l.name.clone(),
             l.post.clone().unwrap_or_default(),

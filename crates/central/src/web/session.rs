@@ -10,16 +10,17 @@
 //! [`LockoutPolicy::gate`]: hallclock_web::security::LockoutPolicy::gate
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
-use axum::extract::{Extension, FromRequest, FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use hallclock_core::assessment::Month;
 use hallclock_web::html::sign_in_form;
 use hallclock_web::http::{
-    clear_session_cookie, cookie, lang_of, login_cookie, respond, set_login_cookie,
-    set_session_cookie, SESSION_COOKIE,
+    clear_session_cookie, cookie, lang_of, login_cookie, read_form, respond, set_login_cookie,
+    set_session_cookie, sign_in_token, FormPost, SESSION_COOKIE,
 };
 use hallclock_web::lang::t as shared_t;
 use hallclock_web::security::{csrf_matches, random_token, token_digest};
@@ -27,7 +28,7 @@ use hallclock_web::{ClientIp, Lang, Params, Turned};
 use jiff::Timestamp;
 
 use super::{error_page, page, CentreRole, Permission, WebState};
-use crate::store::{AuditEntry, StoreError};
+use crate::store::{AuditEntry, HallRow, NewSession, Store, StoreError};
 
 /// A signed-in visit: who, their role, the page's language and query, and the client.
 #[derive(Debug, Clone)]
@@ -92,6 +93,26 @@ impl Visit {
         }
     }
 
+    /// The hall this page is about ([`Visit::hall_param`]), once the role may do `what` there,
+    /// with a store to read it and the hall's row; else the answer refusing it.
+    pub async fn hall_scope(
+        &self,
+        state: &WebState,
+        what: Permission,
+    ) -> Result<(Arc<Store>, HallRow), Response> {
+        let hall = self.hall_param(state).await?;
+        self.need(what, Some(&hall))?;
+        let store = state.reader().await.map_err(|e| self.store_failed(&e))?;
+        let row = store.hall(&hall).await.map_err(|_| self.no_hall())?;
+        Ok((store, row))
+    }
+
+    /// The query's month (`month=YYYY-MM`, this month in `zone` by default), or the 400.
+    pub fn month(&self, state: &WebState, zone: &jiff::tz::TimeZone) -> Result<Month, Response> {
+        super::month_param(&self.q, zone, state.now())
+            .map_err(|e| error_page(StatusCode::BAD_REQUEST, self.lang, &self.q, &e))
+    }
+
     pub fn no_hall(&self) -> Response {
         error_page(
             StatusCode::NOT_FOUND,
@@ -117,11 +138,7 @@ async fn session_of(
     let now = state.now();
     let store = state.reader().await?;
     let row = store
-        .session(
-            &token_digest(&token),
-            now,
-            now - state.settings.idle_timeout,
-        )
+        .live_session(&token_digest(&token), now, state.settings.idle_timeout)
         .await?;
     Ok(row.and_then(|s| {
         let role = CentreRole::parse(&s.role, s.hall.as_deref()).ok()?;
@@ -129,33 +146,25 @@ async fn session_of(
     }))
 }
 
-/// Who asks, or the answer refusing an anonymous request (`to_sign_in`: to `/login`; else 401).
+/// Who asks (`None`: nobody is signed in), or the failure page.
 async fn visit(
     state: &WebState,
     headers: &HeaderMap,
     q: Params,
     client: IpAddr,
-    to_sign_in: bool,
-) -> Result<Visit, Response> {
+) -> Result<Option<Visit>, Response> {
     let lang = lang_of(headers, &q);
-    match session_of(state, headers).await {
-        Ok(Some((account, role, csrf))) => Ok(Visit {
-            account,
-            role,
-            csrf,
-            lang,
-            q,
-            client,
-        }),
-        Ok(None) if to_sign_in => Err(Redirect::to("/login").into_response()),
-        Ok(None) => Err(error_page(
-            StatusCode::UNAUTHORIZED,
-            lang,
-            &q,
-            shared_t(lang, "error.signin"),
-        )),
-        Err(e) => Err(super::store_failed(lang, &q, &e)),
-    }
+    let found = session_of(state, headers)
+        .await
+        .map_err(|e| super::store_failed(lang, &q, &e))?;
+    Ok(found.map(|(account, role, csrf)| Visit {
+        account,
+        role,
+        csrf,
+        lang,
+        q,
+        client,
+    }))
 }
 
 fn client_of(parts: &Parts) -> IpAddr {
@@ -172,7 +181,9 @@ impl FromRequestParts<WebState> for Visit {
         let Query(q) = Query::<Params>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        visit(state, &parts.headers, q, client_of(parts), true).await
+        visit(state, &parts.headers, q, client_of(parts))
+            .await?
+            .ok_or_else(|| Redirect::to("/login").into_response())
     }
 }
 
@@ -184,17 +195,16 @@ impl FromRequest<WebState> for Posted {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
-        let (mut parts, body) = req.into_parts();
-        let Query(q) = Query::<Params>::from_request_parts(&mut parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let client = client_of(&parts);
-        let headers = parts.headers.clone();
-        let Form(form) = Form::<Params>::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let v = visit(state, &headers, q, client, false).await?;
-        if !csrf_matches(&v.csrf, form.get("csrf").map(String::as_str)) {
+        let post = read_form(req, state).await?;
+        let lang = lang_of(&post.headers, &post.q);
+        let anonymous = || {
+            let text = shared_t(lang, "error.signin");
+            error_page(StatusCode::UNAUTHORIZED, lang, &post.q, text)
+        };
+        let Some(v) = visit(state, &post.headers, post.q.clone(), post.client).await? else {
+            return Err(anonymous());
+        };
+        if !csrf_matches(&v.csrf, post.form.get("csrf").map(String::as_str)) {
             tracing::warn!(account = %v.account, "A form without a valid CSRF token was refused.");
             return Err(error_page(
                 StatusCode::FORBIDDEN,
@@ -203,7 +213,7 @@ impl FromRequest<WebState> for Posted {
                 shared_t(v.lang, "error.csrf"),
             ));
         }
-        Ok(Posted(v, form))
+        Ok(Posted(v, post.form))
     }
 }
 
@@ -222,12 +232,12 @@ fn sign_in_page(
 }
 
 pub async fn login_form(
+    Query(q): Query<Params>,
     State(state): State<WebState>,
     headers: HeaderMap,
-    Query(q): Query<Params>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let token = match login_cookie(&headers).map_or_else(random_token, Ok) {
+    let token = match sign_in_token(&headers) {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "No random source for the sign-in form.");
@@ -245,13 +255,16 @@ pub async fn login_form(
 }
 
 /// Signs in; every failure answers the same words after the same work.
-pub async fn login(
-    State(state): State<WebState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
-) -> Response {
+pub async fn login(State(state): State<WebState>, req: Request) -> Response {
+    let FormPost {
+        headers,
+        client: ip,
+        q,
+        form: f,
+    } = match read_form(req, &state).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let lang = lang_of(&headers, &q);
     let token = login_cookie(&headers).unwrap_or_default();
     let refuse = |status: StatusCode, key: &str| {
@@ -321,7 +334,13 @@ pub async fn login(
         store.clear_sign_in(&account, &client).await?;
         let expires = now + state.settings.session_ttl;
         store
-            .start_session(&token_digest(&session), &account, &csrf, now, expires)
+            .start_session(&NewSession {
+                token_sha256: &token_digest(&session),
+                account: &account,
+                csrf: &csrf,
+                started: now,
+                expires,
+            })
             .await?;
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(session)
     };

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hallclock_core::assessment::Month;
 use hallclock_report::Table;
-use hallclock_web::html::{esc, print_head, signatures, table_head, Form, Input};
+use hallclock_web::html::{esc, print_head, signatures, table_head};
 use hallclock_web::http::url_component;
 use hallclock_web::Lang;
 
@@ -78,23 +78,14 @@ pub async fn month_sheet(State(state): State<WebState>, v: Visit) -> Response {
     if let Err(r) = v.need(Permission::ViewSheets, Some(&hall)) {
         return r;
     }
-    let sheet = match load(&state, &v, &[hall.clone()]).await {
+    let sheet = match load(&state, &v, std::slice::from_ref(&hall)).await {
         Ok((mut s, _)) if !s.is_empty() => s.remove(0),
         Ok(_) => return v.no_hall(),
         Err(r) => return r,
     };
     let lang = v.lang;
     let m = sheet.month.to_string();
-    let mut b = Form::get("/sheet")
-        .field(
-            t(lang, "sheet.hall"),
-            &Input::new("hall", "hall").value(&hall).html(),
-        )
-        .field(
-            t(lang, "sheet.month"),
-            &Input::new("month", "month").value(&m).html(),
-        )
-        .submit(None, t(lang, "sheet.show"));
+    let mut b = super::hall_filter("/sheet", lang, &hall, ("month", "sheet.month", &m));
     let q = format!("hall={}&amp;month={m}", url_component(&hall));
     let _ = write!(
         b,
@@ -219,32 +210,39 @@ fn file(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     r
 }
 
-pub async fn xlsx(State(state): State<WebState>, v: Visit) -> Response {
-    let (sheets, m) = match download(&state, &v).await {
+/// The download's format.
+#[derive(Debug, Clone, Copy)]
+enum Download {
+    Xlsx,
+    Csv,
+}
+
+async fn send(state: &WebState, v: &Visit, kind: Download) -> Response {
+    let (sheets, m) = match download(state, v).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    match render::sheets_xlsx(&sheets) {
-        Ok(bytes) => file(
-            bytes,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            &format!("fund-sheet-{m}.xlsx"),
-        ),
+    let drawn = match kind {
+        Download::Xlsx => render::sheets_xlsx(&sheets).map(|b| {
+            let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            (b, xlsx, "xlsx")
+        }),
+        Download::Csv => {
+            render::sheets_csv(&sheets).map(|t| (t.into_bytes(), "text/csv; charset=utf-8", "csv"))
+        }
+    };
+    match drawn {
+        Ok((bytes, content_type, ext)) => {
+            file(bytes, content_type, &format!("fund-sheet-{m}.{ext}"))
+        }
         Err(e) => super::refusal(v.lang, &v.q, false, &e),
     }
 }
 
+pub async fn xlsx(State(state): State<WebState>, v: Visit) -> Response {
+    send(&state, &v, Download::Xlsx).await
+}
+
 pub async fn csv(State(state): State<WebState>, v: Visit) -> Response {
-    let (sheets, m) = match download(&state, &v).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match render::sheets_csv(&sheets) {
-        Ok(text) => file(
-            text.into_bytes(),
-            "text/csv; charset=utf-8",
-            &format!("fund-sheet-{m}.csv"),
-        ),
-        Err(e) => super::refusal(v.lang, &v.q, false, &e),
-    }
+    send(&state, &v, Download::Csv).await
 }

@@ -124,14 +124,8 @@ impl Site {
     }
 
     async fn get(&self, path: &str, session: &str) -> (u16, String) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .header(COOKIE, session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+        let (status, _, body) = self.bytes(path, session).await;
+        (status, String::from_utf8(body).unwrap())
     }
 
     async fn bytes(&self, path: &str, session: &str) -> (u16, String, Vec<u8>) {
@@ -183,19 +177,29 @@ impl Site {
         line.split(',').nth(7).unwrap().to_string()
     }
 
+    /// The audit log, oldest first: (actor, client, action, detail).
     async fn audit(&self) -> Vec<(String, String, String, String)> {
-        self.db
-            .client()
-            .await
-            .query(
-                "SELECT actor, client, action, detail FROM audit_log ORDER BY id",
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect()
+        let sql = "SELECT actor, client, action, detail FROM audit_log ORDER BY id";
+        let rows = self.db.client().await.query(sql, &[]).await.unwrap();
+        let mut out = Vec::new();
+        for r in rows {
+            out.push((r.get(0), r.get(1), r.get(2), r.get(3)));
+        }
+        out
+    }
+
+    /// Closes `month` of east as the session; status and page.
+    async fn close(&self, session: &str, month: &str) -> (u16, String) {
+        let csrf = self.csrf(session).await;
+        let path = format!("/month/close?hall=east&month={month}");
+        self.post(&path, session, &[("csrf", &csrf)]).await
+    }
+}
+
+#[track_caller]
+fn has(page: &str, texts: &[&str]) {
+    for text in texts {
+        assert!(page.contains(text), "no {text:?} in {page}");
     }
 }
 
@@ -205,24 +209,15 @@ async fn sign_in_and_the_lock_out_after_repeated_failures() {
     let (status, page) = s.get("/", "").await;
     assert_eq!(status, 303, "the anonymous go to sign in: {page}");
     let (_, form) = s.get("/login", "").await;
-    assert!(
-        form.contains("登录") && form.contains("lang=\"zh-CN\""),
-        "{form}"
-    );
+    has(&form, &["登录", "lang=\"zh-CN\""]);
     let (_, form) = s.get("/login?lang=en", "").await;
-    assert!(form.contains("Sign in"), "{form}");
+    has(&form, &["Sign in"]);
     // A right password: the county overview, in Chinese, with the hall and its door.
     let director = s.session("director").await;
     let (status, page) = s.get("/", &director).await;
     assert_eq!(status, 200, "{page}");
-    assert!(
-        page.contains("全县总览") && page.contains("东区政务服务大厅"),
-        "{page}"
-    );
-    assert!(
-        page.contains("door-1"),
-        "a door silent in working hours: {page}"
-    );
+    has(&page, &["全县总览", "东区政务服务大厅"]);
+    has(&page, &["door-1"]);
     // Five wrong passwords lock the account for this address; the right one is refused then.
     for _ in 0..5 {
         let (status, session) = s.sign_in("inspector", "wrong-password-1").await;
@@ -297,7 +292,7 @@ async fn forms_without_the_sessions_csrf_token_and_other_halls_are_refused() {
     ] {
         let (status, page) = s.get(path, &sup).await;
         assert_eq!(status, 403, "{path}: {page}");
-        assert!(page.contains("无权"), "{page}");
+        has(&page, &["无权"]);
     }
     // Its county overview and its downloads hold east alone.
     let (_, page) = s.get("/", &sup).await;
@@ -312,14 +307,7 @@ async fn forms_without_the_sessions_csrf_token_and_other_halls_are_refused() {
         .get("/person?hall=east&staff=0042&month=2026-09", &finance)
         .await;
     assert_eq!(status, 403);
-    let csrf = s.csrf(&finance).await;
-    let (status, _) = s
-        .post(
-            "/month/close?hall=east&month=2026-09",
-            &finance,
-            &[("csrf", &csrf)],
-        )
-        .await;
+    let (status, _) = s.close(&finance, "2026-09").await;
     assert_eq!(status, 403, "finance closes no month");
 }
 
@@ -344,7 +332,7 @@ async fn an_inspectors_record_changes_the_sheet_with_its_audit_line_and_the_mont
         )
         .await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("已录入稽查记录"), "{page}");
+    has(&page, &["已录入稽查记录"]);
     let after = s.score_0042(&inspector).await;
     assert_ne!(before, after, "the record counts on the sheet");
     // A record against someone the hall does not have is refused, saying so, and kept nowhere.
@@ -366,10 +354,7 @@ async fn an_inspectors_record_changes_the_sheet_with_its_audit_line_and_the_mont
         .get("/person?hall=east&staff=0042&month=2026-09", &inspector)
         .await;
     assert_eq!(status, 200, "{page}");
-    assert!(
-        page.contains("离岗") && page.contains("inspector"),
-        "{page}"
-    );
+    has(&page, &["离岗", "inspector"]);
     let audit = s.audit().await;
     let line = audit
         .iter()
@@ -406,32 +391,14 @@ async fn an_inspectors_record_changes_the_sheet_with_its_audit_line_and_the_mont
     assert_eq!(status, 200, "{page}");
     assert_eq!(s.score_0042(&inspector).await, before);
     // Closing September freezes it, with its audit line.
-    let (status, page) = s
-        .post(
-            "/month/close?hall=east&month=2026-09",
-            &inspector,
-            &[("csrf", &csrf)],
-        )
-        .await;
+    let (status, page) = s.close(&inspector, "2026-09").await;
     assert_eq!(status, 200, "{page}");
     let (_, page) = s.get("/sheet?hall=east&month=2026-09", &inspector).await;
-    assert!(page.contains("本月已结账"), "{page}");
-    let (status, page) = s
-        .post(
-            "/month/close?hall=east&month=2026-09",
-            &inspector,
-            &[("csrf", &csrf)],
-        )
-        .await;
+    has(&page, &["本月已结账"]);
+    let (status, page) = s.close(&inspector, "2026-09").await;
     assert_eq!(status, 200, "closing again shows the frozen sheet: {page}");
     // October has not ended.
-    let (status, _) = s
-        .post(
-            "/month/close?hall=east&month=2026-10",
-            &inspector,
-            &[("csrf", &csrf)],
-        )
-        .await;
+    let (status, _) = s.close(&inspector, "2026-10").await;
     assert_eq!(status, 422);
     let audit = s.audit().await;
     let actions: Vec<&str> = audit.iter().map(|(_, _, a, _)| a.as_str()).collect();
@@ -472,32 +439,20 @@ async fn downloads_are_excel_ready_and_pages_speak_english_when_asked() {
         header.starts_with("大厅,工号,姓名,") && header.contains("实发(元)"),
         "{header}"
     );
-    assert!(
-        text.contains("0042") && text.contains("0099"),
-        "every hall: {text}"
-    );
+    has(&text, &["0042", "0099"]);
     let (status, kind, xlsx) = s.bytes("/sheet.xlsx?month=2026-09", &finance).await;
     assert_eq!(status, 200);
     assert!(kind.contains("spreadsheetml"), "{kind}");
     assert_eq!(&xlsx[..4], b"PK\x03\x04", "a zip (xlsx)");
     let (_, zh) = s.get("/sheet?hall=east&month=2026-09", &finance).await;
-    assert!(
-        zh.contains("月度考核及专项资金发放表") && zh.contains("实发(元)"),
-        "{zh}"
-    );
-    assert!(zh.contains("制表人"), "signature lines for print");
+    has(&zh, &["月度考核及专项资金发放表", "实发(元)"]);
+    has(&zh, &["制表人"]);
     let (_, en) = s
         .get("/sheet?hall=east&month=2026-09&lang=en", &finance)
         .await;
-    assert!(
-        en.contains("Month assessment and fund sheet") && en.contains("Due (yuan)"),
-        "{en}"
-    );
+    has(&en, &["Month assessment and fund sheet", "Due (yuan)"]);
     let director = s.session("director").await;
     let (status, page) = s.get("/year?hall=east&year=2026", &director).await;
     assert_eq!(status, 200, "{page}");
-    assert!(
-        page.contains("年度评先评优资格") && page.contains("王芳") && page.contains("全年扣分≥30"),
-        "a year without punches deducts more than 30 points: {page}"
-    );
+    has(&page, &["年度评先评优资格", "王芳", "全年扣分≥30"]);
 }
