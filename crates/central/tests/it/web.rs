@@ -447,6 +447,10 @@ async fn downloads_are_excel_ready_and_pages_speak_english_when_asked() {
     let (_, zh) = s.get("/sheet?hall=east&month=2026-09", &finance).await;
     has(&zh, &["月度考核及专项资金发放表", "实发(元)"]);
     has(&zh, &["制表人"]);
+    // Kept for a look in a browser (the pages need no asset: the CSS is inline).
+    let folder = super::repo().join("target/console-screenshots");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("centre-sheet-zh.html"), &zh).unwrap();
     let (_, en) = s
         .get("/sheet?hall=east&month=2026-09&lang=en", &finance)
         .await;
