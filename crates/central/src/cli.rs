@@ -79,6 +79,10 @@ pub enum Command {
         /// Database connections to keep, used in turn (default: two per core).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
         connections: Option<u16>,
+        /// The pages are reached over HTTPS (a TLS proxy in front): mark their cookies Secure
+        /// and send Strict-Transport-Security.
+        #[arg(long)]
+        secure_cookies: bool,
     },
 }
 
@@ -188,11 +192,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             connections,
+            secure_cookies,
         } => {
             store.migrate().await.context("migrating before serving")?;
             let connections = connections.map_or_else(receiver::default_connections, usize::from);
             let handle = receiver::StoreHandle::with_connections(settings, store, connections);
-            serve(handle, listen, args.now).await?;
+            let pages = web::WebSettings {
+                secure_cookie: secure_cookies,
+                ..web::WebSettings::default()
+            };
+            serve(handle, listen, pages, args.now).await?;
         }
         command => {
             store
@@ -348,6 +357,7 @@ fn print_token(token: &NewToken) -> anyhow::Result<()> {
 async fn serve(
     store: receiver::StoreHandle,
     listen: SocketAddr,
+    settings: web::WebSettings,
     now: Option<jiff::Timestamp>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
@@ -361,7 +371,7 @@ async fn serve(
     .context("preparing the sign-in checks")?
     .context("preparing the sign-in checks")?;
     let store = Arc::new(store);
-    let pages = web::WebState::new(store.clone(), guard, web::WebSettings::default(), now);
+    let pages = web::WebState::new(store.clone(), guard, settings, now);
     let app = receiver::router(store).merge(web::router(pages));
     {
         let mut out = std::io::stdout().lock();

@@ -10,14 +10,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use hallclock_core::ids::StaffId;
+use hallclock_report::Cell;
 use hallclock_web::html::{esc, row, table_head};
 use hallclock_web::Lang;
 
 use super::i18n::{t, SHEET_HEADER_EN};
 use super::session::Visit;
 use super::{Permission, WebState};
-use crate::month;
 use crate::sheet::{item_effect_zh, YearLine};
+use crate::{month, render};
 
 pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
     let (store, hall) = match v.hall_scope(&state, Permission::ViewPeople).await {
@@ -44,24 +45,15 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
         esc(p.row.staff.as_str()),
         esc(&p.row.name)
     );
-    // The line as the sheet draws it: one row of `render`'s table.
-    let sheet = month::Sheet {
-        hall: p.hall.clone(),
-        month: p.month,
-        closed: None,
-        rows: vec![p.row.clone()],
-        adjustments: Vec::new(),
-    };
-    let table = crate::render::sheet_table(&sheet);
+    // The line as the sheet draws it.
     let header: Vec<&str> = match lang {
         Lang::En => SHEET_HEADER_EN.to_vec(),
-        Lang::Zh => table.header.iter().map(String::as_str).collect(),
+        Lang::Zh => render::SHEET_HEADER.to_vec(),
     };
+    let line: Vec<String> = render::row_cells(&p.row).iter().map(Cell::text).collect();
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.line")));
     b.push_str(&table_head("line", &header));
-    if let Some(line) = table.text_rows().first() {
-        b.push_str(&row(line));
-    }
+    b.push_str(&row(&line));
     b.push_str("</table>");
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.records")));
     b.push_str(&table_head(
@@ -105,7 +97,7 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
     ));
     for d in &p.punches {
         b.push_str(&row(&[
-            crate::render::local_time(&p.hall.zone, d.at),
+            render::local_time(&p.hall.zone, d.at),
             d.device.clone(),
             d.seq.to_string(),
             t(
