@@ -43,11 +43,23 @@ fn read_password(file: Option<PathBuf>) -> anyhow::Result<String> {
             .to_string(),
         None => {
             eprint!("Password (at least 10 characters): ");
+            // Not echoed when stdin is a terminal (`stty` fails quietly when it is not).
+            let echo = |on: &str| {
+                std::process::Command::new("stty")
+                    .arg(on)
+                    .stdin(std::process::Stdio::inherit())
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            let hidden = echo("-echo");
             let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("reading the password")?;
+            let read = std::io::stdin().lock().read_line(&mut line);
+            if hidden {
+                echo("echo");
+                eprintln!();
+            }
+            read.context("reading the password")?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };

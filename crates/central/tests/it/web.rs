@@ -460,3 +460,37 @@ async fn downloads_are_excel_ready_and_pages_speak_english_when_asked() {
     assert_eq!(status, 200, "{page}");
     has(&page, &["年度评先评优资格", "王芳", "全年扣分≥30"]);
 }
+
+#[test]
+fn account_add_refuses_weak_passwords_and_a_supervisor_without_a_hall() {
+    let db = tokio::runtime::Runtime::new().unwrap().block_on(Db::new());
+    db.ok(&["migrate"]);
+    db.ok(&["hall", "add", "--id", "east", "--name", "东区政务服务大厅"]);
+    let dir = tempfile::tempdir().unwrap();
+    let weak = dir.path().join("weak");
+    std::fs::write(&weak, "12345678\n").unwrap();
+    let strong = dir.path().join("strong");
+    std::fs::write(&strong, format!("{PASSWORD}\n")).unwrap();
+    let add = |role: &str, hall: Option<&str>, file: &Path| {
+        let mut args = vec!["account", "add", "--name", "x", "--role", role];
+        args.extend(hall.map(|h| ["--hall", h]).into_iter().flatten());
+        args.extend(["--password-file", file.to_str().unwrap()]);
+        let out = db.run(&args);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = add("inspector", None, &weak);
+    assert!(!ok && err.contains("too short"), "{err}");
+    let (ok, err) = add("supervisor", None, &strong);
+    assert!(!ok && err.contains("--hall"), "{err}");
+    let (ok, err) = add("director", Some("east"), &strong);
+    assert!(!ok && err.contains("only a supervisor has a hall"), "{err}");
+    let (ok, err) = add("supervisor", Some("nowhere"), &strong);
+    assert!(!ok && err.contains("nowhere"), "{err}");
+    let (ok, err) = add("supervisor", Some("east"), &strong);
+    assert!(ok, "{err}");
+    let (ok, err) = add("inspector", None, &strong);
+    assert!(!ok && err.contains("already exists"), "{err}");
+}
