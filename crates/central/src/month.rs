@@ -1,4 +1,4 @@
-//! The month's operations the commands (and, later, the pages) share: load a hall's facts from the
+//! The month's operations the commands and the pages share: load a hall's facts from the
 //! store, score them with `sheet`, and close a month. Joins `store` to `sheet`; decides nothing of
 //! its own beyond which lines a sheet carries.
 //!
@@ -17,7 +17,7 @@ use crate::sheet::{
     self, days_of, instants_of, quarter_days_of, AdjustmentRow, Line, MonthInput, Settings,
     SheetError, SheetRow, YearLine,
 };
-use crate::store::{Closing, DoorPunch, HallRow, RecordLine, Store, StoreError};
+use crate::store::{AuditEntry, Closing, DoorPunch, HallRow, RecordLine, Store, StoreError};
 
 /// Why a month could not be shown or closed.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +207,8 @@ async fn adjustments(
     Ok(sheet::adjustments(&paid, &rescored, &names))
 }
 
-/// Closes `month` of `hall` as `by`: its sheet as of `now` (with its adjustment lines) is frozen.
+/// Closes `month` of `hall` as `by`: its sheet as of `now` (with its adjustment lines) is frozen,
+/// and `audit` (when given) written in the same transaction.
 ///
 /// # Errors
 /// [`MonthError::NotEnded`] before the month's end, [`StoreError::Exists`] when it is closed,
@@ -218,6 +219,7 @@ pub async fn close(
     month: Month,
     by: &str,
     now: Timestamp,
+    audit: Option<&AuditEntry>,
 ) -> Result<Sheet, MonthError> {
     let row = store.hall(hall).await?;
     let (_, end) = instants_of(month, &row.zone)?;
@@ -230,7 +232,7 @@ pub async fn close(
     let open = sheet(store, hall, month, now).await?;
     if open.closed.is_none() {
         store
-            .close_month(hall, month, by, &open.rows, &open.adjustments)
+            .close_month(hall, month, by, &open.rows, &open.adjustments, audit)
             .await?;
     }
     sheet(store, hall, month, now).await

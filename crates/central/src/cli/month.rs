@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use crate::month;
 use crate::render;
-use crate::store::Store;
+use crate::store::{AuditEntry, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
@@ -344,7 +344,14 @@ pub async fn month(store: &mut Store, command: MonthCommand, now: Timestamp) -> 
             emit(&bytes, out.as_deref())?;
         }
         MonthCommand::Close { hall, month, by } => {
-            let sheet = month::close(store, &hall, month, &by, now)
+            let audit = AuditEntry {
+                at: now,
+                actor: by.clone(),
+                client: "cli".into(),
+                action: "month-close".into(),
+                detail: format!("{hall} {month}"),
+            };
+            let sheet = month::close(store, &hall, month, &by, now, Some(&audit))
                 .await
                 .context("month close")?;
             let due: i64 = sheet.rows.iter().map(|r| r.due.0).sum();

@@ -1,4 +1,4 @@
-//! The SQL of the hall's facts the centre owns beside the staff list (migration 0004): window
+//! The SQL of the hall's facts the centre owns beside the staff list (migration 0005): window
 //! posts with their A and B, leave with its approval, close and cancellation, the duty roster and
 //! meetings with their sign-in sheets. The one check made here is that a new leave does not
 //! overlap another of the same person ([`LeaveBook::add`], inside the writing transaction, the

@@ -17,9 +17,12 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
+mod accounts;
 mod hall_facts;
 mod liveness;
+mod pages;
 mod scoring;
+pub use accounts::{AccountRow, AuditEntry, AuditRow, NewSession, SessionRow};
 pub use hall_facts::{LeaveEnding, LeaveLine, NewLeave};
 pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
 
@@ -42,8 +45,13 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     ),
     (
         4,
-        "0004_hall_facts.sql",
-        include_str!("../../migrations/0004_hall_facts.sql"),
+        "0004_accounts.sql",
+        include_str!("../../migrations/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "0005_hall_facts.sql",
+        include_str!("../../migrations/0005_hall_facts.sql"),
     ),
 ];
 

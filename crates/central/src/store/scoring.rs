@@ -16,6 +16,9 @@ use hallclock_core::scoring::Points;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+use tokio_postgres::GenericClient;
+
+use super::accounts::{commit_with, AuditEntry};
 use super::{found, query, Store, StoreError};
 use crate::sheet::{days_of, instants_of, AdjustmentRow, Member, PaidLine, SheetRow};
 
@@ -106,6 +109,62 @@ fn zone_err(e: jiff::Error) -> StoreError {
         what: "a hall's time zone",
         value: e.to_string(),
     }
+}
+
+/// Stores a record through `c` (the client, or a change's transaction); its id.
+pub(super) async fn insert_record<C: GenericClient>(
+    c: &C,
+    hall: &str,
+    r: &ItemRecord,
+) -> Result<RecordId, StoreError> {
+    let times = i32::try_from(r.times).unwrap_or(i32::MAX);
+    let row = c
+        .query_one(
+            "INSERT INTO item_records (hall, staff_id, item, day, times, withhold_month, note,
+                                       author)
+             VALUES ($1, $2, $3, $4::text::date, $5, $6, $7, $8) RETURNING id",
+            &[
+                &hall,
+                &r.staff.as_str(),
+                &r.item.as_str(),
+                &r.day.to_string(),
+                &times,
+                &r.withhold_month,
+                &r.note,
+                &r.author,
+            ],
+        )
+        .await
+        .map_err(|e| match e.code() {
+            Some(c) if *c == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
+                StoreError::NotFound {
+                    what: "staff id in that hall",
+                    id: r.staff.as_str().to_string(),
+                }
+            }
+            _ => StoreError::Query {
+                what: "storing a record",
+                cause: e,
+            },
+        })?;
+    Ok(RecordId(row.get(0)))
+}
+
+/// Voids record `id` of `hall` through `c`; the rows written (0: no such record in the hall).
+pub(super) async fn insert_void<C: GenericClient>(
+    c: &C,
+    hall: &str,
+    id: RecordId,
+    reason: &str,
+    author: &str,
+) -> Result<u64, StoreError> {
+    c.execute(
+        "INSERT INTO item_voids (record, reason, author)
+         SELECT id, $3, $4 FROM item_records WHERE id = $1 AND hall = $2",
+        &[&id.0, &hall, &reason, &author],
+    )
+    .await
+    .map_err(|e| super::exists_or(e, "void of record", &id.0.to_string(), "voiding a record"))
 }
 
 impl Store {
@@ -369,38 +428,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] (the person in the hall), [`StoreError::Query`].
     pub async fn add_record(&self, hall: &str, r: &ItemRecord) -> Result<RecordId, StoreError> {
-        let times = i32::try_from(r.times).unwrap_or(i32::MAX);
-        let row = self
-            .client
-            .query_one(
-                "INSERT INTO item_records (hall, staff_id, item, day, times, withhold_month, note,
-                                           author)
-                 VALUES ($1, $2, $3, $4::text::date, $5, $6, $7, $8) RETURNING id",
-                &[
-                    &hall,
-                    &r.staff.as_str(),
-                    &r.item.as_str(),
-                    &r.day.to_string(),
-                    &times,
-                    &r.withhold_month,
-                    &r.note,
-                    &r.author,
-                ],
-            )
-            .await
-            .map_err(|e| match e.code() {
-                Some(c) if *c == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
-                    StoreError::NotFound {
-                        what: "staff id in that hall",
-                        id: r.staff.as_str().to_string(),
-                    }
-                }
-                _ => StoreError::Query {
-                    what: "storing a record",
-                    cause: e,
-                },
-            })?;
-        Ok(RecordId(row.get(0)))
+        insert_record(&self.client, hall, r).await
     }
 
     /// Voids record `id` of `hall` with a reason.
@@ -415,17 +443,7 @@ impl Store {
         reason: &str,
         author: &str,
     ) -> Result<(), StoreError> {
-        let n = self
-            .client
-            .execute(
-                "INSERT INTO item_voids (record, reason, author)
-                 SELECT id, $3, $4 FROM item_records WHERE id = $1 AND hall = $2",
-                &[&id.0, &hall, &reason, &author],
-            )
-            .await
-            .map_err(|e| {
-                super::exists_or(e, "void of record", &id.0.to_string(), "voiding a record")
-            })?;
+        let n = insert_void(&self.client, hall, id, reason, author).await?;
         found(n, "record of that hall", &id.0.to_string())
     }
 
@@ -686,8 +704,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Closes `month` of the hall: keeps its sheet lines and adjustment lines, in one
-    /// transaction. Refused unless `month` follows the last closed month (or none is closed).
+    /// Closes `month` of the hall: keeps its sheet lines and adjustment lines, and the `audit`
+    /// line when given, in one transaction. Refused unless `month` follows the last closed
+    /// month (or none is closed).
     ///
     /// # Errors
     /// [`StoreError::Exists`] (already closed), [`StoreError::OutOfOrder`], [`StoreError::Query`].
@@ -698,6 +717,7 @@ impl Store {
         by: &str,
         lines: &[SheetRow],
         adjustments: &[AdjustmentRow],
+        audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
         let first = month_day(month)?;
         let tx = self
@@ -792,7 +812,7 @@ impl Store {
             .await
             .map_err(query("keeping an adjustment line"))?;
         }
-        tx.commit().await.map_err(query("committing a closing"))
+        commit_with(tx, audit).await
     }
 
     /// Names by staff id, for lines of people who have since left the list.

@@ -12,6 +12,7 @@ mod hall_facts;
 mod month;
 mod receiver;
 mod server;
+mod web;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

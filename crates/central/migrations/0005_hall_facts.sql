@@ -1,4 +1,4 @@
--- Issue 9, item 4: the rest of the hall's facts the centre owns beside its staff list and the
+-- Issue 9, item 4 (after the pages' accounts, 0004): the rest of the hall's facts the centre owns beside its staff list and the
 -- holiday files: the window posts with their A (主办) and B (备岗), leave with its approval, close
 -- (销假) or cancellation, the duty roster (值班) of days off, and meetings with who must attend and
 -- the sign-in sheet (签到). The month's scoring reads them; the doors take a copy through the
