@@ -661,13 +661,20 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
     use hallclock::core::leave::{ApprovalLevel, HalfDay, LeaveKind, Post, PostId};
     use hallclock::core::rules::{Meeting, SignIn};
     use hallclock::core::schedule::{Session, Sessions};
-    use hallclock_central::store::{LeaveEnding, NewLeave};
+    use hallclock_central::store::{AuditEntry, LeaveEnding, NewLeave};
 
     let (_cluster, db_settings, mut centre, _) =
         centre_of_east(&[("0001", "王芳"), ("0002", "李明")]).await;
     let id = |s: &str| StaffId::new(s).unwrap();
     let day = |s: &str| -> jiff::civil::Date { s.parse().unwrap() };
     let at = |s: &str| -> Timestamp { s.parse().unwrap() };
+    let line = AuditEntry {
+        at: at("2026-09-10T01:00:00Z"),
+        actor: "稽查督办科".into(),
+        client: "cli".into(),
+        action: "test".into(),
+        detail: String::new(),
+    };
     centre
         .set_post(
             "east",
@@ -676,6 +683,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
                 holder: id("0001"),
                 backup: id("0002"),
             },
+            &line,
         )
         .await
         .unwrap();
@@ -696,11 +704,11 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
         recorded_by: "稽查督办科".into(),
     };
     let first = centre
-        .add_leave("east", &leave("0001", "2026-09-14", "2026-09-14"))
+        .add_leave("east", &leave("0001", "2026-09-14", "2026-09-14"), &line)
         .await
         .unwrap();
     let second = centre
-        .add_leave("east", &leave("0002", "2026-09-21", "2026-09-21"))
+        .add_leave("east", &leave("0002", "2026-09-21", "2026-09-21"), &line)
         .await
         .unwrap();
     for l in [first, second] {
@@ -712,6 +720,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
                 "张主任",
                 None,
                 at("2026-09-10T01:00:00Z"),
+                &line,
             )
             .await
             .unwrap();
@@ -724,6 +733,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
                 date: day("2026-09-12"),
                 sessions: Sessions::Both,
             }],
+            &line,
         )
         .await
         .unwrap();
@@ -740,7 +750,7 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
                     at: at("2026-09-16T06:58:00Z"),
                 }],
             },
-            "稽查督办科",
+            &line,
         )
         .await
         .unwrap();
@@ -816,13 +826,14 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
     assert!(listed.contains("0001"), "{listed}");
 
     // Cancelled at the centre: gone from the door at the next pull; the door's own stays.
-    let centre = CentralStore::connect(&db_settings).await.unwrap();
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
     centre
         .end_leave(
             "east",
             first,
             LeaveEnding::Cancel,
             at("2026-09-13T00:00:00Z"),
+            &line,
         )
         .await
         .unwrap();

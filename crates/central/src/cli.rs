@@ -224,12 +224,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let now = args.now.unwrap_or_else(jiff::Timestamp::now);
             match command {
                 Command::Calendar(c) => month::calendar(&store, c).await?,
-                Command::Record(c) => month::record(&store, c, now).await?,
+                Command::Record(c) => month::record(&mut store, c, now).await?,
                 Command::Month(c) => month::month(&mut store, c, now).await?,
-                Command::Post(c) => hall_facts::post(&mut store, c).await?,
+                Command::Post(c) => hall_facts::post(&mut store, c, now).await?,
                 Command::Leave(c) => hall_facts::leave(&mut store, c, now).await?,
-                Command::Duty(c) => hall_facts::duty(&mut store, c).await?,
-                Command::Meeting(c) => hall_facts::meeting(&mut store, c).await?,
+                Command::Duty(c) => hall_facts::duty(&mut store, c, now).await?,
+                Command::Meeting(c) => hall_facts::meeting(&mut store, c, now).await?,
                 Command::Account(c) => account::account(&store, c, now).await?,
                 command => admin(&store, command, now).await?,
             }

@@ -5,9 +5,11 @@
 //! times read in the hall's zone. Joins `store` to the core; holds no SQL.
 
 use hallclock_core::calendar::Calendar;
+use hallclock_core::codes::{code_of, APPROVAL_LEVEL_CODES};
 use hallclock_core::ids::StaffId;
 use hallclock_core::leave::{
-    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId, LeavePolicy,
+    check_approver, kind_key, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId,
+    LeavePolicy,
 };
 use hallclock_core::rules::{Meeting, SignIn};
 use jiff::civil::{Date, DateTime, Time};
@@ -15,7 +17,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use crate::month::{self, MonthError};
-use crate::store::{NewLeave, Store, StoreError};
+use crate::store::{AuditEntry, NewLeave, Store, StoreError};
 
 /// Why a fact was not recorded.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +49,8 @@ pub struct LeaveRecorded {
 }
 
 /// Records `new` in `hall` with the approval level its working half days require (the
-/// county's calendar counts them; `new.approval_required` is replaced).
+/// county's calendar counts them; `new.approval_required` is replaced), and `audit` (its detail
+/// written here) in the same transaction.
 ///
 /// # Errors
 /// [`FactsError`]: the calendar does not read, the leave overlaps another, a person is unknown.
@@ -56,12 +59,25 @@ pub async fn record_leave(
     hall: &str,
     mut new: NewLeave,
     policy: &LeavePolicy,
+    audit: &AuditEntry,
 ) -> Result<LeaveRecorded, FactsError> {
     let calendar: Calendar = month::calendar(store).await?;
     let half_days = new.to_leave(LeaveId(0)).working_half_days(&calendar);
     let level = policy.required_approval(half_days);
     new.approval_required = level;
-    let id = store.add_leave(hall, &new).await?;
+    let mut audit = audit.clone();
+    audit.detail = format!(
+        "{} {} {} to {}, {half_days} half day(s), cover {}, needs {}",
+        new.staff,
+        kind_key(new.kind),
+        new.first,
+        new.last,
+        new.cover
+            .as_ref()
+            .map_or("none".to_string(), ToString::to_string),
+        code_of(APPROVAL_LEVEL_CODES, level)
+    );
+    let id = store.add_leave(hall, &new, &audit).await?;
     Ok(LeaveRecorded {
         id,
         half_days,
@@ -81,17 +97,18 @@ pub struct ApprovalAsked<'a> {
     pub certified_by: Option<&'a str>,
 }
 
-/// Approves leave `asked.id` of `hall` at `now` after the core's check. Returns the level
-/// recorded.
+/// Approves leave `asked.id` of `hall` at `now` after the core's check, with `audit` (its detail
+/// written here) in the same transaction. Returns the level recorded.
 ///
 /// # Errors
 /// [`FactsError::UnknownLeave`], [`FactsError::Approval`] (self-approval, level too low, no or a
 /// dependent certifier), [`FactsError::Store`] (already approved or cancelled).
 pub async fn approve_leave(
-    store: &Store,
+    store: &mut Store,
     hall: &str,
     asked: &ApprovalAsked<'_>,
     now: Timestamp,
+    audit: &AuditEntry,
 ) -> Result<ApprovalLevel, FactsError> {
     let line = store
         .leave(hall, asked.id)
@@ -113,6 +130,17 @@ pub async fn approve_leave(
             may_approve: asked.may_approve,
         },
     )?;
+    let mut audit = audit.clone();
+    audit.detail = format!(
+        "leave #{} of {} at {} by {}{}",
+        asked.id.0,
+        line.leave.staff,
+        code_of(APPROVAL_LEVEL_CODES, level),
+        asked.by.trim(),
+        asked
+            .certified_by
+            .map_or(String::new(), |c| format!(", certified by {c}"))
+    );
     store
         .approve_leave(
             hall,
@@ -121,6 +149,7 @@ pub async fn approve_leave(
             asked.by.trim(),
             asked.certified_by,
             now,
+            &audit,
         )
         .await?;
     Ok(level)

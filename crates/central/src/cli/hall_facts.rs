@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use super::month::parse_month;
 use crate::hall_facts::{self, ApprovalAsked, MeetingText};
 use crate::sheet::{days_of, instants_of};
-use crate::store::{LeaveEnding, NewLeave, Store};
+use crate::store::{AuditEntry, LeaveEnding, NewLeave, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum PostCommand {
@@ -209,6 +209,18 @@ fn half_day(text: &str, default: Session, flag: &str) -> anyhow::Result<HalfDay>
         })
 }
 
+/// An audit line of the command line: `actor` (who the command names, or `cli`), `action`,
+/// `detail`.
+fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        client: "cli".into(),
+        action: action.into(),
+        detail,
+    }
+}
+
 fn session_zh(s: Session) -> &'static str {
     match s {
         Session::Morning => "上午",
@@ -216,7 +228,7 @@ fn session_zh(s: Session) -> &'static str {
     }
 }
 
-pub async fn post(store: &mut Store, command: PostCommand) -> anyhow::Result<()> {
+pub async fn post(store: &mut Store, command: PostCommand, now: Timestamp) -> anyhow::Result<()> {
     match command {
         PostCommand::Set { hall, post, a, b } => {
             if post.trim().is_empty() {
@@ -233,7 +245,13 @@ pub async fn post(store: &mut Store, command: PostCommand) -> anyhow::Result<()>
                     p.holder
                 );
             }
-            store.set_post(&hall, &p).await.context("post set")?;
+            let line = audit(
+                now,
+                "cli",
+                "post-set",
+                format!("{hall} {}: A {}, B {}", p.id, p.holder, p.backup),
+            );
+            store.set_post(&hall, &p, &line).await.context("post set")?;
             eprintln!("Post {} of {hall}: A {}, B {}.", p.id, p.holder, p.backup);
         }
         PostCommand::List { hall } => {
@@ -277,9 +295,11 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
                 approval_required: ApprovalLevel::InspectionOffice,
                 recorded_by: by,
             };
-            let done = hall_facts::record_leave(store, &hall, new, &LeavePolicy::hall_defaults())
-                .await
-                .context("leave add")?;
+            let line = audit(now, &new.recorded_by, "leave-add", String::new());
+            let done =
+                hall_facts::record_leave(store, &hall, new, &LeavePolicy::hall_defaults(), &line)
+                    .await
+                    .context("leave add")?;
             println!("{}", done.id.0);
             eprintln!(
                 "Recorded leave #{} of {who} ({}), {} half day(s); needs approval by {}.",
@@ -308,6 +328,7 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
                     certified_by: certified_by.as_deref(),
                 },
                 now,
+                &audit(now, &by, "leave-approve", String::new()),
             )
             .await
             .context("leave approve")?;
@@ -319,8 +340,14 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
                 Some(t) => hall_facts::hall_time(&zone, "--at", &t).context("leave close")?,
                 None => now,
             };
+            let line = audit(
+                now,
+                "cli",
+                "leave-close",
+                format!("{hall} leave #{id} at {at}"),
+            );
             store
-                .end_leave(&hall, LeaveId(id), LeaveEnding::Close, at)
+                .end_leave(&hall, LeaveId(id), LeaveEnding::Close, at, &line)
                 .await
                 .context("leave close")?;
             eprintln!(
@@ -329,8 +356,9 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
             );
         }
         LeaveCommand::Cancel { hall, id } => {
+            let line = audit(now, "cli", "leave-cancel", format!("{hall} leave #{id}"));
             store
-                .end_leave(&hall, LeaveId(id), LeaveEnding::Cancel, now)
+                .end_leave(&hall, LeaveId(id), LeaveEnding::Cancel, now, &line)
                 .await
                 .context("leave cancel")?;
             eprintln!("Cancelled leave #{id}.");
@@ -377,7 +405,7 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
     Ok(())
 }
 
-pub async fn duty(store: &mut Store, command: DutyCommand) -> anyhow::Result<()> {
+pub async fn duty(store: &mut Store, command: DutyCommand, now: Timestamp) -> anyhow::Result<()> {
     match command {
         DutyCommand::Add {
             hall,
@@ -395,7 +423,16 @@ pub async fn duty(store: &mut Store, command: DutyCommand) -> anyhow::Result<()>
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            store.put_duty(&hall, &entries).await.context("duty add")?;
+            let line = audit(
+                now,
+                "cli",
+                "duty-add",
+                format!("{hall} {day}: {}", people.join(", ")),
+            );
+            store
+                .put_duty(&hall, &entries, &line)
+                .await
+                .context("duty add")?;
             let calendar = crate::month::calendar(store).await?;
             if calendar.is_working_day(day) {
                 eprintln!(
@@ -420,7 +457,11 @@ pub async fn duty(store: &mut Store, command: DutyCommand) -> anyhow::Result<()>
     Ok(())
 }
 
-pub async fn meeting(store: &mut Store, command: MeetingCommand) -> anyhow::Result<()> {
+pub async fn meeting(
+    store: &mut Store,
+    command: MeetingCommand,
+    now: Timestamp,
+) -> anyhow::Result<()> {
     match command {
         MeetingCommand::Add {
             hall,
@@ -463,8 +504,19 @@ pub async fn meeting(store: &mut Store, command: MeetingCommand) -> anyhow::Resu
                     .collect();
             }
             meeting.invited = invited;
+            let line = audit(
+                now,
+                &by,
+                "meeting-add",
+                format!(
+                    "{hall} {}: {} invited, {} signed in",
+                    meeting.title,
+                    meeting.invited.len(),
+                    meeting.sign_ins.len()
+                ),
+            );
             let id = store
-                .add_meeting(&hall, &meeting, &by)
+                .add_meeting(&hall, &meeting, &line)
                 .await
                 .context("meeting add")?;
             println!("{id}");

@@ -180,7 +180,11 @@ pub async fn calendar(store: &Store, command: CalendarCommand) -> anyhow::Result
     Ok(())
 }
 
-pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> anyhow::Result<()> {
+pub async fn record(
+    store: &mut Store,
+    command: RecordCommand,
+    now: Timestamp,
+) -> anyhow::Result<()> {
     match command {
         RecordCommand::Add {
             hall,
@@ -204,8 +208,18 @@ pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> an
                 recorded_at: now,
             };
             record.validate().context("record add")?;
+            let line = AuditEntry {
+                at: now,
+                actor: record.author.clone(),
+                client: "cli".into(),
+                action: "record-add".into(),
+                detail: format!(
+                    "{hall} {} ×{} {} on {}",
+                    record.item, record.times, record.staff, record.day
+                ),
+            };
             let id = store
-                .add_record(&hall, &record)
+                .add_record_audited(&hall, &record, &line)
                 .await
                 .context("record add")?;
             println!("{}", id.0);
@@ -223,8 +237,15 @@ pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> an
             if reason.trim().is_empty() {
                 bail!("record void: give the reason with --reason");
             }
+            let line = AuditEntry {
+                at: now,
+                actor: by.clone(),
+                client: "cli".into(),
+                action: "record-void".into(),
+                detail: format!("{hall} record #{id}: {reason}"),
+            };
             store
-                .void_record(&hall, RecordId(id), &reason, &by)
+                .void_record_audited(&hall, RecordId(id), &reason, &line)
                 .await
                 .context("record void")?;
             eprintln!("Voided record #{id}.");

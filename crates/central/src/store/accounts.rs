@@ -323,10 +323,12 @@ impl Store {
             .collect()
     }
 
-    /// [`Store::add_record`] and its audit line, in one transaction.
+    /// Stores an inspection record (its `id` and `recorded_at` are the store's) and its audit
+    /// line (the record's number put before its detail), in one transaction; returns the id.
     ///
     /// # Errors
-    /// As [`Store::add_record`]; nothing is kept on an error.
+    /// [`StoreError::NotFound`] (the person in the hall), [`StoreError::Query`]; nothing is kept
+    /// on an error.
     pub async fn add_record_audited(
         &mut self,
         hall: &str,
@@ -345,10 +347,11 @@ impl Store {
         Ok(id)
     }
 
-    /// [`Store::void_record`] and its audit line, in one transaction.
+    /// Voids record `id` of `hall` with a reason, and its audit line, in one transaction.
     ///
     /// # Errors
-    /// As [`Store::void_record`]; nothing is kept on an error.
+    /// [`StoreError::NotFound`] (no such record in the hall), [`StoreError::Exists`] (already
+    /// voided), [`StoreError::Query`]; nothing is kept on an error.
     pub async fn void_record_audited(
         &mut self,
         hall: &str,

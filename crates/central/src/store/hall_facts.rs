@@ -5,6 +5,8 @@
 //! person's row locked). Must not decide who may approve (that is
 //! `hallclock_core::leave::check_approver`) nor whether a leave excuses a session (the rules).
 //!
+//! Every change is written with its audit line in one transaction (`accounts::commit_with`).
+//!
 //! Days cross the driver as ISO text, instants as text in and microseconds since the epoch out.
 
 use hallclock_core::calendar::DutyEntry;
@@ -21,8 +23,9 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use tokio_postgres::Row;
 
+use super::accounts::commit_with;
 use super::scoring::{day, instant_us, staff_id};
-use super::{exists_or, found, query, Store, StoreError};
+use super::{exists_or, found, query, AuditEntry, Store, StoreError};
 
 /// A leave to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +150,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] (a person not in the hall), [`StoreError::Query`] (A is B).
-    pub async fn set_post(&mut self, hall: &str, post: &Post) -> Result<(), StoreError> {
+    pub async fn set_post(
+        &mut self,
+        hall: &str,
+        post: &Post,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let tx = self
             .client
             .transaction()
@@ -177,7 +185,7 @@ impl Store {
         )
         .await
         .map_err(query("setting the post's people's window"))?;
-        tx.commit().await.map_err(query("committing a post"))
+        commit_with(tx, Some(audit)).await
     }
 
     /// The hall's posts, by id.
@@ -210,7 +218,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::Leave`] (overlap or backwards), [`StoreError::NotFound`] (the person or the
     /// cover not in the hall), [`StoreError::Query`].
-    pub async fn add_leave(&mut self, hall: &str, new: &NewLeave) -> Result<LeaveId, StoreError> {
+    pub async fn add_leave(
+        &mut self,
+        hall: &str,
+        new: &NewLeave,
+        audit: &AuditEntry,
+    ) -> Result<LeaveId, StoreError> {
         let tx = self
             .client
             .transaction()
@@ -266,8 +279,11 @@ impl Store {
                 let cover = new.cover.clone().unwrap_or_else(|| new.staff.clone());
                 unknown_person(e, "recording a leave", &new.staff, &cover)
             })?;
-        tx.commit().await.map_err(query("committing a leave"))?;
-        Ok(LeaveId(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)))
+        let id = LeaveId(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
+        let mut audit = audit.clone();
+        audit.detail = format!("#{} {}", id.0, audit.detail);
+        commit_with(tx, Some(&audit)).await?;
+        Ok(id)
     }
 
     /// Leave `id` of `hall`, whatever its state.
@@ -317,17 +333,26 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] when no leave of the hall has that id or it is already approved
     /// or cancelled, [`StoreError::Query`].
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "an approval's values, each distinct, and its audit line"
+    )]
     pub async fn approve_leave(
-        &self,
+        &mut self,
         hall: &str,
         id: LeaveId,
         level: ApprovalLevel,
         by: &str,
         certified_by: Option<&str>,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let n = self
+        let tx = self
             .client
+            .transaction()
+            .await
+            .map_err(query("starting an approval"))?;
+        let n = tx
             .execute(
                 "UPDATE leaves SET approved_level = $3, approved_by = $4, certified_by = $5,
                                    approved_at = $6::text::timestamptz
@@ -343,7 +368,8 @@ impl Store {
             )
             .await
             .map_err(query("approving a leave"))?;
-        found(n, "waiting leave of that hall", &id.to_string())
+        found(n, "waiting leave of that hall", &id.to_string())?;
+        commit_with(tx, Some(audit)).await
     }
 
     /// Closes (销假) an open leave at `at`, or cancels a leave not yet cancelled.
@@ -351,11 +377,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] when no such open leave of the hall exists, [`StoreError::Query`].
     pub async fn end_leave(
-        &self,
+        &mut self,
         hall: &str,
         id: LeaveId,
         ending: LeaveEnding,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let (sql, what) = match ending {
             LeaveEnding::Close => (
@@ -369,12 +396,17 @@ impl Store {
                 "leave of that hall not yet cancelled",
             ),
         };
-        let n = self
+        let tx = self
             .client
+            .transaction()
+            .await
+            .map_err(query("starting to end a leave"))?;
+        let n = tx
             .execute(sql, &[&hall, &leave_key(id)?, &at.to_string()])
             .await
             .map_err(query("ending a leave"))?;
-        found(n, what, &id.to_string())
+        found(n, what, &id.to_string())?;
+        commit_with(tx, Some(audit)).await
     }
 
     /// Adds duty roster entries in one transaction; an entry for a person and day already on the
@@ -382,7 +414,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] (a person not in the hall), [`StoreError::Query`].
-    pub async fn put_duty(&mut self, hall: &str, entries: &[DutyEntry]) -> Result<(), StoreError> {
+    pub async fn put_duty(
+        &mut self,
+        hall: &str,
+        entries: &[DutyEntry],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let tx = self
             .client
             .transaction()
@@ -404,9 +441,7 @@ impl Store {
             .await
             .map_err(|err| unknown_person(err, "storing a duty entry", &e.staff, &e.staff))?;
         }
-        tx.commit()
-            .await
-            .map_err(query("committing the duty roster"))
+        commit_with(tx, Some(audit)).await
     }
 
     /// The hall's duty roster on `first..=last`, by day and person.
@@ -449,7 +484,7 @@ impl Store {
         &mut self,
         hall: &str,
         meeting: &Meeting,
-        by: &str,
+        audit: &AuditEntry,
     ) -> Result<i64, StoreError> {
         let tx = self
             .client
@@ -465,7 +500,7 @@ impl Store {
                     &meeting.title,
                     &meeting.start.to_string(),
                     &meeting.end.to_string(),
-                    &by,
+                    &audit.actor,
                 ],
             )
             .await
@@ -489,7 +524,9 @@ impl Store {
             .await
             .map_err(|e| unknown_person(e, "recording a sign-in", &s.staff, &s.staff))?;
         }
-        tx.commit().await.map_err(query("committing a meeting"))?;
+        let mut audit = audit.clone();
+        audit.detail = format!("#{id} {}", audit.detail);
+        commit_with(tx, Some(&audit)).await?;
         Ok(id)
     }
 

@@ -423,30 +423,6 @@ impl Store {
             .collect()
     }
 
-    /// Stores an inspection record (its `id` and `recorded_at` are the store's) and returns its id.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] (the person in the hall), [`StoreError::Query`].
-    pub async fn add_record(&self, hall: &str, r: &ItemRecord) -> Result<RecordId, StoreError> {
-        insert_record(&self.client, hall, r).await
-    }
-
-    /// Voids record `id` of `hall` with a reason.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] (no such record in the hall), [`StoreError::Exists`] (already
-    /// voided), [`StoreError::Query`].
-    pub async fn void_record(
-        &self,
-        hall: &str,
-        id: RecordId,
-        reason: &str,
-        author: &str,
-    ) -> Result<(), StoreError> {
-        let n = insert_void(&self.client, hall, id, reason, author).await?;
-        found(n, "record of that hall", &id.0.to_string())
-    }
-
     /// The hall's records whose day is in `first..=last`, with their voids, by day and id.
     ///
     /// # Errors

@@ -320,4 +320,38 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
     assert!(!twice.status.success());
     let twice = String::from_utf8_lossy(&twice.stderr);
     assert!(twice.contains("overlap"), "{twice}");
+
+    // Every change has its audit line; the refused approvals and the overlapping leave none.
+    let client = db.client().await;
+    let actions: Vec<String> = client
+        .query("SELECT action FROM audit_log ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "post-set",
+            "leave-add",
+            "leave-approve",
+            "duty-add",
+            "meeting-add",
+            "leave-cancel",
+            "leave-add"
+        ]
+    );
+    let approval: String = client
+        .query_one(
+            "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'leave-approve'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        approval,
+        format!("张主任: leave #{id} of 0042 at director by 张主任, certified by 税务局 刘局长")
+    );
 }
