@@ -340,7 +340,9 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
 
 /// A centre on a cluster of its own with hall `east`, the 2026 holiday file and `staff`
 /// (id, name): the cluster, its settings, the store (to serve or add to) and the holiday file.
-async fn centre_of_east(staff: &[(&str, &str)]) -> (Cluster, DbSettings, CentralStore, String) {
+pub(crate) async fn centre_of_east(
+    staff: &[(&str, &str)],
+) -> (Cluster, DbSettings, CentralStore, String) {
     let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
     let db_settings = DbSettings {
         url: cluster.url.clone(),

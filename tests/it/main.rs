@@ -10,6 +10,8 @@ mod central;
 #[path = "../../crates/central/tests/it/api.rs"]
 mod central_api;
 #[cfg(feature = "opencv")]
+mod centre_pages;
+#[cfg(feature = "opencv")]
 mod cli;
 mod cli_polish;
 #[path = "../../crates/central/tests/it/cluster.rs"]

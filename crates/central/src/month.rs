@@ -17,7 +17,9 @@ use crate::sheet::{
     self, days_of, instants_of, quarter_days_of, AdjustmentRow, Line, MonthInput, Settings,
     SheetError, SheetRow, YearLine,
 };
-use crate::store::{AuditEntry, Closing, DoorPunch, HallRow, RecordLine, Store, StoreError};
+use crate::store::{
+    AuditEntry, Closing, DoorPunch, HallRow, LeaveLine, RecordLine, Store, StoreError,
+};
 
 /// Why a month could not be shown or closed.
 #[derive(Debug, thiserror::Error)]
@@ -300,6 +302,8 @@ pub struct PersonMonth {
     pub month: Month,
     pub row: SheetRow,
     pub records: Vec<RecordLine>,
+    /// The person's leave touching the month, whatever its state.
+    pub leaves: Vec<LeaveLine>,
     pub punches: Vec<DoorPunch>,
 }
 
@@ -348,12 +352,19 @@ pub async fn person(
         .into_iter()
         .filter(|l| &l.record.staff == staff)
         .collect();
+    let leaves = store
+        .leaves(&hall.id, first, last)
+        .await?
+        .into_iter()
+        .filter(|l| &l.leave.staff == staff)
+        .collect();
     let punches = store.person_punches(&hall.id, staff, from, to).await?;
     Ok(PersonMonth {
         hall,
         month,
         row,
         records,
+        leaves,
         punches,
     })
 }

@@ -10,6 +10,10 @@ use serde_json::{json, Value};
 
 use crate::month::{PersonMonth, Sheet};
 use crate::sheet::{item_effect_zh, SheetRow, YearLine};
+use crate::store::LeaveLine;
+use hallclock_core::codes::{code_of, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSION_CODES};
+use hallclock_core::leave::{kind_zh, level_title_zh};
+use hallclock_core::schedule::Session;
 
 /// The month sheet's column headers (Chinese, as the inspection office's form has them).
 pub const SHEET_HEADER: [&str; 12] = [
@@ -364,6 +368,53 @@ pub fn local_time(zone: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
         .to_string()
 }
 
+/// The columns of a leave line ([`leave_cells`]).
+pub const LEAVE_HEADER: [&str; 9] = [
+    "编号", "工号", "类别", "起", "止", "顶岗", "事由", "审批", "状态",
+];
+
+/// A leave as its tables show it: number, person, kind, first and last half day, cover, reason,
+/// the approval (level and who, or the level it waits for) and its state (待审批, 已批准,
+/// 已销假 with the instant in the hall's zone, 已撤销).
+pub fn leave_cells(zone: &jiff::tz::TimeZone, l: &LeaveLine) -> Vec<String> {
+    let v = &l.leave;
+    let half = |h: &hallclock_core::leave::HalfDay| {
+        format!(
+            "{} {}",
+            h.date,
+            match h.session {
+                Session::Morning => "上午",
+                Session::Afternoon => "下午",
+            }
+        )
+    };
+    let state = if l.cancelled_at.is_some() {
+        "已撤销".to_string()
+    } else if let Some(at) = v.closed_at {
+        format!("已销假 {}", local_time(zone, at))
+    } else if l.approval.is_some() {
+        "已批准".to_string()
+    } else {
+        "待审批".to_string()
+    };
+    vec![
+        v.id.0.to_string(),
+        v.staff.to_string(),
+        kind_zh(v.kind).to_string(),
+        half(&v.first),
+        half(&v.last),
+        v.cover
+            .as_ref()
+            .map_or("-".to_string(), ToString::to_string),
+        l.reason.clone(),
+        match &l.approval {
+            Some((level, by, _, _)) => format!("{} {by}", level_title_zh(*level)),
+            None => format!("待{}审批", level_title_zh(l.approval_required)),
+        },
+        state,
+    ]
+}
+
 /// One person's month for the terminal: the line, every record (voided ones marked), every
 /// punch with its door, in the hall's zone.
 pub fn person_text(p: &PersonMonth) -> String {
@@ -409,6 +460,14 @@ pub fn person_text(p: &PersonMonth) -> String {
                 .map_or(String::new(), |(why, by)| format!(" (已作废: {why}, {by})"))
         ));
     }
+    out.push_str("\n请假:\n");
+    if p.leaves.is_empty() {
+        out.push_str("  (无)\n");
+    } else {
+        let mut rows = vec![LEAVE_HEADER.iter().map(ToString::to_string).collect()];
+        rows.extend(p.leaves.iter().map(|l| leave_cells(&p.hall.zone, l)));
+        out.push_str(&text_table(&rows, 2));
+    }
     out.push_str("\n打卡(各门合并):\n");
     let mut rows = vec![vec![
         "时间".to_string(),
@@ -449,6 +508,23 @@ pub fn person_json(p: &PersonMonth) -> Value {
             "author": l.record.author,
             "voided": l.voided.as_ref().map(|(why, by)| json!({"reason": why, "by": by})),
         })).collect::<Vec<_>>(),
+        "leaves": p.leaves.iter().map(|l| {
+            let v = &l.leave;
+            json!({
+                "id": v.id.0,
+                "kind": code_of(LEAVE_KIND_CODES, v.kind),
+                "first": {"day": v.first.date.to_string(), "session": code_of(SESSION_CODES, v.first.session)},
+                "last": {"day": v.last.date.to_string(), "session": code_of(SESSION_CODES, v.last.session)},
+                "cover": v.cover.as_ref().map(ToString::to_string),
+                "reason": l.reason,
+                "approved": l.approval.as_ref().map(|(level, by, certified_by, at)| json!({
+                    "level": code_of(APPROVAL_LEVEL_CODES, *level), "by": by,
+                    "certified_by": certified_by, "at": at.to_string(),
+                })),
+                "closed_at": v.closed_at.map(|t| t.to_string()),
+                "cancelled_at": l.cancelled_at.map(|t| t.to_string()),
+            })
+        }).collect::<Vec<_>>(),
         "punches": p.punches.iter().map(|d| json!({
             "at": d.at.to_string(), "device": d.device, "seq": d.seq, "clock_trusted": d.clock_trusted,
         })).collect::<Vec<_>>(),

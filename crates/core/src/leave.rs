@@ -501,6 +501,15 @@ pub fn parse_half_day(text: &str, default: Session) -> Option<(HalfDay, bool)> {
     Some((HalfDay { date, session }, explicit))
 }
 
+/// An approval level as the regulation names it (Chinese only, for tables in Chinese).
+pub fn level_title_zh(level: ApprovalLevel) -> &'static str {
+    match level {
+        ApprovalLevel::InspectionOffice => "稽查督办科",
+        ApprovalLevel::DeputyDirector => "分管领导",
+        ApprovalLevel::DirectorWithUnitCertificate => "主要领导",
+    }
+}
+
 /// An approval level in words (Chinese and English).
 pub fn level_name(level: ApprovalLevel) -> &'static str {
     match level {

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 
 use super::month::parse_month;
 use crate::hall_facts::{self, ApprovalAsked, MeetingText};
+use crate::render;
 use crate::sheet::{days_of, instants_of};
 use crate::store::{AuditEntry, LeaveEnding, NewLeave, Store};
 
@@ -221,13 +222,6 @@ fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntr
     }
 }
 
-fn session_zh(s: Session) -> &'static str {
-    match s {
-        Session::Morning => "上午",
-        Session::Afternoon => "下午",
-    }
-}
-
 pub async fn post(store: &mut Store, command: PostCommand, now: Timestamp) -> anyhow::Result<()> {
     match command {
         PostCommand::Set { hall, post, a, b } => {
@@ -365,41 +359,24 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
         }
         LeaveCommand::List { hall, month } => {
             let (first, last) = days_of(month)?;
+            let zone = store.hall(&hall).await.context("leave list")?.zone;
             let names = store.staff_names(&hall).await.context("leave list")?;
-            println!("编号\t工号\t姓名\t类别\t起\t止\t顶岗\t审批\t状态");
+            let mut rows = vec![render::LEAVE_HEADER
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()];
+            rows[0].insert(2, "姓名".into());
             for l in store
                 .leaves(&hall, first, last)
                 .await
                 .context("leave list")?
             {
-                let v = &l.leave;
-                let state = if l.cancelled_at.is_some() {
-                    "已撤销"
-                } else if v.closed_at.is_some() {
-                    "已销假"
-                } else if l.approval.is_some() {
-                    "已批准"
-                } else {
-                    "待审批"
-                };
-                println!(
-                    "{}\t{}\t{}\t{}\t{} {}\t{} {}\t{}\t{}\t{state}",
-                    v.id.0,
-                    v.staff,
-                    names.get(&v.staff).cloned().unwrap_or_default(),
-                    kind_zh(v.kind),
-                    v.first.date,
-                    session_zh(v.first.session),
-                    v.last.date,
-                    session_zh(v.last.session),
-                    v.cover
-                        .as_ref()
-                        .map_or("-".to_string(), ToString::to_string),
-                    l.approval
-                        .as_ref()
-                        .map_or(level_name(l.approval_required), |a| level_name(a.0)),
-                );
+                let mut cells = render::leave_cells(&zone, &l);
+                cells.insert(2, names.get(&l.leave.staff).cloned().unwrap_or_default());
+                rows.push(cells);
             }
+            let columns = rows[0].len();
+            print!("{}", hallclock_report::text_table(&rows, columns));
         }
     }
     Ok(())

@@ -65,6 +65,7 @@ const STRINGS: &Strings = &[
     ("person.name", "姓名", "Name"),
     ("person.line", "考核结果", "Result"),
     ("person.records", "稽查记录", "Inspection records"),
+    ("person.leaves", "请假", "Leave"),
     (
         "person.punches",
         "打卡记录(各门合并)",

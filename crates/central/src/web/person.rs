@@ -1,5 +1,5 @@
-//! A person's month (`/person`: their line, every record with its void, every punch with its
-//! door, in the hall's zone) and the year's eligibility list (`/year`), as `month::person` and
+//! A person's month (`/person`: their line, every record with its void, their leave, every punch
+//! with its door, in the hall's zone) and the year's eligibility list (`/year`), as `month::person` and
 //! `month::year` compute them.
 //!
 //! Never computes a number: the line and the standing are `month`'s.
@@ -83,6 +83,12 @@ pub async fn person_month(State(state): State<WebState>, v: Visit) -> Response {
                 |(why, by)| format!("{}: {why} ({by})", t(lang, "records.voided")),
             ),
         ]));
+    }
+    b.push_str("</table>");
+    let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.leaves")));
+    b.push_str(&table_head("leaves", &render::LEAVE_HEADER));
+    for l in &p.leaves {
+        b.push_str(&row(&render::leave_cells(&p.hall.zone, l)));
     }
     b.push_str("</table>");
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "person.punches")));

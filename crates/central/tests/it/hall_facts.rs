@@ -196,11 +196,34 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
         &db,
         &["leave", "list", "--hall", "east", "--month", "2026-09"],
     );
+    let words: Vec<&str> = list.split_whitespace().collect();
     assert!(
-        list.contains("0042\t王芳\t事假\t2026-09-14 上午\t2026-09-15 下午\t0043"),
+        words.windows(10).any(|w| w[1..10]
+            == [
+                "0042",
+                "王芳",
+                "事假",
+                "2026-09-14",
+                "上午",
+                "2026-09-15",
+                "下午",
+                "0043",
+                "家中有事"
+            ]),
         "{list}"
     );
     assert!(list.contains("已批准"), "{list}");
+    let person: Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "month", "person", "--hall", "east", "--staff", "0042", "--month", "2026-09",
+            "--format", "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(person["leaves"][0]["kind"], "personal");
+    assert_eq!(person["leaves"][0]["approved"]["level"], "director");
+    assert_eq!(person["leaves"][0]["cover"], "0043");
 
     // A duty day with no punch and a missed meeting cost points too.
     ok(
