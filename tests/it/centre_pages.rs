@@ -236,6 +236,37 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     let records = web.text_when("main", "C2").await;
     assert!(records.contains("群众投诉 2026-0917"), "{records}");
     web.screenshot("centre-6-records").await;
+
+    // A record refused (no 31 September) keeps what was typed: the person chosen by name, the
+    // item, the note.
+    web.click("#staff option[value='0003']").await;
+    web.click("#item option[value='A9']").await;
+    web.type_in("#day", "2026-09-31").await;
+    web.type_in("#note", "巡查发现串岗").await;
+    web.click("#record").await;
+    let refused = web.text_when("main", "2026-09-31").await;
+    assert!(refused.contains("日期"), "{refused}");
+    for (css, want) in [
+        ("#staff", "0003"),
+        ("#item", "A9"),
+        ("#note", "巡查发现串岗"),
+    ] {
+        let e = web.find(css).await;
+        let value = web.get(&format!("/element/{e}/property/value")).await;
+        assert_eq!(value, want, "{css} keeps what was typed");
+    }
+    web.screenshot("centre-7-record-refused").await;
+    web.go(&format!("{base}/records?hall=east&month=2026-09"))
+        .await;
+    web.click("#staff option[value='0003']").await;
+    web.click("#item option[value='A9']").await;
+    web.type_in("#day", "2026-09-30").await;
+    web.click("#record").await;
+    let stored = web.text_when("main", "张伟").await;
+    assert!(
+        stored.contains("0003 张伟") && stored.contains("A9 串岗"),
+        "{stored}"
+    );
     web.quit().await;
     server.abort();
 }

@@ -110,6 +110,23 @@ impl ItemCode {
         ITEM_CODES.iter().map(|(c, _)| *c)
     }
 
+    /// What the item is, as the regulation words it (Chinese), for a form's choice.
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            ItemCode::C1 => "与服务对象争吵",
+            ItemCode::C2 => "厌烦情绪",
+            ItemCode::C3 => "上网玩游戏、聊天、听音乐、看影视、炒股",
+            ItemCode::C4 => "吃零食、嬉戏打闹、打瞌睡",
+            ItemCode::C5 => "未着装佩证",
+            ItemCode::A9 => "串岗",
+            ItemCode::H1 => "审批事项未录入",
+            ItemCode::H2 => "办理不及时",
+            ItemCode::H3 => "零接触审批让企业两头跑",
+            ItemCode::D1 => "违纪违规，影响集体形象",
+            ItemCode::D2 => "吃拿卡要",
+        }
+    }
+
     /// The code as typed and stored: `C1` ... `D2`.
     pub fn as_str(self) -> &'static str {
         ITEM_CODES

@@ -261,13 +261,34 @@ impl Input {
 
 /// A `<select>` of `(value, text)` options, the first selected.
 pub fn select(name: &str, id: Option<&str>, options: &[(&str, &str)]) -> String {
+    select_value(name, id, options, None)
+}
+
+/// A `<select>` of `(value, text)` options with the option of value `selected` selected (the
+/// first when none has it): a refused form shows again what was chosen.
+pub fn select_value(
+    name: &str,
+    id: Option<&str>,
+    options: &[(&str, &str)],
+    selected: Option<&str>,
+) -> String {
     let mut h = format!("<select name=\"{}\"", esc(name));
     if let Some(id) = id {
         let _ = write!(h, " id=\"{}\"", esc(id));
     }
     h.push('>');
     for (value, text) in options {
-        let _ = write!(h, "<option value=\"{}\">{}</option>", esc(value), esc(text));
+        let chosen = if selected == Some(*value) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            h,
+            "<option value=\"{}\"{chosen}>{}</option>",
+            esc(value),
+            esc(text)
+        );
     }
     h.push_str("</select>");
     h

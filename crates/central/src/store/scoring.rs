@@ -191,6 +191,19 @@ impl Store {
         })
     }
 
+    /// Every hall's (id, name), by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`].
+    pub async fn hall_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self
+            .client
+            .query("SELECT id, name FROM halls ORDER BY id", &[])
+            .await
+            .map_err(query("listing the halls"))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     /// Every hall's id, in order.
     ///
     /// # Errors

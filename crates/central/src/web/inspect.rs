@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hallclock_core::assessment::{ItemCode, ItemRecord, Month, RecordId};
 use hallclock_core::ids::StaffId;
-use hallclock_web::html::{csrf_field, esc, message, select, table_head, Form, Input};
+use hallclock_web::html::{csrf_field, esc, message, select_value, table_head, Form, Input};
 use hallclock_web::Params;
 
 use super::i18n::t;
@@ -21,8 +21,15 @@ use super::session::{Posted, Visit};
 use super::{Permission, WebState};
 use crate::month;
 
-/// The records page of the query's hall and month, with `note` above (a change's outcome).
-async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCode) -> Response {
+/// The records page of the query's hall and month, with `note` above (a change's outcome) and
+/// the record form filled with `typed` (a refused form shows what was typed).
+async fn records_page(
+    state: &WebState,
+    v: &Visit,
+    note: &str,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let (store, row) = match v.hall_scope(state, Permission::Record).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -46,10 +53,16 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
             hallclock_web::http::url_component(&hall)
         )
     };
+    let names = match store.staff_names(&hall).await {
+        Ok(n) => n,
+        Err(e) => return v.store_failed(&e),
+    };
+    let halls = v.halls(state).await;
     let mut b = String::from(note);
     b.push_str(&super::hall_filter(
         "/records",
         lang,
+        &halls,
         &hall,
         ("month", "sheet.month", &m.to_string()),
     ));
@@ -81,13 +94,15 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
         };
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td><a href=\"/person?hall={}&amp;staff={}&amp;month={m}\">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state_cell}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><a href=\"/person?hall={}&amp;staff={}&amp;month={m}\">{} {}</a></td><td>{} {}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state_cell}</td></tr>",
             r.id.0,
             r.day,
             esc(&hallclock_web::http::url_component(&hall)),
             esc(r.staff.as_str()),
             esc(r.staff.as_str()),
+            esc(names.get(&r.staff).map_or("", String::as_str)),
             r.item,
+            r.item.title_zh(),
             if r.withhold_month { " (C3 扣发)" } else { "" },
             r.times,
             esc(&r.note),
@@ -95,20 +110,44 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
         );
     }
     b.push_str("</table>");
-    let items: Vec<(&str, &str)> = ItemCode::all().map(|c| (c.as_str(), c.as_str())).collect();
-    let item = select("item", Some("item"), &items);
-    let day = Input::new("day", "day")
+    let typed_of = |k: &str| typed.and_then(|f| f.get(k)).map(|s| s.trim());
+    let people: Vec<(String, String)> = names
+        .iter()
+        .map(|(id, name)| (id.as_str().to_string(), format!("{id} {name}")))
+        .collect();
+    let people: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(id, text)| (id.as_str(), text.as_str()))
+        .collect();
+    let staff = select_value("staff", Some("staff"), &people, typed_of("staff"));
+    let titled: Vec<(&str, String)> = ItemCode::all()
+        .map(|c| (c.as_str(), format!("{} {}", c.as_str(), c.title_zh())))
+        .collect();
+    let items: Vec<(&str, &str)> = titled.iter().map(|(c, text)| (*c, text.as_str())).collect();
+    let item = select_value("item", Some("item"), &items, typed_of("item"));
+    let mut day = Input::new("day", "day")
         .placeholder("2026-05-12")
         .required();
-    let times = Input::new("times", "times").value("1");
-    let c3 = "<input type=\"checkbox\" name=\"withhold\" id=\"withhold\" value=\"1\">";
+    if let Some(d) = typed_of("day") {
+        day = day.value(d);
+    }
+    let times = Input::new("times", "times").value(typed_of("times").unwrap_or("1"));
+    let note = Input::new("note", "note").value(typed_of("note").unwrap_or(""));
+    let c3 = format!(
+        "<input type=\"checkbox\" name=\"withhold\" id=\"withhold\" value=\"1\"{}>",
+        if typed_of("withhold").is_some() {
+            " checked"
+        } else {
+            ""
+        }
+    );
     let add = Form::post(&action("/records/add"), &v.csrf)
-        .required_field(t(lang, "person.staff"), "staff", "staff")
+        .field(t(lang, "person.staff"), &staff)
         .field(t(lang, "records.item"), &item)
         .field(t(lang, "records.day"), &day.html())
         .field(t(lang, "records.times"), &times.html())
-        .field(t(lang, "records.note"), &Input::new("note", "note").html())
-        .field(t(lang, "records.withhold"), c3);
+        .field(t(lang, "records.note"), &note.html())
+        .field(t(lang, "records.withhold"), &c3);
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "records.add")));
     b.push_str(&add.submit(Some("record"), t(lang, "records.submit")));
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "records.close")));
@@ -120,7 +159,7 @@ async fn records_page(state: &WebState, v: &Visit, note: &str, status: StatusCod
 }
 
 pub async fn records(State(state): State<WebState>, v: Visit) -> Response {
-    records_page(&state, &v, "", StatusCode::OK).await
+    records_page(&state, &v, "", StatusCode::OK, None).await
 }
 
 /// The hall and month a change is about (from the form's action), checked against the role.
@@ -142,31 +181,39 @@ fn target(v: &Visit, what: Permission) -> Result<(String, Month), Response> {
     Ok((hall, month))
 }
 
-/// The page again after a stored change: its note (200), the user's mistake (422), or the
-/// failure page.
+/// The page again after a stored change: its note (200), the user's mistake (422, the record
+/// form filled with `typed`), or the failure page.
 async fn after(
     state: &WebState,
     v: &Visit,
     stored: Result<String, crate::store::StoreError>,
+    typed: Option<&Params>,
 ) -> Response {
     let outcome = match stored {
         Ok(note) => Ok(note),
         Err(e) if super::store_theirs(&e) => Err(e.to_string()),
         Err(e) => return v.store_failed(&e),
     };
-    again(state, v, outcome).await
+    again(state, v, outcome, typed).await
 }
 
-/// The page again with the outcome: `Ok(note)` (200) or the refusal (422).
-async fn again(state: &WebState, v: &Visit, outcome: Result<String, String>) -> Response {
+/// The page again with the outcome: `Ok(note)` (200, an empty form) or the refusal (422, the
+/// record form filled with `typed`).
+async fn again(
+    state: &WebState,
+    v: &Visit,
+    outcome: Result<String, String>,
+    typed: Option<&Params>,
+) -> Response {
     match outcome {
-        Ok(note) => records_page(state, v, &message("ok", &note), StatusCode::OK).await,
+        Ok(note) => records_page(state, v, &message("ok", &note), StatusCode::OK, None).await,
         Err(e) => {
             records_page(
                 state,
                 v,
                 &message("err", &e),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                typed,
             )
             .await
         }
@@ -177,23 +224,31 @@ fn record_of(f: &Params, author: &str, now: jiff::Timestamp) -> Result<ItemRecor
     let field = |k: &str| f.get(k).map_or("", |s| s.trim());
     let record = ItemRecord {
         id: RecordId(0),
-        staff: StaffId::new(field("staff")).map_err(|e| e.to_string())?,
-        item: ItemCode::parse(field("item")).map_err(|e| e.to_string())?,
-        day: field("day")
-            .parse()
-            .map_err(|_| format!("day {:?}: expected YYYY-MM-DD", field("day")))?,
+        staff: StaffId::new(field("staff"))
+            .map_err(|e| format!("工号无效 / the staff id is not valid: {e}"))?,
+        item: ItemCode::parse(field("item"))
+            .map_err(|e| format!("项目无效 / the item is not valid: {e}"))?,
+        day: field("day").parse().map_err(|_| {
+            format!(
+                "日期 {:?} 应为 年-月-日，如 2026-05-12 / day {:?}: expected YYYY-MM-DD",
+                field("day"),
+                field("day")
+            )
+        })?,
         times: match field("times") {
             "" => 1,
-            t => t
-                .parse()
-                .map_err(|_| format!("times {t:?}: expected a whole number"))?,
+            t => t.parse().map_err(|_| {
+                format!("次数 {t:?} 应为整数 / times {t:?}: expected a whole number")
+            })?,
         },
         withhold_month: f.contains_key("withhold"),
         note: field("note").to_string(),
         author: author.to_string(),
         recorded_at: now,
     };
-    record.validate().map_err(|e| e.to_string())?;
+    record
+        .validate()
+        .map_err(|e| format!("稽查记录不成立 / the record is refused: {e}"))?;
     Ok(record)
 }
 
@@ -205,7 +260,7 @@ pub async fn add(State(state): State<WebState>, Posted(v, f): Posted) -> Respons
     let now = state.now();
     let record = match record_of(&f, &v.account, now) {
         Ok(r) => r,
-        Err(e) => return again(&state, &v, Err(e)).await,
+        Err(e) => return again(&state, &v, Err(e), Some(&f)).await,
     };
     let detail = format!(
         "{hall} {} {} ×{} {}",
@@ -217,7 +272,7 @@ pub async fn add(State(state): State<WebState>, Posted(v, f): Posted) -> Respons
         Err(e) => Err(e),
     };
     let note = |id: RecordId| format!("{} #{}", t(v.lang, "records.added"), id.0);
-    after(&state, &v, stored.map(note)).await
+    after(&state, &v, stored.map(note), Some(&f)).await
 }
 
 pub async fn void(State(state): State<WebState>, Posted(v, f): Posted) -> Response {
@@ -231,7 +286,8 @@ pub async fn void(State(state): State<WebState>, Posted(v, f): Posted) -> Respon
         return again(
             &state,
             &v,
-            Err("void: expected the record's number and a reason".into()),
+            Err("作废需要记录编号和原因 / void: expected the record's number and a reason".into()),
+            None,
         )
         .await;
     };
@@ -248,7 +304,7 @@ pub async fn void(State(state): State<WebState>, Posted(v, f): Posted) -> Respon
         Err(e) => Err(e),
     };
     let note = format!("{} #{id}", t(v.lang, "records.void_done"));
-    after(&state, &v, voided.map(|()| note)).await
+    after(&state, &v, voided.map(|()| note), None).await
 }
 
 pub async fn close(State(state): State<WebState>, Posted(v, _): Posted) -> Response {
@@ -270,5 +326,5 @@ pub async fn close(State(state): State<WebState>, Posted(v, _): Posted) -> Respo
         )),
         Err(e) => return super::failed(v.lang, &v.q, &e),
     };
-    again(&state, &v, outcome).await
+    again(&state, &v, outcome, None).await
 }

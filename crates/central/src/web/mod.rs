@@ -31,7 +31,7 @@ use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use hallclock_core::assessment::Month;
-use hallclock_web::html::{nav_bar, shell, Form, Input};
+use hallclock_web::html::{nav_bar, select_value, shell, Form, Input};
 use hallclock_web::http::respond;
 use hallclock_web::security::LockoutPolicy;
 use hallclock_web::{Guard, Lang, Params};
@@ -245,13 +245,27 @@ fn month_param(q: &Params, zone: &jiff::tz::TimeZone, now: Timestamp) -> Result<
 
 /// The filter form of a page about one hall and a period: `hall` and `(name, label key, value)`
 /// (the month or the year).
-fn hall_filter(action: &str, lang: Lang, hall: &str, period: (&str, &str, &str)) -> String {
+/// The filter above a hall's page: the hall (a choice of the halls the visitor sees, by name)
+/// and the period (`(name, label key, value)`).
+fn hall_filter(
+    action: &str,
+    lang: Lang,
+    halls: &[(String, String)],
+    hall: &str,
+    period: (&str, &str, &str),
+) -> String {
     let (name, label, value) = period;
+    let options: Vec<(&str, &str)> = halls
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
+        .collect();
+    let choice = if options.is_empty() {
+        Input::new("hall", "hall").value(hall).html()
+    } else {
+        select_value("hall", Some("hall"), &options, Some(hall))
+    };
     Form::get(action)
-        .field(
-            t(lang, "sheet.hall"),
-            &Input::new("hall", "hall").value(hall).html(),
-        )
+        .field(t(lang, "sheet.hall"), &choice)
         .field(t(lang, label), &Input::new(name, name).value(value).html())
         .submit(None, t(lang, "sheet.show"))
 }

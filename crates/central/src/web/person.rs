@@ -161,9 +161,11 @@ pub async fn year(State(state): State<WebState>, v: Visit) -> Response {
         Ok(l) => l,
         Err(e) => return super::failed(lang, &v.q, &e),
     };
+    let halls = v.halls(&state).await;
     let mut b = super::hall_filter(
         "/year",
         lang,
+        &halls,
         &hall.id,
         ("year", "year.year", &y.to_string()),
     );

@@ -93,6 +93,18 @@ impl Visit {
         }
     }
 
+    /// The halls this visitor sees, (id, name) by id, for a choice (none when the store is
+    /// away: the page then asks for the hall's id).
+    pub async fn halls(&self, state: &WebState) -> Vec<(String, String)> {
+        let all = match state.reader().await {
+            Ok(store) => store.hall_names().await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        all.into_iter()
+            .filter(|(id, _)| self.role.sees(id))
+            .collect()
+    }
+
     /// The hall this page is about ([`Visit::hall_param`]), once the role may do `what` there,
     /// with a store to read it and the hall's row; else the answer refusing it.
     pub async fn hall_scope(

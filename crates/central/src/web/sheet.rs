@@ -85,7 +85,8 @@ pub async fn month_sheet(State(state): State<WebState>, v: Visit) -> Response {
     };
     let lang = v.lang;
     let m = sheet.month.to_string();
-    let mut b = super::hall_filter("/sheet", lang, &hall, ("month", "sheet.month", &m));
+    let halls = v.halls(&state).await;
+    let mut b = super::hall_filter("/sheet", lang, &halls, &hall, ("month", "sheet.month", &m));
     let q = format!("hall={}&amp;month={m}", url_component(&hall));
     let _ = write!(
         b,
