@@ -267,6 +267,33 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
         stored.contains("0003 张伟") && stored.contains("A9 串岗"),
         "{stored}"
     );
+
+    // Leave at the centre: 0003's day away is recorded with 0001 covering; a day needs the
+    // deputy director (分管领导), more than the inspection office may approve.
+    web.go(&format!("{base}/leave?hall=east&month=2026-09"))
+        .await;
+    let listed = web.text_when("main", "公休").await;
+    assert!(
+        listed.contains("已批准") && listed.contains("张主任"),
+        "{listed}"
+    );
+    web.click("#staff option[value='0003']").await;
+    web.click("#kind option[value='personal']").await;
+    web.type_in("#from", "2026-09-15").await;
+    web.type_in("#to", "2026-09-15").await;
+    web.click("#cover option[value='0001']").await;
+    web.type_in("#reason", "家中有事").await;
+    web.click("#add-leave").await;
+    let added = web.text_when("main", "已登记请假").await;
+    assert!(added.contains("已登记请假 #2 (2 个半天)"), "{added}");
+    assert!(added.contains("待分管领导审批"), "{added}");
+    web.click("#leaves tr:nth-child(3) button").await;
+    let refused = web.text_when("main", "最多可审批至").await;
+    assert!(
+        refused.contains("inspector 最多可审批至稽查督办科；请假 #2 需由分管领导审批"),
+        "{refused}"
+    );
+    web.screenshot("centre-8-leave").await;
     web.quit().await;
     server.abort();
 }

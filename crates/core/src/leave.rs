@@ -501,6 +501,43 @@ pub fn parse_half_day(text: &str, default: Session) -> Option<(HalfDay, bool)> {
     Some((HalfDay { date, session }, explicit))
 }
 
+impl ApprovalRefused {
+    /// The refusal in Chinese, for the hall's staff (the `Display` text is the English one).
+    pub fn zh(&self) -> String {
+        match self {
+            ApprovalRefused::NoApprover(id) => format!("请假 {id}：未填写审批人"),
+            ApprovalRefused::OwnLeave { leave, by } => {
+                format!("请假 {leave} 是 {by} 本人的，本人不能审批自己的请假")
+            }
+            ApprovalRefused::LevelTooLow {
+                leave,
+                required,
+                found,
+            } => format!(
+                "请假 {leave} 需由{}或更高一级审批，所填为{}",
+                level_title_zh(*required),
+                level_title_zh(*found)
+            ),
+            ApprovalRefused::RoleTooLow {
+                leave,
+                by,
+                may,
+                level,
+            } => format!(
+                "{by} 最多可审批至{}；请假 {leave} 需由{}审批，请由上级录入",
+                may.map_or("(无审批权)", level_title_zh),
+                level_title_zh(*level)
+            ),
+            ApprovalRefused::NoCertificate(id) => {
+                format!("请假 {id} 为两天及以上，需填写窗口单位负责人签字证明")
+            }
+            ApprovalRefused::CertifierNotIndependent { leave, certifier } => {
+                format!("请假 {leave}：证明人 {certifier} 是请假人或审批人本人，应为窗口单位负责人")
+            }
+        }
+    }
+}
+
 /// An approval level as the regulation names it (Chinese only, for tables in Chinese).
 pub fn level_title_zh(level: ApprovalLevel) -> &'static str {
     match level {
@@ -593,6 +630,34 @@ pub(crate) fn test_post(id: &str, holder: &str, backup: &str) -> Post {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn refusals_read_in_chinese() {
+        let staff = StaffId::new("0042").expect("id");
+        let too_low = ApprovalRefused::LevelTooLow {
+            leave: LeaveId(3),
+            required: ApprovalLevel::DirectorWithUnitCertificate,
+            found: ApprovalLevel::DeputyDirector,
+        };
+        assert_eq!(too_low.zh(), "请假 #3 需由主要领导或更高一级审批，所填为分管领导");
+        let own = check_approver(
+            &ApprovalClaim {
+                leave: LeaveId(4),
+                staff: &staff,
+                staff_name: Some("王芳"),
+                required: ApprovalLevel::InspectionOffice,
+                level: ApprovalLevel::InspectionOffice,
+                certified_by: None,
+            },
+            &Approver {
+                name: "王芳",
+                may_approve: Some(ApprovalLevel::DirectorWithUnitCertificate),
+            },
+        )
+        .expect_err("own leave");
+        assert_eq!(own.zh(), "请假 #4 是 王芳 本人的，本人不能审批自己的请假");
+    }
+
     use super::*;
 
     #[test]

@@ -16,6 +16,7 @@
 mod county;
 pub mod i18n;
 mod inspect;
+mod leave;
 mod person;
 pub mod roles;
 mod session;
@@ -126,7 +127,7 @@ impl WebState {
 /// The pages' routes, behind `hallclock_web`'s shield (rate limit, time limit, security
 /// headers); merged with the receiver's, which it does not wrap.
 pub fn router(state: WebState) -> Router {
-    let pages: [(&str, MethodRouter<WebState>); 11] = [
+    let pages: [(&str, MethodRouter<WebState>); 15] = [
         ("/", get(county::overview)),
         ("/login", get(session::login_form).post(session::login)),
         ("/logout", post(session::logout)),
@@ -138,11 +139,16 @@ pub fn router(state: WebState) -> Router {
         ("/records", get(inspect::records)),
         ("/records/add", post(inspect::add)),
         ("/records/void", post(inspect::void)),
+        ("/leave", get(leave::leave)),
+        ("/leave/add", post(leave::add)),
+        ("/leave/approve", post(leave::approve)),
+        ("/leave/close", post(leave::close)),
     ];
     let router = pages
         .into_iter()
         .fold(Router::new(), |r, (path, page)| r.route(path, page))
-        .route("/month/close", post(inspect::close));
+        .route("/month/close", post(inspect::close))
+        .route("/leave/cancel", post(leave::cancel));
     router
         .layer(axum::middleware::from_fn_with_state(state.clone(), shield))
         .with_state(state)
@@ -167,6 +173,7 @@ fn page(lang: Lang, title: &str, visit: Option<&Visit>, body: &str) -> String {
             ("/sheet", "nav.sheet", Permission::ViewSheets),
             ("/year", "nav.year", Permission::ViewPeople),
             ("/records", "nav.records", Permission::Record),
+            ("/leave", "nav.leave", Permission::Leave),
         ]
         .into_iter()
         .filter(|(_, _, what)| v.role.may(*what))

@@ -3,7 +3,10 @@
 //!
 //! The inspector records items and closes months; a hall's supervisor reads their own hall
 //! only; the director reads the county; finance reads and downloads the fund sheets; the admin
-//! may do everything.
+//! may do everything. Leave is recorded, closed and cancelled by the inspector, a hall's
+//! supervisor (their hall) and the director, each approving up to their own level.
+
+use hallclock_core::leave::ApprovalLevel;
 
 /// A centre account's role; a supervisor's carries their hall.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,9 @@ pub enum Permission {
     Record,
     /// Close a month (its sheet is frozen for payment).
     CloseMonth,
+    /// Record, close (销假) and cancel a hall's leave; approving also needs
+    /// [`CentreRole::may_approve`].
+    Leave,
 }
 
 /// A role that cannot be: an unknown name, or a hall given or missing.
@@ -97,6 +103,26 @@ impl CentreRole {
             (_, ViewPeople) => true,
             (CentreRole::Inspector, Record | CloseMonth) => true,
             (_, Record | CloseMonth) => false,
+            (
+                CentreRole::Inspector | CentreRole::Supervisor { .. } | CentreRole::Director,
+                Leave,
+            ) => true,
+            (_, Leave) => false,
+        }
+    }
+
+    /// The highest approval level this role records (the core's `check_approver` then checks
+    /// the leave's length and that nobody approves their own): the inspection office its own
+    /// (稽查督办科), a hall's supervisor the deputy director's (分管领导) on paper, the director
+    /// and the admin any; finance none.
+    pub fn may_approve(&self) -> Option<ApprovalLevel> {
+        match self {
+            CentreRole::Inspector => Some(ApprovalLevel::InspectionOffice),
+            CentreRole::Supervisor { .. } => Some(ApprovalLevel::DeputyDirector),
+            CentreRole::Director | CentreRole::Admin => {
+                Some(ApprovalLevel::DirectorWithUnitCertificate)
+            }
+            CentreRole::Finance => None,
         }
     }
 
@@ -116,7 +142,7 @@ mod tests {
         let sup = CentreRole::Supervisor {
             hall: "east".into(),
         };
-        let all = [ViewSheets, ViewPeople, Download, Record, CloseMonth];
+        let all = [ViewSheets, ViewPeople, Download, Record, CloseMonth, Leave];
         let table: Vec<(&str, Vec<Permission>)> = [
             CentreRole::Inspector,
             sup.clone(),
@@ -131,13 +157,18 @@ mod tests {
             table,
             vec![
                 ("inspector", all.to_vec()),
-                ("supervisor", vec![ViewSheets, ViewPeople, Download]),
-                ("director", vec![ViewSheets, ViewPeople, Download]),
+                ("supervisor", vec![ViewSheets, ViewPeople, Download, Leave]),
+                ("director", vec![ViewSheets, ViewPeople, Download, Leave]),
                 ("finance", vec![ViewSheets, Download]),
                 ("admin", all.to_vec()),
             ]
         );
         assert!(sup.sees("east") && !sup.sees("west"));
+        assert_eq!(CentreRole::Finance.may_approve(), None);
+        assert_eq!(
+            CentreRole::Inspector.may_approve(),
+            Some(ApprovalLevel::InspectionOffice)
+        );
         assert!(CentreRole::Director.sees("west"));
         assert_eq!(CentreRole::parse("supervisor", Some("east")), Ok(sup));
         assert_eq!(
