@@ -14,11 +14,11 @@ use std::fmt::Write;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use super::common::{call, local, staff_param, today};
+use super::common::{call, local, today};
 use super::html::{csrf_field, esc, message, select, table_head, Form, Input};
 use super::i18n::t;
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::AppState;
+use super::{AppState, ConsoleError};
 use crate::admin::sheet::DayPunch;
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction};
@@ -41,8 +41,11 @@ async fn amend_page(
     b.push_str(
         &Form::get("/amend")
             .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "pick-staff").value(&staff_text).html(),
+                t(lang, "find.person"),
+                &Input::new("staff", "pick-staff")
+                    .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
+                    .html(),
             )
             .field(
                 t(lang, "col.date"),
@@ -64,9 +67,10 @@ async fn amend_page(
     b.push_str(
         &Form::post("/amend", &s.session.csrf)
             .field(
-                t(lang, "col.id"),
+                t(lang, "find.person"),
                 &Input::new("staff", "amend-staff")
                     .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
                     .required()
                     .html(),
             )
@@ -159,17 +163,32 @@ fn punch_list(
     b
 }
 
+/// The person a staff field names (an id, a name or its pinyin initials), found through the
+/// port; `None` when the field is empty.
+async fn typed_staff(
+    state: &AppState,
+    typed: Option<&String>,
+) -> Result<Option<StaffId>, ConsoleError> {
+    match typed
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+    {
+        Some(typed) => call(state, move |c| c.find_staff(&typed)).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The person and day the page was asked about (`?staff=&date=`), when both are given.
-fn pick_param(s: &Signed) -> Result<Option<(StaffId, Date)>, String> {
+async fn pick_param(state: &AppState, s: &Signed) -> Result<Option<(StaffId, Date)>, ConsoleError> {
     let lang = s.lang;
-    let staff = staff_param(s.q.get("staff"))?;
-    let date = match s.q.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            d.parse::<Date>()
-                .map_err(|_| format!("{} {d:?}", t(lang, "amend.bad_date")))?,
-        ),
-    };
+    let date =
+        match s.q.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(d.parse::<Date>().map_err(|_| {
+                ConsoleError::Refused(format!("{} {d:?}", t(lang, "amend.bad_date")))
+            })?),
+        };
+    let staff = typed_staff(state, s.q.get("staff")).await?;
     Ok(staff.zip(date))
 }
 
@@ -177,9 +196,19 @@ pub async fn amend_form(
     State(state): State<AppState>,
     s: SignedIn<need::AmendPunches>,
 ) -> Response {
-    match pick_param(&s) {
+    match pick_param(&state, &s).await {
         Ok(pick) => amend_page(&state, &s, StatusCode::OK, "", pick).await,
-        Err(e) => s.bad_request(&e),
+        Err(ConsoleError::Refused(e)) => {
+            amend_page(
+                &state,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &message("err", &e),
+                None,
+            )
+            .await
+        }
+        Err(e) => s.failure(e),
     }
 }
 
@@ -189,8 +218,22 @@ pub async fn amend(
 ) -> Response {
     let lang = s.lang;
     let zone = state.console.zone();
+    let staff = match typed_staff(&state, f.get("staff")).await {
+        Ok(staff) => staff,
+        Err(ConsoleError::Refused(e)) => {
+            return amend_page(
+                &state,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &message("err", &e),
+                None,
+            )
+            .await
+        }
+        Err(e) => return s.failure(e),
+    };
     let parsed = (|| -> Result<Amendment, String> {
-        let staff = staff_param(f.get("staff"))?.ok_or(t(lang, "amend.need_staff"))?;
+        let staff = staff.clone().ok_or(t(lang, "amend.need_staff"))?;
         // A punch picked from the day's list carries its exact instant; a typed time is civil.
         let at = match f.get("punch").map(|p| p.trim()).filter(|p| !p.is_empty()) {
             Some(picked) => picked
@@ -230,10 +273,7 @@ pub async fn amend(
     let a = match parsed {
         Ok(a) => a,
         Err(e) => {
-            let pick = staff_param(f.get("staff"))
-                .ok()
-                .flatten()
-                .zip(Some(today(&state)));
+            let pick = staff.clone().zip(Some(today(&state)));
             return amend_page(
                 &state,
                 &s,

@@ -15,13 +15,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{call, local, session_text, staff_param, Params, YEARS};
+use super::common::{call, local, session_text, Params, YEARS};
 use super::html::{esc, headers, message, month_filter, table_head, textarea, Form, Input};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::{AppState, CalendarImport, DutyImport, MeetingForm, MeetingLine, PostLine};
+use super::{
+    AppState, CalendarImport, ConsoleError, DutyImport, MeetingForm, MeetingLine, PostLine,
+};
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
@@ -52,34 +54,108 @@ pub async fn posts(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) 
 }
 
 async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    posts_page_typed(state, s, note, status, None).await
+}
+
+/// The posts in service (A and B with their names, a retire button), the form (filled with
+/// what was typed when refused; the posts in service offered as a list) and the retired posts.
+async fn posts_page_typed(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
-    let list = match call(state, |c| c.posts()).await {
+    let found = call(state, |c| Ok((c.posts()?, c.retired_posts()?, c.names()?))).await;
+    let (list, retired, names) = match found {
         Ok(l) => l,
         Err(e) => return s.failure(e),
     };
+    let who = |id: &crate::core::ids::StaffId| {
+        format!("{id} {}", names.get(id).map_or("", String::as_str))
+    };
+    let can_edit = allowed(s.session.role, Permission::EditRoster);
     let mut b = note;
     b.push_str(&table_head(
         "posts",
-        &headers(lang, &["col.post", "post.a", "post.b"]),
+        &headers(lang, &["col.post", "post.a", "post.b", "post.retire"]),
     ));
     for p in &list {
+        let retire = if can_edit {
+            format!(
+                "<form method=\"post\" action=\"/posts/retire\" style=\"display:inline\">{}<input type=\"hidden\" name=\"post\" value=\"{post}\"><button id=\"retire-{post}\">{}</button></form>",
+                super::html::csrf_field(&s.session.csrf),
+                esc(t(lang, "post.retire")),
+                post = esc(&p.post),
+            )
+        } else {
+            String::new()
+        };
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{retire}</td></tr>",
             esc(&p.post),
-            esc(p.holder.as_str()),
-            esc(p.backup.as_str())
+            esc(&who(&p.holder)),
+            esc(&who(&p.backup))
         );
     }
     b.push_str("</table>");
-    if allowed(s.session.role, Permission::EditRoster) {
+    if can_edit {
+        let value = |k: &str| typed.map(|f| text_field(f, k)).unwrap_or_default();
+        let mut offered = String::from("<datalist id=\"posts-offered\">");
+        for p in &list {
+            let _ = write!(offered, "<option value=\"{}\">", esc(&p.post));
+        }
+        offered.push_str("</datalist>");
         b.push_str(
             &Form::post("/posts", &s.session.csrf)
-                .required_field(t(lang, "col.post"), "post", "post-id")
-                .required_field(t(lang, "post.a"), "a", "post-a")
-                .required_field(t(lang, "post.b"), "b", "post-b")
+                .field(
+                    t(lang, "col.post"),
+                    &format!(
+                        "{}{offered}",
+                        Input::new("post", "post-id")
+                            .value(&value("post"))
+                            .required()
+                            .html()
+                            .replacen("<input ", "<input list=\"posts-offered\" ", 1)
+                    ),
+                )
+                .field(
+                    t(lang, "post.a"),
+                    &Input::new("a", "post-a")
+                        .value(&value("a"))
+                        .placeholder(t(lang, "find.hint"))
+                        .required()
+                        .html(),
+                )
+                .field(
+                    t(lang, "post.b"),
+                    &Input::new("b", "post-b")
+                        .value(&value("b"))
+                        .placeholder(t(lang, "find.hint"))
+                        .required()
+                        .html(),
+                )
                 .submit(Some("post-set"), t(lang, "post.set")),
         );
+    }
+    if !retired.is_empty() {
+        let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "post.retired")));
+        b.push_str(&table_head(
+            "posts-retired",
+            &headers(lang, &["col.post", "post.a", "post.b"]),
+        ));
+        for p in &retired {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.post),
+                esc(&who(&p.holder)),
+                esc(&who(&p.backup))
+            );
+        }
+        b.push_str("</table>");
     }
     s.page(status, "nav.posts", &b)
 }
@@ -89,33 +165,55 @@ pub async fn post_set(
     CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
 ) -> Response {
     let lang = s.lang;
-    let parsed = (|| -> Result<PostLine, String> {
-        let post = text_field(&f, "post");
-        if post.is_empty() {
-            return Err("post: expected the window post's id, e.g. W03".into());
-        }
-        let holder = staff_param(f.get("a"))?.ok_or("a: expected a staff id")?;
-        let backup = staff_param(f.get("b"))?.ok_or("b: expected a staff id")?;
-        Ok(PostLine {
-            post,
-            holder,
-            backup,
+    let post = text_field(&f, "post");
+    let (a, b) = (text_field(&f, "a"), text_field(&f, "b"));
+    let result = if post.is_empty() {
+        Err(ConsoleError::Refused(t(lang, "post.need_post").to_string()))
+    } else if a.is_empty() || b.is_empty() {
+        Err(ConsoleError::Refused(t(lang, "post.need_ab").to_string()))
+    } else {
+        let now = state.now();
+        call(&state, move |c| {
+            let line = PostLine {
+                post,
+                holder: c.find_staff(&a)?,
+                backup: c.find_staff(&b)?,
+            };
+            c.set_post(&line, now, &by)?;
+            Ok(line)
         })
-    })();
-    let line = match parsed {
-        Ok(l) => l,
-        Err(e) => {
-            let note = message("err", &e);
-            return posts_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await;
+        .await
+    };
+    match result {
+        Ok(line) => {
+            let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
+            let note = message("ok", &format!("{} {detail}", t(lang, "post.done")));
+            posts_page(&state, &s, note, StatusCode::OK).await
         }
-    };
-    let l2 = line.clone();
+        Err(ConsoleError::Refused(e)) => {
+            posts_page_typed(
+                &state,
+                &s,
+                message("err", &e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+            )
+            .await
+        }
+        Err(e) => s.failure(e),
+    }
+}
+
+pub async fn post_retire(
+    State(state): State<AppState>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
+) -> Response {
+    let lang = s.lang;
+    let post = text_field(&f, "post");
     let now = state.now();
-    let result = call(&state, move |c| c.set_post(&l2, now, &by)).await;
-    let done = |()| {
-        let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
-        message("ok", &format!("{} {detail}", t(lang, "post.done")))
-    };
+    let p2 = post.clone();
+    let result = call(&state, move |c| c.retire_post(&p2, now, &by)).await;
+    let done = |()| message("ok", &format!("{} {post}", t(lang, "post.retired_done")));
     s.after_change(result, done, |note, status| {
         posts_page(&state, &s, note, status)
     })
@@ -137,6 +235,7 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
     };
     let mut b = note;
     b.push_str(&month_filter("/duty", lang, month));
+    b.push_str(&super::table::month_nav("/duty", &s.q, month, lang));
     b.push_str(&table_head(
         "duty",
         &headers(lang, &["col.date", "col.id", "col.name", "duty.sessions"]),
@@ -295,6 +394,7 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     };
     let mut b = note;
     b.push_str(&month_filter("/meetings", lang, month));
+    b.push_str(&super::table::month_nav("/meetings", &s.q, month, lang));
     b.push_str(&table_head(
         "meetings",
         &[
@@ -392,9 +492,9 @@ pub async fn meeting_record(
 /// The month's unattended windows (断档), with the month report's filters.
 pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
     let lang = s.lang;
-    let query = match report_query(&state, &s.q, SpanKind::Month) {
+    let query = match report_query(&state, &s, SpanKind::Month).await {
         Ok(query) => query,
-        Err(e) => return s.bad_request(&e),
+        Err(answer) => return answer,
     };
     let qq = query.clone();
     let now = state.now();

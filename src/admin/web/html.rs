@@ -251,6 +251,25 @@ pub fn select(name: &str, id: Option<&str>, options: &[(&str, &str)]) -> String 
     h
 }
 
+/// A `<select>` of `(value, text)` options with `chosen` selected (the first when none is).
+pub fn select_value(
+    name: &str,
+    id: Option<&str>,
+    options: &[(&str, &str)],
+    chosen: &str,
+) -> String {
+    let plain = select(name, id, options);
+    let at = format!("<option value=\"{}\">", esc(chosen));
+    match options.iter().any(|(v, _)| *v == chosen) {
+        true => plain.replacen(
+            &at,
+            &format!("<option value=\"{}\" selected>", esc(chosen)),
+            1,
+        ),
+        false => plain,
+    }
+}
+
 /// A required `<textarea>` of `rows` × `cols`.
 pub fn textarea(name: &str, id: &str, rows: u32, cols: u32, required: bool) -> String {
     format!(

@@ -13,8 +13,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    call, month_param, print_head, session_text, staff_param, today, url_component, year_in_range,
-    Params,
+    call, month_param, print_head, session_text, today, url_component, year_in_range, Params,
 };
 use super::html::{esc, signatures, Form, Input};
 use super::i18n::{t, Lang};
@@ -73,27 +72,42 @@ fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan
     }
 }
 
-/// The report's filters from the query: span, person, window post.
-pub(super) fn report_query(
+/// The report's filters from the query: span, person (an id, a name or its pinyin initials,
+/// found through the port), window post, department. A bad span is the 400 page; a person
+/// nobody or several match, the port's refusal (naming the candidates).
+pub(super) async fn report_query(
     state: &AppState,
-    q: &Params,
+    s: &Signed,
     kind: SpanKind,
-) -> Result<ReportQuery, String> {
-    Ok(ReportQuery {
-        span: span_param(state, q, kind)?,
-        staff: staff_param(q.get("staff"))?,
-        post: q
-            .get("post")
+) -> Result<ReportQuery, Response> {
+    let q = &s.q;
+    let span = span_param(state, q, kind).map_err(|e| s.bad_request(&e))?;
+    let given = |k: &str| {
+        q.get(k)
             .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty()),
+            .filter(|p| !p.is_empty())
+    };
+    let staff = match given("staff") {
+        Some(typed) => Some(
+            call(state, move |c| c.find_staff(&typed))
+                .await
+                .map_err(|e| s.failure(e))?,
+        ),
+        None => None,
+    };
+    Ok(ReportQuery {
+        span,
+        staff,
+        post: given("post"),
+        department: given("department"),
     })
 }
 
 async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     let lang = s.lang;
-    let query = match report_query(state, &s.q, kind) {
+    let query = match report_query(state, s, kind).await {
         Ok(query) => query,
-        Err(e) => return s.bad_request(&e),
+        Err(answer) => return answer,
     };
     let qq = query.clone();
     let now = state.now();
@@ -156,6 +170,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         .map(|x| x.to_string())
         .unwrap_or_default();
     let post_text = query.post.clone().unwrap_or_default();
+    let department_text = query.department.clone().unwrap_or_default();
     let _ = write!(
         b,
         "<p class=\"no-print\"><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
@@ -175,20 +190,33 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
                 &Input::new(field, field).value(&span_text).html(),
             )
             .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "staff").value(&staff_text).html(),
+                t(lang, "find.person"),
+                &Input::new("staff", "staff")
+                    .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
+                    .html(),
             )
             .field(
                 t(lang, "col.post"),
                 &Input::new("post", "post").value(&post_text).html(),
             )
+            .field(
+                t(lang, "col.department"),
+                &Input::new("department", "department")
+                    .value(&department_text)
+                    .html(),
+            )
             .submit(Some("filter"), t(lang, "search")),
     );
+    if let ReportSpan::Month(month) = query.span {
+        b.push_str(&super::table::month_nav("/report", &s.q, month, lang));
+    }
     let qs = esc(&format!(
-        "{field}={}&staff={}&post={}",
+        "{field}={}&staff={}&post={}&department={}",
         url_component(&span_text),
         url_component(&staff_text),
-        url_component(&post_text)
+        url_component(&post_text),
+        url_component(&department_text)
     ));
     let _ = write!(
         b,
@@ -218,6 +246,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     let heads = [
         "col.id",
         "col.name",
+        "col.department",
         "report.late",
         "report.late_min",
         "report.early",
@@ -241,9 +270,10 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             .map_or_else(|| t(lang, "report.hall").to_string(), ToString::to_string);
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"spoofs\">{} / {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"spoofs\">{} / {}</td></tr>",
             esc(&id),
             esc(&row.name),
+            esc(&row.department),
             c.late,
             c.late_minutes,
             c.early,

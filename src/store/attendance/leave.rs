@@ -223,6 +223,117 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces what a leave says (person, kind, half days, cover, reason, the level it needs)
+    /// after checking, in the same transaction, that the people exist and that it overlaps no
+    /// other leave of the person. Its approval, if any, is kept: the caller decides whether a
+    /// changed leave may keep it.
+    ///
+    /// # Errors
+    /// [`RecordError::Leave`] (unknown, overlap, backwards), [`StoreError::UnknownStaff`] or
+    /// [`StoreError::Sql`].
+    pub fn update_leave(
+        &mut self,
+        id: LeaveId,
+        new: &NewLeave,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "change a leave";
+        let tx = self.write(action)?;
+        stored_leave(&tx, id)?;
+        ensure_staff(&tx, &new.staff)?;
+        if let Some(cover) = &new.cover {
+            ensure_staff(&tx, cover)?;
+        }
+        let mut book = LeaveBook::new();
+        for record in query_leaves(&tx, Some(&new.staff), None)? {
+            if record.leave.id != id {
+                book.add(record.leave)?;
+            }
+        }
+        book.add(new.to_leave(id))?;
+        tx.execute(
+            "UPDATE leave SET staff_id = ?2, kind = ?3, first_date = ?4, first_session = ?5,
+                              last_date = ?6, last_session = ?7, cover_staff_id = ?8,
+                              reason = ?9, approval_required = ?10
+             WHERE id = ?1",
+            params![
+                to_i64(id.0),
+                new.staff.as_str(),
+                to_text(LEAVE_KIND_CODES, new.kind),
+                new.first.date.to_string(),
+                to_text(SESSION_CODES, new.first.session),
+                new.last.date.to_string(),
+                to_text(SESSION_CODES, new.last.session),
+                new.cover.as_ref().map(StaffId::as_str),
+                new.reason,
+                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
+    /// Withdraws a leave (撤销): its row stays, marked cancelled at `at`, and no read of
+    /// leave sees it again.
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`] (or already cancelled) or [`StoreError::Sql`].
+    pub fn cancel_leave(
+        &mut self,
+        id: LeaveId,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "cancel a leave";
+        let tx = self.write(action)?;
+        stored_leave(&tx, id)?;
+        tx.execute(
+            "UPDATE leave SET cancelled_at = ?2 WHERE id = ?1",
+            params![to_i64(id.0), at.to_string()],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
+    /// Closes a leave (销假) at `at` with `last` as its last half day away (earlier than
+    /// planned when the person came back early).
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyClosed`] or [`StoreError::Sql`].
+    pub fn close_leave_with_last(
+        &mut self,
+        id: LeaveId,
+        last: HalfDay,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "close a leave";
+        let tx = self.write(action)?;
+        let record = stored_leave(&tx, id)?;
+        if record.leave.closed_at.is_some() {
+            return Err(RecordError::AlreadyClosed(id));
+        }
+        tx.execute(
+            "UPDATE leave SET closed_at = ?2, last_date = ?3, last_session = ?4 WHERE id = ?1",
+            params![
+                to_i64(id.0),
+                at.to_string(),
+                last.date.to_string(),
+                to_text(SESSION_CODES, last.session)
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+}
+
 /// The stored leave `id`, read inside the writing transaction that changes it.
 fn stored_leave(tx: &Transaction<'_>, id: LeaveId) -> Result<LeaveRecord, RecordError> {
     query_leaves(tx, None, Some(id))?
@@ -244,6 +355,7 @@ pub(super) fn query_leaves(
                     certified_by, approved_at, closed_at, created_at
              FROM leave
              WHERE (?1 IS NULL OR staff_id = ?1) AND (?2 IS NULL OR id = ?2)
+                   AND cancelled_at IS NULL
              ORDER BY first_date, first_session, id",
         )
         .map_err(sql(action))?;
@@ -352,5 +464,44 @@ mod tests {
              day (hint: change or close the existing leave first)"
         );
         assert_eq!(store.leaves(None, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_leave_is_changed_cancelled_and_closed_early() {
+        let (_dir, mut store) = store_with(&["0001", "0002"]);
+        let audit = crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "");
+        let half = |day: i8, session| HalfDay {
+            date: d(2026, 11, day),
+            session,
+        };
+        let mut new = NewLeave {
+            staff: id("0001"),
+            kind: LeaveKind::Personal,
+            first: half(16, Session::Morning),
+            last: half(20, Session::Afternoon),
+            cover: Some(id("0002")),
+            reason: String::new(),
+            approval_required: ApprovalLevel::DirectorWithUnitCertificate,
+        };
+        let first = store.add_leave(&new, now(), &audit).unwrap();
+        new.kind = LeaveKind::Annual;
+        store.update_leave(first, &new, &audit).unwrap();
+        assert_eq!(
+            store.leave(first).unwrap().unwrap().leave.kind,
+            LeaveKind::Annual
+        );
+        store
+            .close_leave_with_last(first, half(18, Session::Afternoon), now(), &audit)
+            .unwrap();
+        let closed = store.leave(first).unwrap().unwrap().leave;
+        assert_eq!(closed.last, half(18, Session::Afternoon));
+        assert!(closed.closed_at.is_some());
+        // The days after the early return are free for another leave; cancelled, it is gone.
+        new.first = half(19, Session::Morning);
+        let second = store.add_leave(&new, now(), &audit).unwrap();
+        store.cancel_leave(second, now(), &audit).unwrap();
+        assert!(store.leave(second).unwrap().is_none());
+        assert_eq!(store.leaves(None, None).unwrap().len(), 1);
+        assert!(store.cancel_leave(second, now(), &audit).is_err());
     }
 }

@@ -145,6 +145,32 @@ impl Store {
         staff_ids_in(&tx)
     }
 
+    /// Sets the department (派驻单位) of `staff`; `None` clears it.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
+    pub fn set_department(
+        &mut self,
+        staff: &StaffId,
+        department: Option<&str>,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        let action = "set the department";
+        let tx = self.write(action)?;
+        let n = tx
+            .execute(
+                "UPDATE staff SET department = ?2 WHERE staff_id = ?1",
+                params![staff.as_str(), department],
+            )
+            .map_err(sql(action))?;
+        if n == 0 {
+            return Err(StoreError::UnknownStaff(staff.clone()));
+        }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
     /// Sets the first day `staff` is judged (someone enrolled mid-month); `None` clears it.
     ///
     /// # Errors
