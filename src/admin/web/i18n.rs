@@ -129,7 +129,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("col.faces", "人脸数", "Faces"),
     ("col.date", "日期", "Date"),
     ("col.time", "时间", "Time"),
-    ("staff.search", "工号、姓名或窗口", "id, name or window"),
+    ("staff.search", "工号、姓名、拼音首字母、窗口或派驻单位", "id, name, pinyin initials, window or department"),
     ("staff.count", "人", "people"),
     ("staff.deactivate", "停用并删除人脸", "Deactivate (erase faces)"),
     ("staff.deactivated", "已停用", "Deactivated"),
