@@ -283,9 +283,23 @@ pub fn record_leave(
     now: Timestamp,
     by: &Audit,
 ) -> Result<(LeaveId, u32, ApprovalLevel), AppError> {
+    let (half_days, level, detail) = checked_leave(config, store, &mut new)?;
+    let id = store
+        .add_leave(&new, now, &by.clone().with_detail(detail))
+        .map_err(|e| AppError::from(e).within("请假未记录 leave not recorded"))?;
+    Ok((id, half_days, level))
+}
+
+/// Checks a leave as entered (`core::leave::Leave::check_request`) and sets the approval level
+/// its length requires; its working half days, the level and the audit line's detail.
+fn checked_leave(
+    config: &Config,
+    store: &Store,
+    new: &mut NewLeave,
+) -> Result<(u32, ApprovalLevel, String), AppError> {
     let calendar = store.calendar(config.rules.summer)?;
-    let candidate = new.to_leave(LeaveId(0));
-    let half_days = candidate
+    let half_days = new
+        .to_leave(LeaveId(0))
         .check_request(&calendar)
         .map_err(leave_request_refused)?;
     let level = config.rules.engine.leave.required_approval(half_days);
@@ -302,10 +316,7 @@ pub fn record_leave(
             .map_or("none".to_string(), ToString::to_string),
         level_key(level)
     );
-    let id = store
-        .add_leave(&new, now, &by.clone().with_detail(detail))
-        .map_err(|e| AppError::from(e).within("请假未记录 leave not recorded"))?;
-    Ok((id, half_days, level))
+    Ok((half_days, level, detail))
 }
 
 /// A leave that makes no sense, in words: Chinese, then English.
@@ -341,27 +352,10 @@ pub fn edit_leave(
             id.0
         )));
     }
-    let calendar = store.calendar(config.rules.summer)?;
-    let half_days = new
-        .to_leave(id)
-        .check_request(&calendar)
-        .map_err(leave_request_refused)?;
-    let level = config.rules.engine.leave.required_approval(half_days);
-    new.approval_required = level;
+    let (half_days, level, detail) = checked_leave(config, store, &mut new)?;
     let detail = format!(
-        "#{} {} {} {} to {}, {} half day(s), cover {}, needs {} (was {} to {})",
-        id.0,
-        new.staff,
-        kind_key_of(new.kind),
-        new.first,
-        new.last,
-        half_days,
-        new.cover
-            .as_ref()
-            .map_or("none".to_string(), ToString::to_string),
-        level_key(level),
-        record.leave.first,
-        record.leave.last
+        "#{} {detail} (was {} to {})",
+        id.0, record.leave.first, record.leave.last
     );
     store
         .update_leave(id, &new, &by.clone().with_detail(detail))

@@ -874,31 +874,11 @@ impl Console for StoreConsole {
     }
 
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
-        self.with_store(|s| {
-            Ok(s.posts()
-                .map_err(failed)?
-                .into_iter()
-                .map(|p| PostLine {
-                    post: p.id.to_string(),
-                    holder: p.holder,
-                    backup: p.backup,
-                })
-                .collect())
-        })
+        self.with_store(|s| Ok(post_lines(s.posts().map_err(failed)?)))
     }
 
     fn retired_posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
-        self.with_store(|s| {
-            Ok(s.retired_posts()
-                .map_err(failed)?
-                .into_iter()
-                .map(|p| PostLine {
-                    post: p.id.to_string(),
-                    holder: p.holder,
-                    backup: p.backup,
-                })
-                .collect())
-        })
+        self.with_store(|s| Ok(post_lines(s.retired_posts().map_err(failed)?)))
     }
 
     fn retire_post(&self, post: &str, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
@@ -1161,6 +1141,18 @@ fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
             (mark, amended)
         }
     }
+}
+
+/// Window posts as the console lists them.
+fn post_lines(posts: Vec<crate::core::leave::Post>) -> Vec<PostLine> {
+    posts
+        .into_iter()
+        .map(|p| PostLine {
+            post: p.id.to_string(),
+            holder: p.holder,
+            backup: p.backup,
+        })
+        .collect()
 }
 
 /// A calendar day as of `today`: a day to come is 未到, and of today's sessions still pending

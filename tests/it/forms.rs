@@ -282,6 +282,10 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         body.contains("更正时间 2026-11-18 17:30:00 晚于现在 2026-11-18 10:0"),
         "{body}"
     );
+    assert!(
+        body.contains("value=\"2026-11-18 17:30\"") && body.contains("value=\"忘记打卡\""),
+        "the form as typed: {body}"
+    );
 
     // Deactivating needs the person's id typed: a wrong one changes nothing.
     let (status, body) = post_form(

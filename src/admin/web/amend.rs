@@ -24,7 +24,8 @@ use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction};
 
 /// The amendment page with `note` above the forms: a person's punches of a day to pick one to
-/// void (when `pick` names them), then the form that adds a punch.
+/// void (when `pick` names them), then the form that adds a punch (with the time and reason
+/// typed before, `typed_at` and `typed_reason` in the query, when it was refused).
 async fn amend_page(
     state: &AppState,
     s: &Signed,
@@ -77,6 +78,7 @@ async fn amend_page(
             .field(
                 t(lang, "amend.at"),
                 &Input::new("at", "amend-at")
+                    .value(s.q.get("typed_at").map_or("", String::as_str))
                     .placeholder("2026-11-03 08:05")
                     .required()
                     .html(),
@@ -92,7 +94,13 @@ async fn amend_page(
                     ],
                 ),
             )
-            .required_field(t(lang, "amend.reason"), "reason", "amend-reason")
+            .field(
+                t(lang, "amend.reason"),
+                &Input::new("reason", "amend-reason")
+                    .value(s.q.get("typed_reason").map_or("", String::as_str))
+                    .required()
+                    .html(),
+            )
             .submit(Some("amend"), t(lang, "amend.submit")),
     );
     s.page(status, "nav.amend", &b)
@@ -198,39 +206,42 @@ pub async fn amend_form(
 ) -> Response {
     match pick_param(&state, &s).await {
         Ok(pick) => amend_page(&state, &s, StatusCode::OK, "", pick).await,
-        Err(ConsoleError::Refused(e)) => {
+        Err(e) => refused_page(&state, &s, e).await,
+    }
+}
+
+/// The page with the port's refusal on it (422), or the failure page.
+async fn refused_page(state: &AppState, s: &Signed, e: ConsoleError) -> Response {
+    match e {
+        ConsoleError::Refused(e) => {
             amend_page(
-                &state,
-                &s,
+                state,
+                s,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &message("err", &e),
                 None,
             )
             .await
         }
-        Err(e) => s.failure(e),
+        e => s.failure(e),
     }
 }
 
 pub async fn amend(
     State(state): State<AppState>,
-    CheckedForm(s, f, by, _): CheckedForm<need::AmendPunches>,
+    CheckedForm(mut s, f, by, _): CheckedForm<need::AmendPunches>,
 ) -> Response {
     let lang = s.lang;
+    // A refused form comes back with what was typed (a successful one, empty).
+    let typed = [("typed_at", "at"), ("typed_reason", "reason")]
+        .map(|(to, from)| (to, f.get(from).cloned().unwrap_or_default()));
+    for (to, value) in &typed {
+        s.q.insert((*to).to_string(), value.clone());
+    }
     let zone = state.console.zone();
     let staff = match typed_staff(&state, f.get("staff")).await {
         Ok(staff) => staff,
-        Err(ConsoleError::Refused(e)) => {
-            return amend_page(
-                &state,
-                &s,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &message("err", &e),
-                None,
-            )
-            .await
-        }
-        Err(e) => return s.failure(e),
+        Err(e) => return refused_page(&state, &s, e).await,
     };
     let parsed = (|| -> Result<Amendment, String> {
         let staff = staff.clone().ok_or(t(lang, "amend.need_staff"))?;
@@ -292,6 +303,11 @@ pub async fn amend(
     let a2 = a.clone();
     let now = state.now();
     let result = call(&state, move |c| c.amend(&a2, now, &by)).await;
+    if result.is_ok() {
+        for (to, _) in &typed {
+            s.q.remove(*to);
+        }
+    }
     let done = |()| {
         message(
             "ok",

@@ -530,7 +530,8 @@ pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
                 t(lang, "post.b"),
             ],
         ));
-        gap_rows(&mut b, lang, &report.gaps);
+        let names = call(&state, |c| c.names()).await.unwrap_or_default();
+        gap_rows(&mut b, lang, &report.gaps, &names);
     }
     s.page(StatusCode::OK, "nav.gaps", &b)
 }

@@ -413,13 +413,7 @@ async fn after_list_change(
     match result {
         Ok(done) => Redirect::to(&back_to("/leave", f, &done)).into_response(),
         Err(ConsoleError::Refused(e)) => {
-            if let Some(back) = f.get("back") {
-                for (k, v) in back.split('&').filter_map(|kv| kv.split_once('=')) {
-                    if k == "month" {
-                        s.q.insert("month".into(), v.to_string());
-                    }
-                }
-            }
+            month_of_list(s, f);
             leave_view(
                 state,
                 s,
@@ -430,6 +424,16 @@ async fn after_list_change(
             .await
         }
         Err(e) => s.failure(e),
+    }
+}
+
+/// Shows the month of the list a form was sent from (its `back` field), for a refusal.
+fn month_of_list(s: &mut Signed, f: &Params) {
+    if let Some(month) = f
+        .get("back")
+        .and_then(|b| b.split('&').find_map(|kv| kv.strip_prefix("month=")))
+    {
+        s.q.insert("month".into(), month.to_string());
     }
 }
 
@@ -586,12 +590,7 @@ pub async fn leave_edit(
     match result {
         Ok(_) => Redirect::to(&back_to("/leave", &f, &format!("edited-{}", id.0))).into_response(),
         Err(ConsoleError::Refused(e)) => {
-            if let Some(month) = f
-                .get("back")
-                .and_then(|b| b.split('&').find_map(|kv| kv.strip_prefix("month=")))
-            {
-                s.q.insert("month".into(), month.to_string());
-            }
+            month_of_list(&mut s, &f);
             edit_view(
                 &state,
                 &s,

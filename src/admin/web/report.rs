@@ -303,14 +303,23 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             esc(t(lang, "col.date")),
             esc(t(lang, "col.post"))
         );
-        gap_rows(&mut b, lang, &report.gaps);
+        let names = call(state, |c| c.names()).await.unwrap_or_default();
+        gap_rows(&mut b, lang, &report.gaps, &names);
     }
     b.push_str(&signatures(lang));
     s.page(StatusCode::OK, title, &b)
 }
 
-/// The rows of a 断档 table (date, session, post, A, B) and its end.
-pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
+/// The rows of a 断档 table (date, session, post, A and B with their names) and its end.
+pub(super) fn gap_rows(
+    b: &mut String,
+    lang: Lang,
+    gaps: &[GapRow],
+    names: &std::collections::BTreeMap<crate::core::ids::StaffId, String>,
+) {
+    let who = |id: &crate::core::ids::StaffId| {
+        format!("{id} {}", names.get(id).map_or("", String::as_str))
+    };
     for g in gaps {
         let _ = write!(
             b,
@@ -318,8 +327,8 @@ pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
             g.date,
             esc(session_text(lang, g.session)),
             esc(&g.post.to_string()),
-            esc(g.holder.as_str()),
-            esc(g.backup.as_str())
+            esc(&who(&g.holder)),
+            esc(&who(&g.backup))
         );
     }
     b.push_str("</table>");

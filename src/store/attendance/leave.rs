@@ -85,40 +85,13 @@ impl Store {
     ) -> Result<LeaveId, RecordError> {
         let action = "record a leave";
         let tx = self.write(action)?;
-        ensure_staff(&tx, &new.staff)?;
-        if let Some(cover) = &new.cover {
-            ensure_staff(&tx, cover)?;
-        }
-        let mut book = LeaveBook::new();
-        for record in query_leaves(&tx, Some(&new.staff), None)? {
-            book.add(record.leave)?;
-        }
         let next_id: i64 = tx
             .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM leave", [], |r| {
                 r.get(0)
             })
             .map_err(sql(action))?;
         let id = LeaveId(u64::try_from(next_id).unwrap_or(0));
-        book.add(new.to_leave(id))?;
-        tx.execute(
-            "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
-                                last_session, cover_staff_id, reason, approval_required, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                next_id,
-                new.staff.as_str(),
-                to_text(LEAVE_KIND_CODES, new.kind),
-                new.first.date.to_string(),
-                to_text(SESSION_CODES, new.first.session),
-                new.last.date.to_string(),
-                to_text(SESSION_CODES, new.last.session),
-                new.cover.as_ref().map(StaffId::as_str),
-                new.reason,
-                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
-                now.to_string()
-            ],
-        )
-        .map_err(sql(action))?;
+        write_leave(&tx, id, new, now, action)?;
         write_audit(
             &tx,
             &audit
@@ -240,37 +213,8 @@ impl Store {
     ) -> Result<(), RecordError> {
         let action = "change a leave";
         let tx = self.write(action)?;
-        stored_leave(&tx, id)?;
-        ensure_staff(&tx, &new.staff)?;
-        if let Some(cover) = &new.cover {
-            ensure_staff(&tx, cover)?;
-        }
-        let mut book = LeaveBook::new();
-        for record in query_leaves(&tx, Some(&new.staff), None)? {
-            if record.leave.id != id {
-                book.add(record.leave)?;
-            }
-        }
-        book.add(new.to_leave(id))?;
-        tx.execute(
-            "UPDATE leave SET staff_id = ?2, kind = ?3, first_date = ?4, first_session = ?5,
-                              last_date = ?6, last_session = ?7, cover_staff_id = ?8,
-                              reason = ?9, approval_required = ?10
-             WHERE id = ?1",
-            params![
-                to_i64(id.0),
-                new.staff.as_str(),
-                to_text(LEAVE_KIND_CODES, new.kind),
-                new.first.date.to_string(),
-                to_text(SESSION_CODES, new.first.session),
-                new.last.date.to_string(),
-                to_text(SESSION_CODES, new.last.session),
-                new.cover.as_ref().map(StaffId::as_str),
-                new.reason,
-                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
-            ],
-        )
-        .map_err(sql(action))?;
+        let record = stored_leave(&tx, id)?;
+        write_leave(&tx, id, new, record.created_at, action)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
@@ -332,6 +276,54 @@ impl Store {
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
+}
+
+/// Writes the leave `id` as `new` says (a new row, or the one of that id replaced; its approval,
+/// close and creation time kept) after checking, in the same transaction, that the person and
+/// the cover exist and that the person has no other leave for any of its half days.
+fn write_leave(
+    tx: &Transaction<'_>,
+    id: LeaveId,
+    new: &NewLeave,
+    created_at: Timestamp,
+    action: &'static str,
+) -> Result<(), RecordError> {
+    ensure_staff(tx, &new.staff)?;
+    if let Some(cover) = &new.cover {
+        ensure_staff(tx, cover)?;
+    }
+    let mut book = LeaveBook::new();
+    for record in query_leaves(tx, Some(&new.staff), None)? {
+        if record.leave.id != id {
+            book.add(record.leave)?;
+        }
+    }
+    book.add(new.to_leave(id))?;
+    tx.execute(
+        "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
+                            last_session, cover_staff_id, reason, approval_required, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET staff_id = excluded.staff_id, kind = excluded.kind,
+             first_date = excluded.first_date, first_session = excluded.first_session,
+             last_date = excluded.last_date, last_session = excluded.last_session,
+             cover_staff_id = excluded.cover_staff_id, reason = excluded.reason,
+             approval_required = excluded.approval_required",
+        params![
+            to_i64(id.0),
+            new.staff.as_str(),
+            to_text(LEAVE_KIND_CODES, new.kind),
+            new.first.date.to_string(),
+            to_text(SESSION_CODES, new.first.session),
+            new.last.date.to_string(),
+            to_text(SESSION_CODES, new.last.session),
+            new.cover.as_ref().map(StaffId::as_str),
+            new.reason,
+            to_text(APPROVAL_LEVEL_CODES, new.approval_required),
+            created_at.to_string()
+        ],
+    )
+    .map_err(sql(action))?;
+    Ok(())
 }
 
 /// The stored leave `id`, read inside the writing transaction that changes it.
