@@ -499,3 +499,122 @@ async fn issue12_item4_a_leave_cancelled_and_one_closed_early_in_the_browser() {
     );
     d.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue12_leftover_the_calendar_shows_days_to_come_as_not_yet() {
+    // Wednesday 18 November 2026, 10:00: the morning is open, the afternoon still to come.
+    let s = Server::start_at("2026-11-18T10:00:00+08:00");
+    s.staff_add(&[("0001", "王芳")]);
+    run(
+        &s,
+        &["active-from", "--staff", "0001", "--date", "2026-11-16"],
+    );
+    let (admin, _) = session(&s, "admin").await;
+    // Found by initials, as every staff field.
+    let (status, page) = get(&s, Some(&admin), "/calendar?staff=wf&month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let cal = page.split("id=\"calendar\"").nth(1).unwrap_or_default();
+    let cell = |day: &str| -> String {
+        cal.split("<td><b>")
+            .find(|c| c.starts_with(&format!("{day}</b>")))
+            .unwrap_or_default()
+            .split("</td>")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let today = cell("18");
+    assert!(
+        today.contains("上午 待定") && today.contains("下午 未到"),
+        "{today}"
+    );
+    let tomorrow = cell("19");
+    assert!(
+        tomorrow.contains("上午 未到") && tomorrow.contains("下午 未到"),
+        "{tomorrow}"
+    );
+    assert_eq!(
+        cal.matches("待定").count(),
+        1,
+        "only today's open session: {cal}"
+    );
+    assert!(
+        page.contains("id=\"month-next\" href=\"/calendar?month=2026-12&amp;staff=wf\""),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
+    let s = Server::start_at("2026-11-18T10:00:00+08:00");
+    s.staff_add(&[("0001", "王芳"), ("0002", "李强")]);
+    let (admin, csrf) = session(&s, "admin").await;
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/leave",
+        &[
+            ("csrf", &csrf),
+            ("staff", "0001"),
+            ("kind", "personal"),
+            ("from", "2026-11-19"),
+            ("to", "2026-11-19"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The change form is filled from the leave.
+    let (status, page) = get(&s, Some(&admin), "/leave/edit?id=1&month=2026-11").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("value=\"2026-11-19\"")
+            && page.contains("<option value=\"personal\" selected>"),
+        "{page}"
+    );
+    // Two days instead of one, with 李强 covering: back on the list, the level follows.
+    let change = [
+        ("csrf", csrf.as_str()),
+        ("id", "1"),
+        ("back", "month=2026-11"),
+        ("staff", "王芳"),
+        ("kind", "annual"),
+        ("from", "2026-11-19"),
+        ("to", "2026-11-20"),
+        ("cover", "lq"),
+    ];
+    let (status, to) = post_to(&s, &admin, "/leave/edit", &change).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/leave?done=edited-1&month=2026-11")
+    );
+    let (_, page) = get(&s, Some(&admin), &to).await;
+    assert!(page.contains("#1 已修改"), "{page}");
+    let row = page.split("id=\"leave-1\"").nth(1).unwrap_or_default();
+    assert!(
+        row.contains("公休")
+            && row.contains("2026-11-20")
+            && row.contains("0002 李强")
+            && row.contains("主要领导"),
+        "{row}"
+    );
+    // Approved, it is no longer changed: cancel it and enter it again.
+    run(
+        &s,
+        &[
+            "leave",
+            "approve",
+            "--id",
+            "1",
+            "--level",
+            "director",
+            "--by",
+            "admin",
+            "--certified-by",
+            "负责人",
+        ],
+    );
+    let (status, page) = post_to(&s, &admin, "/leave/edit", &change).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("请假 #1 已批准,不能修改"), "{page}");
+    assert!(page.contains("value=\"lq\""), "the form as typed: {page}");
+}

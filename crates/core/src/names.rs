@@ -139,6 +139,9 @@ pub fn matches(query: &str, id: &str, name: &str) -> bool {
         || (is_initials(&q) && initials_match(&q, name, false))
 }
 
+/// One way a typed text may name a person (id, name).
+type Tier<'a> = dyn Fn(&StaffId, &str) -> bool + 'a;
+
 /// What a name typed into a form's staff field points to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -170,7 +173,7 @@ pub fn find(typed: &str, people: &[(StaffId, String)]) -> Found {
     if q.is_empty() {
         return Found::Nobody;
     }
-    let tiers: [&dyn Fn(&StaffId, &str) -> bool; 4] = [
+    let tiers: [&Tier<'_>; 4] = [
         &|id, _| id.as_str().eq_ignore_ascii_case(q),
         &|_, name| name.trim() == q,
         &|_, name| is_initials(&lower) && initials_match(&lower, name, true),

@@ -207,7 +207,7 @@ pub(super) fn month_nav(path: &str, q: &Params, month: Date, lang: Lang) -> Stri
 pub(super) fn back_field(q: &Params) -> String {
     format!(
         "<input type=\"hidden\" name=\"back\" value=\"{}\">",
-        esc(&link("", q, &[]).trim_start_matches('?').to_string())
+        esc(link("", q, &[]).trim_start_matches('?'))
     )
 }
 
