@@ -364,6 +364,29 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     assert!(body.contains("窗口岗位 W09 已停用"), "{body}");
     assert!(!run(&s, &["post", "list"]).contains("W09"));
 
+    // A meeting that ends before it starts: refused, the form as typed.
+    let (status, body) = post_form(
+        &s,
+        Some(&admin),
+        "/meetings",
+        &[
+            ("csrf", &csrf),
+            ("title", "月例会"),
+            ("start", "2026-11-18 16:00"),
+            ("end", "2026-11-18 15:00"),
+            ("sign_in", "0001=15:02"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("不晚于开始时间"), "{body}");
+    assert!(
+        body.contains("value=\"月例会\"")
+            && body.contains("value=\"2026-11-18 15:00\"")
+            && body.contains(">0001=15:02</textarea>"),
+        "the form as typed: {body}"
+    );
+
     // `/` is the today board.
     let (status, to) = get(&s, Some(&admin), "/").await;
     assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/today"));

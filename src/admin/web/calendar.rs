@@ -79,9 +79,10 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
         let found = call(&state, move |c| {
             let days = c.person_month(&who, month, now)?;
             let sheet = c.sheet(period, Some(&who), now)?;
-            Ok((days, sheet))
+            let name = c.names()?.remove(&who).unwrap_or_default();
+            Ok((days, sheet, name))
         });
-        let (days, sheet) = match found.await {
+        let (days, sheet, name) = match found.await {
             Ok(d) => d,
             Err(e) => return s.failure(e),
         };
@@ -93,6 +94,7 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
             SessionMark::Early,
             SessionMark::Missing,
             SessionMark::Leave,
+            SessionMark::NotYet,
         ] {
             let (class, key) = mark_class(m);
             let _ = write!(
@@ -103,8 +105,9 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
         }
         let _ = write!(
             b,
-            "</p><h2>{} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
+            "</p><h2>{} {} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
             esc(staff.as_str()),
+            esc(&name),
             esc(&month.strftime("%Y-%m").to_string())
         );
         for d in ["wd.1", "wd.2", "wd.3", "wd.4", "wd.5", "wd.6", "wd.7"] {

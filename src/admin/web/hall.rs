@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, local, session_text, Params, YEARS};
-use super::html::{esc, headers, message, month_filter, table_head, textarea, Form, Input};
+use super::html::{esc, headers, message, month_filter, table_head, textarea_value, Form, Input};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
@@ -102,7 +102,7 @@ async fn posts_page_typed(
     }
     b.push_str("</table>");
     if can_edit {
-        let value = |k: &str| typed.map(|f| text_field(f, k)).unwrap_or_default();
+        let value = |k: &str| typed_value(typed, k);
         let mut offered = String::from("<datalist id=\"posts-offered\">");
         for p in &list {
             let _ = write!(offered, "<option value=\"{}\">", esc(&p.post));
@@ -224,10 +224,26 @@ pub async fn post_retire(
 // Duty roster
 
 pub async fn duty(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
-    duty_page(&state, &s, String::new(), StatusCode::OK).await
+    duty_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+/// What was typed into a refused form (`status` not 200), for the page to show it again.
+fn refused_typed(status: StatusCode, f: &Params) -> Option<&Params> {
+    (status != StatusCode::OK).then_some(f)
+}
+
+/// The value `typed` holds for `key` (empty when nothing was typed).
+fn typed_value(typed: Option<&Params>, key: &str) -> String {
+    typed.map(|f| text_field(f, key)).unwrap_or_default()
+}
+
+async fn duty_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let (month, list) = match s.month_list(state, |c, month| c.duty(month)).await {
         Ok(found) => found,
@@ -266,7 +282,7 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
             &Form::post("/duty", &s.session.csrf)
                 .field(
                     t(lang, "duty.import"),
-                    &textarea("csv", "duty-csv", 8, 60, true),
+                    &textarea_value("csv", "duty-csv", (8, 60), true, &typed_value(typed, "csv")),
                 )
                 .submit(Some("duty-import"), t(lang, "duty.submit")),
         );
@@ -292,7 +308,7 @@ pub async fn duty_import(
         note
     };
     s.after_change(result, done, |note, status| {
-        duty_page(&state, &s, note, status)
+        duty_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }
@@ -301,10 +317,16 @@ pub async fn duty_import(
 // Holiday calendar
 
 pub async fn holidays(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
-    holidays_page(&state, &s, String::new(), StatusCode::OK).await
+    holidays_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn holidays_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+async fn holidays_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let year = match year_param(state, &s.q) {
         Ok(y) => y,
@@ -347,7 +369,13 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
             &Form::post("/holidays", &s.session.csrf)
                 .field(
                     t(lang, "holiday.import"),
-                    &textarea("text", "holiday-text", 10, 60, true),
+                    &textarea_value(
+                        "text",
+                        "holiday-text",
+                        (10, 60),
+                        true,
+                        &typed_value(typed, "text"),
+                    ),
                 )
                 .submit(Some("holiday-import"), t(lang, "duty.submit")),
         );
@@ -374,7 +402,7 @@ pub async fn holidays_import(
         message("ok", &format!("{}: {detail}", t(lang, "holiday.done")))
     };
     s.after_change(result, done, |note, status| {
-        holidays_page(&state, &s, note, status)
+        holidays_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }
@@ -383,10 +411,16 @@ pub async fn holidays_import(
 // Meetings
 
 pub async fn meetings(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
-    meetings_page(&state, &s, String::new(), StatusCode::OK).await
+    meetings_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn meetings_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+async fn meetings_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let (month, list) = match s.month_list(state, |c, month| c.meetings(month)).await {
         Ok(found) => found,
@@ -420,10 +454,17 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     if allowed(s.session.role, Permission::EditRoster) {
         b.push_str(
             &Form::post("/meetings", &s.session.csrf)
-                .required_field(t(lang, "meeting.title"), "title", "meeting-title")
+                .field(
+                    t(lang, "meeting.title"),
+                    &Input::new("title", "meeting-title")
+                        .value(&typed_value(typed, "title"))
+                        .required()
+                        .html(),
+                )
                 .field(
                     t(lang, "meeting.start"),
                     &Input::new("start", "meeting-start")
+                        .value(&typed_value(typed, "start"))
                         .placeholder("2026-11-05 15:00")
                         .required()
                         .html(),
@@ -431,17 +472,26 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
                 .field(
                     t(lang, "meeting.end"),
                     &Input::new("end", "meeting-end")
+                        .value(&typed_value(typed, "end"))
                         .placeholder("2026-11-05 16:30")
                         .required()
                         .html(),
                 )
                 .field(
                     t(lang, "meeting.invite"),
-                    &Input::new("invite", "meeting-invite").html(),
+                    &Input::new("invite", "meeting-invite")
+                        .value(&typed_value(typed, "invite"))
+                        .html(),
                 )
                 .field(
                     t(lang, "meeting.sign_in"),
-                    &textarea("sign_in", "meeting-sign-in", 6, 40, false),
+                    &textarea_value(
+                        "sign_in",
+                        "meeting-sign-in",
+                        (6, 40),
+                        false,
+                        &typed_value(typed, "sign_in"),
+                    ),
                 )
                 .submit(Some("meeting-record"), t(lang, "meeting.submit")),
         );
@@ -481,7 +531,7 @@ pub async fn meeting_record(
         message("ok", &format!("{} {detail}", t(lang, "meeting.done")))
     };
     s.after_change(result, done, |note, status| {
-        meetings_page(&state, &s, note, status)
+        meetings_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }

@@ -272,11 +272,23 @@ pub fn select_value(
 
 /// A required `<textarea>` of `rows` × `cols`.
 pub fn textarea(name: &str, id: &str, rows: u32, cols: u32, required: bool) -> String {
+    textarea_value(name, id, (rows, cols), required, "")
+}
+
+/// A `<textarea>` of `rows` × `cols` holding `value` (what was typed before a refusal).
+pub fn textarea_value(
+    name: &str,
+    id: &str,
+    (rows, cols): (u32, u32),
+    required: bool,
+    value: &str,
+) -> String {
     format!(
-        "<textarea name=\"{}\" id=\"{}\" rows=\"{rows}\" cols=\"{cols}\"{}></textarea>",
+        "<textarea name=\"{}\" id=\"{}\" rows=\"{rows}\" cols=\"{cols}\"{}>{}</textarea>",
         esc(name),
         esc(id),
-        if required { " required" } else { "" }
+        if required { " required" } else { "" },
+        esc(value)
     )
 }
 
