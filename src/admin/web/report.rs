@@ -18,6 +18,7 @@ use super::common::{
 use super::html::{esc, signatures, Form, Input};
 use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
+use super::table::{sort_header, Paging};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::GapRow;
@@ -212,11 +213,11 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         b.push_str(&super::table::month_nav("/report", &s.q, month, lang));
     }
     let qs = esc(&format!(
-        "{field}={}&staff={}&post={}&department={}",
+        "{field}={}&staff={}&department={}&post={}",
         url_component(&span_text),
         url_component(&staff_text),
-        url_component(&post_text),
-        url_component(&department_text)
+        url_component(&department_text),
+        url_component(&post_text)
     ));
     let _ = write!(
         b,
@@ -243,26 +244,52 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             Err(e) => return s.failure(e),
         }
     }
+    // Sorted on the server (`?sort=-late`): by department, then id, unless asked otherwise.
     let heads = [
-        "col.id",
-        "col.name",
-        "col.department",
-        "report.late",
-        "report.late_min",
-        "report.early",
-        "report.missing",
-        "report.absent",
-        "report.leave",
-        "report.deduction",
-        "report.score",
-        "report.spoofs",
+        ("department", "col.id"),
+        ("name", "col.name"),
+        ("department", "col.department"),
+        ("late", "report.late"),
+        ("late_min", "report.late_min"),
+        ("early", "report.early"),
+        ("missing", "report.missing"),
+        ("absent", "report.absent"),
+        ("leave", "report.leave"),
+        ("deduction", "report.deduction"),
+        ("score", "report.score"),
     ];
+    let paging = Paging::from_query(&s.q, &REPORT_SORTS);
+    let mut people: Vec<&crate::admin::report::Row> = report.people.iter().collect();
+    paging.sort(&mut people, |r, key| {
+        let c = &r.counts;
+        let n = match key {
+            "late" => i64::from(c.late),
+            "late_min" => i64::from(c.late_minutes),
+            "early" => i64::from(c.early),
+            "missing" => i64::from(c.missing),
+            "absent" => i64::from(c.absence_half_days),
+            "leave" => i64::from(c.leave_half_days_total()),
+            "deduction" => i64::from(r.deduction.tenths()),
+            "score" => i64::from(r.score.tenths()),
+            _ => 0,
+        };
+        let text = match key {
+            "name" => r.name.clone(),
+            "department" => r.department.clone(),
+            _ => String::new(),
+        };
+        (n, text, r.staff.clone())
+    });
     b.push_str("<table id=\"report\"><tr>");
-    for h in heads {
-        let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+    for (i, (key, h)) in heads.into_iter().enumerate() {
+        if i == 0 {
+            let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+        } else {
+            b.push_str(&sort_header(path, &s.q, &paging, key, t(lang, h)));
+        }
     }
-    b.push_str("</tr>");
-    for row in report.people.iter().chain(std::iter::once(&report.hall)) {
+    let _ = write!(b, "<th>{}</th></tr>", esc(t(lang, "report.spoofs")));
+    for row in people.into_iter().chain(std::iter::once(&report.hall)) {
         let c = &row.counts;
         let id = row
             .staff
@@ -311,6 +338,20 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
 }
 
 /// The rows of a 断档 table (date, session, post, A and B with their names) and its end.
+/// The report table's sort keys (the first, department then id, is the report's own order).
+const REPORT_SORTS: [&str; 10] = [
+    "department",
+    "name",
+    "late",
+    "late_min",
+    "early",
+    "missing",
+    "absent",
+    "leave",
+    "deduction",
+    "score",
+];
+
 pub(super) fn gap_rows(
     b: &mut String,
     lang: Lang,
