@@ -167,12 +167,12 @@ fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
 }
 
-/// The enrolment form's "same person enrolled again" checkbox as the duplicate policy.
-fn duplicates(same_person: bool) -> DuplicateFaces {
-    if same_person {
-        DuplicateFaces::SamePerson
-    } else {
-        DuplicateFaces::Refuse
+/// The enrolment form's "same person enrolled again" field (the id typed to confirm whose face
+/// data is erased) as the duplicate policy.
+fn duplicates(same_person: Option<&str>) -> DuplicateFaces<'_> {
+    match same_person.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(typed) => DuplicateFaces::SamePersonTyped(typed),
+        None => DuplicateFaces::Refuse,
     }
 }
 
@@ -278,7 +278,7 @@ impl StoreConsole {
                     id: &form.id,
                     name: form.name.as_deref(),
                     post: form.post.as_deref(),
-                    duplicates: duplicates(form.same_person),
+                    duplicates: duplicates(form.same_person.as_deref()),
                     now: self.config.clock.now(),
                     by: &audit,
                 };

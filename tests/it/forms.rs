@@ -148,7 +148,10 @@ async fn issue12_item3_people_by_name_and_pinyin_and_the_month_csv_by_department
 
     // The month report's table is sorted on the server: by name, descending.
     let (_, page) = get(&s, Some(&admin), "/report?month=2026-11&sort=-name").await;
-    let table = page.split("<table id=\"report\">").nth(1).unwrap_or_default();
+    let table = page
+        .split("<table id=\"report\">")
+        .nth(1)
+        .unwrap_or_default();
     let at = |name: &str| table.find(name).unwrap_or(usize::MAX);
     assert!(
         at("王芳") < at("王峰") && at("王峰") < at("李强") && at("李强") < at("张伟"),

@@ -154,7 +154,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("preview.pass", "合格,请保持不动", "Good: hold still"),
     ("preview.no_camera", "此处没有摄像头:控制台单独运行(hallclock console),未与门口考勤程序一起运行;请上传照片录入。", "No camera here: this console runs without the door daemon (hallclock console); enrol by uploading photos."),
     ("enrol.lookalike", "已按同一人重新录入;以下原工号的人脸数据已删除并停用:", "Re-enrolled as the same person; face data erased and deactivated for:"),
-    ("enrol.same_person", "同一人换工号重新录入(人脸与之相同的原工号将删除人脸数据并停用)", "The same person enrolled again under this id (the id the face matches loses its face data and is deactivated)"),
+    ("enrol.same_person", "同一人换工号重新录入:请输入人脸原登记的工号确认(该工号将删除人脸数据并停用)", "The same person enrolled again under this id: type the id the face is enrolled under to confirm (that id loses its face data and is deactivated)"),
     ("leave.kind", "类别", "Kind"),
     ("leave.from", "开始", "From"),
     ("leave.to", "结束", "To"),

@@ -120,9 +120,10 @@ pub struct EnrolRequest {
     pub post: Option<String>,
     pub photos: Vec<Photo>,
     pub consent: Consent,
-    /// The admin confirmed a re-enrolment of the same person under this id: a face that matches
-    /// someone else is then accepted, and that other id loses its face data.
-    pub same_person: bool,
+    /// The admin confirmed a re-enrolment of the same person under this id by typing the id the
+    /// face is enrolled under: a face that matches that id is then accepted, and that id loses
+    /// its face data. `None`: a face that matches someone else is refused.
+    pub same_person: Option<String>,
 }
 
 /// What an enrolment did.
@@ -168,7 +169,7 @@ pub struct CaptureRequest {
     pub post: Option<String>,
     pub consent: Consent,
     /// As [`EnrolRequest::same_person`].
-    pub same_person: bool,
+    pub same_person: Option<String>,
 }
 
 /// A leave as listed.
