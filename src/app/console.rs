@@ -618,15 +618,7 @@ impl Console for StoreConsole {
             let (id, half_days, level) = record_leave(
                 &self.config,
                 s,
-                NewLeave {
-                    staff: form.staff.clone(),
-                    kind: form.kind,
-                    first: form.first,
-                    last: form.last,
-                    cover: form.cover.clone(),
-                    reason: form.reason.clone().unwrap_or_default(),
-                    approval_required: ApprovalLevel::InspectionOffice,
-                },
+                new_leave(form),
                 now,
                 &self.audit(by, "leave-add", ""),
             )
@@ -646,22 +638,8 @@ impl Console for StoreConsole {
         by: &Actor,
     ) -> Result<LeaveAdded, ConsoleError> {
         self.change_facts(by, "leave-edit", |s, audit| {
-            let (half_days, level) = edit_leave(
-                &self.config,
-                s,
-                id,
-                NewLeave {
-                    staff: form.staff.clone(),
-                    kind: form.kind,
-                    first: form.first,
-                    last: form.last,
-                    cover: form.cover.clone(),
-                    reason: form.reason.clone().unwrap_or_default(),
-                    approval_required: ApprovalLevel::InspectionOffice,
-                },
-                audit,
-            )
-            .map_err(by_kind)?;
+            let (half_days, level) =
+                edit_leave(&self.config, s, id, new_leave(form), audit).map_err(by_kind)?;
             Ok(LeaveAdded {
                 id,
                 half_days,
@@ -1140,6 +1118,19 @@ fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
             };
             (mark, amended)
         }
+    }
+}
+
+/// The leave a console form describes (the level it needs is set when it is recorded).
+fn new_leave(form: &LeaveForm) -> NewLeave {
+    NewLeave {
+        staff: form.staff.clone(),
+        kind: form.kind,
+        first: form.first,
+        last: form.last,
+        cover: form.cover.clone(),
+        reason: form.reason.clone().unwrap_or_default(),
+        approval_required: ApprovalLevel::InspectionOffice,
     }
 }
 

@@ -526,6 +526,10 @@ async fn issue12_item4_a_leave_cancelled_and_one_closed_early_in_the_browser() {
     );
     d.go(&s.url("/leave?month=2026-11#leaves")).await;
     d.screenshot("forms-2-leave-closed-early").await;
+    // The staff table: sortable headers, the typed-id confirmation, the pager.
+    d.go(&s.url("/staff?sort=-name")).await;
+    assert!(d.text("#pager").await.contains("第 1 / 1"));
+    d.screenshot("forms-3-staff").await;
     d.go(&s.url("/audit")).await;
     let audit = d.text("#audit").await;
     assert!(

@@ -75,11 +75,32 @@ async fn posts_page_typed(
     let who = |id: &crate::core::ids::StaffId| {
         format!("{id} {}", names.get(id).map_or("", String::as_str))
     };
+    // A post's row: its id, A and B with their names, and `then` (HTML) in a last cell.
+    let post_row = |p: &PostLine, then: &str| {
+        let last = if then.is_empty() {
+            String::new()
+        } else {
+            format!("<td>{then}</td>")
+        };
+        format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{last}</tr>",
+            esc(&p.post),
+            esc(&who(&p.holder)),
+            esc(&who(&p.backup))
+        )
+    };
     let can_edit = allowed(s.session.role, Permission::EditRoster);
     let mut b = note;
     b.push_str(&table_head(
         "posts",
-        &headers(lang, &["col.post", "post.a", "post.b", "post.retire"]),
+        &headers(
+            lang,
+            if can_edit {
+                &["col.post", "post.a", "post.b", "post.retire"]
+            } else {
+                &["col.post", "post.a", "post.b"]
+            },
+        ),
     ));
     for p in &list {
         let retire = if can_edit {
@@ -92,13 +113,7 @@ async fn posts_page_typed(
         } else {
             String::new()
         };
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{retire}</td></tr>",
-            esc(&p.post),
-            esc(&who(&p.holder)),
-            esc(&who(&p.backup))
-        );
+        b.push_str(&post_row(p, &retire));
     }
     b.push_str("</table>");
     if can_edit {
@@ -147,13 +162,7 @@ async fn posts_page_typed(
             &headers(lang, &["col.post", "post.a", "post.b"]),
         ));
         for p in &retired {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.post),
-                esc(&who(&p.holder)),
-                esc(&who(&p.backup))
-            );
+            b.push_str(&post_row(p, ""));
         }
         b.push_str("</table>");
     }

@@ -114,7 +114,7 @@ async fn staff_page(
             // Erasing a face: the admin types the person's id to confirm.
             let _ = write!(
                 b,
-                " <form method=\"post\" action=\"/staff/deactivate\" style=\"display:inline\">{}{}<input type=\"hidden\" name=\"id\" value=\"{id}\"><input name=\"confirm\" id=\"confirm-{id}\" size=\"8\" placeholder=\"{}\" required><button id=\"deactivate-{id}\">{}</button></form>",
+                " <form method=\"post\" action=\"/staff/deactivate\" style=\"display:inline\">{}{}<input type=\"hidden\" name=\"id\" value=\"{id}\"><input name=\"confirm\" id=\"confirm-{id}\" size=\"12\" placeholder=\"{}\" required><button id=\"deactivate-{id}\">{}</button></form>",
                 csrf_field(&s.session.csrf),
                 back_field(&s.q),
                 esc(t(lang, "staff.type_id")),

@@ -179,20 +179,7 @@ impl Store {
         at: Timestamp,
         audit: &Audit,
     ) -> Result<(), RecordError> {
-        let action = "close a leave";
-        let tx = self.write(action)?;
-        let record = stored_leave(&tx, id)?;
-        if record.leave.closed_at.is_some() {
-            return Err(RecordError::AlreadyClosed(id));
-        }
-        tx.execute(
-            "UPDATE leave SET closed_at = ?2 WHERE id = ?1",
-            params![to_i64(id.0), at.to_string()],
-        )
-        .map_err(sql(action))?;
-        write_audit(&tx, audit)?;
-        tx.commit().map_err(sql(action))?;
-        Ok(())
+        self.close(id, None, at, audit)
     }
 }
 
@@ -256,6 +243,17 @@ impl Store {
         at: Timestamp,
         audit: &Audit,
     ) -> Result<(), RecordError> {
+        self.close(id, Some(last), at, audit)
+    }
+
+    /// Closes a leave at `at`, with a new last half day when given.
+    fn close(
+        &mut self,
+        id: LeaveId,
+        last: Option<HalfDay>,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
         let action = "close a leave";
         let tx = self.write(action)?;
         let record = stored_leave(&tx, id)?;
@@ -263,12 +261,14 @@ impl Store {
             return Err(RecordError::AlreadyClosed(id));
         }
         tx.execute(
-            "UPDATE leave SET closed_at = ?2, last_date = ?3, last_session = ?4 WHERE id = ?1",
+            "UPDATE leave SET closed_at = ?2, last_date = COALESCE(?3, last_date),
+                              last_session = COALESCE(?4, last_session)
+             WHERE id = ?1",
             params![
                 to_i64(id.0),
                 at.to_string(),
-                last.date.to_string(),
-                to_text(SESSION_CODES, last.session)
+                last.map(|l| l.date.to_string()),
+                last.map(|l| to_text(SESSION_CODES, l.session))
             ],
         )
         .map_err(sql(action))?;
