@@ -203,7 +203,11 @@ pub(crate) async fn get(
     cookie: Option<&str>,
     path: &str,
 ) -> (StatusCode, String) {
-    let r = get_response(s, cookie, path).await;
+    answer(get_response(s, cookie, path).await).await
+}
+
+/// An answer's status and body (the target of a redirect instead).
+pub(crate) async fn answer(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
     let location = r
         .headers()

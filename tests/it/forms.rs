@@ -6,10 +6,10 @@
 //! paged and sorted, approval back on the list it was made from; then, in a browser, a leave
 //! cancelled and one closed early (销假), with screenshots in `target/console-screenshots/`.
 
-use reqwest::header::{COOKIE, LOCATION};
+use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
-use super::console::{client, get, post_form, session, Driver, Server, Site};
+use super::console::{answer, client, get, post_form, session, Driver, Server, Site};
 use super::output_ok;
 
 /// Runs a `hallclock` command of the server's config, which must succeed; its standard output.
@@ -49,16 +49,7 @@ async fn post_to(
         .send()
         .await
         .expect("POST answers");
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    (
-        status,
-        location.unwrap_or(r.text().await.unwrap_or_default()),
-    )
+    answer(r).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

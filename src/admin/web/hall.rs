@@ -118,6 +118,14 @@ async fn posts_page_typed(
     b.push_str("</table>");
     if can_edit {
         let value = |k: &str| typed_value(typed, k);
+        // A person: an id, a name or its pinyin initials.
+        let person = |name: &str, id: &str| {
+            Input::new(name, id)
+                .value(&value(name))
+                .placeholder(t(lang, "find.hint"))
+                .required()
+                .html()
+        };
         let mut offered = String::from("<datalist id=\"posts-offered\">");
         for p in &list {
             let _ = write!(offered, "<option value=\"{}\">", esc(&p.post));
@@ -136,22 +144,8 @@ async fn posts_page_typed(
                             .replacen("<input ", "<input list=\"posts-offered\" ", 1)
                     ),
                 )
-                .field(
-                    t(lang, "post.a"),
-                    &Input::new("a", "post-a")
-                        .value(&value("a"))
-                        .placeholder(t(lang, "find.hint"))
-                        .required()
-                        .html(),
-                )
-                .field(
-                    t(lang, "post.b"),
-                    &Input::new("b", "post-b")
-                        .value(&value("b"))
-                        .placeholder(t(lang, "find.hint"))
-                        .required()
-                        .html(),
-                )
+                .field(t(lang, "post.a"), &person("a", "post-a"))
+                .field(t(lang, "post.b"), &person("b", "post-b"))
                 .submit(Some("post-set"), t(lang, "post.set")),
         );
     }
