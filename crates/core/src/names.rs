@@ -113,6 +113,32 @@ fn initials_match(query: &str, name: &str, whole: bool) -> bool {
     })
 }
 
+/// A key that orders names by pinyin as a hall office lists them (按拼音): each character's
+/// first initial (an ASCII letter as itself, lower-case; a character outside the table after
+/// `z`), then the name itself to break ties.
+///
+/// # Example
+/// ```
+/// # use hallclock_core::names::pinyin_key;
+/// let mut names = ["张伟", "王芳", "李强", "陈静"];
+/// names.sort_by_key(|n| pinyin_key(n));
+/// assert_eq!(names, ["陈静", "李强", "王芳", "张伟"]);
+/// ```
+pub fn pinyin_key(name: &str) -> (String, String) {
+    let initials = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                c.to_ascii_lowercase()
+            } else {
+                initials_of(c).first().copied().unwrap_or('~')
+            }
+        })
+        .collect();
+    (initials, name.to_string())
+}
+
 /// Whether `query` looks like pinyin initials: ASCII letters only.
 fn is_initials(query: &str) -> bool {
     !query.is_empty() && query.chars().all(|c| c.is_ascii_alphabetic())

@@ -274,7 +274,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             _ => 0,
         };
         let text = match key {
-            "name" => r.name.clone(),
+            "name" => crate::core::names::pinyin_key(&r.name).0,
             "department" => r.department.clone(),
             _ => String::new(),
         };

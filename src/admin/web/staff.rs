@@ -21,7 +21,7 @@ use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
 use super::table::{back_field, pager, sort_header, Paging};
 use super::{AppState, ConsoleError, StaffLine};
-use crate::core::names::matches;
+use crate::core::names::{matches, pinyin_key};
 
 pub async fn staff(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
     staff_page(&state, &s, None, StatusCode::OK).await
@@ -72,7 +72,7 @@ async fn staff_page(
         .collect();
     let paging = Paging::from_query(&s.q, &SORTS);
     paging.sort(&mut shown, |p, key| match key {
-        "name" => (p.name.clone(), p.id.to_string()),
+        "name" => (pinyin_key(&p.name).0, p.name.clone()),
         "post" => (p.post.clone().unwrap_or_default(), p.id.to_string()),
         "department" => (p.department.clone().unwrap_or_default(), p.id.to_string()),
         "faces" => (format!("{:06}", p.faces), p.id.to_string()),
