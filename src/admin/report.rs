@@ -540,33 +540,7 @@ fn gaps(input: &ReportInput<'_>) -> Vec<GapRow> {
     out
 }
 
-/// The key of a leave kind in JSON and on the command line.
-pub fn kind_key(kind: LeaveKind) -> &'static str {
-    match kind {
-        LeaveKind::Sick => "sick",
-        LeaveKind::Personal => "personal",
-        LeaveKind::Annual => "annual",
-        LeaveKind::HomeVisit => "home-visit",
-        LeaveKind::MarriageMaternity => "marriage-maternity",
-        LeaveKind::Bereavement => "bereavement",
-        LeaveKind::OfficialErrand => "official-errand",
-        LeaveKind::OfficialDuty => "official-duty",
-    }
-}
-
-/// The Chinese name of a leave kind, as the regulation writes it.
-pub fn kind_zh(kind: LeaveKind) -> &'static str {
-    match kind {
-        LeaveKind::Sick => "病假",
-        LeaveKind::Personal => "事假",
-        LeaveKind::Annual => "公休",
-        LeaveKind::HomeVisit => "探亲",
-        LeaveKind::MarriageMaternity => "婚产",
-        LeaveKind::Bereavement => "丧假",
-        LeaveKind::OfficialErrand => "临时外出公务",
-        LeaveKind::OfficialDuty => "公务",
-    }
-}
+pub use crate::core::leave::{kind_key, kind_zh};
 
 /// Every leave kind, in the order of the regulation.
 pub const LEAVE_KINDS: [LeaveKind; 8] = LeaveKind::ALL;

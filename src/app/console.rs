@@ -1240,8 +1240,8 @@ pub async fn serve(
     let guard_settings = settings.clone();
     let (console, guard) = tokio::task::spawn_blocking(move || {
         let console = StoreConsole::open(&config, telemetry)?;
-        let guard =
-            Guard::new(&guard_settings).failed_while(|| "preparing the sign-in checks".into())?;
+        let guard = Guard::new(&guard_settings.guard_limits())
+            .failed_while(|| "preparing the sign-in checks".into())?;
         Ok::<_, AppError>((console, guard))
     })
     .await
@@ -1259,7 +1259,8 @@ pub async fn serve(
         }
         None => console,
     };
-    let (header_timeout, max_connections) = (settings.header_timeout, settings.max_connections);
+    let limits = settings.server_limits();
+    let header_timeout = limits.header_timeout;
     let app = web::router(AppState {
         console: Arc::new(console),
         settings: Arc::new(settings),
@@ -1267,7 +1268,7 @@ pub async fn serve(
         clock,
     });
     let Some(tls) = tls else {
-        serve_http(listener, app, header_timeout, max_connections, cancel).await;
+        hallclock_web::serve::serve_http(listener, app, limits, cancel).await;
         return Ok(());
     };
     let listener = listener
@@ -1294,61 +1295,6 @@ pub async fn serve(
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await
         .failed_while(|| "serving the web console over TLS".into())
-}
-
-/// Plain HTTP/1.1 with hyper: the header-read timeout `axum::serve` lacks, the client's address
-/// for the handlers, and at most `max_connections` connections at once.
-async fn serve_http(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    header_timeout: Duration,
-    max_connections: usize,
-    cancel: CancellationToken,
-) {
-    use axum::extract::ConnectInfo;
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let open = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = cancel.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Cannot accept a console connection.");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        let Ok(permit) = open.clone().try_acquire_owned() else {
-            tracing::warn!(client = %peer, "Console connection refused: too many open.");
-            drop(stream);
-            continue;
-        };
-        let app = app.clone();
-        let service =
-            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                let mut app = app.clone();
-                async move { tower_service::Service::call(&mut app, req).await }
-            });
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = cancel.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                }
-            }
-        });
-    }
 }
 
 /// The console's runtime: two workers and a few blocking threads for the store and the password

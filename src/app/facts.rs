@@ -1,11 +1,14 @@
 //! The centre's facts applied to the door's store: the holiday files replace the calendar years
-//! they mention, and the hall's staff list sets each person's name and first judged day
-//! (`active-from`), adding people the door does not have yet (they are judged, not recognised,
-//! until a face is enrolled). The daemon's decide stage follows the store's facts generation, so
+//! they mention, and the hall's staff list sets each person's name, first and last judged day
+//! (`active-from`, `active-until`), adding people the door does not have yet (they are judged,
+//! not recognised, until a face is enrolled). The daemon's decide stage follows the store's facts generation, so
 //! a change reaches the light at the door without a restart. Shared by `hallclock facts pull`
 //! and the daemon's facts task.
 //!
-//! The door keeps what the centre does not send: faces, its A/B posts, leave, duty and meetings.
+//! From facts protocol 2 the centre also sends the window posts, the leave in force, the duty
+//! roster and the meetings: the door's copy of those is replaced (its own entries are kept, and a
+//! centre leave that overlaps one of the door's own is reported and not applied). Faces stay the
+//! door's alone.
 
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -13,9 +16,17 @@ use jiff::Timestamp;
 use super::attendance::import_calendar_text;
 use super::{AppError, RefusedAs};
 use crate::config::Config;
+use crate::core::calendar::DutyEntry;
+use crate::core::codes::{
+    from_code, Codes, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSIONS_CODES, SESSION_CODES,
+};
 use crate::core::ids::StaffId;
-use crate::store::{Audit, StaffImportRow, Store};
-use crate::uplink::wire::WireFacts;
+use crate::core::leave::{HalfDay, Leave, LeaveId, Post, PostId};
+use crate::core::rules::{Meeting, SignIn};
+use crate::store::{
+    Approval, Audit, CentreFacts, CentreFactsApplied, CentreLeave, StaffImportRow, Store,
+};
+use crate::uplink::wire::{WireFacts, FACTS_PROTOCOL};
 
 /// What applying the facts did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +38,10 @@ pub struct FactsApplied {
     pub staff_updated: usize,
     /// The centre's zone for the hall when it differs from this door's (the door keeps its own).
     pub zone_differs: Option<String>,
+    /// People whose last judged day (the centre's active-until) changed.
+    pub last_days_changed: usize,
+    /// Facts protocol 2: the posts, leave, duty and meetings applied (`None` for protocol 1).
+    pub centre: Option<CentreFactsApplied>,
 }
 
 /// Applies `facts` to `store` as `by` at `now`; all staff in one transaction.
@@ -74,6 +89,27 @@ pub fn apply(
             active_from,
         });
     }
+    // Everything is read before anything is written: a value that does not read changes nothing.
+    let mut last_days = Vec::with_capacity(facts.staff.len());
+    for (row, s) in rows.iter().zip(&facts.staff) {
+        let last = s
+            .active_until
+            .as_deref()
+            .map(str::parse::<Date>)
+            .transpose()
+            .refused_as(|e| {
+                format!(
+                    "中心下发的 {} 考勤截止日期无效 / the centre's active-until of {} is not a date: {e}",
+                    s.id, s.id
+                )
+            })?;
+        last_days.push((row.id.clone(), last));
+    }
+    let centre_facts = if facts.protocol >= FACTS_PROTOCOL {
+        Some(read_centre_facts(facts)?)
+    } else {
+        None
+    };
     let summary = store.import_staff(
         &rows,
         now,
@@ -83,11 +119,112 @@ pub fn apply(
             rows.len()
         )),
     )?;
+    let last_days_changed = store.set_last_days(
+        &last_days,
+        &by.clone()
+            .with_detail(format!("facts {} from the centre", facts.version)),
+    )?;
+    let centre = if let Some(centre_facts) = centre_facts {
+        Some(
+            store.replace_centre_facts(
+                &centre_facts,
+                now,
+                &by.clone()
+                    .with_detail(format!("facts {} from the centre", facts.version)),
+            )?,
+        )
+    } else {
+        None
+    };
     Ok(FactsApplied {
         version: facts.version.clone(),
         holiday_files: facts.holiday_files.len(),
         staff_added: summary.added,
         staff_updated: summary.updated,
         zone_differs: (facts.zone != config.rules.zone_name).then(|| facts.zone.clone()),
+        last_days_changed,
+        centre,
     })
+}
+
+/// The centre's posts, leave, duty and meetings as the door's store takes them.
+///
+/// # Errors
+/// [`AppError::Refused`] naming the first value that does not read (nothing is applied).
+fn read_centre_facts(facts: &WireFacts) -> Result<CentreFacts, AppError> {
+    fn bad(what: &str, value: &str) -> AppError {
+        AppError::Refused(format!(
+            "中心下发的{what} {value:?} 无法读取 / the centre's {what} {value:?} does not read"
+        ))
+    }
+    let id = |s: &str| StaffId::new(s).map_err(|_| bad("工号 staff id", s));
+    let day = |s: &str| s.parse::<Date>().map_err(|_| bad("日期 day", s));
+    let at = |s: &str| s.parse::<Timestamp>().map_err(|_| bad("时间 instant", s));
+    fn coded<T: Copy>(codes: &Codes<T>, what: &str, s: &str) -> Result<T, AppError> {
+        from_code(codes, s).ok_or_else(|| bad(what, s))
+    }
+    let mut out = CentreFacts::default();
+    for p in &facts.posts {
+        out.posts.push(Post {
+            id: PostId::new(&p.id),
+            holder: id(&p.a)?,
+            backup: id(&p.b)?,
+        });
+    }
+    for l in &facts.leaves {
+        let half = |d: &str, s: &str| -> Result<HalfDay, AppError> {
+            Ok(HalfDay {
+                date: day(d)?,
+                session: coded(SESSION_CODES, "时段 session", s)?,
+            })
+        };
+        out.leaves.push(CentreLeave {
+            centre_id: l.id,
+            leave: Leave {
+                id: LeaveId(0),
+                staff: id(&l.staff)?,
+                kind: coded(LEAVE_KIND_CODES, "请假类别 leave kind", &l.kind)?,
+                first: half(&l.first_day, &l.first_session)?,
+                last: half(&l.last_day, &l.last_session)?,
+                cover: l.cover.as_deref().map(id).transpose()?,
+                closed_at: l.closed_at.as_deref().map(at).transpose()?,
+            },
+            reason: l.reason.clone(),
+            approval: Approval {
+                level: coded(APPROVAL_LEVEL_CODES, "审批级别 approval level", &l.level)?,
+                by: l.approved_by.clone(),
+                certified_by: l.certified_by.clone(),
+                at: at(&l.approved_at)?,
+            },
+        });
+    }
+    for d in &facts.duty {
+        out.duty.push(DutyEntry {
+            staff: id(&d.staff)?,
+            date: day(&d.day)?,
+            sessions: coded(SESSIONS_CODES, "值班时段 duty sessions", &d.sessions)?,
+        });
+    }
+    for m in &facts.meetings {
+        out.meetings.push((
+            m.id,
+            Meeting {
+                title: m.title.clone(),
+                start: at(&m.start)?,
+                end: at(&m.end)?,
+                invited: m.invited.iter().map(|s| id(s)).collect::<Result<_, _>>()?,
+                sign_ins: m
+                    .sign_ins
+                    .iter()
+                    .map(|s| {
+                        Ok(SignIn {
+                            staff: id(&s.staff)?,
+                            at: at(&s.at)?,
+                        })
+                    })
+                    .collect::<Result<_, AppError>>()?,
+            },
+        ));
+    }
+    Ok(out)
 }

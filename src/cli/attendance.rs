@@ -23,7 +23,7 @@ use crate::admin::import::{
     decode_text, parse_csv_time, parse_date, parse_id_map, read_punch_csv, read_zkteco,
     reject_unknown_staff, rejected_csv, IdMapping, PunchContext,
 };
-use crate::admin::report::{self, kind_key, kind_zh, ReportKind};
+use crate::admin::report::{kind_zh, ReportKind};
 use crate::admin::sheet::{daily_rows, grid_rows};
 use crate::admin::web::ReportSpan;
 use crate::app::attendance::{
@@ -1111,41 +1111,21 @@ fn time_arg(text: &str, flag: &str, schedule: &ScheduleConfig) -> anyhow::Result
     parse_csv_time(text, schedule).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
-/// `2026-11-03` (then `default`), `2026-11-03am`, `2026-11-03 pm`, `2026-11-03上午`/`下午`.
-/// Returns the half day and whether the session was given.
+/// A half day (`crate::core::leave::parse_half_day`) and whether the session was given.
 fn half_day_arg(text: &str, default: Session, flag: &str) -> anyhow::Result<(HalfDay, bool)> {
-    let t = text.trim();
-    let bad = || {
+    crate::core::leave::parse_half_day(text, default).ok_or_else(|| {
         anyhow!("{flag} {text:?}: expected YYYY-MM-DD, optionally followed by am/pm (上午/下午)")
-    };
-    let date_part = t.get(..10).ok_or_else(bad)?;
-    let date = parse_date(date_part).ok_or_else(bad)?;
-    let rest = t[10..]
-        .trim()
-        .trim_start_matches(['T', ' ', '-'])
-        .to_lowercase();
-    let (session, explicit) = match rest.as_str() {
-        "" => (default, false),
-        "am" | "morning" | "上午" => (Session::Morning, true),
-        "pm" | "afternoon" | "下午" => (Session::Afternoon, true),
-        _ => return Err(bad()),
-    };
-    Ok((HalfDay { date, session }, explicit))
+    })
 }
 
 fn kind_arg(text: &str) -> anyhow::Result<LeaveKind> {
-    let t = text.trim();
-    report::LEAVE_KINDS
-        .iter()
-        .copied()
-        .find(|k| kind_key(*k) == t || kind_zh(*k) == t)
-        .ok_or_else(|| {
-            let names: Vec<String> = report::LEAVE_KINDS
-                .iter()
-                .map(|k| format!("{} ({})", kind_key(*k), kind_zh(*k)))
-                .collect();
-            anyhow!("--kind {t:?}: expected one of {}", names.join(", "))
-        })
+    crate::core::leave::kind_from_word(text).ok_or_else(|| {
+        anyhow!(
+            "--kind {:?}: expected one of {}",
+            text.trim(),
+            crate::core::leave::kind_words()
+        )
+    })
 }
 
 #[cfg(test)]

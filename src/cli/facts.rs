@@ -31,6 +31,17 @@ pub fn summary(a: &FactsApplied) -> String {
         a.staff_added,
         a.staff_updated
     );
+    if let Some(c) = &a.centre {
+        line.push_str(&format!(
+            "; 岗位 {} 个, 请假 {} 条, 值班 {} 条, 会议 {} 个 / {} post(s), {} leave(s), {} duty entr(ies), {} meeting(s)",
+            c.posts, c.leaves, c.duty, c.meetings, c.posts, c.leaves, c.duty, c.meetings
+        ));
+        for (centre, door) in &c.leave_conflicts {
+            line.push_str(&format!(
+                "; 中心请假 #{centre} 与本机请假 {door} 重叠, 未应用 / the centre's leave #{centre} overlaps this door's leave {door} and was not applied"
+            ));
+        }
+    }
     if let Some(zone) = &a.zone_differs {
         line.push_str(&format!(
             "; 注意: 中心的时区为 {zone}, 本机配置不同 / note: the centre's zone is {zone}, this door's differs"

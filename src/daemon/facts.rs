@@ -45,6 +45,18 @@ pub async fn run_facts(
                 match applied {
                     Ok(Ok(a)) => {
                         info!(version = %a.version, staff_added = a.staff_added, staff_updated = a.staff_updated, holiday_files = a.holiday_files, "Took the hall's facts from the centre.");
+                        if let Some(c) = &a.centre {
+                            info!(
+                                posts = c.posts,
+                                leaves = c.leaves,
+                                duty = c.duty,
+                                meetings = c.meetings,
+                                "Took the centre's posts, leave, duty and meetings."
+                            );
+                            for (centre, door) in &c.leave_conflicts {
+                                warn!(centre_leave = centre, door_leave = %door, "The centre's leave overlaps this door's own; not applied.");
+                            }
+                        }
                         if let Some(zone) = &a.zone_differs {
                             warn!(%zone, "The centre's zone for the hall differs from this door's.");
                         }

@@ -24,8 +24,9 @@ mod outbox;
 
 pub use accounts::{AccountRecord, AuditRecord, ConsentRecord, SessionRecord};
 pub use attendance::{
-    AmendmentRow, Approval, AttendanceFacts, FactsQuery, LeaveRecord, NewLeave, PunchImportFormat,
-    PunchImportSummary, PunchRow, RecordError, StaffImportRow, StaffImportSummary,
+    AmendmentRow, Approval, AttendanceFacts, CentreFacts, CentreFactsApplied, CentreLeave,
+    FactsQuery, LeaveRecord, NewLeave, PunchImportFormat, PunchImportSummary, PunchRow,
+    RecordError, StaffImportRow, StaffImportSummary,
 };
 pub use audit::{Audit, AuditFilter};
 pub use calibration::{Calibration, CalibrationState, LivenessSample, SampleKind, SampleSource};

@@ -63,7 +63,7 @@ pub enum FactsAnswer {
     /// The copy is current (`304`).
     Current,
     /// Newer facts.
-    Changed(wire::WireFacts),
+    Changed(Box<wire::WireFacts>),
 }
 
 /// Why a request to the centre other than a batch (the facts, a heartbeat) failed.
@@ -434,10 +434,11 @@ impl UplinkClient {
     /// [`CentreError`]: the centre could not be reached, answered an error, or sent something
     /// that is not the facts.
     pub async fn fetch_facts(&self, known: Option<&str>) -> Result<FactsAnswer, CentreError> {
-        let url = self
+        let mut url = self
             .endpoint
             .join("facts")
             .map_err(|e| CentreError::Url(e.to_string()))?;
+        url.set_query(Some(&format!("protocol={}", wire::FACTS_PROTOCOL)));
         let header = self
             .token
             .header()
@@ -468,7 +469,7 @@ impl UplinkClient {
             });
         }
         serde_json::from_str::<wire::WireFacts>(&text)
-            .map(FactsAnswer::Changed)
+            .map(|f| FactsAnswer::Changed(Box::new(f)))
             .map_err(|e| CentreError::Shape(e.to_string()))
     }
 

@@ -520,6 +520,51 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
 
+/// A door of `east` registered at the centre and the real receiver serving it: the door's folder
+/// (its upload token and a `hallclock.toml` with database `hallclock.db` and device `DEVICE`),
+/// the receiver's endpoint, its stop token and task.
+struct DoorOfEast {
+    dir: tempfile::TempDir,
+    endpoint: String,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl DoorOfEast {
+    async fn serve(centre: CentralStore, db_settings: &DbSettings) -> DoorOfEast {
+        let token = NewToken::generate().unwrap();
+        centre
+            .add_device("east", DEVICE, &token.sha256())
+            .await
+            .unwrap();
+        let (addr, stop, server) =
+            serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+        let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
+        let dir = tempfile::tempdir().unwrap();
+        let token_file = dir.path().join("upload-token");
+        std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
+        std::fs::write(
+            dir.path().join("hallclock.toml"),
+            format!(
+                "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
+                 [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
+            ),
+        )
+        .unwrap();
+        DoorOfEast {
+            dir,
+            endpoint,
+            stop,
+            server,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+    }
+}
+
 /// Issue 9, the centre owns the hall's facts: `hallclock facts pull` (the real binary) takes the
 /// hall's staff list with their first judged days and the holiday files from the real centre
 /// into the door's store, and the daemon's facts task (`daemon::facts::run_facts`, polling with
@@ -541,26 +586,10 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
         )
         .await
         .unwrap();
-    let token = NewToken::generate().unwrap();
-    centre
-        .add_device("east", DEVICE, &token.sha256())
-        .await
-        .unwrap();
-    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
-    let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
-
-    let dir = tempfile::tempdir().unwrap();
+    let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
+    let (dir, endpoint) = (&door_of_east.dir, door_of_east.endpoint.clone());
     let token_file = dir.path().join("upload-token");
-    std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
     let config = dir.path().join("hallclock.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndatabase = \"hallclock.db\"\n[daemon]\ndevice-id = \"{DEVICE}\"\n\
-             [uplink]\nendpoint = {endpoint:?}\ntoken-file = {token_file:?}\n"
-        ),
-    )
-    .unwrap();
     let pulled = super::hallclock_ok(dir.path(), &["--config", "hallclock.toml", "facts", "pull"]);
     assert!(pulled.contains("新增 2 人"), "{pulled}");
     let db = dir.path().join("hallclock.db");
@@ -620,8 +649,201 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     }
     cancel.cancel();
     task.await.unwrap();
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    door_of_east.stop().await;
+}
+
+/// Issue 9, the centre owns the posts, leave, duty and meetings too (facts protocol 2): `facts
+/// pull` (the real binary) puts the centre's copy into the door's store beside the door's own
+/// entries; a centre leave that overlaps a leave entered at the door is reported and not applied;
+/// a leave cancelled at the centre leaves the door at the next pull.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
+    use hallclock::core::leave::{ApprovalLevel, HalfDay, LeaveKind, Post, PostId};
+    use hallclock::core::rules::{Meeting, SignIn};
+    use hallclock::core::schedule::{Session, Sessions};
+    use hallclock_central::store::{AuditEntry, LeaveEnding, NewLeave};
+
+    let (_cluster, db_settings, mut centre, _) =
+        centre_of_east(&[("0001", "王芳"), ("0002", "李明")]).await;
+    let id = |s: &str| StaffId::new(s).unwrap();
+    let day = |s: &str| -> jiff::civil::Date { s.parse().unwrap() };
+    let at = |s: &str| -> Timestamp { s.parse().unwrap() };
+    let line = AuditEntry {
+        at: at("2026-09-10T01:00:00Z"),
+        actor: "稽查督办科".into(),
+        client: "cli".into(),
+        action: "test".into(),
+        detail: String::new(),
+    };
+    centre
+        .set_post(
+            "east",
+            &Post {
+                id: PostId::new("W01"),
+                holder: id("0001"),
+                backup: id("0002"),
+            },
+            &line,
+        )
+        .await
+        .unwrap();
+    let leave = |staff: &str, first: &str, last: &str| NewLeave {
+        staff: id(staff),
+        kind: LeaveKind::Personal,
+        first: HalfDay {
+            date: day(first),
+            session: Session::Morning,
+        },
+        last: HalfDay {
+            date: day(last),
+            session: Session::Afternoon,
+        },
+        cover: Some(id(if staff == "0001" { "0002" } else { "0001" })),
+        reason: "家中有事".into(),
+        approval_required: ApprovalLevel::DeputyDirector,
+        recorded_by: "稽查督办科".into(),
+    };
+    let first = centre
+        .add_leave("east", &leave("0001", "2026-09-14", "2026-09-14"), &line)
+        .await
+        .unwrap();
+    let second = centre
+        .add_leave("east", &leave("0002", "2026-09-21", "2026-09-21"), &line)
+        .await
+        .unwrap();
+    for l in [first, second] {
+        centre
+            .approve_leave(
+                "east",
+                l,
+                ApprovalLevel::DeputyDirector,
+                "张主任",
+                None,
+                at("2026-09-10T01:00:00Z"),
+                &line,
+            )
+            .await
+            .unwrap();
+    }
+    centre
+        .put_duty(
+            "east",
+            &[hallclock::core::calendar::DutyEntry {
+                staff: id("0002"),
+                date: day("2026-09-12"),
+                sessions: Sessions::Both,
+            }],
+            &line,
+        )
+        .await
+        .unwrap();
+    centre
+        .add_meeting(
+            "east",
+            &Meeting {
+                title: "月例会".into(),
+                start: at("2026-09-16T07:00:00Z"),
+                end: at("2026-09-16T08:00:00Z"),
+                invited: vec![id("0001"), id("0002")],
+                sign_ins: vec![SignIn {
+                    staff: id("0002"),
+                    at: at("2026-09-16T06:58:00Z"),
+                }],
+            },
+            &line,
+        )
+        .await
+        .unwrap();
+    centre
+        .set_staff_facts("east", &id("0001"), None, Some(day("2026-09-30")), None)
+        .await
+        .unwrap();
+    let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
+    let dir = &door_of_east.dir;
+    let door = |args: &[&str]| {
+        let mut all = vec!["--config", "hallclock.toml"];
+        all.extend_from_slice(args);
+        super::hallclock_ok(dir.path(), &all)
+    };
+    // The door's own leave for 0002 on the 21st, entered before the centre's reached it.
+    door(&["staff", "add", "--id", "0002", "--name", "李明"]);
+    door(&[
+        "leave",
+        "add",
+        "--staff",
+        "0002",
+        "--kind",
+        "sick",
+        "--from",
+        "2026-09-21",
+    ]);
+
+    let pulled = door(&["facts", "pull"]);
+    assert!(
+        pulled.contains("岗位 1 个, 请假 1 条, 值班 1 条, 会议 1 个"),
+        "{pulled}"
+    );
+    assert!(
+        pulled.contains(&format!(
+            "中心请假 #{} 与本机请假 #1 重叠, 未应用",
+            second.0
+        )),
+        "{pulled}"
+    );
+    let db = rusqlite::Connection::open(dir.path().join("hallclock.db")).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        rows("SELECT holder || '/' || backup FROM posts WHERE post_id = 'W01'"),
+        ["0001/0002"]
+    );
+    assert_eq!(
+        rows("SELECT staff_id || ' ' || kind || ' ' || ifnull(centre_id, '-') || ' ' || ifnull(approved_level, '-') FROM leave ORDER BY id"),
+        [
+            "0002 sick - -".to_string(),
+            format!("0001 personal {} deputy-director", first.0)
+        ]
+    );
+    assert_eq!(
+        rows("SELECT staff_id || ' ' || date || ' ' || sessions FROM duty_roster WHERE from_centre = 1"),
+        ["0002 2026-09-12 both"]
+    );
+    assert_eq!(
+        rows("SELECT title || ' ' || (SELECT count(*) FROM meeting_invitees i WHERE i.meeting_id = m.id) || ' ' || (SELECT count(*) FROM meeting_sign_ins s WHERE s.meeting_id = m.id) FROM meetings m WHERE centre_id IS NOT NULL"),
+        ["月例会 2 1"]
+    );
+    assert_eq!(
+        rows("SELECT staff_id || ' ' || ifnull(active_until, '-') FROM staff ORDER BY staff_id"),
+        ["0001 2026-09-30", "0002 -"],
+        "the last judged day from the centre"
+    );
+    let listed = door(&["leave", "list"]);
+    assert!(listed.contains("0001"), "{listed}");
+
+    // Cancelled at the centre: gone from the door at the next pull; the door's own stays.
+    let mut centre = CentralStore::connect(&db_settings).await.unwrap();
+    centre
+        .end_leave(
+            "east",
+            first,
+            LeaveEnding::Cancel,
+            at("2026-09-13T00:00:00Z"),
+            &line,
+        )
+        .await
+        .unwrap();
+    let again = door(&["facts", "pull"]);
+    assert!(again.contains("请假 0 条"), "{again}");
+    assert_eq!(
+        rows("SELECT staff_id || ' ' || kind FROM leave ORDER BY id"),
+        ["0002 sick"]
+    );
+    door_of_east.stop().await;
 }
 
 /// Issue 9, silent doors: the daemon's heartbeat task (`daemon::heartbeat::run_heartbeat`) posts

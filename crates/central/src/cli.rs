@@ -1,6 +1,6 @@
 //! The `hallclock-central` commands: `migrate`, `hall add`, `staff add | set`, `device add |
 //! revoke | rotate | list`, `serve`, and the inspection office's (`month`: `calendar`, `record`,
-//! `month`). Parses arguments, opens the store and joins it to the receiver;
+//! `month`), and `account add` for the pages. Parses arguments, opens the store and joins it to the receiver;
 //! `anyhow` lives here and in `main` only.
 //!
 //! Must not print the database URL or password; prints a device token exactly once, on stdout,
@@ -15,11 +15,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hallclock_core::ids::StaffId;
 
+mod account;
+mod hall_facts;
 mod month;
 
 use crate::store::{DbSettings, Store};
 use crate::token::NewToken;
-use crate::{receiver, silence};
+use crate::{receiver, silence, web};
 
 /// The central scoring service of hallclock: receives the doors' punches into PostgreSQL.
 #[derive(Debug, Parser)]
@@ -67,6 +69,21 @@ pub enum Command {
     /// The month sheet, closing, a person's month, the year's awards.
     #[command(subcommand)]
     Month(month::MonthCommand),
+    /// Window posts and their A (主办) and B (备岗).
+    #[command(subcommand)]
+    Post(hall_facts::PostCommand),
+    /// Leave (请假): record, approve, close (销假), cancel, list.
+    #[command(subcommand)]
+    Leave(hall_facts::LeaveCommand),
+    /// The duty roster (值班) of days off.
+    #[command(subcommand)]
+    Duty(hall_facts::DutyCommand),
+    /// Meetings and study sessions (会议和学习活动) with their sign-in sheets.
+    #[command(subcommand)]
+    Meeting(hall_facts::MeetingCommand),
+    /// Accounts for the centre's pages.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Migrates, then receives uploads until SIGINT or SIGTERM.
     Serve {
         /// The address to listen on (plain HTTP: put TLS in front, see docs/central.md).
@@ -75,6 +92,10 @@ pub enum Command {
         /// Database connections to keep, used in turn (default: two per core).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
         connections: Option<u16>,
+        /// The pages are reached over HTTPS (a TLS proxy in front): mark their cookies Secure
+        /// and send Strict-Transport-Security.
+        #[arg(long)]
+        secure_cookies: bool,
     },
 }
 
@@ -184,11 +205,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             connections,
+            secure_cookies,
         } => {
             store.migrate().await.context("migrating before serving")?;
             let connections = connections.map_or_else(receiver::default_connections, usize::from);
             let handle = receiver::StoreHandle::with_connections(settings, store, connections);
-            serve(handle, listen).await?;
+            let pages = web::WebSettings {
+                secure_cookie: secure_cookies,
+                ..web::WebSettings::default()
+            };
+            serve(handle, listen, pages, args.now).await?;
         }
         command => {
             store
@@ -198,8 +224,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let now = args.now.unwrap_or_else(jiff::Timestamp::now);
             match command {
                 Command::Calendar(c) => month::calendar(&store, c).await?,
-                Command::Record(c) => month::record(&store, c, now).await?,
+                Command::Record(c) => month::record(&mut store, c, now).await?,
                 Command::Month(c) => month::month(&mut store, c, now).await?,
+                Command::Post(c) => hall_facts::post(&mut store, c, now).await?,
+                Command::Leave(c) => hall_facts::leave(&mut store, c, now).await?,
+                Command::Duty(c) => hall_facts::duty(&mut store, c, now).await?,
+                Command::Meeting(c) => hall_facts::meeting(&mut store, c, now).await?,
+                Command::Account(c) => account::account(&store, c, now).await?,
                 command => admin(&store, command, now).await?,
             }
         }
@@ -305,7 +336,12 @@ async fn admin(store: &Store, command: Command, now: jiff::Timestamp) -> anyhow:
         | Command::Serve { .. }
         | Command::Calendar(_)
         | Command::Record(_)
-        | Command::Month(_) => {}
+        | Command::Month(_)
+        | Command::Post(_)
+        | Command::Leave(_)
+        | Command::Duty(_)
+        | Command::Meeting(_)
+        | Command::Account(_) => {}
     }
     Ok(())
 }
@@ -337,21 +373,49 @@ fn print_token(token: &NewToken) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(store: receiver::StoreHandle, listen: SocketAddr) -> anyhow::Result<()> {
+/// Serves the receiver and the pages on one address until SIGINT or SIGTERM: the pages behind
+/// `hallclock_web`'s shield, all through its server (header timeout, connection limit).
+async fn serve(
+    store: receiver::StoreHandle,
+    listen: SocketAddr,
+    settings: web::WebSettings,
+    now: Option<jiff::Timestamp>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
+    let guard = tokio::task::spawn_blocking(|| {
+        hallclock_web::Guard::new(&hallclock_web::GuardLimits::default())
+    })
+    .await
+    .context("preparing the sign-in checks")?
+    .context("preparing the sign-in checks")?;
+    let store = Arc::new(store);
+    let pages = web::WebState::new(store.clone(), guard, settings, now);
+    let app = receiver::router(store).merge(web::router(pages));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {local}")?;
         out.flush()?;
     }
-    tracing::info!(%local, "Receiving uploads");
-    axum::serve(listener, receiver::router(Arc::new(store)))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving")?;
+    tracing::info!(%local, "Receiving uploads and serving the pages");
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        shutdown().await;
+        stop.cancel();
+    });
+    hallclock_web::serve::serve_http(
+        listener,
+        app,
+        hallclock_web::ServerLimits {
+            max_connections: 1024,
+            ..hallclock_web::ServerLimits::default()
+        },
+        cancel,
+    )
+    .await;
     tracing::info!("Stopped");
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The month's operations the commands (and, later, the pages) share: load a hall's facts from the
+//! The month's operations the commands and the pages share: load a hall's facts from the
 //! store, score them with `sheet`, and close a month. Joins `store` to `sheet`; decides nothing of
 //! its own beyond which lines a sheet carries.
 //!
@@ -7,15 +7,17 @@
 //! closing is scored again and compared with what was paid for it.
 
 use hallclock_core::assessment::{AssessmentError, ItemCode, ItemRecord, Month};
-use hallclock_core::calendar::Calendar;
+use hallclock_core::calendar::{Calendar, DutyRoster};
 use hallclock_core::ids::StaffId;
+use hallclock_core::leave::LeaveBook;
+use hallclock_core::rules::Meeting;
 use jiff::Timestamp;
 
 use crate::sheet::{
     self, days_of, instants_of, quarter_days_of, AdjustmentRow, Line, MonthInput, Settings,
     SheetError, SheetRow, YearLine,
 };
-use crate::store::{Closing, DoorPunch, HallRow, RecordLine, Store, StoreError};
+use crate::store::{AuditEntry, Closing, DoorPunch, HallRow, RecordLine, Store, StoreError};
 
 /// Why a month could not be shown or closed.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +109,24 @@ pub async fn score(
             store.hall_punches_of(&hall.id, p, from, to).await?
         }
     };
+    let mut leaves = LeaveBook::new();
+    for line in store.leaves(&hall.id, first, last).await? {
+        if line.in_force() && person.is_none_or(|p| p == &line.leave.staff) {
+            leaves
+                .add(line.leave)
+                .map_err(|e| MonthError::Store(StoreError::Leave(e.to_string())))?;
+        }
+    }
+    let mut roster = DutyRoster::new();
+    for entry in store.duty(&hall.id, first, last).await? {
+        roster.add(entry);
+    }
+    let meetings: Vec<Meeting> = store
+        .meetings(&hall.id, Some((from, to)))
+        .await?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
     let settings = Settings::hall_defaults(hall.zone.clone());
     Ok(sheet::score_month(
         &settings,
@@ -116,6 +136,9 @@ pub async fn score(
             staff: &staff,
             punches: &punches,
             records: &records,
+            leaves: &leaves,
+            roster: &roster,
+            meetings: &meetings,
         },
         now,
     )?)
@@ -184,7 +207,8 @@ async fn adjustments(
     Ok(sheet::adjustments(&paid, &rescored, &names))
 }
 
-/// Closes `month` of `hall` as `by`: its sheet as of `now` (with its adjustment lines) is frozen.
+/// Closes `month` of `hall` as `by`: its sheet as of `now` (with its adjustment lines) is frozen,
+/// and `audit` (when given) written in the same transaction.
 ///
 /// # Errors
 /// [`MonthError::NotEnded`] before the month's end, [`StoreError::Exists`] when it is closed,
@@ -195,6 +219,7 @@ pub async fn close(
     month: Month,
     by: &str,
     now: Timestamp,
+    audit: Option<&AuditEntry>,
 ) -> Result<Sheet, MonthError> {
     let row = store.hall(hall).await?;
     let (_, end) = instants_of(month, &row.zone)?;
@@ -207,7 +232,7 @@ pub async fn close(
     let open = sheet(store, hall, month, now).await?;
     if open.closed.is_none() {
         store
-            .close_month(hall, month, by, &open.rows, &open.adjustments)
+            .close_month(hall, month, by, &open.rows, &open.adjustments, audit)
             .await?;
     }
     sheet(store, hall, month, now).await

@@ -66,6 +66,15 @@ impl StoreHandle {
         }
     }
 
+    /// A connection of its own with the same settings, for a caller that needs `&mut Store`
+    /// (a transaction: the pages' changes with their audit lines).
+    ///
+    /// # Errors
+    /// What [`Store::connect`] reports.
+    pub async fn connect_another(&self) -> Result<Store, StoreError> {
+        Store::connect(&self.settings).await
+    }
+
     /// The next open store in turn, connecting first when it has none or its connection has
     /// ended (one connection attempt per slot at a time; requests meanwhile wait for it).
     ///

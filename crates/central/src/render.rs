@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use crate::month::{PersonMonth, Sheet};
 use crate::sheet::{item_effect_zh, SheetRow, YearLine};
 
-const SHEET_HEADER: [&str; 12] = [
+/// The month sheet's column headers (Chinese, as the inspection office's form has them).
+pub const SHEET_HEADER: [&str; 12] = [
     "工号",
     "姓名",
     "行为规范(30)",
@@ -62,28 +63,27 @@ fn state_zh(sheet: &Sheet) -> String {
     }
 }
 
+/// One person's line as the sheet's cells, in [`SHEET_HEADER`]'s order.
+pub fn row_cells(r: &SheetRow) -> Vec<Cell> {
+    let mut cells = vec![text(r.staff.as_str()), text(r.name.as_str())];
+    cells.extend(r.parts.iter().map(|p| tenths(*p)));
+    cells.extend([
+        tenths(r.score),
+        tenths(r.deducted),
+        text(format!(
+            "{}/{}",
+            r.on_list.working_days_on_list, r.on_list.working_days_in_month
+        )),
+        money(r.earned),
+        text(r.withheld.clone().unwrap_or_default()),
+        money(r.due),
+    ]);
+    cells
+}
+
 /// The sheet as a table: a line per person and the hall's totals.
 pub fn sheet_table(sheet: &Sheet) -> Table {
-    let rows: Vec<Vec<Cell>> = sheet
-        .rows
-        .iter()
-        .map(|r| {
-            let mut cells = vec![text(r.staff.as_str()), text(r.name.as_str())];
-            cells.extend(r.parts.iter().map(|p| tenths(*p)));
-            cells.extend([
-                tenths(r.score),
-                tenths(r.deducted),
-                text(format!(
-                    "{}/{}",
-                    r.on_list.working_days_on_list, r.on_list.working_days_in_month
-                )),
-                money(r.earned),
-                text(r.withheld.clone().unwrap_or_default()),
-                money(r.due),
-            ]);
-            cells
-        })
-        .collect();
+    let rows: Vec<Vec<Cell>> = sheet.rows.iter().map(row_cells).collect();
     let sum = |f: fn(&SheetRow) -> i64| sheet.rows.iter().map(f).sum::<i64>();
     let mut totals = vec![text("合计"), text(format!("{}人", sheet.rows.len()))];
     totals.extend(std::iter::repeat_n(text(""), 6));
@@ -357,6 +357,13 @@ pub fn year_json(hall: &str, year: i16, lines: &[YearLine]) -> Value {
     })
 }
 
+/// An instant in a hall's zone, to the second, as every table shows it.
+pub fn local_time(zone: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
+    zone.to_datetime(at)
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 /// One person's month for the terminal: the line, every record (voided ones marked), every
 /// punch with its door, in the hall's zone.
 pub fn person_text(p: &PersonMonth) -> String {
@@ -411,11 +418,7 @@ pub fn person_text(p: &PersonMonth) -> String {
     ]];
     for d in &p.punches {
         rows.push(vec![
-            p.hall
-                .zone
-                .to_datetime(d.at)
-                .strftime("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            local_time(&p.hall.zone, d.at),
             d.device.clone(),
             d.seq.to_string(),
             if d.clock_trusted {

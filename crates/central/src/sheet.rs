@@ -13,9 +13,12 @@ use hallclock_core::assessment::{
     self, AssessmentConfig, Fen, ItemCode, ItemRecord, Month, MonthFacts, MonthScore, OnList, Paid,
     Withholding,
 };
-use hallclock_core::calendar::Calendar;
+use hallclock_core::calendar::{Calendar, DutyRoster};
 use hallclock_core::ids::StaffId;
-use hallclock_core::rules::{classify, Enrollment, Facts, Period, Punch, RulesConfig, RulesError};
+use hallclock_core::leave::LeaveBook;
+use hallclock_core::rules::{
+    classify, Enrollment, Facts, Meeting, Period, Punch, RulesConfig, RulesError,
+};
 use hallclock_core::scoring::{Points, ScoringConfig};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -135,6 +138,12 @@ pub struct MonthInput<'a> {
     pub punches: &'a [Punch],
     /// The records in force (voided ones left out) of the month's quarter.
     pub records: &'a [ItemRecord],
+    /// The approved leave (not cancelled) touching the month.
+    pub leaves: &'a LeaveBook,
+    /// Who is on duty on the month's days off.
+    pub roster: &'a DutyRoster,
+    /// The month's meetings with their sign-in sheets.
+    pub meetings: &'a [Meeting],
 }
 
 /// One person's month, scored.
@@ -176,10 +185,14 @@ pub fn score_month(
             .map(|(m, from)| Enrollment {
                 staff: m.id.clone(),
                 active_from: *from,
+                active_until: None,
             })
             .collect();
         let mut facts = Facts::new(&enrolled, input.calendar);
         facts.punches = input.punches;
+        facts.leaves = input.leaves;
+        facts.roster = input.roster;
+        facts.meetings = input.meetings;
         let period = Period { first, last: until };
         let attendance = classify(&settings.rules, &facts, period, now)?;
         for (m, from) in members {
@@ -452,6 +465,9 @@ mod tests {
                 staff: &staff,
                 punches: &punches,
                 records: &[],
+                leaves: &LeaveBook::new(),
+                roster: &DutyRoster::new(),
+                meetings: &[],
             },
             now,
         )

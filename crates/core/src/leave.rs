@@ -524,6 +524,66 @@ pub enum ApprovalRefused {
     CertifierNotIndependent { leave: LeaveId, certifier: String },
 }
 
+/// A leave kind's code (`sick`, `home-visit`, …): the one of `codes::LEAVE_KIND_CODES`.
+pub fn kind_key(kind: LeaveKind) -> &'static str {
+    crate::codes::code_of(crate::codes::LEAVE_KIND_CODES, kind)
+}
+
+/// The Chinese name of a leave kind, as the regulation writes it.
+pub fn kind_zh(kind: LeaveKind) -> &'static str {
+    match kind {
+        LeaveKind::Sick => "病假",
+        LeaveKind::Personal => "事假",
+        LeaveKind::Annual => "公休",
+        LeaveKind::HomeVisit => "探亲",
+        LeaveKind::MarriageMaternity => "婚产",
+        LeaveKind::Bereavement => "丧假",
+        LeaveKind::OfficialErrand => "临时外出公务",
+        LeaveKind::OfficialDuty => "公务",
+    }
+}
+
+/// The kind a person typed: its code or its Chinese name (`事假`, `personal`).
+pub fn kind_from_word(text: &str) -> Option<LeaveKind> {
+    let t = text.trim();
+    LeaveKind::ALL
+        .into_iter()
+        .find(|k| kind_key(*k) == t || kind_zh(*k) == t)
+}
+
+/// Every kind as `code (中文)`, for a message saying what was expected.
+pub fn kind_words() -> String {
+    LeaveKind::ALL
+        .iter()
+        .map(|k| format!("{} ({})", kind_key(*k), kind_zh(*k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A half day as typed: `2026-11-03` (then `default`), `2026-11-03am`, `2026-11-03 pm`,
+/// `2026-11-03上午`/`下午`. Returns the half day and whether the session was given; `None` when
+/// the text is none of these.
+pub fn parse_half_day(text: &str, default: Session) -> Option<(HalfDay, bool)> {
+    let t = text.trim();
+    let date_part = t.get(..10)?;
+    let b = date_part.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date: Date = date_part.parse().ok()?;
+    let rest = t[10..]
+        .trim()
+        .trim_start_matches(['T', ' ', '-'])
+        .to_lowercase();
+    let (session, explicit) = match rest.as_str() {
+        "" => (default, false),
+        "am" | "morning" | "上午" => (Session::Morning, true),
+        "pm" | "afternoon" | "下午" => (Session::Afternoon, true),
+        _ => return None,
+    };
+    Some((HalfDay { date, session }, explicit))
+}
+
 /// An approval level in words (Chinese and English).
 pub fn level_name(level: ApprovalLevel) -> &'static str {
     match level {

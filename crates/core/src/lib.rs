@@ -7,6 +7,7 @@
 pub mod assessment;
 pub mod backoff;
 pub mod clock;
+pub mod codes;
 pub mod evaluation;
 pub mod geometry;
 pub mod ids;

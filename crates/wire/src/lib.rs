@@ -217,8 +217,15 @@ mod tests {
 /// and an `ETag`; `If-None-Match` with that tag is answered `304 Not Modified`.
 pub const FACTS_PATH: &str = "/api/hallclock/v1/facts";
 
+/// The facts version a door asks for with `?protocol=2`: the posts, leave, duty and meetings
+/// besides the staff list and the holiday files. Without it the centre answers version 1, which
+/// carries none of them, so that a door of version 1 (whose reader refuses unknown fields) keeps
+/// reading the centre's answer.
+pub const FACTS_PROTOCOL: u32 = 2;
+
 /// The hall's facts the centre owns and a door takes a copy of (`docs/upload-protocol.md`,
-/// "Facts"): the staff list's days and windows and the county's holiday files. No face data.
+/// "Facts"): the staff list's days and windows, the county's holiday files and, from version 2,
+/// the window posts, the leave in force, the duty roster and the meetings. No face data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireFacts {
@@ -232,6 +239,82 @@ pub struct WireFacts {
     pub version: String,
     pub staff: Vec<WireFactsStaff>,
     pub holiday_files: Vec<WireHolidayFile>,
+    /// Version 2: the window posts with their A and B.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub posts: Vec<WirePost>,
+    /// Version 2: the approved leave, not cancelled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaves: Vec<WireLeave>,
+    /// Version 2: the duty roster (值班).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duty: Vec<WireDuty>,
+    /// Version 2: the meetings, with their sign-in sheets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meetings: Vec<WireMeeting>,
+}
+
+/// A window post: its A (主办) and B (备岗), staff ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WirePost {
+    pub id: String,
+    pub a: String,
+    pub b: String,
+}
+
+/// An approved leave. Codes are the core's (`hallclock_core::codes`): `kind` one of `sick`,
+/// `personal`, …; sessions `morning` or `afternoon`; `level` `inspection-office`,
+/// `deputy-director` or `director`. Days are `YYYY-MM-DD`, instants RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireLeave {
+    /// The centre's number of the leave.
+    pub id: u64,
+    pub staff: String,
+    pub kind: String,
+    pub first_day: String,
+    pub first_session: String,
+    pub last_day: String,
+    pub last_session: String,
+    /// The B who covers; `None`: the leave excuses nothing (脱岗).
+    pub cover: Option<String>,
+    pub reason: String,
+    pub level: String,
+    pub approved_by: String,
+    pub certified_by: Option<String>,
+    pub approved_at: String,
+    /// When the person reported back (销假).
+    pub closed_at: Option<String>,
+}
+
+/// A duty (值班) entry: `sessions` is `morning`, `afternoon` or `both`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireDuty {
+    pub staff: String,
+    pub day: String,
+    pub sessions: String,
+}
+
+/// A meeting with who must attend and its sign-in sheet; instants RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireMeeting {
+    /// The centre's number of the meeting.
+    pub id: i64,
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    pub invited: Vec<String>,
+    pub sign_ins: Vec<WireSignIn>,
+}
+
+/// Someone signing in at a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireSignIn {
+    pub staff: String,
+    pub at: String,
 }
 
 /// A person on the hall's list, as the centre keeps them.

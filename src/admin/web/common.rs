@@ -7,11 +7,8 @@
 //!
 //! [`Console`]: super::Console
 
-use std::collections::HashMap;
-use std::fmt::Write;
-
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use tracing::{error, info};
@@ -22,7 +19,7 @@ use super::{AppState, Console, ConsoleError};
 use crate::core::ids::StaffId;
 use crate::core::schedule::Session;
 
-pub(super) type Params = HashMap<String, String>;
+pub(super) use hallclock_web::http::{cookie, lang_of, respond, url_component, Params};
 
 /// The years the console reads and reports (a wider year is a mistake, answered 400).
 pub(super) const YEARS: std::ops::RangeInclusive<i16> = 2000..=2099;
@@ -48,18 +45,6 @@ pub(super) fn bad_request(lang: Lang, q: &Params, text: &str) -> Response {
     )
 }
 
-/// A query-string component, percent-encoded (everything but the unreserved characters).
-pub(super) fn url_component(text: &str) -> String {
-    text.bytes().fold(String::new(), |mut out, b| {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-        out
-    })
-}
-
 pub(super) async fn call<T, F>(state: &AppState, f: F) -> Result<T, ConsoleError>
 where
     T: Send + 'static,
@@ -69,46 +54,6 @@ where
     tokio::task::spawn_blocking(move || f(console.as_ref()))
         .await
         .map_err(|e| ConsoleError::Failed(format!("a console task died: {e}")))?
-}
-
-pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-pub(super) fn lang_of(headers: &HeaderMap, q: &Params) -> Lang {
-    q.get("lang")
-        .and_then(|l| Lang::parse(l))
-        .or_else(|| cookie(headers, "lang").and_then(|l| Lang::parse(&l)))
-        .unwrap_or(Lang::Zh)
-}
-
-pub(super) fn respond(status: StatusCode, q: &Params, body: String) -> Response {
-    let mut r = (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response();
-    if let Some(l) = q.get("lang").and_then(|l| Lang::parse(l)) {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "lang={}; Path=/; SameSite=Strict; Max-Age=31536000",
-            l.key()
-        )) {
-            r.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r.headers_mut()
-        .insert("x-frame-options", HeaderValue::from_static("DENY"));
-    r
 }
 
 pub(super) fn failure(lang: Lang, q: &Params, e: ConsoleError) -> Response {

@@ -1,56 +1,14 @@
-//! Every string the console shows, in one table: Chinese (the default) and English. Pages ask
-//! [`t`] for a key; a test checks that each key the pages use is in the table with both texts.
+//! Every string the door's console shows, in one table: Chinese (the default) and English;
+//! the strings both consoles show (sign-in, error pages, signature lines) are
+//! `hallclock_web::lang::SHARED`, which [`t`] falls back to. A test checks that each key the
+//! pages use is in one of them with both texts.
 
-/// The page language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// `zh` or `en` (as in `?lang=` and the cookie).
-    pub fn key(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The `lang` attribute of the page.
-    pub fn html_code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Lang> {
-        match text {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+pub use hallclock_web::lang::Lang;
+use hallclock_web::lang::Strings;
 
 /// (key, Chinese, English).
-const STRINGS: &[(&str, &str, &str)] = &[
+const STRINGS: &Strings = &[
     ("app", "政务服务中心考勤管理", "Service hall attendance"),
-    ("error", "出错了", "Error"),
-    ("error.internal", "内部错误,已记录日志;请联系管理员。", "Internal error (logged); please tell the administrator."),
-    ("error.signin", "请先登录。", "Please sign in first."),
-    ("error.forbidden", "您的角色无权执行此操作。", "Your role may not do this."),
-    ("error.csrf", "表单已失效(缺少或错误的安全令牌),请刷新页面后重试。", "The form has expired (missing or wrong security token); reload the page and try again."),
-    ("login.title", "登录", "Sign in"),
-    ("login.name", "用户名", "User name"),
-    ("login.password", "密码", "Password"),
-    ("login.submit", "登录", "Sign in"),
-    ("login.wrong", "用户名或密码错误。", "Wrong user name or password."),
-    ("login.locked", "密码错误次数过多,账号已锁定,请稍后再试。", "Too many wrong passwords: the account is locked; try again later."),
-    ("login.failed", "登录失败:用户名或密码错误,或尝试次数过多(请稍后再试)。", "Sign-in failed: wrong user name or password, or too many attempts (try again later)."),
-    ("login.too_many", "此地址登录尝试过于频繁,请一分钟后再试。", "Too many sign-in attempts from this address: try again in a minute."),
-    ("login.busy", "控制台正忙,请稍后再试。", "The console is busy: try again in a moment."),
     ("role.admin", "管理员", "admin"),
     ("role.supervisor", "督查", "supervisor"),
     ("role.viewer", "查看", "viewer"),
@@ -79,7 +37,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("spoof.reason.flat", "人脸移动如同平面", "the face moved as a flat plane"),
     ("spoof.reason.still", "走近时人脸纹丝不动", "the face stayed perfectly still"),
     ("spoof.reason.bezel", "人脸在屏幕边框内", "the face was inside a screen's bezel"),
-    ("nav.logout", "退出", "Sign out"),
     ("nav.gaps", "窗口断档", "Unattended windows"),
     ("nav.posts", "窗口岗位", "Window posts"),
     ("nav.duty", "值班表", "Duty roster"),
@@ -180,10 +137,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("report.csv", "下载 CSV", "Download CSV"),
     ("report.xlsx", "下载 Excel", "Download Excel"),
     ("report.as_of", "统计截至", "as of"),
-    ("print.made_by", "制表人", "Prepared by"),
-    ("print.checked_by", "审核人", "Checked by"),
-    ("print.date", "日期", "Date"),
-    ("print.printed", "打印于", "printed"),
     ("report.late", "迟到(次)", "Late"),
     ("report.late_min", "迟到(分钟)", "Late (min)"),
     ("report.early", "早退(次)", "Early"),
@@ -310,15 +263,10 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("mark.not_yet", "未到", "not yet"),
 ];
 
-/// The text of `key` in `lang` (the key itself when the table lacks it; a test forbids that).
+/// The text of `key` in `lang`: the door's table, then the strings both consoles share
+/// (`?` when neither has it; a test forbids that).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match STRINGS.iter().find(|(k, _, _)| *k == key) {
-        Some((_, zh, en)) => match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        },
-        None => "?",
-    }
+    hallclock_web::lang::text_in(STRINGS, lang, key)
 }
 
 #[cfg(test)]
@@ -327,11 +275,11 @@ mod tests {
 
     #[test]
     fn every_key_has_both_languages_once() {
-        let mut seen = std::collections::BTreeSet::new();
-        for (k, zh, en) in STRINGS {
-            assert!(seen.insert(*k), "duplicate key {k}");
-            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a text");
-        }
+        let problems = hallclock_web::lang::table_problems(STRINGS);
+        assert!(
+            problems.is_empty(),
+            "duplicate, shadowing or half-empty keys: {problems:?}"
+        );
     }
 
     /// Every literal key the pages pass to `t` is in the table.
@@ -354,21 +302,17 @@ mod tests {
             include_str!("today.rs"),
             include_str!("table.rs"),
         ];
-        let mut missing = Vec::new();
-        for src in sources {
-            for piece in src.split('"').skip(1).step_by(2) {
-                let looks_like_key = piece.contains('.')
-                    && piece.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
-                    })
-                    && STRINGS
-                        .iter()
-                        .any(|(k, _, _)| k.split('.').next() == piece.split('.').next());
-                if looks_like_key && t(Lang::Zh, piece) == "?" {
-                    missing.push(piece.to_string());
-                }
-            }
-        }
+        // A literal is checked when some key of the table shares its first word.
+        let missing: Vec<&str> = sources
+            .iter()
+            .flat_map(|src| hallclock_web::lang::literal_keys(src))
+            .filter(|piece| {
+                STRINGS
+                    .iter()
+                    .any(|(k, _, _)| k.split('.').next() == piece.split('.').next())
+            })
+            .filter(|piece| t(Lang::Zh, piece) == "?")
+            .collect();
         for role in ["admin", "supervisor", "viewer"] {
             assert_ne!(t(Lang::En, &format!("role.{role}")), "?");
         }

@@ -7,7 +7,8 @@
 //! This is an adapter (HTTP in). It never touches the database, the models or a device: every
 //! operation goes through the [`Console`] port, implemented by `app::console`, which joins
 //! `store`, `vision` and `admin`. Port calls are blocking and run on `spawn_blocking`. Security
-//! decisions (roles, lock-out, CSRF, password hashes) are the pure functions of [`security`].
+//! decisions (roles here; lock-out, CSRF, password hashes in `hallclock_web`, shared with the
+//! centre's pages) are the pure functions of [`security`].
 //!
 //! Every request goes through [`shield`]: a token bucket per client address (429 beyond it), a
 //! time limit for reading the body and answering (408), and the security headers on every
@@ -32,20 +33,17 @@ mod table;
 mod today;
 pub mod upload;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::Semaphore;
 
 use crate::admin::report::Report;
 use crate::admin::sheet::{DayPunch, Sheet};
@@ -53,6 +51,7 @@ use crate::core::ids::StaffId;
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId, LeaveKind};
 use crate::core::rules::{Amendment, Board, Period};
 
+pub use hallclock_web::{ClientIp, Guard, GuardLimits, ServerLimits};
 pub use security::{LockoutPolicy, Role, SignInGate};
 
 /// A failed port call.
@@ -615,133 +614,38 @@ impl Default for WebSettings {
     }
 }
 
-/// The console's defences that hold state: the password-check semaphores, the per-client
-/// token buckets and the hash checked for names that are no account (or locked ones), so that
-/// every failed sign-in costs the same.
-pub struct Guard {
-    /// Password checks running at once.
-    pub checks: Arc<Semaphore>,
-    /// Sign-ins admitted (running and waiting).
-    pub admitted: Arc<Semaphore>,
-    /// One argon2 memory per running check, kept between checks.
-    pub memory: Vec<Mutex<security::CheckMemory>>,
-    pub sign_ins: Mutex<security::ClientBuckets>,
-    pub requests: Mutex<security::ClientBuckets>,
-    pub dummy_hash: String,
-}
-
-impl Guard {
-    /// The defences for `settings` (hashes a random password once: this takes argon2's time).
-    ///
-    /// # Errors
-    /// [`security::SecurityError`] when no random source or hash is available.
-    pub fn new(settings: &WebSettings) -> Result<Guard, security::SecurityError> {
-        let checks = settings.password_checks.max(1);
-        let per_minute = settings.sign_ins_per_minute.max(1);
-        let per_second = settings.requests_per_second.max(1);
-        Ok(Guard {
-            checks: Arc::new(Semaphore::new(checks)),
-            memory: (0..checks)
-                .map(|_| Mutex::new(security::CheckMemory::for_default_params()))
-                .collect(),
-            admitted: Arc::new(Semaphore::new(checks + settings.password_queue)),
-            sign_ins: Mutex::new(security::ClientBuckets::new(
-                per_minute,
-                f64::from(per_minute) / 60.0,
-                4096,
-            )),
-            requests: Mutex::new(security::ClientBuckets::new(
-                per_second.saturating_mul(10),
-                f64::from(per_second),
-                4096,
-            )),
-            dummy_hash: security::hash_password(&security::random_token()?)?,
-        })
-    }
-}
-
-impl Guard {
-    /// Checks `password` against `phc` in one of the kept memories (the caller holds a permit
-    /// of `checks`, so one is free; a busy or poisoned one falls back to a fresh allocation).
-    pub fn verify(&self, password: &str, phc: &str) -> bool {
-        for m in &self.memory {
-            if let Ok(mut memory) = m.try_lock() {
-                return security::verify_password_in(password, phc, &mut memory);
-            }
+impl WebSettings {
+    /// The sign-in defences' limits, for [`Guard::new`].
+    pub fn guard_limits(&self) -> GuardLimits {
+        GuardLimits {
+            password_checks: self.password_checks,
+            password_queue: self.password_queue,
+            sign_ins_per_minute: self.sign_ins_per_minute,
+            requests_per_second: self.requests_per_second,
         }
-        security::verify_password(password, phc)
+    }
+
+    /// The server's limits, for `hallclock_web::serve::serve_http`.
+    pub fn server_limits(&self) -> ServerLimits {
+        ServerLimits {
+            header_timeout: self.header_timeout,
+            max_connections: self.max_connections,
+        }
     }
 }
-
-/// The client's address, put into every request by [`shield`] (unspecified when the server
-/// gave none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
 
 /// The layer around every route: the client's token bucket, the request time limit and the
-/// security headers.
-pub async fn shield(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    req.extensions_mut().insert(ClientIp(ip));
-    let allowed = state
-        .guard
-        .requests
-        .lock()
-        .map(|mut b| b.allow(ip, Instant::now()))
-        .unwrap_or(true);
-    let mut r = if !allowed {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            "too many requests from this address: expected at most the configured rate, try again in a moment",
-        )
-            .into_response()
-    } else {
-        match tokio::time::timeout(state.settings.request_timeout, next.run(req)).await {
-            Ok(r) => r,
-            Err(_) => (
-                StatusCode::REQUEST_TIMEOUT,
-                [(header::CONNECTION, "close")],
-                "the request took too long: expected its body and answer within the time limit",
-            )
-                .into_response(),
-        }
-    };
-    security_headers(&mut r, state.settings.secure_cookie);
-    r
-}
-
-/// Content-Security-Policy, nosniff, no referrer, no framing, HSTS under TLS, and `no-store`
-/// unless the handler chose otherwise.
-fn security_headers(r: &mut Response, tls: bool) {
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if tls {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
-    }
-    if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+/// security headers (`hallclock_web::http::shield`).
+pub async fn shield(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let s = &state.settings;
+    hallclock_web::http::shield(
+        &state.guard.requests,
+        s.request_timeout,
+        s.secure_cookie,
+        req,
+        next,
+    )
+    .await
 }
 
 /// What every handler gets.

@@ -9,7 +9,6 @@
 //!
 //! [`Console`]: super::Console
 
-use std::fmt::Write;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
@@ -25,16 +24,19 @@ use tracing::{info, warn};
 use super::common::{
     bad_request, call, cookie, failure, lang_of, month_param, record_audit, respond, Params,
 };
-use super::html::{esc, message, page, Viewer};
+use super::html::{message, page, Viewer};
 use super::i18n::{t, Lang};
 use super::security::{allowed, csrf_matches, random_token, token_digest, Permission};
 use super::{Actor, AppState, ClientIp, Console, ConsoleError, SessionInfo};
 use jiff::civil::Date;
 use need::Need;
 
-const SESSION_COOKIE: &str = "hallclock_session";
-/// The sign-in form's pre-session CSRF cookie (double submit: the form carries the same value).
-const LOGIN_COOKIE: &str = "hallclock_login";
+use hallclock_web::html::sign_in_form;
+use hallclock_web::http::{
+    clear_session_cookie, login_cookie, set_login_cookie, set_session_cookie, sign_in_token,
+    SESSION_COOKIE,
+};
+use hallclock_web::Turned;
 
 pub(super) use super::security::need;
 
@@ -278,47 +280,22 @@ pub async fn login_form(
     Query(q): Query<Params>,
 ) -> Response {
     let lang = lang_of(&headers, &q);
-    let token = match login_cookie(&headers) {
-        Some(t) => t,
-        None => match random_token() {
-            Ok(t) => t,
-            Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
-        },
+    let token = match sign_in_token(&headers) {
+        Ok(t) => t,
+        Err(e) => return failure(lang, &q, ConsoleError::Failed(e.to_string())),
     };
     let mut r = respond(StatusCode::OK, &q, login_page(lang, None, &token));
-    let secure = if state.settings.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login{secure}"
-    )) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_login_cookie(&mut r, &token, state.settings.secure_cookie);
     r
 }
 
-/// The sign-in form's CSRF cookie, when it looks like one of ours.
-fn login_cookie(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, LOGIN_COOKIE)
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 fn login_page(lang: Lang, error: Option<&str>, token: &str) -> String {
-    let mut b = String::new();
-    if let Some(e) = error {
-        b.push_str(&message("err", e));
-    }
-    let _ = write!(
-        b,
-        "<form class=\"card\" method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"login_csrf\" value=\"{}\"><label>{}<br><input name=\"name\" id=\"name\" autocomplete=\"username\" required></label><label>{}<br><input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label><button id=\"signin\">{}</button></form>",
-        esc(token),
-        esc(t(lang, "login.name")),
-        esc(t(lang, "login.password")),
-        esc(t(lang, "login.submit"))
-    );
-    page(lang, t(lang, "login.title"), None, &b)
+    page(
+        lang,
+        t(lang, "login.title"),
+        None,
+        &sign_in_form(lang, error, token),
+    )
 }
 
 /// Signs in. In order: the form's CSRF pair (403), the client's sign-in rate (429), a place
@@ -351,19 +328,16 @@ pub async fn login(
         }
         r
     };
-    let within_rate = state
-        .guard
-        .sign_ins
-        .lock()
-        .map(|mut b| b.allow(ip, std::time::Instant::now()))
-        .unwrap_or(false);
-    if !within_rate {
-        warn!(client = %ip, "Sign-in refused: too many attempts from this address.");
-        return refuse(StatusCode::TOO_MANY_REQUESTS, "login.too_many");
-    }
-    let Ok(_admitted) = state.guard.admitted.clone().try_acquire_owned() else {
-        warn!(client = %ip, "Sign-in refused: too many password checks waiting.");
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "login.busy");
+    let _admitted = match state.guard.admit(ip) {
+        Ok(permit) => permit,
+        Err(Turned::TooMany) => {
+            warn!(client = %ip, "Sign-in refused: too many attempts from this address.");
+            return refuse(StatusCode::TOO_MANY_REQUESTS, "login.too_many");
+        }
+        Err(Turned::Busy) => {
+            warn!(client = %ip, "Sign-in refused: too many password checks waiting.");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "login.busy");
+        }
     };
     let name = f
         .get("name")
@@ -383,22 +357,11 @@ pub async fn login(
         Ok(x) => x,
         Err(e) => return failure(lang, &q, e),
     };
-    let hash = match (&account, gate.admit) {
-        (Some(a), true) => a.password_hash.clone(),
-        _ => state.guard.dummy_hash.clone(),
-    };
-    let ok = match state.guard.checks.clone().acquire_owned().await {
-        Ok(permit) => {
-            let guard = state.guard.clone();
-            tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                guard.verify(&password, &hash)
-            })
-        }
-        .await
-        .unwrap_or(false),
-        Err(_) => false,
-    };
+    let hash = account
+        .as_ref()
+        .filter(|_| gate.admit)
+        .map(|a| a.password_hash.clone());
+    let ok = state.guard.check(password, hash).await;
     let Some(account) = account.filter(|_| ok && gate.admit) else {
         if gate.locks {
             warn!(account = %name, client = %ip, failures = gate.count, "Sign-in locked for this address after repeated failures.");
@@ -431,17 +394,12 @@ pub async fn login(
     }
     record_audit(&state, &account.name, "sign-in", String::new()).await;
     let mut r = Redirect::to("/").into_response();
-    let secure = if settings.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    let max_age = settings.session_ttl.as_secs();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
-    )) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_session_cookie(
+        &mut r,
+        &session_token,
+        settings.session_ttl.unsigned_abs(),
+        settings.secure_cookie,
+    );
     r
 }
 
@@ -456,11 +414,6 @@ pub async fn logout(
     }
     record_audit(&state, &s.session.account, "sign-out", String::new()).await;
     let mut r = Redirect::to("/login").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "hallclock_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-        ),
-    );
+    clear_session_cookie(&mut r);
     r
 }

@@ -79,26 +79,33 @@ impl Store {
         let rows = select(
             &tx,
             action,
-            "SELECT staff_id, name, active, active_from FROM staff ORDER BY staff_id",
+            "SELECT staff_id, name, active, active_from, active_until FROM staff
+             ORDER BY staff_id",
             [],
             |c| {
                 let active_from = match c.get::<Option<String>>(3)? {
                     Some(d) => date(&d, "staff.active_from")?,
                     None => Date::MIN,
                 };
+                let active_until = match c.get::<Option<String>>(4)? {
+                    Some(d) => Some(date(&d, "staff.active_until")?),
+                    None => None,
+                };
                 Ok((
                     staff_id(&c.get::<String>(0)?, "staff.staff_id")?,
                     c.get::<String>(1)?,
                     c.get::<bool>(2)?,
                     active_from,
+                    active_until,
                 ))
             },
         )?;
-        for (id, name, active, active_from) in rows {
+        for (id, name, active, active_from, active_until) in rows {
             if active {
                 staff.push(Enrollment {
                     staff: id.clone(),
                     active_from,
+                    active_until,
                 });
             }
             names.insert(id, name);

@@ -23,6 +23,7 @@ use crate::core::ids::StaffId;
 use crate::core::leave::{LeaveError, LeaveId};
 
 mod calendar;
+mod centre;
 mod duty;
 mod facts;
 mod leave;
@@ -33,6 +34,7 @@ mod staff;
 
 pub(super) use staff::ensure_staff;
 
+pub use centre::{CentreFacts, CentreFactsApplied, CentreLeave};
 pub use facts::{AttendanceFacts, FactsQuery};
 pub use leave::{Approval, LeaveRecord, NewLeave};
 pub use punches::{AmendmentRow, PunchImportFormat, PunchImportSummary, PunchRow};

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use crate::month;
 use crate::render;
-use crate::store::Store;
+use crate::store::{AuditEntry, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
@@ -149,7 +149,7 @@ pub enum MonthCommand {
 }
 
 /// `YYYY-MM`.
-fn parse_month(text: &str) -> Result<Month, String> {
+pub(super) fn parse_month(text: &str) -> Result<Month, String> {
     let bad = || format!("{text:?} is not a month; expected YYYY-MM, e.g. 2026-05");
     let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
     let y: i16 = y.parse().map_err(|_| bad())?;
@@ -180,7 +180,11 @@ pub async fn calendar(store: &Store, command: CalendarCommand) -> anyhow::Result
     Ok(())
 }
 
-pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> anyhow::Result<()> {
+pub async fn record(
+    store: &mut Store,
+    command: RecordCommand,
+    now: Timestamp,
+) -> anyhow::Result<()> {
     match command {
         RecordCommand::Add {
             hall,
@@ -204,8 +208,18 @@ pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> an
                 recorded_at: now,
             };
             record.validate().context("record add")?;
+            let line = AuditEntry {
+                at: now,
+                actor: record.author.clone(),
+                client: "cli".into(),
+                action: "record-add".into(),
+                detail: format!(
+                    "{hall} {} ×{} {} on {}",
+                    record.item, record.times, record.staff, record.day
+                ),
+            };
             let id = store
-                .add_record(&hall, &record)
+                .add_record_audited(&hall, &record, &line)
                 .await
                 .context("record add")?;
             println!("{}", id.0);
@@ -223,8 +237,15 @@ pub async fn record(store: &Store, command: RecordCommand, now: Timestamp) -> an
             if reason.trim().is_empty() {
                 bail!("record void: give the reason with --reason");
             }
+            let line = AuditEntry {
+                at: now,
+                actor: by.clone(),
+                client: "cli".into(),
+                action: "record-void".into(),
+                detail: format!("{hall} record #{id}: {reason}"),
+            };
             store
-                .void_record(&hall, RecordId(id), &reason, &by)
+                .void_record_audited(&hall, RecordId(id), &reason, &line)
                 .await
                 .context("record void")?;
             eprintln!("Voided record #{id}.");
@@ -344,7 +365,14 @@ pub async fn month(store: &mut Store, command: MonthCommand, now: Timestamp) -> 
             emit(&bytes, out.as_deref())?;
         }
         MonthCommand::Close { hall, month, by } => {
-            let sheet = month::close(store, &hall, month, &by, now)
+            let audit = AuditEntry {
+                at: now,
+                actor: by.clone(),
+                client: "cli".into(),
+                action: "month-close".into(),
+                detail: format!("{hall} {month}"),
+            };
+            let sheet = month::close(store, &hall, month, &by, now, Some(&audit))
                 .await
                 .context("month close")?;
             let due: i64 = sheet.rows.iter().map(|r| r.due.0).sum();

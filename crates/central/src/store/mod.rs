@@ -17,8 +17,13 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::ingest::CheckedPunch;
 
+mod accounts;
+mod hall_facts;
 mod liveness;
+mod pages;
 mod scoring;
+pub use accounts::{AccountRow, AuditEntry, AuditRow, NewSession, SessionRow};
+pub use hall_facts::{LeaveEnding, LeaveLine, NewLeave};
 pub use scoring::{Closing, DoorPunch, HallRow, RecordLine};
 
 /// The migrations, in order: (version, file name, SQL).
@@ -37,6 +42,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "0003_liveness.sql",
         include_str!("../../migrations/0003_liveness.sql"),
+    ),
+    (
+        4,
+        "0004_accounts.sql",
+        include_str!("../../migrations/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "0005_hall_facts.sql",
+        include_str!("../../migrations/0005_hall_facts.sql"),
     ),
 ];
 
@@ -112,6 +127,8 @@ pub enum StoreError {
         asked: String,
         next: String,
     },
+    #[error("the leave is refused: {0}")]
+    Leave(String),
     #[error("the database holds a bad value in {what}: {value}")]
     Corrupt { what: &'static str, value: String },
 }

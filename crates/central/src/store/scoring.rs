@@ -16,6 +16,9 @@ use hallclock_core::scoring::Points;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+use tokio_postgres::GenericClient;
+
+use super::accounts::{commit_with, AuditEntry};
 use super::{found, query, Store, StoreError};
 use crate::sheet::{days_of, instants_of, AdjustmentRow, Member, PaidLine, SheetRow};
 
@@ -59,14 +62,14 @@ macro_rules! epoch_us {
     };
 }
 
-fn instant_us(us: i64, what: &'static str) -> Result<Timestamp, StoreError> {
+pub(super) fn instant_us(us: i64, what: &'static str) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt {
         what,
         value: format!("{us} µs: {e}"),
     })
 }
 
-fn day(text: &str, what: &'static str) -> Result<Date, StoreError> {
+pub(super) fn day(text: &str, what: &'static str) -> Result<Date, StoreError> {
     text.parse().map_err(|e: jiff::Error| StoreError::Corrupt {
         what,
         value: format!("{text}: {e}"),
@@ -86,7 +89,7 @@ fn month_of(text: &str, what: &'static str) -> Result<Month, StoreError> {
     Ok(Month::of(day(text, what)?))
 }
 
-fn staff_id(text: String, what: &'static str) -> Result<StaffId, StoreError> {
+pub(super) fn staff_id(text: String, what: &'static str) -> Result<StaffId, StoreError> {
     StaffId::new(&text).map_err(|e| StoreError::Corrupt {
         what,
         value: format!("{text}: {e}"),
@@ -106,6 +109,62 @@ fn zone_err(e: jiff::Error) -> StoreError {
         what: "a hall's time zone",
         value: e.to_string(),
     }
+}
+
+/// Stores a record through `c` (the client, or a change's transaction); its id.
+pub(super) async fn insert_record<C: GenericClient>(
+    c: &C,
+    hall: &str,
+    r: &ItemRecord,
+) -> Result<RecordId, StoreError> {
+    let times = i32::try_from(r.times).unwrap_or(i32::MAX);
+    let row = c
+        .query_one(
+            "INSERT INTO item_records (hall, staff_id, item, day, times, withhold_month, note,
+                                       author)
+             VALUES ($1, $2, $3, $4::text::date, $5, $6, $7, $8) RETURNING id",
+            &[
+                &hall,
+                &r.staff.as_str(),
+                &r.item.as_str(),
+                &r.day.to_string(),
+                &times,
+                &r.withhold_month,
+                &r.note,
+                &r.author,
+            ],
+        )
+        .await
+        .map_err(|e| match e.code() {
+            Some(c) if *c == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
+                StoreError::NotFound {
+                    what: "staff id in that hall",
+                    id: r.staff.as_str().to_string(),
+                }
+            }
+            _ => StoreError::Query {
+                what: "storing a record",
+                cause: e,
+            },
+        })?;
+    Ok(RecordId(row.get(0)))
+}
+
+/// Voids record `id` of `hall` through `c`; the rows written (0: no such record in the hall).
+pub(super) async fn insert_void<C: GenericClient>(
+    c: &C,
+    hall: &str,
+    id: RecordId,
+    reason: &str,
+    author: &str,
+) -> Result<u64, StoreError> {
+    c.execute(
+        "INSERT INTO item_voids (record, reason, author)
+         SELECT id, $3, $4 FROM item_records WHERE id = $1 AND hall = $2",
+        &[&id.0, &hall, &reason, &author],
+    )
+    .await
+    .map_err(|e| super::exists_or(e, "void of record", &id.0.to_string(), "voiding a record"))
 }
 
 impl Store {
@@ -364,71 +423,6 @@ impl Store {
             .collect()
     }
 
-    /// Stores an inspection record (its `id` and `recorded_at` are the store's) and returns its id.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] (the person in the hall), [`StoreError::Query`].
-    pub async fn add_record(&self, hall: &str, r: &ItemRecord) -> Result<RecordId, StoreError> {
-        let times = i32::try_from(r.times).unwrap_or(i32::MAX);
-        let row = self
-            .client
-            .query_one(
-                "INSERT INTO item_records (hall, staff_id, item, day, times, withhold_month, note,
-                                           author)
-                 VALUES ($1, $2, $3, $4::text::date, $5, $6, $7, $8) RETURNING id",
-                &[
-                    &hall,
-                    &r.staff.as_str(),
-                    &r.item.as_str(),
-                    &r.day.to_string(),
-                    &times,
-                    &r.withhold_month,
-                    &r.note,
-                    &r.author,
-                ],
-            )
-            .await
-            .map_err(|e| match e.code() {
-                Some(c) if *c == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
-                    StoreError::NotFound {
-                        what: "staff id in that hall",
-                        id: r.staff.as_str().to_string(),
-                    }
-                }
-                _ => StoreError::Query {
-                    what: "storing a record",
-                    cause: e,
-                },
-            })?;
-        Ok(RecordId(row.get(0)))
-    }
-
-    /// Voids record `id` of `hall` with a reason.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] (no such record in the hall), [`StoreError::Exists`] (already
-    /// voided), [`StoreError::Query`].
-    pub async fn void_record(
-        &self,
-        hall: &str,
-        id: RecordId,
-        reason: &str,
-        author: &str,
-    ) -> Result<(), StoreError> {
-        let n = self
-            .client
-            .execute(
-                "INSERT INTO item_voids (record, reason, author)
-                 SELECT id, $3, $4 FROM item_records WHERE id = $1 AND hall = $2",
-                &[&id.0, &hall, &reason, &author],
-            )
-            .await
-            .map_err(|e| {
-                super::exists_or(e, "void of record", &id.0.to_string(), "voiding a record")
-            })?;
-        found(n, "record of that hall", &id.0.to_string())
-    }
-
     /// The hall's records whose day is in `first..=last`, with their voids, by day and id.
     ///
     /// # Errors
@@ -618,8 +612,9 @@ impl Store {
     }
 
     /// The closed months whose score may have changed since the hall's last closing: a punch of
-    /// the month received after it, or a record or void of a day in the month's quarter (a D1
-    /// reaches back over the quarter) recorded after it.
+    /// the month received after it, a record or void of a day in the month's quarter (a D1
+    /// reaches back over the quarter) recorded after it, or a leave, duty entry or meeting of the
+    /// month recorded, approved, closed or cancelled after it.
     ///
     /// # Errors
     /// [`StoreError::Corrupt`], [`StoreError::Query`].
@@ -640,6 +635,7 @@ impl Store {
             };
             let (from, to) = instants_of(c.month, &hall.zone).map_err(corrupt)?;
             let (q_first, q_last) = crate::sheet::quarter_days_of(c.month).map_err(corrupt)?;
+            let (m_first, m_last) = days_of(c.month).map_err(corrupt)?;
             let changed: bool = self
                 .client
                 .query_one(
@@ -651,7 +647,18 @@ impl Store {
                                     WHERE r.hall = $1
                                       AND r.day BETWEEN $5::text::date AND $6::text::date
                                       AND (r.recorded_at > $4::text::timestamptz
-                                           OR v.recorded_at > $4::text::timestamptz))",
+                                           OR v.recorded_at > $4::text::timestamptz))
+                         OR EXISTS (SELECT 1 FROM leaves WHERE hall = $1
+                                      AND last_day >= $7::text::date AND first_day <= $8::text::date
+                                      AND greatest(recorded_at, approved_at, closed_at, cancelled_at)
+                                          > $4::text::timestamptz)
+                         OR EXISTS (SELECT 1 FROM duty_roster WHERE hall = $1
+                                      AND day BETWEEN $7::text::date AND $8::text::date
+                                      AND recorded_at > $4::text::timestamptz)
+                         OR EXISTS (SELECT 1 FROM meetings WHERE hall = $1
+                                      AND start_at >= $2::text::timestamptz
+                                      AND start_at < $3::text::timestamptz
+                                      AND recorded_at > $4::text::timestamptz)",
                     &[
                         &hall.id,
                         &from.to_string(),
@@ -659,6 +666,8 @@ impl Store {
                         &since,
                         &q_first.to_string(),
                         &q_last.to_string(),
+                        &m_first.to_string(),
+                        &m_last.to_string(),
                     ],
                 )
                 .await
@@ -671,8 +680,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Closes `month` of the hall: keeps its sheet lines and adjustment lines, in one
-    /// transaction. Refused unless `month` follows the last closed month (or none is closed).
+    /// Closes `month` of the hall: keeps its sheet lines and adjustment lines, and the `audit`
+    /// line when given, in one transaction. Refused unless `month` follows the last closed
+    /// month (or none is closed).
     ///
     /// # Errors
     /// [`StoreError::Exists`] (already closed), [`StoreError::OutOfOrder`], [`StoreError::Query`].
@@ -683,6 +693,7 @@ impl Store {
         by: &str,
         lines: &[SheetRow],
         adjustments: &[AdjustmentRow],
+        audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
         let first = month_day(month)?;
         let tx = self
@@ -777,7 +788,7 @@ impl Store {
             .await
             .map_err(query("keeping an adjustment line"))?;
         }
-        tx.commit().await.map_err(query("committing a closing"))
+        commit_with(tx, audit).await
     }
 
     /// Names by staff id, for lines of people who have since left the list.

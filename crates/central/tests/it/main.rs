@@ -8,9 +8,11 @@ mod cli;
 mod cluster;
 mod facts;
 mod faults;
+mod hall_facts;
 mod month;
 mod receiver;
 mod server;
+mod web;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -73,6 +73,15 @@ pub struct Enrollment {
     pub staff: StaffId,
     /// The first day the person is judged (e.g. enrolled mid-month).
     pub active_from: Date,
+    /// The last day the person is judged (left the hall's list); `None`: still on it.
+    pub active_until: Option<Date>,
+}
+
+impl Enrollment {
+    /// Whether `date` is one of the person's days on the list.
+    pub fn on_list(&self, date: Date) -> bool {
+        date >= self.active_from && self.active_until.is_none_or(|last| date <= last)
+    }
 }
 
 /// A centre meeting or study session (会议和学习活动).
@@ -163,7 +172,8 @@ pub struct DayRecord {
     reason = "a month of records is a few thousand values; boxing would only make matching clumsier"
 )]
 pub enum DayVerdict {
-    /// Before the person's active-from date: not judged.
+    /// Outside the person's days on the list (before active-from, after active-until): not
+    /// judged.
     NotEnrolled,
     /// A day off without duty.
     DayOff,
@@ -283,7 +293,7 @@ pub fn classify(
         let passes = passes.get(staff).unwrap_or(&no_passes);
         let mut date = period.first;
         while date <= period.last {
-            let verdict = if date < enrollment.active_from {
+            let verdict = if !enrollment.on_list(date) {
                 DayVerdict::NotEnrolled
             } else if facts.calendar.is_working_day(date) {
                 judge_working_day(config, facts, staff, passes, date, now)?
@@ -576,7 +586,7 @@ fn judge_meetings(
             let enrolled = facts
                 .staff
                 .iter()
-                .any(|e| &e.staff == staff && e.active_from <= date);
+                .any(|e| &e.staff == staff && e.on_list(date));
             if !enrolled {
                 continue;
             }
@@ -770,6 +780,7 @@ mod tests {
         let enrollment = [Enrollment {
             staff: who.clone(),
             active_from: date(2026, 1, 1),
+            active_until: None,
         }];
         let facts = Facts {
             roster: &roster,
@@ -1063,6 +1074,7 @@ mod tests {
         let enrollment = [Enrollment {
             staff: staff("0001"),
             active_from: d,
+            active_until: None,
         }];
         let amendment = [Amendment {
             staff: staff("0001"),
@@ -1095,6 +1107,23 @@ mod tests {
         );
     }
 
+    /// `facts` classified from Monday 12 January 2026 to the `last` day of that month, as of the
+    /// month's end: the attendance and each day as `DATE verdict`.
+    fn days_12_to(facts: &Facts<'_>, last: i8) -> (Attendance, Vec<String>) {
+        let period = Period {
+            first: date(2026, 1, 12),
+            last: date(2026, 1, last),
+        };
+        let attendance =
+            classify(&config(), facts, period, local(date(2026, 1, 31), "00:00")).unwrap();
+        let got = attendance
+            .days
+            .iter()
+            .map(|d| format!("{} {}", d.date, render_day(&d.verdict)))
+            .collect();
+        (attendance, got)
+    }
+
     #[test]
     fn enrolled_mid_month() {
         let calendar = Calendar::hall_defaults();
@@ -1102,6 +1131,7 @@ mod tests {
         let enrollment = [Enrollment {
             staff: who.clone(),
             active_from: date(2026, 1, 14),
+            active_until: None,
         }];
         // Monday 12 to Sunday 18 January; punches on the 13th (before enrolment) do not count
         let punches = [Punch {
@@ -1113,17 +1143,7 @@ mod tests {
             punches: &punches,
             ..Facts::new(&enrollment, &calendar)
         };
-        let period = Period {
-            first: date(2026, 1, 12),
-            last: date(2026, 1, 18),
-        };
-        let attendance =
-            classify(&config(), &facts, period, local(date(2026, 1, 31), "00:00")).unwrap();
-        let got: Vec<String> = attendance
-            .days
-            .iter()
-            .map(|d| format!("{} {}", d.date, render_day(&d.verdict)))
-            .collect();
+        let (attendance, got) = days_12_to(&facts, 18);
         assert_eq!(
             got,
             [
@@ -1141,6 +1161,30 @@ mod tests {
             (score.deducted.to_string(), score.score.to_string()),
             ("30".into(), "0".into())
         );
+    }
+
+    #[test]
+    fn off_the_list_after_the_last_day() {
+        let calendar = Calendar::hall_defaults();
+        let who = staff("0001");
+        let enrollment = [Enrollment {
+            staff: who.clone(),
+            active_from: date(2026, 1, 1),
+            active_until: Some(date(2026, 1, 13)),
+        }];
+        let (_, got) = days_12_to(&Facts::new(&enrollment, &calendar), 15);
+        assert_eq!(
+            got,
+            [
+                "2026-01-12 absent",
+                "2026-01-13 absent",
+                "2026-01-14 not enrolled",
+                "2026-01-15 not enrolled",
+            ]
+        );
+        assert!(enrollment[0].on_list(date(2026, 1, 13)));
+        assert!(!enrollment[0].on_list(date(2026, 1, 14)));
+        assert!(!enrollment[0].on_list(date(2025, 12, 31)));
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1204,6 +1248,7 @@ mod tests {
         let enrollment = [Enrollment {
             staff: who.clone(),
             active_from: d,
+            active_until: None,
         }];
         let facts = Facts {
             leaves: &leaves,

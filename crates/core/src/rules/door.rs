@@ -1061,6 +1061,7 @@ mod tests {
             .map(|s| Enrollment {
                 staff: staff(s),
                 active_from: d,
+                active_until: None,
             })
             .collect();
         let facts = Facts {

@@ -194,6 +194,7 @@ mod tests {
             .map(|id| Enrollment {
                 staff: staff(id),
                 active_from: date(2020, 1, 1),
+                active_until: None,
             })
             .collect();
         let calendar = Calendar::hall_defaults();
