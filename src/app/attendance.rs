@@ -411,7 +411,8 @@ pub fn close_leave_on(
     Ok(last)
 }
 
-/// The leave `id`, refused when unknown (or cancelled) or already closed.
+/// The leave `id`, refused when unknown (or cancelled), already closed, or the centre's (the
+/// centre owns it: its next facts would undo a change made here).
 fn open_leave(store: &Store, id: LeaveId) -> Result<crate::store::LeaveRecord, AppError> {
     let record = store.leave(id)?.ok_or_else(|| {
         AppError::refused(format!(
@@ -422,6 +423,12 @@ fn open_leave(store: &Store, id: LeaveId) -> Result<crate::store::LeaveRecord, A
     if record.leave.closed_at.is_some() {
         return Err(AppError::refused(format!(
             "请假 #{} 已销假,不能再更改 (leave {id} is already closed)",
+            id.0
+        )));
+    }
+    if record.centre_id.is_some() {
+        return Err(AppError::refused(format!(
+            "请假 #{} 由中心下发,请在中心修改、撤销或销假 (leave {id} comes from the centre, which owns it; change it there)",
             id.0
         )));
     }

@@ -594,6 +594,7 @@ impl Console for StoreConsole {
                     id: r.leave.id,
                     name: names.get(&r.leave.staff).cloned().unwrap_or_default(),
                     reason: r.reason,
+                    from_centre: r.centre_id.is_some(),
                     half_days: r.leave.working_half_days(&calendar),
                     staff: r.leave.staff,
                     kind: r.leave.kind,

@@ -261,6 +261,7 @@ const STRINGS: &Strings = &[
     ("post.need_post", "请填写窗口岗位编号,如 W03。", "Enter the window post's id, e.g. W03."),
     ("post.need_ab", "请填写A角和B角(工号、姓名或拼音首字母)。", "Enter A and B (id, name or pinyin initials)."),
     ("mark.not_yet", "未到", "not yet"),
+    ("leave.from_centre", "中心下发(在中心修改)", "From the centre (changed there)"),
 ];
 
 /// The text of `key` in `lang`: the door's table, then the strings both consoles share

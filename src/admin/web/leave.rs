@@ -222,6 +222,8 @@ fn leave_row(
     let mut actions = String::new();
     if l.closed {
         actions.push_str(&esc(t(lang, "leave.is_closed")));
+    } else if l.from_centre {
+        actions.push_str(&esc(t(lang, "leave.from_centre")));
     } else {
         if l.approved.is_none() {
             let _ = write!(

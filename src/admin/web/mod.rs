@@ -188,6 +188,8 @@ pub struct LeaveLine {
     pub approved: Option<(ApprovalLevel, String)>,
     pub closed: bool,
     pub reason: String,
+    /// The centre owns it (it came with the centre's facts): changed there, not here.
+    pub from_centre: bool,
 }
 
 /// A new leave.

@@ -68,6 +68,9 @@ pub struct LeaveRecord {
     /// `None` while waiting for approval; an unapproved leave excuses nothing.
     pub approval: Option<Approval>,
     pub created_at: Timestamp,
+    /// Set when the leave came from the centre (its number there): the centre owns it, and
+    /// its next facts replace it.
+    pub centre_id: Option<u64>,
 }
 
 impl Store {
@@ -344,7 +347,7 @@ pub(super) fn query_leaves(
         .prepare_cached(
             "SELECT id, staff_id, kind, first_date, first_session, last_date, last_session,
                     cover_staff_id, reason, approval_required, approved_level, approved_by,
-                    certified_by, approved_at, closed_at, created_at
+                    certified_by, approved_at, closed_at, created_at, centre_id
              FROM leave
              WHERE (?1 IS NULL OR staff_id = ?1) AND (?2 IS NULL OR id = ?2)
                    AND cancelled_at IS NULL
@@ -395,6 +398,11 @@ pub(super) fn query_leaves(
             )?,
             approval,
             created_at: stamp(&text(15)?, "leave.created_at")?,
+            centre_id: r
+                .get::<_, Option<i64>>(16)
+                .map_err(sql(action))?
+                .map(|c| u64::try_from(c).map_err(|e| corrupt("leave.centre_id", e)))
+                .transpose()?,
         });
     }
     Ok(out)
@@ -495,5 +503,15 @@ mod tests {
         assert!(store.leave(second).unwrap().is_none());
         assert_eq!(store.leaves(None, None).unwrap().len(), 1);
         assert!(store.cancel_leave(second, now(), &audit).is_err());
+        // A leave from the centre says so.
+        assert_eq!(store.leave(first).unwrap().unwrap().centre_id, None);
+        store
+            .conn
+            .execute(
+                "UPDATE leave SET centre_id = 7 WHERE id = ?1",
+                [to_i64(first.0)],
+            )
+            .unwrap();
+        assert_eq!(store.leave(first).unwrap().unwrap().centre_id, Some(7));
     }
 }
