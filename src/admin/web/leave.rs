@@ -21,7 +21,7 @@ use super::i18n::{t, Lang};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
 use super::table::{back_field, back_to, link, month_nav};
-use super::{AppState, ConsoleError, LeaveForm, LeaveLine};
+use super::{AppState, Console, ConsoleError, LeaveForm, LeaveLine};
 use crate::admin::report::{kind_key, kind_zh, LEAVE_KINDS};
 use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId};
 use crate::core::schedule::Session;
@@ -439,60 +439,69 @@ fn month_of_list(s: &mut Signed, f: &Params) {
     }
 }
 
+/// A change made from the list to the leave its form names (`change`, through the port),
+/// answered as [`after_list_change`] says; `done` names it in the note (`approved`).
+async fn change_from_list(
+    state: &AppState,
+    s: &mut Signed,
+    f: &Params,
+    done: &'static str,
+    change: impl FnOnce(&dyn Console, LeaveId) -> Result<(), ConsoleError> + Send + 'static,
+) -> Response {
+    let result = match leave_id(s.lang, f) {
+        Ok(id) => call(state, move |c| change(c, id))
+            .await
+            .map(|()| format!("{done}-{}", id.0)),
+        Err(e) => Err(e),
+    };
+    after_list_change(state, s, f, result).await
+}
+
 pub async fn leave_approve(
     State(state): State<AppState>,
     CheckedForm(mut s, f, by, _): CheckedForm<need::ApproveLeave>,
 ) -> Response {
-    let lang = s.lang;
     let cert = f
         .get("certified_by")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
     let now = state.now();
-    let result = match leave_id(lang, &f) {
-        Ok(id) => call(&state, move |c| c.approve_leave(id, &by, cert, now))
-            .await
-            .map(|_| format!("approved-{}", id.0)),
-        Err(e) => Err(e),
-    };
-    after_list_change(&state, &mut s, &f, result).await
+    change_from_list(&state, &mut s, &f, "approved", move |c, id| {
+        c.approve_leave(id, &by, cert, now).map(|_| ())
+    })
+    .await
 }
 
 pub async fn leave_cancel(
     State(state): State<AppState>,
     CheckedForm(mut s, f, by, _): CheckedForm<need::EnterLeave>,
 ) -> Response {
-    let lang = s.lang;
     let now = state.now();
-    let result = match leave_id(lang, &f) {
-        Ok(id) => call(&state, move |c| c.cancel_leave(id, now, &by))
-            .await
-            .map(|()| format!("cancelled-{}", id.0)),
-        Err(e) => Err(e),
-    };
-    after_list_change(&state, &mut s, &f, result).await
+    change_from_list(&state, &mut s, &f, "cancelled", move |c, id| {
+        c.cancel_leave(id, now, &by)
+    })
+    .await
 }
 
 pub async fn leave_close(
     State(state): State<AppState>,
     CheckedForm(mut s, f, by, _): CheckedForm<need::EnterLeave>,
 ) -> Response {
-    let lang = s.lang;
     let now = state.now();
-    let back = half_day(
-        lang,
+    match half_day(
+        s.lang,
         f.get("back_date"),
         f.get("back_session"),
         Session::Morning,
-    )
-    .map_err(ConsoleError::Refused);
-    let result = match (leave_id(lang, &f), back) {
-        (Ok(id), Ok(back)) => call(&state, move |c| c.close_leave(id, back, now, &by))
+    ) {
+        Ok(back) => {
+            change_from_list(&state, &mut s, &f, "closed", move |c, id| {
+                c.close_leave(id, back, now, &by).map(|_| ())
+            })
             .await
-            .map(|_| format!("closed-{}", id.0)),
-        (Err(e), _) | (_, Err(e)) => Err(e),
-    };
-    after_list_change(&state, &mut s, &f, result).await
+        }
+        Err(e) => after_list_change(&state, &mut s, &f, Err(ConsoleError::Refused(e))).await,
+    }
 }
 
 /// The form that changes a leave: filled from the leave, or from what was typed when refused.
