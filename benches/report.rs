@@ -68,6 +68,7 @@ fn month_report(f: &Fixture, xlsx: Option<&std::path::Path>) -> Timings {
         period,
         parts: &parts,
         names: &facts.names,
+        departments: &std::collections::BTreeMap::new(),
         leaves: &facts.leaves,
         calendar: &facts.calendar,
         posts: &facts.posts,

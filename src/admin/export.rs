@@ -36,9 +36,10 @@ const FUND_NOTE_EN: &str = "fund is an estimate: 150 / 100 x (70 + attendance sc
                             other three parts are full; the inspection office's figure is the real one";
 
 /// The person columns: Chinese header, English key.
-const COLUMNS: [(&str, &str); 17] = [
+const COLUMNS: [(&str, &str); 18] = [
     ("工号", "staff_id"),
     ("姓名", "name"),
+    ("派驻单位", "department"),
     ("迟到次数", "late"),
     ("迟到分钟", "late_minutes"),
     ("早退次数", "early"),
@@ -56,13 +57,14 @@ const COLUMNS: [(&str, &str); 17] = [
     ("代打卡嫌疑(已拒绝)", "spoofs_refused"),
 ];
 
-fn cells(row: &Row) -> [String; 17] {
+fn cells(row: &Row) -> [String; 18] {
     let c = &row.counts;
     [
         row.staff
             .as_ref()
             .map_or_else(|| "全厅".to_string(), ToString::to_string),
         row.name.clone(),
+        row.department.clone(),
         c.late.to_string(),
         c.late_minutes.to_string(),
         c.early.to_string(),
@@ -287,6 +289,7 @@ fn row_json(r: &Row) -> Value {
     }
     let mut o = json!({
         "name": r.name,
+        "department": r.department,
         "late": c.late,
         "late_minutes": c.late_minutes,
         "early": c.early,
@@ -440,23 +443,24 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
         let c = &person.counts;
         ws.write_string_with_format(r, 0, id_of(person), text)?;
         ws.write_string_with_format(r, 1, &person.name, text)?;
+        ws.write_string_with_format(r, 2, &person.department, text)?;
         let ints = [c.late, c.late_minutes, c.early, c.early_minutes, c.missing];
         for (i, v) in ints.iter().enumerate() {
-            ws.write_number_with_format(r, col(2 + i), f64::from(*v), int)?;
+            ws.write_number_with_format(r, col(3 + i), f64::from(*v), int)?;
         }
-        ws.write_number_with_format(r, 7, f64::from(c.absence_half_days) / 2.0, tenth)?;
-        ws.write_number_with_format(r, 8, f64::from(c.leave_half_days_total()) / 2.0, tenth)?;
+        ws.write_number_with_format(r, 8, f64::from(c.absence_half_days) / 2.0, tenth)?;
+        ws.write_number_with_format(r, 9, f64::from(c.leave_half_days_total()) / 2.0, tenth)?;
         for (i, v) in [c.meetings_late, c.meetings_missed, c.duties_missed]
             .iter()
             .enumerate()
         {
-            ws.write_number_with_format(r, col(9 + i), f64::from(*v), int)?;
+            ws.write_number_with_format(r, col(10 + i), f64::from(*v), int)?;
         }
-        ws.write_number_with_format(r, 12, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
-        ws.write_number_with_format(r, 13, f64::from(person.score.tenths()) / 10.0, tenth)?;
-        ws.write_number_with_format(r, 14, person.fund.fen as f64 / 100.0, money)?;
+        ws.write_number_with_format(r, 13, f64::from(person.deduction.tenths()) / 10.0, tenth)?;
+        ws.write_number_with_format(r, 14, f64::from(person.score.tenths()) / 10.0, tenth)?;
+        ws.write_number_with_format(r, 15, person.fund.fen as f64 / 100.0, money)?;
         for (i, v) in [c.spoofs.flagged, c.spoofs.refused].iter().enumerate() {
-            ws.write_number_with_format(r, col(15 + i), f64::from(*v), int)?;
+            ws.write_number_with_format(r, col(16 + i), f64::from(*v), int)?;
         }
     }
     ws.write_string_with_format(after + 1, 0, FUND_NOTE_ZH, &s.note)?;
@@ -468,9 +472,10 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     )?;
     ws.set_column_width(0, 10)?;
     ws.set_column_width(1, 12)?;
-    ws.set_column_range_width(2, 12, 9)?;
-    ws.set_column_range_width(13, 14, 13)?;
-    ws.set_column_range_width(15, 16, 12)?;
+    ws.set_column_width(2, 14)?;
+    ws.set_column_range_width(3, 13, 9)?;
+    ws.set_column_range_width(14, 15, 13)?;
+    ws.set_column_range_width(16, 17, 12)?;
     ws.set_freeze_panes(3, 2)?;
     fit_page(ws);
 

@@ -76,6 +76,8 @@ pub struct ReportInput<'a> {
     pub period: Period,
     pub parts: &'a [ScoredPart],
     pub names: &'a BTreeMap<StaffId, String>,
+    /// Each person's department (派驻单位): the people's rows are grouped by it.
+    pub departments: &'a BTreeMap<StaffId, String>,
     pub leaves: &'a LeaveBook,
     pub calendar: &'a Calendar,
     pub posts: &'a [Post],
@@ -139,6 +141,9 @@ pub struct Row {
     /// `None` for the hall's totals.
     pub staff: Option<StaffId>,
     pub name: String,
+    /// The department (派驻单位) the person is seconded from; empty when none (and for the
+    /// hall's row).
+    pub department: String,
     pub counts: Counts,
     /// Points deducted (before the floor).
     pub deduction: Points,
@@ -258,13 +263,15 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         all_rows.push(person_row(input, Some(staff), name, c, &parts));
     }
     let hall = hall_row(input, &all_rows);
-    let people = all_rows
+    let mut people: Vec<Row> = all_rows
         .into_iter()
         .filter(|r| match (input.only, &r.staff) {
             (Some(only), Some(s)) => only.contains(s),
             _ => true,
         })
         .collect();
+    // Grouped by department (who has none first), by id within one: as ZKTime and BioTime do.
+    people.sort_by(|a, b| (&a.department, &a.staff).cmp(&(&b.department, &b.staff)));
 
     let open_leaves = input
         .parts
@@ -392,6 +399,11 @@ fn person_row(
         .unwrap_or(input.scoring.score(&Tally::default()).score);
     let year = input.kind == ReportKind::Year;
     Row {
+        department: staff
+            .as_ref()
+            .and_then(|s| input.departments.get(s))
+            .cloned()
+            .unwrap_or_default(),
         staff,
         name,
         counts,
@@ -433,6 +445,7 @@ fn hall_row(input: &ReportInput<'_>, rows: &[Row]) -> Row {
     Row {
         staff: None,
         name: "合计".to_string(),
+        department: String::new(),
         counts: c,
         deduction: rows.iter().map(|r| r.deduction).sum(),
         score: mean(rows.iter().map(|r| r.score)).unwrap_or(input.scoring.attendance_full),

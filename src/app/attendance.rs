@@ -21,8 +21,8 @@ use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
 use crate::core::leave::{
-    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId, LeaveKind,
-    Post, PostId,
+    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, HalfDay, LeaveId,
+    LeaveKind, LeaveRequestRefused, Post, PostId,
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::ScheduleConfig;
@@ -149,9 +149,11 @@ pub fn report_for(
 ) -> Result<report::Report, AppError> {
     let facts = load_facts(store, config, span.period)?;
     let spoofs = spoof_counts(store, config, span.period)?;
+    let departments = store.departments()?;
     build_report(
         config,
         &facts,
+        &departments,
         &spoofs,
         span.kind,
         &span.label,
@@ -170,6 +172,7 @@ pub fn report_for(
 pub fn build_report(
     config: &Config,
     facts: &AttendanceFacts,
+    departments: &BTreeMap<StaffId, String>,
     spoofs: &BTreeMap<StaffId, SpoofCounts>,
     kind: ReportKind,
     label: &str,
@@ -224,6 +227,7 @@ pub fn build_report(
         period,
         parts: &scored,
         names: &facts.names,
+        departments,
         leaves: &facts.leaves,
         calendar: &facts.calendar,
         posts: &facts.posts,
@@ -279,9 +283,25 @@ pub fn record_leave(
     now: Timestamp,
     by: &Audit,
 ) -> Result<(LeaveId, u32, ApprovalLevel), AppError> {
+    let (half_days, level, detail) = checked_leave(config, store, &mut new)?;
+    let id = store
+        .add_leave(&new, now, &by.clone().with_detail(detail))
+        .map_err(|e| AppError::from(e).within("请假未记录 leave not recorded"))?;
+    Ok((id, half_days, level))
+}
+
+/// Checks a leave as entered (`core::leave::Leave::check_request`) and sets the approval level
+/// its length requires; its working half days, the level and the audit line's detail.
+fn checked_leave(
+    config: &Config,
+    store: &Store,
+    new: &mut NewLeave,
+) -> Result<(u32, ApprovalLevel, String), AppError> {
     let calendar = store.calendar(config.rules.summer)?;
-    let candidate = new.to_leave(LeaveId(0));
-    let half_days = candidate.working_half_days(&calendar);
+    let half_days = new
+        .to_leave(LeaveId(0))
+        .check_request(&calendar)
+        .map_err(leave_request_refused)?;
     let level = config.rules.engine.leave.required_approval(half_days);
     new.approval_required = level;
     let detail = format!(
@@ -296,10 +316,170 @@ pub fn record_leave(
             .map_or("none".to_string(), ToString::to_string),
         level_key(level)
     );
-    let id = store
-        .add_leave(&new, now, &by.clone().with_detail(detail))
-        .map_err(|e| AppError::from(e).within("请假未记录 leave not recorded"))?;
-    Ok((id, half_days, level))
+    Ok((half_days, level, detail))
+}
+
+/// A leave that makes no sense, in words: Chinese, then English.
+fn leave_request_refused(e: LeaveRequestRefused) -> AppError {
+    let zh = match &e {
+        LeaveRequestRefused::CoversSelf { staff } => {
+            format!("顶岗人不能是请假人本人({staff}):请填写另一位顶岗人")
+        }
+        LeaveRequestRefused::NoWorkingDay { .. } => {
+            "所请时段都是休息日,休息日无需请假,也无需审批".to_string()
+        }
+    };
+    AppError::refused(format!("{zh} ({e})"))
+}
+
+/// Changes a leave not yet approved nor closed (person, kind, half days, cover, reason), with
+/// the approval level its new length requires: shared by the console's leave page.
+///
+/// # Errors
+/// [`AppError::Refused`] when the leave is unknown, approved or closed, or the new leave makes
+/// no sense or overlaps another; [`AppError::Failed`] when the store fails.
+pub fn edit_leave(
+    config: &Config,
+    store: &mut Store,
+    id: LeaveId,
+    mut new: NewLeave,
+    by: &Audit,
+) -> Result<(u32, ApprovalLevel), AppError> {
+    let record = open_leave(store, id)?;
+    if record.approval.is_some() {
+        return Err(AppError::refused(format!(
+            "请假 #{} 已批准,不能修改;如需更改,请先撤销再重新登记 (leave {id} is approved; cancel it and enter it again)",
+            id.0
+        )));
+    }
+    let (half_days, level, detail) = checked_leave(config, store, &mut new)?;
+    let detail = format!(
+        "#{} {detail} (was {} to {})",
+        id.0, record.leave.first, record.leave.last
+    );
+    store
+        .update_leave(id, &new, &by.clone().with_detail(detail))
+        .map_err(|e| AppError::from(e).within("请假未修改 leave not changed"))?;
+    Ok((half_days, level))
+}
+
+/// Withdraws a leave (撤销) that is not closed yet: it no longer counts, and its row stays.
+///
+/// # Errors
+/// [`AppError::Refused`] when the leave is unknown or closed; [`AppError::Failed`] when the
+/// store fails.
+pub fn cancel_leave(
+    store: &mut Store,
+    id: LeaveId,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<(), AppError> {
+    let record = open_leave(store, id)?;
+    let detail = format!(
+        "#{} of {} ({} to {}) cancelled",
+        id.0, record.leave.staff, record.leave.first, record.leave.last
+    );
+    store.cancel_leave(id, now, &by.clone().with_detail(detail))?;
+    Ok(())
+}
+
+/// Closes a leave (销假) with the person back at work from `back`: a leave planned past `back`
+/// ends the half day before it. Returns the leave's last half day away.
+///
+/// # Errors
+/// [`AppError::Refused`] when the leave is unknown or closed, or `back` is not after its start;
+/// [`AppError::Failed`] when the store fails.
+pub fn close_leave_on(
+    store: &mut Store,
+    id: LeaveId,
+    back: HalfDay,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<HalfDay, AppError> {
+    let record = open_leave(store, id)?;
+    let last = record.leave.last_when_back(back).map_err(|e| {
+        AppError::refused(format!(
+            "销假日期 {} 不晚于请假开始 {},无法销假;如未休假请撤销 ({e})",
+            back, record.leave.first
+        ))
+    })?;
+    let detail = format!(
+        "#{} of {}: back {back}, last half day away {last} (planned {})",
+        id.0, record.leave.staff, record.leave.last
+    );
+    store.close_leave_with_last(id, last, now, &by.clone().with_detail(detail))?;
+    Ok(last)
+}
+
+/// The leave `id`, refused when unknown (or cancelled), already closed, or the centre's (the
+/// centre owns it: its next facts would undo a change made here).
+fn open_leave(store: &Store, id: LeaveId) -> Result<crate::store::LeaveRecord, AppError> {
+    let record = store.leave(id)?.ok_or_else(|| {
+        AppError::refused(format!(
+            "没有这条请假 #{} (leave {id} is not on record)",
+            id.0
+        ))
+    })?;
+    if record.leave.closed_at.is_some() {
+        return Err(AppError::refused(format!(
+            "请假 #{} 已销假,不能再更改 (leave {id} is already closed)",
+            id.0
+        )));
+    }
+    if record.centre_id.is_some() {
+        return Err(AppError::refused(format!(
+            "请假 #{} 由中心下发,请在中心修改、撤销或销假 (leave {id} comes from the centre, which owns it; change it there)",
+            id.0
+        )));
+    }
+    Ok(record)
+}
+
+/// Retires a window post: it keeps its history and is no longer offered nor judged for 断档.
+///
+/// # Errors
+/// [`AppError::Refused`] when no post in service has that id; [`AppError::Failed`] when the
+/// store fails.
+pub fn retire_post(
+    store: &mut Store,
+    post: &str,
+    now: Timestamp,
+    by: &Audit,
+) -> Result<(), AppError> {
+    let id = PostId::new(post.trim());
+    let detail = format!("{id} retired");
+    if store.retire_post(&id, now, &by.clone().with_detail(detail))? {
+        Ok(())
+    } else {
+        Err(AppError::refused(format!(
+            "没有在用的窗口岗位 {id} (no post {id} in service)"
+        )))
+    }
+}
+
+/// Refuses a correction (补卡 or 作废) of an instant after `now`: a punch that has not happened
+/// cannot be added nor voided.
+///
+/// # Errors
+/// [`AppError::Refused`] with the time in the hall's zone.
+pub fn check_correction_time(
+    schedule: &ScheduleConfig,
+    amendment: &Amendment,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let at = match amendment.correction {
+        Correction::AddPunch { at } | Correction::VoidPunch { at } => at,
+    };
+    if at > now {
+        return Err(AppError::refused(format!(
+            "更正时间 {} 晚于现在 {},不能更正尚未发生的打卡 (a correction at {} is in the future; now is {})",
+            local(schedule, at),
+            local(schedule, now),
+            local(schedule, at),
+            local(schedule, now)
+        )));
+    }
+    Ok(())
 }
 
 /// Records an approval after [`check_approver`] (the one rule): shared by `leave approve` and
@@ -413,6 +593,12 @@ pub fn set_post_checked(
         holder,
         backup,
     };
+    if store.retired_posts()?.iter().any(|p| p.id == post.id) {
+        return Err(AppError::refused(format!(
+            "窗口岗位 {} 已停用,不能再设置A角B角;请用新的岗位编号 (post {} is retired; expected a post in service)",
+            post.id, post.id
+        )));
+    }
     let before = store.posts()?.into_iter().find(|p| p.id == post.id);
     let detail = match before {
         Some(b) => format!(

@@ -32,7 +32,7 @@ use crate::app::preview::{DoorPreview, FrameResult, FrameVerdict, PassedFace};
 use crate::app::telemetry::Telemetry;
 use crate::core::calendar::DayKind;
 use crate::core::ids::StaffId;
-use crate::core::leave::{ApprovalLevel, LeaveId};
+use crate::core::leave::{ApprovalLevel, HalfDay, LeaveId};
 use crate::core::rules::{
     classify, Amendment, DayVerdict, DutyOutcome, MarkSource, Period, SessionOutcome,
 };
@@ -47,13 +47,15 @@ use crate::store::{
 use crate::vision::quality::Rejection;
 
 use super::attendance::{
-    amendment_detail, approve_leave_checked, import_calendar_text, import_duty_text, load_facts,
-    record_leave, record_meeting_text, report_for, set_post_checked, span_parts, MeetingText,
+    amendment_detail, approve_leave_checked, cancel_leave, check_correction_time, close_leave_on,
+    edit_leave, import_calendar_text, import_duty_text, load_facts, record_leave,
+    record_meeting_text, report_for, retire_post, set_post_checked, span_parts, MeetingText,
 };
 use super::doctor::{self, Outcome};
 use super::enrol::{
     enrol, enrol_embeddings, DuplicateFaces, EnrolInput, Enrolled, FaceVector, PhotoInput,
 };
+use super::people;
 use super::setup::{current_embedder_sha, open_store, Vision};
 use super::sheet::{punches_of_day, sheet_for, today_for};
 use super::{AppError, FailedWhile};
@@ -165,12 +167,12 @@ fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Failed(e.to_string())
 }
 
-/// The enrolment form's "same person enrolled again" checkbox as the duplicate policy.
-fn duplicates(same_person: bool) -> DuplicateFaces {
-    if same_person {
-        DuplicateFaces::SamePerson
-    } else {
-        DuplicateFaces::Refuse
+/// The enrolment form's "same person enrolled again" field (the id typed to confirm whose face
+/// data is erased) as the duplicate policy.
+fn duplicates(same_person: Option<&str>) -> DuplicateFaces<'_> {
+    match same_person.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(typed) => DuplicateFaces::SamePersonTyped(typed),
+        None => DuplicateFaces::Refuse,
     }
 }
 
@@ -276,7 +278,7 @@ impl StoreConsole {
                     id: &form.id,
                     name: form.name.as_deref(),
                     post: form.post.as_deref(),
-                    duplicates: duplicates(form.same_person),
+                    duplicates: duplicates(form.same_person.as_deref()),
                     now: self.config.clock.now(),
                     by: &audit,
                 };
@@ -481,10 +483,12 @@ impl Console for StoreConsole {
     fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError> {
         let sha = current_embedder_sha(&self.config).unwrap_or_default();
         self.with_store(|s| {
+            let departments = s.departments().map_err(failed)?;
             Ok(s.list_staff(&sha)
                 .map_err(failed)?
                 .into_iter()
                 .map(|l| StaffLine {
+                    department: departments.get(&l.staff.staff_id).cloned(),
                     id: l.staff.staff_id,
                     name: l.staff.name,
                     post: l.staff.post,
@@ -493,6 +497,14 @@ impl Console for StoreConsole {
                 })
                 .collect())
         })
+    }
+
+    fn names(&self) -> Result<std::collections::BTreeMap<StaffId, String>, ConsoleError> {
+        self.with_store(|s| Ok(people::people(s).map_err(by_kind)?.into_iter().collect()))
+    }
+
+    fn find_staff(&self, typed: &str) -> Result<StaffId, ConsoleError> {
+        self.with_store(|s| people::resolve_staff(s, typed).map_err(by_kind))
     }
 
     fn spoofs(&self, month: Date) -> Result<Vec<web::SpoofView>, ConsoleError> {
@@ -561,7 +573,8 @@ impl Console for StoreConsole {
         })
     }
 
-    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError> {
+    fn deactivate(&self, id: &StaffId, typed: &str, by: &Actor) -> Result<usize, ConsoleError> {
+        people::check_typed_id(id, typed).map_err(by_kind)?;
         let audit = self.audit(by, "deactivate", &format!("{id}: face data erased"));
         self.with_store(|s| s.remove_staff(id, &audit).map_err(|e| by_kind(e.into())))
     }
@@ -573,10 +586,15 @@ impl Console for StoreConsole {
             let records = s
                 .leaves(None, Some((month, month.last_of_month())))
                 .map_err(failed)?;
+            let names: std::collections::BTreeMap<StaffId, String> =
+                people::people(s).map_err(by_kind)?.into_iter().collect();
             Ok(records
                 .into_iter()
                 .map(|r| LeaveLine {
                     id: r.leave.id,
+                    name: names.get(&r.leave.staff).cloned().unwrap_or_default(),
+                    reason: r.reason,
+                    from_centre: r.centre_id.is_some(),
                     half_days: r.leave.working_half_days(&calendar),
                     staff: r.leave.staff,
                     kind: r.leave.kind,
@@ -601,15 +619,7 @@ impl Console for StoreConsole {
             let (id, half_days, level) = record_leave(
                 &self.config,
                 s,
-                NewLeave {
-                    staff: form.staff.clone(),
-                    kind: form.kind,
-                    first: form.first,
-                    last: form.last,
-                    cover: form.cover.clone(),
-                    reason: form.reason.clone().unwrap_or_default(),
-                    approval_required: ApprovalLevel::InspectionOffice,
-                },
+                new_leave(form),
                 now,
                 &self.audit(by, "leave-add", ""),
             )
@@ -620,6 +630,41 @@ impl Console for StoreConsole {
                 approval_required: level,
             })
         }))
+    }
+
+    fn edit_leave(
+        &self,
+        id: LeaveId,
+        form: &LeaveForm,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError> {
+        self.change_facts(by, "leave-edit", |s, audit| {
+            let (half_days, level) =
+                edit_leave(&self.config, s, id, new_leave(form), audit).map_err(by_kind)?;
+            Ok(LeaveAdded {
+                id,
+                half_days,
+                approval_required: level,
+            })
+        })
+    }
+
+    fn cancel_leave(&self, id: LeaveId, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        self.change_facts(by, "leave-cancel", |s, audit| {
+            cancel_leave(s, id, now, audit).map_err(by_kind)
+        })
+    }
+
+    fn close_leave(
+        &self,
+        id: LeaveId,
+        back: HalfDay,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<HalfDay, ConsoleError> {
+        self.change_facts(by, "leave-close", |s, audit| {
+            close_leave_on(s, id, back, now, audit).map_err(by_kind)
+        })
     }
 
     fn approve_leave(
@@ -651,6 +696,15 @@ impl Console for StoreConsole {
             let mut only: Option<BTreeSet<StaffId>> = None;
             if let Some(id) = &query.staff {
                 only = Some([id.clone()].into());
+            }
+            if let Some(department) = &query.department {
+                let members =
+                    people::members_of(department, &people::departments(s).map_err(by_kind)?)
+                        .map_err(by_kind)?;
+                only = Some(match only {
+                    Some(o) => o.intersection(&members).cloned().collect(),
+                    None => members,
+                });
             }
             if let Some(post) = &query.post {
                 let mut holders: BTreeSet<StaffId> = BTreeSet::new();
@@ -690,16 +744,19 @@ impl Console for StoreConsole {
             let facts = load_facts(s, &self.config, period).map_err(by_kind)?;
             let attendance =
                 classify(&self.config.rules.engine, &facts.facts(), period, now).map_err(failed)?;
+            let today = self.config.rules.engine.schedule.to_civil(now).date();
             Ok(attendance
                 .days
                 .iter()
                 .filter(|d| &d.staff == staff)
-                .map(|d| calendar_day(d.date, &d.verdict))
+                .map(|d| not_yet(calendar_day(d.date, &d.verdict), today))
                 .collect())
         })
     }
 
     fn amend(&self, amendment: &Amendment, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        check_correction_time(&self.config.rules.engine.schedule, amendment, now)
+            .map_err(by_kind)?;
         let audit = self.audit(by, "amend", &amendment_detail(amendment));
         self.with_store(|s| {
             s.amend_punch(amendment, now, &audit)
@@ -796,16 +853,16 @@ impl Console for StoreConsole {
     }
 
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
-        self.with_store(|s| {
-            Ok(s.posts()
-                .map_err(failed)?
-                .into_iter()
-                .map(|p| PostLine {
-                    post: p.id.to_string(),
-                    holder: p.holder,
-                    backup: p.backup,
-                })
-                .collect())
+        self.with_store(|s| Ok(post_lines(s.posts().map_err(failed)?)))
+    }
+
+    fn retired_posts(&self) -> Result<Vec<PostLine>, ConsoleError> {
+        self.with_store(|s| Ok(post_lines(s.retired_posts().map_err(failed)?)))
+    }
+
+    fn retire_post(&self, post: &str, now: Timestamp, by: &Actor) -> Result<(), ConsoleError> {
+        self.change_facts(by, "post-retire", |s, audit| {
+            retire_post(s, post, now, audit).map_err(by_kind)
         })
     }
 
@@ -1062,6 +1119,64 @@ fn session_mark(o: &SessionOutcome) -> (SessionMark, bool) {
             };
             (mark, amended)
         }
+    }
+}
+
+/// The leave a console form describes (the level it needs is set when it is recorded).
+fn new_leave(form: &LeaveForm) -> NewLeave {
+    NewLeave {
+        staff: form.staff.clone(),
+        kind: form.kind,
+        first: form.first,
+        last: form.last,
+        cover: form.cover.clone(),
+        reason: form.reason.clone().unwrap_or_default(),
+        approval_required: ApprovalLevel::InspectionOffice,
+    }
+}
+
+/// Window posts as the console lists them.
+fn post_lines(posts: Vec<crate::core::leave::Post>) -> Vec<PostLine> {
+    posts
+        .into_iter()
+        .map(|p| PostLine {
+            post: p.id.to_string(),
+            holder: p.holder,
+            backup: p.backup,
+        })
+        .collect()
+}
+
+/// A calendar day as of `today`: a day to come is 未到, and of today's sessions still pending
+/// only the first (the one open now, or next) is 待定; the later one is 未到.
+fn not_yet(day: CalendarDay, today: Date) -> CalendarDay {
+    match day {
+        CalendarDay::Working {
+            date,
+            morning,
+            afternoon,
+            amended,
+        } if date > today
+            || (date == today
+                && morning == SessionMark::Pending
+                && afternoon == SessionMark::Pending) =>
+        {
+            CalendarDay::Working {
+                date,
+                morning: if date > today && morning == SessionMark::Pending {
+                    SessionMark::NotYet
+                } else {
+                    morning
+                },
+                afternoon: if afternoon == SessionMark::Pending {
+                    SessionMark::NotYet
+                } else {
+                    afternoon
+                },
+                amended,
+            }
+        }
+        day => day,
     }
 }
 

@@ -68,13 +68,16 @@ pub struct Enrolled {
 /// What to do when the new face already matches somebody else on the staff list: two people
 /// with one face make both "unknown" at the door (the margin between them is nil).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DuplicateFaces {
+pub enum DuplicateFaces<'a> {
     /// Refuse the enrolment, naming who the face matches (the default).
     Refuse,
     /// The admin confirmed a re-enrolment of the same person under this id: the enrolment goes
     /// ahead, and the ids it matched lose their face data and become inactive (as `staff
     /// remove`), so that the door knows the person by one id only.
     SamePerson,
+    /// As [`DuplicateFaces::SamePerson`], confirmed by typing the id whose face data is erased
+    /// (the console): a face that matches anybody else is refused.
+    SamePersonTyped(&'a str),
 }
 
 /// The words a refusal for a face enrolled under someone else starts its English part with (the
@@ -97,7 +100,7 @@ pub struct EnrolInput<'a> {
     /// Required when `id` is not on the staff list yet.
     pub name: Option<&'a str>,
     pub post: Option<&'a str>,
-    pub duplicates: DuplicateFaces,
+    pub duplicates: DuplicateFaces<'a>,
     pub now: Timestamp,
     /// The enrolment's audit record.
     pub by: &'a Audit,
@@ -268,6 +271,11 @@ fn save(
             &face.vector,
             &mut lookalikes,
         );
+    }
+    if let DuplicateFaces::SamePersonTyped(typed) = duplicates {
+        for (other, _) in &lookalikes {
+            super::people::check_typed_id(other, typed)?;
+        }
     }
     if duplicates == DuplicateFaces::Refuse && !lookalikes.is_empty() {
         let mut named = Vec::new();

@@ -14,6 +14,7 @@ pub mod console;
 pub mod doctor;
 pub mod enrol;
 pub mod facts;
+pub mod people;
 pub mod preview;
 pub mod setup;
 pub mod sheet;

@@ -86,6 +86,10 @@ pub struct ReportOpts {
     /// Only these people (repeat, or separate with commas); the hall totals cover everyone.
     #[arg(long, value_delimiter = ',')]
     staff: Vec<String>,
+    /// Only the people of this department (派驻单位), e.g. 税务局; with --staff, those of them
+    /// in it.
+    #[arg(long)]
+    department: Option<String>,
     /// Output format (default: from the --out file's extension, else a table).
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
@@ -393,7 +397,7 @@ pub fn report(config: &Config, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let (kind, label) = (span.kind, span.label.clone());
     let now = as_of(&opts, config)?;
     let store = open_store(config)?;
-    let only = staff_filter(&store, &opts.staff)?;
+    let only = staff_filter(&store, &opts)?;
     let report = report_for(&store, config, &span, now, only.as_ref())?;
     match ReportFormat::pick(opts.format, opts.out.as_deref())? {
         ReportFormat::Table => {
@@ -444,7 +448,7 @@ fn sign_in_sheet(
         last: first.last_of_month(),
     };
     let store = open_store(config)?;
-    let only = staff_filter(&store, &opts.staff)?;
+    let only = staff_filter(&store, opts)?;
     let mut sheet = sheet_for(&store, config, period, None, now)?;
     if let Some(only) = &only {
         sheet.days.retain(|d| only.contains(&d.staff));
@@ -486,15 +490,25 @@ fn as_of(opts: &ReportOpts, config: &Config) -> anyhow::Result<Timestamp> {
     }
 }
 
-fn staff_filter(store: &Store, staff: &[String]) -> anyhow::Result<Option<BTreeSet<StaffId>>> {
-    if staff.is_empty() {
-        return Ok(None);
+fn staff_filter(store: &Store, opts: &ReportOpts) -> anyhow::Result<Option<BTreeSet<StaffId>>> {
+    let department = match &opts.department {
+        Some(d) => Some(
+            crate::app::people::members_of(d, &crate::app::people::departments(store)?)
+                .context("reading --department")?,
+        ),
+        None => None,
+    };
+    if opts.staff.is_empty() {
+        return Ok(department);
     }
     let mut only = BTreeSet::new();
-    for s in staff {
+    for s in &opts.staff {
         only.insert(known_staff(store, s, "--staff")?);
     }
-    Ok(Some(only))
+    Ok(Some(match department {
+        Some(d) => only.intersection(&d).cloned().collect(),
+        None => only,
+    }))
 }
 
 /// A staff id given on the command line that must be on the staff list: an unknown id is an
@@ -714,6 +728,11 @@ pub fn punch(config: &Config, cmd: PunchCommand) -> anyhow::Result<ExitCode> {
                 author,
             };
             let now = config.clock.now();
+            crate::app::attendance::check_correction_time(
+                &config.rules.engine.schedule,
+                &amendment,
+                now,
+            )?;
             let audit = Audit::cli(now, "amend", amendment_detail(&amendment));
             let id = store.amend_punch(&amendment, now, &audit)?;
             println!("已记录更正 amendment #{id} recorded");

@@ -1,4 +1,4 @@
-//! `hallclock staff list|add|import|remove`.
+//! `hallclock staff list|add|set|import|remove`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +43,15 @@ pub enum StaffCommand {
         /// zeros.
         #[arg(long)]
         pad_ids: Option<usize>,
+    },
+    /// Change what is on record of a person: the department (派驻单位).
+    Set {
+        /// The person's staff id.
+        #[arg(long)]
+        id: String,
+        /// The unit the person is seconded from (派驻单位); an empty value clears it.
+        #[arg(long)]
+        department: String,
     },
     /// Erase a person's face data (all embeddings) and mark them inactive; attendance stays.
     Remove {
@@ -175,6 +184,12 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
             };
             store.import_staff(&[row], now, &audit)?;
             println!("added {id} {name}");
+        }
+        StaffCommand::Set { id, department } => {
+            let id = StaffId::new(&id).context("reading --id")?;
+            let audit = Audit::cli(config.clock.now(), "staff-update", "");
+            crate::app::people::set_department(&mut store, &id, Some(&department), &audit)?;
+            println!("{id}: 派驻单位 department {}", department.trim());
         }
         StaffCommand::Remove { id } => {
             let id = StaffId::new(&id).context("reading --id")?;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_liveness_calibration.sql"),
     include_str!("migrations/0012_liveness_evidence.sql"),
     include_str!("migrations/0013_centre_facts.sql"),
+    include_str!("migrations/0014_leave_cancel_post_retire.sql"),
 ];
 
 /// The newest schema version.

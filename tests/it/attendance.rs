@@ -76,6 +76,7 @@ fn report_json(store: &Store, kind: ReportKind, period: Period) -> Value {
         period,
         parts: &parts,
         names: &facts.names,
+        departments: &std::collections::BTreeMap::new(),
         leaves: &facts.leaves,
         calendar: &facts.calendar,
         posts: &facts.posts,
@@ -663,7 +664,7 @@ fn import_then_month_report_with_the_binary() {
     );
     let csv = std::fs::read_to_string(d.join("m.csv")).unwrap();
     assert!(
-        csv.starts_with("\u{feff}工号/staff_id,姓名/name,迟到次数/late,迟到分钟/late_minutes"),
+        csv.starts_with("\u{feff}工号/staff_id,姓名/name,派驻单位/department,迟到次数/late,迟到分钟/late_minutes"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 6, "header, 4 people, the hall: {csv}");

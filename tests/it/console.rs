@@ -203,7 +203,11 @@ pub(crate) async fn get(
     cookie: Option<&str>,
     path: &str,
 ) -> (StatusCode, String) {
-    let r = get_response(s, cookie, path).await;
+    answer(get_response(s, cookie, path).await).await
+}
+
+/// An answer's status and body (the target of a redirect instead).
+pub(crate) async fn answer(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
     let location = r
         .headers()
@@ -639,7 +643,7 @@ async fn console_sets_posts_imports_duty_and_holidays_records_meetings_and_repor
             "/posts",
             &[("post", "W03"), ("a", "0001"), ("b", "0002")],
             StatusCode::OK,
-            "<td>W03</td><td>0001</td><td>0002</td>",
+            "<td>W03</td><td>0001 王芳</td><td>0002 李强</td>",
         ),
         (
             "/posts",
@@ -1224,7 +1228,8 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
             .contains("admin"),
         "signed in"
     );
-    assert!(d.text("h1").await.contains("人员"));
+    // Signed in, the supervisor starts on the today board.
+    assert!(d.text("h1").await.contains("今日考勤"));
 
     // Enrol 0001 from a photo, with consent.
     d.go(&s.url("/enrol")).await;

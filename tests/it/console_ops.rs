@@ -91,7 +91,13 @@ async fn approve_leave_1(s: &Server, (cookie, csrf): &(String, String), certifie
         ("id", "1"),
         ("certified_by", certifier),
     ];
-    post_form(s, Some(cookie), "/leave/approve", &form).await.1
+    // An approval sends the approver back to the list it was made from.
+    let (status, body) = post_form(s, Some(cookie), "/leave/approve", &form).await;
+    if status == StatusCode::SEE_OTHER {
+        let (_, page) = get(s, Some(cookie), "/leave?done=approved-1&month=2026-11").await;
+        return page;
+    }
+    body
 }
 
 /// Makes every audit insert fail (as a full disk or a broken log would), or lets them through.

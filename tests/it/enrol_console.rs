@@ -24,7 +24,7 @@ async fn enrol(
     cookie: &str,
     token: &str,
     id: &str,
-    same_person: bool,
+    same_person: Option<&str>,
 ) -> (StatusCode, String) {
     let photo = std::fs::read(fixture("demo/0001_enrol.jpg")).expect("the sample photo");
     let mut form = reqwest::multipart::Form::new()
@@ -36,8 +36,8 @@ async fn enrol(
             "photo",
             reqwest::multipart::Part::bytes(photo).file_name("0001.jpg"),
         );
-    if same_person {
-        form = form.text("same_person", "yes");
+    if let Some(typed) = same_person {
+        form = form.text("same_person", typed.to_string());
     }
     let r = client()
         .post(s.url("/enrol"))
@@ -60,9 +60,9 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
         "the checkbox is on the form"
     );
 
-    let (status, body) = enrol(&s, &admin, &token, "0001", false).await;
+    let (status, body) = enrol(&s, &admin, &token, "0001", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = enrol(&s, &admin, &token, "0099", false).await;
+    let (status, body) = enrol(&s, &admin, &token, "0099", None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("此人脸已录入为 0001 王芳"), "{body}");
     assert!(
@@ -70,7 +70,11 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
         "no CLI flag in the browser: {body}"
     );
 
-    let (status, body) = enrol(&s, &admin, &token, "0099", true).await;
+    // Issue 12 item 4: erasing 0001's face needs 0001 typed; another id changes nothing.
+    let (status, body) = enrol(&s, &admin, &token, "0099", Some("0002")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("确认失败"), "{body}");
+    let (status, body) = enrol(&s, &admin, &token, "0099", Some("0001")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         body.contains("已按同一人重新录入") && body.contains("0001"),

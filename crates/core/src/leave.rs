@@ -200,6 +200,52 @@ pub enum LeaveError {
     UnknownLeave(LeaveId),
 }
 
+/// Why a leave, as entered, makes no sense and is not recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeaveRequestRefused {
+    #[error("{staff} cannot cover their own post while on leave; expected someone else as cover")]
+    CoversSelf { staff: StaffId },
+    #[error(
+        "leave from {first} to {last} has no working half day (all days off); expected leave \
+         only for days the person would work"
+    )]
+    NoWorkingDay { first: HalfDay, last: HalfDay },
+}
+
+/// Why a leave cannot end early (销假) on the half day given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndRefused {
+    #[error(
+        "leave {id} starts at {first}; coming back at {back} ends it before it started \
+         (hint: cancel the leave instead)"
+    )]
+    BeforeStart {
+        id: LeaveId,
+        first: HalfDay,
+        back: HalfDay,
+    },
+}
+
+impl HalfDay {
+    /// The half day before this one (the morning of the same date, or the afternoon before);
+    /// itself at the start of the calendar.
+    pub fn previous(self) -> HalfDay {
+        match self.session {
+            Session::Afternoon => HalfDay {
+                date: self.date,
+                session: Session::Morning,
+            },
+            Session::Morning => match self.date.yesterday() {
+                Ok(date) => HalfDay {
+                    date,
+                    session: Session::Afternoon,
+                },
+                Err(_) => self,
+            },
+        }
+    }
+}
+
 impl LeavePolicy {
     /// The spec's defaults: errands and official duty public, sick and personal private, the
     /// others public; the deputy director from 1 day, the director from 2 days.
@@ -274,6 +320,43 @@ impl Leave {
             }
         }
         count
+    }
+
+    /// Checks a leave as entered: the cover is someone else, and it takes at least one
+    /// working half day (leave on days off needs no approval, so it is not recorded). Returns
+    /// the working half days.
+    ///
+    /// # Errors
+    /// [`LeaveRequestRefused`] saying which.
+    pub fn check_request(&self, calendar: &Calendar) -> Result<u32, LeaveRequestRefused> {
+        if self.cover.as_ref() == Some(&self.staff) {
+            return Err(LeaveRequestRefused::CoversSelf {
+                staff: self.staff.clone(),
+            });
+        }
+        match self.working_half_days(calendar) {
+            0 => Err(LeaveRequestRefused::NoWorkingDay {
+                first: self.first,
+                last: self.last,
+            }),
+            n => Ok(n),
+        }
+    }
+
+    /// The leave's last half day away when the person is back at work from `back` (销假): the
+    /// half day before `back`, or the leave's own last half day when `back` comes after it.
+    ///
+    /// # Errors
+    /// [`EndRefused::BeforeStart`] when `back` is not after the leave's first half day.
+    pub fn last_when_back(&self, back: HalfDay) -> Result<HalfDay, EndRefused> {
+        if back <= self.first {
+            return Err(EndRefused::BeforeStart {
+                id: self.id,
+                first: self.first,
+                back,
+            });
+        }
+        Ok(self.last.min(back.previous()))
     }
 
     fn overlaps(&self, other: &Leave) -> bool {
@@ -856,6 +939,58 @@ mod tests {
         for (new, want) in rows {
             check_add(std::slice::from_ref(&monday), new, want);
         }
+    }
+
+    #[test]
+    fn a_leave_that_makes_no_sense_is_refused_and_one_ends_early() {
+        let calendar = Calendar::hall_defaults();
+        let mut l = leave(
+            1,
+            "0001",
+            half(2026, 11, 18, Session::Morning),
+            half(2026, 11, 20, Session::Afternoon),
+        );
+        assert_eq!(l.check_request(&calendar), Ok(6));
+        l.cover = Some(staff("0001"));
+        assert_eq!(
+            l.check_request(&calendar),
+            Err(LeaveRequestRefused::CoversSelf {
+                staff: staff("0001")
+            })
+        );
+        // Saturday and Sunday only.
+        let weekend = leave(
+            2,
+            "0001",
+            half(2026, 11, 21, Session::Morning),
+            half(2026, 11, 22, Session::Afternoon),
+        );
+        assert!(matches!(
+            weekend.check_request(&calendar),
+            Err(LeaveRequestRefused::NoWorkingDay { .. })
+        ));
+        // Back on Thursday afternoon: away until Thursday morning.
+        let l = leave(
+            3,
+            "0001",
+            half(2026, 11, 18, Session::Morning),
+            half(2026, 11, 20, Session::Afternoon),
+        );
+        assert_eq!(
+            l.last_when_back(half(2026, 11, 19, Session::Afternoon)),
+            Ok(half(2026, 11, 19, Session::Morning))
+        );
+        assert_eq!(
+            l.last_when_back(half(2026, 11, 19, Session::Morning)),
+            Ok(half(2026, 11, 18, Session::Afternoon))
+        );
+        assert_eq!(
+            l.last_when_back(half(2026, 11, 23, Session::Morning)),
+            Ok(half(2026, 11, 20, Session::Afternoon))
+        );
+        assert!(l
+            .last_when_back(half(2026, 11, 18, Session::Morning))
+            .is_err());
     }
 
     #[test]

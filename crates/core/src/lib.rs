@@ -21,6 +21,7 @@ pub mod tracks;
 pub mod calendar;
 pub mod leave;
 pub mod liveness;
+pub mod names;
 pub mod rules;
 pub mod schedule;
 pub mod scoring;

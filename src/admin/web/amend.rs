@@ -14,17 +14,18 @@ use std::fmt::Write;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use super::common::{call, local, staff_param, today};
+use super::common::{call, local, today};
 use super::html::{csrf_field, esc, message, select, table_head, Form, Input};
 use super::i18n::t;
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::AppState;
+use super::{AppState, ConsoleError};
 use crate::admin::sheet::DayPunch;
 use crate::core::ids::StaffId;
 use crate::core::rules::{Amendment, Correction};
 
 /// The amendment page with `note` above the forms: a person's punches of a day to pick one to
-/// void (when `pick` names them), then the form that adds a punch.
+/// void (when `pick` names them), then the form that adds a punch (with the time and reason
+/// typed before, `typed_at` and `typed_reason` in the query, when it was refused).
 async fn amend_page(
     state: &AppState,
     s: &Signed,
@@ -41,8 +42,11 @@ async fn amend_page(
     b.push_str(
         &Form::get("/amend")
             .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "pick-staff").value(&staff_text).html(),
+                t(lang, "find.person"),
+                &Input::new("staff", "pick-staff")
+                    .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
+                    .html(),
             )
             .field(
                 t(lang, "col.date"),
@@ -64,15 +68,17 @@ async fn amend_page(
     b.push_str(
         &Form::post("/amend", &s.session.csrf)
             .field(
-                t(lang, "col.id"),
+                t(lang, "find.person"),
                 &Input::new("staff", "amend-staff")
                     .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
                     .required()
                     .html(),
             )
             .field(
                 t(lang, "amend.at"),
                 &Input::new("at", "amend-at")
+                    .value(s.q.get("typed_at").map_or("", String::as_str))
                     .placeholder("2026-11-03 08:05")
                     .required()
                     .html(),
@@ -88,7 +94,13 @@ async fn amend_page(
                     ],
                 ),
             )
-            .required_field(t(lang, "amend.reason"), "reason", "amend-reason")
+            .field(
+                t(lang, "amend.reason"),
+                &Input::new("reason", "amend-reason")
+                    .value(s.q.get("typed_reason").map_or("", String::as_str))
+                    .required()
+                    .html(),
+            )
             .submit(Some("amend"), t(lang, "amend.submit")),
     );
     s.page(status, "nav.amend", &b)
@@ -159,17 +171,32 @@ fn punch_list(
     b
 }
 
+/// The person a staff field names (an id, a name or its pinyin initials), found through the
+/// port; `None` when the field is empty.
+async fn typed_staff(
+    state: &AppState,
+    typed: Option<&String>,
+) -> Result<Option<StaffId>, ConsoleError> {
+    match typed
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+    {
+        Some(typed) => call(state, move |c| c.find_staff(&typed)).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The person and day the page was asked about (`?staff=&date=`), when both are given.
-fn pick_param(s: &Signed) -> Result<Option<(StaffId, Date)>, String> {
+async fn pick_param(state: &AppState, s: &Signed) -> Result<Option<(StaffId, Date)>, ConsoleError> {
     let lang = s.lang;
-    let staff = staff_param(s.q.get("staff"))?;
-    let date = match s.q.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            d.parse::<Date>()
-                .map_err(|_| format!("{} {d:?}", t(lang, "amend.bad_date")))?,
-        ),
-    };
+    let date =
+        match s.q.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(d.parse::<Date>().map_err(|_| {
+                ConsoleError::Refused(format!("{} {d:?}", t(lang, "amend.bad_date")))
+            })?),
+        };
+    let staff = typed_staff(state, s.q.get("staff")).await?;
     Ok(staff.zip(date))
 }
 
@@ -177,20 +204,47 @@ pub async fn amend_form(
     State(state): State<AppState>,
     s: SignedIn<need::AmendPunches>,
 ) -> Response {
-    match pick_param(&s) {
+    match pick_param(&state, &s).await {
         Ok(pick) => amend_page(&state, &s, StatusCode::OK, "", pick).await,
-        Err(e) => s.bad_request(&e),
+        Err(e) => refused_page(&state, &s, e).await,
+    }
+}
+
+/// The page with the port's refusal on it (422), or the failure page.
+async fn refused_page(state: &AppState, s: &Signed, e: ConsoleError) -> Response {
+    match e {
+        ConsoleError::Refused(e) => {
+            amend_page(
+                state,
+                s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &message("err", &e),
+                None,
+            )
+            .await
+        }
+        e => s.failure(e),
     }
 }
 
 pub async fn amend(
     State(state): State<AppState>,
-    CheckedForm(s, f, by, _): CheckedForm<need::AmendPunches>,
+    CheckedForm(mut s, f, by, _): CheckedForm<need::AmendPunches>,
 ) -> Response {
     let lang = s.lang;
+    // A refused form comes back with what was typed (a successful one, empty).
+    let typed = [("typed_at", "at"), ("typed_reason", "reason")]
+        .map(|(to, from)| (to, f.get(from).cloned().unwrap_or_default()));
+    for (to, value) in &typed {
+        s.q.insert((*to).to_string(), value.clone());
+    }
     let zone = state.console.zone();
+    let staff = match typed_staff(&state, f.get("staff")).await {
+        Ok(staff) => staff,
+        Err(e) => return refused_page(&state, &s, e).await,
+    };
     let parsed = (|| -> Result<Amendment, String> {
-        let staff = staff_param(f.get("staff"))?.ok_or(t(lang, "amend.need_staff"))?;
+        let staff = staff.clone().ok_or(t(lang, "amend.need_staff"))?;
         // A punch picked from the day's list carries its exact instant; a typed time is civil.
         let at = match f.get("punch").map(|p| p.trim()).filter(|p| !p.is_empty()) {
             Some(picked) => picked
@@ -230,10 +284,7 @@ pub async fn amend(
     let a = match parsed {
         Ok(a) => a,
         Err(e) => {
-            let pick = staff_param(f.get("staff"))
-                .ok()
-                .flatten()
-                .zip(Some(today(&state)));
+            let pick = staff.clone().zip(Some(today(&state)));
             return amend_page(
                 &state,
                 &s,
@@ -252,6 +303,11 @@ pub async fn amend(
     let a2 = a.clone();
     let now = state.now();
     let result = call(&state, move |c| c.amend(&a2, now, &by)).await;
+    if result.is_ok() {
+        for (to, _) in &typed {
+            s.q.remove(*to);
+        }
+    }
     let done = |()| {
         message(
             "ok",

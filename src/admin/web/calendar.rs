@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{call, month_param, session_text, staff_param};
+use super::common::{call, month_param, session_text};
 use super::html::{esc, Form, Input};
 use super::i18n::t;
 use super::session::{need, SignedIn};
@@ -29,20 +29,33 @@ fn mark_class(m: SessionMark) -> (&'static str, &'static str) {
         SessionMark::Leave => ("leave", "mark.leave"),
         SessionMark::Absent => ("missing", "mark.absent"),
         SessionMark::Pending => ("pending", "mark.pending"),
+        SessionMark::NotYet => ("pending", "mark.not_yet"),
     }
 }
 
 pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
     let lang = s.lang;
-    let (month, staff) = match (month_param(&state, &s.q), staff_param(s.q.get("staff"))) {
-        (Ok(m), Ok(st)) => (m, st),
-        (Err(e), _) | (_, Err(e)) => return s.bad_request(&e),
+    let month = match month_param(&state, &s.q) {
+        Ok(m) => m,
+        Err(e) => return s.bad_request(&e),
+    };
+    // The person: an id, a name or its pinyin initials, found through the port.
+    let typed =
+        s.q.get("staff")
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty());
+    let staff = match typed {
+        Some(typed) => match call(&state, move |c| c.find_staff(&typed)).await {
+            Ok(id) => Some(id),
+            Err(e) => return s.failure(e),
+        },
+        None => None,
     };
     let mut b = String::new();
     b.push_str(
         &Form::get("/calendar")
             .field(
-                t(lang, "col.id"),
+                t(lang, "find.person"),
                 &Input::new("staff", "staff")
                     .value(&staff.as_ref().map(ToString::to_string).unwrap_or_default())
                     .html(),
@@ -55,6 +68,7 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
             )
             .submit(None, t(lang, "search")),
     );
+    b.push_str(&super::table::month_nav("/calendar", &s.q, month, lang));
     if let Some(staff) = staff {
         let who = staff.clone();
         let now = state.now();
@@ -65,9 +79,10 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
         let found = call(&state, move |c| {
             let days = c.person_month(&who, month, now)?;
             let sheet = c.sheet(period, Some(&who), now)?;
-            Ok((days, sheet))
+            let name = c.names()?.remove(&who).unwrap_or_default();
+            Ok((days, sheet, name))
         });
-        let (days, sheet) = match found.await {
+        let (days, sheet, name) = match found.await {
             Ok(d) => d,
             Err(e) => return s.failure(e),
         };
@@ -79,6 +94,7 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
             SessionMark::Early,
             SessionMark::Missing,
             SessionMark::Leave,
+            SessionMark::NotYet,
         ] {
             let (class, key) = mark_class(m);
             let _ = write!(
@@ -89,8 +105,9 @@ pub async fn calendar(State(state): State<AppState>, s: SignedIn<need::ViewRepor
         }
         let _ = write!(
             b,
-            "</p><h2>{} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
+            "</p><h2>{} {} · {}</h2><table class=\"cal\" id=\"calendar\"><tr>",
             esc(staff.as_str()),
+            esc(&name),
             esc(&month.strftime("%Y-%m").to_string())
         );
         for d in ["wd.1", "wd.2", "wd.3", "wd.4", "wd.5", "wd.6", "wd.7"] {

@@ -80,7 +80,7 @@ fn person_fields(lang: Lang, prefix: &str) -> String {
 /// form; `prefix` keeps the two forms' element ids apart.
 fn consent_fields(lang: Lang, prefix: &str, notice: &str) -> String {
     format!(
-        "<div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"{prefix}consent\" value=\"yes\"> {}</label><label><input type=\"checkbox\" name=\"same_person\" id=\"{prefix}same-person\" value=\"yes\"> {}</label>",
+        "<div class=\"msg warn\">{} ({} {})</div><label><input type=\"checkbox\" name=\"consent\" id=\"{prefix}consent\" value=\"yes\"> {}</label><label>{}<br><input name=\"same_person\" id=\"{prefix}same-person\" size=\"10\"></label>",
         esc(t(lang, "enrol.notice")),
         esc(t(lang, "enrol.notice_version")),
         esc(notice),
@@ -404,9 +404,13 @@ async fn read_upload(
     Ok((fields, photos))
 }
 
-/// Whether the admin ticked "the same person, enrolled again under this id".
-fn same_person_field(fields: &Params) -> bool {
-    fields.get("same_person").map(String::as_str) == Some("yes")
+/// The id the admin typed to confirm "the same person, enrolled again under this id" (the id
+/// the face is enrolled under, whose face data is erased); `None` when left empty.
+fn same_person_field(fields: &Params) -> Option<String> {
+    fields
+        .get("same_person")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// The form's staff id, or the note saying what is wrong with it.

@@ -15,13 +15,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::common::{call, local, session_text, staff_param, Params, YEARS};
-use super::html::{esc, headers, message, month_filter, table_head, textarea, Form, Input};
+use super::common::{call, local, session_text, Params, YEARS};
+use super::html::{esc, headers, message, month_filter, table_head, textarea_value, Form, Input};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
-use super::{AppState, CalendarImport, DutyImport, MeetingForm, MeetingLine, PostLine};
+use super::{
+    AppState, CalendarImport, ConsoleError, DutyImport, MeetingForm, MeetingLine, PostLine,
+};
 
 fn year_param(state: &AppState, q: &Params) -> Result<i16, String> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
@@ -52,34 +54,111 @@ pub async fn posts(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) 
 }
 
 async fn posts_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+    posts_page_typed(state, s, note, status, None).await
+}
+
+/// The posts in service (A and B with their names, a retire button), the form (filled with
+/// what was typed when refused; the posts in service offered as a list) and the retired posts.
+async fn posts_page_typed(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
-    let list = match call(state, |c| c.posts()).await {
+    let found = call(state, |c| Ok((c.posts()?, c.retired_posts()?, c.names()?))).await;
+    let (list, retired, names) = match found {
         Ok(l) => l,
         Err(e) => return s.failure(e),
     };
+    let who = |id: &crate::core::ids::StaffId| {
+        format!("{id} {}", names.get(id).map_or("", String::as_str))
+    };
+    // A post's row: its id, A and B with their names, and `then` (HTML) in a last cell.
+    let post_row = |p: &PostLine, then: &str| {
+        let last = if then.is_empty() {
+            String::new()
+        } else {
+            format!("<td>{then}</td>")
+        };
+        format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{last}</tr>",
+            esc(&p.post),
+            esc(&who(&p.holder)),
+            esc(&who(&p.backup))
+        )
+    };
+    let can_edit = allowed(s.session.role, Permission::EditRoster);
     let mut b = note;
     b.push_str(&table_head(
         "posts",
-        &headers(lang, &["col.post", "post.a", "post.b"]),
+        &headers(
+            lang,
+            if can_edit {
+                &["col.post", "post.a", "post.b", "post.retire"]
+            } else {
+                &["col.post", "post.a", "post.b"]
+            },
+        ),
     ));
     for p in &list {
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.post),
-            esc(p.holder.as_str()),
-            esc(p.backup.as_str())
-        );
+        let retire = if can_edit {
+            format!(
+                "<form method=\"post\" action=\"/posts/retire\" style=\"display:inline\">{}<input type=\"hidden\" name=\"post\" value=\"{post}\"><button id=\"retire-{post}\">{}</button></form>",
+                super::html::csrf_field(&s.session.csrf),
+                esc(t(lang, "post.retire")),
+                post = esc(&p.post),
+            )
+        } else {
+            String::new()
+        };
+        b.push_str(&post_row(p, &retire));
     }
     b.push_str("</table>");
-    if allowed(s.session.role, Permission::EditRoster) {
+    if can_edit {
+        let value = |k: &str| typed_value(typed, k);
+        // A person: an id, a name or its pinyin initials.
+        let person = |name: &str, id: &str| {
+            Input::new(name, id)
+                .value(&value(name))
+                .placeholder(t(lang, "find.hint"))
+                .required()
+                .html()
+        };
+        let mut offered = String::from("<datalist id=\"posts-offered\">");
+        for p in &list {
+            let _ = write!(offered, "<option value=\"{}\">", esc(&p.post));
+        }
+        offered.push_str("</datalist>");
         b.push_str(
             &Form::post("/posts", &s.session.csrf)
-                .required_field(t(lang, "col.post"), "post", "post-id")
-                .required_field(t(lang, "post.a"), "a", "post-a")
-                .required_field(t(lang, "post.b"), "b", "post-b")
+                .field(
+                    t(lang, "col.post"),
+                    &format!(
+                        "{}{offered}",
+                        Input::new("post", "post-id")
+                            .value(&value("post"))
+                            .required()
+                            .html()
+                            .replacen("<input ", "<input list=\"posts-offered\" ", 1)
+                    ),
+                )
+                .field(t(lang, "post.a"), &person("a", "post-a"))
+                .field(t(lang, "post.b"), &person("b", "post-b"))
                 .submit(Some("post-set"), t(lang, "post.set")),
         );
+    }
+    if !retired.is_empty() {
+        let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "post.retired")));
+        b.push_str(&table_head(
+            "posts-retired",
+            &headers(lang, &["col.post", "post.a", "post.b"]),
+        ));
+        for p in &retired {
+            b.push_str(&post_row(p, ""));
+        }
+        b.push_str("</table>");
     }
     s.page(status, "nav.posts", &b)
 }
@@ -89,33 +168,55 @@ pub async fn post_set(
     CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
 ) -> Response {
     let lang = s.lang;
-    let parsed = (|| -> Result<PostLine, String> {
-        let post = text_field(&f, "post");
-        if post.is_empty() {
-            return Err("post: expected the window post's id, e.g. W03".into());
-        }
-        let holder = staff_param(f.get("a"))?.ok_or("a: expected a staff id")?;
-        let backup = staff_param(f.get("b"))?.ok_or("b: expected a staff id")?;
-        Ok(PostLine {
-            post,
-            holder,
-            backup,
+    let post = text_field(&f, "post");
+    let (a, b) = (text_field(&f, "a"), text_field(&f, "b"));
+    let result = if post.is_empty() {
+        Err(ConsoleError::Refused(t(lang, "post.need_post").to_string()))
+    } else if a.is_empty() || b.is_empty() {
+        Err(ConsoleError::Refused(t(lang, "post.need_ab").to_string()))
+    } else {
+        let now = state.now();
+        call(&state, move |c| {
+            let line = PostLine {
+                post,
+                holder: c.find_staff(&a)?,
+                backup: c.find_staff(&b)?,
+            };
+            c.set_post(&line, now, &by)?;
+            Ok(line)
         })
-    })();
-    let line = match parsed {
-        Ok(l) => l,
-        Err(e) => {
-            let note = message("err", &e);
-            return posts_page(&state, &s, note, StatusCode::UNPROCESSABLE_ENTITY).await;
+        .await
+    };
+    match result {
+        Ok(line) => {
+            let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
+            let note = message("ok", &format!("{} {detail}", t(lang, "post.done")));
+            posts_page(&state, &s, note, StatusCode::OK).await
         }
-    };
-    let l2 = line.clone();
+        Err(ConsoleError::Refused(e)) => {
+            posts_page_typed(
+                &state,
+                &s,
+                message("err", &e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+            )
+            .await
+        }
+        Err(e) => s.failure(e),
+    }
+}
+
+pub async fn post_retire(
+    State(state): State<AppState>,
+    CheckedForm(s, f, by, _): CheckedForm<need::EditRoster>,
+) -> Response {
+    let lang = s.lang;
+    let post = text_field(&f, "post");
     let now = state.now();
-    let result = call(&state, move |c| c.set_post(&l2, now, &by)).await;
-    let done = |()| {
-        let detail = format!("{}: A {} B {}", line.post, line.holder, line.backup);
-        message("ok", &format!("{} {detail}", t(lang, "post.done")))
-    };
+    let p2 = post.clone();
+    let result = call(&state, move |c| c.retire_post(&p2, now, &by)).await;
+    let done = |()| message("ok", &format!("{} {post}", t(lang, "post.retired_done")));
     s.after_change(result, done, |note, status| {
         posts_page(&state, &s, note, status)
     })
@@ -126,10 +227,26 @@ pub async fn post_set(
 // Duty roster
 
 pub async fn duty(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
-    duty_page(&state, &s, String::new(), StatusCode::OK).await
+    duty_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+/// What was typed into a refused form (`status` not 200), for the page to show it again.
+fn refused_typed(status: StatusCode, f: &Params) -> Option<&Params> {
+    (status != StatusCode::OK).then_some(f)
+}
+
+/// The value `typed` holds for `key` (empty when nothing was typed).
+fn typed_value(typed: Option<&Params>, key: &str) -> String {
+    typed.map(|f| text_field(f, key)).unwrap_or_default()
+}
+
+async fn duty_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let (month, list) = match s.month_list(state, |c, month| c.duty(month)).await {
         Ok(found) => found,
@@ -137,6 +254,7 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
     };
     let mut b = note;
     b.push_str(&month_filter("/duty", lang, month));
+    b.push_str(&super::table::month_nav("/duty", &s.q, month, lang));
     b.push_str(&table_head(
         "duty",
         &headers(lang, &["col.date", "col.id", "col.name", "duty.sessions"]),
@@ -167,7 +285,7 @@ async fn duty_page(state: &AppState, s: &Signed, note: String, status: StatusCod
             &Form::post("/duty", &s.session.csrf)
                 .field(
                     t(lang, "duty.import"),
-                    &textarea("csv", "duty-csv", 8, 60, true),
+                    &textarea_value("csv", "duty-csv", (8, 60), true, &typed_value(typed, "csv")),
                 )
                 .submit(Some("duty-import"), t(lang, "duty.submit")),
         );
@@ -193,7 +311,7 @@ pub async fn duty_import(
         note
     };
     s.after_change(result, done, |note, status| {
-        duty_page(&state, &s, note, status)
+        duty_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }
@@ -202,10 +320,16 @@ pub async fn duty_import(
 // Holiday calendar
 
 pub async fn holidays(State(state): State<AppState>, s: SignedIn<need::ViewStaff>) -> Response {
-    holidays_page(&state, &s, String::new(), StatusCode::OK).await
+    holidays_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn holidays_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+async fn holidays_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let year = match year_param(state, &s.q) {
         Ok(y) => y,
@@ -248,7 +372,13 @@ async fn holidays_page(state: &AppState, s: &Signed, note: String, status: Statu
             &Form::post("/holidays", &s.session.csrf)
                 .field(
                     t(lang, "holiday.import"),
-                    &textarea("text", "holiday-text", 10, 60, true),
+                    &textarea_value(
+                        "text",
+                        "holiday-text",
+                        (10, 60),
+                        true,
+                        &typed_value(typed, "text"),
+                    ),
                 )
                 .submit(Some("holiday-import"), t(lang, "duty.submit")),
         );
@@ -275,7 +405,7 @@ pub async fn holidays_import(
         message("ok", &format!("{}: {detail}", t(lang, "holiday.done")))
     };
     s.after_change(result, done, |note, status| {
-        holidays_page(&state, &s, note, status)
+        holidays_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }
@@ -284,10 +414,16 @@ pub async fn holidays_import(
 // Meetings
 
 pub async fn meetings(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
-    meetings_page(&state, &s, String::new(), StatusCode::OK).await
+    meetings_page(&state, &s, String::new(), StatusCode::OK, None).await
 }
 
-async fn meetings_page(state: &AppState, s: &Signed, note: String, status: StatusCode) -> Response {
+async fn meetings_page(
+    state: &AppState,
+    s: &Signed,
+    note: String,
+    status: StatusCode,
+    typed: Option<&Params>,
+) -> Response {
     let lang = s.lang;
     let (month, list) = match s.month_list(state, |c, month| c.meetings(month)).await {
         Ok(found) => found,
@@ -295,6 +431,7 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     };
     let mut b = note;
     b.push_str(&month_filter("/meetings", lang, month));
+    b.push_str(&super::table::month_nav("/meetings", &s.q, month, lang));
     b.push_str(&table_head(
         "meetings",
         &[
@@ -320,10 +457,17 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
     if allowed(s.session.role, Permission::EditRoster) {
         b.push_str(
             &Form::post("/meetings", &s.session.csrf)
-                .required_field(t(lang, "meeting.title"), "title", "meeting-title")
+                .field(
+                    t(lang, "meeting.title"),
+                    &Input::new("title", "meeting-title")
+                        .value(&typed_value(typed, "title"))
+                        .required()
+                        .html(),
+                )
                 .field(
                     t(lang, "meeting.start"),
                     &Input::new("start", "meeting-start")
+                        .value(&typed_value(typed, "start"))
                         .placeholder("2026-11-05 15:00")
                         .required()
                         .html(),
@@ -331,17 +475,26 @@ async fn meetings_page(state: &AppState, s: &Signed, note: String, status: Statu
                 .field(
                     t(lang, "meeting.end"),
                     &Input::new("end", "meeting-end")
+                        .value(&typed_value(typed, "end"))
                         .placeholder("2026-11-05 16:30")
                         .required()
                         .html(),
                 )
                 .field(
                     t(lang, "meeting.invite"),
-                    &Input::new("invite", "meeting-invite").html(),
+                    &Input::new("invite", "meeting-invite")
+                        .value(&typed_value(typed, "invite"))
+                        .html(),
                 )
                 .field(
                     t(lang, "meeting.sign_in"),
-                    &textarea("sign_in", "meeting-sign-in", 6, 40, false),
+                    &textarea_value(
+                        "sign_in",
+                        "meeting-sign-in",
+                        (6, 40),
+                        false,
+                        &typed_value(typed, "sign_in"),
+                    ),
                 )
                 .submit(Some("meeting-record"), t(lang, "meeting.submit")),
         );
@@ -381,7 +534,7 @@ pub async fn meeting_record(
         message("ok", &format!("{} {detail}", t(lang, "meeting.done")))
     };
     s.after_change(result, done, |note, status| {
-        meetings_page(&state, &s, note, status)
+        meetings_page(&state, &s, note, status, refused_typed(status, &f))
     })
     .await
 }
@@ -392,9 +545,9 @@ pub async fn meeting_record(
 /// The month's unattended windows (断档), with the month report's filters.
 pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
     let lang = s.lang;
-    let query = match report_query(&state, &s.q, SpanKind::Month) {
+    let query = match report_query(&state, &s, SpanKind::Month).await {
         Ok(query) => query,
-        Err(e) => return s.bad_request(&e),
+        Err(answer) => return answer,
     };
     let qq = query.clone();
     let now = state.now();
@@ -430,7 +583,8 @@ pub async fn gaps(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
                 t(lang, "post.b"),
             ],
         ));
-        gap_rows(&mut b, lang, &report.gaps);
+        let names = call(&state, |c| c.names()).await.unwrap_or_default();
+        gap_rows(&mut b, lang, &report.gaps, &names);
     }
     s.page(StatusCode::OK, "nav.gaps", &b)
 }

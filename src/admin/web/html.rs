@@ -3,7 +3,7 @@
 //! tables and printed sheets' lines are `hallclock_web::html`, re-exported here for the pages.
 
 pub use hallclock_web::html::{
-    csrf_field, esc, message, print_head, select, signatures, table_head, textarea, Form, Input,
+    csrf_field, esc, message, print_head, select, signatures, table_head, Form, Input,
 };
 use hallclock_web::html::{nav_bar, shell};
 
@@ -64,4 +64,40 @@ pub fn month_filter(action: &str, lang: Lang, month: jiff::civil::Date) -> Strin
 /// The texts of the i18n `keys` in `lang`, e.g. a table's headers for [`table_head`].
 pub fn headers(lang: Lang, keys: &[&str]) -> Vec<&'static str> {
     keys.iter().map(|key| t(lang, key)).collect()
+}
+
+/// A `<select>` of `(value, text)` options with `chosen` selected (the first when none is).
+pub fn select_value(
+    name: &str,
+    id: Option<&str>,
+    options: &[(&str, &str)],
+    chosen: &str,
+) -> String {
+    let plain = select(name, id, options);
+    let at = format!("<option value=\"{}\">", esc(chosen));
+    match options.iter().any(|(v, _)| *v == chosen) {
+        true => plain.replacen(
+            &at,
+            &format!("<option value=\"{}\" selected>", esc(chosen)),
+            1,
+        ),
+        false => plain,
+    }
+}
+
+/// A `<textarea>` of `rows` × `cols` holding `value` (what was typed before a refusal).
+pub fn textarea_value(
+    name: &str,
+    id: &str,
+    (rows, cols): (u32, u32),
+    required: bool,
+    value: &str,
+) -> String {
+    format!(
+        "<textarea name=\"{}\" id=\"{}\" rows=\"{rows}\" cols=\"{cols}\"{}>{}</textarea>",
+        esc(name),
+        esc(id),
+        if required { " required" } else { "" },
+        esc(value)
+    )
 }

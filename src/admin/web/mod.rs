@@ -29,6 +29,7 @@ mod session;
 mod spoofs;
 mod staff;
 mod status;
+mod table;
 mod today;
 pub mod upload;
 
@@ -88,6 +89,8 @@ pub struct StaffLine {
     pub id: StaffId,
     pub name: String,
     pub post: Option<String>,
+    /// The unit the person is seconded from (派驻单位).
+    pub department: Option<String>,
     pub active: bool,
     /// Enrolled faces for the current embedder.
     pub faces: usize,
@@ -116,9 +119,10 @@ pub struct EnrolRequest {
     pub post: Option<String>,
     pub photos: Vec<Photo>,
     pub consent: Consent,
-    /// The admin confirmed a re-enrolment of the same person under this id: a face that matches
-    /// someone else is then accepted, and that other id loses its face data.
-    pub same_person: bool,
+    /// The admin confirmed a re-enrolment of the same person under this id by typing the id the
+    /// face is enrolled under: a face that matches that id is then accepted, and that id loses
+    /// its face data. `None`: a face that matches someone else is refused.
+    pub same_person: Option<String>,
 }
 
 /// What an enrolment did.
@@ -164,7 +168,7 @@ pub struct CaptureRequest {
     pub post: Option<String>,
     pub consent: Consent,
     /// As [`EnrolRequest::same_person`].
-    pub same_person: bool,
+    pub same_person: Option<String>,
 }
 
 /// A leave as listed.
@@ -172,6 +176,8 @@ pub struct CaptureRequest {
 pub struct LeaveLine {
     pub id: LeaveId,
     pub staff: StaffId,
+    /// The person's name, shown beside the id.
+    pub name: String,
     pub kind: LeaveKind,
     pub first: HalfDay,
     pub last: HalfDay,
@@ -181,6 +187,9 @@ pub struct LeaveLine {
     /// (level, by whom) once approved.
     pub approved: Option<(ApprovalLevel, String)>,
     pub closed: bool,
+    pub reason: String,
+    /// The centre owns it (it came with the centre's facts): changed there, not here.
+    pub from_centre: bool,
 }
 
 /// A new leave.
@@ -217,6 +226,8 @@ pub struct ReportQuery {
     pub staff: Option<StaffId>,
     /// A window post: its A and B (and whoever's staff record names it).
     pub post: Option<String>,
+    /// A department (派驻单位): its people.
+    pub department: Option<String>,
 }
 
 /// How one session of a person's day is coloured on the calendar.
@@ -229,6 +240,8 @@ pub enum SessionMark {
     Leave,
     Absent,
     Pending,
+    /// A day or session still to come (未到): nothing to judge yet.
+    NotYet,
 }
 
 /// One day of a person's month.
@@ -445,14 +458,20 @@ pub trait Console: Send + Sync + 'static {
         per_page: usize,
     ) -> Result<(Vec<AuditLine>, bool), ConsoleError>;
     fn staff(&self) -> Result<Vec<StaffLine>, ConsoleError>;
+    /// Everyone's name, by id, to show beside the ids of a table.
+    fn names(&self) -> Result<std::collections::BTreeMap<StaffId, String>, ConsoleError>;
+    /// The person a form's staff field means: an id, a name or its pinyin initials (`wf` for
+    /// 王芳); refused, naming the candidates, when several match.
+    fn find_staff(&self, typed: &str) -> Result<StaffId, ConsoleError>;
     /// The month's suspected spoofs at the door, by time.
     fn spoofs(&self, month: Date) -> Result<Vec<SpoofView>, ConsoleError>;
     /// The JPEG of the evidence frame `file` (listed in a [`SpoofView`]); `None` when unknown
     /// or past its retention.
     fn evidence(&self, file: &str) -> Result<Option<Vec<u8>>, ConsoleError>;
     fn enrol(&self, request: EnrolRequest, by: &Actor) -> Result<Enrolment, ConsoleError>;
-    /// Erases the person's embeddings and marks them inactive; returns the embeddings erased.
-    fn deactivate(&self, id: &StaffId, by: &Actor) -> Result<usize, ConsoleError>;
+    /// Erases the person's embeddings and marks them inactive, once `typed` (the id typed to
+    /// confirm) is theirs; returns the embeddings erased.
+    fn deactivate(&self, id: &StaffId, typed: &str, by: &Actor) -> Result<usize, ConsoleError>;
     /// The door camera's latest preview; `Ok(None)` when no daemon runs beside this console
     /// (`hallclock console` alone: no camera here).
     fn preview(&self) -> Result<Option<PreviewFrame>, ConsoleError>;
@@ -469,6 +488,24 @@ pub trait Console: Send + Sync + 'static {
         now: Timestamp,
         by: &Actor,
     ) -> Result<LeaveAdded, ConsoleError>;
+    /// Changes a leave not yet approved nor closed.
+    fn edit_leave(
+        &self,
+        id: LeaveId,
+        form: &LeaveForm,
+        by: &Actor,
+    ) -> Result<LeaveAdded, ConsoleError>;
+    /// Withdraws a leave not yet closed (撤销).
+    fn cancel_leave(&self, id: LeaveId, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
+    /// Closes a leave (销假), the person back at work from `back`; returns the last half day
+    /// away.
+    fn close_leave(
+        &self,
+        id: LeaveId,
+        back: HalfDay,
+        now: Timestamp,
+        by: &Actor,
+    ) -> Result<HalfDay, ConsoleError>;
     /// Approves at the level the leave requires, as `by`'s account (checked against its role
     /// and the person on leave).
     fn approve_leave(
@@ -503,6 +540,10 @@ pub trait Console: Send + Sync + 'static {
     fn doctor(&self) -> Result<Vec<CheckLine>, ConsoleError>;
     fn posts(&self) -> Result<Vec<PostLine>, ConsoleError>;
     fn set_post(&self, post: &PostLine, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
+    /// The retired posts (kept, no longer offered), by id.
+    fn retired_posts(&self) -> Result<Vec<PostLine>, ConsoleError>;
+    /// Retires a window post: it keeps its history and is no longer offered.
+    fn retire_post(&self, post: &str, now: Timestamp, by: &Actor) -> Result<(), ConsoleError>;
     /// The roster's entries in the month of `month`.
     fn duty(&self, month: Date) -> Result<Vec<DutyLine>, ConsoleError>;
     fn import_duty(&self, csv: &str, by: &Actor) -> Result<DutyImport, ConsoleError>;
@@ -630,7 +671,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.body_limit_bytes;
     Router::new()
-        .route("/", get(session::home))
+        .route("/", get(today::home))
         .route("/today", get(today::today))
         .route("/sheet", get(today::grid))
         .route("/sheet/day", get(today::day_csv))
@@ -645,11 +686,18 @@ pub fn router(state: AppState) -> Router {
         .route("/enrol/capture", post(enrol::capture))
         .route("/leave", get(leave::leave_page).post(leave::leave_add))
         .route("/leave/approve", post(leave::leave_approve))
+        .route(
+            "/leave/edit",
+            get(leave::leave_edit_form).post(leave::leave_edit),
+        )
+        .route("/leave/cancel", post(leave::leave_cancel))
+        .route("/leave/close", post(leave::leave_close))
         .route("/report", get(report::report))
         .route("/report/day", get(report::report_day))
         .route("/report/year", get(report::report_year))
         .route("/gaps", get(hall::gaps))
         .route("/posts", get(hall::posts).post(hall::post_set))
+        .route("/posts/retire", post(hall::post_retire))
         .route("/duty", get(hall::duty).post(hall::duty_import))
         .route("/holidays", get(hall::holidays).post(hall::holidays_import))
         .route("/meetings", get(hall::meetings).post(hall::meeting_record))

@@ -13,12 +13,12 @@ use axum::response::Response;
 use jiff::civil::Date;
 
 use super::common::{
-    call, month_param, print_head, session_text, staff_param, today, url_component, year_in_range,
-    Params,
+    call, month_param, print_head, session_text, today, url_component, year_in_range, Params,
 };
 use super::html::{esc, signatures, Form, Input};
 use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
+use super::table::{sort_header, Paging};
 use super::{AppState, ConsoleError, ReportQuery, ReportSpan};
 use crate::admin::export::{render_csv, xlsx_bytes};
 use crate::admin::report::GapRow;
@@ -73,27 +73,42 @@ fn span_param(state: &AppState, q: &Params, kind: SpanKind) -> Result<ReportSpan
     }
 }
 
-/// The report's filters from the query: span, person, window post.
-pub(super) fn report_query(
+/// The report's filters from the query: span, person (an id, a name or its pinyin initials,
+/// found through the port), window post, department. A bad span is the 400 page; a person
+/// nobody or several match, the port's refusal (naming the candidates).
+pub(super) async fn report_query(
     state: &AppState,
-    q: &Params,
+    s: &Signed,
     kind: SpanKind,
-) -> Result<ReportQuery, String> {
-    Ok(ReportQuery {
-        span: span_param(state, q, kind)?,
-        staff: staff_param(q.get("staff"))?,
-        post: q
-            .get("post")
+) -> Result<ReportQuery, Response> {
+    let q = &s.q;
+    let span = span_param(state, q, kind).map_err(|e| s.bad_request(&e))?;
+    let given = |k: &str| {
+        q.get(k)
             .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty()),
+            .filter(|p| !p.is_empty())
+    };
+    let staff = match given("staff") {
+        Some(typed) => Some(
+            call(state, move |c| c.find_staff(&typed))
+                .await
+                .map_err(|e| s.failure(e))?,
+        ),
+        None => None,
+    };
+    Ok(ReportQuery {
+        span,
+        staff,
+        post: given("post"),
+        department: given("department"),
     })
 }
 
 async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
     let lang = s.lang;
-    let query = match report_query(state, &s.q, kind) {
+    let query = match report_query(state, s, kind).await {
         Ok(query) => query,
-        Err(e) => return s.bad_request(&e),
+        Err(answer) => return answer,
     };
     let qq = query.clone();
     let now = state.now();
@@ -156,6 +171,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
         .map(|x| x.to_string())
         .unwrap_or_default();
     let post_text = query.post.clone().unwrap_or_default();
+    let department_text = query.department.clone().unwrap_or_default();
     let _ = write!(
         b,
         "<p class=\"no-print\"><a href=\"/report/day\">{}</a> · <a href=\"/report\">{}</a> · <a href=\"/report/year\">{}</a></p>",
@@ -175,19 +191,32 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
                 &Input::new(field, field).value(&span_text).html(),
             )
             .field(
-                t(lang, "col.id"),
-                &Input::new("staff", "staff").value(&staff_text).html(),
+                t(lang, "find.person"),
+                &Input::new("staff", "staff")
+                    .value(&staff_text)
+                    .placeholder(t(lang, "find.hint"))
+                    .html(),
             )
             .field(
                 t(lang, "col.post"),
                 &Input::new("post", "post").value(&post_text).html(),
             )
+            .field(
+                t(lang, "col.department"),
+                &Input::new("department", "department")
+                    .value(&department_text)
+                    .html(),
+            )
             .submit(Some("filter"), t(lang, "search")),
     );
+    if let ReportSpan::Month(month) = query.span {
+        b.push_str(&super::table::month_nav("/report", &s.q, month, lang));
+    }
     let qs = esc(&format!(
-        "{field}={}&staff={}&post={}",
+        "{field}={}&staff={}&department={}&post={}",
         url_component(&span_text),
         url_component(&staff_text),
+        url_component(&department_text),
         url_component(&post_text)
     ));
     let _ = write!(
@@ -215,25 +244,52 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             Err(e) => return s.failure(e),
         }
     }
+    // Sorted on the server (`?sort=-late`): by department, then id, unless asked otherwise.
     let heads = [
-        "col.id",
-        "col.name",
-        "report.late",
-        "report.late_min",
-        "report.early",
-        "report.missing",
-        "report.absent",
-        "report.leave",
-        "report.deduction",
-        "report.score",
-        "report.spoofs",
+        ("department", "col.id"),
+        ("name", "col.name"),
+        ("department", "col.department"),
+        ("late", "report.late"),
+        ("late_min", "report.late_min"),
+        ("early", "report.early"),
+        ("missing", "report.missing"),
+        ("absent", "report.absent"),
+        ("leave", "report.leave"),
+        ("deduction", "report.deduction"),
+        ("score", "report.score"),
     ];
+    let paging = Paging::from_query(&s.q, &REPORT_SORTS);
+    let mut people: Vec<&crate::admin::report::Row> = report.people.iter().collect();
+    paging.sort(&mut people, |r, key| {
+        let c = &r.counts;
+        let n = match key {
+            "late" => i64::from(c.late),
+            "late_min" => i64::from(c.late_minutes),
+            "early" => i64::from(c.early),
+            "missing" => i64::from(c.missing),
+            "absent" => i64::from(c.absence_half_days),
+            "leave" => i64::from(c.leave_half_days_total()),
+            "deduction" => i64::from(r.deduction.tenths()),
+            "score" => i64::from(r.score.tenths()),
+            _ => 0,
+        };
+        let text = match key {
+            "name" => crate::core::names::pinyin_key(&r.name).0,
+            "department" => r.department.clone(),
+            _ => String::new(),
+        };
+        (n, text, r.staff.clone())
+    });
     b.push_str("<table id=\"report\"><tr>");
-    for h in heads {
-        let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+    for (i, (key, h)) in heads.into_iter().enumerate() {
+        if i == 0 {
+            let _ = write!(b, "<th>{}</th>", esc(t(lang, h)));
+        } else {
+            b.push_str(&sort_header(path, &s.q, &paging, key, t(lang, h)));
+        }
     }
-    b.push_str("</tr>");
-    for row in report.people.iter().chain(std::iter::once(&report.hall)) {
+    let _ = write!(b, "<th>{}</th></tr>", esc(t(lang, "report.spoofs")));
+    for row in people.into_iter().chain(std::iter::once(&report.hall)) {
         let c = &row.counts;
         let id = row
             .staff
@@ -241,9 +297,10 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             .map_or_else(|| t(lang, "report.hall").to_string(), ToString::to_string);
         let _ = write!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"spoofs\">{} / {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td class=\"spoofs\">{} / {}</td></tr>",
             esc(&id),
             esc(&row.name),
+            esc(&row.department),
             c.late,
             c.late_minutes,
             c.early,
@@ -273,14 +330,37 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             esc(t(lang, "col.date")),
             esc(t(lang, "col.post"))
         );
-        gap_rows(&mut b, lang, &report.gaps);
+        let names = call(state, |c| c.names()).await.unwrap_or_default();
+        gap_rows(&mut b, lang, &report.gaps, &names);
     }
     b.push_str(&signatures(lang));
     s.page(StatusCode::OK, title, &b)
 }
 
-/// The rows of a 断档 table (date, session, post, A, B) and its end.
-pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
+/// The rows of a 断档 table (date, session, post, A and B with their names) and its end.
+/// The report table's sort keys (the first, department then id, is the report's own order).
+const REPORT_SORTS: [&str; 10] = [
+    "department",
+    "name",
+    "late",
+    "late_min",
+    "early",
+    "missing",
+    "absent",
+    "leave",
+    "deduction",
+    "score",
+];
+
+pub(super) fn gap_rows(
+    b: &mut String,
+    lang: Lang,
+    gaps: &[GapRow],
+    names: &std::collections::BTreeMap<crate::core::ids::StaffId, String>,
+) {
+    let who = |id: &crate::core::ids::StaffId| {
+        format!("{id} {}", names.get(id).map_or("", String::as_str))
+    };
     for g in gaps {
         let _ = write!(
             b,
@@ -288,8 +368,8 @@ pub(super) fn gap_rows(b: &mut String, lang: Lang, gaps: &[GapRow]) {
             g.date,
             esc(session_text(lang, g.session)),
             esc(&g.post.to_string()),
-            esc(g.holder.as_str()),
-            esc(g.backup.as_str())
+            esc(&who(&g.holder)),
+            esc(&who(&g.backup))
         );
     }
     b.push_str("</table>");

@@ -34,6 +34,7 @@ pub async fn spoofs(State(state): State<AppState>, s: SignedIn<need::ViewReports
         Err(answer) => return answer,
     };
     let mut b = month_filter("/spoofs", lang, month);
+    b.push_str(&super::table::month_nav("/spoofs", &s.q, month, lang));
     if list.is_empty() {
         b.push_str(&message("ok", t(lang, "spoof.none")));
         return s.page(StatusCode::OK, "nav.spoofs", &b);

@@ -30,6 +30,12 @@ use crate::core::schedule::Verdict;
 /// Seconds between the board's refreshes.
 const REFRESH_SECS: &str = "60";
 
+/// `/`: the today board is where a signed-in supervisor starts (it sends the anonymous on to
+/// the sign-in page).
+pub async fn home() -> axum::response::Redirect {
+    axum::response::Redirect::to("/today")
+}
+
 pub async fn today(State(state): State<AppState>, s: SignedIn<need::ViewReports>) -> Response {
     let lang = s.lang;
     let now = state.now();
@@ -311,6 +317,7 @@ pub async fn grid(State(state): State<AppState>, s: SignedIn<need::ViewReports>)
     }
     let mut b = print_head(&state, lang, "nav.sheet", &label);
     b.push_str(&month_filter("/sheet", lang, month));
+    b.push_str(&super::table::month_nav("/sheet", &s.q, month, lang));
     let _ = write!(
         b,
         "<p class=\"no-print\"><a id=\"grid-csv\" href=\"/sheet?month={label}&amp;format=csv\">{}</a> · {}</p>",

@@ -68,6 +68,9 @@ pub struct LeaveRecord {
     /// `None` while waiting for approval; an unapproved leave excuses nothing.
     pub approval: Option<Approval>,
     pub created_at: Timestamp,
+    /// Set when the leave came from the centre (its number there): the centre owns it, and
+    /// its next facts replace it.
+    pub centre_id: Option<u64>,
 }
 
 impl Store {
@@ -85,40 +88,13 @@ impl Store {
     ) -> Result<LeaveId, RecordError> {
         let action = "record a leave";
         let tx = self.write(action)?;
-        ensure_staff(&tx, &new.staff)?;
-        if let Some(cover) = &new.cover {
-            ensure_staff(&tx, cover)?;
-        }
-        let mut book = LeaveBook::new();
-        for record in query_leaves(&tx, Some(&new.staff), None)? {
-            book.add(record.leave)?;
-        }
         let next_id: i64 = tx
             .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM leave", [], |r| {
                 r.get(0)
             })
             .map_err(sql(action))?;
         let id = LeaveId(u64::try_from(next_id).unwrap_or(0));
-        book.add(new.to_leave(id))?;
-        tx.execute(
-            "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
-                                last_session, cover_staff_id, reason, approval_required, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                next_id,
-                new.staff.as_str(),
-                to_text(LEAVE_KIND_CODES, new.kind),
-                new.first.date.to_string(),
-                to_text(SESSION_CODES, new.first.session),
-                new.last.date.to_string(),
-                to_text(SESSION_CODES, new.last.session),
-                new.cover.as_ref().map(StaffId::as_str),
-                new.reason,
-                to_text(APPROVAL_LEVEL_CODES, new.approval_required),
-                now.to_string()
-            ],
-        )
-        .map_err(sql(action))?;
+        write_leave(&tx, id, new, now, action)?;
         write_audit(
             &tx,
             &audit
@@ -206,14 +182,50 @@ impl Store {
         at: Timestamp,
         audit: &Audit,
     ) -> Result<(), RecordError> {
-        let action = "close a leave";
+        self.close(id, None, at, audit)
+    }
+}
+
+impl Store {
+    /// Replaces what a leave says (person, kind, half days, cover, reason, the level it needs)
+    /// after checking, in the same transaction, that the people exist and that it overlaps no
+    /// other leave of the person. Its approval, if any, is kept: the caller decides whether a
+    /// changed leave may keep it.
+    ///
+    /// # Errors
+    /// [`RecordError::Leave`] (unknown, overlap, backwards), [`StoreError::UnknownStaff`] or
+    /// [`StoreError::Sql`].
+    pub fn update_leave(
+        &mut self,
+        id: LeaveId,
+        new: &NewLeave,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "change a leave";
         let tx = self.write(action)?;
         let record = stored_leave(&tx, id)?;
-        if record.leave.closed_at.is_some() {
-            return Err(RecordError::AlreadyClosed(id));
-        }
+        write_leave(&tx, id, new, record.created_at, action)?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
+    /// Withdraws a leave (撤销): its row stays, marked cancelled at `at`, and no read of
+    /// leave sees it again.
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`] (or already cancelled) or [`StoreError::Sql`].
+    pub fn cancel_leave(
+        &mut self,
+        id: LeaveId,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "cancel a leave";
+        let tx = self.write(action)?;
+        stored_leave(&tx, id)?;
         tx.execute(
-            "UPDATE leave SET closed_at = ?2 WHERE id = ?1",
+            "UPDATE leave SET cancelled_at = ?2 WHERE id = ?1",
             params![to_i64(id.0), at.to_string()],
         )
         .map_err(sql(action))?;
@@ -221,6 +233,100 @@ impl Store {
         tx.commit().map_err(sql(action))?;
         Ok(())
     }
+
+    /// Closes a leave (销假) at `at` with `last` as its last half day away (earlier than
+    /// planned when the person came back early).
+    ///
+    /// # Errors
+    /// [`LeaveError::UnknownLeave`], [`RecordError::AlreadyClosed`] or [`StoreError::Sql`].
+    pub fn close_leave_with_last(
+        &mut self,
+        id: LeaveId,
+        last: HalfDay,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        self.close(id, Some(last), at, audit)
+    }
+
+    /// Closes a leave at `at`, with a new last half day when given.
+    fn close(
+        &mut self,
+        id: LeaveId,
+        last: Option<HalfDay>,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<(), RecordError> {
+        let action = "close a leave";
+        let tx = self.write(action)?;
+        let record = stored_leave(&tx, id)?;
+        if record.leave.closed_at.is_some() {
+            return Err(RecordError::AlreadyClosed(id));
+        }
+        tx.execute(
+            "UPDATE leave SET closed_at = ?2, last_date = COALESCE(?3, last_date),
+                              last_session = COALESCE(?4, last_session)
+             WHERE id = ?1",
+            params![
+                to_i64(id.0),
+                at.to_string(),
+                last.map(|l| l.date.to_string()),
+                last.map(|l| to_text(SESSION_CODES, l.session))
+            ],
+        )
+        .map_err(sql(action))?;
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+}
+
+/// Writes the leave `id` as `new` says (a new row, or the one of that id replaced; its approval,
+/// close and creation time kept) after checking, in the same transaction, that the person and
+/// the cover exist and that the person has no other leave for any of its half days.
+fn write_leave(
+    tx: &Transaction<'_>,
+    id: LeaveId,
+    new: &NewLeave,
+    created_at: Timestamp,
+    action: &'static str,
+) -> Result<(), RecordError> {
+    ensure_staff(tx, &new.staff)?;
+    if let Some(cover) = &new.cover {
+        ensure_staff(tx, cover)?;
+    }
+    let mut book = LeaveBook::new();
+    for record in query_leaves(tx, Some(&new.staff), None)? {
+        if record.leave.id != id {
+            book.add(record.leave)?;
+        }
+    }
+    book.add(new.to_leave(id))?;
+    tx.execute(
+        "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
+                            last_session, cover_staff_id, reason, approval_required, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET staff_id = excluded.staff_id, kind = excluded.kind,
+             first_date = excluded.first_date, first_session = excluded.first_session,
+             last_date = excluded.last_date, last_session = excluded.last_session,
+             cover_staff_id = excluded.cover_staff_id, reason = excluded.reason,
+             approval_required = excluded.approval_required",
+        params![
+            to_i64(id.0),
+            new.staff.as_str(),
+            to_text(LEAVE_KIND_CODES, new.kind),
+            new.first.date.to_string(),
+            to_text(SESSION_CODES, new.first.session),
+            new.last.date.to_string(),
+            to_text(SESSION_CODES, new.last.session),
+            new.cover.as_ref().map(StaffId::as_str),
+            new.reason,
+            to_text(APPROVAL_LEVEL_CODES, new.approval_required),
+            created_at.to_string()
+        ],
+    )
+    .map_err(sql(action))?;
+    Ok(())
 }
 
 /// The stored leave `id`, read inside the writing transaction that changes it.
@@ -241,9 +347,10 @@ pub(super) fn query_leaves(
         .prepare_cached(
             "SELECT id, staff_id, kind, first_date, first_session, last_date, last_session,
                     cover_staff_id, reason, approval_required, approved_level, approved_by,
-                    certified_by, approved_at, closed_at, created_at
+                    certified_by, approved_at, closed_at, created_at, centre_id
              FROM leave
              WHERE (?1 IS NULL OR staff_id = ?1) AND (?2 IS NULL OR id = ?2)
+                   AND cancelled_at IS NULL
              ORDER BY first_date, first_session, id",
         )
         .map_err(sql(action))?;
@@ -291,6 +398,11 @@ pub(super) fn query_leaves(
             )?,
             approval,
             created_at: stamp(&text(15)?, "leave.created_at")?,
+            centre_id: r
+                .get::<_, Option<i64>>(16)
+                .map_err(sql(action))?
+                .map(|c| u64::try_from(c).map_err(|e| corrupt("leave.centre_id", e)))
+                .transpose()?,
         });
     }
     Ok(out)
@@ -352,5 +464,54 @@ mod tests {
              day (hint: change or close the existing leave first)"
         );
         assert_eq!(store.leaves(None, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_leave_is_changed_cancelled_and_closed_early() {
+        let (_dir, mut store) = store_with(&["0001", "0002"]);
+        let audit = crate::store::Audit::cli(jiff::Timestamp::UNIX_EPOCH, "test", "");
+        let half = |day: i8, session| HalfDay {
+            date: d(2026, 11, day),
+            session,
+        };
+        let mut new = NewLeave {
+            staff: id("0001"),
+            kind: LeaveKind::Personal,
+            first: half(16, Session::Morning),
+            last: half(20, Session::Afternoon),
+            cover: Some(id("0002")),
+            reason: String::new(),
+            approval_required: ApprovalLevel::DirectorWithUnitCertificate,
+        };
+        let first = store.add_leave(&new, now(), &audit).unwrap();
+        new.kind = LeaveKind::Annual;
+        store.update_leave(first, &new, &audit).unwrap();
+        assert_eq!(
+            store.leave(first).unwrap().unwrap().leave.kind,
+            LeaveKind::Annual
+        );
+        store
+            .close_leave_with_last(first, half(18, Session::Afternoon), now(), &audit)
+            .unwrap();
+        let closed = store.leave(first).unwrap().unwrap().leave;
+        assert_eq!(closed.last, half(18, Session::Afternoon));
+        assert!(closed.closed_at.is_some());
+        // The days after the early return are free for another leave; cancelled, it is gone.
+        new.first = half(19, Session::Morning);
+        let second = store.add_leave(&new, now(), &audit).unwrap();
+        store.cancel_leave(second, now(), &audit).unwrap();
+        assert!(store.leave(second).unwrap().is_none());
+        assert_eq!(store.leaves(None, None).unwrap().len(), 1);
+        assert!(store.cancel_leave(second, now(), &audit).is_err());
+        // A leave from the centre says so.
+        assert_eq!(store.leave(first).unwrap().unwrap().centre_id, None);
+        store
+            .conn
+            .execute(
+                "UPDATE leave SET centre_id = 7 WHERE id = ?1",
+                [to_i64(first.0)],
+            )
+            .unwrap();
+        assert_eq!(store.leave(first).unwrap().unwrap().centre_id, Some(7));
     }
 }

@@ -1,5 +1,6 @@
-//! The `posts` table: each window post's A (holder) and B (backup). Must not decide a gap
-//! (断档): the door engine does, from the posts loaded here.
+//! The `posts` table: each window post's A (holder) and B (backup), and its retirement (the row
+//! stays, no longer listed with the posts in service). Must not decide a gap (断档): the door
+//! engine does, from the posts loaded here.
 
 use jiff::Timestamp;
 use rusqlite::params;
@@ -41,16 +42,57 @@ impl Store {
         Ok(())
     }
 
-    /// Every window post, by id.
+    /// Every window post in service (not retired), by id.
     ///
     /// # Errors
     /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
     pub fn posts(&self) -> Result<Vec<Post>, StoreError> {
+        self.posts_where(false)
+    }
+
+    /// Every retired window post, by id, as it was when retired.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] or [`StoreError::Corrupt`].
+    pub fn retired_posts(&self) -> Result<Vec<Post>, StoreError> {
+        self.posts_where(true)
+    }
+
+    /// Retires a window post at `at`: it keeps its row and is no longer in service. Returns
+    /// whether a post in service of that id was found.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn retire_post(
+        &mut self,
+        post: &PostId,
+        at: Timestamp,
+        audit: &Audit,
+    ) -> Result<bool, StoreError> {
+        let action = "retire a post";
+        let tx = self.write(action)?;
+        let n = tx
+            .execute(
+                "UPDATE posts SET retired_at = ?2, updated_at = ?2
+                 WHERE post_id = ?1 AND retired_at IS NULL",
+                params![post.as_str(), at.to_string()],
+            )
+            .map_err(sql(action))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(true)
+    }
+
+    fn posts_where(&self, retired: bool) -> Result<Vec<Post>, StoreError> {
         select(
             &self.conn,
             "list posts",
-            "SELECT post_id, holder, backup FROM posts ORDER BY post_id",
-            [],
+            "SELECT post_id, holder, backup FROM posts
+             WHERE (retired_at IS NOT NULL) = ?1 ORDER BY post_id",
+            [retired],
             |c| {
                 Ok(Post {
                     id: PostId::new(&c.get::<String>(0)?),

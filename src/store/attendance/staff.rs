@@ -145,6 +145,46 @@ impl Store {
         staff_ids_in(&tx)
     }
 
+    /// Sets the department (派驻单位) of `staff`; `None` clears it.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownStaff`] or [`StoreError::Sql`].
+    pub fn set_department(
+        &mut self,
+        staff: &StaffId,
+        department: Option<&str>,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        self.update_person(
+            "set the department",
+            "UPDATE staff SET department = ?2 WHERE staff_id = ?1",
+            staff,
+            department.map(str::to_string),
+            audit,
+        )
+    }
+
+    /// Runs `update` (`?1` the staff id, `?2` the value) on one person, with its audit line.
+    fn update_person(
+        &mut self,
+        action: &'static str,
+        update: &str,
+        staff: &StaffId,
+        value: Option<String>,
+        audit: &Audit,
+    ) -> Result<(), StoreError> {
+        let tx = self.write(action)?;
+        let n = tx
+            .execute(update, params![staff.as_str(), value])
+            .map_err(sql(action))?;
+        if n == 0 {
+            return Err(StoreError::UnknownStaff(staff.clone()));
+        }
+        write_audit(&tx, audit)?;
+        tx.commit().map_err(sql(action))?;
+        Ok(())
+    }
+
     /// Sets the first day `staff` is judged (someone enrolled mid-month); `None` clears it.
     ///
     /// # Errors
@@ -155,20 +195,13 @@ impl Store {
         from: Option<Date>,
         audit: &Audit,
     ) -> Result<(), StoreError> {
-        let action = "set the active-from date";
-        let tx = self.write(action)?;
-        let n = tx
-            .execute(
-                "UPDATE staff SET active_from = ?2 WHERE staff_id = ?1",
-                params![staff.as_str(), from.map(|d| d.to_string())],
-            )
-            .map_err(sql(action))?;
-        if n == 0 {
-            return Err(StoreError::UnknownStaff(staff.clone()));
-        }
-        write_audit(&tx, audit)?;
-        tx.commit().map_err(sql(action))?;
-        Ok(())
+        self.update_person(
+            "set the active-from date",
+            "UPDATE staff SET active_from = ?2 WHERE staff_id = ?1",
+            staff,
+            from.map(|d| d.to_string()),
+            audit,
+        )
     }
 }
 
