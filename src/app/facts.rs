@@ -21,7 +21,7 @@ use crate::core::codes::{
     from_code, Codes, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSIONS_CODES, SESSION_CODES,
 };
 use crate::core::ids::StaffId;
-use crate::core::leave::{HalfDay, Leave, LeaveId, Post, PostId};
+use crate::core::leave::{HalfDay, LeaveRequest, Post, PostId};
 use crate::core::rules::{Meeting, SignIn};
 use crate::store::{
     Approval, Audit, CentreFacts, CentreFactsApplied, CentreLeave, StaffImportRow, Store,
@@ -180,22 +180,26 @@ fn read_centre_facts(facts: &WireFacts) -> Result<CentreFacts, AppError> {
         };
         out.leaves.push(CentreLeave {
             centre_id: l.id,
-            leave: Leave {
-                id: LeaveId(0),
+            request: LeaveRequest {
                 staff: id(&l.staff)?,
                 kind: coded(LEAVE_KIND_CODES, "请假类别 leave kind", &l.kind)?,
                 first: half(&l.first_day, &l.first_session)?,
                 last: half(&l.last_day, &l.last_session)?,
                 cover: l.cover.as_deref().map(id).transpose()?,
-                closed_at: l.closed_at.as_deref().map(at).transpose()?,
+                reason: l.reason.clone(),
+                approval_required: coded(
+                    APPROVAL_LEVEL_CODES,
+                    "审批级别 approval level",
+                    &l.level,
+                )?,
             },
-            reason: l.reason.clone(),
             approval: Approval {
                 level: coded(APPROVAL_LEVEL_CODES, "审批级别 approval level", &l.level)?,
                 by: l.approved_by.clone(),
                 certified_by: l.certified_by.clone(),
                 at: at(&l.approved_at)?,
             },
+            closed_at: l.closed_at.as_deref().map(at).transpose()?,
         });
     }
     for d in &facts.duty {

@@ -703,7 +703,6 @@ async fn the_door_takes_the_centres_posts_leave_duty_and_meetings() {
         cover: Some(id(if staff == "0001" { "0002" } else { "0001" })),
         reason: "家中有事".into(),
         approval_required: ApprovalLevel::DeputyDirector,
-        recorded_by: "稽查督办科".into(),
     };
     let first = centre
         .add_leave("east", &leave("0001", "2026-09-14", "2026-09-14"), &line)

@@ -68,7 +68,6 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
                 cover: Some(id("0001")),
                 reason: "公休".into(),
                 approval_required: ApprovalLevel::DeputyDirector,
-                recorded_by: "稽查督办科".into(),
             },
             &line("leave-add"),
         )

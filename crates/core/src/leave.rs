@@ -148,6 +148,35 @@ pub struct Leave {
     pub closed_at: Option<Timestamp>,
 }
 
+/// A leave as asked for, before a store numbers it: the door's and the centre's stores record
+/// the same shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveRequest {
+    pub staff: StaffId,
+    pub kind: LeaveKind,
+    pub first: HalfDay,
+    pub last: HalfDay,
+    pub cover: Option<StaffId>,
+    pub reason: String,
+    /// Who must approve it, by its length ([`LeavePolicy::required_approval`]).
+    pub approval_required: ApprovalLevel,
+}
+
+impl LeaveRequest {
+    /// The leave as the rules see it, under `id`, open (not yet closed).
+    pub fn to_leave(&self, id: LeaveId) -> Leave {
+        Leave {
+            id,
+            staff: self.staff.clone(),
+            kind: self.kind,
+            first: self.first,
+            last: self.last,
+            cover: self.cover.clone(),
+            closed_at: None,
+        }
+    }
+}
+
 /// The leaves on record, at most one per person for any half day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LeaveBook {
@@ -722,7 +751,10 @@ mod tests {
             required: ApprovalLevel::DirectorWithUnitCertificate,
             found: ApprovalLevel::DeputyDirector,
         };
-        assert_eq!(too_low.zh(), "请假 #3 需由主要领导或更高一级审批，所填为分管领导");
+        assert_eq!(
+            too_low.zh(),
+            "请假 #3 需由主要领导或更高一级审批，所填为分管领导"
+        );
         let own = check_approver(
             &ApprovalClaim {
                 leave: LeaveId(4),

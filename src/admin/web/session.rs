@@ -270,10 +270,6 @@ pub(super) fn viewer(s: &SessionInfo) -> Viewer<'_> {
     }
 }
 
-pub async fn home() -> Redirect {
-    Redirect::to("/staff")
-}
-
 pub async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,

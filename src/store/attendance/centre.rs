@@ -8,29 +8,27 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::{params, Transaction};
 
-use super::leave::query_leaves;
+use super::leave::{write_leave, Approval};
+use super::meetings::insert_meeting;
+use super::posts::upsert_post;
 use super::staff::staff_ids_in;
-use super::to_i64;
+use super::{to_i64, RecordError};
 use crate::core::calendar::DutyEntry;
 use crate::core::ids::StaffId;
-use crate::core::leave::{Leave, LeaveBook, LeaveId, Post};
+use crate::core::leave::{LeaveError, LeaveId, LeaveRequest, Post};
 use crate::core::rules::Meeting;
 use crate::store::audit::{write_audit, Audit};
-use crate::store::codes::{
-    to_text, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSIONS_CODES, SESSION_CODES,
-};
+use crate::store::codes::{to_text, APPROVAL_LEVEL_CODES, SESSIONS_CODES};
 use crate::store::{sql, Store, StoreError};
-
-use super::leave::Approval;
 
 /// A leave in force at the centre, under the centre's number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CentreLeave {
     pub centre_id: u64,
-    /// The leave (its `id` is ignored: the door numbers its rows).
-    pub leave: Leave,
-    pub reason: String,
+    pub request: LeaveRequest,
     pub approval: Approval,
+    /// When the person reported back (销假).
+    pub closed_at: Option<Timestamp>,
 }
 
 /// What the centre sends beside the staff list and the holiday files.
@@ -109,11 +107,9 @@ impl Store {
                 .posts
                 .iter()
                 .flat_map(|p| [&p.holder, &p.backup])
-                .chain(
-                    facts.leaves.iter().flat_map(|l| {
-                        std::iter::once(&l.leave.staff).chain(l.leave.cover.as_ref())
-                    }),
-                )
+                .chain(facts.leaves.iter().flat_map(|l| {
+                    std::iter::once(&l.request.staff).chain(l.request.cover.as_ref())
+                }))
                 .chain(facts.duty.iter().map(|d| &d.staff))
                 .chain(facts.meetings.iter().flat_map(|(_, m)| {
                     m.invited.iter().chain(m.sign_ins.iter().map(|s| &s.staff))
@@ -125,19 +121,7 @@ impl Store {
         }
         let mut applied = CentreFactsApplied::default();
         for post in &facts.posts {
-            tx.execute(
-                "INSERT INTO posts (post_id, holder, backup, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (post_id) DO UPDATE SET holder = excluded.holder,
-                     backup = excluded.backup, updated_at = excluded.updated_at
-                 WHERE holder <> excluded.holder OR backup <> excluded.backup",
-                params![
-                    post.id.as_str(),
-                    post.holder.as_str(),
-                    post.backup.as_str(),
-                    now.to_string()
-                ],
-            )
-            .map_err(sql(action))?;
+            upsert_post(&tx, post, now)?;
             applied.posts += 1;
         }
         replace_leaves(&tx, facts, now, &mut applied)?;
@@ -197,13 +181,6 @@ fn replace_leaves(
     let action = "apply the centre's leave";
     tx.execute("DELETE FROM leave WHERE centre_id IS NOT NULL", [])
         .map_err(sql(action))?;
-    let mut book = LeaveBook::new();
-    for record in query_leaves(tx, None, None)? {
-        book.add(record.leave).map_err(|e| StoreError::Corrupt {
-            what: "leave (overlapping rows)",
-            detail: e.to_string(),
-        })?;
-    }
     let mut next_id: i64 = tx
         .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM leave", [], |r| {
             r.get(0)
@@ -211,36 +188,31 @@ fn replace_leaves(
         .map_err(sql(action))?;
     for c in &facts.leaves {
         let id = LeaveId(u64::try_from(next_id).unwrap_or(0));
-        let mut leave = c.leave.clone();
-        leave.id = id;
-        if let Err(e) = book.add(leave.clone()) {
-            if let crate::core::leave::LeaveError::Overlap { existing, .. } = e {
+        match write_leave(tx, id, &c.request, now, action) {
+            Ok(()) => {}
+            Err(RecordError::Leave(LeaveError::Overlap { existing, .. })) => {
                 applied.leave_conflicts.push((c.centre_id, existing));
+                continue;
             }
-            continue;
+            Err(RecordError::Store(e)) => return Err(e),
+            Err(other) => {
+                return Err(StoreError::Corrupt {
+                    what: "the centre's leave",
+                    detail: other.to_string(),
+                })
+            }
         }
         tx.execute(
-            "INSERT INTO leave (id, staff_id, kind, first_date, first_session, last_date,
-                                last_session, cover_staff_id, reason, approval_required,
-                                approved_level, approved_by, certified_by, approved_at,
-                                closed_at, created_at, centre_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "UPDATE leave SET approved_level = ?2, approved_by = ?3, certified_by = ?4,
+                              approved_at = ?5, closed_at = ?6, centre_id = ?7
+             WHERE id = ?1",
             params![
                 next_id,
-                leave.staff.as_str(),
-                to_text(LEAVE_KIND_CODES, leave.kind),
-                leave.first.date.to_string(),
-                to_text(SESSION_CODES, leave.first.session),
-                leave.last.date.to_string(),
-                to_text(SESSION_CODES, leave.last.session),
-                leave.cover.as_ref().map(|s| s.as_str()),
-                c.reason,
                 to_text(APPROVAL_LEVEL_CODES, c.approval.level),
                 c.approval.by,
                 c.approval.certified_by,
                 c.approval.at.to_string(),
-                leave.closed_at.map(|t| t.to_string()),
-                now.to_string(),
+                c.closed_at.map(|t| t.to_string()),
                 to_i64(c.centre_id),
             ],
         )
@@ -270,33 +242,7 @@ fn replace_meetings(
     tx.execute("DELETE FROM meetings WHERE centre_id IS NOT NULL", [])
         .map_err(sql(action))?;
     for (centre_id, m) in &facts.meetings {
-        tx.execute(
-            "INSERT INTO meetings (title, start_unix_ms, end_unix_ms, created_at, centre_id)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                m.title,
-                m.start.as_millisecond(),
-                m.end.as_millisecond(),
-                now.to_string(),
-                centre_id
-            ],
-        )
-        .map_err(sql(action))?;
-        let id = tx.last_insert_rowid();
-        for staff in &m.invited {
-            tx.execute(
-                "INSERT OR IGNORE INTO meeting_invitees (meeting_id, staff_id) VALUES (?1, ?2)",
-                params![id, staff.as_str()],
-            )
-            .map_err(sql(action))?;
-        }
-        for s in &m.sign_ins {
-            tx.execute(
-                "INSERT INTO meeting_sign_ins (meeting_id, staff_id, at_unix_ms) VALUES (?1, ?2, ?3)",
-                params![id, s.staff.as_str(), s.at.as_millisecond()],
-            )
-            .map_err(sql(action))?;
-        }
+        insert_meeting(tx, m, now, Some(*centre_id))?;
     }
     Ok(())
 }

@@ -11,42 +11,15 @@ use rusqlite::{params, Transaction};
 use super::staff::ensure_staff;
 use super::{to_i64, RecordError};
 use crate::core::ids::StaffId;
-use crate::core::leave::{
-    ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveError, LeaveId, LeaveKind,
-};
+use crate::core::leave::{ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveError, LeaveId};
 use crate::store::audit::{write_audit, Audit};
 use crate::store::codes::{
     from_text, to_text, APPROVAL_LEVEL_CODES, LEAVE_KIND_CODES, SESSION_CODES,
 };
 use crate::store::{corrupt, date, sql, staff_id, stamp, Store, StoreError};
 
-/// A leave to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLeave {
-    pub staff: StaffId,
-    pub kind: LeaveKind,
-    pub first: HalfDay,
-    pub last: HalfDay,
-    pub cover: Option<StaffId>,
-    pub reason: String,
-    /// Who must approve it, by its length (see [`crate::core::leave::LeavePolicy`]).
-    pub approval_required: ApprovalLevel,
-}
-
-impl NewLeave {
-    /// The leave as the rules see it, under `id`, open (not yet closed).
-    pub fn to_leave(&self, id: LeaveId) -> Leave {
-        Leave {
-            id,
-            staff: self.staff.clone(),
-            kind: self.kind,
-            first: self.first,
-            last: self.last,
-            cover: self.cover.clone(),
-            closed_at: None,
-        }
-    }
-}
+/// A leave to record: the core's request, the same shape the centre records.
+pub use crate::core::leave::LeaveRequest as NewLeave;
 
 /// Who approved a leave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,7 +257,7 @@ impl Store {
 /// Writes the leave `id` as `new` says (a new row, or the one of that id replaced; its approval,
 /// close and creation time kept) after checking, in the same transaction, that the person and
 /// the cover exist and that the person has no other leave for any of its half days.
-fn write_leave(
+pub(super) fn write_leave(
     tx: &Transaction<'_>,
     id: LeaveId,
     new: &NewLeave,
@@ -411,6 +384,7 @@ pub(super) fn query_leaves(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::leave::LeaveKind;
     use crate::core::schedule::Session;
     use crate::store::attendance::testing::*;
     use jiff::civil::date as d;

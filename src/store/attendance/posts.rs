@@ -3,7 +3,7 @@
 //! engine does, from the posts loaded here.
 
 use jiff::Timestamp;
-use rusqlite::params;
+use rusqlite::{params, Transaction};
 
 use super::staff::ensure_staff;
 use crate::core::leave::{Post, PostId};
@@ -25,18 +25,7 @@ impl Store {
         let tx = self.write(action)?;
         ensure_staff(&tx, &post.holder)?;
         ensure_staff(&tx, &post.backup)?;
-        tx.execute(
-            "INSERT INTO posts (post_id, holder, backup, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (post_id) DO UPDATE SET holder = excluded.holder,
-                 backup = excluded.backup, updated_at = excluded.updated_at",
-            params![
-                post.id.as_str(),
-                post.holder.as_str(),
-                post.backup.as_str(),
-                now.to_string()
-            ],
-        )
-        .map_err(sql(action))?;
+        upsert_post(&tx, post, now)?;
         write_audit(&tx, audit)?;
         tx.commit().map_err(sql(action))?;
         Ok(())
@@ -102,4 +91,28 @@ impl Store {
             },
         )
     }
+}
+
+/// Writes post `post` (a new row, or its A and B replaced; retired stays retired) in `tx`.
+///
+/// # Errors
+/// [`StoreError::Sql`].
+pub(super) fn upsert_post(
+    tx: &Transaction<'_>,
+    post: &Post,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO posts (post_id, holder, backup, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (post_id) DO UPDATE SET holder = excluded.holder,
+             backup = excluded.backup, updated_at = excluded.updated_at",
+        params![
+            post.id.as_str(),
+            post.holder.as_str(),
+            post.backup.as_str(),
+            now.to_string()
+        ],
+    )
+    .map_err(sql("set a post"))?;
+    Ok(())
 }

@@ -287,9 +287,8 @@ pub async fn leave(store: &mut Store, command: LeaveCommand, now: Timestamp) -> 
                 cover: cover.as_deref().map(|c| staff(c, "--cover")).transpose()?,
                 reason,
                 approval_required: ApprovalLevel::InspectionOffice,
-                recorded_by: by,
             };
-            let line = audit(now, &new.recorded_by, "leave-add", String::new());
+            let line = audit(now, &by, "leave-add", String::new());
             let done =
                 hall_facts::record_leave(store, &hall, new, &LeavePolicy::hall_defaults(), &line)
                     .await

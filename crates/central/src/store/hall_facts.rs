@@ -15,9 +15,7 @@ use hallclock_core::codes::{
     SESSION_CODES,
 };
 use hallclock_core::ids::StaffId;
-use hallclock_core::leave::{
-    ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveId, LeaveKind, Post, PostId,
-};
+use hallclock_core::leave::{ApprovalLevel, HalfDay, Leave, LeaveBook, LeaveId, Post, PostId};
 use hallclock_core::rules::{Meeting, SignIn};
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -27,35 +25,9 @@ use super::accounts::commit_with;
 use super::scoring::{day, instant_us, staff_id};
 use super::{exists_or, found, query, AuditEntry, Store, StoreError};
 
-/// A leave to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLeave {
-    pub staff: StaffId,
-    pub kind: LeaveKind,
-    pub first: HalfDay,
-    pub last: HalfDay,
-    pub cover: Option<StaffId>,
-    pub reason: String,
-    /// Who must approve it, by its length (`LeavePolicy::required_approval`).
-    pub approval_required: ApprovalLevel,
-    /// Who typed it in.
-    pub recorded_by: String,
-}
-
-impl NewLeave {
-    /// The leave as the rules see it, under `id`, open.
-    pub fn to_leave(&self, id: LeaveId) -> Leave {
-        Leave {
-            id,
-            staff: self.staff.clone(),
-            kind: self.kind,
-            first: self.first,
-            last: self.last,
-            cover: self.cover.clone(),
-            closed_at: None,
-        }
-    }
-}
+/// A leave to record: the core's request, the same shape the door records. Who records it is
+/// the audit line's actor.
+pub use hallclock_core::leave::LeaveRequest as NewLeave;
 
 /// A stored leave with its approval and state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +243,7 @@ impl Store {
                     &new.cover.as_ref().map(StaffId::as_str),
                     &new.reason,
                     &code_of(APPROVAL_LEVEL_CODES, new.approval_required),
-                    &new.recorded_by,
+                    &audit.actor,
                 ],
             )
             .await

@@ -238,7 +238,7 @@ fn hall_of(v: &Visit) -> Result<String, Response> {
     Ok(hall)
 }
 
-fn leave_of(f: &Params, by: &str) -> Result<NewLeave, String> {
+fn leave_of(f: &Params) -> Result<NewLeave, String> {
     let field = |k: &str| f.get(k).map_or("", |s| s.trim());
     let staff = StaffId::new(field("staff"))
         .map_err(|e| format!("工号无效 / the staff id is not valid: {e}"))?;
@@ -271,7 +271,6 @@ fn leave_of(f: &Params, by: &str) -> Result<NewLeave, String> {
         cover,
         reason: field("reason").to_string(),
         approval_required: ApprovalLevel::InspectionOffice,
-        recorded_by: by.to_string(),
     })
 }
 
@@ -280,7 +279,7 @@ pub async fn add(State(state): State<WebState>, Posted(v, f): Posted) -> Respons
         Ok(h) => h,
         Err(r) => return r,
     };
-    let new = match leave_of(&f, &v.account) {
+    let new = match leave_of(&f) {
         Ok(n) => n,
         Err(why) => return again(&state, &v, Err(Refused::Theirs(why)), Some(&f)).await,
     };
