@@ -29,6 +29,7 @@ mod door_crowd;
 mod door_passes;
 #[cfg(feature = "opencv")]
 mod enrol_console;
+#[cfg(feature = "opencv")]
 mod forms;
 #[cfg(any(feature = "opencv", feature = "rust-decoders"))]
 mod golden;
