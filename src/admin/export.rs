@@ -13,7 +13,8 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::{json, Map, Value};
 
 use crate::admin::report::{kind_key, kind_zh, session_zh, Report, ReportKind, Row, LEAVE_KINDS};
-use crate::core::leave::{HalfDay, LeaveClass};
+use crate::core::ids::StaffId;
+use crate::core::leave::{HalfDay, LeaveClass, LeaveId, LeaveKind};
 use crate::core::schedule::Session;
 use crate::core::scoring::{FundEstimate, Points};
 use hallclock_report::csv_document;
@@ -321,6 +322,24 @@ fn row_json(r: &Row) -> Value {
     o
 }
 
+/// What a listed leave and an open one show alike: its id, the person, the kind, and its first
+/// and last half day (`2026-11-03 am`).
+fn leave_json(
+    id: LeaveId,
+    staff: &StaffId,
+    kind: LeaveKind,
+    (first, last): (HalfDay, HalfDay),
+) -> Map<String, Value> {
+    let half_day = |h: HalfDay| json!(format!("{} {}", h.date, session_key(h.session)));
+    let mut o = Map::new();
+    o.insert("id".into(), json!(id.0));
+    o.insert("staff_id".into(), json!(staff.as_str()));
+    o.insert("kind".into(), json!(kind_key(kind)));
+    o.insert("first".into(), half_day(first));
+    o.insert("last".into(), half_day(last));
+    o
+}
+
 /// The report as one JSON object: `staff` maps each staff id to its counts, deduction, score (out
 /// of 30) and fund (yuan, an estimate); `hall` holds the totals; `gaps`, `open_leaves` and
 /// `leaves` the other parts.
@@ -346,31 +365,18 @@ pub fn render_json(report: &Report) -> Value {
     let open: Vec<Value> = report
         .open_leaves
         .iter()
-        .map(|l| {
-            json!({
-                "id": l.id.0,
-                "staff_id": l.staff.as_str(),
-                "kind": kind_key(l.kind),
-                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
-                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
-            })
-        })
+        .map(|l| Value::Object(leave_json(l.id, &l.staff, l.kind, (l.first, l.last))))
         .collect();
     let leaves: Vec<Value> = report
         .leaves
         .iter()
         .map(|l| {
-            json!({
-                "id": l.id.0,
-                "staff_id": l.staff.as_str(),
-                "kind": kind_key(l.kind),
-                "public": l.class == LeaveClass::Public,
-                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
-                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
-                "days": half_days_json(l.half_days),
-                "cover": l.cover.as_ref().map(|c| c.as_str()),
-                "closed": l.closed,
-            })
+            let mut o = leave_json(l.id, &l.staff, l.kind, (l.first, l.last));
+            o.insert("public".into(), json!(l.class == LeaveClass::Public));
+            o.insert("days".into(), half_days_json(l.half_days));
+            o.insert("cover".into(), json!(l.cover.as_ref().map(|c| c.as_str())));
+            o.insert("closed".into(), json!(l.closed));
+            Value::Object(o)
         })
         .collect();
     json!({
