@@ -14,12 +14,11 @@ use hallclock::core::rules::RulesConfig;
 use hallclock::core::schedule::Session;
 use hallclock_central::receiver::{router, StoreHandle};
 use hallclock_central::store::{AccountRow, AuditEntry, NewLeave};
-use hallclock_central::token::NewToken;
 use hallclock_central::web::{WebSettings, WebState};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use super::central::centre_of_east;
+use super::central::{add_door, centre_of_east};
 use super::central_api::post_json;
 use super::console::Driver;
 
@@ -103,15 +102,10 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
         )
         .await
         .unwrap();
-    let mut tokens = Vec::new();
-    for door in ["door-1", "door-2"] {
-        let token = NewToken::generate().unwrap();
-        centre
-            .add_device("east", door, &token.sha256())
-            .await
-            .unwrap();
-        tokens.push(token);
-    }
+    let tokens = [
+        add_door(&centre, "door-1").await,
+        add_door(&centre, "door-2").await,
+    ];
 
     // Serve the receiver and the pages as `hallclock-central serve` does.
     let handle = Arc::new(StoreHandle::new(db_settings.clone(), centre));

@@ -1143,12 +1143,7 @@ impl Driver {
         let b64 = self.get("/screenshot").await;
         let bytes = base64_decode(b64.as_str().expect("base64 png"));
         assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
-        let dir = repo().join("target/console-screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot folder");
-        let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, bytes).expect("screenshot written");
-        println!("screenshot: {}", path.display());
-        path
+        keep_capture(&format!("{name}.png"), &bytes, "screenshot")
     }
 
     /// Prints the page as the browser would (its print stylesheet) on A4 landscape, into
@@ -1168,12 +1163,7 @@ impl Driver {
             .await;
         let bytes = base64_decode(b64.as_str().expect("base64 pdf"));
         assert!(bytes.starts_with(b"%PDF"), "a PDF");
-        let dir = repo().join("target/console-screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot folder");
-        let path = dir.join(format!("{name}.pdf"));
-        std::fs::write(&path, bytes).expect("PDF written");
-        println!("printed: {}", path.display());
-        path
+        keep_capture(&format!("{name}.pdf"), &bytes, "printed")
     }
 
     pub(crate) async fn cookie(&self, name: &str) -> String {
@@ -1188,6 +1178,17 @@ impl Driver {
             .send()
             .await;
     }
+}
+
+/// Keeps a capture of the page (`file`: its name and ending) in `target/console-screenshots/`
+/// and says where, after `said`.
+fn keep_capture(file: &str, bytes: &[u8], said: &str) -> PathBuf {
+    let dir = repo().join("target/console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let path = dir.join(file);
+    std::fs::write(&path, bytes).expect("capture written");
+    println!("{said}: {}", path.display());
+    path
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
