@@ -171,19 +171,11 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         .unwrap();
 
     let up = start_uploader(settings(&endpoint, &token_file), &db);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    up.wait_until(|| {
         let c = door.outbox_counts().unwrap();
-        if c.acked == 450 && c.parked == 1 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out: {c:?}, {:?}",
-            up.status.borrow()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        c.acked == 450 && c.parked == 1
+    })
+    .await;
     up.cancel_and_join().await;
     assert_eq!(punch_count(&url).await, 450);
     let parked = door.parked_outbox(10).unwrap();
@@ -287,15 +279,10 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
     check_schema(&schema, &schema["$defs"]["request"], &body, "request");
 
     let up = start_uploader(settings(&endpoint, &token_file), &db);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while door.outbox_counts().unwrap().acked < 3 || !door.attempts_ready(10).unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out: {:?}",
-            up.status.borrow()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    up.wait_until(|| {
+        door.outbox_counts().unwrap().acked >= 3 && door.attempts_ready(10).unwrap().is_empty()
+    })
+    .await;
     up.cancel_and_join().await;
 
     let c = connect(&rig.cluster.url).await;

@@ -18,6 +18,7 @@ use hallclock_central::web::{WebSettings, WebState};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
+use super::assert_has;
 use super::central::{add_door, centre_of_east};
 use super::central_api::post_json;
 use super::console::Driver;
@@ -256,20 +257,14 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     web.type_in("#day", "2026-09-30").await;
     web.click("#record").await;
     let stored = web.text_when("main", "张伟").await;
-    assert!(
-        stored.contains("0003 张伟") && stored.contains("A9 串岗"),
-        "{stored}"
-    );
+    assert_has(&stored, &["0003 张伟", "A9 串岗"]);
 
     // Leave at the centre: 0003's day away is recorded with 0001 covering; a day needs the
     // deputy director (分管领导), more than the inspection office may approve.
     web.go(&format!("{base}/leave?hall=east&month=2026-09"))
         .await;
     let listed = web.text_when("main", "公休").await;
-    assert!(
-        listed.contains("已批准") && listed.contains("张主任"),
-        "{listed}"
-    );
+    assert_has(&listed, &["已批准", "张主任"]);
     web.click("#staff option[value='0003']").await;
     web.click("#kind option[value='personal']").await;
     web.type_in("#from", "2026-09-15").await;

@@ -14,6 +14,7 @@ use reqwest::header::{COOKIE, LOCATION};
 use reqwest::{redirect, Client, StatusCode};
 use serde_json::{json, Value};
 
+use super::assert_has;
 use super::daemon::DoorWithConsole;
 // The client side lives in `web` (shared with the console bench); what this module offered
 // before stays here for the test modules that take it from `console`.
@@ -162,12 +163,7 @@ pub(crate) async fn sign_in(
     match (status, session_cookie(&r)) {
         (StatusCode::SEE_OTHER, Some(c)) => {
             let flags = set_cookie_header(&r, "hallclock_session").unwrap_or_default();
-            assert!(
-                flags.contains("HttpOnly")
-                    && flags.contains("SameSite=Strict")
-                    && flags.contains("Path=/"),
-                "{flags}"
-            );
+            assert_has(&flags, &["HttpOnly", "SameSite=Strict", "Path=/"]);
             Ok(c)
         }
         _ => Err((status, r.text().await.unwrap_or_default())),
@@ -526,10 +522,7 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
     assert!(body.contains("No camera here"), "{body}");
     let (status, page) = get(&s, Some(&admin), "/enrol").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains("action=\"/enrol/capture\"") && page.contains("id=\"preview\""),
-        "{page}"
-    );
+    assert_has(&page, &["action=\"/enrol/capture\"", "id=\"preview\""]);
 
     for p in ROSTER_POSTS {
         for (form, what) in [
@@ -1247,10 +1240,7 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
     d.screenshot("03-enrolled").await;
     d.go(&s.url("/staff?q=张")).await;
     let list = d.text("#staff").await;
-    assert!(
-        list.contains("0001") && list.contains("张三") && list.contains("W03"),
-        "{list}"
-    );
+    assert_has(&list, &["0001", "张三", "W03"]);
     d.screenshot("04-staff").await;
 
     // Leave for today, no cover.
@@ -1262,12 +1252,7 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
     d.click("#leave-add").await;
     let said = d.text_when("main", "已登记请假").await;
     // A whole day needs the deputy director (分管领导), per the rules' approval table.
-    assert!(
-        said.contains("已登记请假")
-            && said.contains("需审批: 分管领导")
-            && said.contains("无人顶岗"),
-        "{said}"
-    );
+    assert_has(&said, &["已登记请假", "需审批: 分管领导", "无人顶岗"]);
     assert!(d.text("#leaves").await.contains("病假"));
     d.screenshot("05-leave").await;
     d.click("#leaves button").await;
@@ -1281,10 +1266,7 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
     // The month report, and its downloads with the browser's session.
     d.go(&s.url(&format!("/report?month={month}"))).await;
     let table = d.text("#report").await;
-    assert!(
-        table.contains("0001") && table.contains("张三") && table.contains("全中心"),
-        "{table}"
-    );
+    assert_has(&table, &["0001", "张三", "全中心"]);
     d.screenshot("07-month-report").await;
     let csv_href = d.find("#csv").await;
     let href = d.get(&format!("/element/{csv_href}/property/href")).await;

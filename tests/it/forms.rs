@@ -9,6 +9,7 @@
 use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
+use super::assert_has;
 use super::console::{answer, client, get, post_form, session, Driver, Server, Site};
 use super::output_ok;
 
@@ -122,10 +123,7 @@ async fn issue12_item3_people_by_name_and_pinyin_and_the_month_csv_by_department
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(
-        body.contains("「wf」对应多人") && body.contains("0001 王芳、0004 王峰"),
-        "{body}"
-    );
+    assert_has(&body, &["「wf」对应多人", "0001 王芳、0004 王峰"]);
     assert!(body.contains("value=\"wf\""), "{body}");
     // The month report filtered by name finds the person too.
     let (status, page) = get(
@@ -465,10 +463,7 @@ async fn issue12_item4_two_hundred_staff_paged_and_sorted_and_approval_back_on_t
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(to, "/leave?done=approved-1&month=2026-10");
     let (_, page) = get(&s, Some(&admin), &to).await;
-    assert!(
-        page.contains("#1 已批准") && page.contains("2026-10-20"),
-        "{page}"
-    );
+    assert_has(&page, &["#1 已批准", "2026-10-20"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -512,10 +507,7 @@ async fn issue12_item4_a_leave_cancelled_and_one_closed_early_in_the_browser() {
     let said = d.text_when("main", "#1 已销假").await;
     assert!(said.contains("#1 已销假"), "{said}");
     let row = d.text("#leave-1").await;
-    assert!(
-        row.contains("2026-11-24 下午") && row.contains("已销假") && row.contains("2.0"),
-        "{row}"
-    );
+    assert_has(&row, &["2026-11-24 下午", "已销假", "2.0"]);
     d.go(&s.url("/leave?month=2026-11#leaves")).await;
     d.screenshot("forms-2-leave-closed-early").await;
     // The staff table: sortable headers, the typed-id confirmation, the pager.
@@ -555,15 +547,9 @@ async fn issue12_leftover_the_calendar_shows_days_to_come_as_not_yet() {
             .to_string()
     };
     let today = cell("18");
-    assert!(
-        today.contains("上午 待定") && today.contains("下午 未到"),
-        "{today}"
-    );
+    assert_has(&today, &["上午 待定", "下午 未到"]);
     let tomorrow = cell("19");
-    assert!(
-        tomorrow.contains("上午 未到") && tomorrow.contains("下午 未到"),
-        "{tomorrow}"
-    );
+    assert_has(&tomorrow, &["上午 未到", "下午 未到"]);
     assert_eq!(
         cal.matches("待定").count(),
         1,
@@ -597,10 +583,12 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     // The change form is filled from the leave.
     let (status, page) = get(&s, Some(&admin), "/leave/edit?id=1&month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(
-        page.contains("value=\"2026-11-19\"")
-            && page.contains("<option value=\"personal\" selected>"),
-        "{page}"
+    assert_has(
+        &page,
+        &[
+            "value=\"2026-11-19\"",
+            "<option value=\"personal\" selected>",
+        ],
     );
     // Two days instead of one, with 李强 covering: back on the list, the level follows.
     let change = [
@@ -621,13 +609,7 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let (_, page) = get(&s, Some(&admin), &to).await;
     assert!(page.contains("#1 已修改"), "{page}");
     let row = page.split("id=\"leave-1\"").nth(1).unwrap_or_default();
-    assert!(
-        row.contains("公休")
-            && row.contains("2026-11-20")
-            && row.contains("0002 李强")
-            && row.contains("主要领导"),
-        "{row}"
-    );
+    assert_has(&row, &["公休", "2026-11-20", "0002 李强", "主要领导"]);
     // Approved, it is no longer changed: cancel it and enter it again.
     run(
         &s,

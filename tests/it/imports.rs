@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use hallclock::store::Store;
 
+use super::assert_has;
 use crate::{first_judged_days, hallclock_ok, run_hallclock};
 
 /// Runs the binary in `dir`: (succeeded, stdout, stderr).
@@ -92,7 +93,7 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
     );
     assert!(out.contains("1 added, 1 updated"), "{out}");
     let list = hallclock_ok(d, &["staff", "list"]);
-    assert!(list.contains("0003") && list.contains("县公安局"), "{list}");
+    assert_has(&list, &["0003", "县公安局"]);
     assert!(
         list.contains("县医保局"),
         "an empty cell keeps the department: {list}"
@@ -143,10 +144,7 @@ fn issue12_punch_csv_in_gbk_with_chinese_headers() {
         "{out}"
     );
     let list = hallclock_ok(d, &["punch", "list", "--date", "2026-11-02"]);
-    assert!(
-        list.contains("2026-11-02 07:52:00") && list.contains("2026-11-02 08:01:30"),
-        "{list}"
-    );
+    assert_has(&list, &["2026-11-02 07:52:00", "2026-11-02 08:01:30"]);
 }
 
 /// A dirty ZKTeco download: CRLF, user ids 1 and 2 mapped to 0001 and 0002 by a file, a block of

@@ -626,7 +626,7 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         .expect("the admin signs in");
     let (status, body) = get(&s, Some(&admin), "/spoofs?month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains(&link) && body.contains("现场截图"), "{body}");
+    assert_has(&body, &[&link, "现场截图"]);
     let r =
         super::console::get_response(&s, Some(&admin), &format!("/spoofs/evidence/{file}")).await;
     assert_eq!(r.status(), StatusCode::OK);
