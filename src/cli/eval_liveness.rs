@@ -309,8 +309,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             "stage_ms": stage_ms,
             "samples": samples_json,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return super::print_json(&out);
     }
 
     println!(
@@ -538,8 +537,7 @@ fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode>
             "for_target_bpcer": chosen.as_ref().map(rates_json),
             "saved": args.save,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return super::print_json(&out);
     }
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     let line = |r: &PadRates| {

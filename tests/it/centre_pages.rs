@@ -210,10 +210,7 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     web.go(&format!("{base}/person?hall=east&staff=0002&month=2026-09"))
         .await;
     let person = web.text_when("main", "door-2").await;
-    assert!(
-        person.contains("door-1") && person.contains("door-2"),
-        "{person}"
-    );
+    assert_has(&person, &["door-1", "door-2"]);
     assert!(
         person.contains("公休") && person.contains("已批准"),
         "the leave: {person}"

@@ -55,10 +55,7 @@ fn enroll_list_identify_remove() {
 
     let o = run_hallclock(d, &["staff", "list"]);
     let (out, _) = text(&o);
-    assert!(
-        out.contains("0003") && out.contains("Barack Obama") && out.contains("W02"),
-        "{out}"
-    );
+    assert_has(&out, &["0003", "Barack Obama", "W02"]);
 
     // Another photo of Obama is recognised as 0003, and the database holds no image.
     let other =
@@ -197,10 +194,7 @@ fn issue12_a_face_enrolled_under_someone_else_is_refused() {
     let o = enrol("0099", "王芳", "demo/0001_enrol.jpg", &["--same-person"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(
-        out.contains("re-enrolment: 0001") && out.contains("inactive"),
-        "{out}"
-    );
+    assert_has(&out, &["re-enrolment: 0001", "inactive"]);
     let (list, _) = text(&run_hallclock(d, &["staff", "list"]));
     let line = |id: &str| super::line_starting(&list, id);
     assert!(

@@ -1257,10 +1257,7 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
     d.screenshot("05-leave").await;
     d.click("#leaves button").await;
     let said = d.text_when("main", "#1 已批准").await;
-    assert!(
-        said.contains("#1 已批准") && said.contains("已批准 分管领导 admin"),
-        "{said}"
-    );
+    assert_has(&said, &["#1 已批准", "已批准 分管领导 admin"]);
     d.screenshot("06-leave-approved").await;
 
     // The month report, and its downloads with the browser's session.
@@ -1284,7 +1281,7 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
         .unwrap()
         .contains(".csv"));
     let csv = csv.text().await.unwrap();
-    assert!(csv.contains("0001") && csv.contains("张三"), "{csv}");
+    assert_has(&csv, &["0001", "张三"]);
     let xlsx = client()
         .get(href.replace("format=csv", "format=xlsx"))
         .header(COOKIE, &cookie)
@@ -1304,24 +1301,20 @@ async fn a_browser_signs_in_enrols_from_a_photo_enters_leave_and_downloads_the_m
     let cal = d.text("#calendar").await;
     // Nobody punched this month: the working days so far are absences; today, with no cover
     // arranged, absence (an uncovered leave excuses nothing).
-    assert!(
-        cal.contains("一")
-            && cal.contains(&today.day().to_string())
-            && cal.contains("上午")
-            && cal.contains("缺岗"),
-        "{cal}"
-    );
+    assert_has(&cal, &["一", &today.day().to_string(), "上午", "缺岗"]);
     d.go(&s.url("/status")).await;
     assert!(d.text("#status").await.contains("已录入人数"));
     d.screenshot("09-status").await;
     d.go(&s.url("/audit?lang=en")).await;
     let audit = d.text("#audit").await;
-    assert!(
-        audit.contains("enrol")
-            && audit.contains("leave-add")
-            && audit.contains("leave-approve")
-            && audit.contains("consent notice 2026-1"),
-        "{audit}"
+    assert_has(
+        &audit,
+        &[
+            "enrol",
+            "leave-add",
+            "leave-approve",
+            "consent notice 2026-1",
+        ],
     );
     assert!(
         d.text("h1").await.contains("Audit log"),

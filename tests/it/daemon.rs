@@ -484,10 +484,7 @@ fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
         run.stderr()
     );
     let err = run.stderr();
-    assert!(
-        err.contains("NOT recorded") && err.contains("database or disk is full"),
-        "{err}"
-    );
+    assert_has(&err, &["NOT recorded", "database or disk is full"]);
     assert!(
         err.contains("signal=Fault"),
         "the door shows a fault: {err}"

@@ -5,7 +5,7 @@ use hallclock::core::image::BgrImage;
 use hallclock::vision::detector::DetectorSize;
 use hallclock::vision::{LivenessModel, OrtRuntime, VisionError};
 
-use super::{fixture, models, output_ok, repo};
+use super::{assert_has, fixture, models, output_ok, repo};
 
 fn largest_face(img: &BgrImage) -> hallclock::vision::Face {
     let (_rt, mut det, _emb) = models();
@@ -53,10 +53,7 @@ fn a_missing_liveness_model_says_which_and_what_to_do() {
         "{e:?}"
     );
     let text = e.to_string();
-    assert!(
-        text.contains("minifasnet_v2.onnx") && text.contains("mode = \"off\""),
-        "{text}"
-    );
+    assert_has(&text, &["minifasnet_v2.onnx", "mode = \"off\""]);
     std::fs::remove_file(dir.path().join("minifasnet_v2.toml")).expect("rm");
     let text = LivenessModel::load_from_dir(&rt, dir.path(), 1)
         .expect_err("manifest missing")
@@ -166,8 +163,5 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
         .expect("eval-liveness runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("live/") && err.contains("make-attacks"),
-        "{err}"
-    );
+    assert_has(&err, &["live/", "make-attacks"]);
 }

@@ -191,10 +191,7 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     d.sign_in(&pm.base, None).await;
     d.go(&pm.url("/today")).await;
     let morning = d.text("#today-morning").await;
-    assert!(
-        morning.contains("0001") && morning.contains("08:09 迟到 9 分钟"),
-        "{morning}"
-    );
+    assert_has(&morning, &["0001", "08:09 迟到 9 分钟"]);
     assert_has(&morning, &["0002", "缺卡"]);
     d.screenshot("today-08-afternoon").await;
     // The afternoon board in English.
