@@ -1047,6 +1047,12 @@ impl Driver {
             .await;
     }
 
+    /// Opens `url` and reads the page's `main` once it shows `needle` (as [`Driver::text_when`]).
+    pub(crate) async fn open_main(&self, url: &str, needle: &str) -> String {
+        self.go(url).await;
+        self.text_when("main", needle).await
+    }
+
     pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .cmd(

@@ -199,16 +199,12 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
     let set = dir.path().join("set");
     super::liveness::make_attacks(dir.path(), &set, &["demo/single_face.mp4"], 24);
     let enrolled = dir.path().join("enrolled.db");
-    run(&[
-        "--db",
-        &enrolled.to_string_lossy(),
-        "enroll",
-        "--id",
-        "0001",
-        "--name",
-        "张三",
-        &set.join("live/single_face_still00.jpg").to_string_lossy(),
-    ]);
+    enrol_zhang_san(
+        super::hallclock_command(dir.path())
+            .arg("--db")
+            .arg(&enrolled),
+        &set,
+    );
     // The door on a clip of `kind`, in `mode`: what it printed and what its database holds.
     let door = |kind: &str, mode: &str| {
         let db = dir
@@ -514,30 +510,17 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
     let set = dir.join("set");
     super::liveness::make_attacks(&dir, &set, &["demo/single_face.mp4"], 24);
     let db = dir.join("hallclock.db");
-    let o = s
-        .hallclock()
-        .args(["enroll", "--id", "0001", "--name", "张三"])
-        .arg(set.join("live/single_face_still00.jpg"))
-        .output()
-        .expect("enroll runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    enrol_zhang_san(&mut s.hallclock(), &set);
     let off_db = dir.join("off.db");
     // The console holds the first database open (its enrolment may sit in the WAL): the door
     // without evidence frames gets a database of its own, enrolled the same way.
-    let mut c = super::hallclock_command(&dir);
-    c.env("HALLCLOCK_NOW", NOW).arg("--db").arg(&off_db);
-    let (ok, text) = output_of(
-        &mut c,
-        &[
-            "enroll",
-            "--id",
-            "0001",
-            "--name",
-            "张三",
-            &set.join("live/single_face_still00.jpg").to_string_lossy(),
-        ],
+    enrol_zhang_san(
+        super::hallclock_command(&dir)
+            .env("HALLCLOCK_NOW", NOW)
+            .arg("--db")
+            .arg(&off_db),
+        &set,
     );
-    assert!(ok, "{text}");
     let evidence_dir = |db: &std::path::Path| {
         let mut name = db.as_os_str().to_owned();
         name.push(".evidence");
@@ -654,6 +637,14 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         !evidence_dir(&off_db).exists(),
         "keep-evidence off: nothing written"
     );
+}
+
+/// Enrols 0001 张三 from the live still that `make_attacks` wrote into `set`, through `c` (the
+/// real binary, its database chosen); it must succeed.
+fn enrol_zhang_san(c: &mut std::process::Command, set: &std::path::Path) {
+    c.args(["enroll", "--id", "0001", "--name", "张三"])
+        .arg(set.join("live/single_face_still00.jpg"));
+    super::output_ok(c, "enroll runs");
 }
 
 /// Runs `c` with `args`: whether it succeeded, and what it printed (stdout, then stderr).
