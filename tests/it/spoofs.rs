@@ -212,16 +212,8 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
             .join(format!("{mode}-{}.db", kind.replace('/', "-")));
         std::fs::copy(&enrolled, &db).expect("a copy of the enrolled database");
         let config = dir.path().join("door.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
-                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
-                 [liveness]\nmode = \"{mode}\"\n",
-                src = set.join(kind).join("single_face_00"),
-            ),
-        )
-        .expect("config");
+        let clip = set.join(kind).join("single_face_00");
+        write_door_config(&config, &db, &clip, &format!("mode = \"{mode}\"\n"));
         let printed = run(&["--config", &config.to_string_lossy(), "run"]);
         let store = Store::open(&db).expect("the door's database");
         let day = |t: &str| -> Timestamp { t.parse().expect("an instant") };
@@ -541,16 +533,13 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         } else {
             ""
         };
-        std::fs::write(
+        let clip = set.join("attack/replay/single_face_00");
+        write_door_config(
             &config,
-            format!(
-                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
-                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
-                 [liveness]\nmode = \"refuse\"\n{evidence}",
-                src = set.join("attack/replay/single_face_00"),
-            ),
-        )
-        .expect("config");
+            db,
+            &clip,
+            &format!("mode = \"refuse\"\n{evidence}"),
+        );
         // On the console's day, so that the door's passes fall in its month.
         let mut c = super::hallclock_command(&dir);
         c.env("HALLCLOCK_NOW", NOW).arg("--config").arg(&config);
@@ -637,6 +626,25 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         !evidence_dir(&off_db).exists(),
         "keep-evidence off: nothing written"
     );
+}
+
+/// Writes the door's config for a run on the clip `clip` into `config`: database `db`, votes of
+/// 3 in 5, 15 frames a second, no clock check, and `liveness`, the `[liveness]` section's lines.
+fn write_door_config(
+    config: &std::path::Path,
+    db: &std::path::Path,
+    clip: &std::path::Path,
+    liveness: &str,
+) {
+    std::fs::write(
+        config,
+        format!(
+            "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
+             [camera]\nsource = {clip:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
+             [liveness]\n{liveness}"
+        ),
+    )
+    .expect("config");
 }
 
 /// Enrols 0001 张三 from the live still that `make_attacks` wrote into `set`, through `c` (the
