@@ -353,6 +353,15 @@ pub(crate) async fn centre_of_east(
     (cluster, db_settings, centre, holidays)
 }
 
+/// Sets 0002's first judged day at `centre` (hall `east`).
+async fn first_judged_day_of_0002(centre: &CentralStore, day: jiff::civil::Date) {
+    let staff = StaffId::new("0002").unwrap();
+    centre
+        .set_staff_facts("east", &staff, Some(day), None, None)
+        .await
+        .unwrap();
+}
+
 /// Registers a door of hall `east` at `centre`: its new token.
 pub(crate) async fn add_door(centre: &CentralStore, door: &str) -> NewToken {
     let token = NewToken::generate().unwrap();
@@ -562,16 +571,7 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     let (_cluster, db_settings, centre, _) =
         centre_of_east(&[("0001", "王芳"), ("0002", "李明")]).await;
     let from: jiff::civil::Date = "2026-11-02".parse().unwrap();
-    centre
-        .set_staff_facts(
-            "east",
-            &StaffId::new("0002").unwrap(),
-            Some(from),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    first_judged_day_of_0002(&centre, from).await;
     let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
     let (dir, endpoint) = (&door_of_east.dir, door_of_east.endpoint.clone());
     let token_file = dir.path().join("upload-token");
@@ -615,16 +615,7 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     ));
     let later: jiff::civil::Date = "2026-11-16".parse().unwrap();
     let centre = CentralStore::connect(&db_settings).await.unwrap();
-    centre
-        .set_staff_facts(
-            "east",
-            &StaffId::new("0002").unwrap(),
-            Some(later),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    first_judged_day_of_0002(&centre, later).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if li(&db).1 == Some(later.to_string()) {
