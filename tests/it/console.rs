@@ -228,6 +228,47 @@ pub(crate) async fn post_form(
     (r.status(), r.text().await.unwrap_or_default())
 }
 
+/// `POST path` as the signed-in `(cookie, csrf token)`, the token added to `form`: the status and
+/// the body (the target of a redirect instead).
+pub(crate) async fn post_signed(
+    s: &(impl Site + ?Sized),
+    (cookie, csrf): (&str, &str),
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    post_form(s, Some(cookie), path, &with_csrf(form, csrf)).await
+}
+
+/// `hallclock leave approve` of leave #1 at the director's level by `by`, with the unit's
+/// certificate from `certifier`: its arguments.
+pub(crate) fn approve_leave_1_args<'a>(by: &'a str, certifier: &'a str) -> [&'a str; 10] {
+    [
+        "leave",
+        "approve",
+        "--id",
+        "1",
+        "--level",
+        "director",
+        "--by",
+        by,
+        "--certified-by",
+        certifier,
+    ]
+}
+
+/// The leave form's fields: `staff`'s leave of `kind` over the whole days `from` to `to`, then
+/// `more` (a cover, a reason, a first or last session).
+pub(crate) fn leave_form<'a>(
+    staff: &'a str,
+    kind: &'a str,
+    (from, to): (&'a str, &'a str),
+    more: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![("staff", staff), ("kind", kind), ("from", from), ("to", to)];
+    form.extend_from_slice(more);
+    form
+}
+
 /// A form's fields, as `reqwest` posts them.
 type Form<'a> = &'a [(&'a str, &'a str)];
 
@@ -411,7 +452,7 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
         .filter(|p| !["/logout", "/enrol", "/enrol/capture"].contains(p))
     {
         assert_eq!(
-            post_form(&s, Some(&viewer), p, &[("csrf", &vc)]).await.0,
+            post_signed(&s, (&viewer, &vc), p, &[]).await.0,
             StatusCode::FORBIDDEN,
             "viewer POST {p}"
         );
@@ -454,9 +495,7 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
         );
     }
     for p in ["/posts", "/duty", "/meetings"] {
-        let status = post_form(&s, Some(&supervisor), p, &[("csrf", &sc)])
-            .await
-            .0;
+        let status = post_signed(&s, (&supervisor, &sc), p, &[]).await.0;
         assert!(
             status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
             "supervisor POST {p}: {status}"
@@ -609,9 +648,7 @@ async fn console_refuses_the_anonymous_the_wrong_role_forged_forms_guessed_passw
 
     // Signing out ends the session.
     assert_eq!(
-        post_form(&s, Some(&viewer), "/logout", &[("csrf", &vc)])
-            .await
-            .0,
+        post_signed(&s, (&viewer, &vc), "/logout", &[]).await.0,
         StatusCode::SEE_OTHER
     );
     assert_eq!(

@@ -10,7 +10,10 @@ use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
 use super::assert_has;
-use super::console::{answer, client, get, post_form, session, Driver, Server, Site};
+use super::console::{
+    answer, approve_leave_1_args, client, get, leave_form, post_signed, session, Driver, Server,
+    Site,
+};
 use super::output_ok;
 
 /// Runs a `hallclock` command of the server's config, which must succeed; its standard output.
@@ -91,37 +94,19 @@ async fn issue12_item3_people_by_name_and_pinyin_and_the_month_csv_by_department
     assert!(!table.contains("李强"), "{page}");
 
     // A leave for `lq` is 李强's (0002), with 张伟 (`zw`) covering; the list shows both names.
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "lq"),
-            ("kind", "personal"),
-            ("from", "2026-11-19"),
-            ("to", "2026-11-19"),
-            ("cover", "zw"),
-        ],
-    )
-    .await;
+    let leave = leave_form(
+        "lq",
+        "personal",
+        ("2026-11-19", "2026-11-19"),
+        &[("cover", "zw")],
+    );
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("已登记请假 #1 0002"), "{body}");
     assert!(body.contains("0003 张伟"), "{body}");
     // `wf` is both 王芳 and 王峰: refused, naming them, with what was typed kept.
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "wf"),
-            ("kind", "annual"),
-            ("from", "2026-11-20"),
-            ("to", "2026-11-20"),
-        ],
-    )
-    .await;
+    let leave = leave_form("wf", "annual", ("2026-11-20", "2026-11-20"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_has(&body, &["「wf」对应多人", "0001 王芳、0004 王峰"]);
     assert!(body.contains("value=\"wf\""), "{body}");
@@ -215,17 +200,13 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     let (admin, csrf) = session(&s, "admin").await;
 
     // Covering one's own post: refused, the form as typed.
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("staff", "王芳"),
-        ("kind", "annual"),
-        ("from", "2026-11-19"),
+    let more = [
         ("from_session", "pm"),
-        ("to", "2026-11-20"),
         ("cover", "0001"),
         ("reason", "回老家办事"),
     ];
-    let (status, body) = post_form(&s, Some(&admin), "/leave", &form).await;
+    let form = leave_form("王芳", "annual", ("2026-11-19", "2026-11-20"), &more);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("顶岗人不能是请假人本人(0001)"), "{body}");
     for kept in [
@@ -240,17 +221,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         assert!(body.contains(kept), "{kept} not kept: {body}");
     }
     // Leave on a weekend: no approval needed, nothing recorded; in English with ?lang=en.
-    let weekend = [
-        ("csrf", csrf.as_str()),
-        ("staff", "0002"),
-        ("kind", "personal"),
-        ("from", "2026-11-21"),
-        ("to", "2026-11-22"),
-    ];
-    let (status, body) = post_form(&s, Some(&admin), "/leave", &weekend).await;
+    let weekend = leave_form("0002", "personal", ("2026-11-21", "2026-11-22"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &weekend).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("所请时段都是休息日,休息日无需请假"), "{body}");
-    let (_, body) = post_form(&s, Some(&admin), "/leave?lang=en", &weekend).await;
+    let (_, body) = post_signed(&s, (&admin, &csrf), "/leave?lang=en", &weekend).await;
     assert!(
         body.contains("no working half day (all days off)"),
         "{body}"
@@ -260,12 +235,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         .all(|l| !l.contains("0002")));
 
     // A correction in the future: refused, saying why.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/amend",
         &[
-            ("csrf", &csrf),
             ("staff", "lq"),
             ("at", "2026-11-18 17:30"),
             ("action", "add"),
@@ -284,11 +258,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     );
 
     // Deactivating needs the person's id typed: a wrong one changes nothing.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/staff/deactivate",
-        &[("csrf", &csrf), ("id", "0003"), ("confirm", "0002")],
+        &[("id", "0003"), ("confirm", "0002")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -297,11 +271,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         body.contains("id=\"deactivate-0003\""),
         "still active: {body}"
     );
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/staff/deactivate",
-        &[("csrf", &csrf), ("id", "0003"), ("confirm", "0003")],
+        &[("id", "0003"), ("confirm", "0003")],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -309,22 +283,16 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
 
     // A retired post keeps its line and is no longer offered, nor set again.
     for (post, a, b) in [("W01", "wf", "lq"), ("W09", "0002", "0001")] {
-        let (status, body) = post_form(
+        let (status, body) = post_signed(
             &s,
-            Some(&admin),
+            (&admin, &csrf),
             "/posts",
-            &[("csrf", &csrf), ("post", post), ("a", a), ("b", b)],
+            &[("post", post), ("a", a), ("b", b)],
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let (_, body) = post_form(
-        &s,
-        Some(&admin),
-        "/posts/retire",
-        &[("csrf", &csrf), ("post", "W09")],
-    )
-    .await;
+    let (_, body) = post_signed(&s, (&admin, &csrf), "/posts/retire", &[("post", "W09")]).await;
     assert!(body.contains("已停用岗位 W09"), "{body}");
     let offered = body
         .split("<datalist id=\"posts-offered\">")
@@ -344,16 +312,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         retired.contains("W09") && retired.contains("0002 李强"),
         "{body}"
     );
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/posts",
-        &[
-            ("csrf", &csrf),
-            ("post", "W09"),
-            ("a", "0001"),
-            ("b", "0002"),
-        ],
+        &[("post", "W09"), ("a", "0001"), ("b", "0002")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -361,12 +324,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     assert!(!run(&s, &["post", "list"]).contains("W09"));
 
     // A meeting that ends before it starts: refused, the form as typed.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/meetings",
         &[
-            ("csrf", &csrf),
             ("title", "月例会"),
             ("start", "2026-11-18 16:00"),
             ("end", "2026-11-18 15:00"),
@@ -557,19 +519,8 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let s = Server::start_at("2026-11-18T10:00:00+08:00");
     s.staff_add(&[("0001", "王芳"), ("0002", "李强")]);
     let (admin, csrf) = session(&s, "admin").await;
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "0001"),
-            ("kind", "personal"),
-            ("from", "2026-11-19"),
-            ("to", "2026-11-19"),
-        ],
-    )
-    .await;
+    let leave = leave_form("0001", "personal", ("2026-11-19", "2026-11-19"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // The change form is filled from the leave.
     let (status, page) = get(&s, Some(&admin), "/leave/edit?id=1&month=2026-11").await;
@@ -602,21 +553,7 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let row = page.split("id=\"leave-1\"").nth(1).unwrap_or_default();
     assert_has(&row, &["公休", "2026-11-20", "0002 李强", "主要领导"]);
     // Approved, it is no longer changed: cancel it and enter it again.
-    run(
-        &s,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "director",
-            "--by",
-            "admin",
-            "--certified-by",
-            "负责人",
-        ],
-    );
+    run(&s, &approve_leave_1_args("admin", "负责人"));
     let (status, page) = post_to(&s, &admin, "/leave/edit", &change).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains("请假 #1 已批准,不能修改"), "{page}");

@@ -192,7 +192,7 @@ fn issue12_doctor_warns_without_next_months_holidays() {
     assert_has(
         &out,
         &[
-            "WARN holiday calendar: no holiday calendar for 2027 (the next 30 days, to 2027-01-14)",
+            "WARN  holiday calendar: no holiday calendar for 2027 (the next 30 days, to 2027-01-14)",
             "holidays-2027.txt",
         ],
     );
