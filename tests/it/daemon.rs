@@ -798,7 +798,10 @@ fn doctor_says_ok_or_what_to_do_for_each_check() {
         ),
         "{out}"
     );
-    assert_has(&out, &["FAIL  database:", "does not exist yet; enrol staff"]);
+    assert_has(
+        &out,
+        &["FAIL  database:", "does not exist yet; enrol staff"],
+    );
     assert!(out.contains("2 check(s) failed"), "{out}");
 }
 

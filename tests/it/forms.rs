@@ -551,7 +551,7 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let (_, page) = get(&s, Some(&admin), &to).await;
     assert!(page.contains("#1 已修改"), "{page}");
     let row = page.split("id=\"leave-1\"").nth(1).unwrap_or_default();
-    assert_has(&row, &["公休", "2026-11-20", "0002 李强", "主要领导"]);
+    assert_has(row, &["公休", "2026-11-20", "0002 李强", "主要领导"]);
     // Approved, it is no longer changed: cancel it and enter it again.
     run(&s, &approve_leave_1_args("admin", "负责人"));
     let (status, page) = post_to(&s, &admin, "/leave/edit", &change).await;
