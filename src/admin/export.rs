@@ -9,11 +9,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::{json, Map, Value};
 
 use crate::admin::report::{kind_key, kind_zh, session_zh, Report, ReportKind, Row, LEAVE_KINDS};
-use crate::core::leave::{HalfDay, LeaveClass};
+use crate::core::ids::StaffId;
+use crate::core::leave::{HalfDay, LeaveClass, LeaveId, LeaveKind};
 use crate::core::schedule::Session;
 use crate::core::scoring::{FundEstimate, Points};
 use hallclock_report::csv_document;
@@ -321,6 +322,24 @@ fn row_json(r: &Row) -> Value {
     o
 }
 
+/// What a listed leave and an open one show alike: its id, the person, the kind, and its first
+/// and last half day (`2026-11-03 am`).
+fn leave_json(
+    id: LeaveId,
+    staff: &StaffId,
+    kind: LeaveKind,
+    (first, last): (HalfDay, HalfDay),
+) -> Map<String, Value> {
+    let half_day = |h: HalfDay| json!(format!("{} {}", h.date, session_key(h.session)));
+    let mut o = Map::new();
+    o.insert("id".into(), json!(id.0));
+    o.insert("staff_id".into(), json!(staff.as_str()));
+    o.insert("kind".into(), json!(kind_key(kind)));
+    o.insert("first".into(), half_day(first));
+    o.insert("last".into(), half_day(last));
+    o
+}
+
 /// The report as one JSON object: `staff` maps each staff id to its counts, deduction, score (out
 /// of 30) and fund (yuan, an estimate); `hall` holds the totals; `gaps`, `open_leaves` and
 /// `leaves` the other parts.
@@ -346,31 +365,18 @@ pub fn render_json(report: &Report) -> Value {
     let open: Vec<Value> = report
         .open_leaves
         .iter()
-        .map(|l| {
-            json!({
-                "id": l.id.0,
-                "staff_id": l.staff.as_str(),
-                "kind": kind_key(l.kind),
-                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
-                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
-            })
-        })
+        .map(|l| Value::Object(leave_json(l.id, &l.staff, l.kind, (l.first, l.last))))
         .collect();
     let leaves: Vec<Value> = report
         .leaves
         .iter()
         .map(|l| {
-            json!({
-                "id": l.id.0,
-                "staff_id": l.staff.as_str(),
-                "kind": kind_key(l.kind),
-                "public": l.class == LeaveClass::Public,
-                "first": format!("{} {}", l.first.date, session_key(l.first.session)),
-                "last": format!("{} {}", l.last.date, session_key(l.last.session)),
-                "days": half_days_json(l.half_days),
-                "cover": l.cover.as_ref().map(|c| c.as_str()),
-                "closed": l.closed,
-            })
+            let mut o = leave_json(l.id, &l.staff, l.kind, (l.first, l.last));
+            o.insert("public".into(), json!(l.class == LeaveClass::Public));
+            o.insert("days".into(), half_days_json(l.half_days));
+            o.insert("cover".into(), json!(l.cover.as_ref().map(|c| c.as_str())));
+            o.insert("closed".into(), json!(l.closed));
+            Value::Object(o)
         })
         .collect();
     json!({
@@ -416,6 +422,28 @@ pub fn xlsx_bytes(report: &Report) -> Result<Vec<u8>, ExportError> {
     };
     let mut workbook = build_workbook(report).map_err(err)?;
     workbook.save_to_buffer().map_err(err)
+}
+
+/// A new sheet named `name`, printed landscape on one page width.
+fn new_sheet<'a>(wb: &'a mut Workbook, name: &str) -> Result<&'a mut Worksheet, XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    fit_page(ws);
+    Ok(ws)
+}
+
+/// Writes `cells` as text in row `r`, from column `first` on.
+fn texts(
+    ws: &mut Worksheet,
+    r: u32,
+    first: usize,
+    cells: &[&str],
+    format: &Format,
+) -> Result<(), XlsxError> {
+    for (i, cell) in cells.iter().enumerate() {
+        ws.write_string_with_format(r, col(first + i), *cell, format)?;
+    }
+    Ok(())
 }
 
 fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
@@ -480,9 +508,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     fit_page(ws);
 
     // 请假 (days by kind)
-    let ws = wb.add_worksheet();
-    ws.set_name("请假")?;
-    fit_page(ws);
+    let ws = new_sheet(&mut wb, "请假")?;
     ws.write_string_with_format(0, 0, format!("请假天数(按类别) {}", report.label), &s.title)?;
     let mut names = vec!["工号", "姓名"];
     names.extend(LEAVE_KINDS.iter().map(|k| kind_zh(*k)));
@@ -514,9 +540,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_range_width(2, 10, 12)?;
 
     // 请假明细
-    let ws = wb.add_worksheet();
-    ws.set_name("请假明细")?;
-    fit_page(ws);
+    let ws = new_sheet(&mut wb, "请假明细")?;
     headers(
         ws,
         0,
@@ -558,17 +582,19 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_range_width(6, 8, 14)?;
 
     // 断档
-    let ws = wb.add_worksheet();
-    ws.set_name("断档")?;
-    fit_page(ws);
+    let ws = new_sheet(&mut wb, "断档")?;
     headers(ws, 0, &["日期", "时段", "窗口", "A角", "B角"], &s)?;
     for (i, g) in report.gaps.iter().enumerate() {
         let r = row_index(i + 1);
-        ws.write_string_with_format(r, 0, g.date.to_string(), &s.text)?;
-        ws.write_string_with_format(r, 1, session_zh(g.session), &s.text)?;
-        ws.write_string_with_format(r, 2, g.post.as_str(), &s.text)?;
-        ws.write_string_with_format(r, 3, g.holder.as_str(), &s.text)?;
-        ws.write_string_with_format(r, 4, g.backup.as_str(), &s.text)?;
+        let date = g.date.to_string();
+        let cells = [
+            date.as_str(),
+            session_zh(g.session),
+            g.post.as_str(),
+            g.holder.as_str(),
+            g.backup.as_str(),
+        ];
+        texts(ws, r, 0, &cells, &s.text)?;
     }
     if report.gaps.is_empty() {
         ws.write_string_with_format(1, 0, "无断档", &s.note)?;
@@ -576,17 +602,14 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
     ws.set_column_range_width(0, 4, 12)?;
 
     // 未销假
-    let ws = wb.add_worksheet();
-    ws.set_name("未销假")?;
-    fit_page(ws);
+    let ws = new_sheet(&mut wb, "未销假")?;
     headers(ws, 0, &["编号", "工号", "类别", "起", "止"], &s)?;
     for (i, l) in report.open_leaves.iter().enumerate() {
         let r = row_index(i + 1);
         ws.write_number_with_format(r, 0, l.id.0 as f64, &s.int)?;
-        ws.write_string_with_format(r, 1, l.staff.as_str(), &s.text)?;
-        ws.write_string_with_format(r, 2, kind_zh(l.kind), &s.text)?;
-        ws.write_string_with_format(r, 3, half_day_zh(l.first), &s.text)?;
-        ws.write_string_with_format(r, 4, half_day_zh(l.last), &s.text)?;
+        let (first, last) = (half_day_zh(l.first), half_day_zh(l.last));
+        let cells = [l.staff.as_str(), kind_zh(l.kind), &first, &last];
+        texts(ws, r, 1, &cells, &s.text)?;
     }
     if report.open_leaves.is_empty() {
         ws.write_string_with_format(1, 0, "无", &s.note)?;
@@ -596,9 +619,7 @@ fn build_workbook(report: &Report) -> Result<Workbook, XlsxError> {
 
     // 月度得分 (year)
     if report.kind == ReportKind::Year {
-        let ws = wb.add_worksheet();
-        ws.set_name("月度得分")?;
-        fit_page(ws);
+        let ws = new_sheet(&mut wb, "月度得分")?;
         let months: Vec<String> = report
             .people
             .first()

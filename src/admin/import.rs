@@ -22,6 +22,7 @@ use crate::core::calendar::{Calendar, CalendarError, DutyEntry, SummerRule};
 use crate::core::ids::StaffId;
 use crate::core::rules::Punch;
 use crate::core::schedule::{ScheduleConfig, Sessions};
+use crate::core::staff::StaffImportRow;
 
 /// One record of an import, with the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -506,18 +507,6 @@ pub fn check_known_staff<T>(
     }
 }
 
-/// One person of a staff list file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffLine {
-    pub id: StaffId,
-    pub name: String,
-    pub post: Option<String>,
-    /// 派驻单位: the unit the person is seconded from.
-    pub department: Option<String>,
-    /// The first day the person is judged (考勤起始日期).
-    pub active_from: Option<Date>,
-}
-
 /// Reads a staff list CSV (or an .xlsx sheet turned into CSV by [`xlsx_to_csv`]) to its end.
 /// Columns, in any order: `staff_id` (工号) and `name` (姓名) required; `post` (窗口, 岗位),
 /// `department` (派驻单位, 部门, 单位) and `active_from` (考勤起始日期, 起始日期; `2026-07-01` or
@@ -526,7 +515,7 @@ pub struct StaffLine {
 ///
 /// # Errors
 /// [`ImportError`] when the header is unusable; bad lines are in [`Parsed::rejected`].
-pub fn read_staff_csv(text: &str, ids: &IdMapping) -> Result<Parsed<StaffLine>, ImportError> {
+pub fn read_staff_csv(text: &str, ids: &IdMapping) -> Result<Parsed<StaffImportRow>, ImportError> {
     let table = Table::read(text, STAFF_COLUMNS)?;
     let id_col = table.column(
         &["staff_id", "id", "工号", "人员编号"],
@@ -573,7 +562,7 @@ pub fn read_staff_csv(text: &str, ids: &IdMapping) -> Result<Parsed<StaffLine>, 
                 expected: "a real date as YYYY-MM-DD or YYYY/M/D",
             })?),
         };
-        Ok(StaffLine {
+        Ok(StaffImportRow {
             id,
             name,
             post: optional(post_col),

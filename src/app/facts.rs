@@ -73,14 +73,9 @@ pub fn apply(
                 s.id, s.id
             )
         })?;
-        let active_from = s
-            .active_from
-            .as_deref()
-            .map(str::parse::<Date>)
-            .transpose()
-            .refused_as(|e| {
-                format!("中心下发的 {} 考勤起始日期无效 / the centre's active-from of {} is not a date: {e}", s.id, s.id)
-            })?;
+        let active_from = optional_date(s.active_from.as_deref()).refused_as(|e| {
+            format!("中心下发的 {} 考勤起始日期无效 / the centre's active-from of {} is not a date: {e}", s.id, s.id)
+        })?;
         rows.push(StaffImportRow {
             id,
             name: s.name.clone(),
@@ -92,12 +87,7 @@ pub fn apply(
     // Everything is read before anything is written: a value that does not read changes nothing.
     let mut last_days = Vec::with_capacity(facts.staff.len());
     for (row, s) in rows.iter().zip(&facts.staff) {
-        let last = s
-            .active_until
-            .as_deref()
-            .map(str::parse::<Date>)
-            .transpose()
-            .refused_as(|e| {
+        let last = optional_date(s.active_until.as_deref()).refused_as(|e| {
                 format!(
                     "中心下发的 {} 考勤截止日期无效 / the centre's active-until of {} is not a date: {e}",
                     s.id, s.id
@@ -151,6 +141,11 @@ pub fn apply(
 ///
 /// # Errors
 /// [`AppError::Refused`] naming the first value that does not read (nothing is applied).
+/// A date the centre may leave out (`YYYY-MM-DD`).
+fn optional_date(text: Option<&str>) -> Result<Option<Date>, jiff::Error> {
+    text.map(str::parse::<Date>).transpose()
+}
+
 fn read_centre_facts(facts: &WireFacts) -> Result<CentreFacts, AppError> {
     fn bad(what: &str, value: &str) -> AppError {
         AppError::Refused(format!(

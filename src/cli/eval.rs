@@ -238,8 +238,7 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
             "hardest_genuine_pairs": hardest_genuine,
             "hardest_impostor_pairs": hardest_impostor,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return super::print_json(&out);
     }
     println!(
         "dataset {}: {} photos of {} identities, embedder {}{}",

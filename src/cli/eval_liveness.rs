@@ -250,14 +250,6 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
         ),
     ];
 
-    let rates_json = |r: &PadRates| {
-        json!({
-            "threshold": r.threshold,
-            "apcer": r.apcer.iter().map(|(k, a)| (k.clone(), json!(a))).collect::<serde_json::Map<_, _>>(),
-            "apcer_max": r.apcer_max,
-            "bpcer": r.bpcer,
-        })
-    };
     let live_count = acquired.iter().filter(|s| s.attack.is_none()).count();
     let mut kinds: Vec<(String, usize)> = Vec::new();
     for s in &acquired {
@@ -281,8 +273,8 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
                     "mean_bona_fide_score": mean_live,
                     "mean_attack_score": mean_attack,
                     "at_configured_threshold": rates_json(&pad.rates_at(*threshold)),
-                    "bpcer_at_apcer_5": pad.bpcer_at_apcer(ATTACK_PRESENTATION_LIMIT).map(|r| rates_json(&r)),
-                    "for_target_bpcer": pad.threshold_for_bpcer(args.target_bpcer).map(|r| rates_json(&r)),
+                    "bpcer_at_apcer_5": pad.bpcer_at_apcer(ATTACK_PRESENTATION_LIMIT).as_ref().map(rates_json),
+                    "for_target_bpcer": pad.threshold_for_bpcer(args.target_bpcer).as_ref().map(rates_json),
                 }),
             );
         }
@@ -317,8 +309,7 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
             "stage_ms": stage_ms,
             "samples": samples_json,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return super::print_json(&out);
     }
 
     println!(
@@ -380,6 +371,16 @@ pub fn run(config: &Config, args: EvalLivenessArgs) -> anyhow::Result<ExitCode> 
         per(t_judge)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The error rates at one threshold, as the JSON output shows them.
+fn rates_json(r: &PadRates) -> serde_json::Value {
+    json!({
+        "threshold": r.threshold,
+        "apcer": r.apcer.iter().map(|(k, a)| (k.clone(), json!(a))).collect::<serde_json::Map<_, _>>(),
+        "apcer_max": r.apcer_max,
+        "bpcer": r.bpcer,
+    })
 }
 
 fn verdict_codes(v: &LivenessVerdict) -> Vec<&'static str> {
@@ -524,14 +525,6 @@ fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode>
             )
             .context("recording the calibration")?;
     }
-    let rates = |r: &PadRates| {
-        json!({
-            "threshold": r.threshold,
-            "apcer": r.apcer.iter().map(|(k, a)| (k.clone(), json!(a))).collect::<serde_json::Map<_, _>>(),
-            "apcer_max": r.apcer_max,
-            "bpcer": r.bpcer,
-        })
-    };
     if args.json {
         let out = json!({
             "source": "database",
@@ -539,13 +532,12 @@ fn from_db(config: &Config, args: &EvalLivenessArgs) -> anyhow::Result<ExitCode>
             "bona_fide": pad.bona_fide.len(),
             "attacks": pad.attacks.iter().map(|(k, v)| (k.clone(), json!(v.len()))).collect::<serde_json::Map<_, _>>(),
             "target_bpcer": args.target_bpcer,
-            "at_configured_threshold": rates(&configured),
-            "bpcer_at_apcer_5": at_apcer_5.as_ref().map(rates),
-            "for_target_bpcer": chosen.as_ref().map(rates),
+            "at_configured_threshold": rates_json(&configured),
+            "bpcer_at_apcer_5": at_apcer_5.as_ref().map(rates_json),
+            "for_target_bpcer": chosen.as_ref().map(rates_json),
             "saved": args.save,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return super::print_json(&out);
     }
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     let line = |r: &PadRates| {

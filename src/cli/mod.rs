@@ -185,6 +185,12 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Prints `out`, the whole answer of a `--json` run, as pretty JSON: a success.
+fn print_json(out: &serde_json::Value) -> anyhow::Result<ExitCode> {
+    println!("{}", serde_json::to_string_pretty(out)?);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `hallclock report year | head`: when the reader of our output goes away, end quietly as a
 /// Unix filter does (killed by SIGPIPE, which the shell does not report) instead of panicking in
 /// `println!` on EPIPE. Only for the commands that print and end: the daemon and the console keep

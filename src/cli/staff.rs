@@ -123,16 +123,7 @@ pub fn run(config: &Config, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
             if lines.is_empty() {
                 bail!("{}: the file lists nobody", refused());
             }
-            let rows: Vec<StaffImportRow> = lines
-                .into_iter()
-                .map(|l| StaffImportRow {
-                    id: l.value.id,
-                    name: l.value.name,
-                    post: l.value.post,
-                    department: l.value.department,
-                    active_from: l.value.active_from,
-                })
-                .collect();
+            let rows: Vec<StaffImportRow> = lines.into_iter().map(|l| l.value).collect();
             let now = config.clock.now();
             let audit = Audit::cli(
                 now,

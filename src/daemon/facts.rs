@@ -21,12 +21,10 @@ pub async fn run_facts(
     every: Duration,
     cancel: CancellationToken,
 ) {
-    let client = match super::upload::client_for(&settings) {
-        Ok(c) => c,
-        Err(error) => {
-            warn!(%error, "Cannot take the facts from the centre: the uplink does not start.");
-            return;
-        }
+    let Some(client) =
+        super::upload::client_or_warn(&settings, "Cannot take the facts from the centre")
+    else {
+        return;
     };
     let mut known: Option<String> = None;
     loop {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::app::telemetry::Telemetry;
 use crate::config::UploadSettings;
@@ -27,12 +27,9 @@ pub async fn run_heartbeat(
     every: Duration,
     cancel: CancellationToken,
 ) {
-    let client = match super::upload::client_for(&settings) {
-        Ok(c) => c,
-        Err(error) => {
-            warn!(%error, "No heartbeat to the centre: the uplink does not start.");
-            return;
-        }
+    let Some(client) = super::upload::client_or_warn(&settings, "No heartbeat to the centre")
+    else {
+        return;
     };
     loop {
         let beat = WireHeartbeat {

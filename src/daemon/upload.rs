@@ -63,6 +63,14 @@ pub fn client_for(settings: &UploadSettings) -> Result<UplinkClient, UplinkError
     UplinkClient::new(&settings.client, BearerToken::load(&settings.token)?)
 }
 
+/// The client for a task that talks to the centre, or `None` with a warning that the task
+/// (`without`: what the door goes without, "No heartbeat to the centre") does not start.
+pub fn client_or_warn(settings: &UploadSettings, without: &str) -> Option<UplinkClient> {
+    client_for(settings)
+        .map_err(|error| tracing::warn!(%error, "{without}: the uplink does not start."))
+        .ok()
+}
+
 /// Runs until `cancel`: sends the oldest ready records in batches, settles them, and keeps
 /// `status` current. Per-batch failures (server down, 5xx, timeouts, a busy database) are logged
 /// and retried with backoff; they never end the task.

@@ -130,29 +130,15 @@ impl Store {
         parked: &[(i64, String)],
         now: Timestamp,
     ) -> Result<usize, StoreError> {
-        let action = "settle spoof attempts";
-        let tx = self.write(action)?;
-        let mut changed = 0;
-        {
-            let mut settle = tx
-                .prepare_cached(
-                    "UPDATE spoof_attempts SET upload_state = ?2, park_reason = ?3,
-                                               settled_unix_ms = ?4
-                     WHERE id = ?1 AND upload_state = 'pending'",
-                )
-                .map_err(sql(action))?;
-            let rows = acked
-                .iter()
-                .map(|id| (id, "acked", None))
-                .chain(parked.iter().map(|(id, why)| (id, "parked", Some(why))));
-            for (id, state, why) in rows {
-                changed += settle
-                    .execute(params![id, state, why, now.as_millisecond()])
-                    .map_err(sql(action))?;
-            }
-        }
-        tx.commit().map_err(sql(action))?;
-        Ok(changed)
+        let parked: Vec<(i64, &str)> = parked.iter().map(|(id, why)| (*id, why.as_str())).collect();
+        self.settle_queue(
+            "settle spoof attempts",
+            "UPDATE spoof_attempts SET upload_state = ?2, park_reason = ?3,
+                                       settled_unix_ms = ?4
+             WHERE id = ?1 AND upload_state = 'pending'",
+            (acked, &parked),
+            now,
+        )
     }
 
     /// Flagged punches and refused attempts at instants `from <= at < until`, by time.

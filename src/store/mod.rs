@@ -139,6 +139,40 @@ impl Cols<'_, '_> {
     }
 }
 
+impl Store {
+    /// Settles rows of an upload queue in one transaction: marks `acked` acknowledged and parks
+    /// `parked` with the server's reasons, through `settle` (`?1` the row's id, `?2` its new
+    /// state, `acked` or `parked`, `?3` the reason or NULL, `?4` the instant in milliseconds),
+    /// which leaves a row already settled as it is. Returns how many rows changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] (nothing is written then).
+    fn settle_queue(
+        &mut self,
+        action: &'static str,
+        settle: &str,
+        (acked, parked): (&[i64], &[(i64, &str)]),
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let tx = self.write(action)?;
+        let mut changed = 0;
+        {
+            let mut settle = tx.prepare_cached(settle).map_err(sql(action))?;
+            let rows = acked
+                .iter()
+                .map(|id| (*id, "acked", None))
+                .chain(parked.iter().map(|(id, why)| (*id, "parked", Some(*why))));
+            for (id, state, why) in rows {
+                changed += settle
+                    .execute(params![id, state, why, now.as_millisecond()])
+                    .map_err(sql(action))?;
+            }
+        }
+        tx.commit().map_err(sql(action))?;
+        Ok(changed)
+    }
+}
+
 /// Runs the query `query` (prepared once per connection and cached) for `action` and turns each
 /// row into a `T` with `convert`, which may refuse a corrupt value.
 fn select<T>(

@@ -290,35 +290,19 @@ impl Store {
         parked: &[(OutboxId, String)],
         now: Timestamp,
     ) -> Result<usize, StoreError> {
-        let action = "settle outbox rows";
-        let tx = self.write(action)?;
-        let mut changed = 0;
-        {
-            let mut ack = tx
-                .prepare_cached(
-                    "UPDATE outbox SET state = 'acked', settled_unix_ms = ?2
-                     WHERE id = ?1 AND state = 'pending'",
-                )
-                .map_err(sql(action))?;
-            for id in acked {
-                changed += ack
-                    .execute(params![id.0, now.as_millisecond()])
-                    .map_err(sql(action))?;
-            }
-            let mut park = tx
-                .prepare_cached(
-                    "UPDATE outbox SET state = 'parked', park_reason = ?2, settled_unix_ms = ?3
-                     WHERE id = ?1 AND state = 'pending'",
-                )
-                .map_err(sql(action))?;
-            for (id, reason) in parked {
-                changed += park
-                    .execute(params![id.0, reason, now.as_millisecond()])
-                    .map_err(sql(action))?;
-            }
-        }
-        tx.commit().map_err(sql(action))?;
-        Ok(changed)
+        let acked: Vec<i64> = acked.iter().map(|id| id.0).collect();
+        let parked: Vec<(i64, &str)> = parked
+            .iter()
+            .map(|(id, why)| (id.0, why.as_str()))
+            .collect();
+        self.settle_queue(
+            "settle outbox rows",
+            "UPDATE outbox SET state = ?2, park_reason = COALESCE(?3, park_reason),
+                               settled_unix_ms = ?4
+             WHERE id = ?1 AND state = 'pending'",
+            (&acked, &parked),
+            now,
+        )
     }
 
     /// Fills in the classification of a row taken with an untrusted clock, once the clock is

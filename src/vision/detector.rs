@@ -11,7 +11,7 @@ use crate::core::image::BgrImage;
 
 use super::manifest::{ColourOrder, ModelManifest, ModelRole};
 use super::pixels::Letterbox;
-use super::runtime::{build_session, required_table, OrtRuntime};
+use super::runtime::{open_model, OrtRuntime};
 use super::VisionError;
 
 /// One detected face in frame coordinates.
@@ -80,9 +80,8 @@ impl Detector {
         manifest: &ModelManifest,
         threads: usize,
     ) -> Result<Self, VisionError> {
-        manifest.expect_role(ModelRole::Detector)?;
-        let spec = required_table(manifest, &manifest.detector, "detector")?;
-        let session = build_session(rt, manifest, threads)?;
+        let role = (ModelRole::Detector, &manifest.detector, "detector");
+        let (spec, session) = open_model(rt, manifest, threads, role)?;
         for s in &spec.strides {
             for head in ["cls", "obj", "bbox", "kps"] {
                 let name = format!("{head}_{s}");

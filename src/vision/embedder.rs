@@ -10,7 +10,7 @@ use crate::core::matcher::{l2_normalize, Metric};
 use super::detector::Face;
 use super::manifest::{ColourOrder, EmbedderSpec, ModelManifest, ModelRole};
 use super::pixels::{crop_to_planar, warp_affine};
-use super::runtime::{bad_output, build_session, required_table, run_first_output, OrtRuntime};
+use super::runtime::{bad_output, open_model, run_first_output, OrtRuntime};
 use super::VisionError;
 
 /// A face embedding as the model's metric expects it (L2-normalised for cosine models).
@@ -44,9 +44,8 @@ impl Embedder {
         manifest: &ModelManifest,
         threads: usize,
     ) -> Result<Self, VisionError> {
-        manifest.expect_role(ModelRole::Embedder)?;
-        let spec = required_table(manifest, &manifest.embedder, "embedder")?;
-        let session = build_session(rt, manifest, threads)?;
+        let role = (ModelRole::Embedder, &manifest.embedder, "embedder");
+        let (spec, session) = open_model(rt, manifest, threads, role)?;
         Ok(Embedder {
             session,
             manifest: manifest.clone(),

@@ -403,14 +403,14 @@ impl BezelCheck {
 mod tests {
     use super::*;
 
+    /// A face's box from its corners, `[x0, y0, x1, y1]`.
+    fn face_box([x0, y0, x1, y1]: [f32; 4]) -> BoxF {
+        BoxF { x0, y0, x1, y1 }
+    }
+
     #[test]
     fn crop_box_enlarges_around_the_centre() {
-        let b = BoxF {
-            x0: 300.0,
-            y0: 200.0,
-            x1: 340.0,
-            y1: 250.0,
-        };
+        let b = face_box([300.0, 200.0, 340.0, 250.0]);
         let (x0, y0, x1, y1) = crop_box(640, 480, &b, 2.7).unwrap();
         assert_eq!((x0, y0, x1, y1), (266, 157, 374, 292));
     }
@@ -418,12 +418,7 @@ mod tests {
     #[test]
     fn crop_box_shrinks_and_shifts_to_stay_inside() {
         // A big face near the corner: the scale drops to fit, the box moves back inside.
-        let b = BoxF {
-            x0: 0.0,
-            y0: 0.0,
-            x1: 100.0,
-            y1: 120.0,
-        };
+        let b = face_box([0.0, 0.0, 100.0, 120.0]);
         let (x0, y0, x1, y1) = crop_box(200, 160, &b, 4.0).unwrap();
         assert_eq!((x0, y0), (0, 0));
         assert!(x1 <= 199 && y1 <= 159, "{x1} {y1}");

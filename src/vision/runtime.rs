@@ -142,19 +142,25 @@ impl OrtRuntime {
     }
 }
 
-/// The manifest's table for its model's role (`[detector]`, `[embedder]`), which that role needs.
+/// Opens a manifest's model for `role`: checks that the manifest is that role's, takes the
+/// manifest's table for it (`table`, named `[name]`: `[detector]`, `[embedder]`), which that role
+/// needs, and builds the session ([`build_session`]).
 ///
 /// # Errors
-/// [`super::VisionError::LoadModel`] when the manifest has no such table.
-pub(crate) fn required_table<T: Clone>(
+/// [`super::VisionError`] when the manifest is another role's or has no such table, or as
+/// [`build_session`].
+pub(crate) fn open_model<T: Clone>(
+    rt: &OrtRuntime,
     m: &super::ModelManifest,
-    table: &Option<T>,
-    name: &str,
-) -> Result<T, super::VisionError> {
-    table.clone().ok_or_else(|| super::VisionError::LoadModel {
+    threads: usize,
+    (role, table, name): (super::ModelRole, &Option<T>, &str),
+) -> Result<(T, ort::session::Session), super::VisionError> {
+    m.expect_role(role)?;
+    let spec = table.clone().ok_or_else(|| super::VisionError::LoadModel {
         path: m.manifest_path.clone(),
         message: format!("manifest has no [{name}] table"),
-    })
+    })?;
+    Ok((spec, build_session(rt, m, threads)?))
 }
 
 /// Builds a session for a manifest's model: checks the file's sha256, loads it with `threads`

@@ -23,7 +23,7 @@ use hallclock::core::schedule::{Session, Sessions};
 use hallclock::core::scoring::ScoringConfig;
 use hallclock::store::{Approval, Audit, FactsQuery, NewLeave, PunchImportFormat, Store};
 
-use super::{hallclock_ok, output_ok, run_hallclock};
+use super::{assert_has, hallclock_ok, output_ok, run_hallclock};
 
 /// The audit record of the tests' changes to the store.
 fn audit() -> Audit {
@@ -649,10 +649,7 @@ fn import_then_month_report_with_the_binary() {
     assert_eq!(json["open_leaves"].as_array().unwrap().len(), 1); // leave #2 never closed
 
     let out = hallclock_ok(d, &november_report("2026-12-01T09:00:00+08:00", &[]));
-    assert!(
-        out.contains("考勤月报 2026-11") && out.contains("迟到次数") && out.contains("王芳"),
-        "{out}"
-    );
+    assert_has(&out, &["考勤月报 2026-11", "迟到次数", "王芳"]);
     assert!(out.contains("断档"), "{out}");
 
     hallclock_ok(

@@ -39,11 +39,7 @@ async fn central(url: &str) -> (Arc<StoreHandle>, String) {
             .await
             .unwrap();
     }
-    let token = NewToken::generate().unwrap();
-    store
-        .add_device("east", DEVICE, &token.sha256())
-        .await
-        .unwrap();
+    let token = add_door(&store, DEVICE).await;
     (
         Arc::new(StoreHandle::new(settings, store)),
         token.reveal().to_string(),
@@ -68,15 +64,22 @@ async fn punch_count(url: &str) -> i64 {
         .get(0)
 }
 
-/// The real receiver over `central`'s store on a loopback port: its address, the stop token and
-/// the serving task.
-async fn serve(
-    central_store: Arc<StoreHandle>,
-) -> (
-    std::net::SocketAddr,
-    CancellationToken,
-    tokio::task::JoinHandle<()>,
-) {
+/// The real receiver serving on a loopback port, until stopped.
+struct Receiver {
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    /// Stops serving and waits (at most 5 s) for the task to end.
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+    }
+}
+
+/// The real receiver over `central`'s store on a loopback port: its address and the receiver.
+async fn serve(central_store: Arc<StoreHandle>) -> (std::net::SocketAddr, Receiver) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
@@ -87,7 +90,7 @@ async fn serve(
             .await
             .unwrap();
     });
-    (addr, stop, server)
+    (addr, Receiver { stop, server })
 }
 
 /// A door and the real centre on a throwaway cluster: the door's database (staff 0001-0003 and
@@ -96,8 +99,7 @@ struct Rig {
     cluster: Cluster,
     endpoint: String,
     token: String,
-    stop: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
+    receiver: Receiver,
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
     token_file: std::path::PathBuf,
@@ -108,7 +110,7 @@ impl Rig {
     async fn start() -> Rig {
         let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
         let (central_store, token) = central(&cluster.url).await;
-        let (addr, stop, server) = serve(central_store).await;
+        let (addr, receiver) = serve(central_store).await;
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("hallclock.db");
         let token_file = dir.path().join("upload-token");
@@ -118,8 +120,7 @@ impl Rig {
             cluster,
             endpoint: format!("http://{addr}/api/hallclock/v1/punches"),
             token,
-            stop,
-            server,
+            receiver,
             _dir: dir,
             db,
             token_file,
@@ -128,8 +129,7 @@ impl Rig {
     }
 
     async fn stop(self) {
-        self.stop.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+        self.receiver.stop().await;
     }
 }
 
@@ -171,19 +171,11 @@ async fn the_doors_uploader_delivers_to_the_real_central_exactly_once() {
         .unwrap();
 
     let up = start_uploader(settings(&endpoint, &token_file), &db);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    up.wait_until(|| {
         let c = door.outbox_counts().unwrap();
-        if c.acked == 450 && c.parked == 1 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out: {c:?}, {:?}",
-            up.status.borrow()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        c.acked == 450 && c.parked == 1
+    })
+    .await;
     up.cancel_and_join().await;
     assert_eq!(punch_count(&url).await, 450);
     let parked = door.parked_outbox(10).unwrap();
@@ -287,15 +279,10 @@ async fn liveness_verdicts_and_spoof_attempts_reach_the_real_central() {
     check_schema(&schema, &schema["$defs"]["request"], &body, "request");
 
     let up = start_uploader(settings(&endpoint, &token_file), &db);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while door.outbox_counts().unwrap().acked < 3 || !door.attempts_ready(10).unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out: {:?}",
-            up.status.borrow()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    up.wait_until(|| {
+        door.outbox_counts().unwrap().acked >= 3 && door.attempts_ready(10).unwrap().is_empty()
+    })
+    .await;
     up.cancel_and_join().await;
 
     let c = connect(&rig.cluster.url).await;
@@ -366,6 +353,25 @@ pub(crate) async fn centre_of_east(
     (cluster, db_settings, centre, holidays)
 }
 
+/// Sets 0002's first judged day at `centre` (hall `east`).
+async fn first_judged_day_of_0002(centre: &CentralStore, day: jiff::civil::Date) {
+    let staff = StaffId::new("0002").unwrap();
+    centre
+        .set_staff_facts("east", &staff, Some(day), None, None)
+        .await
+        .unwrap();
+}
+
+/// Registers a door of hall `east` at `centre`: its new token.
+pub(crate) async fn add_door(centre: &CentralStore, door: &str) -> NewToken {
+    let token = NewToken::generate().unwrap();
+    centre
+        .add_device("east", door, &token.sha256())
+        .await
+        .unwrap();
+    token
+}
+
 /// Issue 9, end to end: two doors of one hall each upload their half of October 2026 with their
 /// real uploaders to one real centre (0001 comes in at door-1 and leaves by door-2; 0002 is late
 /// on some mornings; 0003 misses some clock-outs). The centre's attendance part of each person
@@ -386,16 +392,12 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
     let dir = tempfile::tempdir().unwrap();
     let mut doors = Vec::new();
     for door in ["door-1", "door-2"] {
-        let token = NewToken::generate().unwrap();
-        centre
-            .add_device("east", door, &token.sha256())
-            .await
-            .unwrap();
+        let token = add_door(&centre, door).await;
         let token_file = dir.path().join(format!("{door}.token"));
         std::fs::write(&token_file, format!("{}\n", token.reveal())).unwrap();
         doors.push((door, token_file, dir.path().join(format!("{door}.db"))));
     }
-    let (addr, stop, server) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+    let (addr, receiver) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
     let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
 
     // October's sessions, and who passes which door when.
@@ -518,29 +520,22 @@ async fn two_doors_merge_at_the_centre_as_the_rules_say() {
         "0001 in at door-1, out by door-2: nothing missing"
     );
     assert!(deducted[1] > 0.0 && deducted[2] > 0.0, "{deducted:?}");
-    stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    receiver.stop().await;
 }
 
 /// A door of `east` registered at the centre and the real receiver serving it: the door's folder
 /// (its upload token and a `hallclock.toml` with database `hallclock.db` and device `DEVICE`),
-/// the receiver's endpoint, its stop token and task.
+/// the receiver's endpoint and the receiver.
 struct DoorOfEast {
     dir: tempfile::TempDir,
     endpoint: String,
-    stop: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
+    receiver: Receiver,
 }
 
 impl DoorOfEast {
     async fn serve(centre: CentralStore, db_settings: &DbSettings) -> DoorOfEast {
-        let token = NewToken::generate().unwrap();
-        centre
-            .add_device("east", DEVICE, &token.sha256())
-            .await
-            .unwrap();
-        let (addr, stop, server) =
-            serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
+        let token = add_door(&centre, DEVICE).await;
+        let (addr, receiver) = serve(Arc::new(StoreHandle::new(db_settings.clone(), centre))).await;
         let endpoint = format!("http://{addr}/api/hallclock/v1/punches");
         let dir = tempfile::tempdir().unwrap();
         let token_file = dir.path().join("upload-token");
@@ -556,14 +551,12 @@ impl DoorOfEast {
         DoorOfEast {
             dir,
             endpoint,
-            stop,
-            server,
+            receiver,
         }
     }
 
     async fn stop(self) {
-        self.stop.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+        self.receiver.stop().await;
     }
 }
 
@@ -578,16 +571,7 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     let (_cluster, db_settings, centre, _) =
         centre_of_east(&[("0001", "王芳"), ("0002", "李明")]).await;
     let from: jiff::civil::Date = "2026-11-02".parse().unwrap();
-    centre
-        .set_staff_facts(
-            "east",
-            &StaffId::new("0002").unwrap(),
-            Some(from),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    first_judged_day_of_0002(&centre, from).await;
     let door_of_east = DoorOfEast::serve(centre, &db_settings).await;
     let (dir, endpoint) = (&door_of_east.dir, door_of_east.endpoint.clone());
     let token_file = dir.path().join("upload-token");
@@ -631,16 +615,7 @@ async fn the_door_takes_its_facts_from_the_centre_and_follows_changes() {
     ));
     let later: jiff::civil::Date = "2026-11-16".parse().unwrap();
     let centre = CentralStore::connect(&db_settings).await.unwrap();
-    centre
-        .set_staff_facts(
-            "east",
-            &StaffId::new("0002").unwrap(),
-            Some(later),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    first_judged_day_of_0002(&centre, later).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if li(&db).1 == Some(later.to_string()) {

@@ -14,12 +14,12 @@ use hallclock::core::rules::RulesConfig;
 use hallclock::core::schedule::Session;
 use hallclock_central::receiver::{router, StoreHandle};
 use hallclock_central::store::{AccountRow, AuditEntry, NewLeave};
-use hallclock_central::token::NewToken;
 use hallclock_central::web::{WebSettings, WebState};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use super::central::centre_of_east;
+use super::assert_has;
+use super::central::{add_door, centre_of_east};
 use super::central_api::post_json;
 use super::console::Driver;
 
@@ -103,15 +103,10 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
         )
         .await
         .unwrap();
-    let mut tokens = Vec::new();
-    for door in ["door-1", "door-2"] {
-        let token = NewToken::generate().unwrap();
-        centre
-            .add_device("east", door, &token.sha256())
-            .await
-            .unwrap();
-        tokens.push(token);
-    }
+    let tokens = [
+        add_door(&centre, "door-1").await,
+        add_door(&centre, "door-2").await,
+    ];
 
     // Serve the receiver and the pages as `hallclock-central serve` does.
     let handle = Arc::new(StoreHandle::new(db_settings.clone(), centre));
@@ -200,9 +195,9 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     assert!(county.contains("东区政务服务大厅"), "{county}");
     web.screenshot("centre-2-county").await;
 
-    web.go(&format!("{base}/sheet?hall=east&month=2026-09"))
+    let sheet = web
+        .open_main(&format!("{base}/sheet?hall=east&month=2026-09"), "王芳")
         .await;
-    let sheet = web.text_when("main", "王芳").await;
     for who in ["0001 王芳", "0002 李明", "0003 张伟"] {
         let (id, name) = who.split_once(' ').unwrap();
         assert!(
@@ -212,27 +207,28 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     }
     web.screenshot("centre-3-month-sheet").await;
 
-    web.go(&format!("{base}/person?hall=east&staff=0002&month=2026-09"))
+    let person = web
+        .open_main(
+            &format!("{base}/person?hall=east&staff=0002&month=2026-09"),
+            "door-2",
+        )
         .await;
-    let person = web.text_when("main", "door-2").await;
-    assert!(
-        person.contains("door-1") && person.contains("door-2"),
-        "{person}"
-    );
+    assert_has(&person, &["door-1", "door-2"]);
     assert!(
         person.contains("公休") && person.contains("已批准"),
         "the leave: {person}"
     );
     web.screenshot("centre-4-person").await;
 
-    web.go(&format!("{base}/year?hall=east&year=2026")).await;
-    let year = web.text_when("main", "李明").await;
+    let year = web
+        .open_main(&format!("{base}/year?hall=east&year=2026"), "李明")
+        .await;
     assert!(year.contains("王芳"), "{year}");
     web.screenshot("centre-5-year").await;
 
-    web.go(&format!("{base}/records?hall=east&month=2026-09"))
+    let records = web
+        .open_main(&format!("{base}/records?hall=east&month=2026-09"), "C2")
         .await;
-    let records = web.text_when("main", "C2").await;
     assert!(records.contains("群众投诉 2026-0917"), "{records}");
     web.screenshot("centre-6-records").await;
 
@@ -262,20 +258,14 @@ async fn an_inspector_walks_the_centres_pages_in_chinese() {
     web.type_in("#day", "2026-09-30").await;
     web.click("#record").await;
     let stored = web.text_when("main", "张伟").await;
-    assert!(
-        stored.contains("0003 张伟") && stored.contains("A9 串岗"),
-        "{stored}"
-    );
+    assert_has(&stored, &["0003 张伟", "A9 串岗"]);
 
     // Leave at the centre: 0003's day away is recorded with 0001 covering; a day needs the
     // deputy director (分管领导), more than the inspection office may approve.
-    web.go(&format!("{base}/leave?hall=east&month=2026-09"))
+    let listed = web
+        .open_main(&format!("{base}/leave?hall=east&month=2026-09"), "公休")
         .await;
-    let listed = web.text_when("main", "公休").await;
-    assert!(
-        listed.contains("已批准") && listed.contains("张主任"),
-        "{listed}"
-    );
+    assert_has(&listed, &["已批准", "张主任"]);
     web.click("#staff option[value='0003']").await;
     web.click("#kind option[value='personal']").await;
     web.type_in("#from", "2026-09-15").await;

@@ -9,6 +9,7 @@ use std::process::Stdio;
 use hallclock::admin::export::display_width;
 use hallclock::store::Store;
 
+use super::assert_has;
 use crate::{hallclock_command, hallclock_ok, run_hallclock};
 
 /// A temporary hall with three people, one with a Latin name.
@@ -139,11 +140,8 @@ fn issue12_half_day_and_level_words_are_the_same_in_and_out() {
         ],
     );
     let list = hallclock_ok(d, &["leave", "list"]);
-    assert!(
-        list.contains("2026-11-03 下午") && list.contains("2026-11-04 上午"),
-        "{list}"
-    );
-    assert!(list.contains("事假") && list.contains("分管领导"), "{list}");
+    assert_has(&list, &["2026-11-03 下午", "2026-11-04 上午"]);
+    assert_has(&list, &["事假", "分管领导"]);
     // What `leave list` prints is what `--from` reads.
     let out = hallclock_ok(
         d,

@@ -8,7 +8,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::console::{get, png_header, post_enrolment, post_form, session, Server};
+use super::assert_has;
+use super::console::{
+    approve_leave_1_args, get, leave_form, png_header, post_enrolment, post_form, post_signed,
+    session, Server,
+};
 use super::daemon::{DoorWithConsole, Running};
 
 /// Runs a `hallclock` command of the server's config; its output.
@@ -32,19 +36,8 @@ async fn issue8_item7_self_approval_is_refused_and_the_level_follows_the_role() 
     s.user_add("0005", "supervisor");
     let admin = session(&s, "admin").await;
     // Five working days: the director's approval, with the unit's certificate.
-    let (status, body) = post_form(
-        &s,
-        Some(&admin.0),
-        "/leave",
-        &[
-            ("csrf", &admin.1),
-            ("staff", "0005"),
-            ("kind", "personal"),
-            ("from", "2026-11-23"),
-            ("to", "2026-11-27"),
-        ],
-    )
-    .await;
+    let leave = leave_form("0005", "personal", ("2026-11-23", "2026-11-27"), &[]);
+    let (status, body) = post_signed(&s, (&admin.0, &admin.1), "/leave", &leave).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // Self-approval, from the console, naming any certifier.
@@ -52,21 +45,7 @@ async fn issue8_item7_self_approval_is_refused_and_the_level_follows_the_role() 
     let body = approve_leave_1(&s, &own, "anyone").await;
     assert!(body.contains("self-approval"), "{body}");
     // And from the CLI.
-    let o = cli(
-        &s,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "director",
-            "--by",
-            "0005",
-            "--certified-by",
-            "anyone",
-        ],
-    );
+    let o = cli(&s, &approve_leave_1_args("0005", "anyone"));
     assert!(
         !o.status.success() && text(&o).contains("self-approval"),
         "{}",
@@ -156,24 +135,16 @@ async fn issue8_item6_the_audit_failure_leaves_nothing_saved_and_the_log_is_page
         }
     }
     let (_, page) = get(&s, Some(&admin), "/audit").await;
-    assert!(
-        page.contains("post-set")
-            && page.contains("W77: A 0001 B 0002 (new)")
-            && page.contains("127.0.0.1"),
-        "{page}"
+    assert_has(
+        &page,
+        &["post-set", "W77: A 0001 B 0002 (new)", "127.0.0.1"],
     );
     // The CLI's staff add is audited, with who was added.
-    assert!(
-        page.contains("staff-add") && page.contains("0001 张三"),
-        "{page}"
-    );
+    assert_has(&page, &["staff-add", "0001 张三"]);
     assert!(!page.contains("sign-in-failed"), "{page}");
     // All lines, page by page.
     let (_, all) = get(&s, Some(&admin), "/audit?show=all").await;
-    assert!(
-        all.contains("sign-in-failed") && all.contains("page=1"),
-        "{all}"
-    );
+    assert_has(&all, &["sign-in-failed", "page=1"]);
     let (_, last) = get(&s, Some(&admin), "/audit?show=all&page=2").await;
     assert!(
         last.contains("post-set") || last.contains("staff-add"),
@@ -236,11 +207,11 @@ async fn issue8_item10_the_running_door_follows_calendar_and_post_changes() {
     // The hall declares the day a holiday through the console: the running door reads the
     // next punches as outside the punch windows, without a restart.
     let (admin, csrf) = door.session("admin").await;
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &door,
-        Some(&admin),
+        (&admin, &csrf),
         "/holidays",
-        &[("csrf", &csrf), ("text", "2026-11-18 holiday 停电检修\n")],
+        &[("text", "2026-11-18 holiday 停电检修\n")],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");

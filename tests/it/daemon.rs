@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use hallclock::store::Store;
 
+use super::assert_has;
 use super::console::{session, Site};
 use super::web::{client, free_port, login_token};
 use super::{fixture, output_ok};
@@ -483,10 +484,7 @@ fn a_full_disk_is_a_clear_error_and_corrupts_nothing() {
         run.stderr()
     );
     let err = run.stderr();
-    assert!(
-        err.contains("NOT recorded") && err.contains("database or disk is full"),
-        "{err}"
-    );
+    assert_has(&err, &["NOT recorded", "database or disk is full"]);
     assert!(
         err.contains("signal=Fault"),
         "the door shows a fault: {err}"
@@ -800,9 +798,9 @@ fn doctor_says_ok_or_what_to_do_for_each_check() {
         ),
         "{out}"
     );
-    assert!(
-        out.contains("FAIL  database:") && out.contains("does not exist yet; enrol staff"),
-        "{out}"
+    assert_has(
+        &out,
+        &["FAIL  database:", "does not exist yet; enrol staff"],
     );
     assert!(out.contains("2 check(s) failed"), "{out}");
 }

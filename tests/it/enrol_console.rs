@@ -6,6 +6,7 @@
 use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
+use super::assert_has;
 use super::console::{client, csrf, sign_in, Server, Site, PASSWORD};
 use super::fixture;
 
@@ -76,10 +77,7 @@ async fn issue12_the_console_refuses_a_face_enrolled_under_someone_else() {
     assert!(body.contains("确认失败"), "{body}");
     let (status, body) = enrol(&s, &admin, &token, "0099", Some("0001")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(
-        body.contains("已按同一人重新录入") && body.contains("0001"),
-        "{body}"
-    );
+    assert_has(&body, &["已按同一人重新录入", "0001"]);
     let out = s
         .hallclock()
         .args(["staff", "list"])

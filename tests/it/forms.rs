@@ -9,7 +9,11 @@
 use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 
-use super::console::{answer, client, get, post_form, session, Driver, Server, Site};
+use super::assert_has;
+use super::console::{
+    answer, approve_leave_1_args, client, get, leave_form, post_signed, session, Driver, Server,
+    Site,
+};
 use super::output_ok;
 
 /// Runs a `hallclock` command of the server's config, which must succeed; its standard output.
@@ -90,42 +94,21 @@ async fn issue12_item3_people_by_name_and_pinyin_and_the_month_csv_by_department
     assert!(!table.contains("李强"), "{page}");
 
     // A leave for `lq` is 李强's (0002), with 张伟 (`zw`) covering; the list shows both names.
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "lq"),
-            ("kind", "personal"),
-            ("from", "2026-11-19"),
-            ("to", "2026-11-19"),
-            ("cover", "zw"),
-        ],
-    )
-    .await;
+    let leave = leave_form(
+        "lq",
+        "personal",
+        ("2026-11-19", "2026-11-19"),
+        &[("cover", "zw")],
+    );
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("已登记请假 #1 0002"), "{body}");
     assert!(body.contains("0003 张伟"), "{body}");
     // `wf` is both 王芳 and 王峰: refused, naming them, with what was typed kept.
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "wf"),
-            ("kind", "annual"),
-            ("from", "2026-11-20"),
-            ("to", "2026-11-20"),
-        ],
-    )
-    .await;
+    let leave = leave_form("wf", "annual", ("2026-11-20", "2026-11-20"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(
-        body.contains("「wf」对应多人") && body.contains("0001 王芳、0004 王峰"),
-        "{body}"
-    );
+    assert_has(&body, &["「wf」对应多人", "0001 王芳、0004 王峰"]);
     assert!(body.contains("value=\"wf\""), "{body}");
     // The month report filtered by name finds the person too.
     let (status, page) = get(
@@ -169,14 +152,8 @@ async fn issue12_item3_people_by_name_and_pinyin_and_the_month_csv_by_department
         .collect();
     assert_eq!(people.len(), 2, "{csv}");
     // Ids stay text for Excel (`="0001"`).
-    assert!(
-        people[0].contains("0001") && people[0].contains(",王芳,税务局,"),
-        "{csv}"
-    );
-    assert!(
-        people[1].contains("0003") && people[1].contains(",张伟,税务局,"),
-        "{csv}"
-    );
+    assert_has(people[0], &["0001", ",王芳,税务局,"]);
+    assert_has(people[1], &["0003", ",张伟,税务局,"]);
     // An unknown department is refused, naming those on record.
     let (status, page) = get(
         &s,
@@ -223,17 +200,13 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     let (admin, csrf) = session(&s, "admin").await;
 
     // Covering one's own post: refused, the form as typed.
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("staff", "王芳"),
-        ("kind", "annual"),
-        ("from", "2026-11-19"),
+    let more = [
         ("from_session", "pm"),
-        ("to", "2026-11-20"),
         ("cover", "0001"),
         ("reason", "回老家办事"),
     ];
-    let (status, body) = post_form(&s, Some(&admin), "/leave", &form).await;
+    let form = leave_form("王芳", "annual", ("2026-11-19", "2026-11-20"), &more);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("顶岗人不能是请假人本人(0001)"), "{body}");
     for kept in [
@@ -248,17 +221,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         assert!(body.contains(kept), "{kept} not kept: {body}");
     }
     // Leave on a weekend: no approval needed, nothing recorded; in English with ?lang=en.
-    let weekend = [
-        ("csrf", csrf.as_str()),
-        ("staff", "0002"),
-        ("kind", "personal"),
-        ("from", "2026-11-21"),
-        ("to", "2026-11-22"),
-    ];
-    let (status, body) = post_form(&s, Some(&admin), "/leave", &weekend).await;
+    let weekend = leave_form("0002", "personal", ("2026-11-21", "2026-11-22"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &weekend).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("所请时段都是休息日,休息日无需请假"), "{body}");
-    let (_, body) = post_form(&s, Some(&admin), "/leave?lang=en", &weekend).await;
+    let (_, body) = post_signed(&s, (&admin, &csrf), "/leave?lang=en", &weekend).await;
     assert!(
         body.contains("no working half day (all days off)"),
         "{body}"
@@ -268,12 +235,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         .all(|l| !l.contains("0002")));
 
     // A correction in the future: refused, saying why.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/amend",
         &[
-            ("csrf", &csrf),
             ("staff", "lq"),
             ("at", "2026-11-18 17:30"),
             ("action", "add"),
@@ -292,11 +258,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     );
 
     // Deactivating needs the person's id typed: a wrong one changes nothing.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/staff/deactivate",
-        &[("csrf", &csrf), ("id", "0003"), ("confirm", "0002")],
+        &[("id", "0003"), ("confirm", "0002")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -305,11 +271,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         body.contains("id=\"deactivate-0003\""),
         "still active: {body}"
     );
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/staff/deactivate",
-        &[("csrf", &csrf), ("id", "0003"), ("confirm", "0003")],
+        &[("id", "0003"), ("confirm", "0003")],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -317,22 +283,16 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
 
     // A retired post keeps its line and is no longer offered, nor set again.
     for (post, a, b) in [("W01", "wf", "lq"), ("W09", "0002", "0001")] {
-        let (status, body) = post_form(
+        let (status, body) = post_signed(
             &s,
-            Some(&admin),
+            (&admin, &csrf),
             "/posts",
-            &[("csrf", &csrf), ("post", post), ("a", a), ("b", b)],
+            &[("post", post), ("a", a), ("b", b)],
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let (_, body) = post_form(
-        &s,
-        Some(&admin),
-        "/posts/retire",
-        &[("csrf", &csrf), ("post", "W09")],
-    )
-    .await;
+    let (_, body) = post_signed(&s, (&admin, &csrf), "/posts/retire", &[("post", "W09")]).await;
     assert!(body.contains("已停用岗位 W09"), "{body}");
     let offered = body
         .split("<datalist id=\"posts-offered\">")
@@ -352,16 +312,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
         retired.contains("W09") && retired.contains("0002 李强"),
         "{body}"
     );
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/posts",
-        &[
-            ("csrf", &csrf),
-            ("post", "W09"),
-            ("a", "0001"),
-            ("b", "0002"),
-        ],
+        &[("post", "W09"), ("a", "0001"), ("b", "0002")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -369,12 +324,11 @@ async fn issue12_item4_refusals_keep_what_was_typed_and_say_why() {
     assert!(!run(&s, &["post", "list"]).contains("W09"));
 
     // A meeting that ends before it starts: refused, the form as typed.
-    let (status, body) = post_form(
+    let (status, body) = post_signed(
         &s,
-        Some(&admin),
+        (&admin, &csrf),
         "/meetings",
         &[
-            ("csrf", &csrf),
             ("title", "月例会"),
             ("start", "2026-11-18 16:00"),
             ("end", "2026-11-18 15:00"),
@@ -465,10 +419,7 @@ async fn issue12_item4_two_hundred_staff_paged_and_sorted_and_approval_back_on_t
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(to, "/leave?done=approved-1&month=2026-10");
     let (_, page) = get(&s, Some(&admin), &to).await;
-    assert!(
-        page.contains("#1 已批准") && page.contains("2026-10-20"),
-        "{page}"
-    );
+    assert_has(&page, &["#1 已批准", "2026-10-20"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -512,10 +463,7 @@ async fn issue12_item4_a_leave_cancelled_and_one_closed_early_in_the_browser() {
     let said = d.text_when("main", "#1 已销假").await;
     assert!(said.contains("#1 已销假"), "{said}");
     let row = d.text("#leave-1").await;
-    assert!(
-        row.contains("2026-11-24 下午") && row.contains("已销假") && row.contains("2.0"),
-        "{row}"
-    );
+    assert_has(&row, &["2026-11-24 下午", "已销假", "2.0"]);
     d.go(&s.url("/leave?month=2026-11#leaves")).await;
     d.screenshot("forms-2-leave-closed-early").await;
     // The staff table: sortable headers, the typed-id confirmation, the pager.
@@ -524,10 +472,7 @@ async fn issue12_item4_a_leave_cancelled_and_one_closed_early_in_the_browser() {
     d.screenshot("forms-3-staff").await;
     d.go(&s.url("/audit")).await;
     let audit = d.text("#audit").await;
-    assert!(
-        audit.contains("leave-cancel") && audit.contains("leave-close"),
-        "{audit}"
-    );
+    assert_has(&audit, &["leave-cancel", "leave-close"]);
     d.quit().await;
 }
 
@@ -555,15 +500,9 @@ async fn issue12_leftover_the_calendar_shows_days_to_come_as_not_yet() {
             .to_string()
     };
     let today = cell("18");
-    assert!(
-        today.contains("上午 待定") && today.contains("下午 未到"),
-        "{today}"
-    );
+    assert_has(&today, &["上午 待定", "下午 未到"]);
     let tomorrow = cell("19");
-    assert!(
-        tomorrow.contains("上午 未到") && tomorrow.contains("下午 未到"),
-        "{tomorrow}"
-    );
+    assert_has(&tomorrow, &["上午 未到", "下午 未到"]);
     assert_eq!(
         cal.matches("待定").count(),
         1,
@@ -580,27 +519,18 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let s = Server::start_at("2026-11-18T10:00:00+08:00");
     s.staff_add(&[("0001", "王芳"), ("0002", "李强")]);
     let (admin, csrf) = session(&s, "admin").await;
-    let (status, body) = post_form(
-        &s,
-        Some(&admin),
-        "/leave",
-        &[
-            ("csrf", &csrf),
-            ("staff", "0001"),
-            ("kind", "personal"),
-            ("from", "2026-11-19"),
-            ("to", "2026-11-19"),
-        ],
-    )
-    .await;
+    let leave = leave_form("0001", "personal", ("2026-11-19", "2026-11-19"), &[]);
+    let (status, body) = post_signed(&s, (&admin, &csrf), "/leave", &leave).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // The change form is filled from the leave.
     let (status, page) = get(&s, Some(&admin), "/leave/edit?id=1&month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(
-        page.contains("value=\"2026-11-19\"")
-            && page.contains("<option value=\"personal\" selected>"),
-        "{page}"
+    assert_has(
+        &page,
+        &[
+            "value=\"2026-11-19\"",
+            "<option value=\"personal\" selected>",
+        ],
     );
     // Two days instead of one, with 李强 covering: back on the list, the level follows.
     let change = [
@@ -621,29 +551,9 @@ async fn issue12_item4_a_leave_is_changed_before_approval_and_not_after() {
     let (_, page) = get(&s, Some(&admin), &to).await;
     assert!(page.contains("#1 已修改"), "{page}");
     let row = page.split("id=\"leave-1\"").nth(1).unwrap_or_default();
-    assert!(
-        row.contains("公休")
-            && row.contains("2026-11-20")
-            && row.contains("0002 李强")
-            && row.contains("主要领导"),
-        "{row}"
-    );
+    assert_has(row, &["公休", "2026-11-20", "0002 李强", "主要领导"]);
     // Approved, it is no longer changed: cancel it and enter it again.
-    run(
-        &s,
-        &[
-            "leave",
-            "approve",
-            "--id",
-            "1",
-            "--level",
-            "director",
-            "--by",
-            "admin",
-            "--certified-by",
-            "负责人",
-        ],
-    );
+    run(&s, &approve_leave_1_args("admin", "负责人"));
     let (status, page) = post_to(&s, &admin, "/leave/edit", &change).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains("请假 #1 已批准,不能修改"), "{page}");

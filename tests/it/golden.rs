@@ -6,6 +6,7 @@ use hallclock::hw::read_photo;
 use hallclock::vision::detector::DetectorSize;
 use hallclock::vision::{Detector, Embedder, ModelManifest, OrtRuntime, VisionError};
 
+use super::assert_has;
 use super::{fixture, manifest, models, read_json};
 
 /// The reference embedding of the photo `name` (`golden/golden.json`).
@@ -133,10 +134,12 @@ fn a_corrupt_model_is_refused_by_checksum() {
     let rt = OrtRuntime::start(None).unwrap();
     let m = ModelManifest::load(&dir.path().join("w600k_mbf.toml")).unwrap();
     let e = Embedder::load(&rt, &m, 1).unwrap_err().to_string();
-    assert!(
-        e.contains("insightface_w600k_mbf.onnx has sha256")
-            && e.contains("corrupt or different file"),
-        "{e}"
+    assert_has(
+        &e,
+        &[
+            "insightface_w600k_mbf.onnx has sha256",
+            "corrupt or different file",
+        ],
     );
     // A missing model file names the file and its manifest.
     std::fs::remove_file(dir.path().join("insightface_w600k_mbf.onnx")).unwrap();

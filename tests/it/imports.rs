@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use hallclock::store::Store;
 
+use super::assert_has;
 use crate::{first_judged_days, hallclock_ok, run_hallclock};
 
 /// Runs the binary in `dir`: (succeeded, stdout, stderr).
@@ -92,7 +93,7 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
     );
     assert!(out.contains("1 added, 1 updated"), "{out}");
     let list = hallclock_ok(d, &["staff", "list"]);
-    assert!(list.contains("0003") && list.contains("县公安局"), "{list}");
+    assert_has(&list, &["0003", "县公安局"]);
     assert!(
         list.contains("县医保局"),
         "an empty cell keeps the department: {list}"
@@ -117,10 +118,7 @@ fn issue12_staff_import_csv_gbk_and_xlsx() {
     );
     let (ok, _, err) = bin(d, &["staff", "import", bad.to_str().unwrap()]);
     assert!(!ok);
-    assert!(
-        err.contains("nothing imported") && err.contains("line 3") && err.contains("2026-13-01"),
-        "{err}"
-    );
+    assert_has(&err, &["nothing imported", "line 3", "2026-13-01"]);
     assert!(!hallclock_ok(d, &["staff", "list"]).contains("0005"));
 }
 
@@ -138,15 +136,9 @@ fn issue12_punch_csv_in_gbk_with_chinese_headers() {
         &gbk("工号,姓名,考勤时间\r\n0001,王芳,2026/11/02 07:52\r\n0002,李强,2026/11/2 8:01:30\r\n"),
     );
     let out = hallclock_ok(d, &["punch", "import", file.to_str().unwrap()]);
-    assert!(
-        out.contains("(GBK)") && out.contains("2 punch(es) added"),
-        "{out}"
-    );
+    assert_has(&out, &["(GBK)", "2 punch(es) added"]);
     let list = hallclock_ok(d, &["punch", "list", "--date", "2026-11-02"]);
-    assert!(
-        list.contains("2026-11-02 07:52:00") && list.contains("2026-11-02 08:01:30"),
-        "{list}"
-    );
+    assert_has(&list, &["2026-11-02 07:52:00", "2026-11-02 08:01:30"]);
 }
 
 /// A dirty ZKTeco download: CRLF, user ids 1 and 2 mapped to 0001 and 0002 by a file, a block of
@@ -185,13 +177,15 @@ fn issue12_dirty_attlog_with_mapping_and_skip_invalid() {
         "a short error, not the NUL block: {} bytes",
         err.len()
     );
-    assert!(
-        err.contains("nothing imported")
-            && err.contains("line 3 (\"\\0×600000\")")
-            && err.contains("600000 NUL byte(s)")
-            && err.contains("and 2 more bad line(s)")
-            && err.contains("--skip-invalid"),
-        "{err}"
+    assert_has(
+        &err,
+        &[
+            "nothing imported",
+            "line 3 (\"\\0×600000\")",
+            "600000 NUL byte(s)",
+            "and 2 more bad line(s)",
+            "--skip-invalid",
+        ],
     );
     assert_eq!(punches(d), 0, "nothing was written");
     let rejected = d.join("1_attlog.dat.rejected.csv");

@@ -5,7 +5,7 @@ use hallclock::core::image::BgrImage;
 use hallclock::vision::detector::DetectorSize;
 use hallclock::vision::{LivenessModel, OrtRuntime, VisionError};
 
-use super::{fixture, models, repo};
+use super::{assert_has, fixture, models, output_ok, repo};
 
 fn largest_face(img: &BgrImage) -> hallclock::vision::Face {
     let (_rt, mut det, _emb) = models();
@@ -53,10 +53,7 @@ fn a_missing_liveness_model_says_which_and_what_to_do() {
         "{e:?}"
     );
     let text = e.to_string();
-    assert!(
-        text.contains("minifasnet_v2.onnx") && text.contains("mode = \"off\""),
-        "{text}"
-    );
+    assert_has(&text, &["minifasnet_v2.onnx", "mode = \"off\""]);
     std::fs::remove_file(dir.path().join("minifasnet_v2.toml")).expect("rm");
     let text = LivenessModel::load_from_dir(&rt, dir.path(), 1)
         .expect_err("manifest missing")
@@ -77,25 +74,18 @@ pub(crate) fn make_attacks(
     for source in sources {
         c.arg("--source").arg(fixture(source));
     }
-    let out = c
-        .args([
-            "--clips",
-            "1",
-            "--images",
-            "1",
-            "--max-frames",
-            "150",
-            "--seed",
-            "11",
-        ])
-        .args(["--frames", &frames.to_string()])
-        .output()
-        .expect("make-attacks runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    c.args([
+        "--clips",
+        "1",
+        "--images",
+        "1",
+        "--max-frames",
+        "150",
+        "--seed",
+        "11",
+    ])
+    .args(["--frames", &frames.to_string()]);
+    output_ok(&mut c, "make-attacks runs");
 }
 
 /// `make-attacks` then `eval-liveness --json`, through the real binary: a small synthetic set
@@ -118,15 +108,11 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
     let clip = set.join("attack/print/single_face_00");
     assert_eq!(std::fs::read_dir(&clip).expect("clip").count(), 12);
 
-    let out = super::hallclock_command(dir.path())
-        .args(["eval-liveness", "--json", "--dataset"])
-        .arg(&set)
-        .output()
-        .expect("eval-liveness runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        super::hallclock_command(dir.path())
+            .args(["eval-liveness", "--json", "--dataset"])
+            .arg(&set),
+        "eval-liveness runs",
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["bona_fide"], 4, "{v:#}");
@@ -177,8 +163,5 @@ fn synthetic_attacks_score_below_live_people_end_to_end() {
         .expect("eval-liveness runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("live/") && err.contains("make-attacks"),
-        "{err}"
-    );
+    assert_has(&err, &["live/", "make-attacks"]);
 }

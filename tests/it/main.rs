@@ -204,3 +204,11 @@ pub fn shared_identities(test: &str) -> Option<PathBuf> {
     eprintln!("NOTE: {} is absent; the {test} did not run", dir.display());
     None
 }
+
+/// Asserts that `text` contains each of `needles`, naming the one missing and showing the text.
+#[track_caller]
+pub fn assert_has(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} is missing from: {text}");
+    }
+}

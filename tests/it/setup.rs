@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
+use super::assert_has;
 use crate::{first_judged_days, hallclock_command};
 
 fn run_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
@@ -47,10 +48,7 @@ fn issue12_the_system_config_is_read_and_a_new_database_is_named() {
     let (_, err) = texts(&o);
     assert!(o.status.success(), "{err}");
     let default_db = d.join("hallclock.db");
-    assert!(
-        err.contains("未找到配置文件") && err.contains(&default_db.display().to_string()),
-        "{err}"
-    );
+    assert_has(&err, &["未找到配置文件", &default_db.display().to_string()]);
     assert!(default_db.exists());
     // The second time, the database exists: nothing to say.
     let o = run_with(d, &["staff", "list"], "", &[]);
@@ -68,10 +66,12 @@ fn issue12_the_system_config_is_read_and_a_new_database_is_named() {
     );
     let (_, err) = texts(&o);
     assert!(o.status.success(), "{err}");
-    assert!(
-        err.contains(&d.join("hall.db").display().to_string())
-            && err.contains(&system.display().to_string()),
-        "{err}"
+    assert_has(
+        &err,
+        &[
+            &d.join("hall.db").display().to_string(),
+            &system.display().to_string(),
+        ],
     );
     let o = run_with(d, &["staff", "list"], "", &env);
     let (out, _) = texts(&o);
@@ -189,10 +189,12 @@ fn issue12_doctor_warns_without_next_months_holidays() {
     assert!(o.status.success(), "{:?}", texts(&o));
     let o = run_with(d, &["doctor", "--no-camera"], "", &dec);
     let (out, _) = texts(&o);
-    assert!(
-        out.contains("WARN  holiday calendar: no holiday calendar for 2027 (the next 30 days, to 2027-01-14)")
-            && out.contains("holidays-2027.txt"),
-        "{out}"
+    assert_has(
+        &out,
+        &[
+            "WARN  holiday calendar: no holiday calendar for 2027 (the next 30 days, to 2027-01-14)",
+            "holidays-2027.txt",
+        ],
     );
     let nov = [("HALLCLOCK_NOW", "2026-11-18T09:00:00+08:00")];
     let o = run_with(d, &["doctor", "--no-camera"], "", &nov);

@@ -9,6 +9,7 @@ use hallclock::store::{DoorPunch, LivenessMark, SpoofAttempt, SpoofOutcome, Stor
 use jiff::Timestamp;
 use reqwest::StatusCode;
 
+use super::assert_has;
 use super::console::{get, sign_in, Server, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,24 +93,17 @@ async fn flagged_punches_and_refused_attempts_are_listed_for_their_month() {
     let rows: Vec<&str> = body.split("<tr>").skip(2).collect();
     assert_eq!(rows.len(), 2, "{body}");
     // By time, in the hall's zone: the flagged punch at 08:02, the refused attempt at 08:05.
-    assert!(rows[0].contains("2026-11-18 08:02"), "{}", rows[0]);
-    assert!(
-        rows[0].contains("李四") && rows[0].contains("door-east"),
-        "{}",
-        rows[0]
+    assert_has(
+        rows[0],
+        &[
+            "2026-11-18 08:02",
+            "李四",
+            "door-east",
+            "已记打卡，待核查",
+            "活体模型判为照片或屏幕，人脸移动如同平面",
+        ],
     );
-    assert!(rows[0].contains("已记打卡，待核查"), "{}", rows[0]);
-    assert!(
-        rows[0].contains("活体模型判为照片或屏幕，人脸移动如同平面"),
-        "{}",
-        rows[0]
-    );
-    assert!(
-        rows[1].contains("张三") && rows[1].contains("已拒绝，未记打卡"),
-        "{}",
-        rows[1]
-    );
-    assert!(rows[1].contains("人脸在屏幕边框内"), "{}", rows[1]);
+    assert_has(rows[1], &["张三", "已拒绝，未记打卡", "人脸在屏幕边框内"]);
     assert!(
         !body.contains("2026-12-01"),
         "December's attempt is not November's"
@@ -205,16 +199,12 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
     let set = dir.path().join("set");
     super::liveness::make_attacks(dir.path(), &set, &["demo/single_face.mp4"], 24);
     let enrolled = dir.path().join("enrolled.db");
-    run(&[
-        "--db",
-        &enrolled.to_string_lossy(),
-        "enroll",
-        "--id",
-        "0001",
-        "--name",
-        "张三",
-        &set.join("live/single_face_still00.jpg").to_string_lossy(),
-    ]);
+    enrol_zhang_san(
+        super::hallclock_command(dir.path())
+            .arg("--db")
+            .arg(&enrolled),
+        &set,
+    );
     // The door on a clip of `kind`, in `mode`: what it printed and what its database holds.
     let door = |kind: &str, mode: &str| {
         let db = dir
@@ -222,16 +212,8 @@ fn the_door_refuses_or_flags_synthetic_attacks_and_lets_the_real_person_punch() 
             .join(format!("{mode}-{}.db", kind.replace('/', "-")));
         std::fs::copy(&enrolled, &db).expect("a copy of the enrolled database");
         let config = dir.path().join("door.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
-                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
-                 [liveness]\nmode = \"{mode}\"\n",
-                src = set.join(kind).join("single_face_00"),
-            ),
-        )
-        .expect("config");
+        let clip = set.join(kind).join("single_face_00");
+        write_door_config(&config, &db, &clip, &format!("mode = \"{mode}\"\n"));
         let printed = run(&["--config", &config.to_string_lossy(), "run"]);
         let store = Store::open(&db).expect("the door's database");
         let day = |t: &str| -> Timestamp { t.parse().expect("an instant") };
@@ -520,30 +502,17 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
     let set = dir.join("set");
     super::liveness::make_attacks(&dir, &set, &["demo/single_face.mp4"], 24);
     let db = dir.join("hallclock.db");
-    let o = s
-        .hallclock()
-        .args(["enroll", "--id", "0001", "--name", "张三"])
-        .arg(set.join("live/single_face_still00.jpg"))
-        .output()
-        .expect("enroll runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    enrol_zhang_san(&mut s.hallclock(), &set);
     let off_db = dir.join("off.db");
     // The console holds the first database open (its enrolment may sit in the WAL): the door
     // without evidence frames gets a database of its own, enrolled the same way.
-    let mut c = super::hallclock_command(&dir);
-    c.env("HALLCLOCK_NOW", NOW).arg("--db").arg(&off_db);
-    let (ok, text) = output_of(
-        &mut c,
-        &[
-            "enroll",
-            "--id",
-            "0001",
-            "--name",
-            "张三",
-            &set.join("live/single_face_still00.jpg").to_string_lossy(),
-        ],
+    enrol_zhang_san(
+        super::hallclock_command(&dir)
+            .env("HALLCLOCK_NOW", NOW)
+            .arg("--db")
+            .arg(&off_db),
+        &set,
     );
-    assert!(ok, "{text}");
     let evidence_dir = |db: &std::path::Path| {
         let mut name = db.as_os_str().to_owned();
         name.push(".evidence");
@@ -564,16 +533,13 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         } else {
             ""
         };
-        std::fs::write(
+        let clip = set.join("attack/replay/single_face_00");
+        write_door_config(
             &config,
-            format!(
-                "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
-                 [camera]\nsource = {src:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
-                 [liveness]\nmode = \"refuse\"\n{evidence}",
-                src = set.join("attack/replay/single_face_00"),
-            ),
-        )
-        .expect("config");
+            db,
+            &clip,
+            &format!("mode = \"refuse\"\n{evidence}"),
+        );
         // On the console's day, so that the door's passes fall in its month.
         let mut c = super::hallclock_command(&dir);
         c.env("HALLCLOCK_NOW", NOW).arg("--config").arg(&config);
@@ -632,7 +598,7 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         .expect("the admin signs in");
     let (status, body) = get(&s, Some(&admin), "/spoofs?month=2026-11").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains(&link) && body.contains("现场截图"), "{body}");
+    assert_has(&body, &[&link, "现场截图"]);
     let r =
         super::console::get_response(&s, Some(&admin), &format!("/spoofs/evidence/{file}")).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -660,6 +626,33 @@ async fn a_refused_attack_keeps_an_evidence_frame_only_when_configured() {
         !evidence_dir(&off_db).exists(),
         "keep-evidence off: nothing written"
     );
+}
+
+/// Writes the door's config for a run on the clip `clip` into `config`: database `db`, votes of
+/// 3 in 5, 15 frames a second, no clock check, and `liveness`, the `[liveness]` section's lines.
+fn write_door_config(
+    config: &std::path::Path,
+    db: &std::path::Path,
+    clip: &std::path::Path,
+    liveness: &str,
+) {
+    std::fs::write(
+        config,
+        format!(
+            "[store]\ndatabase = {db:?}\n[vision]\nvote-k = 3\nvote-n = 5\n\
+             [camera]\nsource = {clip:?}\npace-fps = 15\n[daemon]\nclock-check = \"off\"\n\
+             [liveness]\n{liveness}"
+        ),
+    )
+    .expect("config");
+}
+
+/// Enrols 0001 张三 from the live still that `make_attacks` wrote into `set`, through `c` (the
+/// real binary, its database chosen); it must succeed.
+fn enrol_zhang_san(c: &mut std::process::Command, set: &std::path::Path) {
+    c.args(["enroll", "--id", "0001", "--name", "张三"])
+        .arg(set.join("live/single_face_still00.jpg"));
+    super::output_ok(c, "enroll runs");
 }
 
 /// Runs `c` with `args`: whether it succeeded, and what it printed (stdout, then stderr).

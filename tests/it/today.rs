@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::assert_has;
 use super::console::{get_response, session, Driver, Server, Site};
 use super::output_ok;
 
@@ -84,42 +85,32 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     // 1. The board at 08:10.
     d.go(&s.url("/today")).await;
     let head = d.text("#today-head").await;
-    assert!(
-        head.contains("2026-11-18") && head.contains("08:10"),
-        "{head}"
-    );
+    assert_has(&head, &["2026-11-18", "08:10"]);
     let late = d.text("#today-late").await;
-    assert!(
-        late.contains("0002")
-            && late.contains("李强")
-            && late.contains("08:07")
-            && late.contains("7 分钟")
-            && late.contains("大厅正门")
-            && late.contains("0005")
-            && late.contains("3 分钟"),
-        "{late}"
+    assert_has(
+        &late,
+        &[
+            "0002",
+            "李强",
+            "08:07",
+            "7 分钟",
+            "大厅正门",
+            "0005",
+            "3 分钟",
+        ],
     );
     let missing = d.text("#today-missing").await;
-    assert!(
-        missing.contains("0003") && missing.contains("未到"),
-        "{missing}"
-    );
+    assert_has(&missing, &["0003", "未到"]);
     assert!(!missing.contains("0004"), "{missing}");
     let away = d.text("#today-away").await;
-    assert!(
-        away.contains("0004") && away.contains("事假") && away.contains("顶岗 0005 陈静"),
-        "{away}"
-    );
+    assert_has(&away, &["0004", "事假", "顶岗 0005 陈静"]);
     let gaps = d.text("#today-gaps").await;
     assert!(
         gaps.contains("W02") && !gaps.contains("W01") && !gaps.contains("W03"),
         "{gaps}"
     );
     let on_time = d.text("#today-arrived").await;
-    assert!(
-        on_time.contains("0001") && on_time.contains("07:52"),
-        "{on_time}"
-    );
+    assert_has(&on_time, &["0001", "07:52"]);
     assert!(d.text("header").await.contains("今日考勤"));
     d.screenshot("today-01-board").await;
 
@@ -128,22 +119,21 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     let main = d.text("main").await;
     assert!(main.contains("考勤日报:签到签退"), "{main}");
     let sheet = d.text("#day-sheet").await;
-    assert!(
-        sheet.contains("08:12 迟到 12 分钟")
-            && sheet.contains("11:20 早退 10 分钟")
-            && sheet.contains("门 大厅正门")
-            && sheet.contains("07:55"),
-        "{sheet}"
+    assert_has(
+        &sheet,
+        &[
+            "08:12 迟到 12 分钟",
+            "11:20 早退 10 分钟",
+            "门 大厅正门",
+            "07:55",
+        ],
     );
     d.screenshot("today-02-daily-sheet").await;
 
     // 3. The month's sign-in sheet (签到表).
     d.go(&s.url("/sheet?month=2026-11")).await;
     let grid = d.text("#grid").await;
-    assert!(
-        grid.contains("07:55–11:31") && grid.contains("08:12(+12)–11:20(−10)"),
-        "{grid}"
-    );
+    assert_has(&grid, &["07:55–11:31", "08:12(+12)–11:20(−10)"]);
     d.screenshot("today-03-grid").await;
     // Printed (issue 12.5): A4 landscape, the hall and the month on top, page numbers, the
     // signature lines, and no navigation bar or form: the grid, the month report, the daily sheet.
@@ -171,18 +161,12 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     // 5. A correction picked from the day's list: 0002's 08:07 was someone else's face.
     d.go(&s.url("/amend?staff=0002&date=2026-11-18")).await;
     let list = d.text("#amend-punches").await;
-    assert!(
-        list.contains("08:07:00") && list.contains("大厅正门"),
-        "{list}"
-    );
+    assert_has(&list, &["08:07:00", "大厅正门"]);
     d.type_in("#void-reason-0", "误识别,非本人").await;
     d.screenshot("today-05-amend-list").await;
     d.click("#void-0").await;
     let said = d.text_when("main", "已记录更正").await;
-    assert!(
-        said.contains("0002") && said.contains("2026-11-18 08:07:00"),
-        "{said}"
-    );
+    assert_has(&said, &["0002", "2026-11-18 08:07:00"]);
     assert!(d.text("#amend-punches").await.contains("已作废"));
     d.screenshot("today-06-amend-voided").await;
     d.go(&s.url("/today")).await;
@@ -207,14 +191,8 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     d.sign_in(&pm.base, None).await;
     d.go(&pm.url("/today")).await;
     let morning = d.text("#today-morning").await;
-    assert!(
-        morning.contains("0001") && morning.contains("08:09 迟到 9 分钟"),
-        "{morning}"
-    );
-    assert!(
-        morning.contains("0002") && morning.contains("缺卡"),
-        "{morning}"
-    );
+    assert_has(&morning, &["0001", "08:09 迟到 9 分钟"]);
+    assert_has(&morning, &["0002", "缺卡"]);
     d.screenshot("today-08-afternoon").await;
     // The afternoon board in English.
     d.go(&pm.url("/today?lang=en")).await;
@@ -260,11 +238,13 @@ async fn the_supervisors_morning_board_sheets_and_a_picked_correction() {
     // The month's sign-in sheet from the CLI, as a table and as CSV for Chinese Excel.
     let as_of = ["--as-of", "2026-11-18T12:00:00+08:00"];
     let out = run(&[&["report", "sheet", "--month", "2026-11"][..], &as_of[..]].concat());
-    assert!(
-        out.contains("签到表 2026-11")
-            && out.contains("07:55-11:31 13:58-17:02")
-            && out.contains("08:12(+12)-11:20(-10) 14:00-17:05"),
-        "{out}"
+    assert_has(
+        &out,
+        &[
+            "签到表 2026-11",
+            "07:55-11:31 13:58-17:02",
+            "08:12(+12)-11:20(-10) 14:00-17:05",
+        ],
     );
     let csv_out = dir.join("sheet.csv");
     let csv_path = csv_out.display().to_string();

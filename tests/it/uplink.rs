@@ -357,6 +357,20 @@ pub(crate) fn start_uploader(settings: UploadSettings, db: &Path) -> Running {
 }
 
 impl Running {
+    /// Waits, at most 60 s, until `done` holds (checked every 20 ms while the uploader works);
+    /// a timeout fails the test with the uploader's status.
+    pub(crate) async fn wait_until(&self, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out: {:?}",
+                self.status.borrow()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Cancels and waits: the uploader must stop promptly and cleanly.
     async fn stop(self) -> UploadStatus {
         let started = Instant::now();

@@ -25,3 +25,4 @@ pub mod names;
 pub mod rules;
 pub mod schedule;
 pub mod scoring;
+pub mod staff;

@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 
 use super::common::{call, local, today};
-use super::html::{csrf_field, esc, message, select, table_head, Form, Input};
+use super::html::{csrf_field, esc, message, person_input, select, table_head, Form, Input};
 use super::i18n::t;
 use super::session::{need, CheckedForm, Signed, SignedIn};
 use super::{AppState, ConsoleError};
@@ -43,10 +43,7 @@ async fn amend_page(
         &Form::get("/amend")
             .field(
                 t(lang, "find.person"),
-                &Input::new("staff", "pick-staff")
-                    .value(&staff_text)
-                    .placeholder(t(lang, "find.hint"))
-                    .html(),
+                &person_input(lang, "staff", "pick-staff", &staff_text).html(),
             )
             .field(
                 t(lang, "col.date"),
@@ -69,9 +66,7 @@ async fn amend_page(
         &Form::post("/amend", &s.session.csrf)
             .field(
                 t(lang, "find.person"),
-                &Input::new("staff", "amend-staff")
-                    .value(&staff_text)
-                    .placeholder(t(lang, "find.hint"))
+                &person_input(lang, "staff", "amend-staff", &staff_text)
                     .required()
                     .html(),
             )

@@ -16,7 +16,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, local, session_text, Params, YEARS};
-use super::html::{esc, headers, message, month_filter, table_head, textarea_value, Form, Input};
+use super::html::{
+    esc, headers, message, month_filter, person_input, table_head, textarea_value, Form, Input,
+};
 use super::i18n::t;
 use super::report::{gap_rows, report_query, SpanKind};
 use super::security::{allowed, Permission};
@@ -119,13 +121,8 @@ async fn posts_page_typed(
     if can_edit {
         let value = |k: &str| typed_value(typed, k);
         // A person: an id, a name or its pinyin initials.
-        let person = |name: &str, id: &str| {
-            Input::new(name, id)
-                .value(&value(name))
-                .placeholder(t(lang, "find.hint"))
-                .required()
-                .html()
-        };
+        let person =
+            |name: &str, id: &str| person_input(lang, name, id, &value(name)).required().html();
         let mut offered = String::from("<datalist id=\"posts-offered\">");
         for p in &list {
             let _ = write!(offered, "<option value=\"{}\">", esc(&p.post));

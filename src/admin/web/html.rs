@@ -61,6 +61,14 @@ pub fn month_filter(action: &str, lang: Lang, month: jiff::civil::Date) -> Strin
         .submit(None, t(lang, "search"))
 }
 
+/// A field for a person, found by an id, a name or its pinyin initials (the hint says so),
+/// holding `value`.
+pub fn person_input(lang: Lang, name: &str, id: &str, value: &str) -> Input {
+    Input::new(name, id)
+        .value(value)
+        .placeholder(t(lang, "find.hint"))
+}
+
 /// The texts of the i18n `keys` in `lang`, e.g. a table's headers for [`table_head`].
 pub fn headers(lang: Lang, keys: &[&str]) -> Vec<&'static str> {
     keys.iter().map(|key| t(lang, key)).collect()

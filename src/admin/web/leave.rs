@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 
 use super::common::{call, session_text, Params};
-use super::html::{csrf_field, esc, message, select_value, table_head, Form, Input};
+use super::html::{csrf_field, esc, message, person_input, select_value, table_head, Form, Input};
 use super::i18n::{t, Lang};
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
@@ -97,9 +97,7 @@ fn leave_fields(lang: Lang, form: Form, typed: Option<&Params>, prefix: &str) ->
     };
     form.field(
         t(lang, "leave.who"),
-        &Input::new("staff", &format!("{prefix}-staff"))
-            .value(&value("staff"))
-            .placeholder(t(lang, "find.hint"))
+        &person_input(lang, "staff", &format!("{prefix}-staff"), &value("staff"))
             .required()
             .html(),
     )
@@ -116,10 +114,7 @@ fn leave_fields(lang: Lang, form: Form, typed: Option<&Params>, prefix: &str) ->
     .field(t(lang, "leave.to"), &half_day("to", "pm"))
     .field(
         t(lang, "leave.cover"),
-        &Input::new("cover", &format!("{prefix}-cover"))
-            .value(&value("cover"))
-            .placeholder(t(lang, "find.hint"))
-            .html(),
+        &person_input(lang, "cover", &format!("{prefix}-cover"), &value("cover")).html(),
     )
     .field(
         t(lang, "leave.reason"),

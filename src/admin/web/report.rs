@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use super::common::{
     call, month_param, print_head, session_text, today, url_component, year_in_range, Params,
 };
-use super::html::{esc, signatures, Form, Input};
+use super::html::{esc, person_input, signatures, Form, Input};
 use super::i18n::{t, Lang};
 use super::session::{need, Signed, SignedIn};
 use super::table::{sort_header, Paging};
@@ -192,10 +192,7 @@ async fn report_page(state: &AppState, s: &Signed, kind: SpanKind) -> Response {
             )
             .field(
                 t(lang, "find.person"),
-                &Input::new("staff", "staff")
-                    .value(&staff_text)
-                    .placeholder(t(lang, "find.hint"))
-                    .html(),
+                &person_input(lang, "staff", "staff", &staff_text).html(),
             )
             .field(
                 t(lang, "col.post"),

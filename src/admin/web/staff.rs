@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::common::{call, reload_gallery, staff_param};
-use super::html::{csrf_field, esc, message, Form, Input};
+use super::html::{csrf_field, esc, message, person_input, Form};
 use super::i18n::t;
 use super::security::{allowed, Permission};
 use super::session::{need, CheckedForm, Signed, SignedIn};
@@ -50,10 +50,7 @@ async fn staff_page(
         &Form::get("/staff")
             .field(
                 t(lang, "staff.search"),
-                &Input::new("q", "q")
-                    .value(&search)
-                    .placeholder(t(lang, "find.hint"))
-                    .html(),
+                &person_input(lang, "q", "q", &search).html(),
             )
             .submit(None, t(lang, "search")),
     );

@@ -497,6 +497,11 @@ fn point_short(lang: Lang, zone: &TimeZone, p: Point<'_>) -> String {
     }
 }
 
+/// Appends ` 迟到 3 分钟` (`mark` the i18n key of late or early) to a mark's time.
+fn late_or_early(text: &mut String, lang: Lang, mark: &str, minutes: u32) {
+    let _ = write!(text, " {} {minutes} {}", t(lang, mark), t(lang, "unit.min"));
+}
+
 /// A point in full, for the daily sheet: `08:03 迟到 3 分钟`, then the door on its own line.
 fn point_full(lang: Lang, zone: &TimeZone, sheet: &Sheet, staff: &StaffId, p: Point<'_>) -> String {
     let text = match p {
@@ -504,22 +509,8 @@ fn point_full(lang: Lang, zone: &TimeZone, sheet: &Sheet, staff: &StaffId, p: Po
             let mut text = hhmm(zone, m.at);
             match m.verdict {
                 Verdict::OnTime => {}
-                Verdict::Late { minutes } => {
-                    let _ = write!(
-                        text,
-                        " {} {minutes} {}",
-                        t(lang, "mark.late"),
-                        t(lang, "unit.min")
-                    );
-                }
-                Verdict::Early { minutes } => {
-                    let _ = write!(
-                        text,
-                        " {} {minutes} {}",
-                        t(lang, "mark.early"),
-                        t(lang, "unit.min")
-                    );
-                }
+                Verdict::Late { minutes } => late_or_early(&mut text, lang, "mark.late", minutes),
+                Verdict::Early { minutes } => late_or_early(&mut text, lang, "mark.early", minutes),
             }
             return format!(
                 "<span class=\"s {}\">{}</span><small>{}</small>",

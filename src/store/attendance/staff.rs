@@ -14,15 +14,7 @@ use crate::core::ids::StaffId;
 use crate::store::audit::{write_audit, Audit};
 use crate::store::{select, sql, staff_id, Store, StoreError};
 
-/// One person of a staff list import. `None` leaves what is on record (a new person gets none).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffImportRow {
-    pub id: StaffId,
-    pub name: String,
-    pub post: Option<String>,
-    pub department: Option<String>,
-    pub active_from: Option<Date>,
-}
+pub use crate::core::staff::StaffImportRow;
 
 /// What a staff list import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
