@@ -321,15 +321,7 @@ fn checked_leave(
 
 /// A leave that makes no sense, in words: Chinese, then English.
 fn leave_request_refused(e: LeaveRequestRefused) -> AppError {
-    let zh = match &e {
-        LeaveRequestRefused::CoversSelf { staff } => {
-            format!("顶岗人不能是请假人本人({staff}):请填写另一位顶岗人")
-        }
-        LeaveRequestRefused::NoWorkingDay { .. } => {
-            "所请时段都是休息日,休息日无需请假,也无需审批".to_string()
-        }
-    };
-    AppError::refused(format!("{zh} ({e})"))
+    AppError::refused(format!("{} ({e})", e.zh()))
 }
 
 /// Changes a leave not yet approved nor closed (person, kind, half days, cover, reason), with

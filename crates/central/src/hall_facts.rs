@@ -9,7 +9,7 @@ use hallclock_core::codes::{code_of, APPROVAL_LEVEL_CODES};
 use hallclock_core::ids::StaffId;
 use hallclock_core::leave::{
     check_approver, kind_key, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId,
-    LeavePolicy,
+    LeavePolicy, LeaveRequestRefused,
 };
 use hallclock_core::rules::{Meeting, SignIn};
 use jiff::civil::{Date, DateTime, Time};
@@ -30,6 +30,8 @@ pub enum FactsError {
     UnknownLeave(LeaveId),
     #[error(transparent)]
     Approval(#[from] ApprovalRefused),
+    #[error(transparent)]
+    Request(#[from] LeaveRequestRefused),
     #[error("{field} {text:?}: expected {expected}")]
     BadTime {
         field: &'static str,
@@ -53,7 +55,8 @@ pub struct LeaveRecorded {
 /// written here) in the same transaction.
 ///
 /// # Errors
-/// [`FactsError`]: the calendar does not read, the leave overlaps another, a person is unknown.
+/// [`FactsError`]: the calendar does not read, the leave makes no sense (the core's
+/// `check_request`: covering oneself, only days off), overlaps another, or names someone unknown.
 pub async fn record_leave(
     store: &mut Store,
     hall: &str,
@@ -62,7 +65,7 @@ pub async fn record_leave(
     audit: &AuditEntry,
 ) -> Result<LeaveRecorded, FactsError> {
     let calendar: Calendar = month::calendar(store).await?;
-    let half_days = new.to_leave(LeaveId(0)).working_half_days(&calendar);
+    let half_days = new.to_leave(LeaveId(0)).check_request(&calendar)?;
     let level = policy.required_approval(half_days);
     new.approval_required = level;
     let mut audit = audit.clone();

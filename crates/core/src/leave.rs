@@ -241,6 +241,20 @@ pub enum LeaveRequestRefused {
     NoWorkingDay { first: HalfDay, last: HalfDay },
 }
 
+impl LeaveRequestRefused {
+    /// The refusal in Chinese, for the hall's staff (the `Display` text is the English one).
+    pub fn zh(&self) -> String {
+        match self {
+            LeaveRequestRefused::CoversSelf { staff } => {
+                format!("顶岗人不能是请假人本人({staff}):请填写另一位顶岗人")
+            }
+            LeaveRequestRefused::NoWorkingDay { .. } => {
+                "所请时段都是休息日,休息日无需请假,也无需审批".to_string()
+            }
+        }
+    }
+}
+
 /// Why a leave cannot end early (销假) on the half day given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndRefused {

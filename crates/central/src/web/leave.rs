@@ -216,6 +216,7 @@ impl From<hall_facts::FactsError> for Refused {
             F::Store(s) => s.into(),
             F::Month(crate::month::MonthError::Store(s)) => s.into(),
             F::Approval(why) => Refused::Theirs(format!("{} / {why}", why.zh())),
+            F::Request(why) => Refused::Theirs(format!("{} / {why}", why.zh())),
             other => Refused::Theirs(other.to_string()),
         }
     }
@@ -260,9 +261,6 @@ fn leave_of(f: &Params) -> Result<NewLeave, String> {
         "" => None,
         c => Some(StaffId::new(c).map_err(|e| format!("顶岗人无效 / the cover: {e}"))?),
     };
-    if cover.as_ref() == Some(&staff) {
-        return Err("顶岗人不能是请假人本人 / the cover cannot be the person on leave".into());
-    }
     Ok(NewLeave {
         staff,
         kind,

@@ -343,6 +343,52 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
     assert!(!twice.status.success());
     let twice = String::from_utf8_lossy(&twice.stderr);
     assert!(twice.contains("overlap"), "{twice}");
+    // Covering oneself, or leave only on days off, make no sense (the core's check_request).
+    let own_cover = refused(
+        &db,
+        &[
+            "leave",
+            "add",
+            "--hall",
+            "east",
+            "--staff",
+            "0043",
+            "--kind",
+            "sick",
+            "--from",
+            "2026-09-22",
+            "--to",
+            "2026-09-22",
+            "--cover",
+            "0043",
+            "--by",
+            "稽查督办科",
+        ],
+    );
+    assert!(
+        own_cover.contains("cannot cover their own post"),
+        "{own_cover}"
+    );
+    let weekend = refused(
+        &db,
+        &[
+            "leave",
+            "add",
+            "--hall",
+            "east",
+            "--staff",
+            "0043",
+            "--kind",
+            "sick",
+            "--from",
+            "2026-09-19",
+            "--to",
+            "2026-09-19",
+            "--by",
+            "稽查督办科",
+        ],
+    );
+    assert!(weekend.contains("no working half day"), "{weekend}");
 
     // Every change has its audit line; the refused approvals and the overlapping leave none.
     let client = db.client().await;
