@@ -21,8 +21,8 @@ use crate::config::Config;
 use crate::core::calendar::Calendar;
 use crate::core::ids::StaffId;
 use crate::core::leave::{
-    check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, HalfDay, LeaveId,
-    LeaveKind, LeaveRequestRefused, Post, PostId,
+    approval_detail, check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver,
+    HalfDay, LeaveId, LeaveRequestRefused, Post, PostId,
 };
 use crate::core::rules::{classify, Amendment, Correction, Facts, Meeting, Period, SignIn};
 use crate::core::schedule::ScheduleConfig;
@@ -299,23 +299,9 @@ fn checked_leave(
 ) -> Result<(u32, ApprovalLevel, String), AppError> {
     let calendar = store.calendar(config.rules.summer)?;
     let half_days = new
-        .to_leave(LeaveId(0))
-        .check_request(&calendar)
+        .settle(&calendar, &config.rules.engine.leave)
         .map_err(leave_request_refused)?;
-    let level = config.rules.engine.leave.required_approval(half_days);
-    new.approval_required = level;
-    let detail = format!(
-        "{} {} {} to {}, {} half day(s), cover {}, needs {}",
-        new.staff,
-        kind_key_of(new.kind),
-        new.first,
-        new.last,
-        half_days,
-        new.cover
-            .as_ref()
-            .map_or("none".to_string(), ToString::to_string),
-        level_key(level)
-    );
+    let (level, detail) = (new.approval_required, new.audit_detail(half_days));
     Ok((half_days, level, detail))
 }
 
@@ -534,16 +520,7 @@ pub fn approve_leave_checked(
         )),
         e => AppError::refused(e.to_string()),
     })?;
-    let detail = format!(
-        "leave #{} of {} at {} by {}{}",
-        id.0,
-        record.leave.staff,
-        level_key(level),
-        by.trim(),
-        certified_by
-            .as_deref()
-            .map_or(String::new(), |c| format!(", certified by {c}"))
-    );
+    let detail = approval_detail(id, &record.leave.staff, level, by, certified_by.as_deref());
     store.approve_leave(
         id,
         &Approval {
@@ -801,11 +778,7 @@ pub fn local(schedule: &ScheduleConfig, at: Timestamp) -> String {
 
 /// An approval level's key (as `hallclock leave approve` takes it).
 pub fn level_key(level: ApprovalLevel) -> &'static str {
-    match level {
-        ApprovalLevel::InspectionOffice => "inspection-office",
-        ApprovalLevel::DeputyDirector => "deputy-director",
-        ApprovalLevel::DirectorWithUnitCertificate => "director",
-    }
+    crate::core::codes::code_of(crate::core::codes::APPROVAL_LEVEL_CODES, level)
 }
 
 /// An approval level in words, Chinese then English.
@@ -824,9 +797,4 @@ pub fn amendment_detail(a: &Amendment) -> String {
         Correction::VoidPunch { at } => ("void", at),
     };
     format!("{} {what} {at}: {}", a.staff, a.reason.trim())
-}
-
-/// A leave kind's key, for the audit log.
-fn kind_key_of(kind: LeaveKind) -> String {
-    format!("{kind:?}").to_lowercase()
 }

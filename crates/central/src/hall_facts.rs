@@ -5,11 +5,10 @@
 //! times read in the hall's zone. Joins `store` to the core; holds no SQL.
 
 use hallclock_core::calendar::Calendar;
-use hallclock_core::codes::{code_of, APPROVAL_LEVEL_CODES};
 use hallclock_core::ids::StaffId;
 use hallclock_core::leave::{
-    check_approver, kind_key, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver, LeaveId,
-    LeavePolicy, LeaveRequestRefused,
+    approval_detail, check_approver, ApprovalClaim, ApprovalLevel, ApprovalRefused, Approver,
+    LeaveId, LeavePolicy, LeaveRequestRefused,
 };
 use hallclock_core::rules::{Meeting, SignIn};
 use jiff::civil::{Date, DateTime, Time};
@@ -65,21 +64,9 @@ pub async fn record_leave(
     audit: &AuditEntry,
 ) -> Result<LeaveRecorded, FactsError> {
     let calendar: Calendar = month::calendar(store).await?;
-    let half_days = new.to_leave(LeaveId(0)).check_request(&calendar)?;
-    let level = policy.required_approval(half_days);
-    new.approval_required = level;
-    let mut audit = audit.clone();
-    audit.detail = format!(
-        "{} {} {} to {}, {half_days} half day(s), cover {}, needs {}",
-        new.staff,
-        kind_key(new.kind),
-        new.first,
-        new.last,
-        new.cover
-            .as_ref()
-            .map_or("none".to_string(), ToString::to_string),
-        code_of(APPROVAL_LEVEL_CODES, level)
-    );
+    let half_days = new.settle(&calendar, policy)?;
+    let level = new.approval_required;
+    let audit = audit.with_detail(new.audit_detail(half_days));
     let id = store.add_leave(hall, &new, &audit).await?;
     Ok(LeaveRecorded {
         id,
@@ -133,17 +120,13 @@ pub async fn approve_leave(
             may_approve: asked.may_approve,
         },
     )?;
-    let mut audit = audit.clone();
-    audit.detail = format!(
-        "leave #{} of {} at {} by {}{}",
-        asked.id.0,
-        line.leave.staff,
-        code_of(APPROVAL_LEVEL_CODES, level),
-        asked.by.trim(),
-        asked
-            .certified_by
-            .map_or(String::new(), |c| format!(", certified by {c}"))
-    );
+    let audit = audit.with_detail(approval_detail(
+        asked.id,
+        &line.leave.staff,
+        level,
+        asked.by,
+        asked.certified_by,
+    ));
     store
         .approve_leave(
             hall,

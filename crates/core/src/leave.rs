@@ -163,6 +163,37 @@ pub struct LeaveRequest {
 }
 
 impl LeaveRequest {
+    /// Checks the request as entered ([`Leave::check_request`]) and sets the approval level
+    /// its working half days need under `policy`; returns the working half days.
+    ///
+    /// # Errors
+    /// [`LeaveRequestRefused`] saying which check failed.
+    pub fn settle(
+        &mut self,
+        calendar: &Calendar,
+        policy: &LeavePolicy,
+    ) -> Result<u32, LeaveRequestRefused> {
+        let half_days = self.to_leave(LeaveId(0)).check_request(calendar)?;
+        self.approval_required = policy.required_approval(half_days);
+        Ok(half_days)
+    }
+
+    /// The request in words for an audit line (codes, not Chinese): who, the kind, the half
+    /// days, the cover and the level it needs.
+    pub fn audit_detail(&self, half_days: u32) -> String {
+        format!(
+            "{} {} {} to {}, {half_days} half day(s), cover {}, needs {}",
+            self.staff,
+            kind_key(self.kind),
+            self.first,
+            self.last,
+            self.cover
+                .as_ref()
+                .map_or("none".to_string(), ToString::to_string),
+            crate::codes::code_of(crate::codes::APPROVAL_LEVEL_CODES, self.approval_required)
+        )
+    }
+
     /// The leave as the rules see it, under `id`, open (not yet closed).
     pub fn to_leave(&self, id: LeaveId) -> Leave {
         Leave {
@@ -662,6 +693,24 @@ impl ApprovalRefused {
             }
         }
     }
+}
+
+/// An approval in words for an audit line: the leave, its person, the level (code), who approved
+/// it and who certified it.
+pub fn approval_detail(
+    leave: LeaveId,
+    staff: &StaffId,
+    level: ApprovalLevel,
+    by: &str,
+    certified_by: Option<&str>,
+) -> String {
+    format!(
+        "leave #{} of {staff} at {} by {}{}",
+        leave.0,
+        crate::codes::code_of(crate::codes::APPROVAL_LEVEL_CODES, level),
+        by.trim(),
+        certified_by.map_or(String::new(), |c| format!(", certified by {c}"))
+    )
 }
 
 /// An approval level as the regulation names it (Chinese only, for tables in Chinese).

@@ -56,6 +56,21 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// The same line with `detail` as its detail.
+    pub fn with_detail(&self, detail: String) -> AuditEntry {
+        AuditEntry {
+            detail,
+            ..self.clone()
+        }
+    }
+
+    /// The same line with the number of what it created put before its detail (`#7 …`).
+    pub fn numbered(&self, number: impl std::fmt::Display) -> AuditEntry {
+        self.with_detail(format!("#{number} {}", self.detail))
+    }
+}
+
 /// An audit line as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -158,11 +173,7 @@ impl Store {
         client: &str,
         decide: impl FnOnce(u32, Option<Timestamp>) -> (u32, Option<Timestamp>, R),
     ) -> Result<R, StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting a sign-in count"))?;
+        let tx = self.begin("starting a sign-in count").await?;
         tx.execute(
             "INSERT INTO sign_in_attempts (name, client, failed_count) VALUES ($1, $2, 0)
              ON CONFLICT DO NOTHING",
@@ -335,15 +346,9 @@ impl Store {
         r: &ItemRecord,
         audit: &AuditEntry,
     ) -> Result<RecordId, StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting a record"))?;
+        let tx = self.begin("starting a record").await?;
         let id = super::scoring::insert_record(&tx, hall, r).await?;
-        let mut audit = audit.clone();
-        audit.detail = format!("#{} {}", id.0, audit.detail);
-        commit_with(tx, Some(&audit)).await?;
+        commit_with(tx, Some(&audit.numbered(id.0))).await?;
         Ok(id)
     }
 
@@ -359,11 +364,7 @@ impl Store {
         reason: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting a void"))?;
+        let tx = self.begin("starting a void").await?;
         let n = super::scoring::insert_void(&tx, hall, id, reason, &audit.actor).await?;
         found(n, "record of that hall", &id.0.to_string())?;
         commit_with(tx, Some(audit)).await

@@ -128,11 +128,7 @@ impl Store {
         post: &Post,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting to set a post"))?;
+        let tx = self.begin("starting to set a post").await?;
         tx.execute(
             "INSERT INTO posts (hall, id, holder, backup) VALUES ($1, $2, $3, $4)
              ON CONFLICT (hall, id) DO UPDATE
@@ -196,11 +192,7 @@ impl Store {
         new: &NewLeave,
         audit: &AuditEntry,
     ) -> Result<LeaveId, StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting to record a leave"))?;
+        let tx = self.begin("starting to record a leave").await?;
         let n = tx
             .execute(
                 "SELECT 1 FROM staff WHERE hall = $1 AND id = $2 FOR UPDATE",
@@ -252,9 +244,7 @@ impl Store {
                 unknown_person(e, "recording a leave", &new.staff, &cover)
             })?;
         let id = LeaveId(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
-        let mut audit = audit.clone();
-        audit.detail = format!("#{} {}", id.0, audit.detail);
-        commit_with(tx, Some(&audit)).await?;
+        commit_with(tx, Some(&audit.numbered(id.0))).await?;
         Ok(id)
     }
 
@@ -319,11 +309,7 @@ impl Store {
         at: Timestamp,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting an approval"))?;
+        let tx = self.begin("starting an approval").await?;
         let n = tx
             .execute(
                 "UPDATE leaves SET approved_level = $3, approved_by = $4, certified_by = $5,
@@ -368,11 +354,7 @@ impl Store {
                 "leave of that hall not yet cancelled",
             ),
         };
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting to end a leave"))?;
+        let tx = self.begin("starting to end a leave").await?;
         let n = tx
             .execute(sql, &[&hall, &leave_key(id)?, &at.to_string()])
             .await
@@ -392,11 +374,7 @@ impl Store {
         entries: &[DutyEntry],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting the duty roster"))?;
+        let tx = self.begin("starting the duty roster").await?;
         for e in entries {
             tx.execute(
                 "INSERT INTO duty_roster (hall, staff_id, day, sessions)
@@ -458,11 +436,7 @@ impl Store {
         meeting: &Meeting,
         audit: &AuditEntry,
     ) -> Result<i64, StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting to record a meeting"))?;
+        let tx = self.begin("starting to record a meeting").await?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO meetings (hall, title, start_at, end_at, recorded_by)
@@ -496,9 +470,7 @@ impl Store {
             .await
             .map_err(|e| unknown_person(e, "recording a sign-in", &s.staff, &s.staff))?;
         }
-        let mut audit = audit.clone();
-        audit.detail = format!("#{id} {}", audit.detail);
-        commit_with(tx, Some(&audit)).await?;
+        commit_with(tx, Some(&audit.numbered(id))).await?;
         Ok(id)
     }
 

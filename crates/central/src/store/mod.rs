@@ -313,6 +313,14 @@ impl Store {
         self.client.is_closed()
     }
 
+    /// Starts a transaction for `doing` (named in the error when it cannot start).
+    async fn begin(
+        &mut self,
+        doing: &'static str,
+    ) -> Result<tokio_postgres::Transaction<'_>, StoreError> {
+        self.client.transaction().await.map_err(query(doing))
+    }
+
     /// Applies the migrations the database has not seen, in order, in one transaction (two
     /// processes migrating at once queue on an advisory lock). Returns the schema version.
     ///
@@ -320,11 +328,7 @@ impl Store {
     /// [`StoreError::Migration`] (nothing of it is kept), [`StoreError::SchemaTooNew`],
     /// [`StoreError::Query`].
     pub async fn migrate(&mut self) -> Result<i32, StoreError> {
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting the migration"))?;
+        let tx = self.begin("starting the migration").await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(query("taking the migration lock"))?;

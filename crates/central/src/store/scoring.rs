@@ -709,11 +709,7 @@ impl Store {
         audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
         let first = month_day(month)?;
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(query("starting a closing"))?;
+        let tx = self.begin("starting a closing").await?;
         // One closing of a hall at a time.
         tx.execute("SELECT 1 FROM halls WHERE id = $1 FOR UPDATE", &[&hall])
             .await

@@ -18,7 +18,7 @@ use hallclock_web::Params;
 
 use super::i18n::t;
 use super::session::{Posted, Visit};
-use super::{Permission, WebState};
+use super::{MonthDesk, Permission, WebState};
 use crate::month;
 
 /// The records page of the query's hall and month, with `note` above (a change's outcome) and
@@ -30,42 +30,17 @@ async fn records_page(
     status: StatusCode,
     typed: Option<&Params>,
 ) -> Response {
-    let (store, row) = match v.hall_scope(state, Permission::Record).await {
-        Ok(x) => x,
+    let desk = match MonthDesk::open(state, v, Permission::Record, "/records", note).await {
+        Ok(d) => d,
         Err(r) => return r,
     };
-    let (lang, hall) = (v.lang, row.id);
-    let m = match v.month(state, &row.zone) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let lines = match crate::sheet::days_of(m) {
-        Ok((first, last)) => store.records(&hall, first, last).await,
-        Err(e) => return super::refusal(lang, &v.q, true, &e),
-    };
-    let lines = match lines {
+    let (first, last) = desk.days;
+    let lines = match desk.store.records(&desk.hall.id, first, last).await {
         Ok(l) => l,
         Err(e) => return v.store_failed(&e),
     };
-    let action = |path: &str| {
-        format!(
-            "{path}?hall={}&month={m}",
-            hallclock_web::http::url_component(&hall)
-        )
-    };
-    let names = match store.staff_names(&hall).await {
-        Ok(n) => n,
-        Err(e) => return v.store_failed(&e),
-    };
-    let halls = v.halls(state).await;
-    let mut b = String::from(note);
-    b.push_str(&super::hall_filter(
-        "/records",
-        lang,
-        &halls,
-        &hall,
-        ("month", "sheet.month", &m.to_string()),
-    ));
+    let (lang, hall, m) = (v.lang, &desk.hall.id, desk.month);
+    let mut b = desk.body.clone();
     b.push_str(&table_head(
         "records",
         &[
@@ -85,7 +60,7 @@ async fn records_page(
             Some((why, by)) => esc(&format!("{}: {why} ({by})", t(lang, "records.voided"))),
             None => format!(
                 "<form method=\"post\" action=\"{}\" style=\"margin:0\">{}<input type=\"hidden\" name=\"id\" value=\"{}\"><input name=\"reason\" placeholder=\"{}\" required><button>{}</button></form>",
-                esc(&action("/records/void")),
+                esc(&desk.action("/records/void")),
                 csrf_field(&v.csrf),
                 r.id.0,
                 esc(t(lang, "records.reason")),
@@ -97,10 +72,10 @@ async fn records_page(
             "<tr><td>{}</td><td>{}</td><td><a href=\"/person?hall={}&amp;staff={}&amp;month={m}\">{} {}</a></td><td>{} {}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state_cell}</td></tr>",
             r.id.0,
             r.day,
-            esc(&hallclock_web::http::url_component(&hall)),
+            esc(&hallclock_web::http::url_component(hall)),
             esc(r.staff.as_str()),
             esc(r.staff.as_str()),
-            esc(names.get(&r.staff).map_or("", String::as_str)),
+            esc(desk.name(&r.staff)),
             r.item,
             r.item.title_zh(),
             if r.withhold_month { " (C3 扣发)" } else { "" },
@@ -110,16 +85,8 @@ async fn records_page(
         );
     }
     b.push_str("</table>");
-    let typed_of = |k: &str| typed.and_then(|f| f.get(k)).map(|s| s.trim());
-    let people: Vec<(String, String)> = names
-        .iter()
-        .map(|(id, name)| (id.as_str().to_string(), format!("{id} {name}")))
-        .collect();
-    let people: Vec<(&str, &str)> = people
-        .iter()
-        .map(|(id, text)| (id.as_str(), text.as_str()))
-        .collect();
-    let staff = select_value("staff", Some("staff"), &people, typed_of("staff"));
+    let typed_of = |k: &str| super::typed(typed, k);
+    let staff = desk.people_choice("staff", None, typed_of("staff"));
     let titled: Vec<(&str, String)> = ItemCode::all()
         .map(|c| (c.as_str(), format!("{} {}", c.as_str(), c.title_zh())))
         .collect();
@@ -141,7 +108,7 @@ async fn records_page(
             ""
         }
     );
-    let add = Form::post(&action("/records/add"), &v.csrf)
+    let add = Form::post(&desk.action("/records/add"), &v.csrf)
         .field(t(lang, "person.staff"), &staff)
         .field(t(lang, "records.item"), &item)
         .field(t(lang, "records.day"), &day.html())
@@ -152,7 +119,7 @@ async fn records_page(
     b.push_str(&add.submit(Some("record"), t(lang, "records.submit")));
     let _ = write!(b, "<h2>{}</h2>", esc(t(lang, "records.close")));
     b.push_str(
-        &Form::post(&action("/month/close"), &v.csrf)
+        &Form::post(&desk.action("/month/close"), &v.csrf)
             .submit(Some("close"), t(lang, "records.close_submit")),
     );
     v.page(status, "records.title", &b)

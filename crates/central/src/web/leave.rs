@@ -22,7 +22,7 @@ use hallclock_web::Params;
 
 use super::i18n::t;
 use super::session::{Posted, Visit};
-use super::{Permission, WebState};
+use super::{MonthDesk, Permission, WebState};
 use crate::hall_facts::{self, ApprovalAsked};
 use crate::render;
 use crate::store::{LeaveEnding, NewLeave, StoreError};
@@ -35,54 +35,33 @@ async fn leave_page(
     status: StatusCode,
     typed: Option<&Params>,
 ) -> Response {
-    let (store, row) = match v.hall_scope(state, Permission::Leave).await {
-        Ok(x) => x,
+    let desk = match MonthDesk::open(state, v, Permission::Leave, "/leave", note).await {
+        Ok(d) => d,
         Err(r) => return r,
     };
-    let (lang, hall) = (v.lang, row.id.clone());
-    let m = match v.month(state, &row.zone) {
-        Ok(m) => m,
-        Err(r) => return r,
+    let (first, last) = desk.days;
+    let lines = match desk.store.leaves(&desk.hall.id, first, last).await {
+        Ok(l) => l,
+        Err(e) => return v.store_failed(&e),
     };
-    let lines = match crate::sheet::days_of(m) {
-        Ok((first, last)) => store.leaves(&hall, first, last).await,
-        Err(e) => return super::refusal(lang, &v.q, true, &e),
-    };
-    let (lines, names) = match (lines, store.staff_names(&hall).await) {
-        (Ok(l), Ok(n)) => (l, n),
-        (Err(e), _) | (_, Err(e)) => return v.store_failed(&e),
-    };
-    let action = |path: &str| {
-        format!(
-            "{path}?hall={}&month={m}",
-            hallclock_web::http::url_component(&hall)
-        )
-    };
-    let halls = v.halls(state).await;
-    let mut b = String::from(note);
-    b.push_str(&super::hall_filter(
-        "/leave",
-        lang,
-        &halls,
-        &hall,
-        ("month", "sheet.month", &m.to_string()),
-    ));
+    let lang = v.lang;
+    let mut b = desk.body.clone();
     let mut header: Vec<&str> = render::LEAVE_HEADER.to_vec();
     header.insert(2, t(lang, "person.name"));
     header.push(t(lang, "leave.actions"));
     b.push_str(&table_head("leaves", &header));
     let may_approve = v.role.may_approve();
     for l in &lines {
-        let mut cells: Vec<String> = render::leave_cells(&row.zone, l)
+        let mut cells: Vec<String> = render::leave_cells(&desk.hall.zone, l)
             .iter()
             .map(|c| esc(c))
             .collect();
-        cells.insert(2, esc(names.get(&l.leave.staff).map_or("", String::as_str)));
+        cells.insert(2, esc(desk.name(&l.leave.staff)));
         let id = l.leave.id.0;
         let button = |path: &str, extra: &str, label: &str| {
             format!(
                 "<form method=\"post\" action=\"{}\" style=\"margin:0;display:inline\">{}<input type=\"hidden\" name=\"id\" value=\"{id}\">{extra}<button>{}</button></form>",
-                esc(&action(path)),
+                esc(&desk.action(path)),
                 csrf_field(&v.csrf),
                 esc(label)
             )
@@ -119,18 +98,9 @@ async fn leave_page(
     }
     b.push_str("</table>");
 
-    let typed_of = |k: &str| typed.and_then(|f| f.get(k)).map(|s| s.trim());
-    let people: Vec<(String, String)> = names
-        .iter()
-        .map(|(id, name)| (id.as_str().to_string(), format!("{id} {name}")))
-        .collect();
-    let mut people: Vec<(&str, &str)> = people
-        .iter()
-        .map(|(id, text)| (id.as_str(), text.as_str()))
-        .collect();
-    let staff = select_value("staff", Some("staff"), &people, typed_of("staff"));
-    people.insert(0, ("", t(lang, "leave.no_cover")));
-    let cover = select_value("cover", Some("cover"), &people, typed_of("cover"));
+    let typed_of = |k: &str| super::typed(typed, k);
+    let staff = desk.people_choice("staff", None, typed_of("staff"));
+    let cover = desk.people_choice("cover", Some(t(lang, "leave.no_cover")), typed_of("cover"));
     let kinds: Vec<(&str, &str)> = LeaveKind::ALL
         .iter()
         .map(|k| (hallclock_core::leave::kind_key(*k), kind_zh(*k)))
@@ -160,7 +130,7 @@ async fn leave_page(
         }
     };
     let reason = Input::new("reason", "reason").value(typed_of("reason").unwrap_or(""));
-    let add = Form::post(&action("/leave/add"), &v.csrf)
+    let add = Form::post(&desk.action("/leave/add"), &v.csrf)
         .field(t(lang, "person.staff"), &staff)
         .field(t(lang, "leave.kind"), &kind)
         .field(

@@ -22,6 +22,7 @@ pub mod roles;
 mod session;
 mod sheet;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use hallclock_core::assessment::Month;
+use hallclock_core::ids::StaffId;
 use hallclock_web::html::{nav_bar, select_value, shell, Form, Input};
 use hallclock_web::http::respond;
 use hallclock_web::security::LockoutPolicy;
@@ -41,7 +43,7 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::month::MonthError;
 use crate::receiver::StoreHandle;
-use crate::store::{Store, StoreError};
+use crate::store::{HallRow, Store, StoreError};
 use i18n::t;
 pub use roles::{CentreRole, Permission};
 use session::Visit;
@@ -252,6 +254,90 @@ fn month_param(q: &Params, zone: &jiff::tz::TimeZone, now: Timestamp) -> Result<
 
 /// The filter form of a page about one hall and a period: `hall` and `(name, label key, value)`
 /// (the month or the year).
+/// A hall's month page where things are recorded (the inspection records, leave): the store,
+/// the hall, the month and its days, the hall's staff by id, and the page's body begun with the
+/// note and the filter.
+struct MonthDesk {
+    store: Arc<Store>,
+    hall: HallRow,
+    month: Month,
+    days: (jiff::civil::Date, jiff::civil::Date),
+    names: BTreeMap<StaffId, String>,
+    body: String,
+}
+
+impl MonthDesk {
+    /// The query's hall and month once the role may do `what` there; the body starts with `note`
+    /// and the filter back to `path`. Else the answer refusing it.
+    async fn open(
+        state: &WebState,
+        v: &Visit,
+        what: Permission,
+        path: &str,
+        note: &str,
+    ) -> Result<MonthDesk, Response> {
+        let (store, hall) = v.hall_scope(state, what).await?;
+        let month = v.month(state, &hall.zone)?;
+        let days = crate::sheet::days_of(month).map_err(|e| refusal(v.lang, &v.q, true, &e))?;
+        let names = store
+            .staff_names(&hall.id)
+            .await
+            .map_err(|e| v.store_failed(&e))?;
+        let halls = v.halls(state).await;
+        let mut body = String::from(note);
+        body.push_str(&hall_filter(
+            path,
+            v.lang,
+            &halls,
+            &hall.id,
+            ("month", "sheet.month", &month.to_string()),
+        ));
+        Ok(MonthDesk {
+            store,
+            hall,
+            month,
+            days,
+            names,
+            body,
+        })
+    }
+
+    /// The address of a change on this hall and month.
+    fn action(&self, path: &str) -> String {
+        format!(
+            "{path}?hall={}&month={}",
+            hallclock_web::http::url_component(&self.hall.id),
+            self.month
+        )
+    }
+
+    /// A person's name on the hall's list (empty when unknown).
+    fn name(&self, staff: &StaffId) -> &str {
+        self.names.get(staff).map_or("", String::as_str)
+    }
+
+    /// A choice of the hall's people as `0042 王芳`, named `name`, with `blank` (a text) as a
+    /// first option meaning nobody, `selected` chosen.
+    fn people_choice(&self, name: &str, blank: Option<&str>, selected: Option<&str>) -> String {
+        let people: Vec<(String, String)> = self
+            .names
+            .iter()
+            .map(|(id, n)| (id.as_str().to_string(), format!("{id} {n}")))
+            .collect();
+        let options: Vec<(&str, &str)> = blank
+            .map(|b| ("", b))
+            .into_iter()
+            .chain(people.iter().map(|(id, text)| (id.as_str(), text.as_str())))
+            .collect();
+        select_value(name, Some(name), &options, selected)
+    }
+}
+
+/// What a refused form had in field `key`, trimmed (none on a fresh form).
+fn typed<'a>(form: Option<&'a Params>, key: &str) -> Option<&'a str> {
+    form.and_then(|f| f.get(key)).map(|s| s.trim())
+}
+
 /// The filter above a hall's page: the hall (a choice of the halls the visitor sees, by name)
 /// and the period (`(name, label key, value)`).
 fn hall_filter(

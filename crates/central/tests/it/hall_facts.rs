@@ -312,8 +312,9 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
         &["leave", "list", "--hall", "east", "--month", "2026-09"],
     );
     assert!(list.contains("已撤销"), "{list}");
-    let sick = |from: &str, to: &str| {
-        let args = [
+    // A sick leave of `staff` recorded at NOW, `more` flags after the days.
+    let sick = |staff: &str, from: &str, to: &str, more: &[&str]| {
+        let mut args = vec![
             "--now",
             NOW,
             "leave",
@@ -321,7 +322,7 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
             "--hall",
             "east",
             "--staff",
-            "0042",
+            staff,
             "--kind",
             "sick",
             "--from",
@@ -331,63 +332,25 @@ async fn leave_duty_and_meetings_score_at_the_centre_and_reach_the_doors() {
             "--by",
             "稽查督办科",
         ];
-        db.run(&args)
+        args.extend_from_slice(more);
+        let out = db.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.success(), stderr)
     };
-    let again = sick("2026-09-15", "2026-09-15");
-    assert!(
-        again.status.success(),
-        "a cancelled leave does not block a new one: {}",
-        String::from_utf8_lossy(&again.stderr)
-    );
-    let twice = sick("2026-09-15pm", "2026-09-16");
-    assert!(!twice.status.success());
-    let twice = String::from_utf8_lossy(&twice.stderr);
+    let (stored, why) = sick("0042", "2026-09-15", "2026-09-15", &[]);
+    assert!(stored, "a cancelled leave does not block a new one: {why}");
+    let (stored, twice) = sick("0042", "2026-09-15pm", "2026-09-16", &[]);
+    assert!(!stored);
     assert!(twice.contains("overlap"), "{twice}");
     // Covering oneself, or leave only on days off, make no sense (the core's check_request).
-    let own_cover = refused(
-        &db,
-        &[
-            "leave",
-            "add",
-            "--hall",
-            "east",
-            "--staff",
-            "0043",
-            "--kind",
-            "sick",
-            "--from",
-            "2026-09-22",
-            "--to",
-            "2026-09-22",
-            "--cover",
-            "0043",
-            "--by",
-            "稽查督办科",
-        ],
-    );
+    let (stored, own_cover) = sick("0043", "2026-09-22", "2026-09-22", &["--cover", "0043"]);
+    assert!(!stored);
     assert!(
         own_cover.contains("cannot cover their own post"),
         "{own_cover}"
     );
-    let weekend = refused(
-        &db,
-        &[
-            "leave",
-            "add",
-            "--hall",
-            "east",
-            "--staff",
-            "0043",
-            "--kind",
-            "sick",
-            "--from",
-            "2026-09-19",
-            "--to",
-            "2026-09-19",
-            "--by",
-            "稽查督办科",
-        ],
-    );
+    let (stored, weekend) = sick("0043", "2026-09-19", "2026-09-19", &[]);
+    assert!(!stored);
     assert!(weekend.contains("no working half day"), "{weekend}");
 
     // Every change has its audit line; the refused approvals and the overlapping leave none.
